@@ -1,0 +1,44 @@
+import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
+
+export type ClickHouse = ClickHouseClient;
+type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
+
+export interface ClickHouseOptions {
+  /** `http(s)://user:pass@host:port/db` for a server, or `chdb:<dir>` for the embedded engine. */
+  url: string;
+  database?: string;
+  requestTimeoutMs?: number;
+  settings?: ClickHouseSettings;
+  application?: string;
+}
+
+export const EMBEDDED_PREFIX = 'chdb:';
+
+export function isEmbeddedUrl(url: string): boolean {
+  return url.startsWith(EMBEDDED_PREFIX);
+}
+
+/**
+ * One client type whatever the engine: a server over HTTP, or chDB in-process through the
+ * `@clickhouse/client` connection interface. Callers cannot tell which they hold.
+ */
+export async function createClickHouse(options: ClickHouseOptions): Promise<ClickHouse> {
+  const common = {
+    request_timeout: options.requestTimeoutMs ?? 60_000,
+    clickhouse_settings: {
+      date_time_input_format: 'best_effort',
+      ...options.settings,
+    } satisfies ClickHouseSettings,
+    application: options.application ?? 'dossier-pipeline',
+  };
+  if (isEmbeddedUrl(options.url)) {
+    // Loaded lazily: the native library is ~540 MB and distributed deployments never need it.
+    const { createChdbConnection } = await import('chdb/connection');
+    const path = options.url.slice(EMBEDDED_PREFIX.length) || './data/clickhouse';
+    // chdb types its connection against @clickhouse/client-common while @clickhouse/client bundles its own
+    // copy of the same interfaces; they differ only in the settings catalogue, so the cast is structural.
+    const connection = createChdbConnection({ path }) as unknown as ClientConnection;
+    return createClient({ ...common, connection });
+  }
+  return createClient({ ...common, url: options.url, database: options.database });
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** `a:1, b:2` → ['a:1', 'b:2'] with empty entries rejected. */
+export const csvList = () =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((part) => part.trim()))
+    .pipe(z.array(z.string().min(1, 'empty entry in comma-separated list')).min(1));
+
+export const port = () => z.coerce.number().int().min(0).max(65_535);
+
+export const positiveInt = () => z.coerce.number().int().positive();
+
+export const boolFlag = () => z.stringbool();
+
+export const logLevel = () =>
+  z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** `chdb:<dir>` (embedded engine) or an http(s) URL of a ClickHouse server. */
+export const clickhouseUrl = () =>
+  z.string().refine((v) => v.startsWith('chdb:') || /^https?:\/\/.+/.test(v), {
+    message: 'expected chdb:<dir> or http(s)://host:port',
+  });
+
+export const redisUrl = () =>
+  z.string().refine((v) => /^rediss?:\/\/.+/.test(v), { message: 'expected redis://host:port[/db]' });

@@ -1,0 +1,141 @@
+/**
+ * The normalized row shapes that the ingestor writes to ClickHouse. They mirror the migrations in
+ * packages/clickhouse/migrations (0001 dossier_events_v1, 0005 procedures_v1, 0006 agencies_v1,
+ * 0007 dead_letters_v1) column for column: change both together.
+ *
+ * Timestamps are UTC strings `YYYY-MM-DD HH:MM:SS.mmm` (ClickHouse DateTime64(3, 'UTC') text form).
+ * Dates are `YYYY-MM-DD`. Codes are trimmed and upper-cased.
+ */
+
+export const DOSSIER_KINDS = [
+  'submitted',
+  'received',
+  'rejected',
+  'processing',
+  'supplement_requested',
+  'supplement_received',
+  'payment_requested',
+  'paid',
+  'withdrawn',
+  'stopped',
+  'resolved',
+  'result_returned',
+  'digitized',
+  'synced_to_national_portal',
+  'rated',
+] as const;
+export type DossierKind = (typeof DOSSIER_KINDS)[number];
+
+export const CHANNELS = ['direct', 'online', 'postal'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** How a dossier finished; the first of these events is its finish (national rule). */
+export const FINISH_KINDS = ['resolved', 'result_returned', 'rejected', 'withdrawn', 'stopped'] as const;
+export type FinishKind = (typeof FINISH_KINDS)[number];
+
+export type UtcTimestamp = string;
+export type IsoDate = string;
+
+export interface DossierEventRow {
+  /** Idempotency key: the canonical `id`, or for DVCQG `dvcqg:<MaHoSo>:<version>:<status>`. */
+  event_id: string;
+  dialect: 'canonical' | 'dvcqg';
+  source: string;
+  kind: DossierKind;
+  dossier_code: string;
+  agency_code: string;
+  procedure_code: string | null;
+  field_code: string | null;
+  occurred_at: UtcTimestamp;
+  /** Milliseconds since epoch; the higher version wins for "latest value" attributes. */
+  version: number;
+  /** DVCQG TrangThaiHoSo (1–10) equivalent of this state, when known. */
+  status: number | null;
+  channel: Channel | null;
+  submitted_at: UtcTimestamp | null;
+  received_at: UtcTimestamp | null;
+  due_at: UtcTimestamp | null;
+  /** Set only when this event finishes the dossier (first of resolved/result_returned/rejected/withdrawn/stopped). */
+  finished_at: UtcTimestamp | null;
+  finish_kind: FinishKind | null;
+  /** Total fees and charges in VND (sum of DanhSachLePhi / canonical fee amounts). */
+  fee_vnd: number | null;
+  /** 1 when the fee was paid online (DuocThanhToanTrucTuyen 1 or 2, canonical paid online). */
+  paid_online: 0 | 1 | null;
+  payment_channel: 'dvcqg' | 'local_gateway' | 'offline' | null;
+  /** Supplement requests and receipts known to this event; state pairs the i-th receipt with the i-th request. */
+  supplement_requested_at: UtcTimestamp[];
+  supplement_received_at: UtcTimestamp[];
+  components_digitized: 0 | 1 | null;
+  result_digitized: 0 | 1 | null;
+  synced_national_at: UtcTimestamp | null;
+  rating_satisfied: 0 | 1 | null;
+  /** 1 (very dissatisfied) … 5 (very satisfied), when the rating carries a score. */
+  rating_score: number | null;
+  applicant_kind: 'citizen' | 'organization' | null;
+  /** Keyed hash (HMAC-SHA256, hex) of the applicant's identity number; never the number itself. */
+  applicant_hash: string | null;
+  source_topic: string;
+  source_partition: number;
+  source_offset: string;
+}
+
+export type AdminLevel = 'province' | 'district' | 'commune';
+export type OnlineClass = 'none' | 'partial' | 'full';
+
+export interface ProcedureRow {
+  procedure_code: string;
+  name: string;
+  field_code: string;
+  agency_code: string | null;
+  admin_levels: AdminLevel[];
+  online_eligible: 0 | 1;
+  online_class: OnlineClass;
+  full_process_eligible: 0 | 1;
+  fee_bearing: 0 | 1;
+  online_payment: 0 | 1;
+  dvcqg_integrated: 0 | 1;
+  max_processing_working_days: number | null;
+  valid_from: IsoDate;
+  valid_to: IsoDate | null;
+  version: number;
+}
+
+export interface AgencyRow {
+  agency_code: string;
+  name: string;
+  admin_level: AdminLevel;
+  parent_code: string | null;
+  valid_from: IsoDate;
+  valid_to: IsoDate | null;
+  version: number;
+}
+
+/** Where a Kafka message came from; rows and dead letters carry it. */
+export interface MessageOrigin {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Kafka message timestamp, ms since epoch as a string (kafkajs form). */
+  timestamp: string;
+}
+
+export interface RawMessage extends MessageOrigin {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export type NormalizedRows =
+  | { table: 'dossier_events_v1'; rows: DossierEventRow[] }
+  | { table: 'procedures_v1'; rows: ProcedureRow[] }
+  | { table: 'agencies_v1'; rows: AgencyRow[] };
+
+export interface Rejection {
+  /** Stable machine code, e.g. `invalid_json`, `too_large`, `schema`, `unknown_kind`, `bad_date`. */
+  code: string;
+  /** Human-readable: which field, what was wrong, what was expected. Contains no personal data. */
+  reason: string;
+}
+
+export type NormalizeResult = { ok: true; output: NormalizedRows } | { ok: false; rejection: Rejection };

@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+
+const sources = [
+  'packages/*/{src,test}/**',
+  'services/*/{src,test}/**',
+  'tools/*/{src,test}/**',
+  'test/**',
+  'infra/**',
+];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: sources.map((s) => `${s}/*.test.ts`),
+          exclude: ['**/*.int.test.ts', '**/*.e2e.test.ts', '**/node_modules/**'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: sources.flatMap((s) => [`${s}/*.int.test.ts`, `${s}/*.e2e.test.ts`]),
+          exclude: ['**/node_modules/**'],
+          environment: 'node',
+          // Starts (or finds) Kafka and Redis once per run and stops what it started.
+          globalSetup: ['test/support/global-setup.ts'],
+          // chDB allows one data directory per process: every test file runs in its own fork.
+          pool: 'forks',
+          isolate: true,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: true,
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
