@@ -15,8 +15,6 @@ export interface LoggerOptions {
 const REDACT_PATHS = [
   'password',
   '*.password',
-  'url',
-  '*.url',
   'headers.authorization',
   '*.headers.authorization',
   'applicant',
@@ -39,4 +37,16 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination,
   );
+}
+
+/** A URL safe to log: user and password removed (`http://u:p@h:8123/` → `http://h:8123/`). */
+export function safeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//');
+  }
 }

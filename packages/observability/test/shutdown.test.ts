@@ -1,0 +1,68 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, onShutdown } from '../src/index.ts';
+
+const silent = createLogger({
+  service: 'test',
+  destination: new Writable({ write: (_chunk, _enc, done) => done() }),
+});
+
+describe('onShutdown', () => {
+  it('runs the steps in order, once, and exits 0', async () => {
+    const order: string[] = [];
+    const exits: number[] = [];
+    const shutdown = onShutdown(
+      [
+        { name: 'consumer', run: async () => void order.push('consumer') },
+        { name: 'clickhouse', run: () => void order.push('clickhouse') },
+      ],
+      { logger: silent, signals: [], exit: (code) => exits.push(code) },
+    );
+    await Promise.all([shutdown(), shutdown()]);
+    expect(order).toEqual(['consumer', 'clickhouse']);
+    expect(exits).toEqual([0]);
+  });
+
+  it('keeps going after a failed step and exits non-zero', async () => {
+    const order: string[] = [];
+    const exits: number[] = [];
+    const shutdown = onShutdown(
+      [
+        { name: 'a', run: () => Promise.reject(new Error('x')) },
+        { name: 'b', run: () => void order.push('b') },
+      ],
+      { logger: silent, signals: [], exit: (code) => exits.push(code) },
+    );
+    await shutdown();
+    expect(order).toEqual(['b']);
+    expect(exits).toEqual([1]);
+  });
+});
+
+describe('createLogger', () => {
+  it('redacts personal data and secrets by path', () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      service: 'test',
+      destination: new Writable({
+        write: (chunk, _enc, done) => {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    });
+    logger.info({ record: { ChuHoSo: 'Nguyễn Văn A', MaHoSo: 'H29.1-250101-0001' }, password: 'p' }, 'seen');
+    const line = JSON.parse(lines[0] ?? '{}');
+    expect(line.record).toEqual({ ChuHoSo: '[redacted]', MaHoSo: 'H29.1-250101-0001' });
+    expect(line.password).toBe('[redacted]');
+    expect(line.service).toBe('test');
+  });
+});
+
+describe('safeUrl', () => {
+  it('drops credentials from URLs', async () => {
+    const { safeUrl } = await import('../src/index.ts');
+    expect(safeUrl('http://dossier:secret@clickhouse:8123/db')).toBe('http://clickhouse:8123/db');
+    expect(safeUrl('chdb:./data/clickhouse')).toBe('chdb:./data/clickhouse');
+  });
+});
