@@ -1,0 +1,196 @@
+import {
+  agencyFromDossierCode,
+  assertDueAfterReceipt,
+  assertNotFuture,
+  baseRow,
+  hashApplicantId,
+  type NormalizeContext,
+  optionalUtc,
+} from './dossier-row.ts';
+import { DvcqgRecord, dropBlanks } from './dvcqg-record.ts';
+import { reject, rejectionFromZod } from './rejection.ts';
+import type { Channel, DossierEventRow, DossierKind, FinishKind } from './rows.ts';
+import { formatUtc, parseDvcqgTime } from './time.ts';
+
+/** TrangThaiHoSo → the kind of state update a snapshot in that status represents. */
+export const KIND_OF_STATUS: Record<number, DossierKind> = {
+  1: 'submitted',
+  2: 'received',
+  3: 'rejected',
+  4: 'processing',
+  5: 'supplement_requested',
+  6: 'payment_requested',
+  7: 'withdrawn',
+  8: 'stopped',
+  9: 'resolved',
+  10: 'result_returned',
+};
+
+const CHANNEL_OF_KENH: Record<number, Channel> = { 1: 'direct', 2: 'online', 3: 'postal' };
+const APPLICANT_OF_LOAI: Record<number, 'citizen' | 'organization'> = {
+  1: 'citizen',
+  2: 'organization',
+  3: 'organization',
+};
+
+/** Times that record facts already past; NgayHenTra (due) is left out, it may lie ahead. */
+const PAST_FIELDS = ['NgayNopHoSo', 'NgayTiepNhan', 'NgayTra', 'NgayKetThucXuLy', 'NgayTuChoi'] as const;
+
+function time(text: string | undefined): number | null {
+  return text === undefined ? null : parseDvcqgTime(text);
+}
+
+function isSet(flag: 0 | 1 | '0' | '1' | boolean | undefined): boolean {
+  return flag === 1 || flag === '1' || flag === true;
+}
+
+/** How the snapshot's status finishes the dossier: first of resolved, returned, rejected, withdrawn, stopped. */
+function finish(r: DvcqgRecord, status: number): { at: number; kind: FinishKind } | null {
+  const ended = time(r.NgayKetThucXuLy);
+  const need = (field: string, why: string): never =>
+    reject(
+      'missing_field',
+      `${field}: missing; expected the finish time when TrangThaiHoSo is ${status} (${why})`,
+    );
+  switch (status) {
+    case 3:
+      return { at: time(r.NgayTuChoi) ?? ended ?? need('NgayTuChoi', 'not accepted'), kind: 'rejected' };
+    case 7:
+      return { at: ended ?? need('NgayKetThucXuLy', 'withdrawn'), kind: 'withdrawn' };
+    case 8:
+      return { at: ended ?? need('NgayKetThucXuLy', 'stopped'), kind: 'stopped' };
+    case 9:
+      return { at: ended ?? need('NgayKetThucXuLy', 'resolved'), kind: 'resolved' };
+    case 10:
+      // Resolution precedes the return of the result; the earlier one is the finish (national rule).
+      if (ended !== null) return { at: ended, kind: 'resolved' };
+      return { at: time(r.NgayTra) ?? need('NgayTra', 'result returned'), kind: 'result_returned' };
+    default:
+      return null;
+  }
+}
+
+function feeTotal(r: DvcqgRecord): number | null {
+  if (r.DanhSachLePhi === undefined) return null;
+  const total = r.DanhSachLePhi.reduce((sum, f) => sum + Number(f.Gia), 0);
+  if (!Number.isSafeInteger(total)) reject('schema', 'DanhSachLePhi: expected a total below 2^53 VND');
+  return total;
+}
+
+function payment(r: DvcqgRecord): Pick<DossierEventRow, 'paid_online' | 'payment_channel'> {
+  if (r.DuocThanhToanTrucTuyen === undefined) return { paid_online: null, payment_channel: null };
+  const code = Number(r.DuocThanhToanTrucTuyen);
+  if (code === 1) return { paid_online: 1, payment_channel: 'dvcqg' };
+  if (code === 2) return { paid_online: 1, payment_channel: 'local_gateway' };
+  if (code === 0) return { paid_online: 0, payment_channel: null };
+  return reject(
+    'schema',
+    `DuocThanhToanTrucTuyen: ${code} is not a known value; expected 0 (not paid online), 1 (DVCQG) or 2 (ministry/province gateway)`,
+  );
+}
+
+function componentsDigitized(r: DvcqgRecord): 0 | 1 | null {
+  if (isSet(r.HoSoCoThanhPhanSoHoa)) return 1;
+  const docs = r.TaiLieuNop;
+  // A component reused from, or taken out of, the national data warehouse is already digital.
+  const digital = docs?.every(
+    (d) => isSet(d.DuocSoHoa) || isSet(d.DuocTaiSuDung) || isSet(d.DuocLayTuKhoDMQG),
+  );
+  if (docs !== undefined && docs.length > 0) return digital ? 1 : 0;
+  return r.HoSoCoThanhPhanSoHoa === undefined ? null : 0;
+}
+
+function resultDigitized(r: DvcqgRecord): 0 | 1 | null {
+  if (r.DanhSachGiayToKetQua === undefined) return null;
+  return r.DanhSachGiayToKetQua.some((g) => (g.DuongDanTepTinKetQua ?? '').trim() !== '') ? 1 : 0;
+}
+
+function applicantId(r: DvcqgRecord): string | undefined {
+  if (r.SoGiayToChuHoSo !== undefined) return String(r.SoGiayToChuHoSo);
+  const first = r.DinhDanhCHS?.[0];
+  if (typeof first === 'string') return first;
+  if (typeof first === 'object' && first !== null && 'SoDinhDanh' in first) {
+    const id = (first as { SoDinhDanh: unknown }).SoDinhDanh;
+    if (typeof id === 'string' || typeof id === 'number') return String(id);
+  }
+  return undefined;
+}
+
+function supplementTimes(r: DvcqgRecord, key: 'NgayBoSung' | 'NgayTiepNhanBoSung'): number[] {
+  return (r.DanhSachHoSoBoSung ?? []).flatMap((s) => {
+    const ms = time(s[key]);
+    return ms === null ? [] : [ms];
+  });
+}
+
+/** One DVCQG snapshot (already JSON-parsed) → one state-update row. Throws RejectedInput on bad input. */
+export function normalizeDvcqgRecord(value: unknown, ctx: NormalizeContext): DossierEventRow {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    reject('schema', '(message): expected a JSON object (one DVCQG sync record)');
+  }
+  const parsed = DvcqgRecord.safeParse(dropBlanks(value));
+  if (!parsed.success) throw rejectionFromZod(parsed.error, 'DVCQG record');
+  const r = parsed.data;
+  const status = Number(r.TrangThaiHoSo);
+  const kind = KIND_OF_STATUS[status];
+  if (kind === undefined) {
+    reject('unknown_status', `TrangThaiHoSo: ${status} is not a known status; expected 1–10`);
+  }
+  const channel = CHANNEL_OF_KENH[Number(r.KenhThucHien)];
+  if (channel === undefined) {
+    reject(
+      'schema',
+      `KenhThucHien: ${Number(r.KenhThucHien)} is not a known channel; expected 1 (direct), 2 (online) or 3 (postal)`,
+    );
+  }
+  for (const field of PAST_FIELDS) assertNotFuture(field, time(r[field]), ctx);
+  const requested = supplementTimes(r, 'NgayBoSung');
+  const receivedSupplements = supplementTimes(r, 'NgayTiepNhanBoSung');
+  for (const ms of [...requested, ...receivedSupplements]) assertNotFuture('DanhSachHoSoBoSung', ms, ctx);
+  assertDueAfterReceipt('NgayHenTra', time(r.NgayHenTra), 'NgayTiepNhan', time(r.NgayTiepNhan));
+
+  // The snapshot's version is its latest fact, so an older snapshot never overwrites a newer one.
+  const facts = [...PAST_FIELDS.map((f) => time(r[f])), ...requested, ...receivedSupplements];
+  const known = facts.filter((ms): ms is number => ms !== null);
+  if (known.length === 0) {
+    reject(
+      'missing_field',
+      `${PAST_FIELDS.join(', ')}: all missing; expected at least one to date the snapshot`,
+    );
+  }
+  const version = Math.max(...known);
+  const ended = finish(r, status);
+  const row = baseRow(
+    {
+      event_id: `dvcqg:${r.MaHoSo}:${version}:${status}`,
+      dialect: 'dvcqg',
+      source: 'dvcqg-sync',
+      kind,
+      dossier_code: r.MaHoSo,
+      agency_code: r.DonViXuLy ?? agencyFromDossierCode(r.MaHoSo),
+      occurredMs: version,
+      status,
+    },
+    ctx.origin,
+  );
+  const loai = r.LoaiDoiTuong === undefined ? undefined : APPLICANT_OF_LOAI[Number(r.LoaiDoiTuong)];
+  return {
+    ...row,
+    procedure_code: r.MaTTHC,
+    field_code: r.MaLinhVuc ?? null,
+    channel,
+    submitted_at: optionalUtc(time(r.NgayNopHoSo)),
+    received_at: optionalUtc(time(r.NgayTiepNhan)),
+    due_at: optionalUtc(time(r.NgayHenTra)),
+    finished_at: ended ? formatUtc(ended.at) : null,
+    finish_kind: ended?.kind ?? null,
+    fee_vnd: feeTotal(r),
+    ...payment(r),
+    supplement_requested_at: requested.map(formatUtc),
+    supplement_received_at: receivedSupplements.map(formatUtc),
+    components_digitized: componentsDigitized(r),
+    result_digitized: resultDigitized(r),
+    applicant_kind: loai ?? null,
+    applicant_hash: hashApplicantId(applicantId(r), ctx.applicantHashKey),
+  };
+}

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { AgencyCode, DossierCode, Dropped, FieldCode, ProcedureCode } from './common.ts';
+import { DVCQG_TIME_PATTERN, isDvcqgTime } from './time.ts';
+
+/**
+ * The DVCQG synchronisation record (one full dossier snapshot) as agency systems send it to the
+ * national portal. Empty strings and nulls mean "absent" (the normalizer removes them before
+ * validation). Personal fields are declared only to document that they are dropped or hashed.
+ */
+
+const Time = z
+  .string()
+  .refine(isDvcqgTime, {
+    error: 'expected an existing yyyyMMddHHmmss time (Asia/Ho_Chi_Minh), year 2000–2099, e.g. 20250304083000',
+    params: { rejection: 'bad_date' },
+  })
+  .meta({ pattern: DVCQG_TIME_PATTERN, examples: ['20250304083000'] });
+
+function intCode(expected: string) {
+  return z.union(
+    [
+      z.number().int(),
+      z
+        .string()
+        .trim()
+        .regex(/^\d{1,3}$/, { error: `expected an integer code: ${expected}` }),
+    ],
+    {
+      error: `expected an integer code: ${expected}`,
+    },
+  );
+}
+
+const Flag = z.union([z.literal(0), z.literal(1), z.literal('0'), z.literal('1'), z.boolean()], {
+  error: 'expected 0 or 1',
+});
+
+export const DvcqgFee = z.object({
+  MaPhiLePhi: z.string().max(64).optional(),
+  Gia: z
+    .union([z.number(), z.string().trim()], { error: 'expected an amount in VND' })
+    .superRefine((value, ctx) => {
+      const n = typeof value === 'number' ? value : /^-?\d+(\.0+)?$/.test(value) ? Number(value) : Number.NaN;
+      if (!Number.isSafeInteger(n))
+        ctx.addIssue({ code: 'custom', message: 'expected a whole number of VND' });
+      else if (n < 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected an amount ≥ 0 VND',
+          params: { rejection: 'negative_fee' },
+        });
+      }
+    })
+    .meta({ description: 'amount in VND (number or string of digits), ≥ 0' }),
+  TenPhiLePhi: Dropped,
+  LoaiPhiLePhi: Dropped,
+  HinhThucThu: Dropped,
+});
+
+export const DvcqgSupplement = z.object({
+  NgayBoSung: Time.optional().meta({ description: 'when the supplement was requested' }),
+  NgayTiepNhanBoSung: Time.optional().meta({ description: 'when the supplement was received' }),
+  NguoiYeuCau: Dropped,
+  NoiDungBoSung: Dropped,
+});
+
+export const DvcqgDocument = z.object({
+  DuocSoHoa: Flag.optional(),
+  DuocTaiSuDung: Flag.optional(),
+  DuocLayTuKhoDMQG: Flag.optional(),
+  TenTepDinhKem: Dropped,
+});
+
+export const DvcqgResultDocument = z.object({
+  DuongDanTepTinKetQua: z.string().max(2048).optional().meta({ description: 'link to the result file' }),
+  TenGiayTo: Dropped,
+});
+
+const list = <T extends z.ZodType>(item: T) =>
+  z.array(item).max(500, { error: 'expected at most 500 entries' });
+
+export const DvcqgRecord = z.object({
+  MaHoSo: DossierCode,
+  MaTTHC: ProcedureCode,
+  TenTTHC: Dropped,
+  MaLinhVuc: FieldCode.optional(),
+  TenLinhVuc: Dropped,
+  KenhThucHien: intCode('1 direct, 2 online, 3 postal'),
+  TrangThaiHoSo: intCode('1–10'),
+  NgayNopHoSo: Time.optional(),
+  NgayTiepNhan: Time.optional(),
+  NgayHenTra: Time.optional().meta({ description: 'appointment (due) date; may lie in the future' }),
+  NgayTra: Time.optional(),
+  NgayKetThucXuLy: Time.optional(),
+  NgayTuChoi: Time.optional(),
+  DanhSachLePhi: list(DvcqgFee).optional(),
+  DuocThanhToanTrucTuyen: intCode(
+    '0 not paid online, 1 paid on DVCQG, 2 paid on a ministry/province gateway',
+  ).optional(),
+  DanhSachHoSoBoSung: list(DvcqgSupplement).optional(),
+  TaiLieuNop: list(DvcqgDocument).optional(),
+  DanhSachGiayToKetQua: list(DvcqgResultDocument).optional(),
+  HoSoCoThanhPhanSoHoa: Flag.optional(),
+  LoaiDoiTuong: intCode('1 citizen, 2 enterprise, 3 organization').optional(),
+  DonViXuLy: AgencyCode.optional().meta({ description: 'handling agency code; default: MaHoSo prefix' }),
+  ChuHoSo: Dropped,
+  SoGiayToChuHoSo: z
+    .union([z.string().max(64), z.number().int()], { error: 'expected an identity number' })
+    .optional()
+    .meta({ description: 'identity number; only its keyed hash is kept' }),
+  DinhDanhCHS: z
+    .array(z.unknown())
+    .max(20)
+    .optional()
+    .meta({ description: 'identities (strings or {SoDinhDanh}); only the first one’s keyed hash is kept' }),
+  SoDienThoaiChuHoSo: Dropped,
+  EmailChuHoSo: Dropped,
+  DiaChiChuHoSo: Dropped,
+});
+export type DvcqgRecord = z.output<typeof DvcqgRecord>;
+
+/** Removes null and blank-string values (DVCQG systems send both for "absent"), a few levels deep. */
+export function dropBlanks(value: unknown, depth = 0): unknown {
+  if (depth > 3 || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => dropBlanks(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (v === null || (typeof v === 'string' && v.trim() === '')) continue;
+    // defineProperty, not assignment: a JSON key "__proto__" must stay a plain key.
+    Object.defineProperty(out, key, {
+      value: dropBlanks(v, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,144 @@
+import type { Channel, DossierEventRow, FinishKind, UtcTimestamp } from './rows.ts';
+
+/**
+ * Pure reference of the ClickHouse dossier state (migrations 0002–0004, read through dossiers_v1).
+ * Every column is order-independent and duplicate-insensitive, as in ClickHouse.
+ */
+export interface DossierState {
+  dossier_code: string;
+  agency_code: string;
+  procedure_code: string | null;
+  field_code: string | null;
+  channel: Channel | null;
+  submitted_at: UtcTimestamp | null;
+  received_at: UtcTimestamp | null;
+  due_at: UtcTimestamp | null;
+  finished_at: UtcTimestamp | null;
+  finish_kind: FinishKind | null;
+  fee_vnd: number | null;
+  paid_online: 0 | 1 | null;
+  payment_channel: DossierEventRow['payment_channel'];
+  supplement_requested_at: UtcTimestamp[];
+  supplement_received_at: UtcTimestamp[];
+  components_digitized: 0 | 1 | null;
+  result_digitized: 0 | 1 | null;
+  synced_national_at: UtcTimestamp | null;
+  rating_satisfied: 0 | 1 | null;
+  rating_score: number | null;
+  applicant_kind: DossierEventRow['applicant_kind'];
+  applicant_hash: string | null;
+  last_version: number;
+}
+
+/** ClickHouse compares the tuple (version, event_id): numbers first, then strings byte by byte. */
+function compareKey(a: DossierEventRow, b: DossierEventRow): number {
+  if (a.version !== b.version) return a.version < b.version ? -1 : 1;
+  return Buffer.compare(Buffer.from(a.event_id, 'utf8'), Buffer.from(b.event_id, 'utf8'));
+}
+
+/** argMax(column, (version, event_id)); like ClickHouse, rows whose value is NULL are skipped. */
+function argMax<K extends keyof DossierEventRow>(
+  rows: DossierEventRow[],
+  column: K,
+): DossierEventRow[K] | null {
+  let best: DossierEventRow | undefined;
+  for (const row of rows) {
+    if (row[column] === null) continue;
+    if (best === undefined || compareKey(row, best) > 0) best = row;
+  }
+  return best === undefined ? null : best[column];
+}
+
+/** min/max ignoring NULLs; UTC strings of one fixed width order like the instants they name. */
+function extreme<T extends string | number>(values: (T | null)[], pick: 'min' | 'max'): T | null {
+  let out: T | null = null;
+  for (const v of values) {
+    if (v === null) continue;
+    if (out === null || (pick === 'min' ? v < out : v > out)) out = v;
+  }
+  return out;
+}
+
+function finishKind(rows: DossierEventRow[]): FinishKind | null {
+  let best: DossierEventRow | undefined;
+  for (const row of rows) {
+    if (row.finished_at === null || row.finish_kind === null) continue;
+    const earlier =
+      best === undefined ||
+      row.finished_at < (best.finished_at ?? '') ||
+      (row.finished_at === best.finished_at &&
+        Buffer.compare(Buffer.from(row.event_id, 'utf8'), Buffer.from(best.event_id, 'utf8')) < 0);
+    if (earlier) best = row;
+  }
+  return best?.finish_kind ?? null;
+}
+
+function sortedUnique(arrays: UtcTimestamp[][]): UtcTimestamp[] {
+  return [...new Set(arrays.flat())].sort();
+}
+
+function foldOne(dossierCode: string, rows: DossierEventRow[]): DossierState {
+  return {
+    dossier_code: dossierCode,
+    agency_code: argMax(rows, 'agency_code') ?? '',
+    procedure_code: argMax(rows, 'procedure_code'),
+    field_code: argMax(rows, 'field_code'),
+    channel: argMax(rows, 'channel'),
+    submitted_at: extreme(
+      rows.map((r) => r.submitted_at),
+      'min',
+    ),
+    received_at: extreme(
+      rows.map((r) => r.received_at),
+      'min',
+    ),
+    due_at: argMax(rows, 'due_at'),
+    finished_at: extreme(
+      rows.map((r) => r.finished_at),
+      'min',
+    ),
+    finish_kind: finishKind(rows),
+    fee_vnd: argMax(rows, 'fee_vnd'),
+    paid_online: extreme(
+      rows.map((r) => r.paid_online),
+      'max',
+    ),
+    payment_channel: argMax(rows, 'payment_channel'),
+    supplement_requested_at: sortedUnique(rows.map((r) => r.supplement_requested_at)),
+    supplement_received_at: sortedUnique(rows.map((r) => r.supplement_received_at)),
+    components_digitized: extreme(
+      rows.map((r) => r.components_digitized),
+      'max',
+    ),
+    result_digitized: extreme(
+      rows.map((r) => r.result_digitized),
+      'max',
+    ),
+    synced_national_at: extreme(
+      rows.map((r) => r.synced_national_at),
+      'min',
+    ),
+    rating_satisfied: argMax(rows, 'rating_satisfied'),
+    rating_score: argMax(rows, 'rating_score'),
+    applicant_kind: argMax(rows, 'applicant_kind'),
+    applicant_hash: argMax(rows, 'applicant_hash'),
+    last_version:
+      extreme(
+        rows.map((r) => r.version),
+        'max',
+      ) ?? 0,
+  };
+}
+
+/** Folds rows of any number of dossiers, in any order and with any duplicates, into their states. */
+export function foldDossierState(rows: DossierEventRow[]): Map<string, DossierState> {
+  const byDossier = new Map<string, DossierEventRow[]>();
+  for (const row of rows) {
+    const list = byDossier.get(row.dossier_code);
+    if (list) list.push(row);
+    else byDossier.set(row.dossier_code, [row]);
+  }
+  const states = new Map<string, DossierState>();
+  for (const code of [...byDossier.keys()].sort()) states.set(code, foldOne(code, byDossier.get(code) ?? []));
+  return states;
+}
