@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ClickHouse, createClickHouse, migrate } from '@dossier/clickhouse';
+import { safeInject } from './provided.ts';
+
+export interface TestClickHouse {
+  /** Migrated client, private to the caller: its own database (server) or data dir (chDB). */
+  clickhouse: ClickHouse;
+  /**
+   * The same store as a URL for code under test: `http://…/<database>` or `chdb:<dir>`. chDB
+   * sessions on the same dir coexist in one process, so a service started in the test may open it.
+   */
+  url: string;
+  /** Closes the client and drops the database / removes the chDB dir. */
+  close(): Promise<void>;
+}
+
+// chDB binds one data directory per process. Checked with chdb 3.4: opening a second directory
+// while one is open fails ("only one active data directory per process"); after close() the same
+// process CAN open another directory (and reopen the first). So calls in one test file must be
+// sequential: close the previous TestClickHouse before creating the next.
+let embeddedOpen: string | undefined;
+
+/**
+ * A migrated ClickHouse for the current test file: the server at `CLICKHOUSE_URL` (or the run's
+ * testcontainer) with a fresh database per call, else embedded chDB in a fresh temp dir.
+ */
+export async function createTestClickHouse(): Promise<TestClickHouse> {
+  const serverUrl = safeInject('clickhouseUrl') || process.env.CLICKHOUSE_URL?.trim();
+  if (serverUrl && !serverUrl.startsWith('chdb:')) return createOnServer(serverUrl);
+  return createEmbedded();
+}
+
+async function createOnServer(serverUrl: string): Promise<TestClickHouse> {
+  const database = `test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = await createClickHouse({ url: serverUrl, application: 'dossier-tests' });
+  try {
+    await admin.command({ query: `CREATE DATABASE ${database}` });
+  } finally {
+    await admin.close();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  const clickhouse = await createClickHouse({ url: url.toString(), application: 'dossier-tests' });
+  await migrate(clickhouse);
+  return {
+    clickhouse,
+    url: url.toString(),
+    async close() {
+      try {
+        await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+      } finally {
+        await clickhouse.close();
+      }
+    },
+  };
+}
+
+async function createEmbedded(): Promise<TestClickHouse> {
+  if (embeddedOpen) {
+    throw new Error(
+      `chDB at ${embeddedOpen} is still open in this process; close() it before creating another ` +
+        '(chDB binds one data directory per process)',
+    );
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'dossier-chdb-'));
+  embeddedOpen = dir;
+  const url = `chdb:${dir}`;
+  let clickhouse: ClickHouse | undefined;
+  try {
+    clickhouse = await createClickHouse({ url, application: 'dossier-tests' });
+    await migrate(clickhouse);
+  } catch (err) {
+    await clickhouse?.close();
+    await rm(dir, { recursive: true, force: true });
+    embeddedOpen = undefined;
+    throw err;
+  }
+  const client = clickhouse;
+  let closed = false;
+  return {
+    clickhouse: client,
+    url,
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await client.close();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+        embeddedOpen = undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { safeInject } from './provided.ts';
+
+export interface TestKafka {
+  brokers: string[];
+  /** kafkajs client that logs only errors (the warm-up in global setup removes the expected ones). */
+  kafka: Kafka;
+  /** Creates the topics and waits for their partition leaders; existing topics are left alone. */
+  createTopics(names: string[], partitions?: number): Promise<void>;
+  /** A topic / group / client id no other test or run uses: `<prefix>-<pid>-<random>`. */
+  uniqueName(prefix: string): string;
+}
+
+/** Kafka for an integration test: the broker global setup provided (or `KAFKA_BROKERS`). */
+export function testKafka(): TestKafka {
+  const brokers = testKafkaBrokers();
+  const kafka = new Kafka({ clientId: uniqueName('test'), brokers, logLevel: logLevel.ERROR });
+  return {
+    brokers,
+    kafka,
+    async createTopics(names, partitions = 3) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.createTopics({
+          topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+          waitForLeaders: true,
+        });
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    uniqueName,
+  };
+}
+
+export function testKafkaBrokers(): string[] {
+  const provided = safeInject('kafkaBrokers');
+  if (provided?.length) return provided;
+  const fromEnv = process.env.KAFKA_BROKERS?.trim();
+  if (fromEnv) return fromEnv.split(',').map((b) => b.trim());
+  throw new Error('no Kafka for this test: run it in the integration project or set KAFKA_BROKERS');
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
