@@ -1,0 +1,95 @@
+import type { Logger } from '@dossier/observability';
+import type { NormalizeOptions } from '@dossier/schemas';
+import type { EachBatchPayload } from 'kafkajs';
+import { writeTable } from './clickhouse-writer.ts';
+import type { TopicKind } from './config.ts';
+import {
+  CLICKHOUSE_REJECTED,
+  type DeadLetter,
+  type DeadLetterDeps,
+  writeDeadLetters,
+} from './dead-letters.ts';
+import { classifyError, describeClickHouseRejection } from './errors.ts';
+import type { PartitionBackoff } from './partition-backoff.ts';
+import { prepareBatch } from './prepare-batch.ts';
+
+export interface BatchHandlerDeps extends DeadLetterDeps {
+  logger: Logger;
+  topicKinds: ReadonlyMap<string, TopicKind>;
+  normalizeOptions: () => NormalizeOptions;
+  backoff: PartitionBackoff;
+  /** Called after each committed batch: feeds /readyz and the last-progress gauge. */
+  onProgress: () => void;
+}
+
+type Outcome = 'committed' | 'retry' | 'skipped';
+
+/**
+ * kafkajs `eachBatch` (with eachBatchAutoResolve: false) for one partition's batch:
+ * normalize → one insert per table → dead letters (topic + table) → resolve + commit.
+ * Offsets move only after every write was acknowledged; a failed write pauses the partition and the
+ * same offsets are fetched again after a backoff. Heartbeat and commit run outside the write `try`,
+ * so their rebalance errors reach kafkajs, which rejoins the group.
+ */
+export function createBatchHandler(deps: BatchHandlerDeps) {
+  const { logger, metrics } = deps;
+  return async function eachBatch(payload: EachBatchPayload): Promise<Outcome> {
+    const { batch, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    // Do not start a batch we would not finish: stopping or the partition was seeked/revoked.
+    if (batch.messages.length === 0 || !isRunning() || isStale()) return 'skipped';
+    const prepared = prepareBatch(batch, deps.normalizeOptions());
+    const kind = deps.topicKinds.get(topic) ?? 'events';
+    const letters: DeadLetter[] = prepared.rejected.map((r) => ({ topic, partition, ...r }));
+    let accepted = prepared.messageCount - prepared.rejected.length;
+    try {
+      for (const { table, entries } of prepared.tables) {
+        const failures = await writeTable(deps, table, entries, `${prepared.tokenBase}:${table}`);
+        const refused = new Map<number, unknown>();
+        for (const f of failures)
+          if (!refused.has(f.entry.messageIndex)) refused.set(f.entry.messageIndex, f.error);
+        for (const [messageIndex, error] of refused) {
+          const message = batch.messages[messageIndex];
+          if (!message) continue;
+          letters.push({
+            topic,
+            partition,
+            message,
+            rejection: { code: CLICKHOUSE_REJECTED, reason: describeClickHouseRejection(error) },
+          });
+          accepted -= 1;
+        }
+        // Rows already written are harmless if we stop here: a redelivery deduplicates them.
+        if (isStale()) return 'skipped';
+      }
+      await writeDeadLetters(deps, letters, prepared.tokenBase);
+    } catch (error) {
+      const classified = classifyError(error);
+      if (classified.kind === 'abandoned') {
+        logger.warn({ topic, partition, firstOffset: batch.firstOffset() }, 'in-flight batch abandoned');
+        return 'skipped';
+      }
+      if (!isRunning()) return 'skipped';
+      const delayMs = deps.backoff.failed(topic, partition, payload.pause);
+      logger.warn(
+        { topic, partition, firstOffset: batch.firstOffset(), code: classified.code, delayMs, err: error },
+        'batch write failed, partition paused',
+      );
+      return 'retry';
+    }
+    if (isStale()) return 'skipped';
+    payload.resolveOffset(batch.lastOffset());
+    await payload.commitOffsetsIfNecessary();
+    metrics.batchSize.observe(prepared.messageCount);
+    metrics.messages.inc({ topic_kind: kind, outcome: 'accepted' }, accepted);
+    if (letters.length > 0) {
+      metrics.messages.inc({ topic_kind: kind, outcome: 'rejected' }, letters.length);
+      for (const letter of letters) metrics.deadLetters.inc({ reason: letter.rejection.code });
+      logger.info({ topic, partition, count: letters.length }, 'messages dead-lettered');
+    }
+    deps.backoff.succeeded(topic, partition);
+    deps.onProgress();
+    await payload.heartbeat();
+    return 'committed';
+  };
+}
