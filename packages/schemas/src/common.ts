@@ -14,7 +14,8 @@ import {
  * A `params.rejection` on a check selects the rejection code used when that check fails.
  */
 
-const CODE = /^[A-Z0-9][A-Z0-9._-]*$/;
+// Case-insensitive in the published pattern; the value is upper-cased before this check anyway.
+const CODE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function code(what: string, example: string) {
   return z
@@ -37,7 +38,7 @@ export const DossierCode = z
   .trim()
   .toUpperCase()
   .max(80, { error: 'expected a dossier code of at most 80 characters' })
-  .regex(/^[A-Z0-9][A-Z0-9._]*-\d{6}-\d{1,10}$/, {
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._]*-\d{6}-\d{1,10}$/, {
     error: 'expected a dossier code <agency code>-<yyMMdd>-<sequence>, e.g. H29.105-250304-0001',
   })
   .meta({ description: 'dossier code <agency code>-<yyMMdd>-<sequence>', examples: ['H29.105-250304-0001'] });

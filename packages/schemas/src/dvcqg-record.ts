@@ -17,18 +17,18 @@ const Time = z
   .meta({ pattern: DVCQG_TIME_PATTERN, examples: ['20250304083000'] });
 
 function intCode(expected: string) {
-  return z.union(
-    [
-      z.number().int(),
-      z
-        .string()
-        .trim()
-        .regex(/^\d{1,3}$/, { error: `expected an integer code: ${expected}` }),
-    ],
-    {
-      error: `expected an integer code: ${expected}`,
-    },
-  );
+  return z
+    .union(
+      [
+        z.number().int(),
+        z
+          .string()
+          .trim()
+          .regex(/^\d{1,3}$/, { error: `expected an integer code: ${expected}` }),
+      ],
+      { error: `expected an integer code: ${expected}` },
+    )
+    .meta({ description: expected });
 }
 
 const Flag = z.union([z.literal(0), z.literal(1), z.literal('0'), z.literal('1'), z.boolean()], {

@@ -5,6 +5,7 @@ export * from './common.ts';
 export * from './dvcqg-adapter.ts';
 export * from './dvcqg-record.ts';
 export * from './fold-dossier-state.ts';
+export * from './json-schemas.ts';
 export * from './normalize-message.ts';
 export * from './rejection.ts';
 export * from './row-schemas.ts';

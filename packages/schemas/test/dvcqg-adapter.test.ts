@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { type DossierEventRow, DossierEventRowSchema, normalizeMessage } from '../src/index.ts';
+import { DOSSIER, dvcqgRecord, message, OPTIONS, PROCEDURE, TOPICS } from './fixtures.ts';
+
+function normalizeOne(value: unknown): DossierEventRow {
+  const result = normalizeMessage(message(TOPICS.dvcqg, value), OPTIONS);
+  if (!result.ok) throw new Error(`rejected: ${result.rejection.code} ${result.rejection.reason}`);
+  const row = result.output.rows[0] as DossierEventRow;
+  expect(DossierEventRowSchema.parse(row)).toEqual(row);
+  return row;
+}
+
+const ENDED = { NgayKetThucXuLy: '20250310100000' };
+const STATUSES = [
+  { status: 1, kind: 'submitted', extra: {}, finish: null },
+  { status: 2, kind: 'received', extra: {}, finish: null },
+  {
+    status: 3,
+    kind: 'rejected',
+    extra: { NgayTuChoi: '20250305100000' },
+    finish: ['2025-03-05 03:00:00.000', 'rejected'],
+  },
+  { status: 4, kind: 'processing', extra: {}, finish: null },
+  { status: 5, kind: 'supplement_requested', extra: {}, finish: null },
+  { status: 6, kind: 'payment_requested', extra: {}, finish: null },
+  { status: 7, kind: 'withdrawn', extra: ENDED, finish: ['2025-03-10 03:00:00.000', 'withdrawn'] },
+  { status: 8, kind: 'stopped', extra: ENDED, finish: ['2025-03-10 03:00:00.000', 'stopped'] },
+  { status: 9, kind: 'resolved', extra: ENDED, finish: ['2025-03-10 03:00:00.000', 'resolved'] },
+  {
+    status: 10,
+    kind: 'result_returned',
+    extra: { NgayTra: '20250311100000' },
+    finish: ['2025-03-11 03:00:00.000', 'result_returned'],
+  },
+] as const;
+
+describe('DVCQG sync records', () => {
+  it.each(STATUSES)('maps TrangThaiHoSo $status to $kind', ({ status, kind, extra, finish }) => {
+    const row = normalizeOne(dvcqgRecord({ TrangThaiHoSo: String(status), ...extra }));
+    expect(row).toMatchObject({
+      kind,
+      status,
+      dialect: 'dvcqg',
+      finished_at: finish?.[0] ?? null,
+      finish_kind: finish?.[1] ?? null,
+    });
+    expect(row.event_id).toBe(`dvcqg:${DOSSIER}:${row.version}:${status}`);
+  });
+
+  it('converts yyyyMMddHHmmss from Asia/Ho_Chi_Minh (UTC+7) to UTC', () => {
+    const row = normalizeOne(dvcqgRecord({ NgayNopHoSo: '20250101033000', NgayTiepNhan: '20250101070000' }));
+    expect(row).toMatchObject({
+      submitted_at: '2024-12-31 20:30:00.000',
+      received_at: '2025-01-01 00:00:00.000',
+      procedure_code: PROCEDURE,
+      field_code: 'G09-XD01',
+      channel: 'online',
+    });
+  });
+
+  it('versions a snapshot by its latest fact, not by the due date', () => {
+    const row = normalizeOne(
+      dvcqgRecord({ TrangThaiHoSo: 5, DanhSachHoSoBoSung: [{ NgayBoSung: '20250306100000' }] }),
+    );
+    expect(row.occurred_at).toBe('2025-03-06 03:00:00.000');
+    expect(row.version).toBe(Date.parse('2025-03-06T03:00:00Z'));
+  });
+
+  it('gives an identical resend the same event_id', () => {
+    const a = normalizeOne(dvcqgRecord({ TrangThaiHoSo: 4 }));
+    const b = normalizeOne(dvcqgRecord({ TrangThaiHoSo: 4 }));
+    expect(a.event_id).toBe(b.event_id);
+    expect({ ...a, source_offset: '' }).toEqual({ ...b, source_offset: '' });
+  });
+
+  it.each([
+    [1, 'direct'],
+    ['2', 'online'],
+    [3, 'postal'],
+  ])('maps KenhThucHien %s to %s', (kenh, channel) => {
+    expect(normalizeOne(dvcqgRecord({ KenhThucHien: kenh })).channel).toBe(channel);
+  });
+
+  it.each([
+    [1, 1, 'dvcqg'],
+    [2, 1, 'local_gateway'],
+    [0, 0, null],
+    [undefined, null, null],
+  ])('maps DuocThanhToanTrucTuyen %s', (code, paid, channel) => {
+    const row = normalizeOne(dvcqgRecord({ DuocThanhToanTrucTuyen: code }));
+    expect([row.paid_online, row.payment_channel]).toEqual([paid, channel]);
+  });
+
+  it('totals the fee list (numbers or digit strings); no list means unknown, an empty list zero', () => {
+    const fees = [
+      { MaPhiLePhi: 'P1', Gia: 100_000 },
+      { MaPhiLePhi: 'L1', Gia: '25000' },
+    ];
+    expect(normalizeOne(dvcqgRecord({ DanhSachLePhi: fees })).fee_vnd).toBe(125_000);
+    expect(normalizeOne(dvcqgRecord({ DanhSachLePhi: [] })).fee_vnd).toBe(0);
+    expect(normalizeOne(dvcqgRecord()).fee_vnd).toBeNull();
+  });
+
+  it('lists supplement requests and receipts', () => {
+    const row = normalizeOne(
+      dvcqgRecord({
+        TrangThaiHoSo: 4,
+        DanhSachHoSoBoSung: [
+          { NgayBoSung: '20250306100000', NgayTiepNhanBoSung: '20250307100000', NoiDungBoSung: 'x' },
+          { NgayBoSung: '20250308100000', NgayTiepNhanBoSung: '' },
+        ],
+      }),
+    );
+    expect(row.supplement_requested_at).toEqual(['2025-03-06 03:00:00.000', '2025-03-08 03:00:00.000']);
+    expect(row.supplement_received_at).toEqual(['2025-03-07 03:00:00.000']);
+  });
+
+  it.each([
+    [{ HoSoCoThanhPhanSoHoa: 1 }, 1],
+    [{ HoSoCoThanhPhanSoHoa: 0 }, 0],
+    [{ TaiLieuNop: [{ DuocSoHoa: 1 }, { DuocLayTuKhoDMQG: '1' }, { DuocTaiSuDung: true }] }, 1],
+    [{ TaiLieuNop: [{ DuocSoHoa: 1 }, { DuocSoHoa: 0 }] }, 0],
+    [{}, null],
+  ])('derives components_digitized from %j', (fields, expected) => {
+    expect(normalizeOne(dvcqgRecord(fields)).components_digitized).toBe(expected);
+  });
+
+  it.each([
+    [{ DanhSachGiayToKetQua: [{ TenGiayTo: 'GP', DuongDanTepTinKetQua: 'https://x/kq.pdf' }] }, 1],
+    [{ DanhSachGiayToKetQua: [{ TenGiayTo: 'GP' }] }, 0],
+    [{}, null],
+  ])('derives result_digitized from %j', (fields, expected) => {
+    expect(normalizeOne(dvcqgRecord(fields)).result_digitized).toBe(expected);
+  });
+
+  it('takes the agency from DonViXuLy, else from the dossier code', () => {
+    expect(normalizeOne(dvcqgRecord({ DonViXuLy: 'h29.300' })).agency_code).toBe('H29.300');
+    expect(normalizeOne(dvcqgRecord()).agency_code).toBe('H29.105');
+  });
+
+  it('treats null and blank strings as absent', () => {
+    const row = normalizeOne(
+      dvcqgRecord({ NgayHenTra: '', NgayTra: null, MaLinhVuc: '  ', DanhSachLePhi: null }),
+    );
+    expect(row).toMatchObject({ due_at: null, field_code: null, fee_vnd: null });
+  });
+
+  it('for status 10 finishes at resolution when NgayKetThucXuLy is known (the earlier finish)', () => {
+    const row = normalizeOne(dvcqgRecord({ TrangThaiHoSo: 10, NgayTra: '20250311100000', ...ENDED }));
+    expect([row.finished_at, row.finish_kind]).toEqual(['2025-03-10 03:00:00.000', 'resolved']);
+  });
+
+  it('keeps personal fields out of the row and hashes the identity like the canonical dialect', () => {
+    const row = normalizeOne(dvcqgRecord({ EmailChuHoSo: 'a@b.vn', DiaChiChuHoSo: '1 Lê Lợi' }));
+    const viaDinhDanh = normalizeOne(
+      dvcqgRecord({
+        SoGiayToChuHoSo: undefined,
+        DinhDanhCHS: [{ LoaiDinhDanh: 1, SoDinhDanh: '079123456789' }],
+      }),
+    );
+    expect(row.applicant_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(viaDinhDanh.applicant_hash).toBe(row.applicant_hash);
+    const text = JSON.stringify(row);
+    for (const secret of ['Nguyễn', '079123456789', '0901234567', 'a@b.vn', 'Lê Lợi'])
+      expect(text).not.toContain(secret);
+  });
+});
