@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type ClickHouse, createClickHouse, migrate } from '@dossier/clickhouse';
 import { safeInject } from './provided.ts';
+import { CHDB_DIR_PREFIX, ownedTempPrefix } from './stale-dirs.ts';
 
 export interface TestClickHouse {
   /** Migrated client, private to the caller: its own database (server) or data dir (chDB). */
@@ -65,7 +64,7 @@ async function createEmbedded(): Promise<TestClickHouse> {
         '(chDB binds one data directory per process)',
     );
   }
-  const dir = await mkdtemp(join(tmpdir(), 'dossier-chdb-'));
+  const dir = await mkdtemp(ownedTempPrefix(CHDB_DIR_PREFIX));
   embeddedOpen = dir;
   const url = `chdb:${dir}`;
   let clickhouse: ClickHouse | undefined;

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { removeStaleTempDirs } from './stale-dirs.ts';
 import { type StartedClickHouse, startClickHouse } from './start-clickhouse.ts';
 import { type StartedKafka, type StartedService, startKafka, warmUpKafka } from './start-kafka.ts';
 import { type StartedRedis, startRedis } from './start-redis.ts';
@@ -6,63 +7,73 @@ import { type StartedRedis, startRedis } from './start-redis.ts';
 /**
  * Vitest globalSetup of the integration project: finds or starts Kafka, Redis and (with Docker)
  * ClickHouse once per run, hands their addresses to the tests, and stops what it started.
+ * The `ProvidedContext` keys are declared in ./provided.ts.
  */
 export default async function setup({ provide }: TestProject): Promise<() => Promise<void>> {
-  const began = Date.now();
-  const results = await Promise.allSettled([startKafka(), startRedis(), startClickHouse()]);
-  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const stopAll = once(() => stopServices(started));
-  // Teardown does not run when the process is killed or exits early; stop synchronously then.
+  removeStaleTempDirs();
+  const started: StartedService[] = [];
+  // Teardown does not run when the process exits early (Ctrl-C, a crash); stop synchronously then.
   const onExit = () => {
     for (const service of started) service.stopSync?.();
   };
   process.once('exit', onExit);
+  const teardown = async () => {
+    process.removeListener('exit', onExit);
+    const results = await Promise.allSettled(started.splice(0).map((s) => s.stop()));
+    for (const r of results)
+      if (r.status === 'rejected') console.error('[test] stopping a service failed', r.reason);
+  };
 
-  const failure = results.find((r) => r.status === 'rejected');
-  if (failure) {
-    await stopAll();
-    throw failure.reason;
-  }
-  const [kafka, redis, clickhouse] = started as [StartedKafka, StartedRedis, StartedClickHouse];
   try {
-    await warmUpKafka(kafka.brokers);
+    const [kafka, redis, clickhouse] = await Promise.all([
+      timed(started, async () => {
+        const kafka = await startKafka();
+        started.push(kafka);
+        await warmUpKafka(kafka.brokers);
+        return kafka;
+      }),
+      timed(started, startRedis),
+      timed(started, startClickHouse),
+    ]);
+    provideAll(provide, kafka.value, redis.value, clickhouse.value);
+    console.log(
+      `[test] kafka ${kafka.value.brokers.join(',')} (${kafka.value.source}, ${kafka.ms} ms), ` +
+        `redis ${redis.value.url} (${redis.value.source}, ${redis.ms} ms), clickhouse ` +
+        (clickhouse.value.url
+          ? `${redactUrl(clickhouse.value.url)} (${clickhouse.value.source}, ${clickhouse.ms} ms)`
+          : 'chDB per test file'),
+    );
   } catch (err) {
-    await stopAll();
+    await teardown();
     throw err;
   }
+  return teardown;
+}
 
+async function timed<T extends StartedService>(
+  started: StartedService[],
+  start: () => Promise<T>,
+): Promise<{ value: T; ms: number }> {
+  const began = Date.now();
+  const value = await start();
+  if (!started.includes(value)) started.push(value);
+  return { value, ms: Date.now() - began };
+}
+
+function provideAll(
+  provide: TestProject['provide'],
+  kafka: StartedKafka,
+  redis: StartedRedis,
+  clickhouse: StartedClickHouse,
+): void {
   provide('kafkaBrokers', kafka.brokers);
   provide('redisUrl', redis.url);
   provide('clickhouseUrl', clickhouse.url);
-  // For child processes the tests spawn (services under test read the environment).
+  // For child processes the tests spawn: services under test read the environment.
   process.env.KAFKA_BROKERS = kafka.brokers.join(',');
   process.env.REDIS_URL = redis.url;
   if (clickhouse.url) process.env.CLICKHOUSE_URL = clickhouse.url;
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-  console.log(
-    `[test] kafka ${kafka.brokers.join(',')} (${kafka.source}), redis ${redis.url} (${redis.source}), ` +
-      `clickhouse ${clickhouse.url ? `${redactUrl(clickhouse.url)} (${clickhouse.source})` : 'chDB per test file'}` +
-      ` — ready in ${Date.now() - began} ms`,
-  );
-
-  return async () => {
-    process.removeListener('exit', onExit);
-    await stopAll();
-  };
-}
-
-async function stopServices(services: StartedService[]): Promise<void> {
-  const results = await Promise.allSettled(services.map((s) => s.stop()));
-  for (const r of results)
-    if (r.status === 'rejected') console.error('[test] stopping a service failed', r.reason);
-}
-
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let promise: Promise<void> | undefined;
-  return () => {
-    promise ??= fn();
-    return promise;
-  };
 }
 
 function redactUrl(url: string): string {

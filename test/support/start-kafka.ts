@@ -1,12 +1,12 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { dockerReachable } from './docker.ts';
 import { freePorts } from './free-port.ts';
+import { KAFKA_DIR_PREFIX, ownedTempPrefix } from './stale-dirs.ts';
 
 const run = promisify(execFile);
 export const KAFKA_SCRIPT = fileURLToPath(new URL('../../infra/local/kafka/kafka.sh', import.meta.url));
@@ -35,7 +35,7 @@ export async function startKafka(): Promise<StartedKafka> {
 }
 
 async function startNativeKafka(): Promise<StartedKafka> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'dossier-kafka-'));
+  const dataDir = await mkdtemp(ownedTempPrefix(KAFKA_DIR_PREFIX));
   const stopArgs = ['stop', '--data-dir', dataDir];
   let lastError: unknown;
   // A port found free can be taken before the broker binds it; a second pair almost never is.
@@ -60,6 +60,7 @@ async function startNativeKafka(): Promise<StartedKafka> {
         },
         stopSync() {
           spawnSync(KAFKA_SCRIPT, stopArgs, { stdio: 'ignore', timeout: 30_000 });
+          rmSync(dataDir, { recursive: true, force: true });
         },
       };
     } catch (err) {

@@ -10,16 +10,17 @@ export interface StartedRedis extends StartedService {
 }
 
 const REDIS_IMAGE = 'redis:7';
-const DEFAULT_URL = 'redis://127.0.0.1:6379';
 // BullMQ loses jobs silently when Redis evicts its keys.
 const REDIS_ARGS = ['--maxmemory-policy', 'noeviction', '--save', '', '--appendonly', 'no'];
 
 /**
  * `REDIS_URL` if it answers; else 127.0.0.1:6379 if it answers; else a testcontainer when Docker
- * answers; else a private `redis-server` on a free port. Same order as infra/local/redis/redis.sh.
+ * answers; else a private `redis-server` on a free port. Same order as infra/local/redis/redis.sh
+ * (`REDIS_LOCAL_URL` moves the second place to look).
  */
 export async function startRedis(): Promise<StartedRedis> {
-  const candidates = [process.env.REDIS_URL, DEFAULT_URL].filter((u): u is string => Boolean(u));
+  const localUrl = process.env.REDIS_LOCAL_URL || 'redis://127.0.0.1:6379';
+  const candidates = [process.env.REDIS_URL, localUrl].filter((u): u is string => Boolean(u));
   for (const url of candidates) {
     const policy = await probeRedis(url);
     if (policy === undefined) {
