@@ -23,9 +23,9 @@ const manifests: Manifest[] = root.workspaces.flatMap((pattern) => {
     .filter((name) => existsSync(`${base}/${name}/package.json`))
     .map((name) => JSON.parse(readFileSync(`${base}/${name}/package.json`, 'utf8')) as Manifest);
 });
-const external = [
-  ...new Set(manifests.flatMap((m) => Object.keys(m.dependencies ?? {}))),
-].filter((dep) => !dep.startsWith('@dossier/'));
+const external = [...new Set(manifests.flatMap((m) => Object.keys(m.dependencies ?? {})))].filter(
+  (dep) => !dep.startsWith('@dossier/'),
+);
 
 await build({
   entryPoints: Object.fromEntries(Object.entries(entries).filter(([, path]) => existsSync(path))),
@@ -36,6 +36,8 @@ await build({
   format: 'esm',
   sourcemap: true,
   external: [...external, '@chdb/*'],
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
   logLevel: 'info',
 });
