@@ -1,0 +1,27 @@
+export { getKpi, KPI_CATALOG, KPI_IDS, selectKpis } from './catalog.ts';
+export {
+  type BackfillOptions,
+  backfillKpis,
+  type KpiCycleOptions,
+  type KpiRunResult,
+  type KpiRunScope,
+  runKpiCycle,
+  shiftMs,
+} from './kpi-cycle.ts';
+export type { Comparator, KpiDefinition, KpiSource, TargetRule } from './kpi-definition.ts';
+export {
+  nextPeriodStart,
+  PERIOD_KINDS,
+  type PeriodKind,
+  PHASES,
+  type Phase,
+  periodStartOf,
+  periodsBetween,
+  phaseOf,
+  SCOPE_KINDS,
+  type ScopeKind,
+  TIME_ZONE,
+} from './periods.ts';
+export { onlinePaymentScore, progressScore, thresholdScore } from './score-766.ts';
+export { READ_PROGRESS_SQL, WATERMARK_NAME } from './sql/watermark.sql.ts';
+export { ratio, type Target, targetFor, targetMet, targetRuleParams } from './targets.ts';

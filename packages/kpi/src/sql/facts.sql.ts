@@ -1,0 +1,94 @@
+import { TIME_ZONE } from '../periods.ts';
+
+/**
+ * Rebuilds kpi_dossier_facts_v1 rows from dossiers_v1, either for the dossiers a run listed in
+ * kpi_run_dossiers_v1 ({run_id}) or for every dossier (backfill). The catalog row valid at the dossier's
+ * start (ASOF on valid_from) gives admin level, field, fee-bearing and the legal maximum; when the
+ * dossier predates every catalog row, the earliest row is used rather than leaving the scope empty.
+ */
+export function refreshFactsSql(target: 'run' | 'all'): string {
+  const maxDays = "if(p.procedure_code != '', p.max_processing_working_days, p0.max_processing_working_days)";
+  const filter =
+    target === 'run'
+      ? 'WHERE dossier_code IN (SELECT dossier_code FROM kpi_run_dossiers_v1 WHERE run_id = {run_id:String})'
+      : '';
+  return `
+INSERT INTO kpi_dossier_facts_v1
+SELECT
+  d.dossier_code,
+  d.agency_code,
+  if(a.agency_code != '', a.admin_level, a0.admin_level) AS admin_level,
+  coalesce(nullIf(d.field_code, ''), if(p.procedure_code != '', p.field_code, p0.field_code), '') AS field_code,
+  d.procedure_code,
+  d.channel,
+  d.start_at,
+  d.received_at,
+  d.finished_at,
+  d.finish_kind,
+  d.due_at,
+  if(d.due_at IS NULL AND ${maxDays} IS NOT NULL AND d.start_at IS NOT NULL,
+     ${workingDayDeadlineSql('d.start_at', maxDays)}, NULL) AS deadline_no_due,
+  d.supplement_requested_at,
+  d.supplement_received_at,
+  d.fee_vnd IS NOT NULL AS fee_known,
+  coalesce(d.fee_vnd, 0) > 0 AS fee_positive,
+  coalesce(d.paid_online, 0) AS paid_online,
+  if(p.procedure_code != '', p.fee_bearing, p0.fee_bearing) AS fee_bearing,
+  d.rating_satisfied,
+  coalesce(d.components_digitized, 0) = 1 AND coalesce(d.result_digitized, 0) = 1 AS digitized,
+  toUInt64(toUnixTimestamp64Milli(d.last_ingested_at)) AS facts_version
+FROM
+(
+  SELECT
+    dossier_code,
+    agency_code,
+    coalesce(procedure_code, '') AS procedure_code,
+    coalesce(field_code, '') AS field_code,
+    coalesce(channel, '') AS channel,
+    coalesce(received_at, submitted_at, finished_at) AS start_at,
+    toDate(coalesce(start_at, toDateTime64('2000-01-01', 3, 'UTC')), '${TIME_ZONE}') AS start_date,
+    received_at,
+    finished_at,
+    coalesce(finish_kind, '') AS finish_kind,
+    due_at,
+    supplement_requested_at,
+    supplement_received_at,
+    fee_vnd,
+    paid_online,
+    rating_satisfied,
+    components_digitized,
+    result_digitized,
+    last_ingested_at
+  FROM dossiers_v1
+  ${filter}
+) AS d
+ASOF LEFT JOIN (SELECT agency_code, admin_level, valid_from FROM agencies_v1 FINAL) AS a
+  ON d.agency_code = a.agency_code AND d.start_date >= a.valid_from
+LEFT JOIN
+(
+  SELECT agency_code, argMin(admin_level, valid_from) AS admin_level FROM agencies_v1 FINAL GROUP BY agency_code
+) AS a0 ON d.agency_code = a0.agency_code
+ASOF LEFT JOIN
+(
+  SELECT procedure_code, field_code, fee_bearing, max_processing_working_days, valid_from FROM procedures_v1 FINAL
+) AS p ON d.procedure_code = p.procedure_code AND d.start_date >= p.valid_from
+LEFT JOIN
+(
+  SELECT procedure_code, argMin(field_code, valid_from) AS field_code, argMin(fee_bearing, valid_from) AS fee_bearing,
+    argMin(max_processing_working_days, valid_from) AS max_processing_working_days
+  FROM procedures_v1 FINAL GROUP BY procedure_code
+) AS p0 ON d.procedure_code = p0.procedure_code
+SETTINGS join_use_nulls = 0`;
+}
+
+/**
+ * The end (23:59:59.999 city time) of the day that is `days` working days (Mon–Fri, rounded up) after
+ * the start day; a start on a weekend counts from the Friday before. Public holidays are not known.
+ */
+function workingDayDeadlineSql(startTs: string, days: string): string {
+  const n = `toUInt32(ceil(${days}))`;
+  const startDate = `toDate(${startTs}, '${TIME_ZONE}')`;
+  const base = `subtractDays(${startDate}, multiIf(toDayOfWeek(${startDate}) = 6, 1, toDayOfWeek(${startDate}) = 7, 2, 0))`;
+  const offset = `intDiv(${n}, 5) * 7 + (${n} % 5) + if(toDayOfWeek(${base}) + (${n} % 5) > 5, 2, 0)`;
+  return `toDateTime64(addDays(${base}, ${offset} + 1), 3, '${TIME_ZONE}') - toIntervalMillisecond(1)`;
+}

@@ -1,0 +1,90 @@
+import { PERIOD_SQL, type PeriodKind, periodRangeSql } from '../periods.ts';
+
+/**
+ * Periods a dossier takes part in: from the period of its start to the period of its finish, or to the
+ * current period while it is open (it counts as in progress at the end of each of them).
+ */
+export function dossierPeriodsSql(kind: PeriodKind): string {
+  return periodRangeSql(
+    kind,
+    'start_at',
+    "least(coalesce(finished_at, {now:DateTime64(3, 'UTC')}), {now:DateTime64(3, 'UTC')})",
+  );
+}
+
+/**
+ * Records the periods of the run's dossiers as their facts stand now; called before and after the
+ * facts refresh so that both the periods a dossier left and the ones it joined are recomputed.
+ */
+export function touchedDossierPeriodsSql(kind: PeriodKind): string {
+  return `
+INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
+SELECT DISTINCT {run_id:String}, '${kind}', p, 'dossier'
+FROM kpi_dossier_facts_v1 FINAL
+ARRAY JOIN ${dossierPeriodsSql(kind)} AS p
+WHERE dossier_code IN (SELECT dossier_code FROM kpi_run_dossiers_v1 WHERE run_id = {run_id:String})
+  AND start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}`;
+}
+
+/** The current period of every kind: open dossiers age and the catalog snapshot moves with time. */
+export function currentPeriodSql(kind: PeriodKind): string {
+  return `
+INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
+SELECT {run_id:String}, '${kind}', ${PERIOD_SQL[kind].startOf("{now:DateTime64(3, 'UTC')}")}, 'all'`;
+}
+
+/**
+ * Catalog rows ingested in the window change procedure KPIs from their validity start to now; those
+ * periods are recomputed for the procedure KPIs (dossier KPIs follow through the refreshed facts).
+ */
+export function touchedCatalogPeriodsSql(kind: PeriodKind): string {
+  return `
+INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
+SELECT {run_id:String}, '${kind}', p, 'procedure'
+FROM
+(
+  SELECT min(toDateTime64(valid_from, 3, 'UTC')) AS start_at
+  FROM
+  (
+    SELECT valid_from FROM procedures_v1 WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')}
+    UNION ALL
+    SELECT valid_from FROM agencies_v1 WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')}
+  )
+  HAVING count() > 0
+)
+ARRAY JOIN ${periodRangeSql(kind, 'start_at', "{now:DateTime64(3, 'UTC')}")} AS p`;
+}
+
+/** A date range on demand (backfill): every period overlapping [from_date, to_date], for all KPIs. */
+export function rangePeriodsSql(kind: PeriodKind): string {
+  return `
+INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
+SELECT {run_id:String}, '${kind}', p, 'all'
+ARRAY JOIN ${periodRangeSql(kind, "toDateTime64({from_date:Date}, 3, 'Asia/Ho_Chi_Minh')", "toDateTime64({to_date:Date}, 3, 'Asia/Ho_Chi_Minh')")} AS p`;
+}
+
+/** Dossiers to refresh: events ingested in the window, plus dossiers whose catalog rows changed. */
+export const TOUCHED_DOSSIERS_SQL = `
+INSERT INTO kpi_run_dossiers_v1 (run_id, dossier_code)
+SELECT DISTINCT {run_id:String}, dossier_code
+FROM kpi_touched_v1
+WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')}`;
+
+export const CATALOG_TOUCHED_DOSSIERS_SQL = `
+INSERT INTO kpi_run_dossiers_v1 (run_id, dossier_code)
+SELECT DISTINCT {run_id:String}, dossier_code
+FROM kpi_dossier_facts_v1
+WHERE procedure_code IN
+    (SELECT procedure_code FROM procedures_v1 WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')})
+  OR agency_code IN
+    (SELECT agency_code FROM agencies_v1 WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')})`;
+
+/** `FROM … WHERE` body selecting the run's periods of `kind` for the given purposes. */
+export function runPeriodsSourceSql(kind: PeriodKind, purposes: readonly string[]): string {
+  return `kpi_run_periods_v1 WHERE run_id = {run_id:String} AND period_kind = '${kind}'
+    AND purpose IN (${purposes.map((p) => `'${p}'`).join(', ')})`;
+}
+
+export function runPeriodsFilterSql(kind: PeriodKind, purposes: readonly string[]): string {
+  return `(SELECT period_start FROM ${runPeriodsSourceSql(kind, purposes)})`;
+}

@@ -1,0 +1,15 @@
+export const WATERMARK_NAME = 'ingested';
+
+export const READ_WATERMARK_SQL = `
+SELECT toString(watermark) AS watermark, toString(updated_at) AS updated_at
+FROM kpi_watermarks_v1 FINAL
+WHERE name = {name:String}`;
+
+/** When every KPI (and the ingestion watermark) last succeeded, across all aggregator instances. */
+export const READ_PROGRESS_SQL = `
+SELECT name, toString(watermark) AS watermark, toString(updated_at) AS updated_at
+FROM kpi_watermarks_v1 FINAL`;
+
+export const SERVER_NOW_SQL = "SELECT toString(now64(3, 'UTC')) AS now";
+
+export const WATERMARK_TABLE = 'kpi_watermarks_v1';

@@ -1,0 +1,315 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouse } from '@dossier/clickhouse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
+import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS } from '../src/index.ts';
+import { dossierEvents } from './kpi-fixtures.ts';
+import {
+  AGENCIES,
+  BOUNDARY_DOSSIERS,
+  LATE_DOSSIER,
+  MARCH_DOSSIERS,
+  NOW,
+  PROCEDURES,
+  scenarioEvents,
+} from './kpi-scenario.ts';
+
+interface LatestRow {
+  numerator: string | number;
+  denominator: string | number;
+  value: number | null;
+  target: number | null;
+  target_met: number | null;
+  score: number | null;
+  max_score: number | null;
+}
+
+let test: TestClickHouse;
+let clickhouse: ClickHouse;
+let firstRun: Awaited<ReturnType<typeof runKpiCycle>>;
+
+const cycle = () =>
+  runKpiCycle(clickhouse, {
+    runId: randomUUID(),
+    periodKinds: PERIOD_KINDS,
+    scopeKinds: SCOPE_KINDS,
+    now: NOW,
+    graceMs: 0,
+  });
+
+async function latest(kpi: string, scope: string, periodKind: string, periodStart: string) {
+  const [kind, code = ''] = scope.split(':');
+  const result = await clickhouse.query({
+    query: `SELECT numerator, denominator, value, target, target_met, score, max_score FROM kpi_latest
+      WHERE kpi = {kpi:String} AND scope_kind = {kind:String} AND scope_code = {code:String}
+        AND period_kind = {period_kind:String} AND period_start = {period_start:Date}`,
+    query_params: { kpi, kind, code, period_kind: periodKind, period_start: periodStart },
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<LatestRow>();
+  expect(rows, `${kpi} ${scope} ${periodKind} ${periodStart}`).toHaveLength(1);
+  const row = rows[0]!;
+  return { ...row, numerator: Number(row.numerator), denominator: Number(row.denominator) };
+}
+
+beforeAll(async () => {
+  test = await createTestClickHouse();
+  clickhouse = test.clickhouse;
+  await clickhouse.insert({ table: 'agencies_v1', values: AGENCIES, format: 'JSONEachRow' });
+  await clickhouse.insert({ table: 'procedures_v1', values: PROCEDURES, format: 'JSONEachRow' });
+  await clickhouse.insert({
+    table: 'dossier_events_v1',
+    values: scenarioEvents([...MARCH_DOSSIERS, ...BOUNDARY_DOSSIERS]),
+    format: 'JSONEachRow',
+  });
+  firstRun = await cycle();
+});
+
+afterAll(async () => {
+  await test?.close();
+});
+
+describe('dossier KPIs for March 2025 (city)', () => {
+  it('online_resolution_rate counts received dossiers by channel; the rejected one was never received', async () => {
+    // Received: D1–D7, D9, D10, D11 (10); online: D1, D3, D4, D7, D11. 0.5 is not > 50%.
+    expect(await latest('online_resolution_rate', 'city', 'month', '2025-03-01')).toMatchObject({
+      numerator: 5,
+      denominator: 10,
+      value: 0.5,
+      target: 0.5,
+      target_met: 0,
+    });
+  });
+
+  it('online_payment_rate counts dossiers with a non-zero fee; phase 1 sets no target', async () => {
+    // Non-zero fee: D1 (online), D2 (counter), D4 (online); D3's fee is 0.
+    expect(await latest('online_payment_rate', 'city', 'month', '2025-03-01')).toMatchObject({
+      numerator: 2,
+      denominator: 3,
+      value: 2 / 3,
+      target: null,
+      target_met: null,
+    });
+  });
+
+  it('satisfaction_rate rates dossiers finished in the period', async () => {
+    expect(await latest('satisfaction_rate', 'city', 'month', '2025-03-01')).toMatchObject({
+      numerator: 1,
+      denominator: 2,
+      value: 0.5,
+      target: 0.95,
+      target_met: 0,
+    });
+  });
+
+  it('digitization_rate is over resolved dossiers only (not withdrawn or rejected)', async () => {
+    // Resolved in March: D1, D2, D3, D4, D5, D6, D11; digitized: D1, D3, D11. No target outside 2022.
+    expect(await latest('digitization_rate', 'city', 'month', '2025-03-01')).toMatchObject({
+      numerator: 3,
+      denominator: 7,
+      value: 3 / 7,
+      target: null,
+      target_met: null,
+    });
+  });
+
+  it('on_time_rate applies the national rule; open dossiers are judged at the period end', async () => {
+    // Finished in March: D1 ✓ D2 ✗ D3 ✓ (waiting excluded) D4 ✗ (2 requests) D5 ✓ D6 ✗ (no due date,
+    // over 5 working days) D7 ✓ (withdrawn) D8 ✓ (rejected) D11 ✓; open at 1 April: D9 ✓ D10 ✗.
+    expect(await latest('on_time_rate', 'city', 'month', '2025-03-01')).toMatchObject({
+      numerator: 7,
+      denominator: 11,
+      value: 7 / 11,
+      target: null,
+      target_met: null,
+    });
+    // April: D9 and D10 finish late.
+    expect(await latest('on_time_rate', 'city', 'month', '2025-04-01')).toMatchObject({
+      numerator: 0,
+      denominator: 2,
+      value: 0,
+    });
+  });
+
+  it('on_time_rate for one day counts the dossiers finished that day and those still open at its end', async () => {
+    // 12 March: finished D2 ✗ D4 ✗ D8 ✓; open at midnight D3 ✓ (waiting 5 days) D5 ✓ D6 ✓ D7 ✓.
+    expect(await latest('on_time_rate', 'city', 'day', '2025-03-12')).toMatchObject({
+      numerator: 5,
+      denominator: 7,
+    });
+  });
+
+  it('index766.progress scores 20 × the on-time ratio', async () => {
+    const row = await latest('index766.progress', 'city', 'month', '2025-03-01');
+    expect(row).toMatchObject({ numerator: 7, denominator: 11, max_score: 20 });
+    expect(row.score).toBeCloseTo((20 * 7) / 11, 10);
+  });
+
+  it('index766.online_payment scores 6·A + min(2, 2.5·B) + min(2, 2.5·C)', async () => {
+    // A = 2/3 (D1, D4 of D1, D2, D4); fee-bearing catalog: P-LAND, P-OLD; with fee data: P-LAND (B = 1/2);
+    // with an online payment: P-LAND (C = 1/2). 4 + 1.25 + 1.25.
+    const row = await latest('index766.online_payment', 'city', 'month', '2025-03-01');
+    expect(row).toMatchObject({ numerator: 2, denominator: 3, max_score: 10 });
+    expect(row.score).toBeCloseTo(6.5, 10);
+  });
+});
+
+describe('scopes', () => {
+  it('admin level comes from the agency; a zero denominator gives a NULL value and no verdict', async () => {
+    // District (Q1): D5, D6, both direct, no ratings.
+    expect(
+      await latest('online_resolution_rate', 'admin_level:district', 'month', '2025-03-01'),
+    ).toMatchObject({
+      numerator: 0,
+      denominator: 2,
+      value: 0,
+      target_met: 0,
+    });
+    expect(await latest('satisfaction_rate', 'admin_level:district', 'month', '2025-03-01')).toMatchObject({
+      numerator: 0,
+      denominator: 0,
+      value: null,
+      target: 0.95,
+      target_met: null,
+    });
+    expect(await latest('on_time_rate', 'agency:Q1', 'month', '2025-03-01')).toMatchObject({
+      numerator: 1,
+      denominator: 2,
+      value: 0.5,
+    });
+  });
+
+  it('field comes from the procedure; land has its own satisfaction target in phase 1', async () => {
+    expect(await latest('satisfaction_rate', 'field:G13-TN02', 'month', '2025-03-01')).toMatchObject({
+      numerator: 1,
+      denominator: 2,
+      target: 0.9,
+      target_met: 0,
+    });
+    expect(await latest('online_resolution_rate', 'procedure:P-HH', 'month', '2025-03-01')).toMatchObject({
+      numerator: 0,
+      denominator: 2,
+    });
+  });
+});
+
+describe('procedure KPIs are catalog snapshots at the period end', () => {
+  it('December 2025 (phase 1) sees three procedures', async () => {
+    expect(await latest('online_service_coverage', 'city', 'month', '2025-12-01')).toMatchObject({
+      numerator: 2,
+      denominator: 3,
+      target: 1,
+      target_met: 0,
+    });
+    expect(await latest('national_portal_integration', 'city', 'month', '2025-12-01')).toMatchObject({
+      numerator: 1,
+      denominator: 2,
+      value: 0.5,
+      target: 0.8,
+      target_met: 0,
+    });
+    expect(await latest('online_payment_coverage', 'city', 'month', '2025-12-01')).toMatchObject({
+      numerator: 1,
+      denominator: 2,
+      target: null,
+      target_met: null,
+    });
+    expect(await latest('online_service_coverage', 'field:G13-TN02', 'month', '2025-12-01')).toMatchObject({
+      numerator: 1,
+      denominator: 1,
+      value: 1,
+      target_met: 1,
+    });
+  });
+
+  it('January 2026 (phase 2) adds the procedure valid from 2026 and judges against phase 2', async () => {
+    expect(await latest('online_payment_coverage', 'city', 'month', '2026-01-01')).toMatchObject({
+      numerator: 2,
+      denominator: 3,
+      target: 1,
+      target_met: 0,
+    });
+    expect(await latest('online_payment_coverage', 'procedure:P-HH', 'month', '2026-01-01')).toMatchObject({
+      numerator: 0,
+      denominator: 0,
+      value: null,
+      target: 1,
+      target_met: null,
+    });
+    expect(
+      await latest('national_portal_integration', 'admin_level:province', 'month', '2026-01-01'),
+    ).toMatchObject({ numerator: 2, denominator: 2, value: 1, target: 0.8, target_met: 1 });
+  });
+});
+
+describe('the 2025/2026 phase boundary', () => {
+  it('the same 75% online meets phase 1 (> 50%) in December 2025 and misses phase 2 (> 80%) in January 2026', async () => {
+    expect(await latest('online_resolution_rate', 'city', 'month', '2025-12-01')).toMatchObject({
+      numerator: 3,
+      denominator: 4,
+      value: 0.75,
+      target: 0.5,
+      target_met: 1,
+    });
+    expect(await latest('online_resolution_rate', 'city', 'month', '2026-01-01')).toMatchObject({
+      numerator: 3,
+      denominator: 4,
+      value: 0.75,
+      target: 0.8,
+      target_met: 0,
+    });
+    expect(await latest('online_payment_rate', 'city', 'month', '2026-01-01')).toMatchObject({
+      numerator: 0,
+      denominator: 0,
+      value: null,
+      target: 0.5,
+      target_met: null,
+    });
+    expect(await latest('online_resolution_rate', 'city', 'quarter', '2025-10-01')).toMatchObject({
+      numerator: 3,
+      denominator: 4,
+      target_met: 1,
+    });
+  });
+});
+
+describe('incremental runs', () => {
+  it('the first run refreshed every dossier once, duplicates included', () => {
+    expect(firstRun.dossiersRefreshed).toBe(MARCH_DOSSIERS.length + BOUNDARY_DOSSIERS.length);
+    expect(firstRun.rowsWritten).toBeGreaterThan(0);
+  });
+
+  it('a run without new data writes nothing', async () => {
+    const again = await cycle();
+    expect(again.dossiersRefreshed).toBe(0);
+    expect(again.rowsWritten).toBe(0);
+  });
+
+  it('a dossier arriving after March was computed updates March, and history keeps both values', async () => {
+    await clickhouse.insert({
+      table: 'dossier_events_v1',
+      values: dossierEvents(LATE_DOSSIER),
+      format: 'JSONEachRow',
+    });
+    const run = await cycle();
+    expect(run.dossiersRefreshed).toBe(1);
+    expect(await latest('online_resolution_rate', 'city', 'month', '2025-03-01')).toMatchObject({
+      numerator: 6,
+      denominator: 11,
+    });
+    expect(await latest('on_time_rate', 'city', 'month', '2025-03-01')).toMatchObject({
+      numerator: 8,
+      denominator: 12,
+    });
+    const history = await clickhouse.query({
+      query: `SELECT numerator, denominator FROM kpi_values_v1 WHERE kpi = 'online_resolution_rate'
+        AND scope_kind = 'city' AND period_kind = 'month' AND period_start = '2025-03-01' ORDER BY computed_at`,
+      format: 'JSONEachRow',
+    });
+    expect((await history.json<{ numerator: string }>()).map((r) => Number(r.numerator))).toEqual([5, 6]);
+    // December was not touched: nothing rewritten there.
+    expect(await latest('online_resolution_rate', 'city', 'month', '2025-12-01')).toMatchObject({
+      numerator: 3,
+    });
+  });
+});
