@@ -1,0 +1,23 @@
+import type { ClickHouse } from '@dossier/clickhouse';
+import type { z } from 'zod';
+import type { BoundQuery } from './queries/kpi.queries.ts';
+
+/** Runs a bound query and parses every row (parse, never cast: the tables are another team's contract). */
+export async function queryRows<S extends z.ZodType>(
+  clickhouse: ClickHouse,
+  bound: BoundQuery,
+  row: S,
+): Promise<z.output<S>[]> {
+  const result = await clickhouse.query({ ...bound, format: 'JSONEachRow' });
+  const raw = await result.json<unknown>();
+  return raw.map((r) => row.parse(r));
+}
+
+// ClickHouse server error codes that mean "the table is not there yet" (the aggregator or ingestor has not
+// migrated): the dashboard shows an empty panel instead of failing.
+const MISSING_TABLE_CODES = new Set(['60', '81']);
+
+export function isMissingTable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && MISSING_TABLE_CODES.has(code);
+}

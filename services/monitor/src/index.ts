@@ -1,0 +1,10 @@
+export { MonitorConfig, MonitorMainConfig, monitorConfig } from './config.ts';
+export { LANGS, type Lang, MESSAGES } from './i18n.ts';
+export {
+  ANALYST_QUERY_OUTCOMES,
+  type AnalystQueryOutcome,
+  createMonitorMetrics,
+  type MonitorMetrics,
+} from './metrics.ts';
+export { type Comparator, EMPTY_CATALOG, type KpiCatalogView } from './present.ts';
+export { type Monitor, type MonitorDeps, startMonitor } from './start-monitor.ts';

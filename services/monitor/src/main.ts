@@ -1,0 +1,39 @@
+// Standalone monitor (distributed mode): `tsx services/monitor/src/main.ts`; embedded mode calls startMonitor.
+import { createClickHouse } from '@dossier/clickhouse';
+import { loadConfig } from '@dossier/config';
+import { createHealth, createLogger, createMetricsRegistry, onShutdown } from '@dossier/observability';
+import { Redis } from 'ioredis';
+import { MonitorMainConfig } from './config.ts';
+import { startMonitor } from './start-monitor.ts';
+
+const config = loadConfig(MonitorMainConfig);
+const logger = createLogger({ service: 'monitor', level: config.LOG_LEVEL });
+const registry = createMetricsRegistry({ defaultLabels: { service: 'monitor' } });
+const health = createHealth();
+const clickhouse = await createClickHouse({ url: config.CLICKHOUSE_URL, application: 'monitor' });
+// BullMQ needs maxRetriesPerRequest: null on connections it may block on.
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+redis.on('error', (err) => logger.warn({ err }, 'redis error'));
+
+health.addCheck('clickhouse', async () => ({ ok: (await clickhouse.ping()).success }));
+health.addCheck('redis', () => ({ ok: redis.status === 'ready' }));
+
+const monitor = await startMonitor({
+  config,
+  logger,
+  registry,
+  health,
+  clickhouse,
+  redis,
+  queueNames: config.MONITOR_QUEUES,
+  queuePrefix: config.BULLMQ_PREFIX,
+});
+
+onShutdown(
+  [
+    { name: 'monitor', run: monitor.stop },
+    { name: 'redis', run: () => redis.quit() },
+    { name: 'clickhouse', run: () => clickhouse.close() },
+  ],
+  { logger, timeoutMs: 25_000 },
+);

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/** A query and its parameters; values never enter the SQL text. */
+export interface BoundQuery {
+  query: string;
+  query_params: Record<string, unknown>;
+}
+
+export const SCOPE_KINDS = ['city', 'admin_level', 'agency', 'field', 'procedure'] as const;
+export const PERIOD_KINDS = ['day', 'month', 'quarter', 'year'] as const;
+
+export const Scope = z.object({
+  kind: z.enum(SCOPE_KINDS).default('city'),
+  /** Absent for the city: whatever code the aggregator gives the city scope, there is one city. */
+  code: z.string().min(1).max(200).optional(),
+});
+export type Scope = z.output<typeof Scope>;
+
+// ClickHouse returns UInt64 as a string in JSON; every numeric column is cast to Float64 in SQL
+// so the API sees numbers whatever integer type the aggregator chose.
+const KPI_COLUMNS = `kpi, scope_kind, scope_code, period_kind, toString(period_start) AS period,
+  toFloat64(numerator) AS numerator, toFloat64(denominator) AS denominator,
+  toNullable(toFloat64(value)) AS value, toNullable(toFloat64(target)) AS target,
+  toNullable(toUInt8(target_met)) AS target_met,
+  toNullable(toFloat64(score)) AS score, toNullable(toFloat64(max_score)) AS max_score,
+  toString(computed_at) AS computed_at`;
+
+function scopeFilter(scope: Scope, params: Record<string, unknown>): string {
+  params.scopeKind = scope.kind;
+  if (scope.code === undefined) return 'scope_kind = {scopeKind:String}';
+  params.scopeCode = scope.code;
+  return 'scope_kind = {scopeKind:String} AND scope_code = {scopeCode:String}';
+}
+
+/** The latest period of each KPI for one scope and period kind (one card per KPI). */
+export function cardsQuery(scope: Scope, periodKind: (typeof PERIOD_KINDS)[number]): BoundQuery {
+  const params: Record<string, unknown> = { periodKind };
+  return {
+    query: `SELECT ${KPI_COLUMNS} FROM kpi_latest
+      WHERE ${scopeFilter(scope, params)} AND period_kind = {periodKind:String}
+      ORDER BY kpi, period_start DESC, computed_at DESC
+      LIMIT 1 BY kpi`,
+    query_params: params,
+  };
+}
+
+/** Monthly values of every KPI of one scope since `from` (inclusive), oldest first. */
+export function trendQuery(scope: Scope, from: string): BoundQuery {
+  const params: Record<string, unknown> = { from };
+  return {
+    query: `SELECT kpi, toString(period_start) AS period, toNullable(toFloat64(value)) AS value,
+        toNullable(toFloat64(target)) AS target
+      FROM kpi_latest
+      WHERE ${scopeFilter(scope, params)} AND period_kind = 'month' AND period_start >= {from:Date}
+      ORDER BY kpi, period_start, computed_at DESC
+      LIMIT 1 BY kpi, period_start`,
+    query_params: params,
+  };
+}
+
+/**
+ * Agencies ranked per KPI on each KPI's latest period, best first; agencies without a value (zero
+ * denominator) last. Names and levels come from the agency catalog's newest version.
+ */
+export function rankingQuery(options: {
+  periodKind: (typeof PERIOD_KINDS)[number];
+  adminLevel?: string;
+  limit: number;
+}): BoundQuery {
+  const params: Record<string, unknown> = { periodKind: options.periodKind, limit: options.limit };
+  const levelFilter = options.adminLevel === undefined ? '' : 'AND a.admin_level = {adminLevel:String}';
+  if (options.adminLevel !== undefined) params.adminLevel = options.adminLevel;
+  return {
+    query: `WITH
+        agencies AS (
+          SELECT agency_code, argMax(name, (valid_from, version)) AS name,
+            argMax(admin_level, (valid_from, version)) AS admin_level
+          FROM agencies_v1 GROUP BY agency_code),
+        latest AS (
+          SELECT kpi, max(period_start) AS period_start FROM kpi_latest
+          WHERE scope_kind = 'agency' AND period_kind = {periodKind:String} GROUP BY kpi)
+      SELECT k.kpi AS kpi, k.scope_code AS agency_code, a.name AS agency_name, a.admin_level AS admin_level,
+        toString(k.period_start) AS period, toFloat64(k.numerator) AS numerator,
+        toFloat64(k.denominator) AS denominator, toNullable(toFloat64(k.value)) AS value,
+        toNullable(toFloat64(k.target)) AS target, toNullable(toUInt8(k.target_met)) AS target_met
+      FROM kpi_latest AS k
+      INNER JOIN latest AS l ON l.kpi = k.kpi AND l.period_start = k.period_start
+      LEFT JOIN agencies AS a ON a.agency_code = k.scope_code
+      WHERE k.scope_kind = 'agency' AND k.period_kind = {periodKind:String} ${levelFilter}
+      ORDER BY k.kpi, isNull(k.value), k.value DESC, k.denominator DESC, k.scope_code
+      LIMIT {limit:UInt32} BY k.kpi`,
+    query_params: params,
+  };
+}
+
+/** Filter choices: the scopes that hold KPI values, named from the catalogs where they can be. */
+export function filterScopesQuery(): BoundQuery {
+  return {
+    query: `WITH agencies AS (
+          SELECT agency_code, argMax(name, (valid_from, version)) AS name,
+            argMax(admin_level, (valid_from, version)) AS admin_level
+          FROM agencies_v1 GROUP BY agency_code)
+      SELECT s.scope_kind AS scope_kind, s.scope_code AS scope_code,
+        if(s.scope_kind = 'agency', a.name, '') AS name,
+        if(s.scope_kind = 'agency', a.admin_level, '') AS admin_level
+      FROM (SELECT DISTINCT scope_kind, scope_code FROM kpi_latest
+            WHERE scope_kind IN ('admin_level', 'agency', 'field')) AS s
+      LEFT JOIN agencies AS a ON a.agency_code = s.scope_code
+      ORDER BY scope_kind, scope_code`,
+    query_params: {},
+  };
+}
+
+/** Freshness of the KPI tables, readable in every deployment mode (unlike the aggregator's own gauge). */
+export function aggregationAgeQuery(): BoundQuery {
+  return {
+    query: `SELECT toString(max(computed_at)) AS last_computed_at,
+        if(count() = 0, NULL, toFloat64(dateDiff('millisecond', max(computed_at), now64(3))) / 1000) AS age_seconds
+      FROM kpi_latest`,
+    query_params: {},
+  };
+}

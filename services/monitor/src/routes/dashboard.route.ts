@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { resolveLang } from '../i18n.ts';
+import { renderPage } from '../render-page.ts';
+
+const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+
+interface Asset {
+  body: Buffer;
+  type: string;
+}
+
+/**
+ * Everything the page needs comes from this server, Chart.js included (read from node_modules): the
+ * dashboard works on an operations network with no way out.
+ */
+async function loadAssets(): Promise<Map<string, Asset>> {
+  const chartDir = dirname(createRequire(import.meta.url).resolve('chart.js'));
+  const files: [string, string, string][] = [
+    ['/assets/app.js', join(PUBLIC_DIR, 'app.js'), 'text/javascript; charset=utf-8'],
+    ['/assets/render.js', join(PUBLIC_DIR, 'render.js'), 'text/javascript; charset=utf-8'],
+    ['/assets/app.css', join(PUBLIC_DIR, 'app.css'), 'text/css; charset=utf-8'],
+    ['/assets/vendor/chart.umd.min.js', join(chartDir, 'chart.umd.min.js'), 'text/javascript; charset=utf-8'],
+  ];
+  const assets = new Map<string, Asset>();
+  for (const [path, file, type] of files) assets.set(path, { body: await readFile(file), type });
+  return assets;
+}
+
+export async function registerDashboardRoutes(app: FastifyInstance): Promise<void> {
+  const [assets, template] = await Promise.all([
+    loadAssets(),
+    readFile(join(PUBLIC_DIR, 'index.html'), 'utf8'),
+  ]);
+  // Rendered once per language at start: the page holds no data, the script fetches it.
+  const pages = { vi: renderPage(template, 'vi'), en: renderPage(template, 'en') };
+
+  app.get('/', async (request, reply) => {
+    const html = pages[resolveLang((request.query as { lang?: unknown }).lang)];
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+  });
+
+  for (const [path, asset] of assets) {
+    app.get(path, async (_request, reply) =>
+      reply.type(asset.type).header('cache-control', 'public, max-age=300').send(asset.body),
+    );
+  }
+}
