@@ -1,18 +1,10 @@
 import { getKpi } from '@dossier/kpi';
-import { createHealth, createLogger, createMetricsRegistry } from '@dossier/observability';
-import { Queue } from 'bullmq';
-import { Counter, Gauge } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../../../test/support/redis.ts';
-import { type Monitor, monitorConfig, startMonitor } from '../src/index.ts';
-import { kpiFixtures, PERSONAL_PAYLOAD, seedAgencies, seedDeadLetters, seedKpis } from './fixtures.ts';
+import { FIXTURE_QUEUE, type FixtureMonitor, startFixtureMonitor } from './fixture-monitor.ts';
+import { PERSONAL_PAYLOAD } from './fixtures.ts';
 
-const prefix = uniquePrefix('monitor');
-const QUEUE = 'kpi-aggregation';
-let store: TestClickHouse;
-let monitor: Monitor;
-let producer: Queue;
+const QUEUE = FIXTURE_QUEUE;
+let fixture: FixtureMonitor;
 let base: string;
 let ready = true;
 
@@ -28,56 +20,13 @@ const getJson = async <T = any>(path: string): Promise<T> => {
 };
 
 beforeAll(async () => {
-  store = await createTestClickHouse();
-  await seedKpis(store.clickhouse, kpiFixtures());
-  await seedAgencies(store.clickhouse);
-  await seedDeadLetters(store.clickhouse);
-
-  const redis = { url: testRedisUrl() };
-  producer = new Queue(QUEUE, { connection: redis, prefix });
-  await producer.add('kpi-cycle', {}, { delay: 60_000 });
-  await producer.add('kpi-cycle', {});
-
-  // The embedded process's registry: the ingestor's contract metrics live next to the monitor's.
-  const registry = createMetricsRegistry();
-  const messages = new Counter({
-    name: 'ingestor_messages_total',
-    help: 'h',
-    labelNames: ['topic_kind', 'outcome'],
-    registers: [registry],
-  });
-  messages.inc({ topic_kind: 'events', outcome: 'accepted' }, 120);
-  messages.inc({ topic_kind: 'dvcqg', outcome: 'rejected' }, 3);
-  const lag = new Gauge({
-    name: 'ingestor_consumer_lag_messages',
-    help: 'h',
-    labelNames: ['topic', 'partition'],
-    registers: [registry],
-  });
-  lag.set({ topic: 'dossier.events.v1', partition: '1' }, 42);
-  lag.set({ topic: 'dossier.events.v1', partition: '0' }, 7);
-
-  const health = createHealth();
-  health.addCheck('test', () => ({ ok: ready, detail: ready ? undefined : 'held back by the test' }));
-  monitor = await startMonitor({
-    config: monitorConfig({ MONITOR_PORT: 0, MONITOR_HOST: '127.0.0.1' }),
-    logger: createLogger({ service: 'monitor', level: 'silent' }),
-    registry,
-    health,
-    clickhouse: store.clickhouse,
-    redis: { url: testRedisUrl(), maxRetriesPerRequest: null },
-    queueNames: [QUEUE],
-    queuePrefix: prefix,
-    now: () => new Date('2026-11-26T04:00:00Z'),
-  });
-  base = `http://127.0.0.1:${monitor.port}`;
+  fixture = await startFixtureMonitor();
+  fixture.health.addCheck('test', () => ({ ok: ready, detail: ready ? undefined : 'held back by the test' }));
+  base = fixture.base;
 });
 
 afterAll(async () => {
-  await monitor?.stop();
-  await producer?.close();
-  await deleteKeys(prefix);
-  await store?.close();
+  await fixture?.stop();
 });
 
 describe('KPI APIs over kpi_latest', () => {

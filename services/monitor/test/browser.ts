@@ -1,0 +1,54 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const TEST_OUTPUT = fileURLToPath(new URL('../../../test-output/', import.meta.url));
+
+export interface TestBrowser {
+  context: BrowserContext;
+  /** Requests the page tried to make to anywhere but the server under test (all blocked). */
+  outside: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Debian's Chromium in a fresh profile, quiet (no sync, updates or background traffic), allowed to
+ * reach only `origin`: a dashboard that needs a CDN fails here as it would on an isolated network.
+ */
+export async function openBrowser(origin: string): Promise<TestBrowser> {
+  await mkdir(TEST_OUTPUT, { recursive: true });
+  const profile = await mkdtemp(join(tmpdir(), 'monitor-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const outside: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(origin)) return route.continue();
+    outside.push(url);
+    return route.abort();
+  });
+  return {
+    context,
+    outside,
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
