@@ -1,0 +1,198 @@
+import type { Dossier, Step } from './lifecycle.ts';
+import { dvcqgTime, rfc3339Local } from './time.ts';
+
+/** Logical topic; the producer maps it to the configured topic name. */
+export type TopicKind = 'events' | 'dvcqg' | 'catalog';
+
+export interface SimMessage {
+  topic: TopicKind;
+  key: string;
+  value: string;
+  /** When the fact happened (ms); live mode sends a message once this time has come. */
+  at: number;
+}
+
+const FEE_CODE = 'LP01';
+
+function context(d: Dossier) {
+  return { agency_code: d.agency.code, procedure_code: d.procedure.code, field_code: d.procedure.fieldCode };
+}
+
+function applicant(d: Dossier) {
+  return { kind: d.applicant.kind, id_number: d.applicant.idNumber, name: d.applicant.name };
+}
+
+/** Kind-specific data; the agency/procedure/field context is added once per dossier by the caller. */
+function canonicalData(d: Dossier, step: Step, filedAt: number): Record<string, unknown> {
+  const base = {};
+  const fees = [{ code: FEE_CODE, amount_vnd: d.feeVnd, name: 'Lệ phí giải quyết thủ tục' }];
+  switch (step.kind) {
+    case 'submitted':
+      return { ...base, channel: d.channel, submitted_at: rfc3339Local(step.at), applicant: applicant(d) };
+    case 'received':
+      return {
+        ...base,
+        channel: d.channel,
+        submitted_at: rfc3339Local(filedAt),
+        received_at: rfc3339Local(step.at),
+        due_at: rfc3339Local(step.due ?? step.at),
+        applicant: applicant(d),
+        components_digitized: step.componentsDigitized ?? false,
+      };
+    case 'processing':
+      return { ...base, due_at: step.due === undefined ? undefined : rfc3339Local(step.due) };
+    case 'supplement_requested':
+      return { ...base, requested_at: rfc3339Local(step.at), reason: 'Bổ sung thành phần hồ sơ' };
+    case 'supplement_received':
+      return { ...base, received_at: rfc3339Local(step.at) };
+    case 'payment_requested':
+      return { ...base, fees };
+    case 'paid':
+      return {
+        ...base,
+        fees,
+        paid_online: step.paidOnline ?? false,
+        payment_channel: step.paymentChannel ?? 'offline',
+      };
+    case 'resolved':
+    case 'result_returned':
+      return { ...base, result_digitized: step.resultDigitized ?? false };
+    case 'digitized':
+      return {
+        ...base,
+        components_digitized: step.componentsDigitized,
+        result_digitized: step.resultDigitized,
+      };
+    case 'synced_to_national_portal':
+      return { ...base, synced_at: rfc3339Local(step.at) };
+    case 'rated':
+      return { ...base, satisfied: step.satisfied ?? true, score: step.score };
+    case 'rejected':
+    case 'withdrawn':
+    case 'stopped':
+      return { ...base, reason: 'Theo quy định' };
+  }
+}
+
+/** Joins two JSON objects' texts: `{"a":1}` + `{"b":2}` → `{"a":1,"b":2}`. */
+function joinObjects(head: string, tail: string): string {
+  return tail === '{}' ? head : `${head.slice(0, -1)},${tail.slice(1)}`;
+}
+
+/**
+ * The constant parts of a dossier's JSON are serialized once and spliced into every message: the
+ * backlog writes millions of messages and serialization is most of its cost.
+ */
+function canonicalEvent(
+  d: Dossier,
+  step: Step,
+  id: string,
+  source: string,
+  filedAt: number,
+  context = contextJson(d),
+): SimMessage {
+  const envelope = JSON.stringify({
+    specversion: '1.0',
+    id,
+    source,
+    type: `vn.dossier.${step.kind}`,
+    time: rfc3339Local(step.at),
+    subject: d.code,
+    datacontenttype: 'application/json',
+  });
+  const data = joinObjects(context, JSON.stringify(canonicalData(d, step, filedAt)));
+  return { topic: 'events', key: d.code, at: step.at, value: `${envelope.slice(0, -1)},"data":${data}}` };
+}
+
+function contextJson(d: Dossier): string {
+  return JSON.stringify(context(d));
+}
+
+/** One CloudEvents 1.0 event per step; the id is stable, so a resend is a duplicate, not a new fact. */
+export function canonicalMessages(d: Dossier): SimMessage[] {
+  const filedAt = d.steps[0]?.at ?? 0;
+  const source = `/agency/${d.agency.code}/mot-cua`;
+  const context = contextJson(d);
+  return d.steps.map((step, i) => canonicalEvent(d, step, `sim:${d.code}:${i}`, source, filedAt, context));
+}
+
+const STATUS: Partial<Record<Step['kind'], number>> = {
+  submitted: 1,
+  received: 2,
+  rejected: 3,
+  processing: 4,
+  supplement_requested: 5,
+  supplement_received: 4,
+  payment_requested: 6,
+  paid: 4,
+  withdrawn: 7,
+  stopped: 8,
+  resolved: 9,
+  result_returned: 10,
+};
+
+const KENH = { direct: 1, online: 2, postal: 3 } as const;
+
+/**
+ * DVCQG sync records: a full snapshot of the dossier after every status change, as agency systems
+ * send them to the national portal. Ratings have no place in the record; the portal's rating
+ * service sends them as canonical events, which is what happens here too.
+ */
+export function dvcqgMessages(d: Dossier): SimMessage[] {
+  const out: SimMessage[] = [];
+  const filedAt = d.steps[0]?.at ?? 0;
+  const fixed = JSON.stringify({
+    MaHoSo: d.code,
+    MaTTHC: d.procedure.code,
+    TenTTHC: d.procedure.name,
+    MaLinhVuc: d.procedure.fieldCode,
+    KenhThucHien: KENH[d.channel],
+    NgayNopHoSo: dvcqgTime(filedAt),
+    LoaiDoiTuong: d.applicant.kind === 'citizen' ? 1 : 2,
+    ChuHoSo: d.applicant.name,
+    SoGiayToChuHoSo: d.applicant.idNumber,
+    DonViXuLy: d.agency.code,
+  });
+  const record: Record<string, unknown> = {};
+  const supplements: Record<string, string>[] = [];
+  for (const step of d.steps) {
+    const status = STATUS[step.kind];
+    if (step.kind === 'received') {
+      record.NgayTiepNhan = dvcqgTime(step.at);
+      record.TaiLieuNop = [
+        { DuocSoHoa: step.componentsDigitized ? 1 : 0, DuocTaiSuDung: 0, DuocLayTuKhoDMQG: 0 },
+      ];
+      record.HoSoCoThanhPhanSoHoa = step.componentsDigitized ? 1 : 0;
+    }
+    if (step.due !== undefined) record.NgayHenTra = dvcqgTime(step.due);
+    if (step.kind === 'supplement_requested')
+      supplements.push({ NgayBoSung: dvcqgTime(step.at), NoiDungBoSung: 'Bổ sung giấy tờ' });
+    if (step.kind === 'supplement_received') {
+      const open = supplements[supplements.length - 1];
+      if (open) open.NgayTiepNhanBoSung = dvcqgTime(step.at);
+    }
+    if (supplements.length > 0) record.DanhSachHoSoBoSung = supplements.map((s) => ({ ...s }));
+    if (step.kind === 'payment_requested')
+      record.DanhSachLePhi = [{ MaPhiLePhi: FEE_CODE, Gia: d.feeVnd, TenPhiLePhi: 'Lệ phí' }];
+    if (step.kind === 'paid')
+      record.DuocThanhToanTrucTuyen = !step.paidOnline ? 0 : step.paymentChannel === 'dvcqg' ? 1 : 2;
+    if (step.kind === 'rejected') record.NgayTuChoi = dvcqgTime(step.at);
+    if (step.kind === 'resolved' || step.kind === 'withdrawn' || step.kind === 'stopped') {
+      record.NgayKetThucXuLy = dvcqgTime(step.at);
+    }
+    if (step.kind === 'resolved') {
+      record.DanhSachGiayToKetQua = [
+        { DuongDanTepTinKetQua: step.resultDigitized ? `https://dichvucong.example/kq/${d.code}.pdf` : '' },
+      ];
+    }
+    if (step.kind === 'result_returned') record.NgayTra = dvcqgTime(step.at);
+    if (step.kind === 'rated') {
+      out.push(canonicalEvent(d, step, `sim:${d.code}:rating`, '/dvcqg/danh-gia', filedAt));
+      continue;
+    }
+    if (status === undefined) continue;
+    record.TrangThaiHoSo = status;
+    out.push({ topic: 'dvcqg', key: d.code, at: step.at, value: joinObjects(fixed, JSON.stringify(record)) });
+  }
+  return out;
+}

@@ -1,0 +1,11 @@
+export { type AdminLevel, type Agency, buildAgencies, REFORM_DATE } from './agencies.ts';
+export { type BacklogOptions, generateBacklog } from './backlog.ts';
+export { buildCatalog, type Catalog, catalogMessages } from './catalog.ts';
+export { canonicalMessages, dvcqgMessages, type SimMessage, type TopicKind } from './dialects.ts';
+export { applyFaults, type FaultShares } from './faults.ts';
+export { DEFAULT_MIX, type Dossier, type Mix, planDossier, type Step } from './lifecycle.ts';
+export { buildProcedures, loadProcedureSources, type Procedure } from './procedures.ts';
+export { connectProducer, DEFAULT_TOPICS, type SimProducer, type TopicNames } from './producer.ts';
+export { createRng, type Rng } from './random.ts';
+export { createSimulator, type Simulator, type SimulatorOptions, type SimulatorStats } from './simulator.ts';
+export { createTraffic, type Traffic, type TrafficOptions } from './traffic.ts';
