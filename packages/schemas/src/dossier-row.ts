@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { reject } from './rejection.ts';
 import type { DossierEventRow, DossierKind, MessageOrigin } from './rows.ts';
 import { formatUtc } from './time.ts';
@@ -73,7 +73,25 @@ export function agencyFromDossierCode(dossierCode: string): string {
 export function hashApplicantId(idNumber: string | undefined, key: string): string | null {
   const normalized = idNumber?.replace(/\s+/g, '').toUpperCase() ?? '';
   if (normalized === '') return null;
-  return createHmac('sha256', key).update(normalized, 'utf8').digest('hex');
+  const hasher = hasherFor(key);
+  let hash = hasher.recent.get(normalized);
+  if (hash === undefined) {
+    hash = createHmac('sha256', hasher.key).update(normalized, 'utf8').digest('hex');
+    // Snapshots of one dossier repeat its applicant; a bounded memo saves most HMACs.
+    if (hasher.recent.size >= RECENT_HASHES) hasher.recent.clear();
+    hasher.recent.set(normalized, hash);
+  }
+  return hash;
+}
+
+const RECENT_HASHES = 10_000;
+let hasher: { text: string; key: KeyObject; recent: Map<string, string> } | undefined;
+
+function hasherFor(text: string) {
+  if (hasher?.text !== text) {
+    hasher = { text, key: createSecretKey(Buffer.from(text, 'utf8')), recent: new Map() };
+  }
+  return hasher;
 }
 
 /** Facts that already happened may not lie beyond now + tolerance (clock skew), due dates may. */

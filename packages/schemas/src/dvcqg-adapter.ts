@@ -44,27 +44,45 @@ function isSet(flag: 0 | 1 | '0' | '1' | boolean | undefined): boolean {
   return flag === 1 || flag === '1' || flag === true;
 }
 
+function missingFinish(status: number, field: string, why: string): never {
+  return reject(
+    'missing_field',
+    `${field}: missing; expected the finish time when TrangThaiHoSo is ${status} (${why})`,
+  );
+}
+
+/** The record's times, parsed once (they were validated by the schema). */
+interface Times {
+  NgayNopHoSo: number | null;
+  NgayTiepNhan: number | null;
+  NgayHenTra: number | null;
+  NgayTra: number | null;
+  NgayKetThucXuLy: number | null;
+  NgayTuChoi: number | null;
+}
+
 /** How the snapshot's status finishes the dossier: first of resolved, returned, rejected, withdrawn, stopped. */
-function finish(r: DvcqgRecord, status: number): { at: number; kind: FinishKind } | null {
-  const ended = time(r.NgayKetThucXuLy);
-  const need = (field: string, why: string): never =>
-    reject(
-      'missing_field',
-      `${field}: missing; expected the finish time when TrangThaiHoSo is ${status} (${why})`,
-    );
+function finish(t: Times, status: number): { at: number; kind: FinishKind } | null {
+  const ended = t.NgayKetThucXuLy;
   switch (status) {
     case 3:
-      return { at: time(r.NgayTuChoi) ?? ended ?? need('NgayTuChoi', 'not accepted'), kind: 'rejected' };
+      return {
+        at: t.NgayTuChoi ?? ended ?? missingFinish(status, 'NgayTuChoi', 'not accepted'),
+        kind: 'rejected',
+      };
     case 7:
-      return { at: ended ?? need('NgayKetThucXuLy', 'withdrawn'), kind: 'withdrawn' };
+      return { at: ended ?? missingFinish(status, 'NgayKetThucXuLy', 'withdrawn'), kind: 'withdrawn' };
     case 8:
-      return { at: ended ?? need('NgayKetThucXuLy', 'stopped'), kind: 'stopped' };
+      return { at: ended ?? missingFinish(status, 'NgayKetThucXuLy', 'stopped'), kind: 'stopped' };
     case 9:
-      return { at: ended ?? need('NgayKetThucXuLy', 'resolved'), kind: 'resolved' };
+      return { at: ended ?? missingFinish(status, 'NgayKetThucXuLy', 'resolved'), kind: 'resolved' };
     case 10:
       // Resolution precedes the return of the result; the earlier one is the finish (national rule).
       if (ended !== null) return { at: ended, kind: 'resolved' };
-      return { at: time(r.NgayTra) ?? need('NgayTra', 'result returned'), kind: 'result_returned' };
+      return {
+        at: t.NgayTra ?? missingFinish(status, 'NgayTra', 'result returned'),
+        kind: 'result_returned',
+      };
     default:
       return null;
   }
@@ -143,23 +161,35 @@ export function normalizeDvcqgRecord(value: unknown, ctx: NormalizeContext): Dos
       `KenhThucHien: ${Number(r.KenhThucHien)} is not a known channel; expected 1 (direct), 2 (online) or 3 (postal)`,
     );
   }
-  for (const field of PAST_FIELDS) assertNotFuture(field, time(r[field]), ctx);
+  const t: Times = {
+    NgayNopHoSo: time(r.NgayNopHoSo),
+    NgayTiepNhan: time(r.NgayTiepNhan),
+    NgayHenTra: time(r.NgayHenTra),
+    NgayTra: time(r.NgayTra),
+    NgayKetThucXuLy: time(r.NgayKetThucXuLy),
+    NgayTuChoi: time(r.NgayTuChoi),
+  };
   const requested = supplementTimes(r, 'NgayBoSung');
   const receivedSupplements = supplementTimes(r, 'NgayTiepNhanBoSung');
-  for (const ms of [...requested, ...receivedSupplements]) assertNotFuture('DanhSachHoSoBoSung', ms, ctx);
-  assertDueAfterReceipt('NgayHenTra', time(r.NgayHenTra), 'NgayTiepNhan', time(r.NgayTiepNhan));
-
   // The snapshot's version is its latest fact, so an older snapshot never overwrites a newer one.
-  const facts = [...PAST_FIELDS.map((f) => time(r[f])), ...requested, ...receivedSupplements];
-  const known = facts.filter((ms): ms is number => ms !== null);
-  if (known.length === 0) {
+  let version = -1;
+  for (const field of PAST_FIELDS) {
+    const ms = t[field];
+    assertNotFuture(field, ms, ctx);
+    if (ms !== null && ms > version) version = ms;
+  }
+  for (const ms of requested.concat(receivedSupplements)) {
+    assertNotFuture('DanhSachHoSoBoSung', ms, ctx);
+    if (ms > version) version = ms;
+  }
+  if (version < 0) {
     reject(
       'missing_field',
       `${PAST_FIELDS.join(', ')}: all missing; expected at least one to date the snapshot`,
     );
   }
-  const version = Math.max(...known);
-  const ended = finish(r, status);
+  assertDueAfterReceipt('NgayHenTra', t.NgayHenTra, 'NgayTiepNhan', t.NgayTiepNhan);
+  const ended = finish(t, status);
   const row = baseRow(
     {
       event_id: `dvcqg:${r.MaHoSo}:${version}:${status}`,
@@ -173,24 +203,24 @@ export function normalizeDvcqgRecord(value: unknown, ctx: NormalizeContext): Dos
     },
     ctx.origin,
   );
-  const loai = r.LoaiDoiTuong === undefined ? undefined : APPLICANT_OF_LOAI[Number(r.LoaiDoiTuong)];
-  return {
-    ...row,
-    procedure_code: r.MaTTHC,
-    field_code: r.MaLinhVuc ?? null,
-    channel,
-    submitted_at: optionalUtc(time(r.NgayNopHoSo)),
-    received_at: optionalUtc(time(r.NgayTiepNhan)),
-    due_at: optionalUtc(time(r.NgayHenTra)),
-    finished_at: ended ? formatUtc(ended.at) : null,
-    finish_kind: ended?.kind ?? null,
-    fee_vnd: feeTotal(r),
-    ...payment(r),
-    supplement_requested_at: requested.map(formatUtc),
-    supplement_received_at: receivedSupplements.map(formatUtc),
-    components_digitized: componentsDigitized(r),
-    result_digitized: resultDigitized(r),
-    applicant_kind: loai ?? null,
-    applicant_hash: hashApplicantId(applicantId(r), ctx.applicantHashKey),
-  };
+  const paid = payment(r);
+  row.procedure_code = r.MaTTHC;
+  row.field_code = r.MaLinhVuc ?? null;
+  row.channel = channel;
+  row.submitted_at = optionalUtc(t.NgayNopHoSo);
+  row.received_at = optionalUtc(t.NgayTiepNhan);
+  row.due_at = optionalUtc(t.NgayHenTra);
+  row.finished_at = ended ? formatUtc(ended.at) : null;
+  row.finish_kind = ended?.kind ?? null;
+  row.fee_vnd = feeTotal(r);
+  row.paid_online = paid.paid_online;
+  row.payment_channel = paid.payment_channel;
+  row.supplement_requested_at = requested.map(formatUtc);
+  row.supplement_received_at = receivedSupplements.map(formatUtc);
+  row.components_digitized = componentsDigitized(r);
+  row.result_digitized = resultDigitized(r);
+  row.applicant_kind =
+    r.LoaiDoiTuong === undefined ? null : (APPLICANT_OF_LOAI[Number(r.LoaiDoiTuong)] ?? null);
+  row.applicant_hash = hashApplicantId(applicantId(r), ctx.applicantHashKey);
+  return row;
 }

@@ -119,20 +119,34 @@ export const DvcqgRecord = z.object({
 });
 export type DvcqgRecord = z.output<typeof DvcqgRecord>;
 
-/** Removes null and blank-string values (DVCQG systems send both for "absent"), a few levels deep. */
-export function dropBlanks(value: unknown, depth = 0): unknown {
+function isBlank(v: unknown): boolean {
+  return v === null || (typeof v === 'string' && v.trim() === '');
+}
+
+function hasBlanks(value: unknown, depth: number): boolean {
+  if (depth > 3 || typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some((v) => hasBlanks(v, depth + 1));
+  for (const v of Object.values(value)) if (isBlank(v) || hasBlanks(v, depth + 1)) return true;
+  return false;
+}
+
+function withoutBlanks(value: unknown, depth: number): unknown {
   if (depth > 3 || typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map((v) => dropBlanks(v, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => withoutBlanks(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    if (v === null || (typeof v === 'string' && v.trim() === '')) continue;
-    // defineProperty, not assignment: a JSON key "__proto__" must stay a plain key.
-    Object.defineProperty(out, key, {
-      value: dropBlanks(v, depth + 1),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    if (isBlank(v)) continue;
+    const cleaned = withoutBlanks(v, depth + 1);
+    // A JSON key "__proto__" must stay a plain key, not replace the prototype.
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value: cleaned, enumerable: true, writable: true });
+    else out[key] = cleaned;
   }
   return out;
+}
+
+/** Removes null and blank-string values (DVCQG systems send both for "absent"), a few levels deep. */
+export function dropBlanks(value: unknown): unknown {
+  // Most records have nothing to remove; checking first avoids copying them.
+  return hasBlanks(value, 0) ? withoutBlanks(value, 0) : value;
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { normalizeCanonicalEvent } from './canonical-event.ts';
 import { normalizeCatalogMessage } from './catalog.ts';
 import type { NormalizeContext } from './dossier-row.ts';
@@ -21,20 +22,15 @@ export interface NormalizeOptions {
 export const DEFAULT_FUTURE_TOLERANCE_MS = 10 * 60_000;
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 function decodeJson(value: Buffer | null, maxBytes: number): unknown {
   if (value === null || value.length === 0)
     reject('empty', '(message): the value is empty; expected a JSON object');
   if (value.length > maxBytes) {
     reject('too_large', `(message): the value is ${value.length} bytes; the cap is ${maxBytes} bytes`);
   }
-  let text: string;
-  try {
-    text = utf8.decode(value);
-  } catch {
-    return reject('invalid_encoding', '(message): the value is not valid UTF-8; expected UTF-8 JSON');
-  }
+  if (!isUtf8(value))
+    reject('invalid_encoding', '(message): the value is not valid UTF-8; expected UTF-8 JSON');
+  let text = value.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') reject('empty', '(message): the value is only whitespace; expected a JSON object');
   try {

@@ -7,6 +7,7 @@ export const RFC3339_PATTERN =
   '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})$';
 const RFC3339 = new RegExp(RFC3339_PATTERN);
 export const DVCQG_TIME_PATTERN = '^\\d{14}$';
+const DVCQG_TIME = new RegExp(DVCQG_TIME_PATTERN);
 export const ISO_DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
 
 /** Years outside this range are typos, and the version column (ms since epoch) cannot be negative. */
@@ -26,6 +27,13 @@ interface CivilTime {
   millisecond: number;
 }
 
+/** The decimal number in text[from, to); callers have checked that these are ASCII digits. */
+function digits(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
+}
+
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
@@ -42,7 +50,6 @@ function civilToEpochMs(t: CivilTime, offsetMinutes: number): number | null {
 /** RFC 3339 timestamp with an explicit offset (`Z` or `±HH:MM`) → ms since epoch, or null if invalid. */
 export function parseRfc3339(text: string): number | null {
   if (!RFC3339.test(text)) return null;
-  const n = (from: number, to: number) => Number(text.slice(from, to));
   const fraction = /\.(\d+)/.exec(text.slice(19))?.[1] ?? '';
   const zone = /([Zz]|[+-]\d{2}:\d{2})$/.exec(text)?.[1] ?? 'Z';
   let offset = 0;
@@ -54,12 +61,12 @@ export function parseRfc3339(text: string): number | null {
   }
   return civilToEpochMs(
     {
-      year: n(0, 4),
-      month: n(5, 7),
-      day: n(8, 10),
-      hour: n(11, 13),
-      minute: n(14, 16),
-      second: n(17, 19),
+      year: digits(text, 0, 4),
+      month: digits(text, 5, 7),
+      day: digits(text, 8, 10),
+      hour: digits(text, 11, 13),
+      minute: digits(text, 14, 16),
+      second: digits(text, 17, 19),
       millisecond: Number(fraction.padEnd(3, '0').slice(0, 3)),
     },
     offset,
@@ -68,16 +75,15 @@ export function parseRfc3339(text: string): number | null {
 
 /** DVCQG `yyyyMMddHHmmss` in Asia/Ho_Chi_Minh → ms since epoch, or null if it does not exist. */
 export function parseDvcqgTime(text: string): number | null {
-  if (!/^\d{14}$/.test(text)) return null;
-  const n = (from: number, to: number) => Number(text.slice(from, to));
+  if (!DVCQG_TIME.test(text)) return null;
   return civilToEpochMs(
     {
-      year: n(0, 4),
-      month: n(4, 6),
-      day: n(6, 8),
-      hour: n(8, 10),
-      minute: n(10, 12),
-      second: n(12, 14),
+      year: digits(text, 0, 4),
+      month: digits(text, 4, 6),
+      day: digits(text, 6, 8),
+      hour: digits(text, 8, 10),
+      minute: digits(text, 10, 12),
+      second: digits(text, 12, 14),
       millisecond: 0,
     },
     HO_CHI_MINH_OFFSET_MINUTES,
@@ -103,9 +109,14 @@ export function parseIsoDate(text: string): string | null {
   return ms === null ? null : text;
 }
 
-/** ms since epoch → `YYYY-MM-DD HH:MM:SS.mmm` (UTC). */
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/** ms since epoch → `YYYY-MM-DD HH:MM:SS.mmm` (UTC). Hand-formatted: this runs for every timestamp ingested. */
 export function formatUtc(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
+  const d = new Date(ms);
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)} ${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.${pad(d.getUTCMilliseconds(), 3)}`;
 }
 
 export function isRfc3339(text: string): boolean {

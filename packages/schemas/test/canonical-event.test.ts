@@ -115,6 +115,21 @@ describe('canonical events', () => {
     for (const secret of ['079', 'Trần', '0912345678']) expect(text).not.toContain(secret);
   });
 
+  it('hashes under the configured key, so another key gives another hash', () => {
+    const event = canonicalEvent('submitted', T, {
+      ...MINIMAL.submitted,
+      applicant: { kind: 'organization', id_number: '0312345678' },
+    });
+    const a = normalizeMessage(message(TOPICS.events, event), OPTIONS);
+    const b = normalizeMessage(message(TOPICS.events, event), { ...OPTIONS, applicantHashKey: 'other-key' });
+    const hash = (r: typeof a) =>
+      r.ok ? (r.output.rows[0] as DossierEventRow).applicant_hash : r.rejection.code;
+    expect(hash(a)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hash(b)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hash(a)).not.toBe(hash(b));
+    expect(normalizeMessage(message(TOPICS.events, event), OPTIONS)).toMatchObject({ ok: true });
+  });
+
   it('sums fees and records the online payment channel', () => {
     const row = normalizeOne(
       canonicalEvent('paid', T, {
