@@ -1,4 +1,4 @@
-import { clickhouseUrl, csvList, logLevel, port, positiveInt, redisUrl } from '@dossier/config';
+import { clickhouseUrl, logLevel, port, positiveInt, redisUrl } from '@dossier/config';
 import { z } from 'zod';
 
 /** What `startMonitor` needs to know; clients (ClickHouse, Redis, registry) arrive as deps. */
@@ -20,8 +20,9 @@ export type MonitorConfig = z.output<typeof MonitorConfig>;
 export const MonitorMainConfig = MonitorConfig.extend({
   CLICKHOUSE_URL: clickhouseUrl().default('chdb:./data/clickhouse'),
   REDIS_URL: redisUrl().default('redis://127.0.0.1:6379'),
-  MONITOR_QUEUES: csvList().default(['kpi-aggregation']),
-  BULLMQ_PREFIX: z.string().min(1).default('bull'),
+  /** The aggregator's own variables, so one compose environment configures both processes alike. */
+  AGGREGATOR_QUEUE: z.string().min(1).default('kpi-aggregator'),
+  AGGREGATOR_PREFIX: z.string().min(1).default('bull'),
   LOG_LEVEL: logLevel(),
 });
 export type MonitorMainConfig = z.output<typeof MonitorMainConfig>;

@@ -25,8 +25,8 @@ const monitor = await startMonitor({
   health,
   clickhouse,
   redis,
-  queueNames: config.MONITOR_QUEUES,
-  queuePrefix: config.BULLMQ_PREFIX,
+  queueNames: [config.AGGREGATOR_QUEUE],
+  queuePrefix: config.AGGREGATOR_PREFIX,
 });
 
 onShutdown(

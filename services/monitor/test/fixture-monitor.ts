@@ -6,7 +6,7 @@ import { deleteKeys, testRedisUrl, uniquePrefix } from '../../../test/support/re
 import { type Monitor, monitorConfig, startMonitor } from '../src/index.ts';
 import { kpiFixtures, seedAgencies, seedDeadLetters, seedKpis } from './fixtures.ts';
 
-export const FIXTURE_QUEUE = 'kpi-aggregation';
+export const FIXTURE_QUEUE = 'kpi-aggregator';
 /** The fixtures' months are 2026-09 and 2026-10; the clock is pinned so the trend window holds them. */
 export const FIXTURE_NOW = new Date('2026-11-26T04:00:00Z');
 

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouse } from '@dossier/clickhouse';
+import type { AnalystQuery } from './request.ts';
+
+export interface Limits {
+  maxResultRows: number;
+  maxResultBytes: number;
+  maxExecutionTimeS: number;
+}
+
+export interface QueryResult {
+  body: Buffer;
+  format: string;
+  queryId: string;
+  summary: Record<string, string>;
+}
+
+/**
+ * Settings sent with every query. The connection is this endpoint's own chDB session: SET persists
+ * in a session, so after the first query readonly=1 holds for everything that follows, and the
+ * engine itself refuses writes, DDL and any change of a setting (limits included) with code 164.
+ * readonly comes last so the limits are in place before it locks them.
+ */
+function lockedSettings(limits: Limits) {
+  return {
+    max_result_rows: String(limits.maxResultRows),
+    max_result_bytes: String(limits.maxResultBytes),
+    result_overflow_mode: 'throw',
+    max_execution_time: limits.maxExecutionTimeS,
+    readonly: '1',
+  } as const;
+}
+
+/** The FORMAT of the query's top level, read from the engine's own formatting of it. */
+export function formatClause(formatted: string): string | undefined {
+  let found: string | undefined;
+  for (const match of formatted.matchAll(/(?:^|\n)FORMAT (\w+)/g)) found = match[1];
+  return found;
+}
+
+async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Runs one analyst query on the read-only session, one at a time: `USE` and the settings are
+ * session state, so two interleaved queries could see each other's database.
+ */
+export function createQueryRunner(clickhouse: ClickHouse, limits: Limits) {
+  const locked = lockedSettings(limits);
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const exec = async (
+    query: string,
+    settings: Record<string, string | number>,
+    params?: Record<string, string>,
+  ) => {
+    const result = await clickhouse.exec({
+      query,
+      query_params: params,
+      clickhouse_settings: { ...locked, ...settings },
+    });
+    return { body: await readAll(result.stream), summary: result.summary, queryId: result.query_id };
+  };
+
+  return {
+    /** Locks the session before the first analyst arrives. */
+    init: () => serial(() => exec('SELECT 1', { default_format: 'TSV' })).then(() => undefined),
+    version: () =>
+      serial(() => exec('SELECT version()', { default_format: 'TSVRaw' })).then((r) =>
+        r.body.toString().trim(),
+      ),
+    run: (q: AnalystQuery): Promise<QueryResult> =>
+      serial(async () => {
+        // The engine's parser decides what one statement is; multi-statements are refused like over HTTP.
+        const parsed = await exec(
+          'SELECT formatQuery({q:String})',
+          { default_format: 'TSVRaw' },
+          { q: q.sql },
+        );
+        const format = formatClause(parsed.body.toString()) ?? q.defaultFormat;
+        const result = await exec(
+          `USE \`${q.database}\`; ${q.sql}`,
+          { ...q.settings, default_format: q.defaultFormat },
+          q.params,
+        );
+        const summary = Object.fromEntries(
+          Object.entries(result.summary ?? {}).map(([k, v]) => [k, String(v)]),
+        );
+        return { body: result.body, format, queryId: q.queryId ?? randomUUID(), summary };
+      }),
+  };
+}
+
+export type QueryRunner = ReturnType<typeof createQueryRunner>;
