@@ -60,6 +60,7 @@ export function rangePeriodsSql(kind: PeriodKind): string {
   return `
 INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
 SELECT {run_id:String}, '${kind}', p, 'all'
+FROM system.one
 ARRAY JOIN ${periodRangeSql(kind, "toDateTime64({from_date:Date}, 3, 'Asia/Ho_Chi_Minh')", "toDateTime64({to_date:Date}, 3, 'Asia/Ho_Chi_Minh')")} AS p`;
 }
 

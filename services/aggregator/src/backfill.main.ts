@@ -1,0 +1,57 @@
+// `npm run backfill -- --from YYYY-MM-DD --to YYYY-MM-DD [--kpi id]… [--direct]`
+// Default: enqueue a backfill job for the running aggregators and wait for it (embedded chDB allows one
+// process per data directory, so the running service must do the work). --direct computes in this process.
+import { parseArgs } from 'node:util';
+import { createClickHouse } from '@dossier/clickhouse';
+import { loadConfig } from '@dossier/config';
+import { backfillKpis } from '@dossier/kpi';
+import { Queue, QueueEvents } from 'bullmq';
+import { AggregatorConfig } from './config.ts';
+import { BackfillKpisData } from './jobs/backfill-kpis.job.ts';
+import { BACKFILL_JOB_OPTIONS } from './schedulers.ts';
+
+const { values } = parseArgs({
+  options: {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    kpi: { type: 'string', multiple: true },
+    direct: { type: 'boolean', default: false },
+    'timeout-seconds': { type: 'string', default: '3600' },
+  },
+});
+const data = BackfillKpisData.parse({ from: values.from, to: values.to, kpis: values.kpi });
+const config = loadConfig(AggregatorConfig);
+
+if (values.direct) {
+  const clickhouse = await createClickHouse({
+    url: config.clickhouseUrl,
+    application: 'aggregator-backfill',
+  });
+  try {
+    const result = await backfillKpis(clickhouse, {
+      runId: `backfill-${Date.now()}`,
+      fromDate: data.from,
+      toDate: data.to,
+      kpiIds: data.kpis,
+      periodKinds: config.periodKinds,
+      scopeKinds: config.scopeKinds,
+    });
+    console.log(JSON.stringify({ msg: 'backfill done', ...result }));
+  } finally {
+    await clickhouse.close();
+  }
+} else {
+  const connection = { url: config.redisUrl };
+  const queue = new Queue(config.queueName, { connection, prefix: config.prefix });
+  const events = new QueueEvents(config.queueName, { connection, prefix: config.prefix });
+  try {
+    await events.waitUntilReady();
+    const job = await queue.add('backfill-kpis', data, BACKFILL_JOB_OPTIONS);
+    console.log(JSON.stringify({ msg: 'backfill enqueued', jobId: job.id, queue: config.queueName }));
+    const result = await job.waitUntilFinished(events, Number(values['timeout-seconds']) * 1000);
+    console.log(JSON.stringify({ msg: 'backfill done', ...result }));
+  } finally {
+    await events.close();
+    await queue.close();
+  }
+}

@@ -1,0 +1,42 @@
+import type { ClickHouse } from '@dossier/clickhouse';
+import type { Logger } from '@dossier/observability';
+import type { z } from 'zod';
+import type { AggregatorSettings } from './config.ts';
+
+export interface JobContext {
+  clickhouse: ClickHouse;
+  logger: Logger;
+  settings: AggregatorSettings;
+  /** Unique per execution (a retry gets a new one): tags scratch rows and written KPI rows. */
+  runId: string;
+}
+
+export interface JobResult {
+  kpiIds: string[];
+  rowsWritten: number;
+  dossiersRefreshed: number;
+  periodsRecomputed: number;
+}
+
+export interface JobSpec<S extends z.ZodType> {
+  name: string;
+  /** Scheduled jobs get a BullMQ job scheduler (id = name) every `intervalSeconds`; others are enqueued. */
+  scheduled: boolean;
+  data: S;
+  run(data: z.output<S>, context: JobContext): Promise<JobResult>;
+}
+
+export interface AggregatorJob {
+  name: string;
+  scheduled: boolean;
+  /** Parses the payload (throws ZodError on a bad one, never casts) and runs the job. */
+  run(payload: unknown, context: JobContext): Promise<JobResult>;
+}
+
+export function defineJob<S extends z.ZodType>(spec: JobSpec<S>): AggregatorJob {
+  return {
+    name: spec.name,
+    scheduled: spec.scheduled,
+    run: (payload, context) => spec.run(spec.data.parse(payload ?? {}), context),
+  };
+}

@@ -1,0 +1,5 @@
+import type { AggregatorJob } from '../define-job.ts';
+import { backfillKpisJob } from './backfill-kpis.job.ts';
+import { recomputeKpis } from './recompute-kpis.job.ts';
+
+export const JOBS: readonly AggregatorJob[] = [recomputeKpis, backfillKpisJob];

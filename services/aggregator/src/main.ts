@@ -1,0 +1,36 @@
+import { createClickHouse } from '@dossier/clickhouse';
+import { loadConfig } from '@dossier/config';
+import {
+  createHealth,
+  createLogger,
+  createMetricsRegistry,
+  onShutdown,
+  serveOps,
+} from '@dossier/observability';
+import { AggregatorConfig } from './config.ts';
+import { startAggregator } from './start-aggregator.ts';
+
+const config = loadConfig(AggregatorConfig);
+const logger = createLogger({ service: 'aggregator', level: config.logLevel });
+const registry = createMetricsRegistry();
+const health = createHealth();
+const clickhouse = await createClickHouse({ url: config.clickhouseUrl, application: 'aggregator' });
+const aggregator = await startAggregator({
+  config,
+  logger,
+  registry,
+  health,
+  clickhouse,
+  redis: { url: config.redisUrl },
+});
+const ops = await serveOps({ port: config.opsPort, registry, health });
+logger.info({ port: ops.port }, 'ops server listening');
+
+onShutdown(
+  [
+    { name: 'aggregator', run: aggregator.stop },
+    { name: 'clickhouse', run: () => clickhouse.close() },
+    { name: 'ops', run: ops.close },
+  ],
+  { logger, timeoutMs: 25_000 },
+);

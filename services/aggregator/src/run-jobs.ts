@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouse } from '@dossier/clickhouse';
+import type { Logger } from '@dossier/observability';
+import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { AggregatorSettings } from './config.ts';
+import type { AggregatorJob, JobResult } from './define-job.ts';
+import { classifyError } from './errors.ts';
+import type { AggregatorMetrics } from './metrics.ts';
+
+export interface RunJobsDeps {
+  jobs: readonly AggregatorJob[];
+  settings: AggregatorSettings;
+  clickhouse: ClickHouse;
+  logger: Logger;
+  metrics: AggregatorMetrics;
+  connection: ConnectionOptions;
+  /** Called after every successful job (refreshes the shared progress snapshot). */
+  onSuccess?: (result: JobResult) => Promise<void>;
+}
+
+/** The single BullMQ processor for every job: lookup, parse, metrics, logging, error classification. */
+export function createProcessor(deps: Omit<RunJobsDeps, 'connection'>) {
+  const byName = new Map(deps.jobs.map((j) => [j.name, j]));
+  return async (bullJob: Job): Promise<JobResult> => {
+    const job = byName.get(bullJob.name);
+    if (!job) throw new UnrecoverableError(`unknown job ${bullJob.name}`);
+    const runId = randomUUID();
+    const logger = deps.logger.child({ job: job.name, jobId: bullJob.id, runId });
+    const endTimer = deps.metrics.runDuration.startTimer({ job: job.name });
+    try {
+      const result = await job.run(bullJob.data, {
+        clickhouse: deps.clickhouse,
+        logger,
+        settings: deps.settings,
+        runId,
+      });
+      endTimer();
+      deps.metrics.runs.inc({ job: job.name, outcome: 'ok' });
+      deps.metrics.rowsWritten.inc({ job: job.name }, result.rowsWritten);
+      await deps.onSuccess?.(result);
+      return result;
+    } catch (err) {
+      endTimer();
+      deps.metrics.runs.inc({ job: job.name, outcome: 'error' });
+      const kind = classifyError(err);
+      logger.error({ err, kind, attempt: bullJob.attemptsMade + 1 }, 'kpi job failed');
+      // A bad payload will never parse: fail it for good instead of retrying.
+      if (kind === 'poison' && !(err instanceof UnrecoverableError))
+        throw new UnrecoverableError('invalid job payload');
+      throw err;
+    }
+  };
+}
+
+export function startWorker(deps: RunJobsDeps): Worker {
+  const worker = new Worker(deps.settings.queueName, createProcessor(deps), {
+    connection: { ...deps.connection, maxRetriesPerRequest: null },
+    prefix: deps.settings.prefix,
+    // One cycle at a time per instance; instances share the queue, and concurrent cycles are harmless.
+    concurrency: 1,
+  });
+  worker.on('error', (err) => deps.logger.error({ err }, 'worker error'));
+  return worker;
+}

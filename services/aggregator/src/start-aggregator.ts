@@ -1,0 +1,67 @@
+import type { ClickHouse } from '@dossier/clickhouse';
+import type { Health, Logger } from '@dossier/observability';
+import { type ConnectionOptions, Queue } from 'bullmq';
+import type { Registry } from 'prom-client';
+import type { AggregatorSettings } from './config.ts';
+import { JOBS } from './jobs/index.ts';
+import { createAggregatorMetrics } from './metrics.ts';
+import { createProgress, isFresh } from './progress.ts';
+import { startWorker } from './run-jobs.ts';
+import { syncSchedulers } from './schedulers.ts';
+
+export interface AggregatorDeps {
+  config: AggregatorSettings;
+  logger: Logger;
+  registry: Registry;
+  health: Health;
+  clickhouse: ClickHouse;
+  /** BullMQ connection, e.g. `{ url: 'redis://127.0.0.1:6379' }`. */
+  redis: ConnectionOptions;
+  now?: () => number;
+}
+
+export interface Aggregator {
+  /** Stops taking jobs (waits for the running one), then closes the queue. The ClickHouse client is the caller's. */
+  stop(): Promise<void>;
+}
+
+/** Syncs the job schedulers, starts the worker and registers metrics and the readiness check. */
+export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator> {
+  const now = deps.now ?? Date.now;
+  const startedMs = now();
+  const logger = deps.logger.child({ component: 'aggregator' });
+  const progress = createProgress(deps.clickhouse);
+  const metrics = createAggregatorMetrics(deps.registry, progress, now);
+  const maxAgeMs = Math.max(1, deps.config.intervalSeconds) * 1000 * deps.config.staleAfterIntervals;
+  deps.health.addCheck('aggregator', async () =>
+    isFresh(await progress.refresh(), maxAgeMs, startedMs, now()),
+  );
+
+  const queue = new Queue(deps.config.queueName, { connection: deps.redis, prefix: deps.config.prefix });
+  queue.on('error', (err) => logger.error({ err }, 'queue error'));
+  try {
+    await syncSchedulers(queue, JOBS, deps.config, logger);
+  } catch (err) {
+    await queue.close();
+    throw err;
+  }
+  const worker = startWorker({
+    jobs: JOBS,
+    settings: deps.config,
+    clickhouse: deps.clickhouse,
+    logger,
+    metrics,
+    connection: deps.redis,
+    onSuccess: async () => {
+      await progress.refresh();
+    },
+  });
+  logger.info({ queue: deps.config.queueName, jobs: JOBS.map((j) => j.name) }, 'aggregator started');
+  return {
+    async stop() {
+      await worker.close();
+      await queue.close();
+      logger.info({}, 'aggregator stopped');
+    },
+  };
+}
