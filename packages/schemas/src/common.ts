@@ -9,23 +9,43 @@ import {
 } from './time.ts';
 
 /**
- * Building blocks shared by the canonical, DVCQG and catalog schemas. Schemas validate and trim /
- * upper-case codes but never reshape data, so `z.toJSONSchema` can publish them as they are.
+ * Building blocks shared by the canonical, DVCQG and catalog schemas. Schemas validate and fold codes
+ * but never reshape data, so `z.toJSONSchema` can publish them as they are.
  * A `params.rejection` on a check selects the rejection code used when that check fails.
  */
 
-// Case-insensitive in the published pattern; the value is upper-cased before this check anyway.
-const CODE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const PLAIN_CODE = /^[A-Za-z0-9._-]+$/;
+const FOLDED_CODE = /^[A-Z0-9][A-Z0-9._-]*$/;
+/** What senders may write (published); folding turns it into FOLDED_CODE. */
+const CODE_INPUT_PATTERN = '^[\\p{L}\\p{N}\\s._-]+$';
+
+/**
+ * National codes are case-insensitive, and some carry Vietnamese letters or spaces (field codes
+ * `G09-LĐ09`, `HHNH - 1`) that agency systems often transliterate. Folding (diacritics removed,
+ * Đ → D, whitespace removed, upper-case) makes every spelling of one code join with the others.
+ */
+export function foldCode(text: string): string {
+  if (PLAIN_CODE.test(text)) return text.toUpperCase();
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[đĐ]/g, 'D')
+    .replace(/\s+/g, '')
+    .toUpperCase();
+}
 
 function code(what: string, example: string) {
   return z
     .string()
-    .trim()
-    .toUpperCase()
+    .overwrite(foldCode)
     .min(1, { error: `expected a non-empty ${what}, e.g. ${example}` })
     .max(64, { error: `expected a ${what} of at most 64 characters` })
-    .regex(CODE, { error: `expected a ${what} of letters, digits, '.', '_' or '-', e.g. ${example}` })
-    .meta({ description: `${what} (trimmed, case-insensitive, stored upper-case)`, examples: [example] });
+    .regex(FOLDED_CODE, { error: `expected a ${what} of letters, digits, '.', '_' or '-', e.g. ${example}` })
+    .meta({
+      description: `${what}; case-insensitive, stored folded: upper-case, without diacritics (Đ → D) or spaces`,
+      pattern: CODE_INPUT_PATTERN,
+      examples: [example],
+    });
 }
 
 export const AgencyCode = code('agency code', 'H29.105');
@@ -35,13 +55,16 @@ export const FieldCode = code('field code', 'G01-CA11');
 /** `<agency code>-<yyMMdd>-<sequence>`, the national dossier code (MaHoSo). */
 export const DossierCode = z
   .string()
-  .trim()
-  .toUpperCase()
+  .overwrite(foldCode)
   .max(80, { error: 'expected a dossier code of at most 80 characters' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._]*-\d{6}-\d{1,10}$/, {
+  .regex(/^[A-Z0-9][A-Z0-9._]*-\d{6}-\d{1,10}$/, {
     error: 'expected a dossier code <agency code>-<yyMMdd>-<sequence>, e.g. H29.105-250304-0001',
   })
-  .meta({ description: 'dossier code <agency code>-<yyMMdd>-<sequence>', examples: ['H29.105-250304-0001'] });
+  .meta({
+    description: 'dossier code <agency code>-<yyMMdd>-<sequence>; case-insensitive, folded like other codes',
+    pattern: '^\\s*[A-Za-z0-9][A-Za-z0-9._]*-\\d{6}-\\d{1,10}\\s*$',
+    examples: ['H29.105-250304-0001'],
+  });
 
 export const Timestamp = z
   .string()

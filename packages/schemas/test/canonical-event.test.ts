@@ -88,6 +88,16 @@ describe('canonical events', () => {
     });
   });
 
+  it.each([
+    ['G09-LĐ09', 'G09-LD09'],
+    ['g07-lđ03', 'G07-LD03'],
+    ['HHNH - 1', 'HHNH-1'],
+    ['G09-LD09', 'G09-LD09'],
+  ])('folds the national field code %s to %s so every spelling joins', (input, folded) => {
+    const row = normalizeOne(canonicalEvent('received', T, { procedure_code: PROCEDURE, field_code: input }));
+    expect(row.field_code).toBe(folded);
+  });
+
   it('converts offsets to UTC with millisecond precision', () => {
     const row = normalizeOne(canonicalEvent('processing', '2025-03-04T23:59:59.123456-05:30'));
     expect(row.occurred_at).toBe('2025-03-05 05:29:59.123');
