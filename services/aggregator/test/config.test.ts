@@ -1,0 +1,41 @@
+import { ConfigError, loadConfig } from '@dossier/config';
+import { describe, expect, it } from 'vitest';
+import { AggregatorConfig } from '../src/config.ts';
+
+describe('AggregatorConfig', () => {
+  it('defaults to a 60 s cycle over every scope and period kind', () => {
+    const config = loadConfig(AggregatorConfig, {});
+    expect(config).toMatchObject({
+      intervalSeconds: 60,
+      periodKinds: ['day', 'month', 'quarter', 'year'],
+      scopeKinds: ['city', 'admin_level', 'agency', 'field', 'procedure'],
+      queueName: 'kpi-aggregator',
+      staleAfterIntervals: 3,
+    });
+  });
+
+  it('parses lists and treats empty strings as unset', () => {
+    const config = loadConfig(AggregatorConfig, {
+      AGGREGATOR_INTERVAL_SECONDS: '15',
+      AGGREGATOR_PERIOD_KINDS: 'month, year',
+      AGGREGATOR_SCOPE_KINDS: '',
+    });
+    expect(config.intervalSeconds).toBe(15);
+    expect(config.periodKinds).toEqual(['month', 'year']);
+    expect(config.scopeKinds).toHaveLength(5);
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      loadConfig(AggregatorConfig, {
+        AGGREGATOR_INTERVAL_SECONDS: '-1',
+        AGGREGATOR_PERIOD_KINDS: 'week',
+        REDIS_URL: 'x',
+      });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toHaveLength(3);
+    }
+  });
+});

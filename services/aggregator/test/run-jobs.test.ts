@@ -1,0 +1,96 @@
+import { createLogger, createMetricsRegistry } from '@dossier/observability';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { AggregatorSettings } from '../src/config.ts';
+import { defineJob, type JobResult } from '../src/define-job.ts';
+import { classifyError } from '../src/errors.ts';
+import { createAggregatorMetrics } from '../src/metrics.ts';
+import { createProcessor } from '../src/run-jobs.ts';
+
+const settings: AggregatorSettings = {
+  intervalSeconds: 60,
+  periodKinds: ['month'],
+  scopeKinds: ['city'],
+  queueName: 'q',
+  prefix: 'p',
+  graceMs: 0,
+  staleAfterIntervals: 3,
+};
+const result: JobResult = {
+  kpiIds: ['on_time_rate'],
+  rowsWritten: 7,
+  dossiersRefreshed: 2,
+  periodsRecomputed: 1,
+};
+const noProgress = {
+  current: () => ({ kpiSucceededMs: new Map<string, number>() }),
+  refresh: async () => ({ kpiSucceededMs: new Map() }),
+};
+
+function setup(run: (data: { n: number }) => Promise<JobResult>) {
+  const registry = createMetricsRegistry();
+  const metrics = createAggregatorMetrics(registry, noProgress);
+  const seen: unknown[] = [];
+  const job = defineJob({
+    name: 'sum',
+    scheduled: false,
+    data: z.strictObject({ n: z.number() }),
+    run: (d) => {
+      seen.push(d);
+      return run(d);
+    },
+  });
+  const processor = createProcessor({
+    jobs: [job],
+    settings,
+    clickhouse: {} as never,
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    metrics,
+  });
+  const bullJob = (name: string, data: unknown) =>
+    ({ name, data, id: '1', attemptsMade: 0 }) as unknown as Job;
+  return { registry, processor, bullJob, seen };
+}
+
+describe('the job runner', () => {
+  it('parses the payload, runs the job and counts the rows it wrote', async () => {
+    const { registry, processor, bullJob, seen } = setup(async () => result);
+    await expect(processor(bullJob('sum', { n: 1 }))).resolves.toEqual(result);
+    expect(seen).toEqual([{ n: 1 }]);
+    expect(await registry.getSingleMetricAsString('aggregator_rows_written_total')).toContain(
+      '{job="sum"} 7',
+    );
+    expect(await registry.getSingleMetricAsString('aggregator_runs_total')).toContain(
+      '{job="sum",outcome="ok"} 1',
+    );
+  });
+
+  it('fails a malformed payload for good, without running the job', async () => {
+    const { registry, processor, bullJob, seen } = setup(async () => result);
+    await expect(processor(bullJob('sum', { n: 'one' }))).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(seen).toEqual([]);
+    expect(await registry.getSingleMetricAsString('aggregator_runs_total')).toContain(
+      '{job="sum",outcome="error"} 1',
+    );
+  });
+
+  it('rethrows other failures so BullMQ can retry, and rejects unknown job names', async () => {
+    const refused = Object.assign(new Error('connect'), { code: 'ECONNREFUSED' });
+    const { processor, bullJob } = setup(async () => {
+      throw refused;
+    });
+    await expect(processor(bullJob('sum', { n: 1 }))).rejects.toBe(refused);
+    await expect(processor(bullJob('other', {}))).rejects.toBeInstanceOf(UnrecoverableError);
+  });
+});
+
+describe('classifyError', () => {
+  it('classifies by class and code', () => {
+    expect(classifyError(new z.ZodError([]))).toBe('poison');
+    expect(classifyError(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe('transient');
+    expect(classifyError(Object.assign(new Error('x'), { code: '241' }))).toBe('transient');
+    expect(classifyError(Object.assign(new Error('x'), { code: '62' }))).toBe('bug');
+    expect(classifyError(new TypeError('x'))).toBe('bug');
+  });
+});
