@@ -25,16 +25,24 @@ export interface StartedKafka extends StartedService {
 }
 
 /** `KAFKA_BROKERS` if set; else a testcontainer when Docker answers; else the native broker. */
-export async function startKafka(): Promise<StartedKafka> {
+export interface StartKafkaOptions {
+  /**
+   * Native broker with C1-only JIT: half the start-up CPU, lower peak throughput. Right for tests,
+   * wrong for benchmarks (the default). `KAFKA_JAVA_OPTS` in the environment wins either way.
+   */
+  fastStart?: boolean;
+}
+
+export async function startKafka(options: StartKafkaOptions = {}): Promise<StartedKafka> {
   const fromEnv = process.env.KAFKA_BROKERS?.trim();
   if (fromEnv) {
     return { source: 'env', brokers: fromEnv.split(',').map((b) => b.trim()), stop: async () => {} };
   }
   if (await dockerReachable()) return startKafkaContainer();
-  return startNativeKafka();
+  return startNativeKafka(options.fastStart ? '-XX:TieredStopAtLevel=1' : '');
 }
 
-async function startNativeKafka(): Promise<StartedKafka> {
+async function startNativeKafka(javaOpts: string): Promise<StartedKafka> {
   const dataDir = await mkdtemp(ownedTempPrefix(KAFKA_DIR_PREFIX));
   const stopArgs = ['stop', '--data-dir', dataDir];
   let lastError: unknown;
@@ -51,8 +59,7 @@ async function startNativeKafka(): Promise<StartedKafka> {
         ],
         {
           timeout: 90_000,
-          // C1-only JIT halves start-up CPU; test traffic is too small to miss the C2 compiler.
-          env: { ...process.env, KAFKA_JAVA_OPTS: process.env.KAFKA_JAVA_OPTS ?? '-XX:TieredStopAtLevel=1' },
+          env: { ...process.env, KAFKA_JAVA_OPTS: process.env.KAFKA_JAVA_OPTS ?? javaOpts },
         },
       );
       return {
