@@ -57,6 +57,11 @@ function syncUrl() {
   $('lang-toggle').href = other.size ? `?${other}` : location.pathname;
 }
 
+/** ClickHouse DateTime64 text in UTC, shown in the reader's locale and time zone. */
+function utcText(text) {
+  return new Date(`${text.replace(' ', 'T')}Z`).toLocaleString(boot.locale);
+}
+
 function levelName(code) {
   return t[`level.${code}`] ?? code;
 }
@@ -146,10 +151,10 @@ function renderCards(cardsData, trend) {
         el('dd', { 'data-testid': 'kpi-period', text: periodLabel(c.periodStart, cardsData.periodKind) }),
         el('dt', { text: t.phase }),
         el('dd', { 'data-testid': 'kpi-phase', text: phase }),
-        el('dt', { text: t.value }),
+        el('dt', { text: t.ratio }),
         el('dd', {
           'data-testid': 'kpi-ratio',
-          text: `${c.numeratorText} ${t.ratioOf} ${c.denominatorText}`,
+          text: `${c.numeratorText} / ${c.denominatorText}`,
         }),
         c.scoreText ? el('dt', { text: t.score }) : null,
         c.scoreText ? el('dd', { 'data-testid': 'kpi-score', text: c.scoreText }) : null,
@@ -294,7 +299,7 @@ function renderPipeline(p) {
   const lagTile = $('pipeline-lag-total');
   lagTile.querySelector('.stat-value').textContent = p.lag.inProcess ? `${fmt(totalLag)} ${t.messages}` : '—';
   lagTile.querySelector('.stat-sub').textContent = p.lag.inProcess
-    ? `${p.lag.partitions.length} ${t.partition}`
+    ? `${p.lag.partitions.length} ${t.partitions}`
     : t.notInProcess;
   replace(
     $('pipeline-lag'),
@@ -346,7 +351,7 @@ function renderPipeline(p) {
         {
           key: 'rejectedAt',
           label: t.time,
-          render: (r) => new Date(`${r.rejectedAt.replace(' ', 'T')}Z`).toLocaleString(boot.locale),
+          render: (r) => utcText(r.rejectedAt),
         },
       ],
       p.deadLetters.latest,
@@ -357,7 +362,10 @@ function renderPipeline(p) {
   const agg = $('aggregation-age');
   agg.querySelector('.stat-value').textContent =
     `${formatAge(p.aggregation.ageSeconds)} ${p.aggregation.ageSeconds === null ? '' : t.ago}`;
-  agg.querySelector('.stat-sub').textContent = p.aggregation.lastComputedAt ?? t.noData;
+  agg.querySelector('.stat-sub').textContent = p.aggregation.lastComputedAt
+    ? utcText(p.aggregation.lastComputedAt)
+    : t.noData;
+  agg.classList.toggle('stat-warn', (p.aggregation.ageSeconds ?? 0) > 600);
 
   replace(
     $('queue-state'),
@@ -370,11 +378,16 @@ function renderPipeline(p) {
         },
         ...['waiting', 'active', 'delayed', 'failed', 'completed'].map((k) => ({
           key: k,
-          label: k,
+          label: t[`state.${k}`],
           align: 'right',
           render: (q) => fmt(q.counts[k] ?? 0),
         })),
-        { key: 'paused', label: t.paused, render: (q) => (q.paused ? t.paused : '') },
+        { key: 'schedulers', label: t.schedulers, align: 'right', render: (q) => fmt(q.schedulers) },
+        {
+          key: 'paused',
+          label: '',
+          render: (q) => (q.paused ? el('span', { class: 'badge badge-not_met', text: t.paused }) : ''),
+        },
       ],
       p.queues,
       { empty: t.noData, testid: 'queue-table' },

@@ -32,7 +32,6 @@ const vi = {
   met: 'Đạt',
   notMet: 'Chưa đạt',
   noData: 'Chưa có số liệu',
-  ratioOf: 'trên',
   score: 'Điểm',
   trend: 'Xu hướng theo tháng',
   ranking: 'Xếp hạng cơ quan',
@@ -67,6 +66,14 @@ const vi = {
   loadError: 'Không tải được dữ liệu',
   ready: 'Sẵn sàng',
   notReady: 'Chưa sẵn sàng',
+  ratio: 'Tỷ số',
+  partitions: 'phân vùng',
+  'state.waiting': 'Chờ',
+  'state.active': 'Đang chạy',
+  'state.delayed': 'Hẹn giờ',
+  'state.failed': 'Lỗi',
+  'state.completed': 'Xong',
+  schedulers: 'Lịch chạy',
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -97,7 +104,6 @@ const en: Record<MessageKey, string> = {
   met: 'Met',
   notMet: 'Not met',
   noData: 'No data yet',
-  ratioOf: 'of',
   score: 'Score',
   trend: 'Monthly trend',
   ranking: 'Agency ranking',
@@ -132,6 +138,14 @@ const en: Record<MessageKey, string> = {
   loadError: 'Could not load data',
   ready: 'Ready',
   notReady: 'Not ready',
+  ratio: 'Ratio',
+  partitions: 'partitions',
+  'state.waiting': 'Waiting',
+  'state.active': 'Active',
+  'state.delayed': 'Delayed',
+  'state.failed': 'Failed',
+  'state.completed': 'Completed',
+  schedulers: 'Schedulers',
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { vi, en };
