@@ -1,0 +1,69 @@
+// `npm run bench [-- --only ingest|aggregate] [--events N] [--dossiers N]`
+// Each benchmark runs in its own process: embedded ClickHouse (chDB) allows one data directory per process,
+// and a fresh process keeps one benchmark's memory figures free of the other's.
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    events: { type: 'string' },
+    dossiers: { type: 'string' },
+  },
+});
+
+interface Bench {
+  name: 'ingest' | 'aggregate';
+  args: string[];
+  env: Record<string, string>;
+}
+
+const benches: Bench[] = [
+  {
+    name: 'ingest',
+    args: ['bench/ingest.bench.ts'],
+    env: values.events ? { BENCH_EVENTS: values.events } : {},
+  },
+  { name: 'aggregate', args: ['bench/aggregate.bench.ts', values.dossiers ?? '10000000'], env: {} },
+];
+
+const results: Record<string, unknown> = {};
+let failed = false;
+for (const bench of benches.filter((b) => !values.only || b.name === values.only)) {
+  console.error(`[bench] ${bench.name} …`);
+  try {
+    results[bench.name] = await runJson(bench);
+  } catch (err) {
+    failed = true;
+    console.error(`[bench] ${bench.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+await mkdir('test-output', { recursive: true });
+await writeFile('test-output/bench.json', `${JSON.stringify(results, null, 2)}\n`);
+console.log(JSON.stringify(results, null, 2));
+process.exitCode = failed ? 1 : 0;
+
+function runJson(bench: Bench): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['tsx', ...bench.args], {
+      env: { ...process.env, ...bench.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`exit code ${code}`));
+      // The benchmark prints progress lines first and its JSON result last.
+      const start = out.lastIndexOf('\n{');
+      try {
+        resolve(JSON.parse(start >= 0 ? out.slice(start + 1) : out));
+      } catch {
+        reject(new Error('no JSON result on stdout'));
+      }
+    });
+  });
+}
