@@ -1,0 +1,71 @@
+// The distributed deployment cannot run here (no Docker engine), so it is checked two ways: Debian's
+// docker-compose validates the file, and each app container's environment must satisfy the config
+// schema of the service it runs, so compose and code cannot drift apart.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { AggregatorConfig } from '@dossier/aggregator';
+import { loadConfig } from '@dossier/config';
+import { IngestorConfig } from '@dossier/ingestor';
+import { MonitorMainConfig } from '@dossier/monitor';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { z } from 'zod';
+
+const run = promisify(execFile);
+const env = { ...process.env, APPLICANT_HASH_KEY: 'compose-test-key-0123456789' };
+
+interface ComposeService {
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string | number>;
+}
+
+async function resolvedCompose(): Promise<{ services: Record<string, ComposeService> }> {
+  const { stdout } = await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], { env });
+  return parse(stdout);
+}
+
+describe('docker-compose.yml', () => {
+  it('is valid for docker-compose', async () => {
+    await expect(
+      run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { env }),
+    ).resolves.toBeDefined();
+  });
+
+  it('refuses to start without the applicant hash key', async () => {
+    const { APPLICANT_HASH_KEY: _, ...withoutKey } = env;
+    await expect(
+      run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { env: withoutKey }),
+    ).rejects.toThrow(/APPLICANT_HASH_KEY/);
+  });
+
+  it("gives every app container an environment its service's config accepts", async () => {
+    const { services } = await resolvedCompose();
+    const schemas: Record<string, z.ZodType> = {
+      ingestor: IngestorConfig,
+      aggregator: AggregatorConfig,
+      monitor: MonitorMainConfig,
+    };
+    for (const [name, schema] of Object.entries(schemas)) {
+      const service = services[name];
+      expect(service, name).toBeDefined();
+      const environment = Object.fromEntries(
+        Object.entries(service?.environment ?? {}).map(([k, v]) => [k, String(v)]),
+      );
+      expect(() => loadConfig(schema, environment), name).not.toThrow();
+      expect(environment.CLICKHOUSE_URL, name).toMatch(/^http:\/\/.+@clickhouse:8123$/);
+    }
+  });
+
+  it('runs entry points that the image bundles', async () => {
+    const { services } = await resolvedCompose();
+    const bundle = readFileSync('infra/docker/bundle.ts', 'utf8');
+    for (const name of ['migrator', 'ingestor', 'aggregator', 'monitor']) {
+      const script = services[name]?.command?.[1];
+      expect(script, name).toMatch(/^dist\/[a-z-]+\.js$/);
+      const entry = script?.replace(/^dist\//, '').replace(/\.js$/, '');
+      expect(bundle, `${name} → ${entry}`).toMatch(new RegExp(`['\\s]${entry}'?:`));
+    }
+  });
+});
