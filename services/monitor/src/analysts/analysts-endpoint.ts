@@ -5,11 +5,15 @@ import { promisify } from 'node:util';
 import { deflate, gzip } from 'node:zlib';
 import type { ClickHouse } from '@dossier/clickhouse';
 import type { Logger } from 'pino';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
+import { type AnalystQueryOutcome, createMonitorMetrics } from '../metrics.ts';
 import { CODES, EndpointError, exceptionBody, httpStatusOf } from './clickhouse-errors.ts';
 import type { AnalystsConfig } from './config.ts';
 import { type AnalystQuery, readQuery } from './request.ts';
 import { createQueryRunner } from './run-query.ts';
+
+/** Refused by policy (read-only, credentials, limits) rather than failed. */
+const REFUSALS = new Set([164, 194, 516, 229, 396, 159]);
 
 const compress = { gzip: promisify(gzip), deflate: promisify(deflate) };
 
@@ -69,12 +73,7 @@ export async function startAnalystsEndpoint(deps: AnalystsEndpointDeps): Promise
   });
   await runner.init();
   const version = await runner.version();
-  const queries = new Counter({
-    name: 'monitor_analyst_queries_total',
-    help: 'Queries on the analysts endpoint by outcome',
-    labelNames: ['outcome'] as const,
-    registers: [deps.registry],
-  });
+  const queries = createMonitorMetrics(deps.registry).analystQueries;
   const seconds = new Histogram({
     name: 'monitor_analyst_query_seconds',
     help: 'Time to answer an analyst query',
@@ -98,7 +97,7 @@ export async function startAnalystsEndpoint(deps: AnalystsEndpointDeps): Promise
       return;
     }
     const end = seconds.startTimer();
-    let outcome: 'ok' | 'client_error' | 'server_error' = 'ok';
+    let outcome: AnalystQueryOutcome = 'ok';
     let encoding: AnalystQuery['responseEncoding'] = null;
     try {
       if (url.pathname !== '/')
@@ -125,7 +124,7 @@ export async function startAnalystsEndpoint(deps: AnalystsEndpointDeps): Promise
     } catch (err) {
       const { code, text } = exceptionBody(err, version);
       const status = httpStatusOf(code);
-      outcome = status >= 500 ? 'server_error' : 'client_error';
+      outcome = REFUSALS.has(code) ? 'rejected' : 'error';
       const body = encoding ? await compress[encoding](Buffer.from(text)) : Buffer.from(text);
       res.writeHead(status, {
         ...common,

@@ -1,0 +1,48 @@
+// `npm start`: the whole pipeline in one process over embedded ClickHouse (see docs/analysts.md).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '@dossier/config';
+import { createLogger, onShutdown } from '@dossier/observability';
+import { loadAllInOneConfig } from './config.ts';
+import { startAllInOne } from './start-all-in-one.ts';
+
+/** A local run keeps its applicant-hash key next to its data, so hashes stay stable across restarts. */
+function localHashKey(dataDir: string): string {
+  const file = join(dataDir, 'applicant-hash.key');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+const dataDir = process.env.DATA_DIR || './data';
+mkdirSync(dataDir, { recursive: true });
+let settings: ReturnType<typeof loadAllInOneConfig>;
+try {
+  settings = loadAllInOneConfig(process.env, process.env.APPLICANT_HASH_KEY || localHashKey(dataDir));
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(2);
+}
+const logger = createLogger({ service: 'all-in-one', level: settings.own.LOG_LEVEL });
+process.on('uncaughtException', (err) => {
+  logger.fatal({ err }, 'uncaught exception');
+  process.exit(1);
+});
+
+const app = await startAllInOne(settings, logger);
+onShutdown(app.shutdownSteps, { logger, timeoutMs: settings.own.SHUTDOWN_TIMEOUT_MS });
+logger.info({ ...app.urls, simulator: settings.own.SIMULATOR }, 'all-in-one ready');
+console.log(
+  [
+    '',
+    'dossier-pipeline is running (Ctrl-C stops everything it started)',
+    `  dashboard            ${app.urls.dashboard}`,
+    `  Bull Board           ${app.urls.bullBoard}`,
+    `  metrics              ${app.urls.metrics}`,
+    `  ClickHouse HTTP      ${app.urls.clickhouseHttp ?? '(CLICKHOUSE_URL is a server: query it directly)'}`,
+    `  simulator            ${settings.own.SIMULATOR ? `on, ${settings.own.SIMULATOR_RATE} msg/s (SIMULATOR=false turns it off)` : 'off'}`,
+    `  data                 ${dataDir}`,
+    '',
+  ].join('\n'),
+);

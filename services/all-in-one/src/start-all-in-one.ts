@@ -1,0 +1,170 @@
+import { startAggregator } from '@dossier/aggregator';
+import { createClickHouse, isEmbeddedUrl, migrate } from '@dossier/clickhouse';
+import { ensureTopics, inputTopics, kafkaLogCreator, startIngestor } from '@dossier/ingestor';
+import { startMonitor } from '@dossier/monitor';
+import { createHealth, createMetricsRegistry, type Logger, type ShutdownStep } from '@dossier/observability';
+import { createSimulator } from '@dossier/simulator';
+import { Redis } from 'ioredis';
+import { Kafka } from 'kafkajs';
+import { startAnalystsEndpoint } from '../../monitor/src/analysts/index.ts';
+import type { AllInOneSettings } from './config.ts';
+import { ensureKafka, ensureRedis } from './local-stack.ts';
+
+/**
+ * A step that may wait on long work (a KPI cycle in progress) gets its own deadline, so the steps
+ * after it, the local Kafka and Redis among them, still run within the overall shutdown deadline.
+ */
+function bounded(step: ShutdownStep, ms: number, logger: Logger): ShutdownStep {
+  return {
+    name: step.name,
+    run: async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          logger.warn({ step: step.name, ms }, 'shutdown step abandoned');
+          resolve();
+        }, ms);
+      });
+      try {
+        await Promise.race([Promise.resolve().then(step.run), late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+export interface AllInOne {
+  urls: { dashboard: string; bullBoard: string; clickhouseHttp: string | null; metrics: string };
+  /** In order: stop intake first, stores last, the local Kafka/Redis this run started at the very end. */
+  shutdownSteps: ShutdownStep[];
+}
+
+/**
+ * Every service in one process over one ClickHouse client, one metrics registry and one health:
+ * local Kafka and Redis when none answer, topics, migrations, ingestor, aggregator, monitor, the
+ * analysts' endpoint and the simulator.
+ */
+export async function startAllInOne(settings: AllInOneSettings, logger: Logger): Promise<AllInOne> {
+  const { own } = settings;
+  const steps: ShutdownStep[] = [];
+  const later: ShutdownStep[] = [];
+  try {
+    if (own.KAFKA_BROKERS === undefined) {
+      const kafka = await ensureKafka({ port: own.KAFKA_PORT, dataDir: `${own.DATA_DIR}/kafka`, logger });
+      later.unshift({ name: 'local-kafka', run: kafka.stop });
+    }
+    const localRedis = await ensureRedis({ url: own.REDIS_URL, stateDir: `${own.DATA_DIR}/redis`, logger });
+    later.unshift({ name: 'local-redis', run: localRedis.stop });
+
+    const registry = createMetricsRegistry();
+    const health = createHealth();
+    const clickhouse = await createClickHouse({
+      url: settings.clickhouseUrl,
+      application: 'dossier-all-in-one',
+    });
+    later.unshift({ name: 'clickhouse', run: () => clickhouse.close() });
+    const applied = await migrate(clickhouse);
+    logger.info({ applied }, 'migrations applied');
+    health.addCheck('clickhouse', async () => ({ ok: (await clickhouse.ping()).success }));
+
+    const kafka = new Kafka({
+      clientId: 'dossier-all-in-one',
+      brokers: settings.brokers,
+      logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topics = Object.values(inputTopics(settings.ingestor));
+      await ensureTopics(
+        admin,
+        [...topics, settings.ingestor.TOPIC_DEAD_LETTER],
+        settings.ingestor.KAFKA_TOPIC_PARTITIONS,
+      );
+    } finally {
+      await admin.disconnect();
+    }
+
+    // BullMQ needs maxRetriesPerRequest: null on connections it may block on.
+    const redis = new Redis(localRedis.value, { maxRetriesPerRequest: null });
+    redis.on('error', (err) => logger.warn({ err }, 'redis error'));
+    later.unshift({ name: 'redis-connection', run: () => redis.quit() });
+    health.addCheck('redis', () => ({ ok: redis.status === 'ready' }));
+
+    const base = { logger, registry, health, clickhouse };
+    const ingestor = await startIngestor({ ...base, config: settings.ingestor, kafka });
+    steps.push({ name: 'ingestor', run: ingestor.stop });
+    const aggregator = await startAggregator({
+      ...base,
+      config: settings.aggregator,
+      redis: { url: localRedis.value },
+    });
+    steps.push(bounded({ name: 'aggregator', run: aggregator.stop }, 15_000, logger));
+    const monitor = await startMonitor({
+      ...base,
+      config: settings.monitor,
+      redis,
+      queueNames: [settings.aggregator.queueName],
+      queuePrefix: settings.aggregator.prefix,
+    });
+    steps.push({ name: 'monitor', run: monitor.stop });
+
+    let clickhouseHttp: string | null = null;
+    if (isEmbeddedUrl(settings.clickhouseUrl)) {
+      // Its own session on the same engine: the endpoint locks it read-only, which must not touch the writers'.
+      const readOnly = await createClickHouse({
+        url: settings.clickhouseUrl,
+        application: 'dossier-analysts',
+      });
+      const analysts = await startAnalystsEndpoint({
+        config: settings.analysts,
+        clickhouse: readOnly,
+        logger,
+        registry,
+      });
+      steps.push(
+        { name: 'analysts', run: analysts.stop },
+        { name: 'analysts-clickhouse', run: () => readOnly.close() },
+      );
+      clickhouseHttp = `http://${settings.analysts.ANALYSTS_HOST}:${analysts.port}`;
+    }
+
+    if (own.SIMULATOR) {
+      const simulator = createSimulator({
+        kafka,
+        topics: inputTopics(settings.ingestor),
+        rate: own.SIMULATOR_RATE,
+        seed: own.SIMULATOR_SEED,
+        dvcqgShare: own.SIMULATOR_DIALECT_SHARE,
+        faults: {
+          duplicate: own.SIMULATOR_DUPLICATE_SHARE,
+          outOfOrder: own.SIMULATOR_OUT_OF_ORDER_SHARE,
+          malformed: own.SIMULATOR_MALFORMED_SHARE,
+        },
+        backdateDays: own.SIMULATOR_BACKDATE_DAYS,
+        logger: logger.child({ component: 'simulator' }),
+        registry,
+      });
+      simulator.run().catch((err: unknown) => logger.error({ err }, 'simulator failed'));
+      steps.unshift({ name: 'simulator', run: simulator.stop });
+    }
+
+    const host = settings.monitor.MONITOR_HOST === '0.0.0.0' ? '127.0.0.1' : settings.monitor.MONITOR_HOST;
+    const dashboard = `http://${host}:${monitor.port}/`;
+    return {
+      urls: { dashboard, bullBoard: `${dashboard}queues`, clickhouseHttp, metrics: `${dashboard}metrics` },
+      shutdownSteps: [...steps, ...later],
+    };
+  } catch (err) {
+    // A failed start still stops what it had started, in the same order as a shutdown.
+    for (const step of [...steps, ...later]) {
+      await Promise.resolve()
+        .then(step.run)
+        .catch((stepErr: unknown) =>
+          logger.warn({ step: step.name, err: stepErr }, 'cleanup after failed start failed'),
+        );
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,53 @@
+import { ConfigError } from '@dossier/config';
+import { describe, expect, it } from 'vitest';
+import { loadAllInOneConfig } from '../src/config.ts';
+
+const KEY = 'k'.repeat(32);
+
+describe('all-in-one configuration', () => {
+  it('defaults to embedded ClickHouse under DATA_DIR, a local broker and the simulator on', () => {
+    const s = loadAllInOneConfig({ DATA_DIR: '/tmp/x', KAFKA_PORT: '19092' }, KEY);
+    expect(s.clickhouseUrl).toBe('chdb:/tmp/x/clickhouse');
+    expect(s.brokers).toEqual(['127.0.0.1:19092']);
+    expect(s.ingestor.KAFKA_BROKERS).toEqual(['127.0.0.1:19092']);
+    expect(s.ingestor.APPLICANT_HASH_KEY).toBe(KEY);
+    expect(s.own.SIMULATOR).toBe(true);
+    expect(s.analysts.ANALYSTS_PORT).toBe(8123);
+    expect(s.monitor.MONITOR_PORT).toBe(8080);
+  });
+
+  it('turns the simulator off with SIMULATOR=false and keeps given brokers', () => {
+    const s = loadAllInOneConfig({ SIMULATOR: 'false', KAFKA_BROKERS: 'a:1, b:2' }, KEY);
+    expect(s.own.SIMULATOR).toBe(false);
+    expect(s.brokers).toEqual(['a:1', 'b:2']);
+  });
+
+  it('lists the problems of every service at once', () => {
+    let error: unknown;
+    try {
+      loadAllInOneConfig(
+        {
+          SIMULATOR_RATE: '-5',
+          MONITOR_PORT: 'http',
+          ANALYSTS_USER: 'only-user',
+          AGGREGATOR_INTERVAL_SECONDS: 'x',
+          INGEST_MIN_BYTES: '0',
+        },
+        KEY,
+      );
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of [
+      'SIMULATOR_RATE',
+      'MONITOR_PORT',
+      'ANALYSTS_PASSWORD',
+      'AGGREGATOR_INTERVAL_SECONDS',
+      'INGEST_MIN_BYTES',
+    ]) {
+      expect(problems).toContain(name);
+    }
+  });
+});
