@@ -1,7 +1,8 @@
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import { scopeSettingsPerCall } from './session-scoped-settings.ts';
 
 export type ClickHouse = ClickHouseClient;
-type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
 export interface ClickHouseOptions {
   /** `http(s)://user:pass@host:port/db` for a server, or `chdb:<dir>` for the embedded engine. */
@@ -37,7 +38,7 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
     const path = options.url.slice(EMBEDDED_PREFIX.length) || './data/clickhouse';
     // chdb types its connection against @clickhouse/client-common while @clickhouse/client bundles its own
     // copy of the same interfaces; they differ only in the settings catalogue, so the cast is structural.
-    const connection = createChdbConnection({ path }) as unknown as ClientConnection;
+    const connection = scopeSettingsPerCall(createChdbConnection({ path }) as unknown as ClientConnection);
     return createClient({ ...common, connection });
   }
   return createClient({ ...common, url: options.url, database: options.database });
