@@ -76,7 +76,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     now: deps.now ?? (() => new Date()),
   };
 
-  const app = Fastify({ logger: false, disableRequestLogging: true, return503OnClosing: true });
+  const app = Fastify({ logger: false, return503OnClosing: true });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.inc({
       route: routeLabel(request.routeOptions.url),
