@@ -32,6 +32,8 @@ process.on('uncaughtException', (err) => {
 
 const app = await startAllInOne(settings, logger);
 onShutdown(app.shutdownSteps, { logger, timeoutMs: settings.own.SHUTDOWN_TIMEOUT_MS });
+// For supervisors and tests: signal this process, not the npm/tsx wrappers (they do not relay SIGTERM).
+writeFileSync(join(dataDir, 'all-in-one.pid'), String(process.pid));
 logger.info({ ...app.urls, simulator: settings.own.SIMULATOR }, 'all-in-one ready');
 console.log(
   [
