@@ -33,3 +33,8 @@ export function renderPage(template: string, lang: Lang): string {
     })
     .replace('"{{boot}}"', scriptSafeJson(boot));
 }
+
+/** Bull Board's page links Google Fonts; the monitor must not reach outside, so the links go. */
+export function withoutFontLinks(html: string): string {
+  return html.replace(/<link\b[^>]*fonts\.(googleapis|gstatic)\.com[^>]*>/g, '');
+}

@@ -12,12 +12,15 @@ import { defaultCatalog } from './kpi-catalog.ts';
 import { createMonitorMetrics, routeLabel, statusClass } from './metrics.ts';
 import type { KpiCatalogView } from './present.ts';
 import { readMetric, sumBy } from './registry-readers.ts';
+import { withoutFontLinks } from './render-page.ts';
 import type { MonitorContext } from './routes/context.ts';
 import { registerDashboardRoutes } from './routes/dashboard.route.ts';
 import { registerKpiRoutes } from './routes/kpi.route.ts';
 import { registerOpsRoutes } from './routes/ops.route.ts';
 import { registerPipelineRoutes } from './routes/pipeline.route.ts';
 import { createSampleWindow } from './throughput.ts';
+
+const BULL_BOARD_CSP = "style-src 'self' 'unsafe-inline'; font-src 'self' data:";
 
 export interface MonitorDeps {
   config: MonitorConfig;
@@ -82,6 +85,13 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       route: routeLabel(request.routeOptions.url),
       status_class: statusClass(reply.statusCode),
     });
+  });
+  // The page must work with no network beyond this server: Bull Board's Google Fonts links are removed
+  // (system fonts are used) and the CSP keeps any other outside stylesheet from being fetched.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (routeLabel(request.routeOptions.url) !== '/queues') return payload;
+    reply.header('content-security-policy', BULL_BOARD_CSP);
+    return typeof payload === 'string' ? withoutFontLinks(payload) : payload;
   });
   app.setErrorHandler(async (err, request, reply) => {
     logger.error({ err, route: routeLabel(request.routeOptions.url) }, 'request failed');

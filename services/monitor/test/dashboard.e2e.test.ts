@@ -117,6 +117,12 @@ describe('dashboard in Chromium over fixture data', () => {
     await page.screenshot({ path: join(TEST_OUTPUT, 'dashboard-en.png'), fullPage: true });
   });
 
+  it('opens Bull Board with the aggregator queue without reaching outside', async () => {
+    await page.getByTestId('bull-board-link').click();
+    await page.getByText('kpi-aggregator').first().waitFor();
+    expect(new URL(page.url()).pathname.startsWith('/queues')).toBe(true);
+  });
+
   it('made no request beyond the server and raised no script error', () => {
     expect(browser.outside).toEqual([]);
     expect(errors).toEqual([]);

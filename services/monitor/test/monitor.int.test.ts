@@ -10,7 +10,12 @@ let ready = true;
 
 const get = async (path: string) => {
   const res = await fetch(`${base}${path}`);
-  return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    csp: res.headers.get('content-security-policy') ?? '',
+    text: await res.text(),
+  };
 };
 // biome-ignore lint/suspicious/noExplicitAny: responses are read loosely; the assertions check their shape
 const getJson = async <T = any>(path: string): Promise<T> => {
@@ -191,6 +196,7 @@ describe('ops routes, page and Bull Board', () => {
     const vi = await get('/');
     expect(vi.type).toContain('text/html');
     expect(vi.text).toContain('<html lang="vi">');
+    expect(vi.csp).toContain("default-src 'self'");
     expect(vi.text).toContain('Chỉ tiêu chương trình');
     expect(vi.text).not.toContain('{{');
     const en = await get('/?lang=en');
@@ -206,6 +212,8 @@ describe('ops routes, page and Bull Board', () => {
     const page = await get('/queues');
     expect(page.status).toBe(200);
     expect(page.type).toContain('text/html');
+    expect(page.text).not.toContain('fonts.googleapis.com');
+    expect(page.csp).toContain("font-src 'self'");
     const api = await getJson('/queues/api/queues');
     expect(api.queues.map((q: { name: string }) => q.name)).toEqual([QUEUE]);
   });

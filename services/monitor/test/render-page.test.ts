@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MESSAGES, resolveLang } from '../src/i18n.ts';
-import { escapeHtml, renderPage, scriptSafeJson } from '../src/render-page.ts';
+import { escapeHtml, renderPage, scriptSafeJson, withoutFontLinks } from '../src/render-page.ts';
 
 const TEMPLATE =
   '<html lang="vi"><title>{{t:title}}</title><script type="application/json">"{{boot}}"</script><h2>{{t:kpis}}</h2></html>';
@@ -40,5 +40,17 @@ describe('renderPage', () => {
     const json = scriptSafeJson({ s: '</script><script>alert(1)</script>' });
     expect(json).not.toContain('</script>');
     expect(JSON.parse(json)).toEqual({ s: '</script><script>alert(1)</script>' });
+  });
+});
+
+describe('withoutFontLinks', () => {
+  it('drops only the Google Fonts links of a page', () => {
+    const html =
+      '<head><link rel="preconnect" href="https://fonts.gstatic.com">' +
+      '<link href="https://fonts.googleapis.com/css2?family=IBM+Plex+Sans" rel="stylesheet">' +
+      '<link rel="stylesheet" href="/queues/static/main.css"></head>';
+    expect(withoutFontLinks(html)).toBe(
+      '<head><link rel="stylesheet" href="/queues/static/main.css"></head>',
+    );
   });
 });

@@ -8,6 +8,10 @@ import { renderPage } from '../render-page.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
+/** Only this server: no CDN, no inline script (the boot JSON is data, not script). */
+export const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'";
+
 interface Asset {
   body: Buffer;
   type: string;
@@ -40,7 +44,11 @@ export async function registerDashboardRoutes(app: FastifyInstance): Promise<voi
 
   app.get('/', async (request, reply) => {
     const html = pages[resolveLang((request.query as { lang?: unknown }).lang)];
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', DASHBOARD_CSP)
+      .send(html);
   });
 
   for (const [path, asset] of assets) {
