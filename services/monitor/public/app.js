@@ -1,9 +1,7 @@
-import { badge, el, formatAge, meter, numberFormat, replace, table } from './render.js';
+import { refreshPipeline } from './pipeline.js';
+import { badge, el, meter, replace, table } from './render.js';
+import { $, boot, fmt1, getJson, t } from './shared.js';
 
-const boot = JSON.parse(document.getElementById('boot').textContent);
-const t = boot.messages;
-const fmt = numberFormat(boot.locale);
-const fmt1 = numberFormat(boot.locale, 1);
 const PIPELINE_REFRESH_MS = 5_000;
 const KPI_REFRESH_MS = 60_000;
 const PERIOD_KINDS = ['month', 'quarter', 'year', 'day'];
@@ -19,9 +17,6 @@ const state = {
 };
 let filters = { adminLevels: [], agencies: [], fields: [] };
 const charts = new Map();
-let throughputChart;
-
-const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 
 /** kpi_latest has one scope per row: the most specific choice wins (agency, then field, then level). */
 function scope() {
@@ -38,12 +33,6 @@ function apiUrl(path, extra = {}) {
   return `${path}?${q}`;
 }
 
-async function getJson(url) {
-  const res = await fetch(url, { headers: { accept: 'application/json' } });
-  if (!res.ok) throw new Error(`${url}: ${res.status}`);
-  return res.json();
-}
-
 function syncUrl() {
   const q = new URLSearchParams();
   if (boot.lang !== 'vi') q.set('lang', boot.lang);
@@ -55,11 +44,6 @@ function syncUrl() {
   if (boot.lang === 'vi') other.set('lang', 'en');
   else other.delete('lang');
   $('lang-toggle').href = other.size ? `?${other}` : location.pathname;
-}
-
-/** ClickHouse DateTime64 text in UTC, shown in the reader's locale and time zone. */
-function utcText(text) {
-  return new Date(`${text.replace(' ', 'T')}Z`).toLocaleString(boot.locale);
 }
 
 function levelName(code) {
@@ -274,163 +258,6 @@ async function refreshKpis() {
     document.body.dataset.kpiLoaded = `${cards.scope.kind}:${cards.scope.code ?? ''}:${cards.periodKind}`;
   } catch (err) {
     replace($('kpi-cards'), el('p', { class: 'error', text: `${t.loadError}: ${err.message}` }));
-  }
-}
-
-function renderPipeline(p) {
-  const ready = p.readiness.ready;
-  const pill = $('readiness');
-  pill.textContent = ready ? t.ready : t.notReady;
-  pill.className = ready ? 'pill pill-ok' : 'pill pill-bad';
-  pill.title = Object.entries(p.readiness.checks)
-    .map(([name, c]) => `${name}: ${c.ok ? 'ok' : (c.detail ?? 'failing')}`)
-    .join('\n');
-
-  const tp = $('pipeline-throughput');
-  tp.querySelector('.stat-value').textContent = p.throughput.inProcess
-    ? `${fmt1(p.throughput.current?.accepted ?? 0)} ${t.perSecond}`
-    : '—';
-  tp.querySelector('.stat-sub').textContent = p.throughput.inProcess
-    ? `${t.accepted} ${fmt(p.throughput.totals.accepted)} · ${t.rejected} ${fmt(p.throughput.totals.rejected)}`
-    : t.notInProcess;
-  drawThroughput(tp.querySelector('canvas'), p.throughput.points);
-
-  const totalLag = p.lag.partitions.reduce((sum, x) => sum + x.lag, 0);
-  const lagTile = $('pipeline-lag-total');
-  lagTile.querySelector('.stat-value').textContent = p.lag.inProcess ? `${fmt(totalLag)} ${t.messages}` : '—';
-  lagTile.querySelector('.stat-sub').textContent = p.lag.inProcess
-    ? `${p.lag.partitions.length} ${t.partitions}`
-    : t.notInProcess;
-  replace(
-    $('pipeline-lag'),
-    table(
-      [
-        { key: 'topic', label: t.topic },
-        { key: 'partition', label: t.partition, align: 'right' },
-        { key: 'lag', label: t.messages, align: 'right', render: (r) => fmt(r.lag) },
-      ],
-      p.lag.partitions,
-      { empty: p.lag.inProcess ? t.noData : t.notInProcess, testid: 'lag-table' },
-    ),
-  );
-
-  const recent = p.deadLetters.reasons.reduce((sum, r) => sum + r.recent, 0);
-  const dlTile = $('dead-letter-total');
-  dlTile.querySelector('.stat-value').textContent = fmt(recent);
-  dlTile.querySelector('.stat-sub').textContent =
-    `${t.total}: ${fmt(p.deadLetters.reasons.reduce((s, r) => s + r.total, 0))}`;
-  dlTile.classList.toggle('stat-warn', recent > 0);
-  replace(
-    $('dead-letter-reasons'),
-    table(
-      [
-        { key: 'reasonCode', label: t.reason, render: (r) => el('code', { text: r.reasonCode }) },
-        { key: 'recent', label: t.recent, align: 'right', render: (r) => fmt(r.recent) },
-        { key: 'total', label: t.total, align: 'right', render: (r) => fmt(r.total) },
-      ],
-      p.deadLetters.reasons,
-      { empty: t.noData, testid: 'reason-table' },
-    ),
-  );
-  replace(
-    $('dead-letter-latest'),
-    table(
-      [
-        {
-          key: 'position',
-          label: t.position,
-          render: (r) => el('code', { text: `${r.topic}/${r.partition}@${r.offset}` }),
-        },
-        {
-          key: 'reasonCode',
-          label: t.reason,
-          render: (r) =>
-            el('span', { title: r.reasonText }, el('code', { text: r.reasonCode }), ` ${r.reasonText}`),
-        },
-        { key: 'bytes', label: t.size, align: 'right', render: (r) => `${fmt(r.bytes)} B` },
-        {
-          key: 'rejectedAt',
-          label: t.time,
-          render: (r) => utcText(r.rejectedAt),
-        },
-      ],
-      p.deadLetters.latest,
-      { empty: t.noData, testid: 'latest-table' },
-    ),
-  );
-
-  const agg = $('aggregation-age');
-  agg.querySelector('.stat-value').textContent =
-    `${formatAge(p.aggregation.ageSeconds)} ${p.aggregation.ageSeconds === null ? '' : t.ago}`;
-  agg.querySelector('.stat-sub').textContent = p.aggregation.lastComputedAt
-    ? utcText(p.aggregation.lastComputedAt)
-    : t.noData;
-  agg.classList.toggle('stat-warn', (p.aggregation.ageSeconds ?? 0) > 600);
-
-  replace(
-    $('queue-state'),
-    table(
-      [
-        {
-          key: 'name',
-          label: t.queue,
-          render: (q) => el('a', { href: `/queues/queue/${encodeURIComponent(q.name)}`, text: q.name }),
-        },
-        ...['waiting', 'active', 'delayed', 'failed', 'completed'].map((k) => ({
-          key: k,
-          label: t[`state.${k}`],
-          align: 'right',
-          render: (q) => fmt(q.counts[k] ?? 0),
-        })),
-        { key: 'schedulers', label: t.schedulers, align: 'right', render: (q) => fmt(q.schedulers) },
-        {
-          key: 'paused',
-          label: '',
-          render: (q) => (q.paused ? el('span', { class: 'badge badge-not_met', text: t.paused }) : ''),
-        },
-      ],
-      p.queues,
-      { empty: t.noData, testid: 'queue-table' },
-    ),
-  );
-  $('updated').textContent = `${t.updated} ${new Date().toLocaleTimeString(boot.locale)}`;
-}
-
-function drawThroughput(canvas, points) {
-  if (!window.Chart) return;
-  const labels = points.map((p) => new Date(p.at).toLocaleTimeString(boot.locale));
-  const accepted = points.map((p) => p.accepted);
-  const rejected = points.map((p) => p.rejected);
-  if (throughputChart) {
-    throughputChart.data.labels = labels;
-    throughputChart.data.datasets[0].data = accepted;
-    throughputChart.data.datasets[1].data = rejected;
-    throughputChart.update('none');
-    return;
-  }
-  throughputChart = new window.Chart(canvas, {
-    type: 'line',
-    data: {
-      labels,
-      datasets: [
-        { label: t.accepted, data: accepted, borderColor: '#15803d', pointRadius: 0, tension: 0.3 },
-        { label: t.rejected, data: rejected, borderColor: '#b91c1c', pointRadius: 0, tension: 0.3 },
-      ],
-    },
-    options: {
-      animation: false,
-      maintainAspectRatio: false,
-      plugins: { legend: { display: false } },
-      scales: { x: { display: false }, y: { display: false, beginAtZero: true } },
-    },
-  });
-}
-
-async function refreshPipeline() {
-  try {
-    renderPipeline(await getJson('/api/pipeline'));
-  } catch (err) {
-    $('updated').textContent = `${t.loadError}: ${err.message}`;
   }
 }
 

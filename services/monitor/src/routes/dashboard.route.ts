@@ -26,6 +26,8 @@ async function loadAssets(): Promise<Map<string, Asset>> {
   const files: [string, string, string][] = [
     ['/assets/app.js', join(PUBLIC_DIR, 'app.js'), 'text/javascript; charset=utf-8'],
     ['/assets/render.js', join(PUBLIC_DIR, 'render.js'), 'text/javascript; charset=utf-8'],
+    ['/assets/shared.js', join(PUBLIC_DIR, 'shared.js'), 'text/javascript; charset=utf-8'],
+    ['/assets/pipeline.js', join(PUBLIC_DIR, 'pipeline.js'), 'text/javascript; charset=utf-8'],
     ['/assets/app.css', join(PUBLIC_DIR, 'app.css'), 'text/css; charset=utf-8'],
     ['/assets/vendor/chart.umd.min.js', join(chartDir, 'chart.umd.min.js'), 'text/javascript; charset=utf-8'],
   ];
