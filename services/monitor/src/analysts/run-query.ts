@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
+import { CODES, EndpointError } from './clickhouse-errors.ts';
 import type { AnalystQuery } from './request.ts';
 
 export interface Limits {
@@ -16,10 +17,9 @@ export interface QueryResult {
 }
 
 /**
- * Settings sent with every query. The connection is this endpoint's own chDB session: SET persists
- * in a session, so after the first query readonly=1 holds for everything that follows, and the
- * engine itself refuses writes, DDL and any change of a setting (limits included) with code 164.
- * readonly comes last so the limits are in place before it locks them.
+ * Settings sent with every query, so the engine itself refuses writes, DDL and any change of a
+ * setting (limits included) with code 164. readonly comes last so the limits are in place before it
+ * locks them.
  */
 function lockedSettings(limits: Limits) {
   return {
@@ -79,6 +79,15 @@ export function createQueryRunner(clickhouse: ClickHouse, limits: Limits) {
       ),
     run: (q: AnalystQuery): Promise<QueryResult> =>
       serial(async () => {
+        // The shared client sets every per-call setting back to its default after the call, so the
+        // lock is re-applied per query. User settings come after readonly=1 in the SET sequence, so
+        // the engine refuses them itself; a user value for a locked key would replace the lock's own
+        // value before readonly takes hold, so it is refused here with the engine's error.
+        for (const key of Object.keys(q.settings)) {
+          if (key in locked) {
+            throw new EndpointError(CODES.READONLY, `Cannot modify '${key}' setting in readonly mode`);
+          }
+        }
         // The engine's parser decides what one statement is; multi-statements are refused like over HTTP.
         const parsed = await exec(
           'SELECT formatQuery({q:String})',
