@@ -1,5 +1,5 @@
--- Every KPI computation that changed a value, kept as history (MergeTree, never replaced); kpi_latest
--- picks the newest row per key. A run writes only rows whose numbers differ from kpi_latest, so the
+-- Every KPI computation that changed a value, kept as history (MergeTree, never replaced); kpi_current_v1
+-- keeps the newest row per key. A run writes only rows whose numbers differ from kpi_latest, so the
 -- history grows with changes, not with the schedule.
 CREATE TABLE IF NOT EXISTS kpi_values_v1
 (

@@ -26,6 +26,8 @@ export interface KpiRunScope {
   kpiIds?: readonly string[];
   /** `YYYY-MM-DD HH:MM:SS.mmm` UTC: judges open dossiers, bounds the current period. Default: server now. */
   now?: string;
+  /** Called after each statement with a constant label and its duration (benchmark breakdowns). */
+  trace?: (label: string, ms: number) => void;
 }
 
 export interface KpiCycleOptions extends KpiRunScope {
@@ -56,7 +58,7 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
   const to = await serverNow(clickhouse);
   const watermark = await readWatermark(clickhouse);
   const from = watermark ? shiftMs(watermark, -options.graceMs) : EPOCH;
-  const base = { run_id: options.runId, from, to, now: options.now ?? to };
+  const base = { run_id: options.runId, from, to, now: options.now ?? to, trace: options.trace };
 
   await command(clickhouse, TOUCHED_DOSSIERS_SQL, base);
   await command(clickhouse, CATALOG_TOUCHED_DOSSIERS_SQL, base);
@@ -75,7 +77,7 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
     window: { from, to },
     dossiersRefreshed: await count(clickhouse, 'kpi_run_dossiers_v1', options.runId),
     periodsRecomputed: await count(clickhouse, 'kpi_run_periods_v1', options.runId),
-    rowsWritten: await count(clickhouse, 'kpi_values_v1', options.runId),
+    rowsWritten: await count(clickhouse, 'kpi_current_v1', options.runId),
   };
 }
 
@@ -91,7 +93,13 @@ export interface BackfillOptions extends KpiRunScope {
 export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOptions): Promise<KpiRunResult> {
   const kpis = selectKpis(options.kpiIds);
   const now = options.now ?? (await serverNow(clickhouse));
-  const base = { run_id: options.runId, now, from_date: options.fromDate, to_date: options.toDate };
+  const base = {
+    run_id: options.runId,
+    now,
+    from_date: options.fromDate,
+    to_date: options.toDate,
+    trace: options.trace,
+  };
   if (options.refreshFacts !== false) await command(clickhouse, refreshFactsSql('all'), base);
   for (const kind of options.periodKinds) await command(clickhouse, rangePeriodsSql(kind), base);
   await computeAndWrite(clickhouse, kpis, options, base);
@@ -105,7 +113,7 @@ export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOpti
     kpiIds: kpis.map((k) => k.id),
     dossiersRefreshed: 0,
     periodsRecomputed: await count(clickhouse, 'kpi_run_periods_v1', options.runId),
-    rowsWritten: await count(clickhouse, 'kpi_values_v1', options.runId),
+    rowsWritten: await count(clickhouse, 'kpi_current_v1', options.runId),
   };
 }
 
@@ -130,6 +138,7 @@ async function computeAndWrite(
       const purposes = source === 'dossier' ? ['dossier', 'all'] : PROCEDURE_PURPOSES;
       await command(clickhouse, writeChangedValuesSql(kind, purposes, rows), {
         ...base,
+        label: `kpi_values_v1 <- ${source} ${kind}`,
         computed_at: computedAt,
         kpi_ids: ids,
         scope_kinds: [...scope.scopeKinds],
@@ -150,7 +159,17 @@ async function command(
 ): Promise<void> {
   // Only the parameters a statement mentions are sent: ClickHouse rejects unused ones on some versions.
   const query_params = Object.fromEntries(Object.entries(params).filter(([k]) => query.includes(`{${k}:`)));
+  const began = performance.now();
   await clickhouse.command({ query, query_params });
+  const trace = params.trace as KpiRunScope['trace'];
+  trace?.(String(params.label ?? statementLabel(query)), performance.now() - began);
+}
+
+/** A short constant label for a statement: its target table and the first source table. */
+function statementLabel(query: string): string {
+  const target = /INSERT INTO (\w+)/.exec(query)?.[1] ?? 'statement';
+  const from = /FROM (\w+)/.exec(query)?.[1] ?? '';
+  return `${target} <- ${from}`;
 }
 
 async function queryRows<T>(clickhouse: ClickHouse, query: string, params: Record<string, unknown> = {}) {

@@ -67,11 +67,21 @@ FROM
   FROM
   (
     SELECT period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
-      [${nums}] AS nums,
-      [${dens}] AS dens,
-      groupUniqArrayIf(procedure_code, in_received AND fee_bearing = 1 AND fee_known = 1) AS fee_data_procs,
-      groupUniqArrayIf(procedure_code, in_received AND fee_bearing = 1 AND paid_online = 1) AS paid_online_procs
-    FROM (${participationSql(kind)})
+      sumForEach(combo_nums) AS nums,
+      sumForEach(combo_dens) AS dens,
+      groupUniqArrayIf(procedure_code, with_fee_data) AS fee_data_procs,
+      groupUniqArrayIf(procedure_code, with_online_payment) AS paid_online_procs
+    FROM
+    (
+      -- Stage 1 groups by the finest scope combination, so the scope fan-out below multiplies groups, not dossiers.
+      SELECT period_start, admin_level, agency_code, field_code, procedure_code,
+        [${nums}] AS combo_nums,
+        [${dens}] AS combo_dens,
+        countIf(in_received AND fee_bearing = 1 AND fee_known = 1) > 0 AS with_fee_data,
+        countIf(in_received AND fee_bearing = 1 AND paid_online = 1) > 0 AS with_online_payment
+      FROM (${participationSql(kind)})
+      GROUP BY period_start, admin_level, agency_code, field_code, procedure_code
+    )
     ARRAY JOIN arrayConcat([('city', '')], arrayFilter(s -> s.2 != '',
       [('admin_level', admin_level), ('agency', agency_code), ('field', field_code), ('procedure', procedure_code)])) AS sc
     WHERE sc.1 IN {scope_kinds:Array(String)}

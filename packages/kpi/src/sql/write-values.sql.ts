@@ -3,8 +3,8 @@ import { runPeriodsFilterSql } from './run-periods.sql.ts';
 
 /**
  * Wraps a KPI query (kpi, scope_kind, scope_code, period_start, numerator, denominator, score_override)
- * into an INSERT of only the rows that differ from kpi_latest, so repeating a run writes nothing and the
- * history in kpi_values_v1 is a change log. A key kpi_latest holds for these periods that the new
+ * into an INSERT of only the rows that differ from kpi_current_v1 (what kpi_latest shows), so repeating a run writes nothing and the
+ * history in kpi_values_v1 is a change log. A key kpi_current_v1 holds for these periods that the new
  * computation no longer produces (its dossiers moved elsewhere) is written back with zero counts.
  *
  * Value, target (first matching rule of the period's phase/year and scope; parameters from
@@ -51,7 +51,7 @@ FROM
   (
     SELECT toString(kpi) AS kpi, toString(scope_kind) AS scope_kind, scope_code, period_start,
       numerator AS l_numerator, denominator AS l_denominator, target AS l_target, score AS l_score, 1 AS l_present
-    FROM kpi_latest
+    FROM kpi_current_v1 FINAL
     WHERE period_kind = '${kind}' AND kpi IN {kpi_ids:Array(String)} AND scope_kind IN {scope_kinds:Array(String)}
       AND period_start IN ${periods}
   ) AS l
