@@ -1,0 +1,133 @@
+// `tsx bench/aggregate.bench.ts [dossiers]`: times KPI cycles over a synthetic history in embedded chDB.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ClickHouse, createClickHouse, migrate } from '@dossier/clickhouse';
+import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS } from '@dossier/kpi';
+import { insertCatalog, insertDossiers } from './aggregate-data.ts';
+
+export interface AggregateBenchmarkOptions {
+  dossiers?: number;
+  /** Dossiers arriving between the full and the incremental cycle (half today, half in an old month). */
+  newDossiers?: number;
+  /** `chdb:<dir>` (default: a temp dir, removed afterwards) or an http(s) ClickHouse URL. */
+  clickhouseUrl?: string;
+  log?: (line: string) => void;
+}
+
+export interface AggregateBenchmarkResult {
+  dossiers: number;
+  eventsPerSecondGenerated: number;
+  generateSeconds: number;
+  /** First cycle: every dossier's facts built and every period of every kind computed. */
+  fullCycle: CycleFigures;
+  /** Nothing new since the last cycle: only the current periods are recomputed. */
+  idleCycle: CycleFigures;
+  /** After `newDossiers` arrive, half of them for a month three years ago (late data). */
+  incrementalCycle: CycleFigures;
+  newDossiers: number;
+}
+
+interface CycleFigures {
+  seconds: number;
+  dossiersRefreshed: number;
+  periodsRecomputed: number;
+  rowsWritten: number;
+  /** Seconds per statement label, summed over the cycle. */
+  breakdown: Record<string, number>;
+}
+
+export async function runAggregateBenchmark(
+  options: AggregateBenchmarkOptions = {},
+): Promise<AggregateBenchmarkResult> {
+  const dossiers = options.dossiers ?? 10_000_000;
+  const newDossiers = options.newDossiers ?? 2_000;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const dir = options.clickhouseUrl ? undefined : await mkdtemp(join(tmpdir(), 'dossier-bench-agg-'));
+  const clickhouse = await createClickHouse({
+    url: options.clickhouseUrl ?? `chdb:${dir}`,
+    application: 'bench',
+  });
+  try {
+    await migrate(clickhouse);
+    await insertCatalog(clickhouse);
+    const began = performance.now();
+    for (let first = 0; first < dossiers; first += 2_000_000) {
+      await insertDossiers(clickhouse, { first, count: Math.min(2_000_000, dossiers - first) });
+      log(`[bench:aggregate] generated ${Math.min(first + 2_000_000, dossiers)} dossiers`);
+    }
+    const generateSeconds = (performance.now() - began) / 1000;
+    const events = await countRows(clickhouse, 'dossier_events_v1');
+
+    const fullCycle = await timedCycle(clickhouse);
+    log(`[bench:aggregate] full cycle ${fullCycle.seconds.toFixed(2)} s`);
+    const idleCycle = await timedCycle(clickhouse);
+    log(`[bench:aggregate] idle cycle ${idleCycle.seconds.toFixed(2)} s`);
+    const half = Math.floor(newDossiers / 2);
+    await insertDossiers(clickhouse, {
+      first: dossiers,
+      count: half,
+      startAt: new Date(Date.now() - 3_600_000).toISOString().replace('T', ' ').replace('Z', ''),
+      spanSeconds: 3_000,
+      prefix: 'N',
+    });
+    await insertDossiers(clickhouse, {
+      first: dossiers + half,
+      count: newDossiers - half,
+      startAt: '2023-03-01 00:00:00.000',
+      spanSeconds: 20 * 86_400,
+      prefix: 'L',
+    });
+    const incrementalCycle = await timedCycle(clickhouse);
+    log(`[bench:aggregate] incremental cycle ${incrementalCycle.seconds.toFixed(2)} s`);
+    return {
+      dossiers,
+      eventsPerSecondGenerated: Math.round(events / generateSeconds),
+      generateSeconds: round(generateSeconds),
+      fullCycle,
+      idleCycle,
+      incrementalCycle,
+      newDossiers,
+    };
+  } finally {
+    await clickhouse.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function timedCycle(clickhouse: ClickHouse): Promise<CycleFigures> {
+  const breakdown: Record<string, number> = {};
+  const began = performance.now();
+  const result = await runKpiCycle(clickhouse, {
+    runId: randomUUID(),
+    periodKinds: PERIOD_KINDS,
+    scopeKinds: SCOPE_KINDS,
+    graceMs: 0,
+    trace: (label, ms) => {
+      breakdown[label] = round((breakdown[label] ?? 0) + ms / 1000);
+    },
+  });
+  return {
+    seconds: round((performance.now() - began) / 1000),
+    dossiersRefreshed: result.dossiersRefreshed,
+    periodsRecomputed: result.periodsRecomputed,
+    rowsWritten: result.rowsWritten,
+    breakdown,
+  };
+}
+
+async function countRows(clickhouse: ClickHouse, table: 'dossier_events_v1'): Promise<number> {
+  const result = await clickhouse.query({
+    query: `SELECT count() AS n FROM ${table}`,
+    format: 'JSONEachRow',
+  });
+  return Number((await result.json<{ n: string | number }>())[0]?.n ?? 0);
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const dossiers = Number(process.argv[2] ?? 10_000_000);
+  console.log(JSON.stringify(await runAggregateBenchmark({ dossiers }), null, 2));
+}
