@@ -28,6 +28,9 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
     request_timeout: options.requestTimeoutMs ?? 60_000,
     clickhouse_settings: {
       date_time_input_format: 'best_effort',
+      // Older servers quote 64-bit integers in JSON and newer ones and chDB do not: pin it so callers
+      // cannot tell which engine they hold.
+      output_format_json_quote_64bit_integers: 0,
       ...options.settings,
     } satisfies ClickHouseSettings,
     application: options.application ?? 'dossier-pipeline',
