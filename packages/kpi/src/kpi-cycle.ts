@@ -26,6 +26,8 @@ export interface KpiRunScope {
   kpiIds?: readonly string[];
   /** `YYYY-MM-DD HH:MM:SS.mmm` UTC: judges open dossiers, bounds the current period. Default: server now. */
   now?: string;
+  /** Day periods older than this many days before `now` are not recomputed (default: no limit). */
+  dayHorizonDays?: number;
   /** Called after each statement with a constant label and its duration (benchmark breakdowns). */
   trace?: (label: string, ms: number) => void;
 }
@@ -58,7 +60,15 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
   const to = await serverNow(clickhouse);
   const watermark = await readWatermark(clickhouse);
   const from = watermark ? shiftMs(watermark, -options.graceMs) : EPOCH;
-  const base = { run_id: options.runId, from, to, now: options.now ?? to, trace: options.trace };
+  const now = options.now ?? to;
+  const base = {
+    run_id: options.runId,
+    from,
+    to,
+    now,
+    day_floor: dayFloor(now, options),
+    trace: options.trace,
+  };
 
   await command(clickhouse, TOUCHED_DOSSIERS_SQL, base);
   await command(clickhouse, CATALOG_TOUCHED_DOSSIERS_SQL, base);
@@ -96,6 +106,8 @@ export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOpti
   const base = {
     run_id: options.runId,
     now,
+    // A backfill recomputes exactly the range it is asked for, however old.
+    day_floor: '1970-01-01',
     from_date: options.fromDate,
     to_date: options.toDate,
     trace: options.trace,
@@ -207,6 +219,11 @@ async function count(clickhouse: ClickHouse, table: string, runId: string): Prom
     { run_id: runId },
   );
   return Number(row?.n ?? 0);
+}
+
+function dayFloor(now: string, scope: KpiRunScope): string {
+  if (scope.dayHorizonDays === undefined) return '1970-01-01';
+  return shiftMs(now, -scope.dayHorizonDays * 86_400_000).slice(0, 10);
 }
 
 /** Shifts a `YYYY-MM-DD HH:MM:SS.mmm` UTC timestamp by `ms`. */

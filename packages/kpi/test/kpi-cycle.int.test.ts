@@ -28,13 +28,14 @@ let test: TestClickHouse;
 let clickhouse: ClickHouse;
 let firstRun: Awaited<ReturnType<typeof runKpiCycle>>;
 
-const cycle = () =>
+const cycle = (dayHorizonDays?: number) =>
   runKpiCycle(clickhouse, {
     runId: randomUUID(),
     periodKinds: PERIOD_KINDS,
     scopeKinds: SCOPE_KINDS,
     now: NOW,
     graceMs: 0,
+    dayHorizonDays,
   });
 
 async function latest(kpi: string, scope: string, periodKind: string, periodStart: string) {
@@ -310,6 +311,37 @@ describe('incremental runs', () => {
     // December was not touched: nothing rewritten there.
     expect(await latest('online_resolution_rate', 'city', 'month', '2025-12-01')).toMatchObject({
       numerator: 3,
+    });
+  });
+
+  it('runs started together agree: values stay what one run computed', async () => {
+    const runs = await Promise.all([cycle(), cycle()]);
+    expect(runs.every((r) => r.dossiersRefreshed <= 1)).toBe(true);
+    expect(await latest('on_time_rate', 'city', 'month', '2025-03-01')).toMatchObject({
+      numerator: 8,
+      denominator: 12,
+    });
+    expect(await latest('on_time_rate', 'city', 'day', '2025-03-12')).toMatchObject({
+      numerator: 5,
+      denominator: 7,
+    });
+  });
+
+  it('past the day horizon a late dossier moves its month but leaves old days alone', async () => {
+    const late = { ...LATE_DOSSIER, code: 'D13', received: '2025-03-12 03:00', channel: 'direct' as const };
+    await clickhouse.insert({
+      table: 'dossier_events_v1',
+      values: dossierEvents(late),
+      format: 'JSONEachRow',
+    });
+    await cycle(30);
+    expect(await latest('online_resolution_rate', 'city', 'month', '2025-03-01')).toMatchObject({
+      numerator: 6,
+      denominator: 12,
+    });
+    expect(await latest('online_resolution_rate', 'city', 'day', '2025-03-12')).toMatchObject({
+      numerator: 0,
+      denominator: 0,
     });
   });
 });

@@ -19,6 +19,8 @@ export const AggregatorConfig = z
     AGGREGATOR_QUEUE: z.string().min(1).default('kpi-aggregator'),
     AGGREGATOR_PREFIX: z.string().min(1).default('bull'),
     AGGREGATOR_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
+    /** Day periods older than this are no longer recomputed by the cycle (0: no limit); backfill ignores it. */
+    AGGREGATOR_DAY_HORIZON_DAYS: z.coerce.number().int().min(0).default(400),
     /** Readiness fails when the last successful cycle is older than this many intervals. */
     AGGREGATOR_STALE_AFTER_INTERVALS: positiveInt().default(3),
   })
@@ -34,6 +36,7 @@ export const AggregatorConfig = z
     prefix: env.AGGREGATOR_PREFIX,
     graceMs: env.AGGREGATOR_GRACE_MS,
     staleAfterIntervals: env.AGGREGATOR_STALE_AFTER_INTERVALS,
+    dayHorizonDays: env.AGGREGATOR_DAY_HORIZON_DAYS === 0 ? undefined : env.AGGREGATOR_DAY_HORIZON_DAYS,
   }));
 export type AggregatorConfig = z.output<typeof AggregatorConfig>;
 
@@ -47,4 +50,5 @@ export type AggregatorSettings = Pick<
   | 'prefix'
   | 'graceMs'
   | 'staleAfterIntervals'
->;
+> &
+  Partial<Pick<AggregatorConfig, 'dayHorizonDays'>>;

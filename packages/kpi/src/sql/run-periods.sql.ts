@@ -80,10 +80,15 @@ WHERE procedure_code IN
   OR agency_code IN
     (SELECT agency_code FROM agencies_v1 WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')})`;
 
-/** `FROM … WHERE` body selecting the run's periods of `kind` for the given purposes. */
+/**
+ * `FROM … WHERE` body selecting the run's periods of `kind` for the given purposes. Day periods before
+ * {day_floor} are left as they are: a late event for an open dossier would otherwise touch every day
+ * since its start, and day values that old are read by nobody (months, quarters and years still move).
+ */
 export function runPeriodsSourceSql(kind: PeriodKind, purposes: readonly string[]): string {
+  const floor = kind === 'day' ? ' AND period_start >= {day_floor:Date}' : '';
   return `kpi_run_periods_v1 WHERE run_id = {run_id:String} AND period_kind = '${kind}'
-    AND purpose IN (${purposes.map((p) => `'${p}'`).join(', ')})`;
+    AND purpose IN (${purposes.map((p) => `'${p}'`).join(', ')})${floor}`;
 }
 
 export function runPeriodsFilterSql(kind: PeriodKind, purposes: readonly string[]): string {

@@ -18,6 +18,7 @@ export const recomputeKpis = defineJob({
       periodKinds: settings.periodKinds,
       scopeKinds: settings.scopeKinds,
       graceMs: settings.graceMs,
+      dayHorizonDays: settings.dayHorizonDays,
     });
     logger.info(
       {
