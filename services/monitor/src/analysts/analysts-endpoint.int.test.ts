@@ -42,6 +42,7 @@ describe('analysts endpoint: ClickHouse HTTP interface over the embedded engine'
   let secured: AnalystsEndpoint;
   let base: string;
   let client: ClickHouseClient;
+  const registry = new Registry();
 
   beforeAll(async () => {
     store = await createTestClickHouse();
@@ -72,12 +73,7 @@ describe('analysts endpoint: ClickHouse HTTP interface over the embedded engine'
     // A second session on the same data: the one the endpoint locks read-only.
     readOnly = await createClickHouse({ url: store.url });
     const config = AnalystsConfig.parse({ ANALYSTS_PORT: '0', ANALYSTS_MAX_RESULT_ROWS: '1000' });
-    endpoint = await startAnalystsEndpoint({
-      config,
-      clickhouse: readOnly,
-      logger,
-      registry: new Registry(),
-    });
+    endpoint = await startAnalystsEndpoint({ config, clickhouse: readOnly, logger, registry });
     secured = await startAnalystsEndpoint({
       config: { ...config, ANALYSTS_USER: 'analyst', ANALYSTS_PASSWORD: 's3cret-pass' },
       clickhouse: readOnly,
@@ -142,6 +138,8 @@ describe('analysts endpoint: ClickHouse HTTP interface over the embedded engine'
       format: 'JSONEachRow',
     });
     expect(await n.json()).toEqual([{ n: 3 }]);
+    const counted = await registry.getSingleMetricAsString('monitor_analyst_queries_total');
+    expect(Number(/outcome="rejected"} (\d+)/.exec(counted)?.[1])).toBeGreaterThanOrEqual(attempts.length);
   });
 
   it('speaks plain curl: GET, POST with a FORMAT clause, /ping, default_format, database and param_*', async () => {
