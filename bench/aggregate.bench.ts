@@ -1,4 +1,5 @@
-// `tsx bench/aggregate.bench.ts [dossiers]`: times KPI cycles over a synthetic history in embedded chDB.
+// `tsx bench/aggregate.bench.ts [dossiers]`: times KPI cycles over a synthetic five-year history ending
+// now, in embedded chDB, with the service's defaults (every scope and period kind, 400-day day horizon).
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ export interface AggregateBenchmarkResult {
   fullCycle: CycleFigures;
   /** Nothing new since the last cycle: only the current periods are recomputed. */
   idleCycle: CycleFigures;
-  /** After `newDossiers` arrive, half of them for a month three years ago (late data). */
+  /** After `newDossiers` arrive, half of them for three weeks three years ago (late data). */
   incrementalCycle: CycleFigures;
   newDossiers: number;
 }
@@ -54,7 +55,12 @@ export async function runAggregateBenchmark(
     await insertCatalog(clickhouse);
     const began = performance.now();
     for (let first = 0; first < dossiers; first += 2_000_000) {
-      await insertDossiers(clickhouse, { first, count: Math.min(2_000_000, dossiers - first) });
+      await insertDossiers(clickhouse, {
+        first,
+        count: Math.min(2_000_000, dossiers - first),
+        startAt: isoUtc(Date.now() - FIVE_YEARS_MS),
+        spanSeconds: FIVE_YEARS_MS / 1000,
+      });
       log(`[bench:aggregate] generated ${Math.min(first + 2_000_000, dossiers)} dossiers`);
     }
     const generateSeconds = (performance.now() - began) / 1000;
@@ -68,14 +74,14 @@ export async function runAggregateBenchmark(
     await insertDossiers(clickhouse, {
       first: dossiers,
       count: half,
-      startAt: new Date(Date.now() - 3_600_000).toISOString().replace('T', ' ').replace('Z', ''),
+      startAt: isoUtc(Date.now() - 3_600_000),
       spanSeconds: 3_000,
       prefix: 'N',
     });
     await insertDossiers(clickhouse, {
       first: dossiers + half,
       count: newDossiers - half,
-      startAt: '2023-03-01 00:00:00.000',
+      startAt: isoUtc(Date.now() - 3 * 365 * 86_400_000),
       spanSeconds: 20 * 86_400,
       prefix: 'L',
     });
@@ -104,6 +110,7 @@ async function timedCycle(clickhouse: ClickHouse): Promise<CycleFigures> {
     periodKinds: PERIOD_KINDS,
     scopeKinds: SCOPE_KINDS,
     graceMs: 0,
+    dayHorizonDays: 400,
     trace: (label, ms) => {
       breakdown[label] = round((breakdown[label] ?? 0) + ms / 1000);
     },
@@ -126,6 +133,8 @@ async function countRows(clickhouse: ClickHouse, table: 'dossier_events_v1'): Pr
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+const FIVE_YEARS_MS = 5 * 365 * 86_400_000;
+const isoUtc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const dossiers = Number(process.argv[2] ?? 10_000_000);

@@ -40,7 +40,7 @@ SELECT
   coalesce(due_at, deadline_no_due) AS deadline,
   supplement_requests <= 1 AND (deadline IS NULL OR judge_t <= deadline + toIntervalMillisecond(waiting_ms)) AS on_time
 FROM kpi_dossier_facts_v1 FINAL
-ARRAY JOIN ${dossierPeriodsSql(kind)} AS p
+ARRAY JOIN ${dossierPeriodsSql(kind, `(SELECT min(period_start) FROM ${source})`, `(SELECT max(period_start) FROM ${source})`)} AS p
 WHERE start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}
   AND start_at < (SELECT toDateTime64(${PERIOD_SQL[kind].add}(max(period_start), 1), 3, '${TIME_ZONE}') FROM ${source})
   AND (finished_at IS NULL OR finished_at >= (SELECT toDateTime64(min(period_start), 3, '${TIME_ZONE}') FROM ${source}))

@@ -2,14 +2,15 @@ import { PERIOD_SQL, type PeriodKind, periodRangeSql } from '../periods.ts';
 
 /**
  * Periods a dossier takes part in: from the period of its start to the period of its finish, or to the
- * current period while it is open (it counts as in progress at the end of each of them).
+ * current period while it is open (it counts as in progress at the end of each of them). Optional Date
+ * expressions clip the range, so a dossier open for years does not expand into periods nobody asked for.
  */
-export function dossierPeriodsSql(kind: PeriodKind): string {
-  return periodRangeSql(
-    kind,
-    'start_at',
-    "least(coalesce(finished_at, {now:DateTime64(3, 'UTC')}), {now:DateTime64(3, 'UTC')})",
-  );
+export function dossierPeriodsSql(kind: PeriodKind, clipFrom?: string, clipTo?: string): string {
+  const k = PERIOD_SQL[kind];
+  const end = "least(coalesce(finished_at, {now:DateTime64(3, 'UTC')}), {now:DateTime64(3, 'UTC')})";
+  const first = clipFrom ? `greatest(${k.startOf('start_at')}, ${clipFrom})` : k.startOf('start_at');
+  const last = clipTo ? `least(${k.startOf(end)}, ${clipTo})` : k.startOf(end);
+  return `arrayMap(i -> ${k.add}(${first}, i), range(toUInt32(greatest(0, dateDiff('${k.unit}', ${first}, ${last}) + 1))))`;
 }
 
 /**
