@@ -13,7 +13,13 @@ import {
   touchedCatalogPeriodsSql,
   touchedDossierPeriodsSql,
 } from './sql/run-periods.sql.ts';
-import { READ_WATERMARK_SQL, SERVER_NOW_SQL, WATERMARK_NAME, WATERMARK_TABLE } from './sql/watermark.sql.ts';
+import {
+  JUDGED_NAME,
+  READ_WATERMARK_SQL,
+  SERVER_NOW_SQL,
+  WATERMARK_NAME,
+  WATERMARK_TABLE,
+} from './sql/watermark.sql.ts';
 import { writeChangedValuesSql } from './sql/write-values.sql.ts';
 import { targetRuleParams } from './targets.ts';
 
@@ -58,7 +64,8 @@ const EPOCH = '1970-01-01 00:00:00.000';
 export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptions): Promise<KpiRunResult> {
   const kpis = selectKpis(options.kpiIds);
   const to = await serverNow(clickhouse);
-  const watermark = await readWatermark(clickhouse);
+  const watermark = await readWatermark(clickhouse, WATERMARK_NAME);
+  const previousNow = await readWatermark(clickhouse, JUDGED_NAME);
   const from = watermark ? shiftMs(watermark, -options.graceMs) : EPOCH;
   const now = options.now ?? to;
   const base = {
@@ -66,6 +73,7 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
     from,
     to,
     now,
+    previous_now: previousNow ?? EPOCH,
     day_floor: dayFloor(now, options),
     trace: options.trace,
   };
@@ -81,6 +89,7 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
   }
   await computeAndWrite(clickhouse, kpis, options, base);
   await saveProgress(clickhouse, [WATERMARK_NAME, ...kpis.map((k) => `kpi:${k.id}`)], to);
+  await saveProgress(clickhouse, [JUDGED_NAME], now);
   return {
     runId: options.runId,
     kpiIds: kpis.map((k) => k.id),
@@ -195,10 +204,8 @@ async function serverNow(clickhouse: ClickHouse): Promise<string> {
   return row.now;
 }
 
-async function readWatermark(clickhouse: ClickHouse): Promise<string | undefined> {
-  const rows = await queryRows<{ watermark: string }>(clickhouse, READ_WATERMARK_SQL, {
-    name: WATERMARK_NAME,
-  });
+async function readWatermark(clickhouse: ClickHouse, name: string): Promise<string | undefined> {
+  const rows = await queryRows<{ watermark: string }>(clickhouse, READ_WATERMARK_SQL, { name });
   return rows[0]?.watermark;
 }
 

@@ -28,12 +28,12 @@ let test: TestClickHouse;
 let clickhouse: ClickHouse;
 let firstRun: Awaited<ReturnType<typeof runKpiCycle>>;
 
-const cycle = (dayHorizonDays?: number) =>
+const cycle = (dayHorizonDays?: number, now = NOW) =>
   runKpiCycle(clickhouse, {
     runId: randomUUID(),
     periodKinds: PERIOD_KINDS,
     scopeKinds: SCOPE_KINDS,
-    now: NOW,
+    now,
     graceMs: 0,
     dayHorizonDays,
   });
@@ -342,6 +342,34 @@ describe('incremental runs', () => {
     expect(await latest('online_resolution_rate', 'city', 'day', '2025-03-12')).toMatchObject({
       numerator: 0,
       denominator: 0,
+    });
+  });
+});
+
+describe('a period that ended between two cycles', () => {
+  it('is judged once more at its end', async () => {
+    // Due 23:59:30 city time on 31 March, still open: on time at 23:00, late at midnight.
+    const open = {
+      code: 'D14',
+      agency: 'AG-X',
+      received: '2025-03-31 03:00',
+      due: '2025-03-31 16:59:30.000',
+    };
+    await clickhouse.insert({
+      table: 'dossier_events_v1',
+      values: dossierEvents(open),
+      format: 'JSONEachRow',
+    });
+    await cycle(undefined, '2025-03-31 16:00:00.000');
+    expect(await latest('on_time_rate', 'agency:AG-X', 'day', '2025-03-31')).toMatchObject({
+      numerator: 1,
+      denominator: 1,
+    });
+    // Nothing new arrives; the next cycle runs on 1 April.
+    await cycle(undefined, '2025-04-01 05:00:00.000');
+    expect(await latest('on_time_rate', 'agency:AG-X', 'day', '2025-03-31')).toMatchObject({
+      numerator: 0,
+      denominator: 1,
     });
   });
 });

@@ -27,11 +27,16 @@ WHERE dossier_code IN (SELECT dossier_code FROM kpi_run_dossiers_v1 WHERE run_id
   AND start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}`;
 }
 
-/** The current period of every kind: open dossiers age and the catalog snapshot moves with time. */
+/**
+ * The current period of every kind (open dossiers age, the catalog snapshot moves with time), and the
+ * period the previous cycle ran in: once that period has ended it is judged one last time at its end.
+ */
 export function currentPeriodSql(kind: PeriodKind): string {
   return `
 INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
-SELECT {run_id:String}, '${kind}', ${PERIOD_SQL[kind].startOf("{now:DateTime64(3, 'UTC')}")}, 'all'`;
+SELECT DISTINCT {run_id:String}, '${kind}', ${PERIOD_SQL[kind].startOf('t')}, 'all'
+FROM (SELECT arrayJoin([{now:DateTime64(3, 'UTC')}, least({previous_now:DateTime64(3, 'UTC')}, {now:DateTime64(3, 'UTC')})]) AS t)
+WHERE t > toDateTime64('1970-01-02 00:00:00', 3, 'UTC')`;
 }
 
 /**

@@ -1,4 +1,6 @@
 export const WATERMARK_NAME = 'ingested';
+/** The instant the last cycle judged open dossiers at (its `now`): the next cycle closes that period. */
+export const JUDGED_NAME = 'judged';
 
 export const READ_WATERMARK_SQL = `
 SELECT toString(watermark) AS watermark, toString(updated_at) AS updated_at
