@@ -1,5 +1,5 @@
 // `tsx bench/aggregate.bench.ts [dossiers]`: times KPI cycles over a synthetic five-year history ending
-// now, in embedded chDB, with the service's defaults (every scope and period kind, 400-day day horizon).
+// now, in embedded chDB, with the service's defaults (every scope and period kind, 92-day day horizon).
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,8 +10,10 @@ import { insertCatalog, insertDossiers } from './aggregate-data.ts';
 
 export interface AggregateBenchmarkOptions {
   dossiers?: number;
-  /** Dossiers arriving between the full and the incremental cycle (half today, half in an old month). */
+  /** Dossiers arriving before the incremental cycle (live) and again before the late-data cycle (old). */
   newDossiers?: number;
+  /** As the aggregator's AGGREGATOR_DAY_HORIZON_DAYS (default 92). */
+  dayHorizonDays?: number;
   /** `chdb:<dir>` (default: a temp dir, removed afterwards) or an http(s) ClickHouse URL. */
   clickhouseUrl?: string;
   log?: (line: string) => void;
@@ -25,9 +27,12 @@ export interface AggregateBenchmarkResult {
   fullCycle: CycleFigures;
   /** Nothing new since the last cycle: only the current periods are recomputed. */
   idleCycle: CycleFigures;
-  /** After `newDossiers` arrive, half of them for three weeks three years ago (late data). */
+  /** After `newDossiers` arrive for the last hour (live traffic). */
   incrementalCycle: CycleFigures;
+  /** After `newDossiers` arrive for three weeks three years ago (late data; 5% of them still open). */
+  lateDataCycle: CycleFigures;
   newDossiers: number;
+  dayHorizonDays: number;
 }
 
 interface CycleFigures {
@@ -43,7 +48,8 @@ export async function runAggregateBenchmark(
   options: AggregateBenchmarkOptions = {},
 ): Promise<AggregateBenchmarkResult> {
   const dossiers = options.dossiers ?? 10_000_000;
-  const newDossiers = options.newDossiers ?? 2_000;
+  const newDossiers = options.newDossiers ?? 1_000;
+  const dayHorizonDays = options.dayHorizonDays ?? 92;
   const log = options.log ?? ((line: string) => console.error(line));
   const dir = options.clickhouseUrl ? undefined : await mkdtemp(join(tmpdir(), 'dossier-bench-agg-'));
   const clickhouse = await createClickHouse({
@@ -66,27 +72,28 @@ export async function runAggregateBenchmark(
     const generateSeconds = (performance.now() - began) / 1000;
     const events = await countRows(clickhouse, 'dossier_events_v1');
 
-    const fullCycle = await timedCycle(clickhouse);
+    const fullCycle = await timedCycle(clickhouse, dayHorizonDays);
     log(`[bench:aggregate] full cycle ${fullCycle.seconds.toFixed(2)} s`);
-    const idleCycle = await timedCycle(clickhouse);
+    const idleCycle = await timedCycle(clickhouse, dayHorizonDays);
     log(`[bench:aggregate] idle cycle ${idleCycle.seconds.toFixed(2)} s`);
-    const half = Math.floor(newDossiers / 2);
     await insertDossiers(clickhouse, {
       first: dossiers,
-      count: half,
+      count: newDossiers,
       startAt: isoUtc(Date.now() - 3_600_000),
       spanSeconds: 3_000,
       prefix: 'N',
     });
+    const incrementalCycle = await timedCycle(clickhouse, dayHorizonDays);
+    log(`[bench:aggregate] incremental cycle ${incrementalCycle.seconds.toFixed(2)} s`);
     await insertDossiers(clickhouse, {
-      first: dossiers + half,
-      count: newDossiers - half,
+      first: dossiers + newDossiers,
+      count: newDossiers,
       startAt: isoUtc(Date.now() - 3 * 365 * 86_400_000),
       spanSeconds: 20 * 86_400,
       prefix: 'L',
     });
-    const incrementalCycle = await timedCycle(clickhouse);
-    log(`[bench:aggregate] incremental cycle ${incrementalCycle.seconds.toFixed(2)} s`);
+    const lateDataCycle = await timedCycle(clickhouse, dayHorizonDays);
+    log(`[bench:aggregate] late-data cycle ${lateDataCycle.seconds.toFixed(2)} s`);
     return {
       dossiers,
       eventsPerSecondGenerated: Math.round(events / generateSeconds),
@@ -94,7 +101,9 @@ export async function runAggregateBenchmark(
       fullCycle,
       idleCycle,
       incrementalCycle,
+      lateDataCycle,
       newDossiers,
+      dayHorizonDays,
     };
   } finally {
     await clickhouse.close();
@@ -102,7 +111,7 @@ export async function runAggregateBenchmark(
   }
 }
 
-async function timedCycle(clickhouse: ClickHouse): Promise<CycleFigures> {
+async function timedCycle(clickhouse: ClickHouse, dayHorizonDays: number): Promise<CycleFigures> {
   const breakdown: Record<string, number> = {};
   const began = performance.now();
   const result = await runKpiCycle(clickhouse, {
@@ -110,7 +119,7 @@ async function timedCycle(clickhouse: ClickHouse): Promise<CycleFigures> {
     periodKinds: PERIOD_KINDS,
     scopeKinds: SCOPE_KINDS,
     graceMs: 0,
-    dayHorizonDays: 400,
+    dayHorizonDays,
     trace: (label, ms) => {
       breakdown[label] = round((breakdown[label] ?? 0) + ms / 1000);
     },

@@ -20,7 +20,7 @@ export const AggregatorConfig = z
     AGGREGATOR_PREFIX: z.string().min(1).default('bull'),
     AGGREGATOR_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
     /** Day periods older than this are no longer recomputed by the cycle (0: no limit); backfill ignores it. */
-    AGGREGATOR_DAY_HORIZON_DAYS: z.coerce.number().int().min(0).default(400),
+    AGGREGATOR_DAY_HORIZON_DAYS: z.coerce.number().int().min(0).default(92),
     /** Readiness fails when the last successful cycle is older than this many intervals. */
     AGGREGATOR_STALE_AFTER_INTERVALS: positiveInt().default(3),
   })

@@ -41,8 +41,8 @@ describe('AggregatorConfig', () => {
 });
 
 describe('AGGREGATOR_DAY_HORIZON_DAYS', () => {
-  it('defaults to 400 days and 0 lifts the limit', () => {
-    expect(loadConfig(AggregatorConfig, {}).dayHorizonDays).toBe(400);
+  it('defaults to 92 days and 0 lifts the limit', () => {
+    expect(loadConfig(AggregatorConfig, {}).dayHorizonDays).toBe(92);
     expect(loadConfig(AggregatorConfig, { AGGREGATOR_DAY_HORIZON_DAYS: '0' }).dayHorizonDays).toBeUndefined();
   });
 });
