@@ -32,10 +32,13 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
   const logger = deps.logger.child({ component: 'aggregator' });
   const progress = createProgress(deps.clickhouse);
   const metrics = createAggregatorMetrics(deps.registry, progress, now);
-  const maxAgeMs = Math.max(1, deps.config.intervalSeconds) * 1000 * deps.config.staleAfterIntervals;
-  deps.health.addCheck('aggregator', async () =>
-    isFresh(await progress.refresh(), maxAgeMs, startedMs, now()),
-  );
+  // Without a schedule (interval 0) this instance only works enqueued jobs: freshness is not its promise.
+  if (deps.config.intervalSeconds > 0) {
+    const maxAgeMs = deps.config.intervalSeconds * 1000 * deps.config.staleAfterIntervals;
+    deps.health.addCheck('aggregator', async () =>
+      isFresh(await progress.refresh(), maxAgeMs, startedMs, now()),
+    );
+  }
 
   const queue = new Queue(deps.config.queueName, { connection: deps.redis, prefix: deps.config.prefix });
   queue.on('error', (err) => logger.error({ err }, 'queue error'));
