@@ -78,12 +78,18 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
     trace: options.trace,
   };
 
-  await command(clickhouse, TOUCHED_DOSSIERS_SQL, base);
-  await command(clickhouse, CATALOG_TOUCHED_DOSSIERS_SQL, base);
-  for (const kind of options.periodKinds) await command(clickhouse, touchedDossierPeriodsSql(kind), base);
-  await command(clickhouse, refreshFactsSql('run'), base);
+  // The first cycle (no watermark) builds every dossier's facts without listing them one by one.
+  const firstCycle = watermark === undefined;
+  if (firstCycle) {
+    await command(clickhouse, refreshFactsSql('all'), base);
+  } else {
+    await command(clickhouse, TOUCHED_DOSSIERS_SQL, base);
+    await command(clickhouse, CATALOG_TOUCHED_DOSSIERS_SQL, base);
+    for (const kind of options.periodKinds) await command(clickhouse, touchedDossierPeriodsSql(kind), base);
+    await command(clickhouse, refreshFactsSql('run'), base);
+  }
   for (const kind of options.periodKinds) {
-    await command(clickhouse, touchedDossierPeriodsSql(kind), base);
+    await command(clickhouse, touchedDossierPeriodsSql(kind, firstCycle ? 'all' : 'run'), base);
     await command(clickhouse, touchedCatalogPeriodsSql(kind), base);
     await command(clickhouse, currentPeriodSql(kind), base);
   }
@@ -94,10 +100,20 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
     runId: options.runId,
     kpiIds: kpis.map((k) => k.id),
     window: { from, to },
-    dossiersRefreshed: await count(clickhouse, 'kpi_run_dossiers_v1', options.runId),
+    dossiersRefreshed: firstCycle
+      ? await countFacts(clickhouse)
+      : await count(clickhouse, 'kpi_run_dossiers_v1', options.runId),
     periodsRecomputed: await count(clickhouse, 'kpi_run_periods_v1', options.runId),
     rowsWritten: await count(clickhouse, 'kpi_current_v1', options.runId),
   };
+}
+
+async function countFacts(clickhouse: ClickHouse): Promise<number> {
+  const [row] = await queryRows<{ n: string | number }>(
+    clickhouse,
+    'SELECT uniqExact(dossier_code) AS n FROM kpi_dossier_facts_v1',
+  );
+  return Number(row?.n ?? 0);
 }
 
 export interface BackfillOptions extends KpiRunScope {

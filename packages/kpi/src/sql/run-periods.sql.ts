@@ -17,14 +17,17 @@ export function dossierPeriodsSql(kind: PeriodKind, clipFrom?: string, clipTo?: 
  * Records the periods of the run's dossiers as their facts stand now; called before and after the
  * facts refresh so that both the periods a dossier left and the ones it joined are recomputed.
  */
-export function touchedDossierPeriodsSql(kind: PeriodKind): string {
+export function touchedDossierPeriodsSql(kind: PeriodKind, dossiers: 'run' | 'all' = 'run'): string {
+  const filter =
+    dossiers === 'run'
+      ? 'dossier_code IN (SELECT dossier_code FROM kpi_run_dossiers_v1 WHERE run_id = {run_id:String}) AND'
+      : '';
   return `
 INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
 SELECT DISTINCT {run_id:String}, '${kind}', p, 'dossier'
 FROM kpi_dossier_facts_v1 FINAL
 ARRAY JOIN ${dossierPeriodsSql(kind)} AS p
-WHERE dossier_code IN (SELECT dossier_code FROM kpi_run_dossiers_v1 WHERE run_id = {run_id:String})
-  AND start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}`;
+WHERE ${filter} start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}`;
 }
 
 /**
