@@ -38,7 +38,11 @@ export interface KpiRunScope {
   trace?: (label: string, ms: number) => void;
 }
 
-export interface KpiCycleOptions extends KpiRunScope {
+/**
+ * Cycles always cover the whole catalog: they advance the one shared watermark and replace dossier facts,
+ * so a cycle for some KPIs would lose, for the others, the periods the touched dossiers left.
+ */
+export interface KpiCycleOptions extends Omit<KpiRunScope, 'kpiIds'> {
   /** Overlap re-read behind the watermark, for inserts whose ingested_at was set before they became visible. */
   graceMs: number;
 }
@@ -62,7 +66,7 @@ const EPOCH = '1970-01-01 00:00:00.000';
  * function of what is stored, and a repeated window only recomputes the same values.
  */
 export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptions): Promise<KpiRunResult> {
-  const kpis = selectKpis(options.kpiIds);
+  const kpis = selectKpis();
   const to = await serverNow(clickhouse);
   const watermark = await readWatermark(clickhouse, WATERMARK_NAME);
   const previousNow = await readWatermark(clickhouse, JUDGED_NAME);
