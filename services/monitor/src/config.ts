@@ -13,6 +13,11 @@ export const MonitorConfig = z.object({
   MONITOR_DEAD_LETTER_SAMPLE: positiveInt().max(100).default(10),
   /** Months of history in the trend charts. */
   MONITOR_TREND_MONTHS: positiveInt().max(120).default(24),
+  /**
+   * Bearer token for the state-changing operator routes (dead-letter replay); unset, they answer 403.
+   * `npm start` generates one into DATA_DIR when it is unset.
+   */
+  MONITOR_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 });
 export type MonitorConfig = z.output<typeof MonitorConfig>;
 

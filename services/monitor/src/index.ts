@@ -7,4 +7,5 @@ export {
   type MonitorMetrics,
 } from './metrics.ts';
 export { type Comparator, EMPTY_CATALOG, type KpiCatalogView } from './present.ts';
+export type { DeadLetterDeps } from './routes/dead-letters.route.ts';
 export { type Monitor, type MonitorDeps, startMonitor } from './start-monitor.ts';

@@ -15,6 +15,11 @@ import { readMetric, sumBy } from './registry-readers.ts';
 import { withoutFontLinks } from './render-page.ts';
 import type { MonitorContext } from './routes/context.ts';
 import { registerDashboardRoutes } from './routes/dashboard.route.ts';
+import {
+  type DeadLetterDeps,
+  type DeadLetterRoutes,
+  registerDeadLetterRoutes,
+} from './routes/dead-letters.route.ts';
 import { registerKpiRoutes } from './routes/kpi.route.ts';
 import { registerOpsRoutes } from './routes/ops.route.ts';
 import { registerPipelineRoutes } from './routes/pipeline.route.ts';
@@ -39,6 +44,11 @@ export interface MonitorDeps {
   /** KPI names and comparators; defaults to the KPI catalog. */
   catalog?: KpiCatalogView;
   now?: () => Date;
+  /**
+   * Serve the operator's dead-letter routes (list, and replay with MONITOR_ADMIN_TOKEN); they need Kafka,
+   * so a monitor without Kafka access leaves this out and does not have them.
+   */
+  deadLetters?: DeadLetterDeps;
 }
 
 export interface Monitor {
@@ -94,6 +104,10 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     return typeof payload === 'string' ? withoutFontLinks(payload) : payload;
   });
   app.setErrorHandler(async (err, request, reply) => {
+    // Fastify's own client errors (a malformed or empty JSON body) keep their 4xx status.
+    const status = (err as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return reply.code(status).send({ error: 'bad_request', message: (err as Error).message });
     logger.error({ err, route: routeLabel(request.routeOptions.url) }, 'request failed');
     return reply.code(500).send({ error: 'internal_error' });
   });
@@ -110,6 +124,9 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   registerOpsRoutes(app, ctx);
   registerKpiRoutes(app, ctx);
   registerPipelineRoutes(app, ctx);
+  const deadLetterRoutes: DeadLetterRoutes | undefined = deps.deadLetters
+    ? registerDeadLetterRoutes(app, ctx, deps.deadLetters)
+    : undefined;
   await registerDashboardRoutes(app);
 
   try {
@@ -130,7 +147,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       stopping ??= (async () => {
         clearInterval(sampler);
         await app.close();
-        await Promise.all(queues.map((q) => q.close()));
+        await Promise.all([...queues.map((q) => q.close()), deadLetterRoutes?.close()]);
         logger.info('monitor stopped');
       })();
       return stopping;

@@ -27,3 +27,59 @@ export function latestDeadLettersQuery(limit: number): BoundQuery {
     query_params: { limit },
   };
 }
+
+export interface DeadLetterFilter {
+  since?: Date;
+  until?: Date;
+  reason?: string;
+  topic?: string;
+}
+
+/**
+ * Dead letters with whether and when they were replayed, newest first, `limit + 1` rows so the caller
+ * can tell there are more. Same selection as the replay (rejected_at in [since, until), reason, topic),
+ * and like the dashboard never the value, key or headers. No alias shadows a filtered column.
+ */
+export function deadLetterListQuery(filter: DeadLetterFilter, limit: number): BoundQuery {
+  const where: string[] = [];
+  const params: Record<string, unknown> = { limit: limit + 1 };
+  if (filter.since) {
+    where.push(`d.rejected_at >= {since:DateTime64(3, 'UTC')}`);
+    params.since = clickhouseTime(filter.since);
+  }
+  if (filter.until) {
+    where.push(`d.rejected_at < {until:DateTime64(3, 'UTC')}`);
+    params.until = clickhouseTime(filter.until);
+  }
+  if (filter.reason) {
+    where.push('d.reason_code = {reason:String}');
+    params.reason = filter.reason;
+  }
+  if (filter.topic) {
+    where.push('d.source_topic = {topic:String}');
+    params.topic = filter.topic;
+  }
+  return {
+    query: `SELECT d.source_topic AS topic, d.source_partition AS part, toString(d.source_offset) AS offset_text,
+        d.reason_code AS reason, d.reason_text AS reason_detail, d.value_bytes AS bytes,
+        toString(d.message_timestamp) AS message_time, toString(d.rejected_at) AS rejected_time,
+        r.replayed_time IS NOT NULL AS replayed, r.replayed_time AS replayed_time
+      FROM dead_letters_v1 AS d FINAL
+      LEFT JOIN (
+        SELECT source_topic, source_partition, source_offset, toString(max(replayed_at)) AS replayed_time
+        FROM dead_letter_replays_v1
+        GROUP BY source_topic, source_partition, source_offset
+      ) AS r ON d.source_topic = r.source_topic AND d.source_partition = r.source_partition
+        AND d.source_offset = r.source_offset
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY d.rejected_at DESC, d.source_topic, d.source_partition, d.source_offset DESC
+      LIMIT {limit:UInt32}
+      SETTINGS join_use_nulls = 1`,
+    query_params: params,
+  };
+}
+
+/** `YYYY-MM-DD hh:mm:ss.sss` in UTC, the text form a DateTime64(3, 'UTC') parameter takes. */
+function clickhouseTime(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}
