@@ -107,6 +107,8 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
       redis,
       queueNames: [settings.aggregator.queueName],
       queuePrefix: settings.aggregator.prefix,
+      // The replay CLI cannot open chDB while this process holds it, so replay is served here.
+      deadLetters: { kafka },
     });
     steps.push({ name: 'monitor', run: monitor.stop });
 
