@@ -1,4 +1,4 @@
-import { clickhouseUrl, logLevel, port, positiveInt, redisUrl } from '@dossier/config';
+import { clickhouseUrl, csvList, logLevel, port, positiveInt, redisUrl } from '@dossier/config';
 import { z } from 'zod';
 
 /** What `startMonitor` needs to know; clients (ClickHouse, Redis, registry) arrive as deps. */
@@ -28,6 +28,8 @@ export const MonitorMainConfig = MonitorConfig.extend({
   /** The aggregator's own variables, so one compose environment configures both processes alike. */
   AGGREGATOR_QUEUE: z.string().min(1).default('kpi-aggregator'),
   AGGREGATOR_PREFIX: z.string().min(1).default('bull'),
+  /** With brokers the monitor also serves the dead-letter list and replay; without, it never touches Kafka. */
+  KAFKA_BROKERS: csvList().optional(),
   LOG_LEVEL: logLevel(),
 });
 export type MonitorMainConfig = z.output<typeof MonitorMainConfig>;

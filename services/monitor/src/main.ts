@@ -1,8 +1,10 @@
 // Standalone monitor (distributed mode): `tsx services/monitor/src/main.ts`; embedded mode calls startMonitor.
 import { createClickHouse } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
+import { kafkaLogCreator } from '@dossier/ingestor';
 import { createHealth, createLogger, createMetricsRegistry, onShutdown } from '@dossier/observability';
 import { Redis } from 'ioredis';
+import { Kafka } from 'kafkajs';
 import { MonitorMainConfig } from './config.ts';
 import { startMonitor } from './start-monitor.ts';
 
@@ -27,6 +29,15 @@ const monitor = await startMonitor({
   redis,
   queueNames: [config.AGGREGATOR_QUEUE],
   queuePrefix: config.AGGREGATOR_PREFIX,
+  ...(config.KAFKA_BROKERS && {
+    deadLetters: {
+      kafka: new Kafka({
+        clientId: 'dossier-monitor',
+        brokers: config.KAFKA_BROKERS,
+        logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
+      }),
+    },
+  }),
 });
 
 onShutdown(
