@@ -42,10 +42,16 @@ export class ReplayCliError extends Error {
   override name = 'ReplayCliError';
 }
 
+/** The pid file named a live process but nothing answered on the monitor port. */
+export class MonitorUnreachableError extends ReplayCliError {
+  override name = 'MonitorUnreachableError';
+}
+
 export interface MonitorTarget {
   url: string;
   token: string;
   pid: number;
+  pidFile: string;
 }
 
 function instant(name: string, text: string | undefined): Date | undefined {
@@ -81,7 +87,8 @@ export function runningAllInOne(config: ReplayCliConfig): MonitorTarget | undefi
   if (!isEmbeddedUrl(url)) return undefined;
   const chdbDir = resolve(url.slice(EMBEDDED_PREFIX.length) || './data/clickhouse');
   for (const dataDir of new Set([resolve(config.DATA_DIR), dirname(chdbDir)])) {
-    const pid = livePid(join(dataDir, PID_FILE));
+    const pidFile = join(dataDir, PID_FILE);
+    const pid = livePid(pidFile);
     if (pid === undefined) continue;
     const tokenFile = join(dataDir, LOCAL_ADMIN_TOKEN_FILE);
     const token =
@@ -91,7 +98,12 @@ export function runningAllInOne(config: ReplayCliConfig): MonitorTarget | undefi
         `npm start (pid ${pid}) holds ${chdbDir}, so the replay must go through its monitor, but there is no admin token: set MONITOR_ADMIN_TOKEN as for npm start (or restart it to generate ${tokenFile})`,
       );
     const host = ['0.0.0.0', '::', ''].includes(config.MONITOR_HOST) ? '127.0.0.1' : config.MONITOR_HOST;
-    return { url: `http://${host.includes(':') ? `[${host}]` : host}:${config.MONITOR_PORT}`, token, pid };
+    return {
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${config.MONITOR_PORT}`,
+      token,
+      pid,
+      pidFile,
+    };
   }
   return undefined;
 }
@@ -158,7 +170,7 @@ export async function replayThroughMonitor(
   try {
     res = await post(url, target.token, body);
   } catch (err) {
-    throw new ReplayCliError(`cannot reach the monitor at ${url}: ${(err as Error).message}`);
+    throw new MonitorUnreachableError(`cannot reach the monitor at ${url}: ${(err as Error).message}`);
   }
   let json: unknown;
   try {
@@ -231,7 +243,7 @@ export async function runReplayCli(
   };
   const target = runningAllInOne(config);
   if (target) note(`npm start (pid ${target.pid}) holds the data: replaying through ${target.url}`);
-  const letters = target ? await replayThroughMonitor(target, filter) : await replayHere(config, filter);
+  const letters = target ? await throughMonitor(target, filter) : await replayHere(config, filter);
   const verb = filter.dryRun ? 'would replay' : 'replayed';
   for (const l of letters) {
     print(
@@ -240,6 +252,17 @@ export async function runReplayCli(
   }
   print(`${letters.length} dead letter(s) ${verb}`);
   return letters;
+}
+
+async function throughMonitor(target: MonitorTarget, filter: ReplayFilter): Promise<ReplayedLetter[]> {
+  try {
+    return await replayThroughMonitor(target, filter);
+  } catch (err) {
+    if (!(err instanceof MonitorUnreachableError)) throw err;
+    throw new ReplayCliError(
+      `${err.message}\nnpm start (pid ${target.pid}) should serve it: check MONITOR_PORT / MONITOR_HOST; if npm start is not running, its pid file is stale (the pid now belongs to another process): remove ${target.pidFile}`,
+    );
+  }
 }
 
 function parseFlags(args: string[]) {

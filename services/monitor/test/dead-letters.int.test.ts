@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHealth, createLogger, createMetricsRegistry } from '@dossier/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../../../test/support/free-port.ts';
 import {
   LOCAL_ADMIN_TOKEN_FILE,
   ReplayCliConfig,
@@ -301,6 +302,8 @@ describe('dead-letter operator routes', () => {
       /answered 403: .*not MONITOR_ADMIN_TOKEN/,
     );
     await expect(runReplayCli(['--since', 'soon'], env, () => {})).rejects.toThrow(ReplayCliError);
+    const closed = { ...env, MONITOR_PORT: String((await freePorts(1))[0]) };
+    await expect(runReplayCli(['--dry-run'], closed, () => {})).rejects.toThrow(/cannot reach .*\n.*stale/);
     await rm(join(dataDir, LOCAL_ADMIN_TOKEN_FILE));
     await expect(runReplayCli(['--dry-run'], env, () => {})).rejects.toThrow(/no admin token/);
     // A pid file naming no live process means nothing holds the directory: the CLI would open it itself.
