@@ -3,7 +3,7 @@ import type { ClickHouse } from '@dossier/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS } from '../src/index.ts';
-import { dossierEvents } from './kpi-fixtures.ts';
+import { dossierEvents, procedure } from './kpi-fixtures.ts';
 import {
   AGENCIES,
   BOUNDARY_DOSSIERS,
@@ -370,6 +370,38 @@ describe('a period that ended between two cycles', () => {
     expect(await latest('on_time_rate', 'agency:AG-X', 'day', '2025-03-31')).toMatchObject({
       numerator: 0,
       denominator: 1,
+    });
+  });
+});
+
+describe('catalog KPIs of the current period', () => {
+  it('follow the city day: a procedure whose validity ends drops out on the next day without new data', async () => {
+    const temporary = procedure('P-TEMP', {
+      online_class: 'full',
+      valid_from: '2025-01-01',
+      valid_to: '2025-04-03',
+    });
+    await clickhouse.insert({ table: 'procedures_v1', values: [temporary], format: 'JSONEachRow' });
+    await cycle(undefined, '2025-04-02 01:00:00.000');
+    const withTemporary = await latest('online_service_coverage', 'city', 'month', '2025-04-01');
+    expect(await latest('online_service_coverage', 'procedure:P-TEMP', 'month', '2025-04-01')).toMatchObject({
+      numerator: 1,
+      denominator: 1,
+    });
+    // Later the same city day (12:00 local): the snapshot is unchanged.
+    await cycle(undefined, '2025-04-02 05:00:00.000');
+    expect(await latest('online_service_coverage', 'city', 'month', '2025-04-01')).toMatchObject(
+      withTemporary,
+    );
+    // 3 April, 08:00 local: valid_to (exclusive) is reached.
+    await cycle(undefined, '2025-04-03 01:00:00.000');
+    expect(await latest('online_service_coverage', 'city', 'month', '2025-04-01')).toMatchObject({
+      numerator: withTemporary.numerator - 1,
+      denominator: withTemporary.denominator - 1,
+    });
+    expect(await latest('online_service_coverage', 'procedure:P-TEMP', 'month', '2025-04-01')).toMatchObject({
+      numerator: 0,
+      denominator: 0,
     });
   });
 });

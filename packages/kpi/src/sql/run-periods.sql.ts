@@ -1,4 +1,4 @@
-import { PERIOD_SQL, type PeriodKind, periodRangeSql } from '../periods.ts';
+import { PERIOD_SQL, type PeriodKind, periodRangeSql, TIME_ZONE } from '../periods.ts';
 
 /**
  * Periods a dossier takes part in: from the period of its start to the period of its finish, or to the
@@ -33,11 +33,15 @@ WHERE ${filter} start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}`
 /**
  * The current period of every kind (open dossiers age, the catalog snapshot moves with time), and the
  * period the previous cycle ran in: once that period has ended it is judged one last time at its end.
+ * The catalog snapshot of a current period is the city day's, so while the previous cycle judged on the
+ * same city day only the dossier KPIs are due (catalog rows ingested since come in through
+ * touchedCatalogPeriodsSql); a period that ended always differs in day, so it is still judged in full.
  */
 export function currentPeriodSql(kind: PeriodKind): string {
+  const sameDay = `toDate({previous_now:DateTime64(3, 'UTC')}, '${TIME_ZONE}') = toDate({now:DateTime64(3, 'UTC')}, '${TIME_ZONE}')`;
   return `
 INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
-SELECT DISTINCT {run_id:String}, '${kind}', ${PERIOD_SQL[kind].startOf('t')}, 'all'
+SELECT DISTINCT {run_id:String}, '${kind}', ${PERIOD_SQL[kind].startOf('t')}, if(${sameDay}, 'dossier', 'all')
 FROM (SELECT arrayJoin([{now:DateTime64(3, 'UTC')}, least({previous_now:DateTime64(3, 'UTC')}, {now:DateTime64(3, 'UTC')})]) AS t)
 WHERE t > toDateTime64('1970-01-02 00:00:00', 3, 'UTC')`;
 }
