@@ -2,13 +2,14 @@ import type { ClickHouse } from '@dossier/clickhouse';
 import { selectKpis } from './catalog.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
-import { dossierKpisSql } from './sql/dossier-kpis.sql.ts';
+import { DOSSIER_PURPOSES, dossierKpisSql } from './sql/dossier-kpis.sql.ts';
 import { refreshFactsSql } from './sql/facts.sql.ts';
 import { PROCEDURE_PURPOSES, procedureKpisSql } from './sql/procedure-kpis.sql.ts';
 import {
   CATALOG_TOUCHED_DOSSIERS_SQL,
   currentPeriodSql,
   rangePeriodsSql,
+  runPeriodCountsSql,
   TOUCHED_DOSSIERS_SQL,
   touchedCatalogPeriodsSql,
   touchedDossierPeriodsSql,
@@ -169,28 +170,49 @@ async function computeAndWrite(
     dossier: kpis.filter((k) => k.source === 'dossier'),
     procedure: kpis.filter((k) => k.source === 'procedure'),
   };
-  for (const kind of scope.periodKinds) {
-    for (const source of ['dossier', 'procedure'] as const) {
-      const group = bySource[source];
-      if (group.length === 0) continue;
-      const ids = group.map((k) => k.id);
-      const pointed = group.filter((k) => k.points);
-      const rows = source === 'dossier' ? dossierKpisSql(kind, group) : procedureKpisSql(kind, group);
-      const purposes = source === 'dossier' ? ['dossier', 'all'] : PROCEDURE_PURPOSES;
-      await command(clickhouse, writeChangedValuesSql(kind, purposes, rows), {
-        ...base,
-        label: `kpi_values_v1 <- ${source} ${kind}`,
-        computed_at: computedAt,
-        kpi_ids: ids,
-        scope_kinds: [...scope.scopeKinds],
-        ...targetRuleParams(ids),
-        p_kpi: pointed.map((k) => k.id),
-        p_max: pointed.map((k) => k.points?.max ?? 0),
-        p_full: pointed.map((k) => k.points?.fullAt ?? 1),
-        score_override_kpis: group.filter((k) => k.sql.score).map((k) => k.id),
-      });
-    }
+  const statements = scope.periodKinds.flatMap((kind) =>
+    (['dossier', 'procedure'] as const)
+      .filter((source) => bySource[source].length > 0)
+      .map((source) => ({
+        kind,
+        source,
+        purposes: source === 'dossier' ? DOSSIER_PURPOSES : PROCEDURE_PURPOSES,
+      })),
+  );
+  // A statement over no period writes nothing but still costs its planning and catalog reads.
+  const counts = await runPeriodCounts(clickhouse, statements, base);
+  for (const [i, { kind, source, purposes }] of statements.entries()) {
+    if (counts[i] === 0) continue;
+    const group = bySource[source];
+    const ids = group.map((k) => k.id);
+    const pointed = group.filter((k) => k.points);
+    const rows = source === 'dossier' ? dossierKpisSql(kind, group) : procedureKpisSql(kind, group);
+    await command(clickhouse, writeChangedValuesSql(kind, purposes, rows), {
+      ...base,
+      label: `kpi_values_v1 <- ${source} ${kind}`,
+      computed_at: computedAt,
+      kpi_ids: ids,
+      scope_kinds: [...scope.scopeKinds],
+      ...targetRuleParams(ids),
+      p_kpi: pointed.map((k) => k.id),
+      p_max: pointed.map((k) => k.points?.max ?? 0),
+      p_full: pointed.map((k) => k.points?.fullAt ?? 1),
+      score_override_kpis: group.filter((k) => k.sql.score).map((k) => k.id),
+    });
   }
+}
+
+async function runPeriodCounts(
+  clickhouse: ClickHouse,
+  groups: readonly { kind: PeriodKind; purposes: readonly string[] }[],
+  base: Record<string, unknown>,
+): Promise<number[]> {
+  const query = runPeriodCountsSql(groups);
+  const began = performance.now();
+  const params = Object.fromEntries(Object.entries(base).filter(([k]) => query.includes(`{${k}:`)));
+  const [row] = await queryRows<Record<string, string | number>>(clickhouse, query, params);
+  (base.trace as KpiRunScope['trace'])?.('kpi_run_periods_v1 counts', performance.now() - began);
+  return groups.map(({ kind }, i) => Number(row?.[`${kind}_${i}`] ?? 1));
 }
 
 async function command(

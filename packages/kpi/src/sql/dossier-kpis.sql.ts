@@ -3,7 +3,7 @@ import { PERIOD_SQL, type PeriodKind, periodEndSql, TIME_ZONE } from '../periods
 import { feeBearingCatalogSql } from './procedure-kpis.sql.ts';
 import { dossierPeriodsSql, runPeriodsFilterSql, runPeriodsSourceSql } from './run-periods.sql.ts';
 
-const DOSSIER_PURPOSES = ['dossier', 'all'] as const;
+export const DOSSIER_PURPOSES = ['dossier', 'all'] as const;
 
 /**
  * One row per (dossier, period it takes part in) with the flags every dossier KPI is written against.

@@ -107,3 +107,16 @@ export function runPeriodsSourceSql(kind: PeriodKind, purposes: readonly string[
 export function runPeriodsFilterSql(kind: PeriodKind, purposes: readonly string[]): string {
   return `(SELECT period_start FROM ${runPeriodsSourceSql(kind, purposes)})`;
 }
+
+/**
+ * How many of the run's periods each (kind, purposes) statement would recompute, as one row of columns
+ * named `<kind>_<index>`: a statement over no period writes nothing, so the cycle skips it.
+ */
+export function runPeriodCountsSql(
+  groups: readonly { kind: PeriodKind; purposes: readonly string[] }[],
+): string {
+  const columns = groups.map(
+    ({ kind, purposes }, i) => `(SELECT count() FROM ${runPeriodsSourceSql(kind, purposes)}) AS ${kind}_${i}`,
+  );
+  return `SELECT ${columns.join(', ')}`;
+}
