@@ -37,6 +37,9 @@ export interface AggregateBenchmarkResult {
 
 interface CycleFigures {
   seconds: number;
+  /** CPU seconds of this process: embedded chDB runs in it, so this is steadier than wall time on a shared
+   * machine (a remote server's work is not in it). */
+  cpuSeconds: number;
   dossiersRefreshed: number;
   periodsRecomputed: number;
   rowsWritten: number;
@@ -73,9 +76,13 @@ export async function runAggregateBenchmark(
     const events = await countRows(clickhouse, 'dossier_events_v1');
 
     const fullCycle = await timedCycle(clickhouse, dayHorizonDays);
-    log(`[bench:aggregate] full cycle ${fullCycle.seconds.toFixed(2)} s`);
+    log(
+      `[bench:aggregate] full cycle ${fullCycle.seconds.toFixed(2)} s (cpu ${fullCycle.cpuSeconds.toFixed(2)} s)`,
+    );
     const idleCycle = await timedCycle(clickhouse, dayHorizonDays);
-    log(`[bench:aggregate] idle cycle ${idleCycle.seconds.toFixed(2)} s`);
+    log(
+      `[bench:aggregate] idle cycle ${idleCycle.seconds.toFixed(2)} s (cpu ${idleCycle.cpuSeconds.toFixed(2)} s)`,
+    );
     await insertDossiers(clickhouse, {
       first: dossiers,
       count: newDossiers,
@@ -84,7 +91,9 @@ export async function runAggregateBenchmark(
       prefix: 'N',
     });
     const incrementalCycle = await timedCycle(clickhouse, dayHorizonDays);
-    log(`[bench:aggregate] incremental cycle ${incrementalCycle.seconds.toFixed(2)} s`);
+    log(
+      `[bench:aggregate] incremental cycle ${incrementalCycle.seconds.toFixed(2)} s (cpu ${incrementalCycle.cpuSeconds.toFixed(2)} s)`,
+    );
     await insertDossiers(clickhouse, {
       first: dossiers + newDossiers,
       count: newDossiers,
@@ -93,7 +102,9 @@ export async function runAggregateBenchmark(
       prefix: 'L',
     });
     const lateDataCycle = await timedCycle(clickhouse, dayHorizonDays);
-    log(`[bench:aggregate] late-data cycle ${lateDataCycle.seconds.toFixed(2)} s`);
+    log(
+      `[bench:aggregate] late-data cycle ${lateDataCycle.seconds.toFixed(2)} s (cpu ${lateDataCycle.cpuSeconds.toFixed(2)} s)`,
+    );
     return {
       dossiers,
       eventsPerSecondGenerated: Math.round(events / generateSeconds),
@@ -114,6 +125,7 @@ export async function runAggregateBenchmark(
 async function timedCycle(clickhouse: ClickHouse, dayHorizonDays: number): Promise<CycleFigures> {
   const breakdown: Record<string, number> = {};
   const began = performance.now();
+  const cpu = process.cpuUsage();
   const result = await runKpiCycle(clickhouse, {
     runId: randomUUID(),
     periodKinds: PERIOD_KINDS,
@@ -124,8 +136,10 @@ async function timedCycle(clickhouse: ClickHouse, dayHorizonDays: number): Promi
       breakdown[label] = round((breakdown[label] ?? 0) + ms / 1000);
     },
   });
+  const { user, system } = process.cpuUsage(cpu);
   return {
     seconds: round((performance.now() - began) / 1000),
+    cpuSeconds: round((user + system) / 1e6),
     dossiersRefreshed: result.dossiersRefreshed,
     periodsRecomputed: result.periodsRecomputed,
     rowsWritten: result.rowsWritten,
