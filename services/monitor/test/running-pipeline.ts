@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,8 @@ export async function startRunningPipeline(env: Record<string, string> = {}): Pr
     dvcqg: uniqueName('dvcqg'),
     catalog: uniqueName('catalog'),
   };
+  // On a fresh clone nothing has created test-output yet, and a failed open is an unhandled error.
+  await mkdir(TEST_OUTPUT, { recursive: true });
   const log = createWriteStream(join(TEST_OUTPUT, 'all-in-one.log'));
   const child: ChildProcess = spawn(process.execPath, [TSX, MAIN], {
     cwd: ROOT,
