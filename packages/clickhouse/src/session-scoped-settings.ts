@@ -9,12 +9,20 @@ type Settings = Record<string, unknown> | undefined;
  * limits) would silently apply to every later call of every service sharing the session. This wrapper
  * runs calls one at a time (the chDB session executes one statement at a time anyway) and sets each
  * such setting back to its default right after the call, so settings stay per call as over HTTP.
+ *
+ * chDB cannot interrupt a running statement: an aborted call is rejected at once, but the session stays
+ * busy (and the next call waits) until the statement ends, and a call aborted before its turn never runs.
  */
 export function scopeSettingsPerCall(inner: Connection): Connection {
   let tail: Promise<unknown> = Promise.resolve();
 
-  function serial<T>(settings: Settings, call: () => Promise<T>): Promise<T> {
+  function serial<T>(
+    settings: Settings,
+    signal: AbortSignal | undefined,
+    call: () => Promise<T>,
+  ): Promise<T> {
     const run = async () => {
+      signal?.throwIfAborted();
       try {
         return await call();
       } finally {
@@ -23,7 +31,7 @@ export function scopeSettingsPerCall(inner: Connection): Connection {
     };
     const result = tail.then(run, run);
     tail = result.catch(() => undefined);
-    return result;
+    return signal ? settledOrAborted(result, signal) : result;
   }
 
   async function reset(settings: Settings): Promise<void> {
@@ -35,15 +43,31 @@ export function scopeSettingsPerCall(inner: Connection): Connection {
     await inner.command({ query: keys.map((key) => `SET ${key} = DEFAULT`).join('; ') });
   }
 
+  // The signal stays here: given to chDB it would settle the call early and let the next one start
+  // while the statement still runs.
   const wrapped: Connection = {
-    ping: (params) => serial(undefined, () => inner.ping(params)),
-    query: (params) => serial(params.clickhouse_settings, () => inner.query(params)),
-    insert: (params) => serial(params.clickhouse_settings, () => inner.insert(params)),
-    command: (params) => serial(params.clickhouse_settings, () => inner.command(params)),
-    exec: (params) => serial(params.clickhouse_settings, () => inner.exec(params)),
-    close: () => serial(undefined, () => inner.close()),
+    ping: (params) => serial(undefined, undefined, () => inner.ping(params)),
+    query: ({ abort_signal, ...params }) =>
+      serial(params.clickhouse_settings, abort_signal, () => inner.query(params)),
+    insert: ({ abort_signal, ...params }) =>
+      serial(params.clickhouse_settings, abort_signal, () => inner.insert(params)),
+    command: ({ abort_signal, ...params }) =>
+      serial(params.clickhouse_settings, abort_signal, () => inner.command(params)),
+    exec: ({ abort_signal, ...params }) =>
+      serial(params.clickhouse_settings, abort_signal, () => inner.exec(params)),
+    close: () => serial(undefined, undefined, () => inner.close()),
   };
   return wrapped;
+}
+
+/** The call's outcome, or the abort reason as soon as the signal fires (the call itself goes on). */
+function settledOrAborted<T>(result: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    result.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 // Settings that chDB's connection consumes itself (HTTP-only ones it drops, and default_format which it
