@@ -37,6 +37,8 @@ export interface KpiRunScope {
   dayHorizonDays?: number;
   /** Called after each statement with a constant label and its duration (benchmark breakdowns). */
   trace?: (label: string, ms: number) => void;
+  /** Abandons the run before its next statement (shutdown); nothing is saved, so the next run redoes it. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -81,6 +83,7 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
     previous_now: previousNow ?? EPOCH,
     day_floor: dayFloor(now, options),
     trace: options.trace,
+    signal: options.signal,
   };
 
   // The first cycle (no watermark) builds every dossier's facts without listing them one by one.
@@ -141,6 +144,7 @@ export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOpti
     from_date: options.fromDate,
     to_date: options.toDate,
     trace: options.trace,
+    signal: options.signal,
   };
   if (options.refreshFacts !== false) await command(clickhouse, refreshFactsSql('all'), base);
   for (const kind of options.periodKinds) await command(clickhouse, rangePeriodsSql(kind), base);
@@ -223,7 +227,7 @@ async function command(
   // Only the parameters a statement mentions are sent: ClickHouse rejects unused ones on some versions.
   const query_params = Object.fromEntries(Object.entries(params).filter(([k]) => query.includes(`{${k}:`)));
   const began = performance.now();
-  await clickhouse.command({ query, query_params });
+  await clickhouse.command({ query, query_params, abort_signal: params.signal as AbortSignal | undefined });
   const trace = params.trace as KpiRunScope['trace'];
   trace?.(String(params.label ?? statementLabel(query)), performance.now() - began);
 }

@@ -9,6 +9,8 @@ export interface JobContext {
   settings: AggregatorSettings;
   /** Unique per execution (a retry gets a new one): tags scratch rows and written KPI rows. */
   runId: string;
+  /** Fires when this instance stops: the job abandons its work before the next statement. */
+  signal?: AbortSignal;
 }
 
 export interface JobResult {

@@ -21,7 +21,8 @@ export interface RunJobsDeps {
 /** The single BullMQ processor for every job: lookup, parse, metrics, logging, error classification. */
 export function createProcessor(deps: Omit<RunJobsDeps, 'connection'>) {
   const byName = new Map(deps.jobs.map((j) => [j.name, j]));
-  return async (bullJob: Job): Promise<JobResult> => {
+  // Taking the signal (third parameter) is what makes BullMQ hand one to the processor.
+  return async (bullJob: Job, _token?: string, signal?: AbortSignal): Promise<JobResult> => {
     const job = byName.get(bullJob.name);
     if (!job) throw new UnrecoverableError(`unknown job ${bullJob.name}`);
     const runId = randomUUID();
@@ -33,6 +34,7 @@ export function createProcessor(deps: Omit<RunJobsDeps, 'connection'>) {
         logger,
         settings: deps.settings,
         runId,
+        signal,
       });
       endTimer();
       deps.metrics.runs.inc({ job: job.name, outcome: 'ok' });
@@ -42,6 +44,10 @@ export function createProcessor(deps: Omit<RunJobsDeps, 'connection'>) {
     } catch (err) {
       endTimer();
       deps.metrics.runs.inc({ job: job.name, outcome: 'error' });
+      if (signal?.aborted) {
+        logger.info({ attempt: bullJob.attemptsMade + 1 }, 'kpi job abandoned at shutdown');
+        throw err;
+      }
       const kind = classifyError(err);
       logger.error({ err, kind, attempt: bullJob.attemptsMade + 1 }, 'kpi job failed');
       // A bad payload will never parse: fail it for good instead of retrying.

@@ -21,7 +21,10 @@ export interface AggregatorDeps {
 }
 
 export interface Aggregator {
-  /** Stops taking jobs (waits for the running one), then closes the queue. The ClickHouse client is the caller's. */
+  /**
+   * Stops taking jobs and abandons the running one at its next statement (a cycle saves nothing until it
+   * completes, so the next one redoes the work), then closes the queue. The ClickHouse client is the caller's.
+   */
   stop(): Promise<void>;
 }
 
@@ -62,6 +65,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
   logger.info({ queue: deps.config.queueName, jobs: JOBS.map((j) => j.name) }, 'aggregator started');
   return {
     async stop() {
+      worker.cancelAllJobs();
       await worker.close();
       await queue.close();
       logger.info({}, 'aggregator stopped');

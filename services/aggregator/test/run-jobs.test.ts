@@ -3,7 +3,7 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { AggregatorSettings } from '../src/config.ts';
-import { defineJob, type JobResult } from '../src/define-job.ts';
+import { defineJob, type JobContext, type JobResult } from '../src/define-job.ts';
 import { classifyError } from '../src/errors.ts';
 import { createAggregatorMetrics } from '../src/metrics.ts';
 import { createProcessor } from '../src/run-jobs.ts';
@@ -28,7 +28,7 @@ const noProgress = {
   refresh: async () => ({ kpiSucceededMs: new Map() }),
 };
 
-function setup(run: (data: { n: number }) => Promise<JobResult>) {
+function setup(run: (data: { n: number }, context: JobContext) => Promise<JobResult>) {
   const registry = createMetricsRegistry();
   const metrics = createAggregatorMetrics(registry, noProgress);
   const seen: unknown[] = [];
@@ -36,9 +36,9 @@ function setup(run: (data: { n: number }) => Promise<JobResult>) {
     name: 'sum',
     scheduled: false,
     data: z.strictObject({ n: z.number() }),
-    run: (d) => {
+    run: (d, context) => {
       seen.push(d);
-      return run(d);
+      return run(d, context);
     },
   });
   const processor = createProcessor({
@@ -64,6 +64,18 @@ describe('the job runner', () => {
     expect(await registry.getSingleMetricAsString('aggregator_runs_total')).toContain(
       '{job="sum",outcome="ok"} 1',
     );
+  });
+
+  it('hands the job the stop signal BullMQ gives it, and rethrows the abandoned run as is', async () => {
+    const stop = new AbortController();
+    const { processor, bullJob } = setup(async (_data, { signal }) => {
+      stop.abort();
+      signal?.throwIfAborted();
+      return result;
+    });
+    await expect(processor(bullJob('sum', { n: 1 }), 'token', stop.signal)).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 
   it('fails a malformed payload for good, without running the job', async () => {

@@ -10,30 +10,6 @@ import { startAnalystsEndpoint } from '../../monitor/src/analysts/index.ts';
 import type { AllInOneSettings } from './config.ts';
 import { ensureKafka, ensureRedis } from './local-stack.ts';
 
-/**
- * A step that may wait on long work (a KPI cycle in progress) gets its own deadline, so the steps
- * after it, the local Kafka and Redis among them, still run within the overall shutdown deadline.
- */
-function bounded(step: ShutdownStep, ms: number, logger: Logger): ShutdownStep {
-  return {
-    name: step.name,
-    run: async () => {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          logger.warn({ step: step.name, ms }, 'shutdown step abandoned');
-          resolve();
-        }, ms);
-      });
-      try {
-        await Promise.race([Promise.resolve().then(step.run), late]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  };
-}
-
 export interface AllInOne {
   urls: { dashboard: string; bullBoard: string; clickhouseHttp: string | null; metrics: string };
   /** In order: stop intake first, stores last, the local Kafka/Redis this run started at the very end. */
@@ -100,7 +76,8 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
       config: settings.aggregator,
       redis: { url: localRedis.value },
     });
-    steps.push(bounded({ name: 'aggregator', run: aggregator.stop }, 15_000, logger));
+    // Its stop abandons a running cycle, so it ends within one statement and needs no deadline of its own.
+    steps.push({ name: 'aggregator', run: aggregator.stop });
     const monitor = await startMonitor({
       ...base,
       config: settings.monitor,

@@ -17,7 +17,7 @@ export const backfillKpisJob = defineJob({
   name: 'backfill-kpis',
   scheduled: false,
   data: BackfillKpisData,
-  async run(data, { clickhouse, settings, runId, logger }) {
+  async run(data, { clickhouse, settings, runId, logger, signal }) {
     const result = await backfillKpis(clickhouse, {
       runId,
       fromDate: data.from,
@@ -26,6 +26,7 @@ export const backfillKpisJob = defineJob({
       refreshFacts: data.refreshFacts,
       periodKinds: settings.periodKinds,
       scopeKinds: settings.scopeKinds,
+      signal,
     });
     logger.info(
       { from: data.from, to: data.to, periods: result.periodsRecomputed, rows: result.rowsWritten },

@@ -10,13 +10,14 @@ export const recomputeKpis = defineJob({
   name: 'recompute-kpis',
   scheduled: true,
   data: RecomputeKpisData,
-  async run(_data, { clickhouse, settings, runId, logger }) {
+  async run(_data, { clickhouse, settings, runId, logger, signal }) {
     const result = await runKpiCycle(clickhouse, {
       runId,
       periodKinds: settings.periodKinds,
       scopeKinds: settings.scopeKinds,
       graceMs: settings.graceMs,
       dayHorizonDays: settings.dayHorizonDays,
+      signal,
     });
     logger.info(
       {
