@@ -15,7 +15,9 @@ export function dossierPeriodsSql(kind: PeriodKind, clipFrom?: string, clipTo?: 
 
 /**
  * Records the periods of the run's dossiers as their facts stand now; called before and after the
- * facts refresh so that both the periods a dossier left and the ones it joined are recomputed.
+ * facts refresh so that both the periods a dossier left and the ones it joined are recomputed. Days
+ * start at {day_floor}, below which the run recomputes none: a dossier open for years would otherwise
+ * list every day since its start (hundreds of millions of rows in a first cycle over millions).
  */
 export function touchedDossierPeriodsSql(kind: PeriodKind, dossiers: 'run' | 'all' = 'run'): string {
   const filter =
@@ -26,7 +28,7 @@ export function touchedDossierPeriodsSql(kind: PeriodKind, dossiers: 'run' | 'al
 INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
 SELECT DISTINCT {run_id:String}, '${kind}', p, 'dossier'
 FROM kpi_dossier_facts_v1 FINAL
-ARRAY JOIN ${dossierPeriodsSql(kind)} AS p
+ARRAY JOIN ${dossierPeriodsSql(kind, kind === 'day' ? '{day_floor:Date}' : undefined)} AS p
 WHERE ${filter} start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}`;
 }
 
