@@ -31,6 +31,11 @@ function lockedSettings(limits: Limits) {
   } as const;
 }
 
+/** A ClickHouse string literal holding `text` exactly (backslash escapes, as the engine's lexer reads them). */
+export function stringLiteral(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 /** The FORMAT of the query's top level, read from the engine's own formatting of it. */
 export function formatClause(formatted: string): string | undefined {
   let found: string | undefined;
@@ -89,11 +94,11 @@ export function createQueryRunner(clickhouse: ClickHouse, limits: Limits) {
           }
         }
         // The engine's parser decides what one statement is; multi-statements are refused like over HTTP.
-        const parsed = await exec(
-          'SELECT formatQuery({q:String})',
-          { default_format: 'TSVRaw' },
-          { q: q.sql },
-        );
+        // A literal, not a bound parameter: chDB runs every parameterized statement of the process one at
+        // a time, so binding here would queue each analyst query behind the aggregator's running statement.
+        const parsed = await exec(`SELECT formatQuery(${stringLiteral(q.sql)})`, {
+          default_format: 'TSVRaw',
+        });
         const format = formatClause(parsed.body.toString()) ?? q.defaultFormat;
         const result = await exec(
           `USE \`${q.database}\`; ${q.sql}`,
