@@ -1,5 +1,5 @@
 export { type Check, type CheckResult, createHealth, createHeartbeat, type Health } from './health.ts';
-export { createLogger, type Logger, type LoggerOptions, safeUrl } from './logger.ts';
+export { createLogger, exitOnUncaughtException, type Logger, type LoggerOptions } from './logger.ts';
 export { createMetricsRegistry } from './metrics.ts';
 export { createOpsHandler, type OpsHandlerOptions, type OpsServer, serveOps } from './serve-ops.ts';
 export { onShutdown, type ShutdownOptions, type ShutdownStep } from './shutdown.ts';

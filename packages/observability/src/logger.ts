@@ -39,14 +39,10 @@ export function createLogger(options: LoggerOptions): Logger {
   );
 }
 
-/** A URL safe to log: user and password removed (`http://u:p@h:8123/` → `http://h:8123/`). */
-export function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//');
-  }
+/** A bug: log it with the service's logger, then exit non-zero (never carry on in an unknown state). */
+export function exitOnUncaughtException(logger: Logger): void {
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception');
+    process.exit(1);
+  });
 }

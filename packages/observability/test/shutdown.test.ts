@@ -58,11 +58,3 @@ describe('createLogger', () => {
     expect(line.service).toBe('test');
   });
 });
-
-describe('safeUrl', () => {
-  it('drops credentials from URLs', async () => {
-    const { safeUrl } = await import('../src/index.ts');
-    expect(safeUrl('http://dossier:secret@clickhouse:8123/db')).toBe('http://clickhouse:8123/db');
-    expect(safeUrl('chdb:./data/clickhouse')).toBe('chdb:./data/clickhouse');
-  });
-});

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@dossier/config';
 import { LOCAL_ADMIN_TOKEN_FILE } from '@dossier/ingestor';
-import { createLogger, onShutdown } from '@dossier/observability';
+import { createLogger, exitOnUncaughtException, onShutdown } from '@dossier/observability';
 import { loadAllInOneConfig } from './config.ts';
 import { startAllInOne } from './start-all-in-one.ts';
 
@@ -36,10 +36,7 @@ try {
   process.exit(2);
 }
 const logger = createLogger({ service: 'all-in-one', level: settings.own.LOG_LEVEL });
-process.on('uncaughtException', (err) => {
-  logger.fatal({ err }, 'uncaught exception');
-  process.exit(1);
-});
+exitOnUncaughtException(logger);
 
 const app = await startAllInOne(settings, logger);
 onShutdown(app.shutdownSteps, { logger, timeoutMs: settings.own.SHUTDOWN_TIMEOUT_MS });

@@ -5,6 +5,7 @@ import {
   createHealth,
   createLogger,
   createMetricsRegistry,
+  exitOnUncaughtException,
   onShutdown,
   serveOps,
 } from '@dossier/observability';
@@ -15,10 +16,7 @@ import { kafkaLogCreator } from './kafka-log.ts';
 
 const config = loadConfig(IngestorConfig);
 const logger = createLogger({ service: 'ingestor', level: config.LOG_LEVEL });
-process.on('uncaughtException', (err) => {
-  logger.fatal({ err }, 'uncaught exception');
-  process.exit(1);
-});
+exitOnUncaughtException(logger);
 
 const registry = createMetricsRegistry();
 const health = createHealth();
