@@ -5,8 +5,10 @@ export {
   type KpiCycleOptions,
   type KpiRunResult,
   type KpiRunScope,
+  type KpiStateCheck,
   runKpiCycle,
   shiftMs,
+  verifyKpiState,
 } from './kpi-cycle.ts';
 export type { Comparator, KpiDefinition, KpiSource, TargetRule } from './kpi-definition.ts';
 export {

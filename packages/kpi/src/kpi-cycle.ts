@@ -1,11 +1,29 @@
 import type { ClickHouse } from '@dossier/clickhouse';
-import { selectKpis } from './catalog.ts';
+import { KPI_CATALOG, selectKpis } from './catalog.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
-import type { PeriodKind, ScopeKind } from './periods.ts';
-import { DOSSIER_PURPOSES, dossierKpisSql } from './sql/dossier-kpis.sql.ts';
-import { refreshFactsSql } from './sql/facts.sql.ts';
+import { PERIOD_KINDS, type PeriodKind, type ScopeKind } from './periods.ts';
+import { DOSSIER_PURPOSES, dossierValuesSql } from './sql/cells.sql.ts';
+import { BUILD_FACTS_SQL, STAGE_CANDIDATE_FACTS_SQL } from './sql/facts.sql.ts';
+import {
+  APPLY_CELLS_SQL,
+  APPLY_FACTS_SQL,
+  APPLY_OPEN_FACTS_SQL,
+  BUILD_OPEN_FACTS_SQL,
+  buildCellsSql,
+  GENERATIONS_TABLE,
+  READ_GENERATIONS_SQL,
+  REBUILD_TRUNCATE_SQL,
+  STAGE_CHANGED_FACTS_SQL,
+  STAGE_OPEN_FACTS_SQL,
+  stageCycleDeltaSql,
+  stageLiveCellsSql,
+  stageRangeDeltaSql,
+  VERIFY_OPEN_FACTS_SQL,
+  verifyCellsSql,
+} from './sql/generation.sql.ts';
 import { PROCEDURE_PURPOSES, procedureKpisSql } from './sql/procedure-kpis.sql.ts';
 import {
+  CATALOG_CHANGED_SQL,
   CATALOG_TOUCHED_DOSSIERS_SQL,
   currentPeriodSql,
   rangePeriodsSql,
@@ -14,13 +32,7 @@ import {
   touchedCatalogPeriodsSql,
   touchedDossierPeriodsSql,
 } from './sql/run-periods.sql.ts';
-import {
-  JUDGED_NAME,
-  READ_WATERMARK_SQL,
-  SERVER_NOW_SQL,
-  WATERMARK_NAME,
-  WATERMARK_TABLE,
-} from './sql/watermark.sql.ts';
+import { JUDGED_NAME, SERVER_NOW_SQL, WATERMARK_NAME, WATERMARK_TABLE } from './sql/watermark.sql.ts';
 import { writeChangedValuesSql } from './sql/write-values.sql.ts';
 import { targetRuleParams } from './targets.ts';
 
@@ -31,14 +43,22 @@ export interface KpiRunScope {
   scopeKinds: readonly ScopeKind[];
   /** Restricts the run to these KPI ids (default: the whole catalog). */
   kpiIds?: readonly string[];
-  /** `YYYY-MM-DD HH:MM:SS.mmm` UTC: judges open dossiers, bounds the current period. Default: server now. */
+  /**
+   * `YYYY-MM-DD HH:MM:SS.mmm` UTC: judges open dossiers, bounds the current period. Default: server now
+   * (never before the last cycle's instant). An instant before the last cycle's rebuilds every cell.
+   */
   now?: string;
   /** Day periods older than this many days before `now` are not recomputed (default: no limit). */
   dayHorizonDays?: number;
   /** Called after each statement with a constant label and its duration (benchmark breakdowns). */
   trace?: (label: string, ms: number) => void;
-  /** Abandons the run before its next statement (shutdown); nothing is saved, so the next run redoes it. */
+  /** Abandons the run before its next statement (shutdown) while nothing is applied yet. */
   signal?: AbortSignal;
+  /**
+   * A generation staged by another run and not committed after this long is presumed lost with its
+   * run and finished (or, for a rebuild, redone) by this one. Default 30 minutes.
+   */
+  staleAfterMs?: number;
 }
 
 /**
@@ -53,6 +73,10 @@ export interface KpiCycleOptions extends Omit<KpiRunScope, 'kpiIds'> {
 export interface KpiRunResult {
   runId: string;
   kpiIds: string[];
+  /** What the run did: a cycle, a rebuild of every cell, a recomputed range, or nothing (`skipped`). */
+  mode: 'cycle' | 'rebuild' | 'range' | 'skipped';
+  /** Why a run did nothing: another run holds the generation. */
+  skippedReason?: string;
   /** Ingestion-time window the run covered (cycles only). */
   window?: { from: string; to: string };
   dossiersRefreshed: number;
@@ -61,113 +85,446 @@ export interface KpiRunResult {
 }
 
 const EPOCH = '1970-01-01 00:00:00.000';
+const EPOCH_DAY = '1970-01-01';
+const DEFAULT_STALE_AFTER_MS = 30 * 60_000;
+
+/** Every dossier KPI of the catalog: cells always carry all of them, whatever a run recomputes. */
+const CELL_KPIS = KPI_CATALOG.filter((k) => k.source === 'dossier');
+
+interface Generation {
+  gen: number;
+  run_id: string;
+  kind: 'cycle' | 'rebuild' | 'range';
+  state: 'staged' | 'committed' | 'abandoned';
+  judged_at: string;
+  window_to: string;
+  day_floor: string;
+  created_at: string;
+}
+
+interface GenerationLog {
+  committed?: Generation;
+  /** The generation after the committed one, claimed by a run that has not committed it (yet). */
+  pending?: Generation;
+}
+
+type Params = Record<string, unknown>;
 
 /**
- * One incremental cycle: refresh the facts of dossiers touched since the watermark (events or catalog rows
- * ingested in the window), recompute every period they left or joined plus the current periods, write the
- * values that changed, then advance the watermark. Safe to repeat or run concurrently: every step is a
- * function of what is stored, and a repeated window only recomputes the same values.
+ * One incremental cycle. Dossier KPIs are read from kpi_cells_v1, signed counts per period × admin level
+ * × agency × field × procedure of every dossier's rows that no longer move with time; the open dossiers
+ * (kpi_open_facts_v1) are judged at the cycle's instant on top. A cycle:
+ * 1. lists the dossiers touched since the watermark (events or catalog rows ingested in the window) and
+ *    stages the facts of those that changed;
+ * 2. stages cell deltas: minus their old rows, plus their new ones, plus the open dossiers' rows that
+ *    time settled since the last cycle (a period ended, a dossier finished or started);
+ * 3. claims the next generation in kpi_cycles_v1 (the first claim wins; a run that loses does nothing);
+ * 4. applies the staged rows with the generation's deduplication tokens (no abandoning from here on),
+ *    so a generation applied twice (a crash in between, another run finishing it) counts once;
+ * 5. recomputes the touched periods and the current ones from the cells, writes the values that changed,
+ *    and commits the generation.
+ * Its cost follows the touched dossiers and the open ones, not the history.
  */
 export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptions): Promise<KpiRunResult> {
   const kpis = selectKpis();
-  const to = await serverNow(clickhouse);
-  const watermark = await readWatermark(clickhouse, WATERMARK_NAME);
-  const previousNow = await readWatermark(clickhouse, JUDGED_NAME);
-  const from = watermark ? shiftMs(watermark, -options.graceMs) : EPOCH;
-  const now = options.now ?? to;
-  const base = {
+  const serverTime = await serverNow(clickhouse);
+  const log = await settlePending(clickhouse, options, serverTime);
+  if ('skipped' in log) return skipped(options.runId, kpis, log.skipped);
+  const { committed } = log;
+  const gen = (committed?.gen ?? 0) + 1;
+  const now =
+    options.now ?? (committed && committed.judged_at > serverTime ? committed.judged_at : serverTime);
+  if (!committed || now < committed.judged_at) {
+    return rebuild(clickhouse, options, kpis, {
+      gen,
+      now,
+      windowTo: serverTime,
+      previousNow: committed?.judged_at ?? EPOCH,
+      dayFloor: dayFloor(now, options),
+      periods: 'all',
+    });
+  }
+
+  const from = shiftMs(committed.window_to, -options.graceMs);
+  const base: Params = {
     run_id: options.runId,
+    live_id: options.runId,
     from,
-    to,
+    to: serverTime,
     now,
-    previous_now: previousNow ?? EPOCH,
-    day_floor: dayFloor(now, options),
+    judged_before: committed.judged_at,
+    previous_now: committed.judged_at,
+    day_floor: maxString(dayFloor(now, options), committed.day_floor),
     trace: options.trace,
     signal: options.signal,
   };
-
-  // The first cycle (no watermark) builds every dossier's facts without listing them one by one.
-  const firstCycle = watermark === undefined;
-  if (firstCycle) {
-    await command(clickhouse, refreshFactsSql('all'), base);
-  } else {
-    await command(clickhouse, TOUCHED_DOSSIERS_SQL, base);
+  await command(clickhouse, TOUCHED_DOSSIERS_SQL, base);
+  if (await exists(clickhouse, CATALOG_CHANGED_SQL, base))
     await command(clickhouse, CATALOG_TOUCHED_DOSSIERS_SQL, base);
-    for (const kind of options.periodKinds) await command(clickhouse, touchedDossierPeriodsSql(kind), base);
-    await command(clickhouse, refreshFactsSql('run'), base);
-  }
+  await command(clickhouse, STAGE_CANDIDATE_FACTS_SQL, base);
+  await command(clickhouse, STAGE_CHANGED_FACTS_SQL, base);
   for (const kind of options.periodKinds) {
-    await command(clickhouse, touchedDossierPeriodsSql(kind, firstCycle ? 'all' : 'run'), base);
+    await command(clickhouse, touchedDossierPeriodsSql(kind, 'old'), base);
+    await command(clickhouse, touchedDossierPeriodsSql(kind, 'new'), base);
     await command(clickhouse, touchedCatalogPeriodsSql(kind), base);
     await command(clickhouse, currentPeriodSql(kind), base);
   }
-  await computeAndWrite(clickhouse, kpis, options, base);
-  await saveProgress(clickhouse, [WATERMARK_NAME, ...kpis.map((k) => `kpi:${k.id}`)], to);
-  await saveProgress(clickhouse, [JUDGED_NAME], now);
+  // Cells hold every period kind, whatever this run recomputes: the next run may ask for another.
+  for (const kind of PERIOD_KINDS) await command(clickhouse, stageCycleDeltaSql(kind, CELL_KPIS), base);
+  await command(clickhouse, STAGE_OPEN_FACTS_SQL, base);
+
+  const claim = await claimGeneration(clickhouse, {
+    gen,
+    run_id: options.runId,
+    kind: 'cycle',
+    judged_at: now,
+    window_to: serverTime,
+    day_floor: committed.day_floor,
+  });
+  if (claim) return skipped(options.runId, kpis, claim);
+  const settled = { ...base, signal: undefined };
+  await applyGeneration(clickhouse, gen, options.runId, settled);
+  await computeAndWrite(clickhouse, kpis, options, settled);
+  await commitGeneration(clickhouse, gen, options.runId, kpis, { now, windowTo: serverTime });
   return {
     runId: options.runId,
     kpiIds: kpis.map((k) => k.id),
-    window: { from, to },
-    dossiersRefreshed: firstCycle
-      ? await countFacts(clickhouse)
-      : await count(clickhouse, 'kpi_run_dossiers_v1', options.runId),
+    mode: 'cycle',
+    window: { from, to: serverTime },
+    dossiersRefreshed: await countStaged(clickhouse, options.runId, 'new'),
     periodsRecomputed: await count(clickhouse, 'kpi_run_periods_v1', options.runId),
     rowsWritten: await count(clickhouse, 'kpi_current_v1', options.runId),
   };
-}
-
-async function countFacts(clickhouse: ClickHouse): Promise<number> {
-  const [row] = await queryRows<{ n: string | number }>(
-    clickhouse,
-    'SELECT uniqExact(dossier_code) AS n FROM kpi_dossier_facts_v1',
-  );
-  return Number(row?.n ?? 0);
 }
 
 export interface BackfillOptions extends KpiRunScope {
   /** City dates `YYYY-MM-DD`, inclusive: every period overlapping them is recomputed. */
   fromDate: string;
   toDate: string;
-  /** Rebuild every dossier's facts first (after a formula or catalog fix). Default true. */
+  /**
+   * Rebuild every dossier's facts and every cell first (after a formula or catalog fix). Default true.
+   * Without it, the range's cells are recomputed from the stored facts, as judged at the last cycle.
+   */
   refreshFacts?: boolean;
 }
 
 /** Recomputes every period overlapping a date range, for all or some KPIs; leaves the watermark alone. */
 export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOptions): Promise<KpiRunResult> {
   const kpis = selectKpis(options.kpiIds);
-  const now = options.now ?? (await serverNow(clickhouse));
-  const base = {
+  const serverTime = await serverNow(clickhouse);
+  const log = await settlePending(clickhouse, options, serverTime);
+  if ('skipped' in log) {
+    throw new Error(`another KPI computation holds the next generation (${log.skipped}); retry later`);
+  }
+  const { committed } = log;
+  const gen = (committed?.gen ?? 0) + 1;
+  if (!committed || options.refreshFacts !== false) {
+    const now = options.now ?? maxString(serverTime, committed?.judged_at ?? EPOCH);
+    return rebuild(clickhouse, options, kpis, {
+      gen,
+      now,
+      // The facts are rebuilt from everything ingested so far; later cycles refresh only what follows.
+      windowTo: serverTime,
+      previousNow: committed?.judged_at ?? EPOCH,
+      dayFloor: minString(options.fromDate, dayFloor(now, options)),
+      periods: { from: options.fromDate, to: options.toDate },
+    });
+  }
+  // The range is judged at the last cycle's instant, the one the cells and open facts stand at.
+  const base: Params = {
     run_id: options.runId,
-    now,
-    // A backfill recomputes exactly the range it is asked for, however old.
-    day_floor: '1970-01-01',
+    live_id: options.runId,
+    now: committed.judged_at,
     from_date: options.fromDate,
     to_date: options.toDate,
+    // A backfill recomputes exactly the range it is asked for, however old.
+    day_floor: EPOCH_DAY,
     trace: options.trace,
     signal: options.signal,
   };
-  if (options.refreshFacts !== false) await command(clickhouse, refreshFactsSql('all'), base);
   for (const kind of options.periodKinds) await command(clickhouse, rangePeriodsSql(kind), base);
-  await computeAndWrite(clickhouse, kpis, options, base);
-  await saveProgress(
-    clickhouse,
-    kpis.map((k) => `kpi:${k.id}`),
-    now,
-  );
+  for (const kind of options.periodKinds)
+    await command(clickhouse, stageRangeDeltaSql(kind, CELL_KPIS), base);
+  const claim = await claimGeneration(clickhouse, {
+    gen,
+    run_id: options.runId,
+    kind: 'range',
+    judged_at: committed.judged_at,
+    window_to: committed.window_to,
+    day_floor: committed.day_floor,
+  });
+  if (claim) throw new Error(`another KPI computation claimed generation ${gen} first; retry later`);
+  const settled = { ...base, signal: undefined };
+  await applyGeneration(clickhouse, gen, options.runId, settled);
+  await computeAndWrite(clickhouse, kpis, options, settled);
+  await commitGeneration(clickhouse, gen, options.runId, kpis, {
+    now: committed.judged_at,
+    windowTo: committed.window_to,
+    keepWatermark: true,
+  });
   return {
     runId: options.runId,
     kpiIds: kpis.map((k) => k.id),
+    mode: 'range',
     dossiersRefreshed: 0,
     periodsRecomputed: await count(clickhouse, 'kpi_run_periods_v1', options.runId),
     rowsWritten: await count(clickhouse, 'kpi_current_v1', options.runId),
   };
 }
 
+interface RebuildPlan {
+  gen: number;
+  now: string;
+  windowTo: string;
+  previousNow: string;
+  /** First day whose cells are built (and maintained by later cycles). */
+  dayFloor: string;
+  /** Periods whose values are recomputed: all of them (first cycle) or a backfill's range. */
+  periods: 'all' | { from: string; to: string };
+}
+
+/**
+ * Builds facts, open facts and cells from scratch: the first cycle, a clock that went back, a backfill
+ * with fresh facts. Interrupted, it is redone from the start by the next run (it begins by emptying them).
+ */
+async function rebuild(
+  clickhouse: ClickHouse,
+  scope: KpiRunScope,
+  kpis: KpiDefinition[],
+  plan: RebuildPlan,
+): Promise<KpiRunResult> {
+  const claim = await claimGeneration(clickhouse, {
+    gen: plan.gen,
+    run_id: scope.runId,
+    kind: 'rebuild',
+    judged_at: plan.now,
+    window_to: plan.windowTo,
+    day_floor: plan.dayFloor,
+  });
+  if (claim) {
+    if (plan.periods !== 'all') throw new Error(`${claim}; retry later`);
+    return skipped(scope.runId, kpis, claim);
+  }
+  const base: Params = {
+    run_id: scope.runId,
+    live_id: scope.runId,
+    from: EPOCH,
+    to: plan.windowTo,
+    now: plan.now,
+    previous_now: plan.previousNow,
+    day_floor: plan.dayFloor,
+    ...(plan.periods === 'all' ? {} : { from_date: plan.periods.from, to_date: plan.periods.to }),
+    trace: scope.trace,
+    signal: scope.signal,
+  };
+  try {
+    for (const statement of REBUILD_TRUNCATE_SQL) await command(clickhouse, statement, base);
+    await command(clickhouse, BUILD_FACTS_SQL, base);
+    await command(clickhouse, BUILD_OPEN_FACTS_SQL, base);
+    for (const kind of PERIOD_KINDS) await command(clickhouse, buildCellsSql(kind, CELL_KPIS), base);
+    for (const kind of scope.periodKinds) {
+      if (plan.periods === 'all') {
+        await command(clickhouse, touchedDossierPeriodsSql(kind, 'all'), base);
+        await command(clickhouse, touchedCatalogPeriodsSql(kind), base);
+        await command(clickhouse, currentPeriodSql(kind), base);
+      } else {
+        await command(clickhouse, rangePeriodsSql(kind), base);
+      }
+    }
+  } catch (err) {
+    if (scope.signal?.aborted)
+      await recordGeneration(clickhouse, { ...claimRow(plan, scope), state: 'abandoned' });
+    throw err;
+  }
+  const settled = { ...base, signal: undefined };
+  await computeAndWrite(clickhouse, kpis, scope, settled);
+  await commitGeneration(clickhouse, plan.gen, scope.runId, kpis, {
+    now: plan.now,
+    windowTo: plan.windowTo,
+    keepWatermark: plan.periods !== 'all',
+  });
+  return {
+    runId: scope.runId,
+    kpiIds: kpis.map((k) => k.id),
+    mode: 'rebuild',
+    window: { from: EPOCH, to: plan.windowTo },
+    dossiersRefreshed: await countFacts(clickhouse),
+    periodsRecomputed: await count(clickhouse, 'kpi_run_periods_v1', scope.runId),
+    rowsWritten: await count(clickhouse, 'kpi_current_v1', scope.runId),
+  };
+}
+
+export interface KpiStateCheck {
+  /** The committed generation checked (undefined: nothing computed yet). */
+  generation?: number;
+  judgedAt?: string;
+  /** Cells per period kind that differ from a recomputation from the facts. */
+  cellsDiffering: Record<PeriodKind, number>;
+  /** Dossiers whose open facts differ from the facts open at the judged instant. */
+  openFactsDiffering: number;
+}
+
+/**
+ * Checks the incremental state against a recomputation from every dossier's facts at the last committed
+ * instant (from the day floor on, days older than the horizon are left as they were): all zeros when
+ * increments kept it exact. Reads everything: an operator's check, not a cycle step.
+ */
+export async function verifyKpiState(
+  clickhouse: ClickHouse,
+  options: { dayHorizonDays?: number } = {},
+): Promise<KpiStateCheck> {
+  const { committed } = await readGenerations(clickhouse);
+  const cellsDiffering = { day: 0, month: 0, quarter: 0, year: 0 };
+  if (!committed) return { cellsDiffering, openFactsDiffering: 0 };
+  const params = {
+    now: committed.judged_at,
+    day_floor: maxString(dayFloor(committed.judged_at, options), committed.day_floor),
+  };
+  for (const kind of PERIOD_KINDS) {
+    const query = verifyCellsSql(kind, CELL_KPIS);
+    const [row] = await queryRows<{ n: string | number }>(clickhouse, query, pick(query, params));
+    cellsDiffering[kind] = Number(row?.n ?? 0);
+  }
+  const [open] = await queryRows<{ n: string | number }>(clickhouse, VERIFY_OPEN_FACTS_SQL, {
+    now: committed.judged_at,
+  });
+  return {
+    generation: committed.gen,
+    judgedAt: committed.judged_at,
+    cellsDiffering,
+    openFactsDiffering: Number(open?.n ?? 0),
+  };
+}
+
+function claimRow(plan: RebuildPlan, scope: KpiRunScope): Omit<Generation, 'created_at'> {
+  return {
+    gen: plan.gen,
+    run_id: scope.runId,
+    kind: 'rebuild',
+    state: 'staged',
+    judged_at: plan.now,
+    window_to: plan.windowTo,
+    day_floor: plan.dayFloor,
+  };
+}
+
+/**
+ * Reads the cycle log and deals with a generation claimed but not committed: while its run may still be
+ * working (claimed less than staleAfterMs ago) this run stands aside; after that, a staged cycle or range
+ * is finished from its staged rows (applying them again is harmless) and a rebuild is marked abandoned,
+ * so that this run rebuilds in its place.
+ */
+async function settlePending(
+  clickhouse: ClickHouse,
+  scope: KpiRunScope,
+  serverTime: string,
+): Promise<GenerationLog | { skipped: string }> {
+  const log = await readGenerations(clickhouse);
+  const { pending } = log;
+  if (!pending) return log;
+  const age =
+    Date.parse(`${serverTime.replace(' ', 'T')}Z`) - Date.parse(`${pending.created_at.replace(' ', 'T')}Z`);
+  if (age < (scope.staleAfterMs ?? DEFAULT_STALE_AFTER_MS)) {
+    return { skipped: `generation ${pending.gen} is being computed by run ${pending.run_id}` };
+  }
+  if (pending.kind === 'rebuild') {
+    await recordGeneration(clickhouse, { ...pending, state: 'abandoned' });
+  } else {
+    const kpis = selectKpis();
+    const base: Params = {
+      run_id: pending.run_id,
+      // Not this run's own id: its own cycle stages live cells of another instant next.
+      live_id: `${scope.runId}:finishing`,
+      now: pending.judged_at,
+      day_floor: pending.kind === 'range' ? EPOCH_DAY : pending.day_floor,
+      trace: scope.trace,
+    };
+    await applyGeneration(clickhouse, pending.gen, pending.run_id, base);
+    await computeAndWrite(clickhouse, kpis, { ...scope, runId: pending.run_id }, base);
+    await commitGeneration(clickhouse, pending.gen, pending.run_id, kpis, {
+      now: pending.judged_at,
+      windowTo: pending.window_to,
+      keepWatermark: pending.kind === 'range',
+    });
+  }
+  return readGenerations(clickhouse);
+}
+
+async function readGenerations(clickhouse: ClickHouse): Promise<GenerationLog> {
+  const rows = (await queryRows<Generation & { gen: string | number }>(clickhouse, READ_GENERATIONS_SQL)).map(
+    (r) => ({ ...r, gen: Number(r.gen) }),
+  );
+  const committed = rows.filter((r) => r.state === 'committed').at(-1);
+  const next = (committed?.gen ?? 0) + 1;
+  const abandoned = new Set(
+    rows.filter((r) => r.gen === next && r.state === 'abandoned').map((r) => r.run_id),
+  );
+  const pending = rows.find((r) => r.gen === next && r.state === 'staged' && !abandoned.has(r.run_id));
+  return { committed, pending };
+}
+
+/** Records this run's claim on `gen`; returns why it lost, or undefined when its claim came first. */
+async function claimGeneration(
+  clickhouse: ClickHouse,
+  claim: Omit<Generation, 'created_at' | 'state'>,
+): Promise<string | undefined> {
+  await recordGeneration(clickhouse, { ...claim, state: 'staged' });
+  const { committed, pending } = await readGenerations(clickhouse);
+  if (committed && committed.gen >= claim.gen) return `generation ${claim.gen} was committed by another run`;
+  if (pending?.gen === claim.gen && pending.run_id === claim.run_id) return undefined;
+  return `generation ${claim.gen} was claimed first by run ${pending?.run_id ?? 'unknown'}`;
+}
+
+async function recordGeneration(clickhouse: ClickHouse, row: Omit<Generation, 'created_at'>): Promise<void> {
+  await clickhouse.insert({ table: GENERATIONS_TABLE, values: [row], format: 'JSONEachRow' });
+}
+
+/** Applies a staged generation; each insert carries a token of the generation and its run. */
+async function applyGeneration(clickhouse: ClickHouse, gen: number, owner: string, params: Params) {
+  const token = `kpi-gen-${gen}-${owner}`;
+  const run = { ...params, run_id: owner };
+  await command(clickhouse, APPLY_CELLS_SQL, run, { insert_deduplication_token: `${token}-cells` });
+  await command(clickhouse, APPLY_OPEN_FACTS_SQL, run, { insert_deduplication_token: `${token}-open` });
+  await command(clickhouse, APPLY_FACTS_SQL, run);
+}
+
+async function commitGeneration(
+  clickhouse: ClickHouse,
+  gen: number,
+  owner: string,
+  kpis: KpiDefinition[],
+  at: { now: string; windowTo: string; keepWatermark?: boolean },
+): Promise<void> {
+  const { pending } = await readGenerations(clickhouse);
+  const claim = pending?.gen === gen && pending.run_id === owner ? pending : undefined;
+  if (claim) await recordGeneration(clickhouse, { ...claim, state: 'committed' });
+  // Progress rows read by readiness and the monitor.
+  await saveProgress(
+    clickhouse,
+    [...(at.keepWatermark ? [] : [WATERMARK_NAME]), ...kpis.map((k) => `kpi:${k.id}`)],
+    at.windowTo,
+  );
+  if (!at.keepWatermark) await saveProgress(clickhouse, [JUDGED_NAME], at.now);
+}
+
+function skipped(runId: string, kpis: KpiDefinition[], reason: string): KpiRunResult {
+  return {
+    runId,
+    kpiIds: kpis.map((k) => k.id),
+    mode: 'skipped',
+    skippedReason: reason,
+    dossiersRefreshed: 0,
+    periodsRecomputed: 0,
+    rowsWritten: 0,
+  };
+}
+
+/** The run's live cells (open dossiers judged at {now}), then every value statement of its periods. */
 async function computeAndWrite(
   clickhouse: ClickHouse,
   kpis: KpiDefinition[],
   scope: KpiRunScope,
-  base: Record<string, unknown>,
+  base: Params,
 ): Promise<void> {
   const computedAt = await serverNow(clickhouse);
   const bySource = {
@@ -190,7 +547,8 @@ async function computeAndWrite(
     const group = bySource[source];
     const ids = group.map((k) => k.id);
     const pointed = group.filter((k) => k.points);
-    const rows = source === 'dossier' ? dossierKpisSql(kind, group) : procedureKpisSql(kind, group);
+    if (source === 'dossier') await command(clickhouse, stageLiveCellsSql(kind, CELL_KPIS), base);
+    const rows = source === 'dossier' ? dossierValuesSql(kind, group) : procedureKpisSql(kind, group);
     await command(clickhouse, writeChangedValuesSql(kind, purposes, rows), {
       ...base,
       label: `kpi_values_v1 <- ${source} ${kind}`,
@@ -209,37 +567,50 @@ async function computeAndWrite(
 async function runPeriodCounts(
   clickhouse: ClickHouse,
   groups: readonly { kind: PeriodKind; purposes: readonly string[] }[],
-  base: Record<string, unknown>,
+  base: Params,
 ): Promise<number[]> {
   const query = runPeriodCountsSql(groups);
   const began = performance.now();
-  const params = Object.fromEntries(Object.entries(base).filter(([k]) => query.includes(`{${k}:`)));
-  const [row] = await queryRows<Record<string, string | number>>(clickhouse, query, params);
+  const [row] = await queryRows<Record<string, string | number>>(clickhouse, query, pick(query, base));
   (base.trace as KpiRunScope['trace'])?.('kpi_run_periods_v1 counts', performance.now() - began);
   return groups.map(({ kind }, i) => Number(row?.[`${kind}_${i}`] ?? 1));
+}
+
+/** Only the parameters a statement mentions are sent: ClickHouse rejects unused ones on some versions. */
+function pick(query: string, params: Params): Params {
+  return Object.fromEntries(Object.entries(params).filter(([k]) => query.includes(`{${k}:`)));
 }
 
 async function command(
   clickhouse: ClickHouse,
   query: string,
-  params: Record<string, unknown>,
+  params: Params,
+  settings?: Record<string, string>,
 ): Promise<void> {
-  // Only the parameters a statement mentions are sent: ClickHouse rejects unused ones on some versions.
-  const query_params = Object.fromEntries(Object.entries(params).filter(([k]) => query.includes(`{${k}:`)));
   const began = performance.now();
-  await clickhouse.command({ query, query_params, abort_signal: params.signal as AbortSignal | undefined });
+  await clickhouse.command({
+    query,
+    query_params: pick(query, params),
+    abort_signal: params.signal as AbortSignal | undefined,
+    ...(settings ? { clickhouse_settings: settings } : {}),
+  });
   const trace = params.trace as KpiRunScope['trace'];
   trace?.(String(params.label ?? statementLabel(query)), performance.now() - began);
 }
 
+async function exists(clickhouse: ClickHouse, query: string, params: Params): Promise<boolean> {
+  const rows = await queryRows<{ n: string | number }>(clickhouse, query, pick(query, params));
+  return Number(rows[0]?.n ?? 0) > 0;
+}
+
 /** A short constant label for a statement: its target table and the first source table. */
 function statementLabel(query: string): string {
-  const target = /INSERT INTO (\w+)/.exec(query)?.[1] ?? 'statement';
+  const target = /(?:INSERT INTO|TRUNCATE TABLE) (\w+)/.exec(query)?.[1] ?? 'statement';
   const from = /FROM (\w+)/.exec(query)?.[1] ?? '';
   return `${target} <- ${from}`;
 }
 
-async function queryRows<T>(clickhouse: ClickHouse, query: string, params: Record<string, unknown> = {}) {
+async function queryRows<T>(clickhouse: ClickHouse, query: string, params: Params = {}) {
   const result = await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' });
   return result.json<T>();
 }
@@ -250,11 +621,6 @@ async function serverNow(clickhouse: ClickHouse): Promise<string> {
   return row.now;
 }
 
-async function readWatermark(clickhouse: ClickHouse, name: string): Promise<string | undefined> {
-  const rows = await queryRows<{ watermark: string }>(clickhouse, READ_WATERMARK_SQL, { name });
-  return rows[0]?.watermark;
-}
-
 async function saveProgress(clickhouse: ClickHouse, names: string[], watermark: string): Promise<void> {
   const updatedAt = await serverNow(clickhouse);
   await clickhouse.insert({
@@ -262,6 +628,23 @@ async function saveProgress(clickhouse: ClickHouse, names: string[], watermark: 
     values: names.map((name) => ({ name, watermark, updated_at: updatedAt })),
     format: 'JSONEachRow',
   });
+}
+
+async function countFacts(clickhouse: ClickHouse): Promise<number> {
+  const [row] = await queryRows<{ n: string | number }>(
+    clickhouse,
+    'SELECT uniqExact(dossier_code) AS n FROM kpi_dossier_facts_v1',
+  );
+  return Number(row?.n ?? 0);
+}
+
+async function countStaged(clickhouse: ClickHouse, runId: string, role: string): Promise<number> {
+  const [row] = await queryRows<{ n: string | number }>(
+    clickhouse,
+    'SELECT count() AS n FROM kpi_stage_facts_v1 WHERE run_id = {run_id:String} AND role = {role:String}',
+    { run_id: runId, role },
+  );
+  return Number(row?.n ?? 0);
 }
 
 // Table names are constants from this module; the run id is a parameter.
@@ -274,10 +657,13 @@ async function count(clickhouse: ClickHouse, table: string, runId: string): Prom
   return Number(row?.n ?? 0);
 }
 
-function dayFloor(now: string, scope: KpiRunScope): string {
-  if (scope.dayHorizonDays === undefined) return '1970-01-01';
+function dayFloor(now: string, scope: { dayHorizonDays?: number }): string {
+  if (scope.dayHorizonDays === undefined) return EPOCH_DAY;
   return shiftMs(now, -scope.dayHorizonDays * 86_400_000).slice(0, 10);
 }
+
+const maxString = (a: string, b: string) => (a > b ? a : b);
+const minString = (a: string, b: string) => (a < b ? a : b);
 
 /** Shifts a `YYYY-MM-DD HH:MM:SS.mmm` UTC timestamp by `ms`. */
 export function shiftMs(timestamp: string, ms: number): string {

@@ -17,7 +17,7 @@ export interface TargetRule {
 /**
  * Where a KPI's numbers come from:
  * - `dossier`: aggregates over one row per (dossier, period it takes part in) of kpi_dossier_facts_v1,
- *   with flags in_received, in_finished, resolved, on_time (see sql/dossier-kpis.sql.ts);
+ *   with flags in_received, in_finished, resolved, on_time (see sql/cells.sql.ts);
  * - `procedure`: aggregates over the procedure catalog valid at the period end.
  */
 export type KpiSource = 'dossier' | 'procedure';

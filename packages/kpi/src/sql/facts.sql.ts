@@ -1,19 +1,30 @@
 import { TIME_ZONE } from '../periods.ts';
+import { FACT_COLUMNS } from './cells.sql.ts';
+
+/** Every dossier's facts into kpi_dossier_facts_v1 (a rebuild; the table was emptied first). */
+export const BUILD_FACTS_SQL = `INSERT INTO kpi_dossier_facts_v1 (${FACT_COLUMNS})
+${factsSelectSql('all')}`;
 
 /**
- * Rebuilds kpi_dossier_facts_v1 rows from dossiers_v1, either for the dossiers a run listed in
- * kpi_run_dossiers_v1 ({run_id}) or for every dossier (backfill). The catalog row valid at the dossier's
- * start (ASOF on valid_from) gives admin level, field, fee-bearing and the legal maximum; when the
- * dossier predates every catalog row, the earliest row is used rather than leaving the scope empty.
+ * The facts of the dossiers a run listed in kpi_run_dossiers_v1 as they stand now, staged as 'candidate'
+ * rows: only those that differ from kpi_dossier_facts_v1 become the run's 'new' facts.
  */
-export function refreshFactsSql(target: 'run' | 'all'): string {
+export const STAGE_CANDIDATE_FACTS_SQL = `INSERT INTO kpi_stage_facts_v1 (run_id, role, sign, ${FACT_COLUMNS})
+SELECT {run_id:String}, 'candidate', 1, * FROM (${factsSelectSql('run')})`;
+
+/**
+ * Facts rows from dossiers_v1, either for the dossiers a run listed in kpi_run_dossiers_v1 ({run_id})
+ * or for every dossier. The catalog row valid at the dossier's start (ASOF on valid_from) gives admin
+ * level, field, fee-bearing and the legal maximum; when the dossier predates every catalog row, the
+ * earliest row is used rather than leaving the scope empty. Columns in the order of FACT_COLUMNS.
+ */
+function factsSelectSql(target: 'run' | 'all'): string {
   const maxDays = "if(p.procedure_code != '', p.max_processing_working_days, p0.max_processing_working_days)";
   const filter =
     target === 'run'
       ? 'WHERE dossier_code IN (SELECT dossier_code FROM kpi_run_dossiers_v1 WHERE run_id = {run_id:String})'
       : '';
   return `
-INSERT INTO kpi_dossier_facts_v1
 SELECT
   d.dossier_code,
   d.agency_code,

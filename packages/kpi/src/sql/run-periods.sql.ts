@@ -14,38 +14,44 @@ export function dossierPeriodsSql(kind: PeriodKind, clipFrom?: string, clipTo?: 
 }
 
 /**
- * Records the periods of the run's dossiers as their facts stand now; called before and after the
- * facts refresh so that both the periods a dossier left and the ones it joined are recomputed. Days
- * start at {day_floor}, below which the run recomputes none: a dossier open for years would otherwise
- * list every day since its start (hundreds of millions of rows in a first cycle over millions).
+ * Records the periods of the run's changed dossiers, as their facts stood ('old', kpi_dossier_facts_v1)
+ * and as they stand now ('new', the run's staged facts), or of every dossier ('all'): both the periods a
+ * dossier left and the ones it joined are recomputed. Days start at {day_floor}, below which the run
+ * recomputes none: a dossier open for years would otherwise list every day since its start.
  */
-export function touchedDossierPeriodsSql(kind: PeriodKind, dossiers: 'run' | 'all' = 'run'): string {
-  const filter =
-    dossiers === 'run'
-      ? 'dossier_code IN (SELECT dossier_code FROM kpi_run_dossiers_v1 WHERE run_id = {run_id:String}) AND'
-      : '';
+export function touchedDossierPeriodsSql(kind: PeriodKind, facts: 'old' | 'new' | 'all'): string {
+  const changed =
+    "SELECT dossier_code FROM kpi_stage_facts_v1 WHERE run_id = {run_id:String} AND role = 'new'";
+  const source = {
+    old: `kpi_dossier_facts_v1 FINAL WHERE dossier_code IN (${changed})`,
+    new: "kpi_stage_facts_v1 WHERE run_id = {run_id:String} AND role = 'new'",
+    all: 'kpi_dossier_facts_v1 FINAL WHERE 1',
+  }[facts];
   return `
 INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
 SELECT DISTINCT {run_id:String}, '${kind}', p, 'dossier'
-FROM kpi_dossier_facts_v1 FINAL
-ARRAY JOIN ${dossierPeriodsSql(kind, kind === 'day' ? '{day_floor:Date}' : undefined)} AS p
-WHERE ${filter} start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}`;
+FROM (SELECT start_at, finished_at FROM ${source} AND start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')})
+ARRAY JOIN ${dossierPeriodsSql(kind, kind === 'day' ? '{day_floor:Date}' : undefined)} AS p`;
 }
 
 /**
- * The current period of every kind (open dossiers age, the catalog snapshot moves with time), and the
- * period the previous cycle ran in: once that period has ended it is judged one last time at its end.
- * The catalog snapshot of a current period is the city day's, so while the previous cycle judged on the
- * same city day only the dossier KPIs are due (catalog rows ingested since come in through
- * touchedCatalogPeriodsSql); a period that ended always differs in day, so it is still judged in full.
+ * The current period of every kind (open dossiers age, the catalog snapshot moves with time), and every
+ * period since the one the previous cycle ran in: once such a period has ended it is judged one last time
+ * at its end (the aggregator may have been stopped for days). The catalog snapshot of a current period is
+ * the city day's, so while the previous cycle judged on the same city day only the dossier KPIs are due
+ * (catalog rows ingested since come in through touchedCatalogPeriodsSql); a period that ended always
+ * differs in day, so it is still judged in full.
  */
 export function currentPeriodSql(kind: PeriodKind): string {
-  const sameDay = `toDate({previous_now:DateTime64(3, 'UTC')}, '${TIME_ZONE}') = toDate({now:DateTime64(3, 'UTC')}, '${TIME_ZONE}')`;
+  const now = "{now:DateTime64(3, 'UTC')}";
+  const previous = "{previous_now:DateTime64(3, 'UTC')}";
+  const sameDay = `toDate(${previous}, '${TIME_ZONE}') = toDate(${now}, '${TIME_ZONE}')`;
+  const since = `if(${previous} > toDateTime64('1970-01-02 00:00:00', 3, 'UTC'), least(${previous}, ${now}), ${now})`;
   return `
 INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
-SELECT DISTINCT {run_id:String}, '${kind}', ${PERIOD_SQL[kind].startOf('t')}, if(${sameDay}, 'dossier', 'all')
-FROM (SELECT arrayJoin([{now:DateTime64(3, 'UTC')}, least({previous_now:DateTime64(3, 'UTC')}, {now:DateTime64(3, 'UTC')})]) AS t)
-WHERE t > toDateTime64('1970-01-02 00:00:00', 3, 'UTC')`;
+SELECT {run_id:String}, '${kind}', p, if(${sameDay}, 'dossier', 'all')
+FROM system.one
+ARRAY JOIN ${periodRangeSql(kind, since, now)} AS p`;
 }
 
 /**
@@ -70,13 +76,16 @@ FROM
 ARRAY JOIN ${periodRangeSql(kind, 'start_at', "{now:DateTime64(3, 'UTC')}")} AS p`;
 }
 
-/** A date range on demand (backfill): every period overlapping [from_date, to_date], for all KPIs. */
+/**
+ * A date range on demand (backfill): every period overlapping [from_date, to_date] that has begun by
+ * {now}, for all KPIs (a period still to come has no value yet).
+ */
 export function rangePeriodsSql(kind: PeriodKind): string {
   return `
 INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
 SELECT {run_id:String}, '${kind}', p, 'all'
 FROM system.one
-ARRAY JOIN ${periodRangeSql(kind, "toDateTime64({from_date:Date}, 3, 'Asia/Ho_Chi_Minh')", "toDateTime64({to_date:Date}, 3, 'Asia/Ho_Chi_Minh')")} AS p`;
+ARRAY JOIN ${periodRangeSql(kind, "toDateTime64({from_date:Date}, 3, 'Asia/Ho_Chi_Minh')", "least(toDateTime64({to_date:Date}, 3, 'Asia/Ho_Chi_Minh'), {now:DateTime64(3, 'UTC')})")} AS p`;
 }
 
 /** Dossiers to refresh: events ingested in the window, plus dossiers whose catalog rows changed. */
@@ -122,3 +131,8 @@ export function runPeriodCountsSql(
   );
   return `SELECT ${columns.join(', ')}`;
 }
+
+/** Whether catalog rows were ingested in the window (then their dossiers are refreshed too). */
+export const CATALOG_CHANGED_SQL = `
+SELECT (SELECT count() FROM procedures_v1 WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')})
+  + (SELECT count() FROM agencies_v1 WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')}) AS n`;

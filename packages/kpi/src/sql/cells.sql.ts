@@ -1,0 +1,170 @@
+import type { KpiDefinition } from '../kpi-definition.ts';
+import { PERIOD_SQL, type PeriodKind, periodEndSql } from '../periods.ts';
+import { feeBearingCatalogSql } from './procedure-kpis.sql.ts';
+import { dossierPeriodsSql, runPeriodsFilterSql } from './run-periods.sql.ts';
+
+export const DOSSIER_PURPOSES = ['dossier', 'all'] as const;
+
+/** The columns of a dossier's facts (kpi_dossier_facts_v1, kpi_open_facts_v1, kpi_stage_facts_v1). */
+export const FACT_COLUMNS = `dossier_code, agency_code, admin_level, field_code, procedure_code, channel,
+  start_at, received_at, finished_at, finish_kind, due_at, deadline_no_due, supplement_requested_at,
+  supplement_received_at, fee_known, fee_positive, paid_online, fee_bearing, rating_satisfied, digitized,
+  facts_version`;
+
+/** Everything the KPIs read from a facts row (facts_version aside): equal hashes, equal contributions. */
+export const FACTS_HASH = `sipHash64(toString(tuple(agency_code, admin_level, field_code, procedure_code, channel,
+  start_at, received_at, finished_at, finish_kind, due_at, deadline_no_due, supplement_requested_at,
+  supplement_received_at, fee_known, fee_positive, paid_online, fee_bearing, rating_satisfied, digitized)))`;
+
+/**
+ * Whether a facts row's contribution still depends on the instant it is judged at `t` (a DateTime64
+ * expression): it has started after `t`, or is still open (or finishes after `t`). Every other dossier
+ * contributes the same rows to every period for ever, until its facts change.
+ */
+export function volatileAtSql(t: string): string {
+  return `(start_at IS NOT NULL AND (start_at > ${t} OR finished_at IS NULL OR finished_at >= ${t}))`;
+}
+
+/**
+ * One row per (dossier, period it takes part in) of `source` (fact columns, `sign` Int8 and `clip_from`
+ * Date: no period starting before it), judged at {now}, with the flags every dossier KPI is written
+ * against and `live`: the row belongs to a period still running at {now} and the dossier is open then,
+ * so its verdict moves with time (such rows never enter kpi_cells_v1).
+ *
+ * On time (national rule), judged at the finish when the dossier finished in the period, otherwise at
+ * the period end (or now, for the current period): more than one supplement request before that moment
+ * makes it late; the time waiting for the one supplement (request to receipt, or to the judging moment
+ * while still waiting) shifts the deadline; the deadline is the due date, else the procedure's legal
+ * maximum in working days from the start (deadline_no_due); with neither, it is on time.
+ */
+export function participationSql(kind: PeriodKind, source: string): string {
+  const startOf = PERIOD_SQL[kind].startOf;
+  return `
+SELECT
+  p AS period_start,
+  sign,
+  toString(admin_level) AS admin_level,
+  toString(agency_code) AS agency_code,
+  toString(field_code) AS field_code,
+  toString(procedure_code) AS procedure_code,
+  channel, fee_known, fee_positive, paid_online, fee_bearing, rating_satisfied, digitized,
+  ${periodEndSql(kind, 'p')} AS period_end,
+  least(period_end, {now:DateTime64(3, 'UTC')}) AS judged_at,
+  received_at IS NOT NULL AND ${startOf('received_at')} = p AS in_received,
+  finished_at IS NOT NULL AND finished_at < judged_at AND ${startOf('finished_at')} = p AS in_finished,
+  period_end > {now:DateTime64(3, 'UTC')} AND NOT in_finished AS live,
+  finish_kind IN ('resolved', 'result_returned') AS resolved,
+  if(in_finished, finished_at, judged_at) AS judge_t,
+  arrayCount(x -> x < judge_t, supplement_requested_at) AS supplement_requests,
+  if(supplement_requests = 1,
+     dateDiff('millisecond', supplement_requested_at[1],
+       if(length(supplement_received_at) >= 1 AND supplement_received_at[1] < judge_t,
+          greatest(supplement_received_at[1], supplement_requested_at[1]), judge_t)),
+     0) AS waiting_ms,
+  coalesce(due_at, deadline_no_due) AS deadline,
+  supplement_requests <= 1 AND (deadline IS NULL OR judge_t <= deadline + toIntervalMillisecond(waiting_ms)) AS on_time
+FROM (${source})
+ARRAY JOIN ${dossierPeriodsSql(kind, 'clip_from')} AS p
+WHERE start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}`;
+}
+
+/** Keys of a cell's counts map, in the order of cellAggregates. */
+export function cellKeys(kpis: readonly KpiDefinition[]): string[] {
+  return [...kpis.flatMap((k) => [`${k.id}:n`, `${k.id}:d`]), '_rows', '_fee_data', '_paid_online'];
+}
+
+function cellAggregates(kpis: readonly KpiDefinition[]): string[] {
+  return [
+    ...kpis.flatMap((k) => [k.sql.numerator, k.sql.denominator]),
+    'count()',
+    'countIf(in_received AND fee_bearing = 1 AND fee_known = 1)',
+    'countIf(in_received AND fee_bearing = 1 AND paid_online = 1)',
+  ];
+}
+
+/**
+ * Participation rows of `kind` grouped into cells (period × admin level × agency × field × procedure),
+ * each KPI's aggregate multiplied by the rows' sign: (period_kind, period_start, admin_level, agency_code,
+ * field_code, procedure_code, counts). `where` filters participation rows (e.g. `NOT live`).
+ */
+export function cellsSql(
+  kind: PeriodKind,
+  kpis: readonly KpiDefinition[],
+  source: string,
+  where: string,
+): string {
+  const keys = cellKeys(kpis)
+    .map((k) => `'${k}'`)
+    .join(', ');
+  const aggregates = cellAggregates(kpis)
+    .map((a) => `toInt64(${a})`)
+    .join(', ');
+  return `
+SELECT '${kind}' AS period_kind, period_start, admin_level, agency_code, field_code, procedure_code,
+  mapFromArrays([${keys}], arrayMap(x -> x * sign, [${aggregates}])) AS counts
+FROM (${participationSql(kind, source)})
+WHERE ${where}
+GROUP BY period_start, admin_level, agency_code, field_code, procedure_code, sign`;
+}
+
+/**
+ * New values of the dossier KPIs for the run's periods of `kind`: (kpi, scope_kind, scope_code,
+ * period_start, numerator, denominator, score_override), summed from kpi_cells_v1 plus the run's live
+ * cells (open dossiers judged at {now}, written by {live_id}). A scope appears when some dossier takes
+ * part in it; the 766 online-payment score also needs the scope's fee-bearing catalog.
+ */
+export function dossierValuesSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
+  const periods = runPeriodsFilterSql(kind, DOSSIER_PURPOSES);
+  const scores = kpis.map((k) => `CAST(${k.sql.score ? `(${k.sql.score})` : 'NULL'} AS Nullable(Float64))`);
+  const score = `[${scores.join(', ')}][indexOf({kpi_ids:Array(String)}, kpi)]`;
+  const cellColumns = 'period_start, admin_level, agency_code, field_code, procedure_code';
+  return `
+SELECT kpi, scope_kind, scope_code, period_start, numerator, denominator, ${score} AS score_override
+FROM
+(
+  SELECT g.period_start AS period_start, g.scope_kind AS scope_kind, g.scope_code AS scope_code,
+    g.scope_counts AS scope_counts, g.fee_data_procs AS fee_data_procs, g.paid_online_procs AS paid_online_procs,
+    c.catalog_fee_procs AS catalog_fee_procs
+  FROM
+  (
+    SELECT period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
+      sumMap(cell_counts) AS scope_counts,
+      groupUniqArrayIf(procedure_code, cell_counts['_fee_data'] > 0) AS fee_data_procs,
+      groupUniqArrayIf(procedure_code, cell_counts['_paid_online'] > 0) AS paid_online_procs
+    FROM
+    (
+      SELECT ${cellColumns}, sumMap(counts) AS cell_counts
+      FROM
+      (
+        SELECT ${cellColumns}, counts FROM kpi_cells_v1
+        WHERE period_kind = '${kind}' AND period_start IN ${periods}
+        UNION ALL
+        SELECT ${cellColumns}, counts FROM kpi_stage_cells_v1
+        WHERE run_id = {live_id:String} AND role = 'live' AND period_kind = '${kind}' AND period_start IN ${periods}
+      )
+      GROUP BY ${cellColumns}
+      HAVING cell_counts['_rows'] > 0
+    )
+    ARRAY JOIN arrayConcat([('city', '')], arrayFilter(s -> s.2 != '',
+      [('admin_level', toString(admin_level)), ('agency', toString(agency_code)), ('field', toString(field_code)),
+       ('procedure', toString(procedure_code))])) AS sc
+    WHERE sc.1 IN {scope_kinds:Array(String)}
+    GROUP BY period_start, scope_kind, scope_code
+  ) AS g
+  LEFT JOIN (${feeBearingCatalogSql(kind, DOSSIER_PURPOSES)}) AS c
+    ON g.period_start = c.period_start AND g.scope_kind = c.scope_kind AND g.scope_code = c.scope_code
+)
+ARRAY JOIN {kpi_ids:Array(String)} AS kpi,
+  arrayMap(k -> toUInt64(scope_counts[concat(k, ':n')]), {kpi_ids:Array(String)}) AS numerator,
+  arrayMap(k -> toUInt64(scope_counts[concat(k, ':d')]), {kpi_ids:Array(String)}) AS denominator`;
+}
+
+/** A Date expression: the first period of `kind` whose rows a source contributes (days start at the floor). */
+export function clipFromSql(kind: PeriodKind, floor = '{day_floor:Date}'): string {
+  return kind === 'day' ? floor : "toDate('1970-01-01')";
+}
+
+/** The period of `kind` containing the DateTime64 expression `t`. */
+export function periodOfSql(kind: PeriodKind, t: string): string {
+  return PERIOD_SQL[kind].startOf(t);
+}

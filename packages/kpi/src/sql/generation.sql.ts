@@ -1,0 +1,198 @@
+import type { KpiDefinition } from '../kpi-definition.ts';
+import { type PeriodKind, TIME_ZONE } from '../periods.ts';
+import { cellsSql, clipFromSql, FACT_COLUMNS, FACTS_HASH, periodOfSql, volatileAtSql } from './cells.sql.ts';
+import { runPeriodsFilterSql } from './run-periods.sql.ts';
+
+// Statements of one cycle generation. Parameters: {run_id} owns the staged rows; {now} is the instant
+// the generation judges at; {judged_before} the previous generation's. Cells hold, for every dossier,
+// its rows that can no longer change with time (see participationSql `live`), as of {judged_before}.
+
+const NOW = "{now:DateTime64(3, 'UTC')}";
+const BEFORE = "{judged_before:DateTime64(3, 'UTC')}";
+const STAGED = (role: string) => `kpi_stage_facts_v1 WHERE run_id = {run_id:String} AND role = '${role}'`;
+const CHANGED = `SELECT dossier_code FROM ${STAGED('new')}`;
+
+/** Candidates whose facts differ from what the cells were built from become the run's 'new' facts. */
+export const STAGE_CHANGED_FACTS_SQL = `
+INSERT INTO kpi_stage_facts_v1 (run_id, role, sign, ${FACT_COLUMNS})
+SELECT {run_id:String}, 'new', 1, ${FACT_COLUMNS}
+FROM ${STAGED('candidate')}
+  AND (dossier_code, ${FACTS_HASH}) NOT IN
+    (SELECT dossier_code, ${FACTS_HASH} FROM kpi_dossier_facts_v1 FINAL
+     WHERE dossier_code IN (SELECT dossier_code FROM ${STAGED('candidate')}))`;
+
+/**
+ * Signed cell deltas of one cycle for `kind`:
+ * - time passing from {judged_before} to {now}: the open dossiers' rows in periods that were running at
+ *   {judged_before} and no longer move at {now} (the period ended, the dossier finished or started);
+ *   skipped for dossiers where nothing can have changed (same period, no finish or start in between);
+ * - the changed dossiers: minus their old rows, plus their new ones, both as judged at {now}.
+ */
+export function stageCycleDeltaSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
+  const crossed = `${periodOfSql(kind, BEFORE)} != ${periodOfSql(kind, NOW)}`;
+  const transition = `
+    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${periodOfSql(kind, BEFORE)} AS clip_from
+    FROM kpi_open_facts_v1 FINAL
+    WHERE ${crossed} OR finished_at >= ${BEFORE} OR start_at > ${BEFORE}`;
+  const old = `
+    SELECT ${FACT_COLUMNS}, toInt8(-1) AS sign, ${clipFromSql(kind)} AS clip_from
+    FROM kpi_dossier_facts_v1 FINAL WHERE dossier_code IN (${CHANGED})`;
+  const fresh = `
+    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clipFromSql(kind)} AS clip_from FROM ${STAGED('new')}`;
+  return stageDeltaSql(kind, kpis, `${transition}\n    UNION ALL${old}\n    UNION ALL${fresh}`);
+}
+
+function stageDeltaSql(kind: PeriodKind, kpis: readonly KpiDefinition[], source: string): string {
+  return `
+INSERT INTO kpi_stage_cells_v1 (run_id, role, period_kind, period_start, admin_level, agency_code, field_code,
+  procedure_code, counts)
+SELECT {run_id:String}, 'delta', * FROM (${cellsSql(kind, kpis, source, 'NOT live')})`;
+}
+
+/**
+ * Signed rows for kpi_open_facts_v1: the changed dossiers leave with their old facts (if these were
+ * open at {judged_before}) and enter with their new ones (if open at {now}); unchanged open dossiers
+ * that finished (or started) in between leave.
+ */
+export const STAGE_OPEN_FACTS_SQL = `
+INSERT INTO kpi_stage_facts_v1 (run_id, role, sign, ${FACT_COLUMNS})
+SELECT {run_id:String}, 'open', -1, ${FACT_COLUMNS}
+FROM kpi_dossier_facts_v1 FINAL
+WHERE dossier_code IN (${CHANGED}) AND ${volatileAtSql(BEFORE)}
+UNION ALL
+SELECT {run_id:String}, 'open', -1, ${FACT_COLUMNS}
+FROM kpi_open_facts_v1 FINAL
+WHERE NOT ${volatileAtSql(NOW)} AND dossier_code NOT IN (${CHANGED})
+UNION ALL
+SELECT {run_id:String}, 'open', 1, ${FACT_COLUMNS}
+FROM ${STAGED('new')} AND ${volatileAtSql(NOW)}`;
+
+/**
+ * A date range recomputed from every dossier's facts as judged at {now} (the last cycle's instant):
+ * the delta is the fresh cells minus what kpi_cells_v1 holds for the range's periods.
+ */
+export function stageRangeDeltaSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
+  const periods = runPeriodsFilterSql(kind, ['all']);
+  const fresh = `
+    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign,
+      ${periodOfSql(kind, `toDateTime64({from_date:Date}, 3, '${TIME_ZONE}')`)} AS clip_from
+    FROM kpi_dossier_facts_v1 FINAL`;
+  return `
+INSERT INTO kpi_stage_cells_v1 (run_id, role, period_kind, period_start, admin_level, agency_code, field_code,
+  procedure_code, counts)
+SELECT {run_id:String}, 'delta', period_kind, period_start, admin_level, agency_code, field_code, procedure_code, counts
+FROM (${cellsSql(kind, kpis, fresh, `NOT live AND period_start IN ${periods}`)})
+UNION ALL
+SELECT {run_id:String}, 'delta', period_kind, period_start, admin_level, agency_code, field_code, procedure_code,
+  mapApply((k, v) -> (k, -v), counts)
+FROM kpi_cells_v1
+WHERE period_kind = '${kind}' AND period_start IN ${periods}`;
+}
+
+/** The open dossiers' rows of the running periods of `kind`, judged at {now}, as the run's live cells. */
+export function stageLiveCellsSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
+  const source = `
+    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${periodOfSql(kind, NOW)} AS clip_from
+    FROM kpi_open_facts_v1 FINAL`;
+  return `
+INSERT INTO kpi_stage_cells_v1 (run_id, role, period_kind, period_start, admin_level, agency_code, field_code,
+  procedure_code, counts)
+SELECT {live_id:String}, 'live', * FROM (${cellsSql(kind, kpis, source, 'live')})`;
+}
+
+// Applying a staged generation: each insert carries the generation's deduplication token, so applying
+// it again (the run that staged it crashed, or two runs finish it) adds nothing.
+
+export const APPLY_CELLS_SQL = `
+INSERT INTO kpi_cells_v1 (period_kind, period_start, admin_level, agency_code, field_code, procedure_code, counts)
+SELECT period_kind, period_start, admin_level, agency_code, field_code, procedure_code, sumMap(counts) AS counts
+FROM kpi_stage_cells_v1
+WHERE run_id = {run_id:String} AND role = 'delta'
+GROUP BY period_kind, period_start, admin_level, agency_code, field_code, procedure_code
+HAVING arrayExists(v -> v != 0, mapValues(counts))
+ORDER BY period_kind, period_start, admin_level, agency_code, field_code, procedure_code`;
+
+export const APPLY_OPEN_FACTS_SQL = `
+INSERT INTO kpi_open_facts_v1 (${FACT_COLUMNS}, sign)
+SELECT ${FACT_COLUMNS}, sign FROM ${STAGED('open')}
+ORDER BY dossier_code, sign`;
+
+/** Facts are a ReplacingMergeTree on the dossier: writing the same rows twice changes nothing. */
+export const APPLY_FACTS_SQL = `
+INSERT INTO kpi_dossier_facts_v1 (${FACT_COLUMNS})
+SELECT ${FACT_COLUMNS} FROM ${STAGED('new')}`;
+
+// A rebuild (first cycle, clock moved back, backfill with fresh facts) starts from empty tables and
+// is redone from the start if interrupted.
+
+export const REBUILD_TRUNCATE_SQL = [
+  'TRUNCATE TABLE kpi_dossier_facts_v1',
+  'TRUNCATE TABLE kpi_open_facts_v1',
+  'TRUNCATE TABLE kpi_cells_v1',
+];
+
+export const BUILD_OPEN_FACTS_SQL = `
+INSERT INTO kpi_open_facts_v1 (${FACT_COLUMNS}, sign)
+SELECT ${FACT_COLUMNS}, 1 FROM kpi_dossier_facts_v1 FINAL WHERE ${volatileAtSql(NOW)}`;
+
+export function buildCellsSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
+  const source = `
+    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clipFromSql(kind)} AS clip_from FROM kpi_dossier_facts_v1 FINAL`;
+  return `
+INSERT INTO kpi_cells_v1 (period_kind, period_start, admin_level, agency_code, field_code, procedure_code, counts)
+${cellsSql(kind, kpis, source, 'NOT live')}`;
+}
+
+// The cycle log (kpi_cycles_v1).
+
+export const READ_GENERATIONS_SQL = `
+SELECT gen, run_id, kind, state, toString(judged_at) AS judged_at, toString(window_to) AS window_to,
+  toString(day_floor) AS day_floor, toString(created_at) AS created_at
+FROM kpi_cycles_v1
+WHERE gen >= (SELECT max(gen) FROM kpi_cycles_v1 WHERE state = 'committed')
+ORDER BY gen, created_at, run_id`;
+
+export const GENERATIONS_TABLE = 'kpi_cycles_v1';
+
+/**
+ * Cells of `kind` that differ from a recomputation from every dossier's facts as judged at {now} (the
+ * last committed instant), from {day_floor} on: 0 when the increments kept them exact.
+ */
+export function verifyCellsSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
+  const fresh = `
+    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clipFromSql(kind)} AS clip_from FROM kpi_dossier_facts_v1 FINAL`;
+  return `
+SELECT count() AS n
+FROM
+(
+  SELECT period_start, admin_level, agency_code, field_code, procedure_code, sumMap(counts) AS difference
+  FROM
+  (
+    SELECT period_start, admin_level, agency_code, field_code, procedure_code, counts
+    FROM (${cellsSql(kind, kpis, fresh, 'NOT live')})
+    UNION ALL
+    SELECT period_start, toString(admin_level), toString(agency_code), toString(field_code), toString(procedure_code),
+      mapApply((k, v) -> (k, -v), counts)
+    FROM kpi_cells_v1
+    WHERE period_kind = '${kind}' AND period_start >= ${clipFromSql(kind)}
+  )
+  GROUP BY period_start, admin_level, agency_code, field_code, procedure_code
+  HAVING arrayExists(v -> v != 0, mapValues(difference))
+)`;
+}
+
+/** Dossiers whose open facts differ from the facts open at {now}, in either direction. */
+export const VERIFY_OPEN_FACTS_SQL = `
+SELECT count() AS n
+FROM
+(
+  SELECT dossier_code, ${FACTS_HASH} AS h, sum(side) AS s
+  FROM
+  (
+    SELECT *, 1 AS side FROM kpi_dossier_facts_v1 FINAL WHERE ${volatileAtSql(NOW)}
+    UNION ALL
+    SELECT * EXCEPT sign, -1 AS side FROM kpi_open_facts_v1 FINAL
+  )
+  GROUP BY dossier_code, h
+  HAVING s != 0
+)`;
