@@ -1,9 +1,9 @@
--- Pre-aggregated dossier KPI counts per cell: period × admin level × agency × field × procedure. A cell's
--- `counts` map holds, for every dossier KPI, '<kpi>:n' and '<kpi>:d', plus '_rows' (participating
--- dossiers), '_fee_data' and '_paid_online' (for the Decision 766 procedure counts). Rows are signed
--- deltas written once per committed cycle generation (insert_deduplication_token = the generation, so
--- re-applying a generation after a crash adds nothing); readers sum them with sumMap. Open dossiers
--- judged "now" in the current periods are not here: each cycle adds them from kpi_open_facts_v1.
+-- Pre-aggregated dossier KPI counts per cell: period × admin level × agency × field × procedure. The
+-- counters c01…c32 hold, in the order of the aggregator's cell layout (packages/kpi cellLayout), each
+-- dossier KPI's numerator and denominator, then the participating dossiers and the Decision 766 procedure
+-- counts. Rows are signed deltas written once per committed cycle generation (insert_deduplication_token,
+-- so re-applying a generation after a crash adds nothing); readers sum them. Open dossiers judged "now"
+-- in the running periods are not here: each cycle adds them from kpi_open_facts_v1.
 CREATE TABLE IF NOT EXISTS kpi_cells_v1
 (
     period_kind LowCardinality(String),
@@ -12,8 +12,39 @@ CREATE TABLE IF NOT EXISTS kpi_cells_v1
     agency_code LowCardinality(String),
     field_code LowCardinality(String),
     procedure_code LowCardinality(String),
-    counts SimpleAggregateFunction(sumMap, Map(String, Int64))
+    c01 Int64,
+    c02 Int64,
+    c03 Int64,
+    c04 Int64,
+    c05 Int64,
+    c06 Int64,
+    c07 Int64,
+    c08 Int64,
+    c09 Int64,
+    c10 Int64,
+    c11 Int64,
+    c12 Int64,
+    c13 Int64,
+    c14 Int64,
+    c15 Int64,
+    c16 Int64,
+    c17 Int64,
+    c18 Int64,
+    c19 Int64,
+    c20 Int64,
+    c21 Int64,
+    c22 Int64,
+    c23 Int64,
+    c24 Int64,
+    c25 Int64,
+    c26 Int64,
+    c27 Int64,
+    c28 Int64,
+    c29 Int64,
+    c30 Int64,
+    c31 Int64,
+    c32 Int64
 )
-ENGINE = AggregatingMergeTree
+ENGINE = SummingMergeTree
 ORDER BY (period_kind, period_start, admin_level, agency_code, field_code, procedure_code)
 SETTINGS non_replicated_deduplication_window = 1000

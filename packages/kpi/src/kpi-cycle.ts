@@ -1,13 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
 import { KPI_CATALOG, selectKpis } from './catalog.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
 import { PERIOD_KINDS, type PeriodKind, type ScopeKind } from './periods.ts';
-import { DOSSIER_PURPOSES, dossierValuesSql } from './sql/cells.sql.ts';
+import { cellLayout, DOSSIER_PURPOSES, dossierValuesSql, participationSql } from './sql/cells.sql.ts';
 import { BUILD_FACTS_SQL, STAGE_CANDIDATE_FACTS_SQL } from './sql/facts.sql.ts';
 import {
-  APPLY_CELLS_SQL,
   APPLY_FACTS_SQL,
   APPLY_OPEN_FACTS_SQL,
+  applyCellsSql,
   BUILD_OPEN_FACTS_SQL,
   buildCellsSql,
   GENERATIONS_TABLE,
@@ -89,7 +90,23 @@ const EPOCH_DAY = '1970-01-01';
 const DEFAULT_STALE_AFTER_MS = 30 * 60_000;
 
 /** Every dossier KPI of the catalog: cells always carry all of them, whatever a run recomputes. */
-const CELL_KPIS = KPI_CATALOG.filter((k) => k.source === 'dossier');
+const LAYOUT = cellLayout(KPI_CATALOG.filter((k) => k.source === 'dossier'));
+
+/**
+ * What the cells were computed with: counters, formulas, participation rules and facts. Cells built by
+ * another version of any of them are rebuilt by the next cycle.
+ */
+export const CELL_LAYOUT_FINGERPRINT = createHash('sha256')
+  .update(
+    JSON.stringify([
+      LAYOUT.keys,
+      LAYOUT.aggregates,
+      PERIOD_KINDS.map((k) => participationSql(k, '')),
+      BUILD_FACTS_SQL,
+    ]),
+  )
+  .digest('hex')
+  .slice(0, 16);
 
 interface Generation {
   gen: number;
@@ -99,6 +116,7 @@ interface Generation {
   judged_at: string;
   window_to: string;
   day_floor: string;
+  layout: string;
   created_at: string;
 }
 
@@ -134,7 +152,7 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
   const gen = (committed?.gen ?? 0) + 1;
   const now =
     options.now ?? (committed && committed.judged_at > serverTime ? committed.judged_at : serverTime);
-  if (!committed || now < committed.judged_at) {
+  if (!committed || now < committed.judged_at || committed.layout !== CELL_LAYOUT_FINGERPRINT) {
     return rebuild(clickhouse, options, kpis, {
       gen,
       now,
@@ -170,7 +188,7 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
     await command(clickhouse, currentPeriodSql(kind), base);
   }
   // Cells hold every period kind, whatever this run recomputes: the next run may ask for another.
-  for (const kind of PERIOD_KINDS) await command(clickhouse, stageCycleDeltaSql(kind, CELL_KPIS), base);
+  for (const kind of PERIOD_KINDS) await command(clickhouse, stageCycleDeltaSql(kind, LAYOUT), base);
   await command(clickhouse, STAGE_OPEN_FACTS_SQL, base);
 
   const claim = await claimGeneration(clickhouse, {
@@ -180,6 +198,7 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
     judged_at: now,
     window_to: serverTime,
     day_floor: committed.day_floor,
+    layout: CELL_LAYOUT_FINGERPRINT,
   });
   if (claim) return skipped(options.runId, kpis, claim);
   const settled = { ...base, signal: undefined };
@@ -218,7 +237,7 @@ export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOpti
   }
   const { committed } = log;
   const gen = (committed?.gen ?? 0) + 1;
-  if (!committed || options.refreshFacts !== false) {
+  if (!committed || options.refreshFacts !== false || committed.layout !== CELL_LAYOUT_FINGERPRINT) {
     const now = options.now ?? maxString(serverTime, committed?.judged_at ?? EPOCH);
     return rebuild(clickhouse, options, kpis, {
       gen,
@@ -243,8 +262,7 @@ export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOpti
     signal: options.signal,
   };
   for (const kind of options.periodKinds) await command(clickhouse, rangePeriodsSql(kind), base);
-  for (const kind of options.periodKinds)
-    await command(clickhouse, stageRangeDeltaSql(kind, CELL_KPIS), base);
+  for (const kind of options.periodKinds) await command(clickhouse, stageRangeDeltaSql(kind, LAYOUT), base);
   const claim = await claimGeneration(clickhouse, {
     gen,
     run_id: options.runId,
@@ -252,6 +270,7 @@ export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOpti
     judged_at: committed.judged_at,
     window_to: committed.window_to,
     day_floor: committed.day_floor,
+    layout: CELL_LAYOUT_FINGERPRINT,
   });
   if (claim) throw new Error(`another KPI computation claimed generation ${gen} first; retry later`);
   const settled = { ...base, signal: undefined };
@@ -300,6 +319,7 @@ async function rebuild(
     judged_at: plan.now,
     window_to: plan.windowTo,
     day_floor: plan.dayFloor,
+    layout: CELL_LAYOUT_FINGERPRINT,
   });
   if (claim) {
     if (plan.periods !== 'all') throw new Error(`${claim}; retry later`);
@@ -321,7 +341,7 @@ async function rebuild(
     for (const statement of REBUILD_TRUNCATE_SQL) await command(clickhouse, statement, base);
     await command(clickhouse, BUILD_FACTS_SQL, base);
     await command(clickhouse, BUILD_OPEN_FACTS_SQL, base);
-    for (const kind of PERIOD_KINDS) await command(clickhouse, buildCellsSql(kind, CELL_KPIS), base);
+    for (const kind of PERIOD_KINDS) await command(clickhouse, buildCellsSql(kind, LAYOUT), base);
     for (const kind of scope.periodKinds) {
       if (plan.periods === 'all') {
         await command(clickhouse, touchedDossierPeriodsSql(kind, 'all'), base);
@@ -381,7 +401,7 @@ export async function verifyKpiState(
     day_floor: maxString(dayFloor(committed.judged_at, options), committed.day_floor),
   };
   for (const kind of PERIOD_KINDS) {
-    const query = verifyCellsSql(kind, CELL_KPIS);
+    const query = verifyCellsSql(kind, LAYOUT);
     const [row] = await queryRows<{ n: string | number }>(clickhouse, query, pick(query, params));
     cellsDiffering[kind] = Number(row?.n ?? 0);
   }
@@ -405,6 +425,7 @@ function claimRow(plan: RebuildPlan, scope: KpiRunScope): Omit<Generation, 'crea
     judged_at: plan.now,
     window_to: plan.windowTo,
     day_floor: plan.dayFloor,
+    layout: CELL_LAYOUT_FINGERPRINT,
   };
 }
 
@@ -483,7 +504,7 @@ async function recordGeneration(clickhouse: ClickHouse, row: Omit<Generation, 'c
 async function applyGeneration(clickhouse: ClickHouse, gen: number, owner: string, params: Params) {
   const token = `kpi-gen-${gen}-${owner}`;
   const run = { ...params, run_id: owner };
-  await command(clickhouse, APPLY_CELLS_SQL, run, { insert_deduplication_token: `${token}-cells` });
+  await command(clickhouse, applyCellsSql(LAYOUT), run, { insert_deduplication_token: `${token}-cells` });
   await command(clickhouse, APPLY_OPEN_FACTS_SQL, run, { insert_deduplication_token: `${token}-open` });
   await command(clickhouse, APPLY_FACTS_SQL, run);
 }
@@ -542,13 +563,16 @@ async function computeAndWrite(
   );
   // A statement over no period writes nothing but still costs its planning and catalog reads.
   const counts = await runPeriodCounts(clickhouse, statements, base);
+  const dossierKinds = statements
+    .filter((st, i) => st.source === 'dossier' && counts[i] !== 0)
+    .map((st) => st.kind);
+  if (dossierKinds.length > 0) await command(clickhouse, stageLiveCellsSql(dossierKinds, LAYOUT), base);
   for (const [i, { kind, source, purposes }] of statements.entries()) {
     if (counts[i] === 0) continue;
     const group = bySource[source];
     const ids = group.map((k) => k.id);
     const pointed = group.filter((k) => k.points);
-    if (source === 'dossier') await command(clickhouse, stageLiveCellsSql(kind, CELL_KPIS), base);
-    const rows = source === 'dossier' ? dossierValuesSql(kind, group) : procedureKpisSql(kind, group);
+    const rows = source === 'dossier' ? dossierValuesSql(kind, group, LAYOUT) : procedureKpisSql(kind, group);
     await command(clickhouse, writeChangedValuesSql(kind, purposes, rows), {
       ...base,
       label: `kpi_values_v1 <- ${source} ${kind}`,

@@ -1,5 +1,5 @@
 import type { KpiDefinition } from '../kpi-definition.ts';
-import { PERIOD_SQL, type PeriodKind, periodEndSql } from '../periods.ts';
+import { PERIOD_SQL, type PeriodKind, periodEndSql, TIME_ZONE } from '../periods.ts';
 import { feeBearingCatalogSql } from './procedure-kpis.sql.ts';
 import { dossierPeriodsSql, runPeriodsFilterSql } from './run-periods.sql.ts';
 
@@ -47,7 +47,7 @@ SELECT
   toString(agency_code) AS agency_code,
   toString(field_code) AS field_code,
   toString(procedure_code) AS procedure_code,
-  channel, fee_known, fee_positive, paid_online, fee_bearing, rating_satisfied, digitized,
+  channel, fee_known, fee_positive, paid_online, fee_bearing, rating_satisfied, digitized, received_at,
   ${periodEndSql(kind, 'p')} AS period_end,
   least(period_end, {now:DateTime64(3, 'UTC')}) AS judged_at,
   received_at IS NOT NULL AND ${startOf('received_at')} = p AS in_received,
@@ -68,95 +68,162 @@ ARRAY JOIN ${dossierPeriodsSql(kind, 'clip_from')} AS p
 WHERE start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}`;
 }
 
-/** Keys of a cell's counts map, in the order of cellAggregates. */
-export function cellKeys(kpis: readonly KpiDefinition[]): string[] {
-  return [...kpis.flatMap((k) => [`${k.id}:n`, `${k.id}:d`]), '_rows', '_fee_data', '_paid_online'];
+/** Counter columns of kpi_cells_v1 / kpi_stage_cells_v1 (migration 0020): c01 … c32. */
+export const CELL_CAPACITY = 32;
+const column = (i: number) => `c${String(i + 1).padStart(2, '0')}`;
+
+/**
+ * The cell layout: which counter column holds which count. For each dossier KPI `<id>:n` and `<id>:d`,
+ * then `_rows` (participating dossiers), `_fee_data` and `_paid_online` (for the Decision 766
+ * procedure counts), each with the aggregate over participation rows that fills it.
+ */
+export interface CellLayout {
+  keys: string[];
+  columns: string[];
+  aggregates: string[];
+  /** The counter column of a key. */
+  at(key: string): string;
 }
 
-function cellAggregates(kpis: readonly KpiDefinition[]): string[] {
-  return [
+export function cellLayout(kpis: readonly KpiDefinition[]): CellLayout {
+  const keys = [...kpis.flatMap((k) => [`${k.id}:n`, `${k.id}:d`]), '_rows', '_fee_data', '_paid_online'];
+  if (keys.length > CELL_CAPACITY) {
+    throw new Error(
+      `${keys.length} cell counters needed, kpi_cells_v1 has ${CELL_CAPACITY}: add columns in a migration`,
+    );
+  }
+  const aggregates = [
     ...kpis.flatMap((k) => [k.sql.numerator, k.sql.denominator]),
     'count()',
     'countIf(in_received AND fee_bearing = 1 AND fee_known = 1)',
     'countIf(in_received AND fee_bearing = 1 AND paid_online = 1)',
   ];
+  const columns = keys.map((_, i) => column(i));
+  return {
+    keys,
+    columns,
+    aggregates,
+    at(key) {
+      const index = keys.indexOf(key);
+      if (index < 0) throw new Error(`no cell counter for ${key}`);
+      return column(index);
+    },
+  };
 }
+
+export const CELL_KEY_COLUMNS =
+  'period_kind, period_start, admin_level, agency_code, field_code, procedure_code';
 
 /**
  * Participation rows of `kind` grouped into cells (period × admin level × agency × field × procedure),
- * each KPI's aggregate multiplied by the rows' sign: (period_kind, period_start, admin_level, agency_code,
- * field_code, procedure_code, counts). `where` filters participation rows (e.g. `NOT live`).
+ * each counter multiplied by the rows' sign: (period_kind, period_start, admin_level, agency_code,
+ * field_code, procedure_code, <counter columns>). `where` filters participation rows (e.g. `NOT live`).
  */
-export function cellsSql(
-  kind: PeriodKind,
-  kpis: readonly KpiDefinition[],
-  source: string,
-  where: string,
-): string {
-  const keys = cellKeys(kpis)
-    .map((k) => `'${k}'`)
-    .join(', ');
-  const aggregates = cellAggregates(kpis)
-    .map((a) => `toInt64(${a})`)
-    .join(', ');
+export function cellsSql(kind: PeriodKind, layout: CellLayout, source: string, where: string): string {
+  const counters = layout.aggregates
+    .map((a, i) => `toInt64(${a}) * sign AS ${layout.columns[i]}`)
+    .join(',\n  ');
   return `
 SELECT '${kind}' AS period_kind, period_start, admin_level, agency_code, field_code, procedure_code,
-  mapFromArrays([${keys}], arrayMap(x -> x * sign, [${aggregates}])) AS counts
+  ${counters}
 FROM (${participationSql(kind, source)})
 WHERE ${where}
 GROUP BY period_start, admin_level, agency_code, field_code, procedure_code, sign`;
 }
 
 /**
- * New values of the dossier KPIs for the run's periods of `kind`: (kpi, scope_kind, scope_code,
- * period_start, numerator, denominator, score_override), summed from kpi_cells_v1 plus the run's live
- * cells (open dossiers judged at {now}, written by {live_id}). A scope appears when some dossier takes
- * part in it; the 766 online-payment score also needs the scope's fee-bearing catalog.
+ * The open dossiers' rows of the running period of every kind, judged at {now}, as cells: one pass over
+ * `source` (open facts). An open dossier's row is the same in every kind's running period (judged at
+ * {now}, not finished in it) but for in_received: received since the period began.
  */
-export function dossierValuesSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
-  const periods = runPeriodsFilterSql(kind, DOSSIER_PURPOSES);
-  const scores = kpis.map((k) => `CAST(${k.sql.score ? `(${k.sql.score})` : 'NULL'} AS Nullable(Float64))`);
-  const score = `[${scores.join(', ')}][indexOf({kpi_ids:Array(String)}, kpi)]`;
-  const cellColumns = 'period_start, admin_level, agency_code, field_code, procedure_code';
+export function liveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout, source: string): string {
+  const now = "{now:DateTime64(3, 'UTC')}";
+  const periods = kinds.map((k) => `('${k}', ${PERIOD_SQL[k].startOf(now)})`).join(', ');
+  const counters = layout.aggregates
+    .map((a, i) => `toInt64(${a}) * sign AS ${layout.columns[i]}`)
+    .join(',\n  ');
   return `
-SELECT kpi, scope_kind, scope_code, period_start, numerator, denominator, ${score} AS score_override
+SELECT period_kind, period_start, admin_level, agency_code, field_code, procedure_code,
+  ${counters}
 FROM
 (
-  SELECT g.period_start AS period_start, g.scope_kind AS scope_kind, g.scope_code AS scope_code,
-    g.scope_counts AS scope_counts, g.fee_data_procs AS fee_data_procs, g.paid_online_procs AS paid_online_procs,
-    c.catalog_fee_procs AS catalog_fee_procs
+  SELECT kp.1 AS period_kind, kp.2 AS period_start, sign, admin_level, agency_code, field_code, procedure_code,
+    channel, fee_known, fee_positive, paid_online, fee_bearing, rating_satisfied, digitized, in_finished,
+    resolved, on_time,
+    received_at IS NOT NULL AND received_at >= toDateTime64(kp.2, 3, '${TIME_ZONE}') AS in_received
+  FROM
+  (
+    SELECT sign, admin_level, agency_code, field_code, procedure_code, channel, fee_known, fee_positive,
+      paid_online, fee_bearing, rating_satisfied, digitized, received_at, in_finished, resolved, on_time
+    FROM (${participationSql('day', source)})
+    WHERE live
+  )
+  ARRAY JOIN [${periods}] AS kp
+)
+GROUP BY period_kind, period_start, admin_level, agency_code, field_code, procedure_code, sign`;
+}
+
+/**
+ * New values of the dossier KPIs for the run's periods of `kind`: (kpi, scope_kind, scope_code,
+ * period_start, numerator, denominator, score_override, scope_rows), summed from kpi_cells_v1 plus the
+ * run's live cells (open dossiers judged at {now}, written by {live_id}). Scopes whose dossiers all left
+ * still come out, with scope_rows 0 (a filter here is pushed into the cell aggregation and costs several
+ * times the statement), and writeChangedValuesSql drops them when nothing was stored for them. The 766
+ * online-payment score also needs the scope's fee-bearing catalog.
+ */
+export function dossierValuesSql(
+  kind: PeriodKind,
+  kpis: readonly KpiDefinition[],
+  layout: CellLayout,
+): string {
+  const periods = runPeriodsFilterSql(kind, DOSSIER_PURPOSES);
+  const sums = layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ');
+  const scoped = (key: string) => `sum(sum_${layout.at(key)})`;
+  const nums = kpis.map((k) => scoped(`${k.id}:n`)).join(', ');
+  const dens = kpis.map((k) => scoped(`${k.id}:d`)).join(', ');
+  const scores = kpis.map((k) => `CAST(${k.sql.score ? `(${k.sql.score})` : 'NULL'} AS Nullable(Float64))`);
+  const score = `[${scores.join(', ')}][indexOf({kpi_ids:Array(String)}, kpi)]`;
+  const cells = `${layout.columns.join(', ')}`;
+  const where = `period_kind = '${kind}' AND period_start IN ${periods}`;
+  return `
+SELECT kpi, scope_kind, scope_code, period_start, numerator, denominator, ${score} AS score_override, scope_rows
+FROM
+(
+  SELECT g.period_start AS period_start, g.scope_kind AS scope_kind, g.scope_code AS scope_code, g.nums AS nums,
+    g.dens AS dens, g.scope_rows AS scope_rows, g.fee_data_procs AS fee_data_procs,
+    g.paid_online_procs AS paid_online_procs, c.catalog_fee_procs AS catalog_fee_procs
   FROM
   (
     SELECT period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
-      sumMap(cell_counts) AS scope_counts,
-      groupUniqArrayIf(procedure_code, cell_counts['_fee_data'] > 0) AS fee_data_procs,
-      groupUniqArrayIf(procedure_code, cell_counts['_paid_online'] > 0) AS paid_online_procs
+      [${nums}] AS nums,
+      [${dens}] AS dens,
+      toUInt64(${scoped('_rows')}) AS scope_rows,
+      groupUniqArrayIf(procedure_code, sum_${layout.at('_fee_data')} > 0) AS fee_data_procs,
+      groupUniqArrayIf(procedure_code, sum_${layout.at('_paid_online')} > 0) AS paid_online_procs
     FROM
     (
-      SELECT ${cellColumns}, sumMap(counts) AS cell_counts
+      SELECT period_start, toString(admin_level) AS admin_level, toString(agency_code) AS agency_code,
+        toString(field_code) AS field_code, toString(procedure_code) AS procedure_code, ${sums}
       FROM
       (
-        SELECT ${cellColumns}, counts FROM kpi_cells_v1
-        WHERE period_kind = '${kind}' AND period_start IN ${periods}
+        SELECT period_start, admin_level, agency_code, field_code, procedure_code, ${cells}
+        FROM kpi_cells_v1 WHERE ${where}
         UNION ALL
-        SELECT ${cellColumns}, counts FROM kpi_stage_cells_v1
-        WHERE run_id = {live_id:String} AND role = 'live' AND period_kind = '${kind}' AND period_start IN ${periods}
+        SELECT period_start, admin_level, agency_code, field_code, procedure_code, ${cells}
+        FROM kpi_stage_cells_v1 WHERE run_id = {live_id:String} AND role = 'live' AND ${where}
       )
-      GROUP BY ${cellColumns}
-      HAVING cell_counts['_rows'] > 0
+      GROUP BY period_start, admin_level, agency_code, field_code, procedure_code
     )
     ARRAY JOIN arrayConcat([('city', '')], arrayFilter(s -> s.2 != '',
-      [('admin_level', toString(admin_level)), ('agency', toString(agency_code)), ('field', toString(field_code)),
-       ('procedure', toString(procedure_code))])) AS sc
+      [('admin_level', admin_level), ('agency', agency_code), ('field', field_code), ('procedure', procedure_code)])) AS sc
     WHERE sc.1 IN {scope_kinds:Array(String)}
     GROUP BY period_start, scope_kind, scope_code
   ) AS g
   LEFT JOIN (${feeBearingCatalogSql(kind, DOSSIER_PURPOSES)}) AS c
     ON g.period_start = c.period_start AND g.scope_kind = c.scope_kind AND g.scope_code = c.scope_code
 )
-ARRAY JOIN {kpi_ids:Array(String)} AS kpi,
-  arrayMap(k -> toUInt64(scope_counts[concat(k, ':n')]), {kpi_ids:Array(String)}) AS numerator,
-  arrayMap(k -> toUInt64(scope_counts[concat(k, ':d')]), {kpi_ids:Array(String)}) AS denominator`;
+ARRAY JOIN {kpi_ids:Array(String)} AS kpi, arrayMap(x -> toUInt64(x), nums) AS numerator,
+  arrayMap(x -> toUInt64(x), dens) AS denominator`;
 }
 
 /** A Date expression: the first period of `kind` whose rows a source contributes (days start at the floor). */

@@ -1,6 +1,15 @@
-import type { KpiDefinition } from '../kpi-definition.ts';
 import { type PeriodKind, TIME_ZONE } from '../periods.ts';
-import { cellsSql, clipFromSql, FACT_COLUMNS, FACTS_HASH, periodOfSql, volatileAtSql } from './cells.sql.ts';
+import {
+  CELL_KEY_COLUMNS,
+  type CellLayout,
+  cellsSql,
+  clipFromSql,
+  FACT_COLUMNS,
+  FACTS_HASH,
+  liveCellsSql,
+  periodOfSql,
+  volatileAtSql,
+} from './cells.sql.ts';
 import { runPeriodsFilterSql } from './run-periods.sql.ts';
 
 // Statements of one cycle generation. Parameters: {run_id} owns the staged rows; {now} is the instant
@@ -28,7 +37,7 @@ FROM ${STAGED('candidate')}
  *   skipped for dossiers where nothing can have changed (same period, no finish or start in between);
  * - the changed dossiers: minus their old rows, plus their new ones, both as judged at {now}.
  */
-export function stageCycleDeltaSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
+export function stageCycleDeltaSql(kind: PeriodKind, layout: CellLayout): string {
   const crossed = `${periodOfSql(kind, BEFORE)} != ${periodOfSql(kind, NOW)}`;
   const transition = `
     SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${periodOfSql(kind, BEFORE)} AS clip_from
@@ -39,14 +48,13 @@ export function stageCycleDeltaSql(kind: PeriodKind, kpis: readonly KpiDefinitio
     FROM kpi_dossier_facts_v1 FINAL WHERE dossier_code IN (${CHANGED})`;
   const fresh = `
     SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clipFromSql(kind)} AS clip_from FROM ${STAGED('new')}`;
-  return stageDeltaSql(kind, kpis, `${transition}\n    UNION ALL${old}\n    UNION ALL${fresh}`);
+  return stageDeltaSql(kind, layout, `${transition}\n    UNION ALL${old}\n    UNION ALL${fresh}`);
 }
 
-function stageDeltaSql(kind: PeriodKind, kpis: readonly KpiDefinition[], source: string): string {
+function stageDeltaSql(kind: PeriodKind, layout: CellLayout, source: string): string {
   return `
-INSERT INTO kpi_stage_cells_v1 (run_id, role, period_kind, period_start, admin_level, agency_code, field_code,
-  procedure_code, counts)
-SELECT {run_id:String}, 'delta', * FROM (${cellsSql(kind, kpis, source, 'NOT live')})`;
+INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
+SELECT {run_id:String}, 'delta', * FROM (${cellsSql(kind, layout, source, 'NOT live')})`;
 }
 
 /**
@@ -71,46 +79,46 @@ FROM ${STAGED('new')} AND ${volatileAtSql(NOW)}`;
  * A date range recomputed from every dossier's facts as judged at {now} (the last cycle's instant):
  * the delta is the fresh cells minus what kpi_cells_v1 holds for the range's periods.
  */
-export function stageRangeDeltaSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
+export function stageRangeDeltaSql(kind: PeriodKind, layout: CellLayout): string {
   const periods = runPeriodsFilterSql(kind, ['all']);
   const fresh = `
     SELECT ${FACT_COLUMNS}, toInt8(1) AS sign,
       ${periodOfSql(kind, `toDateTime64({from_date:Date}, 3, '${TIME_ZONE}')`)} AS clip_from
     FROM kpi_dossier_facts_v1 FINAL`;
+  const columns = layout.columns.join(', ');
   return `
-INSERT INTO kpi_stage_cells_v1 (run_id, role, period_kind, period_start, admin_level, agency_code, field_code,
-  procedure_code, counts)
-SELECT {run_id:String}, 'delta', period_kind, period_start, admin_level, agency_code, field_code, procedure_code, counts
-FROM (${cellsSql(kind, kpis, fresh, `NOT live AND period_start IN ${periods}`)})
+INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${columns})
+SELECT {run_id:String}, 'delta', ${CELL_KEY_COLUMNS}, ${columns}
+FROM (${cellsSql(kind, layout, fresh, `NOT live AND period_start IN ${periods}`)})
 UNION ALL
-SELECT {run_id:String}, 'delta', period_kind, period_start, admin_level, agency_code, field_code, procedure_code,
-  mapApply((k, v) -> (k, -v), counts)
+SELECT {run_id:String}, 'delta', ${CELL_KEY_COLUMNS}, ${layout.columns.map((c) => `-${c}`).join(', ')}
 FROM kpi_cells_v1
 WHERE period_kind = '${kind}' AND period_start IN ${periods}`;
 }
 
-/** The open dossiers' rows of the running periods of `kind`, judged at {now}, as the run's live cells. */
-export function stageLiveCellsSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
+/** The open dossiers' rows of the running period of every kind, judged at {now}, as the run's live cells. */
+export function stageLiveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
   const source = `
-    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${periodOfSql(kind, NOW)} AS clip_from
+    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${periodOfSql('day', NOW)} AS clip_from
     FROM kpi_open_facts_v1 FINAL`;
   return `
-INSERT INTO kpi_stage_cells_v1 (run_id, role, period_kind, period_start, admin_level, agency_code, field_code,
-  procedure_code, counts)
-SELECT {live_id:String}, 'live', * FROM (${cellsSql(kind, kpis, source, 'live')})`;
+INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
+SELECT {live_id:String}, 'live', * FROM (${liveCellsSql(kinds, layout, source)})`;
 }
 
 // Applying a staged generation: each insert carries the generation's deduplication token, so applying
 // it again (the run that staged it crashed, or two runs finish it) adds nothing.
 
-export const APPLY_CELLS_SQL = `
-INSERT INTO kpi_cells_v1 (period_kind, period_start, admin_level, agency_code, field_code, procedure_code, counts)
-SELECT period_kind, period_start, admin_level, agency_code, field_code, procedure_code, sumMap(counts) AS counts
+export function applyCellsSql(layout: CellLayout): string {
+  return `
+INSERT INTO kpi_cells_v1 (${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
+SELECT ${CELL_KEY_COLUMNS}, ${layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ')}
 FROM kpi_stage_cells_v1
 WHERE run_id = {run_id:String} AND role = 'delta'
-GROUP BY period_kind, period_start, admin_level, agency_code, field_code, procedure_code
-HAVING arrayExists(v -> v != 0, mapValues(counts))
-ORDER BY period_kind, period_start, admin_level, agency_code, field_code, procedure_code`;
+GROUP BY ${CELL_KEY_COLUMNS}
+HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
+ORDER BY ${CELL_KEY_COLUMNS}`;
+}
 
 export const APPLY_OPEN_FACTS_SQL = `
 INSERT INTO kpi_open_facts_v1 (${FACT_COLUMNS}, sign)
@@ -135,19 +143,19 @@ export const BUILD_OPEN_FACTS_SQL = `
 INSERT INTO kpi_open_facts_v1 (${FACT_COLUMNS}, sign)
 SELECT ${FACT_COLUMNS}, 1 FROM kpi_dossier_facts_v1 FINAL WHERE ${volatileAtSql(NOW)}`;
 
-export function buildCellsSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
+export function buildCellsSql(kind: PeriodKind, layout: CellLayout): string {
   const source = `
     SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clipFromSql(kind)} AS clip_from FROM kpi_dossier_facts_v1 FINAL`;
   return `
-INSERT INTO kpi_cells_v1 (period_kind, period_start, admin_level, agency_code, field_code, procedure_code, counts)
-${cellsSql(kind, kpis, source, 'NOT live')}`;
+INSERT INTO kpi_cells_v1 (${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
+${cellsSql(kind, layout, source, 'NOT live')}`;
 }
 
 // The cycle log (kpi_cycles_v1).
 
 export const READ_GENERATIONS_SQL = `
 SELECT gen, run_id, kind, state, toString(judged_at) AS judged_at, toString(window_to) AS window_to,
-  toString(day_floor) AS day_floor, toString(created_at) AS created_at
+  toString(day_floor) AS day_floor, layout, toString(created_at) AS created_at
 FROM kpi_cycles_v1
 WHERE gen >= (SELECT max(gen) FROM kpi_cycles_v1 WHERE state = 'committed')
 ORDER BY gen, created_at, run_id`;
@@ -158,26 +166,28 @@ export const GENERATIONS_TABLE = 'kpi_cycles_v1';
  * Cells of `kind` that differ from a recomputation from every dossier's facts as judged at {now} (the
  * last committed instant), from {day_floor} on: 0 when the increments kept them exact.
  */
-export function verifyCellsSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
+export function verifyCellsSql(kind: PeriodKind, layout: CellLayout): string {
   const fresh = `
     SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clipFromSql(kind)} AS clip_from FROM kpi_dossier_facts_v1 FINAL`;
+  const key = 'period_start, admin_level, agency_code, field_code, procedure_code';
+  const columns = layout.columns.join(', ');
   return `
 SELECT count() AS n
 FROM
 (
-  SELECT period_start, admin_level, agency_code, field_code, procedure_code, sumMap(counts) AS difference
+  SELECT ${key}, ${layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ')}
   FROM
   (
-    SELECT period_start, admin_level, agency_code, field_code, procedure_code, counts
-    FROM (${cellsSql(kind, kpis, fresh, 'NOT live')})
+    SELECT ${key}, ${columns}
+    FROM (${cellsSql(kind, layout, fresh, 'NOT live')})
     UNION ALL
     SELECT period_start, toString(admin_level), toString(agency_code), toString(field_code), toString(procedure_code),
-      mapApply((k, v) -> (k, -v), counts)
+      ${layout.columns.map((c) => `-${c}`).join(', ')}
     FROM kpi_cells_v1
     WHERE period_kind = '${kind}' AND period_start >= ${clipFromSql(kind)}
   )
-  GROUP BY period_start, admin_level, agency_code, field_code, procedure_code
-  HAVING arrayExists(v -> v != 0, mapValues(difference))
+  GROUP BY ${key}
+  HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
 )`;
 }
 

@@ -41,12 +41,13 @@ ARRAY JOIN ${PROCEDURE_SCOPES} AS sc
 GROUP BY period_start, scope_kind, scope_code`;
 }
 
-/** New values of the procedure KPIs for the run's periods of `kind` (same columns as dossierKpisSql). */
+/** New values of the procedure KPIs for the run's periods of `kind` (same columns as dossierValuesSql). */
 export function procedureKpisSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
   const nums = kpis.map((k) => `toUInt64(${k.sql.numerator})`).join(', ');
   const dens = kpis.map((k) => `toUInt64(${k.sql.denominator})`).join(', ');
   return `
-SELECT kpi, scope_kind, scope_code, period_start, numerator, denominator, CAST(NULL AS Nullable(Float64)) AS score_override
+SELECT kpi, scope_kind, scope_code, period_start, numerator, denominator, CAST(NULL AS Nullable(Float64)) AS score_override,
+  toUInt64(1) AS scope_rows
 FROM
 (
   SELECT period_start, sc.1 AS scope_kind, sc.2 AS scope_code, [${nums}] AS nums, [${dens}] AS dens

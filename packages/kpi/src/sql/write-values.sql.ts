@@ -2,9 +2,10 @@ import type { PeriodKind } from '../periods.ts';
 import { runPeriodsFilterSql } from './run-periods.sql.ts';
 
 /**
- * Wraps a KPI query (kpi, scope_kind, scope_code, period_start, numerator, denominator, score_override)
- * into an INSERT of only the rows that differ from kpi_current_v1 (what kpi_latest shows), so repeating a run writes nothing and the
- * history in kpi_values_v1 is a change log. A key kpi_current_v1 holds for these periods that the new
+ * Wraps a KPI query (kpi, scope_kind, scope_code, period_start, numerator, denominator, score_override,
+ * scope_rows) into an INSERT of only the rows that differ from kpi_current_v1 (what kpi_latest shows), so
+ * repeating a run writes nothing and the history in kpi_values_v1 is a change log. A new key with no
+ * source row behind it (scope_rows 0) is not written. A key kpi_current_v1 holds for these periods that the new
  * computation no longer produces (its dossiers moved elsewhere) is written back with zero counts.
  *
  * Value, target (first matching rule of the period's phase/year and scope; parameters from
@@ -40,11 +41,12 @@ FROM
       n_score_override IS NOT NULL, n_score_override,
       n_present = 1 AND kpi IN {score_override_kpis:Array(String)}, NULL,
       least(max_score, max_score * value / {p_full:Array(Float64)}[points_index])) AS score,
-    l_present, l_numerator, l_denominator, l_target, l_score
+    n_rows, l_present, l_numerator, l_denominator, l_target, l_score
   FROM
   (
     SELECT toString(kpi) AS kpi, toString(scope_kind) AS scope_kind, toString(scope_code) AS scope_code, period_start,
-      numerator AS n_numerator, denominator AS n_denominator, score_override AS n_score_override, 1 AS n_present
+      numerator AS n_numerator, denominator AS n_denominator, score_override AS n_score_override, 1 AS n_present,
+      scope_rows AS n_rows
     FROM (${newRowsSql})
   ) AS n
   FULL OUTER JOIN
@@ -57,6 +59,6 @@ FROM
   ) AS l
   USING (kpi, scope_kind, scope_code, period_start)
 )
-WHERE l_present = 0 OR numerator != l_numerator OR denominator != l_denominator
-  OR ifNull(target, -1) != ifNull(l_target, -1) OR ifNull(score, -1) != ifNull(l_score, -1)`;
+WHERE (l_present = 0 AND n_rows > 0) OR (l_present = 1 AND (numerator != l_numerator OR denominator != l_denominator
+  OR ifNull(target, -1) != ifNull(l_target, -1) OR ifNull(score, -1) != ifNull(l_score, -1)))`;
 }
