@@ -1,11 +1,15 @@
-// `tsx bench/aggregate.bench.ts [dossiers]`: times KPI cycles over a synthetic five-year history ending
-// now, in embedded chDB, with the service's defaults (every scope and period kind, 92-day day horizon).
+// `tsx bench/aggregate.bench.ts [dossiers] [--url chdb:<dir>|http…] [--verify]`: times KPI cycles over a
+// synthetic five-year history ending now, in embedded chDB, with the service's defaults (every scope and
+// period kind, 92-day day horizon). Each timed cycle starts once ClickHouse has no merge running (the
+// steady state of an aggregator cycling every minute); the wait is reported. With --url pointing at a
+// directory that already holds the history, generation is skipped and the KPI state is rebuilt.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { type ClickHouse, createClickHouse, migrate } from '@dossier/clickhouse';
-import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS } from '@dossier/kpi';
+import { PERIOD_KINDS, periodStartOf, runKpiCycle, SCOPE_KINDS, verifyKpiState } from '@dossier/kpi';
 import { insertCatalog, insertDossiers } from './aggregate-data.ts';
 
 export interface AggregateBenchmarkOptions {
@@ -16,6 +20,8 @@ export interface AggregateBenchmarkOptions {
   dayHorizonDays?: number;
   /** `chdb:<dir>` (default: a temp dir, removed afterwards) or an http(s) ClickHouse URL. */
   clickhouseUrl?: string;
+  /** Recompute every cell from the facts at the end and count those the increments got wrong. */
+  verify?: boolean;
   log?: (line: string) => void;
 }
 
@@ -31,6 +37,14 @@ export interface AggregateBenchmarkResult {
   incrementalCycle: CycleFigures;
   /** After `newDossiers` arrive for three weeks three years ago (late data; 5% of them still open). */
   lateDataCycle: CycleFigures;
+  /** Nothing new, first cycle of the next city day: every open dossier's day row settles. */
+  dayRolloverCycle: CycleFigures;
+  /** Nothing new, first cycle of the next year: day, month, quarter and year rows of every open dossier settle. */
+  yearRolloverCycle: CycleFigures;
+  /** Open dossiers (judged at every cycle's instant) and cells at the end. */
+  openDossiers: number;
+  cells: number;
+  verification?: { seconds: number; cellsDiffering: Record<string, number>; openFactsDiffering: number };
   newDossiers: number;
   dayHorizonDays: number;
 }
@@ -45,6 +59,9 @@ interface CycleFigures {
   rowsWritten: number;
   /** Seconds per statement label, summed over the cycle. */
   breakdown: Record<string, number>;
+  /** Seconds waited before the cycle for ClickHouse's background merges to finish. */
+  settleSeconds: number;
+  mode: string;
 }
 
 export async function runAggregateBenchmark(
@@ -61,28 +78,35 @@ export async function runAggregateBenchmark(
   });
   try {
     await migrate(clickhouse);
-    await insertCatalog(clickhouse);
     const began = performance.now();
-    for (let first = 0; first < dossiers; first += 2_000_000) {
-      await insertDossiers(clickhouse, {
-        first,
-        count: Math.min(2_000_000, dossiers - first),
-        startAt: isoUtc(Date.now() - FIVE_YEARS_MS),
-        spanSeconds: FIVE_YEARS_MS / 1000,
-      });
-      log(`[bench:aggregate] generated ${Math.min(first + 2_000_000, dossiers)} dossiers`);
+    const existing = await countRows(clickhouse, 'dossier_events_v1');
+    if (existing > 0) {
+      log(`[bench:aggregate] reusing ${existing} events; rebuilding the KPI state`);
+      await clickhouse.command({ query: 'TRUNCATE TABLE kpi_cycles_v1' });
+    } else {
+      await insertCatalog(clickhouse);
+      for (let first = 0; first < dossiers; first += 2_000_000) {
+        await insertDossiers(clickhouse, {
+          first,
+          count: Math.min(2_000_000, dossiers - first),
+          startAt: isoUtc(Date.now() - FIVE_YEARS_MS),
+          spanSeconds: FIVE_YEARS_MS / 1000,
+        });
+        log(`[bench:aggregate] generated ${Math.min(first + 2_000_000, dossiers)} dossiers`);
+      }
     }
     const generateSeconds = (performance.now() - began) / 1000;
     const events = await countRows(clickhouse, 'dossier_events_v1');
+    const cycle = async (label: string, now?: string) => {
+      const figures = await timedCycle(clickhouse, dayHorizonDays, now);
+      log(
+        `[bench:aggregate] ${label} cycle ${figures.seconds.toFixed(2)} s (cpu ${figures.cpuSeconds.toFixed(2)} s, settled ${figures.settleSeconds.toFixed(1)} s before)`,
+      );
+      return figures;
+    };
 
-    const fullCycle = await timedCycle(clickhouse, dayHorizonDays);
-    log(
-      `[bench:aggregate] full cycle ${fullCycle.seconds.toFixed(2)} s (cpu ${fullCycle.cpuSeconds.toFixed(2)} s)`,
-    );
-    const idleCycle = await timedCycle(clickhouse, dayHorizonDays);
-    log(
-      `[bench:aggregate] idle cycle ${idleCycle.seconds.toFixed(2)} s (cpu ${idleCycle.cpuSeconds.toFixed(2)} s)`,
-    );
+    const fullCycle = await cycle('full');
+    const idleCycle = await cycle('idle');
     await insertDossiers(clickhouse, {
       first: dossiers,
       count: newDossiers,
@@ -90,10 +114,7 @@ export async function runAggregateBenchmark(
       spanSeconds: 3_000,
       prefix: 'N',
     });
-    const incrementalCycle = await timedCycle(clickhouse, dayHorizonDays);
-    log(
-      `[bench:aggregate] incremental cycle ${incrementalCycle.seconds.toFixed(2)} s (cpu ${incrementalCycle.cpuSeconds.toFixed(2)} s)`,
-    );
+    const incrementalCycle = await cycle('incremental');
     await insertDossiers(clickhouse, {
       first: dossiers + newDossiers,
       count: newDossiers,
@@ -101,10 +122,18 @@ export async function runAggregateBenchmark(
       spanSeconds: 20 * 86_400,
       prefix: 'L',
     });
-    const lateDataCycle = await timedCycle(clickhouse, dayHorizonDays);
-    log(
-      `[bench:aggregate] late-data cycle ${lateDataCycle.seconds.toFixed(2)} s (cpu ${lateDataCycle.cpuSeconds.toFixed(2)} s)`,
-    );
+    const lateDataCycle = await cycle('late-data');
+    const dayRolloverCycle = await cycle('day-rollover', nextCityDay(new Date()));
+    const yearRolloverCycle = await cycle('year-rollover', nextCityYear(new Date()));
+    const openDossiers = await countRows(clickhouse, 'kpi_open_facts_v1');
+    const cells = await countRows(clickhouse, 'kpi_cells_v1');
+    let verification: AggregateBenchmarkResult['verification'];
+    if (options.verify) {
+      const started = performance.now();
+      const check = await verifyKpiState(clickhouse, { dayHorizonDays });
+      verification = { seconds: round((performance.now() - started) / 1000), ...check };
+      log(`[bench:aggregate] verification ${JSON.stringify(verification)}`);
+    }
     return {
       dossiers,
       eventsPerSecondGenerated: Math.round(events / generateSeconds),
@@ -113,6 +142,11 @@ export async function runAggregateBenchmark(
       idleCycle,
       incrementalCycle,
       lateDataCycle,
+      dayRolloverCycle,
+      yearRolloverCycle,
+      openDossiers,
+      cells,
+      verification,
       newDossiers,
       dayHorizonDays,
     };
@@ -122,7 +156,12 @@ export async function runAggregateBenchmark(
   }
 }
 
-async function timedCycle(clickhouse: ClickHouse, dayHorizonDays: number): Promise<CycleFigures> {
+async function timedCycle(
+  clickhouse: ClickHouse,
+  dayHorizonDays: number,
+  now?: string,
+): Promise<CycleFigures> {
+  const settleSeconds = await settle(clickhouse);
   const breakdown: Record<string, number> = {};
   const began = performance.now();
   const cpu = process.cpuUsage();
@@ -132,6 +171,7 @@ async function timedCycle(clickhouse: ClickHouse, dayHorizonDays: number): Promi
     scopeKinds: SCOPE_KINDS,
     graceMs: 0,
     dayHorizonDays,
+    now,
     trace: (label, ms) => {
       breakdown[label] = round((breakdown[label] ?? 0) + ms / 1000);
     },
@@ -140,16 +180,48 @@ async function timedCycle(clickhouse: ClickHouse, dayHorizonDays: number): Promi
   return {
     seconds: round((performance.now() - began) / 1000),
     cpuSeconds: round((user + system) / 1e6),
+    mode: result.mode,
     dossiersRefreshed: result.dossiersRefreshed,
     periodsRecomputed: result.periodsRecomputed,
     rowsWritten: result.rowsWritten,
     breakdown,
+    settleSeconds,
   };
 }
 
-async function countRows(clickhouse: ClickHouse, table: 'dossier_events_v1'): Promise<number> {
+/** Waits (up to 10 minutes) until ClickHouse runs no background merge; returns the seconds waited. */
+async function settle(clickhouse: ClickHouse): Promise<number> {
+  const began = performance.now();
+  while (performance.now() - began < 600_000) {
+    const result = await clickhouse.query({
+      query: 'SELECT count() AS n FROM system.merges',
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<{ n: string | number }>();
+    if (Number(row?.n ?? 0) === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return round((performance.now() - began) / 1000);
+}
+
+/** One minute past the next city midnight, as a UTC timestamp. */
+function nextCityDay(at: Date): string {
+  const today = periodStartOf('day', at);
+  return isoUtc(Date.parse(`${today}T00:01:00+07:00`) + 86_400_000);
+}
+
+/** One minute past the next city new year, as a UTC timestamp. */
+function nextCityYear(at: Date): string {
+  const year = Number(periodStartOf('year', at).slice(0, 4)) + 1;
+  return isoUtc(Date.parse(`${year}-01-01T00:01:00+07:00`));
+}
+
+async function countRows(
+  clickhouse: ClickHouse,
+  table: 'dossier_events_v1' | 'kpi_open_facts_v1' | 'kpi_cells_v1',
+): Promise<number> {
   const result = await clickhouse.query({
-    query: `SELECT count() AS n FROM ${table}`,
+    query: `SELECT count() AS n FROM ${table}${table === 'kpi_open_facts_v1' ? ' FINAL' : ''}`,
     format: 'JSONEachRow',
   });
   return Number((await result.json<{ n: string | number }>())[0]?.n ?? 0);
@@ -160,6 +232,11 @@ const FIVE_YEARS_MS = 5 * 365 * 86_400_000;
 const isoUtc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const dossiers = Number(process.argv[2] ?? 10_000_000);
-  console.log(JSON.stringify(await runAggregateBenchmark({ dossiers }), null, 2));
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { url: { type: 'string' }, verify: { type: 'boolean', default: false } },
+  });
+  const dossiers = Number(positionals[0] ?? 10_000_000);
+  const result = await runAggregateBenchmark({ dossiers, clickhouseUrl: values.url, verify: values.verify });
+  console.log(JSON.stringify(result, null, 2));
 }

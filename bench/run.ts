@@ -1,4 +1,4 @@
-// `npm run bench [-- --only ingest|aggregate] [--events N] [--dossiers N]`
+// `npm run bench [-- --only ingest|aggregate] [--events N] [--dossiers N] [--verify]`
 // Each benchmark runs in its own process: embedded ClickHouse (chDB) allows one data directory per process,
 // and a fresh process keeps one benchmark's memory figures free of the other's.
 import { spawn } from 'node:child_process';
@@ -10,6 +10,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     events: { type: 'string' },
     dossiers: { type: 'string' },
+    // Aggregate: recompute every cell from the facts at the end and count those the increments got wrong.
+    verify: { type: 'boolean', default: false },
   },
 });
 
@@ -25,7 +27,11 @@ const benches: Bench[] = [
     args: ['bench/ingest.bench.ts'],
     env: values.events ? { BENCH_EVENTS: values.events } : {},
   },
-  { name: 'aggregate', args: ['bench/aggregate.bench.ts', values.dossiers ?? '10000000'], env: {} },
+  {
+    name: 'aggregate',
+    args: ['bench/aggregate.bench.ts', values.dossiers ?? '10000000', ...(values.verify ? ['--verify'] : [])],
+    env: {},
+  },
 ];
 
 const results: Record<string, unknown> = {};

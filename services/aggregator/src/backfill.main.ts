@@ -35,6 +35,7 @@ if (values.direct) {
       kpiIds: data.kpis,
       periodKinds: config.periodKinds,
       scopeKinds: config.scopeKinds,
+      dayHorizonDays: config.dayHorizonDays,
     });
     console.log(JSON.stringify({ msg: 'backfill done', ...result }));
   } finally {

@@ -14,6 +14,8 @@ export interface JobContext {
 }
 
 export interface JobResult {
+  /** `skipped`: another run held the KPI generation, so this one did nothing. */
+  mode?: string;
   kpiIds: string[];
   rowsWritten: number;
   dossiersRefreshed: number;

@@ -2,7 +2,7 @@ import { KPI_IDS } from '@dossier/kpi';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Progress } from './progress.ts';
 
-/** Label values are closed sets: job names from the job list, KPI ids from the catalog, two outcomes. */
+/** Label values are closed sets: job names from the job list, KPI ids from the catalog, three outcomes. */
 export function createAggregatorMetrics(
   registry: Registry,
   progress: Progress,
@@ -10,7 +10,7 @@ export function createAggregatorMetrics(
 ) {
   const runs = new Counter({
     name: 'aggregator_runs_total',
-    help: 'KPI jobs run, by job and outcome (ok | error)',
+    help: 'KPI jobs run, by job and outcome (ok | skipped: another run held the generation | error)',
     labelNames: ['job', 'outcome'] as const,
     registers: [registry],
   });

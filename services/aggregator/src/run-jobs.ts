@@ -37,6 +37,12 @@ export function createProcessor(deps: Omit<RunJobsDeps, 'connection'>) {
         signal,
       });
       endTimer();
+      if (result.mode === 'skipped') {
+        // Another run holds the next KPI generation: nothing was computed, progress is not refreshed.
+        deps.metrics.runs.inc({ job: job.name, outcome: 'skipped' });
+        logger.info({ result }, 'kpi job skipped');
+        return result;
+      }
       deps.metrics.runs.inc({ job: job.name, outcome: 'ok' });
       deps.metrics.rowsWritten.inc({ job: job.name }, result.rowsWritten);
       await deps.onSuccess?.(result);
@@ -62,7 +68,7 @@ export function startWorker(deps: RunJobsDeps): Worker {
   const worker = new Worker(deps.settings.queueName, createProcessor(deps), {
     connection: { ...deps.connection, maxRetriesPerRequest: null },
     prefix: deps.settings.prefix,
-    // One cycle at a time per instance; instances share the queue, and concurrent cycles are harmless.
+    // One job at a time per instance; the queue's global concurrency (1) keeps instances from overlapping.
     concurrency: 1,
   });
   worker.on('error', (err) => deps.logger.error({ err }, 'worker error'));

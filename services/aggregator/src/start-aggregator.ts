@@ -46,6 +46,9 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
   const queue = new Queue(deps.config.queueName, { connection: deps.redis, prefix: deps.config.prefix });
   queue.on('error', (err) => logger.error({ err }, 'queue error'));
   try {
+    // KPI jobs build on each other's generation: one at a time across every instance. (A second one
+    // would find the generation claimed and skip; this keeps it from being started at all.)
+    await queue.setGlobalConcurrency(1);
     await syncSchedulers(queue, JOBS, deps.config, logger);
   } catch (err) {
     await queue.close();

@@ -66,6 +66,15 @@ describe('the job runner', () => {
     );
   });
 
+  it('counts a run that found the KPI generation held by another as skipped, not as a success', async () => {
+    const skipped = { ...result, mode: 'skipped', rowsWritten: 0 };
+    const { registry, processor, bullJob } = setup(async () => skipped);
+    await expect(processor(bullJob('sum', { n: 1 }))).resolves.toEqual(skipped);
+    const runs = await registry.getSingleMetricAsString('aggregator_runs_total');
+    expect(runs).toContain('{job="sum",outcome="skipped"} 1');
+    expect(runs).not.toContain('outcome="ok"');
+  });
+
   it('hands the job the stop signal BullMQ gives it, and rethrows the abandoned run as is', async () => {
     const stop = new AbortController();
     const { processor, bullJob } = setup(async (_data, { signal }) => {

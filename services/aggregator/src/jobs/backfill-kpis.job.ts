@@ -26,6 +26,8 @@ export const backfillKpisJob = defineJob({
       refreshFacts: data.refreshFacts,
       periodKinds: settings.periodKinds,
       scopeKinds: settings.scopeKinds,
+      // Cells below the cycles' day horizon are built only when the range reaches there.
+      dayHorizonDays: settings.dayHorizonDays,
       signal,
     });
     logger.info(

@@ -21,6 +21,7 @@ export const recomputeKpis = defineJob({
     });
     logger.info(
       {
+        mode: result.mode,
         window: result.window,
         dossiers: result.dossiersRefreshed,
         periods: result.periodsRecomputed,
