@@ -21,6 +21,7 @@ import {
   stageRangeDeltaSql,
   VERIFY_OPEN_FACTS_SQL,
   verifyCellsSql,
+  verifyLiveCellsSql,
 } from './sql/generation.sql.ts';
 import { PROCEDURE_PURPOSES, procedureKpisSql } from './sql/procedure-kpis.sql.ts';
 import {
@@ -112,7 +113,7 @@ interface Generation {
   gen: number;
   run_id: string;
   kind: 'cycle' | 'rebuild' | 'range';
-  state: 'staged' | 'committed' | 'abandoned';
+  state: 'staged' | 'committed' | 'released' | 'abandoned';
   judged_at: string;
   window_to: string;
   day_floor: string;
@@ -124,7 +125,14 @@ interface GenerationLog {
   committed?: Generation;
   /** The generation after the committed one, claimed by a run that has not committed it (yet). */
   pending?: Generation;
+  /** The pending generation's run failed after its claim: another run may finish it at once. */
+  released: boolean;
+  /** A run gave that generation up part way: the tables may hold part of it, only a rebuild is safe. */
+  interrupted: boolean;
 }
+
+/** Staged rows expire after 7 days (migrations 0022, 0023): a generation older than this cannot be finished. */
+const FINISHABLE_MS = 6 * 86_400_000;
 
 type Params = Record<string, unknown>;
 
@@ -152,7 +160,12 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
   const gen = (committed?.gen ?? 0) + 1;
   const now =
     options.now ?? (committed && committed.judged_at > serverTime ? committed.judged_at : serverTime);
-  if (!committed || now < committed.judged_at || committed.layout !== CELL_LAYOUT_FINGERPRINT) {
+  if (
+    !committed ||
+    log.interrupted ||
+    now < committed.judged_at ||
+    committed.layout !== CELL_LAYOUT_FINGERPRINT
+  ) {
     return rebuild(clickhouse, options, kpis, {
       gen,
       now,
@@ -202,9 +215,11 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
   });
   if (claim) return skipped(options.runId, kpis, claim);
   const settled = { ...base, signal: undefined };
-  await applyGeneration(clickhouse, gen, options.runId, settled);
-  await computeAndWrite(clickhouse, kpis, options, settled);
-  await commitGeneration(clickhouse, gen, options.runId, kpis, { now, windowTo: serverTime });
+  await releasingOnFailure(clickhouse, { gen, run_id: options.runId }, async () => {
+    await applyGeneration(clickhouse, gen, options.runId, settled);
+    await computeAndWrite(clickhouse, kpis, options, settled);
+    await commitGeneration(clickhouse, gen, options.runId, kpis, { now, windowTo: serverTime });
+  });
   return {
     runId: options.runId,
     kpiIds: kpis.map((k) => k.id),
@@ -237,7 +252,12 @@ export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOpti
   }
   const { committed } = log;
   const gen = (committed?.gen ?? 0) + 1;
-  if (!committed || options.refreshFacts !== false || committed.layout !== CELL_LAYOUT_FINGERPRINT) {
+  if (
+    !committed ||
+    log.interrupted ||
+    options.refreshFacts !== false ||
+    committed.layout !== CELL_LAYOUT_FINGERPRINT
+  ) {
     const now = options.now ?? maxString(serverTime, committed?.judged_at ?? EPOCH);
     return rebuild(clickhouse, options, kpis, {
       gen,
@@ -274,12 +294,14 @@ export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOpti
   });
   if (claim) throw new Error(`another KPI computation claimed generation ${gen} first; retry later`);
   const settled = { ...base, signal: undefined };
-  await applyGeneration(clickhouse, gen, options.runId, settled);
-  await computeAndWrite(clickhouse, kpis, options, settled);
-  await commitGeneration(clickhouse, gen, options.runId, kpis, {
-    now: committed.judged_at,
-    windowTo: committed.window_to,
-    keepWatermark: true,
+  await releasingOnFailure(clickhouse, { gen, run_id: options.runId }, async () => {
+    await applyGeneration(clickhouse, gen, options.runId, settled);
+    await computeAndWrite(clickhouse, kpis, options, settled);
+    await commitGeneration(clickhouse, gen, options.runId, kpis, {
+      now: committed.judged_at,
+      windowTo: committed.window_to,
+      keepWatermark: true,
+    });
   });
   return {
     runId: options.runId,
@@ -352,8 +374,8 @@ async function rebuild(
       }
     }
   } catch (err) {
-    if (scope.signal?.aborted)
-      await recordGeneration(clickhouse, { ...claimRow(plan, scope), state: 'abandoned' });
+    // Half-built tables: the next run rebuilds at once rather than waiting for this claim to go stale.
+    await recordGeneration(clickhouse, { ...claimRow(plan, scope), state: 'abandoned' }).catch(() => {});
     throw err;
   }
   const settled = { ...base, signal: undefined };
@@ -382,6 +404,8 @@ export interface KpiStateCheck {
   cellsDiffering: Record<PeriodKind, number>;
   /** Dossiers whose open facts differ from the facts open at the judged instant. */
   openFactsDiffering: number;
+  /** Running-period cells per kind where the open dossiers' one-pass rows differ from their own kind's. */
+  liveCellsDiffering: Record<PeriodKind, number>;
 }
 
 /**
@@ -395,7 +419,8 @@ export async function verifyKpiState(
 ): Promise<KpiStateCheck> {
   const { committed } = await readGenerations(clickhouse);
   const cellsDiffering = { day: 0, month: 0, quarter: 0, year: 0 };
-  if (!committed) return { cellsDiffering, openFactsDiffering: 0 };
+  const liveCellsDiffering = { ...cellsDiffering };
+  if (!committed) return { cellsDiffering, openFactsDiffering: 0, liveCellsDiffering };
   const params = {
     now: committed.judged_at,
     day_floor: maxString(dayFloor(committed.judged_at, options), committed.day_floor),
@@ -404,6 +429,9 @@ export async function verifyKpiState(
     const query = verifyCellsSql(kind, LAYOUT);
     const [row] = await queryRows<{ n: string | number }>(clickhouse, query, pick(query, params));
     cellsDiffering[kind] = Number(row?.n ?? 0);
+    const live = verifyLiveCellsSql(kind, LAYOUT);
+    const [liveRow] = await queryRows<{ n: string | number }>(clickhouse, live, pick(live, params));
+    liveCellsDiffering[kind] = Number(liveRow?.n ?? 0);
   }
   const [open] = await queryRows<{ n: string | number }>(clickhouse, VERIFY_OPEN_FACTS_SQL, {
     now: committed.judged_at,
@@ -413,7 +441,28 @@ export async function verifyKpiState(
     judgedAt: committed.judged_at,
     cellsDiffering,
     openFactsDiffering: Number(open?.n ?? 0),
+    liveCellsDiffering,
   };
+}
+
+/**
+ * Runs the applying steps of a claimed generation; if one fails (ClickHouse unreachable, a bug), the claim
+ * is released so that the next run finishes the generation at once instead of waiting for it to go stale.
+ */
+async function releasingOnFailure(
+  clickhouse: ClickHouse,
+  claim: { gen: number; run_id: string },
+  apply: () => Promise<void>,
+): Promise<void> {
+  try {
+    await apply();
+  } catch (err) {
+    const { pending } = await readGenerations(clickhouse).catch(() => ({ pending: undefined }));
+    if (pending?.gen === claim.gen && pending.run_id === claim.run_id) {
+      await recordGeneration(clickhouse, { ...pending, state: 'released' }).catch(() => {});
+    }
+    throw err;
+  }
 }
 
 function claimRow(plan: RebuildPlan, scope: KpiRunScope): Omit<Generation, 'created_at'> {
@@ -432,8 +481,8 @@ function claimRow(plan: RebuildPlan, scope: KpiRunScope): Omit<Generation, 'crea
 /**
  * Reads the cycle log and deals with a generation claimed but not committed: while its run may still be
  * working (claimed less than staleAfterMs ago) this run stands aside; after that, a staged cycle or range
- * is finished from its staged rows (applying them again is harmless) and a rebuild is marked abandoned,
- * so that this run rebuilds in its place.
+ * is finished from its staged rows (applying them again is harmless), unless these may have expired; a
+ * rebuild, or a generation too old to finish, is marked abandoned, so that this run rebuilds instead.
  */
 async function settlePending(
   clickhouse: ClickHouse,
@@ -445,10 +494,10 @@ async function settlePending(
   if (!pending) return log;
   const age =
     Date.parse(`${serverTime.replace(' ', 'T')}Z`) - Date.parse(`${pending.created_at.replace(' ', 'T')}Z`);
-  if (age < (scope.staleAfterMs ?? DEFAULT_STALE_AFTER_MS)) {
+  if (!log.released && age < (scope.staleAfterMs ?? DEFAULT_STALE_AFTER_MS)) {
     return { skipped: `generation ${pending.gen} is being computed by run ${pending.run_id}` };
   }
-  if (pending.kind === 'rebuild') {
+  if (pending.kind === 'rebuild' || age > FINISHABLE_MS) {
     await recordGeneration(clickhouse, { ...pending, state: 'abandoned' });
   } else {
     const kpis = selectKpis();
@@ -481,7 +530,8 @@ async function readGenerations(clickhouse: ClickHouse): Promise<GenerationLog> {
     rows.filter((r) => r.gen === next && r.state === 'abandoned').map((r) => r.run_id),
   );
   const pending = rows.find((r) => r.gen === next && r.state === 'staged' && !abandoned.has(r.run_id));
-  return { committed, pending };
+  const released = rows.some((r) => r.gen === next && r.state === 'released' && r.run_id === pending?.run_id);
+  return { committed, pending, released, interrupted: abandoned.size > 0 };
 }
 
 /** Records this run's claim on `gen`; returns why it lost, or undefined when its claim came first. */

@@ -160,6 +160,7 @@ describe('incremental cycles equal a recomputation from scratch', () => {
       expect(check, `after the cycle at ${utc(at)}`).toMatchObject({
         cellsDiffering: periods,
         openFactsDiffering: 0,
+        liveCellsDiffering: periods,
       });
     }
     const last = utc(cycleTimes.at(-1)!);
@@ -229,6 +230,10 @@ describe('crash safety', () => {
       },
     });
     await expect(died).rejects.toThrow('process killed');
+    // A killed process records nothing: drop the release a failing run leaves for the next one.
+    await clickhouse.command({
+      query: "ALTER TABLE kpi_cycles_v1 DELETE WHERE state = 'released' SETTINGS mutations_sync = 1",
+    });
     // Its generation is claimed and half applied: a run soon after stands aside...
     expect(await cycle(shiftMs(at, 60_000), { staleAfterMs: 24 * HOUR })).toMatchObject({ mode: 'skipped' });
     // ...and one after the claim went stale finishes it (applying the cells again adds nothing), then runs.
@@ -247,6 +252,54 @@ describe('crash safety', () => {
       now: shiftMs(at, 120_000),
     });
     expect(rebuilt.rowsWritten).toBe(0);
+  });
+
+  it('a run that fails after its claim releases it: the next run finishes the generation at once', async () => {
+    const at = '2026-03-02 09:00:00.000';
+    await clickhouse.insert({
+      table: 'dossier_events_v1',
+      values: dossierEvents({
+        code: 'FAIL-1',
+        agency: 'A-PROV',
+        procedure: 'P-FEE',
+        received: '2026-03-02 08:00',
+      }),
+      format: 'JSONEachRow',
+    });
+    const failing = cycle(at, {
+      trace: (label) => {
+        if (label.startsWith('kpi_open_facts_v1 <-')) throw new Error('ClickHouse went away');
+      },
+    });
+    await expect(failing).rejects.toThrow('ClickHouse went away');
+    const next = await cycle(shiftMs(at, 60_000), { staleAfterMs: 24 * HOUR });
+    expect(next.mode).toBe('cycle');
+    expect(await verifyKpiState(clickhouse)).toMatchObject({
+      cellsDiffering: { day: 0, month: 0, quarter: 0, year: 0 },
+      openFactsDiffering: 0,
+    });
+  });
+
+  it('a rebuild that fails is redone by the next run', async () => {
+    const at = '2026-03-02 12:00:00.000';
+    const failing = backfillKpis(clickhouse, {
+      runId: randomUUID(),
+      periodKinds: PERIOD_KINDS,
+      scopeKinds: SCOPE_KINDS,
+      fromDate: '2026-03-01',
+      toDate: '2026-03-02',
+      now: at,
+      trace: (label) => {
+        if (label.startsWith('kpi_cells_v1 <-')) throw new Error('out of memory');
+      },
+    });
+    await expect(failing).rejects.toThrow('out of memory');
+    const next = await cycle(shiftMs(at, 60_000), { staleAfterMs: 24 * HOUR });
+    expect(next.mode).toBe('rebuild');
+    expect(await verifyKpiState(clickhouse)).toMatchObject({
+      cellsDiffering: { day: 0, month: 0, quarter: 0, year: 0 },
+      openFactsDiffering: 0,
+    });
   });
 
   it('a run stopped before it claimed its generation leaves nothing behind', async () => {

@@ -133,34 +133,43 @@ GROUP BY period_start, admin_level, agency_code, field_code, procedure_code, sig
 
 /**
  * The open dossiers' rows of the running period of every kind, judged at {now}, as cells: one pass over
- * `source` (open facts). An open dossier's row is the same in every kind's running period (judged at
- * {now}, not finished in it) but for in_received: received since the period began.
+ * `source` (open facts) and one grouping. An open dossier's row is the same in every kind's running
+ * period (judged at {now}, not finished in it) but for in_received — received since that period began —
+ * so each counter is aggregated once per kind with `in_received` read as that kind's flag.
  */
 export function liveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout, source: string): string {
   const now = "{now:DateTime64(3, 'UTC')}";
-  const periods = kinds.map((k) => `('${k}', ${PERIOD_SQL[k].startOf(now)})`).join(', ');
-  const counters = layout.aggregates
-    .map((a, i) => `toInt64(${a}) * sign AS ${layout.columns[i]}`)
-    .join(',\n  ');
+  const received = kinds
+    .map(
+      (k) =>
+        `received_at IS NOT NULL AND received_at >= toDateTime64(${PERIOD_SQL[k].startOf(now)}, 3, '${TIME_ZONE}') AS in_received_${k}`,
+    )
+    .join(',\n    ');
+  const perKind = kinds
+    .map((k) => {
+      const counters = layout.aggregates.map(
+        (a) => `toInt64(${a.replace(/\bin_received\b/g, `in_received_${k}`)})`,
+      );
+      return `('${k}', ${PERIOD_SQL[k].startOf(now)}, [${counters.join(', ')}])`;
+    })
+    .join(',\n    ');
+  const columns = layout.columns.map((c, i) => `kp.3[${i + 1}] AS ${c}`).join(', ');
   return `
-SELECT period_kind, period_start, admin_level, agency_code, field_code, procedure_code,
-  ${counters}
+SELECT kp.1 AS period_kind, kp.2 AS period_start, admin_level, agency_code, field_code, procedure_code, ${columns}
 FROM
 (
-  SELECT kp.1 AS period_kind, kp.2 AS period_start, sign, admin_level, agency_code, field_code, procedure_code,
-    channel, fee_known, fee_positive, paid_online, fee_bearing, rating_satisfied, digitized, in_finished,
-    resolved, on_time,
-    received_at IS NOT NULL AND received_at >= toDateTime64(kp.2, 3, '${TIME_ZONE}') AS in_received
+  SELECT admin_level, agency_code, field_code, procedure_code,
+    [${perKind}] AS by_kind
   FROM
   (
-    SELECT sign, admin_level, agency_code, field_code, procedure_code, channel, fee_known, fee_positive,
-      paid_online, fee_bearing, rating_satisfied, digitized, received_at, in_finished, resolved, on_time
+    SELECT *,
+    ${received}
     FROM (${participationSql('day', source)})
-    WHERE live
+    WHERE live AND sign = 1
   )
-  ARRAY JOIN [${periods}] AS kp
+  GROUP BY admin_level, agency_code, field_code, procedure_code
 )
-GROUP BY period_kind, period_start, admin_level, agency_code, field_code, procedure_code, sign`;
+ARRAY JOIN by_kind AS kp`;
 }
 
 /**

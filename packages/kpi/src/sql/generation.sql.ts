@@ -206,3 +206,30 @@ FROM
   GROUP BY dossier_code, h
   HAVING s != 0
 )`;
+
+/**
+ * Running-period cells of `kind` where the one-pass live cells (liveCellsSql) differ from the open
+ * dossiers' participation rows of that kind judged at {now}: 0 unless the shortcut is wrong.
+ */
+export function verifyLiveCellsSql(kind: PeriodKind, layout: CellLayout): string {
+  const source = (clip: string) => `
+    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clip} AS clip_from FROM kpi_open_facts_v1 FINAL`;
+  const key = 'period_start, admin_level, agency_code, field_code, procedure_code';
+  const columns = layout.columns.join(', ');
+  return `
+SELECT count() AS n
+FROM
+(
+  SELECT ${key}, ${layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ')}
+  FROM
+  (
+    SELECT ${key}, ${columns}
+    FROM (${cellsSql(kind, layout, source(periodOfSql(kind, NOW)), 'live')})
+    UNION ALL
+    SELECT ${key}, ${layout.columns.map((c) => `-${c}`).join(', ')}
+    FROM (${liveCellsSql([kind], layout, source(periodOfSql('day', NOW)))})
+  )
+  GROUP BY ${key}
+  HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
+)`;
+}
