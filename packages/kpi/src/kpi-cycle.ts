@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
 import { KPI_CATALOG, selectKpis } from './catalog.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
-import { PERIOD_KINDS, type PeriodKind, type ScopeKind } from './periods.ts';
+import { PERIOD_KINDS, type PeriodKind, periodStartOf, type ScopeKind } from './periods.ts';
 import { cellLayout, DOSSIER_PURPOSES, dossierValuesSql, participationSql } from './sql/cells.sql.ts';
 import { BUILD_FACTS_SQL, STAGE_CANDIDATE_FACTS_SQL } from './sql/facts.sql.ts';
 import {
@@ -12,6 +12,7 @@ import {
   BUILD_OPEN_FACTS_SQL,
   buildCellsSql,
   GENERATIONS_TABLE,
+  OPEN_FACTS_DUE_SQL,
   READ_GENERATIONS_SQL,
   REBUILD_TRUNCATE_SQL,
   STAGE_CHANGED_FACTS_SQL,
@@ -189,20 +190,35 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
     trace: options.trace,
     signal: options.signal,
   };
+  // Statements over nothing are skipped: each costs its planning even when it reads no row.
   await command(clickhouse, TOUCHED_DOSSIERS_SQL, base);
-  if (await exists(clickhouse, CATALOG_CHANGED_SQL, base))
-    await command(clickhouse, CATALOG_TOUCHED_DOSSIERS_SQL, base);
-  await command(clickhouse, STAGE_CANDIDATE_FACTS_SQL, base);
-  await command(clickhouse, STAGE_CHANGED_FACTS_SQL, base);
+  const catalogChanged = await exists(clickhouse, CATALOG_CHANGED_SQL, base);
+  if (catalogChanged) await command(clickhouse, CATALOG_TOUCHED_DOSSIERS_SQL, base);
+  if ((await count(clickhouse, 'kpi_run_dossiers_v1', options.runId)) > 0) {
+    await command(clickhouse, STAGE_CANDIDATE_FACTS_SQL, base);
+    await command(clickhouse, STAGE_CHANGED_FACTS_SQL, base);
+  }
+  const changed = (await countStaged(clickhouse, options.runId, 'new')) > 0;
   for (const kind of options.periodKinds) {
-    await command(clickhouse, touchedDossierPeriodsSql(kind, 'old'), base);
-    await command(clickhouse, touchedDossierPeriodsSql(kind, 'new'), base);
-    await command(clickhouse, touchedCatalogPeriodsSql(kind), base);
+    if (changed) {
+      await command(clickhouse, touchedDossierPeriodsSql(kind, 'old'), base);
+      await command(clickhouse, touchedDossierPeriodsSql(kind, 'new'), base);
+    }
+    if (catalogChanged) await command(clickhouse, touchedCatalogPeriodsSql(kind), base);
     await command(clickhouse, currentPeriodSql(kind), base);
   }
   // Cells hold every period kind, whatever this run recomputes: the next run may ask for another.
-  for (const kind of PERIOD_KINDS) await command(clickhouse, stageCycleDeltaSql(kind, LAYOUT), base);
-  await command(clickhouse, STAGE_OPEN_FACTS_SQL, base);
+  const due = await exists(clickhouse, OPEN_FACTS_DUE_SQL, base);
+  for (const kind of PERIOD_KINDS) {
+    const settle =
+      due || periodStartOf(kind, utcDate(committed.judged_at)) !== periodStartOf(kind, utcDate(now));
+    if (!settle && !changed) continue;
+    await command(clickhouse, stageCycleDeltaSql(kind, LAYOUT, { settle, changed }), {
+      ...base,
+      label: `kpi_stage_cells_v1 <- ${settle ? 'settled' : ''}${settle && changed ? ' + ' : ''}${changed ? 'changed' : ''} ${kind}`,
+    });
+  }
+  if (changed || due) await command(clickhouse, STAGE_OPEN_FACTS_SQL, base);
 
   const claim = await claimGeneration(clickhouse, {
     gen,
@@ -616,7 +632,12 @@ async function computeAndWrite(
   const dossierKinds = statements
     .filter((st, i) => st.source === 'dossier' && counts[i] !== 0)
     .map((st) => st.kind);
-  if (dossierKinds.length > 0) await command(clickhouse, stageLiveCellsSql(dossierKinds, LAYOUT), base);
+  if (dossierKinds.length > 0) {
+    await command(clickhouse, stageLiveCellsSql(dossierKinds, LAYOUT), {
+      ...base,
+      label: 'kpi_stage_cells_v1 <- live',
+    });
+  }
   for (const [i, { kind, source, purposes }] of statements.entries()) {
     if (counts[i] === 0) continue;
     const group = bySource[source];
@@ -735,6 +756,9 @@ function dayFloor(now: string, scope: { dayHorizonDays?: number }): string {
   if (scope.dayHorizonDays === undefined) return EPOCH_DAY;
   return shiftMs(now, -scope.dayHorizonDays * 86_400_000).slice(0, 10);
 }
+
+/** A `YYYY-MM-DD HH:MM:SS.mmm` UTC timestamp as a Date. */
+const utcDate = (timestamp: string) => new Date(`${timestamp.replace(' ', 'T')}Z`);
 
 const maxString = (a: string, b: string) => (a > b ? a : b);
 const minString = (a: string, b: string) => (a < b ? a : b);

@@ -32,24 +32,43 @@ FROM ${STAGED('candidate')}
 
 /**
  * Signed cell deltas of one cycle for `kind`:
- * - time passing from {judged_before} to {now}: the open dossiers' rows in periods that were running at
- *   {judged_before} and no longer move at {now} (the period ended, the dossier finished or started);
- *   skipped for dossiers where nothing can have changed (same period, no finish or start in between);
- * - the changed dossiers: minus their old rows, plus their new ones, both as judged at {now}.
+ * - `settle`: time passing from {judged_before} to {now}: the open dossiers' rows in periods that were
+ *   running at {judged_before} and no longer move at {now} (the period ended, the dossier finished or
+ *   started); only dossiers where something can have changed are read (all of them when a period ended);
+ * - `changed`: minus the changed dossiers' old rows, plus their new ones, both as judged at {now}.
  */
-export function stageCycleDeltaSql(kind: PeriodKind, layout: CellLayout): string {
+export function stageCycleDeltaSql(
+  kind: PeriodKind,
+  layout: CellLayout,
+  parts: { settle: boolean; changed: boolean },
+): string {
   const crossed = `${periodOfSql(kind, BEFORE)} != ${periodOfSql(kind, NOW)}`;
-  const transition = `
+  const sources: string[] = [];
+  if (parts.settle) {
+    sources.push(`
     SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${periodOfSql(kind, BEFORE)} AS clip_from
     FROM kpi_open_facts_v1 FINAL
-    WHERE ${crossed} OR finished_at >= ${BEFORE} OR start_at > ${BEFORE}`;
-  const old = `
+    WHERE ${crossed} OR finished_at >= ${BEFORE} OR start_at > ${BEFORE}`);
+  }
+  if (parts.changed) {
+    sources.push(`
     SELECT ${FACT_COLUMNS}, toInt8(-1) AS sign, ${clipFromSql(kind)} AS clip_from
-    FROM kpi_dossier_facts_v1 FINAL WHERE dossier_code IN (${CHANGED})`;
-  const fresh = `
-    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clipFromSql(kind)} AS clip_from FROM ${STAGED('new')}`;
-  return stageDeltaSql(kind, layout, `${transition}\n    UNION ALL${old}\n    UNION ALL${fresh}`);
+    FROM kpi_dossier_facts_v1 FINAL WHERE dossier_code IN (${CHANGED})`);
+    sources.push(`
+    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clipFromSql(kind)} AS clip_from FROM ${STAGED('new')}`);
+  }
+  if (sources.length === 0) throw new Error('a cycle delta needs something to settle or a changed dossier');
+  return stageDeltaSql(kind, layout, sources.join('\n    UNION ALL'));
 }
+
+/**
+ * Whether any open dossier can have settled between {judged_before} and {now} without a period ending:
+ * it finished or started in between (facts may lie a few minutes ahead). Cancelled rows may answer too,
+ * which only costs a needless read.
+ */
+export const OPEN_FACTS_DUE_SQL = `
+SELECT count() AS n FROM kpi_open_facts_v1
+WHERE finished_at >= ${BEFORE} OR start_at > ${BEFORE}`;
 
 function stageDeltaSql(kind: PeriodKind, layout: CellLayout, source: string): string {
   return `

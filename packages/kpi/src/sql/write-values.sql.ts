@@ -17,6 +17,8 @@ export function writeChangedValuesSql(
   newRowsSql: string,
 ): string {
   const periods = runPeriodsFilterSql(kind, purposes);
+  // Each layer computes columns the next one reads: an alias used in its own SELECT is inlined by
+  // ClickHouse at every use, which made planning alone cost more than running the statement.
   return `
 INSERT INTO kpi_values_v1 (kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator,
   value, target, target_met, score, max_score, computed_at, run_id)
@@ -24,40 +26,49 @@ SELECT kpi, scope_kind, scope_code, '${kind}', period_start, numerator, denomina
   value, target, target_met, score, max_score, {computed_at:DateTime64(3, 'UTC')}, {run_id:String}
 FROM
 (
-  SELECT kpi, scope_kind, scope_code, period_start,
-    if(n_present = 1, n_numerator, 0) AS numerator,
-    if(n_present = 1, n_denominator, 0) AS denominator,
-    if(denominator = 0, NULL, numerator / denominator) AS value,
-    arrayFirstIndex((k, f, t, sk, cp) -> k = kpi AND period_start >= f AND period_start <= t
-        AND (sk = '' OR (sk = scope_kind AND startsWith(scope_code, cp))),
-      {t_kpi:Array(String)}, {t_from:Array(Date)}, {t_to:Array(Date)}, {t_scope_kind:Array(String)},
-      {t_code_prefix:Array(String)}) AS target_index,
-    if(target_index = 0, NULL, {t_value:Array(Float64)}[target_index]) AS target,
-    if(value IS NULL OR target IS NULL, NULL,
-      toUInt8(if({t_strict:Array(UInt8)}[target_index] = 1, value > target, value >= target))) AS target_met,
-    indexOf({p_kpi:Array(String)}, kpi) AS points_index,
-    if(points_index = 0, NULL, {p_max:Array(Float64)}[points_index]) AS max_score,
+  SELECT *,
+    if(value IS NULL OR target IS NULL, NULL, toUInt8(if(strict = 1, value > target, value >= target))) AS target_met,
     multiIf(points_index = 0 OR value IS NULL, NULL,
       n_score_override IS NOT NULL, n_score_override,
       n_present = 1 AND kpi IN {score_override_kpis:Array(String)}, NULL,
-      least(max_score, max_score * value / {p_full:Array(Float64)}[points_index])) AS score,
-    n_rows, l_present, l_numerator, l_denominator, l_target, l_score
+      least(max_score, max_score * value / full_at)) AS score
   FROM
   (
-    SELECT toString(kpi) AS kpi, toString(scope_kind) AS scope_kind, toString(scope_code) AS scope_code, period_start,
-      numerator AS n_numerator, denominator AS n_denominator, score_override AS n_score_override, 1 AS n_present,
-      scope_rows AS n_rows
-    FROM (${newRowsSql})
-  ) AS n
-  FULL OUTER JOIN
-  (
-    SELECT toString(kpi) AS kpi, toString(scope_kind) AS scope_kind, scope_code, period_start,
-      numerator AS l_numerator, denominator AS l_denominator, target AS l_target, score AS l_score, 1 AS l_present
-    FROM kpi_current_v1 FINAL
-    WHERE period_kind = '${kind}' AND kpi IN {kpi_ids:Array(String)} AND scope_kind IN {scope_kinds:Array(String)}
-      AND period_start IN ${periods}
-  ) AS l
-  USING (kpi, scope_kind, scope_code, period_start)
+    SELECT *,
+      if(denominator = 0, NULL, numerator / denominator) AS value,
+      if(target_index = 0, NULL, {t_value:Array(Float64)}[target_index]) AS target,
+      if(target_index = 0, 0, {t_strict:Array(UInt8)}[target_index]) AS strict,
+      if(points_index = 0, NULL, {p_max:Array(Float64)}[points_index]) AS max_score,
+      if(points_index = 0, 1, {p_full:Array(Float64)}[points_index]) AS full_at
+    FROM
+    (
+      SELECT kpi, scope_kind, scope_code, period_start,
+        if(n_present = 1, n_numerator, 0) AS numerator,
+        if(n_present = 1, n_denominator, 0) AS denominator,
+        arrayFirstIndex((k, f, t, sk, cp) -> k = kpi AND period_start >= f AND period_start <= t
+            AND (sk = '' OR (sk = scope_kind AND startsWith(scope_code, cp))),
+          {t_kpi:Array(String)}, {t_from:Array(Date)}, {t_to:Array(Date)}, {t_scope_kind:Array(String)},
+          {t_code_prefix:Array(String)}) AS target_index,
+        indexOf({p_kpi:Array(String)}, kpi) AS points_index,
+        n_score_override, n_present, n_rows, l_present, l_numerator, l_denominator, l_target, l_score
+      FROM
+      (
+        SELECT toString(kpi) AS kpi, toString(scope_kind) AS scope_kind, toString(scope_code) AS scope_code, period_start,
+          numerator AS n_numerator, denominator AS n_denominator, score_override AS n_score_override, 1 AS n_present,
+          scope_rows AS n_rows
+        FROM (${newRowsSql})
+      ) AS n
+      FULL OUTER JOIN
+      (
+        SELECT toString(kpi) AS kpi, toString(scope_kind) AS scope_kind, scope_code, period_start,
+          numerator AS l_numerator, denominator AS l_denominator, target AS l_target, score AS l_score, 1 AS l_present
+        FROM kpi_current_v1 FINAL
+        WHERE period_kind = '${kind}' AND kpi IN {kpi_ids:Array(String)} AND scope_kind IN {scope_kinds:Array(String)}
+          AND period_start IN ${periods}
+      ) AS l
+      USING (kpi, scope_kind, scope_code, period_start)
+    )
+  )
 )
 WHERE (l_present = 0 AND n_rows > 0) OR (l_present = 1 AND (numerator != l_numerator OR denominator != l_denominator
   OR ifNull(target, -1) != ifNull(l_target, -1) OR ifNull(score, -1) != ifNull(l_score, -1)))`;
