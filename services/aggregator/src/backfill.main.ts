@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util';
 import { createClickHouse } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
 import { backfillKpis } from '@dossier/kpi';
-import { Queue, QueueEvents } from 'bullmq';
 import { AggregatorConfig } from './config.ts';
+import { enqueueAndWait } from './enqueue.ts';
 import { BackfillKpisData } from './jobs/backfill-kpis.job.ts';
 import { BACKFILL_JOB_OPTIONS } from './schedulers.ts';
 
@@ -42,17 +42,11 @@ if (values.direct) {
     await clickhouse.close();
   }
 } else {
-  const connection = { url: config.redisUrl };
-  const queue = new Queue(config.queueName, { connection, prefix: config.prefix });
-  const events = new QueueEvents(config.queueName, { connection, prefix: config.prefix });
-  try {
-    await events.waitUntilReady();
-    const job = await queue.add('backfill-kpis', data, BACKFILL_JOB_OPTIONS);
-    console.log(JSON.stringify({ msg: 'backfill enqueued', jobId: job.id, queue: config.queueName }));
-    const result = await job.waitUntilFinished(events, Number(values['timeout-seconds']) * 1000);
-    console.log(JSON.stringify({ msg: 'backfill done', ...result }));
-  } finally {
-    await events.close();
-    await queue.close();
-  }
+  const result = await enqueueAndWait(config, {
+    name: 'backfill-kpis',
+    data,
+    options: BACKFILL_JOB_OPTIONS,
+    timeoutSeconds: Number(values['timeout-seconds']),
+  });
+  console.log(JSON.stringify({ msg: 'backfill done', ...(result as object) }));
 }

@@ -16,6 +16,8 @@ export interface JobContext {
 export interface JobResult {
   /** `skipped`: another run held the KPI generation, so this one did nothing. */
   mode?: string;
+  /** Anything else the job reports (returned to whoever waits for it). */
+  details?: Record<string, unknown>;
   kpiIds: string[];
   rowsWritten: number;
   dossiersRefreshed: number;

@@ -131,4 +131,20 @@ describe('startAggregator', () => {
     const runs = await registry.getSingleMetricAsString('aggregator_runs_total');
     expect(runs).toMatch(/job="backfill-kpis",outcome="error"\} 1/);
   });
+
+  it('runs an enqueued verification: the incremental state equals a recomputation from the facts', async () => {
+    const events = new QueueEvents(settings.queueName, { connection: redis, prefix });
+    try {
+      await events.waitUntilReady();
+      const job = await queue.add('verify-kpis', {});
+      const result = await job.waitUntilFinished(events, 60_000);
+      expect(result.details).toMatchObject({
+        exact: true,
+        check: { openFactsDiffering: 0, cellsDiffering: { day: 0, month: 0, quarter: 0, year: 0 } },
+      });
+      expect(result.details.check.generation).toBeGreaterThan(0);
+    } finally {
+      await events.close();
+    }
+  });
 });

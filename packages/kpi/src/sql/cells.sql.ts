@@ -135,31 +135,39 @@ GROUP BY period_start, admin_level, agency_code, field_code, procedure_code, sig
  * The open dossiers' rows of the running period of every kind, judged at {now}, as cells: one pass over
  * `source` (open facts) and one grouping. An open dossier's row is the same in every kind's running
  * period (judged at {now}, not finished in it) but for in_received — received since that period began —
- * so each counter is aggregated once per kind with `in_received` read as that kind's flag.
+ * so counters that read in_received are aggregated once per kind with it read as that kind's flag, and
+ * the others once for all kinds.
  */
 export function liveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout, source: string): string {
   const now = "{now:DateTime64(3, 'UTC')}";
+  const perKind = layout.aggregates.map((a) => /\bin_received\b/.test(a));
   const received = kinds
     .map(
       (k) =>
         `received_at IS NOT NULL AND received_at >= toDateTime64(${PERIOD_SQL[k].startOf(now)}, 3, '${TIME_ZONE}') AS in_received_${k}`,
     )
     .join(',\n    ');
-  const perKind = kinds
+  const byKind = kinds
     .map((k) => {
-      const counters = layout.aggregates.map(
-        (a) => `toInt64(${a.replace(/\bin_received\b/g, `in_received_${k}`)})`,
-      );
+      const counters = layout.aggregates
+        .filter((_, i) => perKind[i])
+        .map((a) => `toInt64(${a.replace(/\bin_received\b/g, `in_received_${k}`)})`);
       return `('${k}', ${PERIOD_SQL[k].startOf(now)}, [${counters.join(', ')}])`;
     })
     .join(',\n    ');
-  const columns = layout.columns.map((c, i) => `kp.3[${i + 1}] AS ${c}`).join(', ');
+  const shared = layout.aggregates.filter((_, i) => !perKind[i]).map((a) => `toInt64(${a})`);
+  let k = 0;
+  let m = 0;
+  const columns = layout.columns
+    .map((c, i) => (perKind[i] ? `kp.3[${++k}] AS ${c}` : `shared[${++m}] AS ${c}`))
+    .join(', ');
   return `
 SELECT kp.1 AS period_kind, kp.2 AS period_start, admin_level, agency_code, field_code, procedure_code, ${columns}
 FROM
 (
   SELECT admin_level, agency_code, field_code, procedure_code,
-    [${perKind}] AS by_kind
+    [${shared.join(', ')}] AS shared,
+    [${byKind}] AS by_kind
   FROM
   (
     SELECT *,

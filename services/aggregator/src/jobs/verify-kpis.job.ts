@@ -1,0 +1,34 @@
+import { verifyKpiState } from '@dossier/kpi';
+import { z } from 'zod';
+import { defineJob } from '../define-job.ts';
+
+export const VerifyKpisData = z.strictObject({});
+
+/**
+ * On demand (`npm run kpi:verify`): recomputes every cell and the open facts from the stored facts and
+ * counts what the increments got wrong (all zeros when exact). Reads everything; nothing is written.
+ */
+export const verifyKpisJob = defineJob({
+  name: 'verify-kpis',
+  scheduled: false,
+  data: VerifyKpisData,
+  async run(_data, { clickhouse, settings, logger }) {
+    const check = await verifyKpiState(clickhouse, { dayHorizonDays: settings.dayHorizonDays });
+    const exact =
+      check.openFactsDiffering === 0 &&
+      Object.values(check.cellsDiffering).every((n) => n === 0) &&
+      Object.values(check.liveCellsDiffering).every((n) => n === 0);
+    logger[exact ? 'info' : 'error'](
+      { check },
+      exact ? 'kpi state verified' : 'kpi state differs from its facts',
+    );
+    return {
+      mode: 'verify',
+      kpiIds: [],
+      rowsWritten: 0,
+      dossiersRefreshed: 0,
+      periodsRecomputed: 0,
+      details: { exact, check },
+    };
+  },
+});
