@@ -1,6 +1,7 @@
 -- Scratch: what one cycle generation will write. role 'candidate' = facts rebuilt for touched dossiers,
 -- 'new' = those that differ from kpi_dossier_facts_v1, 'open' = signed rows for kpi_open_facts_v1.
--- Kept until applied (a generation staged by a crashed run is applied by the next one); rows expire.
+-- Kept until applied (a generation staged by a crashed run is applied by the next one). A cycle stages
+-- thousands of rows a minute: hourly partitions are dropped whole once six hours old.
 CREATE TABLE IF NOT EXISTS kpi_stage_facts_v1
 (
     run_id String,
@@ -30,5 +31,7 @@ CREATE TABLE IF NOT EXISTS kpi_stage_facts_v1
     created_at DateTime DEFAULT now()
 )
 ENGINE = MergeTree
+PARTITION BY toStartOfHour(created_at)
 ORDER BY (run_id, role, dossier_code)
-TTL created_at + INTERVAL 7 DAY
+TTL created_at + INTERVAL 6 HOUR
+SETTINGS ttl_only_drop_parts = 1, merge_with_ttl_timeout = 600

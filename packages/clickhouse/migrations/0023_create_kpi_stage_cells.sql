@@ -1,5 +1,6 @@
 -- Scratch: signed cell deltas of one cycle generation (role 'delta', applied to kpi_cells_v1 in one
--- deduplicated insert) and the open dossiers' cells judged at the run's now (role 'live'). Rows expire.
+-- deduplicated insert) and the open dossiers' cells judged at the run's now (role 'live'). A cycle stages
+-- thousands of rows a minute: hourly partitions are dropped whole once six hours old.
 CREATE TABLE IF NOT EXISTS kpi_stage_cells_v1
 (
     run_id String,
@@ -45,5 +46,7 @@ CREATE TABLE IF NOT EXISTS kpi_stage_cells_v1
     created_at DateTime DEFAULT now()
 )
 ENGINE = MergeTree
+PARTITION BY toStartOfHour(created_at)
 ORDER BY (run_id, role, period_kind, period_start)
-TTL created_at + INTERVAL 7 DAY
+TTL created_at + INTERVAL 6 HOUR
+SETTINGS ttl_only_drop_parts = 1, merge_with_ttl_timeout = 600

@@ -132,8 +132,8 @@ interface GenerationLog {
   interrupted: boolean;
 }
 
-/** Staged rows expire after 7 days (migrations 0022, 0023): a generation older than this cannot be finished. */
-const FINISHABLE_MS = 6 * 86_400_000;
+/** Staged rows expire after 6 hours (migrations 0022, 0023): a generation older than this cannot be finished. */
+const FINISHABLE_MS = 5 * 3_600_000;
 
 type Params = Record<string, unknown>;
 
