@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type ClickHouse, createClickHouse, migrate } from '@dossier/clickhouse';
-import { PERIOD_KINDS, periodStartOf, runKpiCycle, SCOPE_KINDS, verifyKpiState } from '@dossier/kpi';
+import { PERIOD_KINDS, periodStartOf, runKpiCycle, SCOPE_KINDS, shiftMs, verifyKpiState } from '@dossier/kpi';
 import { insertCatalog, insertDossiers } from './aggregate-data.ts';
 
 export interface AggregateBenchmarkOptions {
@@ -39,7 +39,9 @@ export interface AggregateBenchmarkResult {
   lateDataCycle: CycleFigures;
   /** Nothing new, first cycle of the next city day: every open dossier's day row settles. */
   dayRolloverCycle: CycleFigures;
-  /** Nothing new, first cycle of the next year: day, month, quarter and year rows of every open dossier settle. */
+  /** Nothing new, the aggregator stopped until two minutes before the next new year: weeks of days settle. */
+  catchUpCycle: CycleFigures;
+  /** Nothing new, first cycle of the new year: day, month, quarter and year rows of every open dossier settle. */
   yearRolloverCycle: CycleFigures;
   /** Open dossiers (judged at every cycle's instant) and cells at the end. */
   openDossiers: number;
@@ -124,7 +126,9 @@ export async function runAggregateBenchmark(
     });
     const lateDataCycle = await cycle('late-data');
     const dayRolloverCycle = await cycle('day-rollover', nextCityDay(new Date()));
-    const yearRolloverCycle = await cycle('year-rollover', nextCityYear(new Date()));
+    const newYear = nextCityYear(new Date());
+    const catchUpCycle = await cycle('catch-up', shiftMs(newYear, -180_000));
+    const yearRolloverCycle = await cycle('year-rollover', newYear);
     const openDossiers = await countRows(clickhouse, 'kpi_open_facts_v1');
     const cells = await countRows(clickhouse, 'kpi_cells_v1');
     let verification: AggregateBenchmarkResult['verification'];
@@ -143,6 +147,7 @@ export async function runAggregateBenchmark(
       incrementalCycle,
       lateDataCycle,
       dayRolloverCycle,
+      catchUpCycle,
       yearRolloverCycle,
       openDossiers,
       cells,
