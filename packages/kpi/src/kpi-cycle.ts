@@ -11,18 +11,23 @@ import {
   applyCellsSql,
   BUILD_OPEN_FACTS_SQL,
   buildCellsSql,
+  builtCells,
   GENERATIONS_TABLE,
   OPEN_FACTS_DUE_SQL,
   READ_GENERATIONS_SQL,
   REBUILD_TRUNCATE_SQL,
   STAGE_CHANGED_FACTS_SQL,
   STAGE_OPEN_FACTS_SQL,
+  STAGED_DELTAS,
+  scopeCellsSql,
+  scopeProceduresSql,
   stageCycleDeltaSql,
   stageLiveCellsSql,
   stageRangeDeltaSql,
   VERIFY_OPEN_FACTS_SQL,
   verifyCellsSql,
   verifyLiveCellsSql,
+  verifyScopesSql,
 } from './sql/generation.sql.ts';
 import { PROCEDURE_PURPOSES, procedureKpisSql } from './sql/procedure-kpis.sql.ts';
 import {
@@ -379,7 +384,11 @@ async function rebuild(
     for (const statement of REBUILD_TRUNCATE_SQL) await command(clickhouse, statement, base);
     await command(clickhouse, BUILD_FACTS_SQL, base);
     await command(clickhouse, BUILD_OPEN_FACTS_SQL, base);
-    for (const kind of PERIOD_KINDS) await command(clickhouse, buildCellsSql(kind, LAYOUT), base);
+    for (const kind of PERIOD_KINDS) {
+      await command(clickhouse, buildCellsSql(kind, LAYOUT), base);
+      await command(clickhouse, scopeCellsSql(LAYOUT, builtCells(kind)), base);
+      await command(clickhouse, scopeProceduresSql(LAYOUT, builtCells(kind)), base);
+    }
     for (const kind of scope.periodKinds) {
       if (plan.periods === 'all') {
         await command(clickhouse, touchedDossierPeriodsSql(kind, 'all'), base);
@@ -422,6 +431,8 @@ export interface KpiStateCheck {
   openFactsDiffering: number;
   /** Running-period cells per kind where the open dossiers' one-pass rows differ from their own kind's. */
   liveCellsDiffering: Record<PeriodKind, number>;
+  /** Scope rows that differ from the cells summed per scope. */
+  scopeRowsDiffering: { cells: number; procedures: number };
 }
 
 /**
@@ -436,7 +447,14 @@ export async function verifyKpiState(
   const { committed } = await readGenerations(clickhouse);
   const cellsDiffering = { day: 0, month: 0, quarter: 0, year: 0 };
   const liveCellsDiffering = { ...cellsDiffering };
-  if (!committed) return { cellsDiffering, openFactsDiffering: 0, liveCellsDiffering };
+  if (!committed) {
+    return {
+      cellsDiffering,
+      openFactsDiffering: 0,
+      liveCellsDiffering,
+      scopeRowsDiffering: { cells: 0, procedures: 0 },
+    };
+  }
   const params = {
     now: committed.judged_at,
     day_floor: maxString(dayFloor(committed.judged_at, options), committed.day_floor),
@@ -452,9 +470,17 @@ export async function verifyKpiState(
   const [open] = await queryRows<{ n: string | number }>(clickhouse, VERIFY_OPEN_FACTS_SQL, {
     now: committed.judged_at,
   });
+  const [scopes] = await queryRows<{ scope_cells: string | number; scope_procedures: string | number }>(
+    clickhouse,
+    verifyScopesSql(LAYOUT),
+  );
   return {
     generation: committed.gen,
     judgedAt: committed.judged_at,
+    scopeRowsDiffering: {
+      cells: Number(scopes?.scope_cells ?? 0),
+      procedures: Number(scopes?.scope_procedures ?? 0),
+    },
     cellsDiffering,
     openFactsDiffering: Number(open?.n ?? 0),
     liveCellsDiffering,
@@ -571,6 +597,12 @@ async function applyGeneration(clickhouse: ClickHouse, gen: number, owner: strin
   const token = `kpi-gen-${gen}-${owner}`;
   const run = { ...params, run_id: owner };
   await command(clickhouse, applyCellsSql(LAYOUT), run, { insert_deduplication_token: `${token}-cells` });
+  await command(clickhouse, scopeCellsSql(LAYOUT, STAGED_DELTAS), run, {
+    insert_deduplication_token: `${token}-scope-cells`,
+  });
+  await command(clickhouse, scopeProceduresSql(LAYOUT, STAGED_DELTAS), run, {
+    insert_deduplication_token: `${token}-scope-procedures`,
+  });
   await command(clickhouse, APPLY_OPEN_FACTS_SQL, run, { insert_deduplication_token: `${token}-open` });
   await command(clickhouse, APPLY_FACTS_SQL, run);
 }

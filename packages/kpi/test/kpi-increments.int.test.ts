@@ -161,6 +161,7 @@ describe('incremental cycles equal a recomputation from scratch', () => {
         cellsDiffering: periods,
         openFactsDiffering: 0,
         liveCellsDiffering: periods,
+        scopeRowsDiffering: { cells: 0, procedures: 0 },
       });
     }
     const last = utc(cycleTimes.at(-1)!);

@@ -180,13 +180,19 @@ FROM
 ARRAY JOIN by_kind AS kp`;
 }
 
+/** The scopes a cell counts in, as (scope_kind, scope_code): the city, then whichever codes it has. */
+export const SCOPES_OF_CELL = `arrayConcat([('city', '')], arrayFilter(s -> s.2 != '',
+  [('admin_level', toString(admin_level)), ('agency', toString(agency_code)), ('field', toString(field_code)),
+   ('procedure', toString(procedure_code))]))`;
+
 /**
  * New values of the dossier KPIs for the run's periods of `kind`: (kpi, scope_kind, scope_code,
- * period_start, numerator, denominator, score_override, scope_rows), summed from kpi_cells_v1 plus the
- * run's live cells (open dossiers judged at {now}, written by {live_id}). Scopes whose dossiers all left
- * still come out, with scope_rows 0 (a filter here is pushed into the cell aggregation and costs several
- * times the statement), and writeChangedValuesSql drops them when nothing was stored for them. The 766
- * online-payment score also needs the scope's fee-bearing catalog.
+ * period_start, numerator, denominator, score_override, scope_rows), from kpi_scope_cells_v1 (the cells
+ * summed per scope) plus the run's live cells (open dossiers judged at {now}, written by {live_id})
+ * fanned out to their scopes. Scopes whose dossiers all left still come out, with scope_rows 0, and
+ * writeChangedValuesSql drops them when nothing was stored for them. The 766 online-payment score also
+ * needs, per scope, the procedures with fee data or an online payment (kpi_scope_procedures_v1) and the
+ * fee-bearing catalog.
  */
 export function dossierValuesSql(
   kind: PeriodKind,
@@ -194,48 +200,63 @@ export function dossierValuesSql(
   layout: CellLayout,
 ): string {
   const periods = runPeriodsFilterSql(kind, DOSSIER_PURPOSES);
-  const sums = layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ');
-  const scoped = (key: string) => `sum(sum_${layout.at(key)})`;
-  const nums = kpis.map((k) => scoped(`${k.id}:n`)).join(', ');
-  const dens = kpis.map((k) => scoped(`${k.id}:d`)).join(', ');
+  const total = (key: string) => `sum(${layout.at(key)})`;
+  const nums = kpis.map((k) => total(`${k.id}:n`)).join(', ');
+  const dens = kpis.map((k) => total(`${k.id}:d`)).join(', ');
   const scores = kpis.map((k) => `CAST(${k.sql.score ? `(${k.sql.score})` : 'NULL'} AS Nullable(Float64))`);
   const score = `[${scores.join(', ')}][indexOf({kpi_ids:Array(String)}, kpi)]`;
-  const cells = `${layout.columns.join(', ')}`;
-  const where = `period_kind = '${kind}' AND period_start IN ${periods}`;
+  const columns = layout.columns.join(', ');
+  const fee = layout.at('_fee_data');
+  const paid = layout.at('_paid_online');
+  const stored = `period_kind = '${kind}' AND period_start IN ${periods} AND scope_kind IN {scope_kinds:Array(String)}`;
+  const live = `kpi_stage_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
+        WHERE run_id = {live_id:String} AND role = 'live' AND period_kind = '${kind}' AND period_start IN ${periods}
+          AND sc.1 IN {scope_kinds:Array(String)}`;
   return `
 SELECT kpi, scope_kind, scope_code, period_start, numerator, denominator, ${score} AS score_override, scope_rows
 FROM
 (
   SELECT g.period_start AS period_start, g.scope_kind AS scope_kind, g.scope_code AS scope_code, g.nums AS nums,
-    g.dens AS dens, g.scope_rows AS scope_rows, g.fee_data_procs AS fee_data_procs,
-    g.paid_online_procs AS paid_online_procs, c.catalog_fee_procs AS catalog_fee_procs
+    g.dens AS dens, g.scope_rows AS scope_rows, f.fee_data_procs AS fee_data_procs,
+    f.paid_online_procs AS paid_online_procs, c.catalog_fee_procs AS catalog_fee_procs
   FROM
   (
-    SELECT period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
-      [${nums}] AS nums,
-      [${dens}] AS dens,
-      toUInt64(${scoped('_rows')}) AS scope_rows,
-      groupUniqArrayIf(procedure_code, sum_${layout.at('_fee_data')} > 0) AS fee_data_procs,
-      groupUniqArrayIf(procedure_code, sum_${layout.at('_paid_online')} > 0) AS paid_online_procs
+    SELECT period_start, scope_kind, scope_code, [${nums}] AS nums, [${dens}] AS dens,
+      toUInt64(${total('_rows')}) AS scope_rows
     FROM
     (
-      SELECT period_start, toString(admin_level) AS admin_level, toString(agency_code) AS agency_code,
-        toString(field_code) AS field_code, toString(procedure_code) AS procedure_code, ${sums}
-      FROM
-      (
-        SELECT period_start, admin_level, agency_code, field_code, procedure_code, ${cells}
-        FROM kpi_cells_v1 WHERE ${where}
-        UNION ALL
-        SELECT period_start, admin_level, agency_code, field_code, procedure_code, ${cells}
-        FROM kpi_stage_cells_v1 WHERE run_id = {live_id:String} AND role = 'live' AND ${where}
-      )
-      GROUP BY period_start, admin_level, agency_code, field_code, procedure_code
+      SELECT period_start, toString(scope_kind) AS scope_kind, scope_code, ${columns}
+      FROM kpi_scope_cells_v1 WHERE ${stored}
+      UNION ALL
+      SELECT period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
+      FROM ${live}
     )
-    ARRAY JOIN arrayConcat([('city', '')], arrayFilter(s -> s.2 != '',
-      [('admin_level', admin_level), ('agency', agency_code), ('field', field_code), ('procedure', procedure_code)])) AS sc
-    WHERE sc.1 IN {scope_kinds:Array(String)}
     GROUP BY period_start, scope_kind, scope_code
   ) AS g
+  LEFT JOIN
+  (
+    SELECT period_start, scope_kind, scope_code,
+      groupUniqArrayIf(procedure_code, with_fee_data > 0) AS fee_data_procs,
+      groupUniqArrayIf(procedure_code, with_online_payment > 0) AS paid_online_procs
+    FROM
+    (
+      SELECT period_start, scope_kind, scope_code, procedure_code, sum(fee_data) AS with_fee_data,
+        sum(paid_online) AS with_online_payment
+      FROM
+      (
+        SELECT period_start, toString(scope_kind) AS scope_kind, scope_code, toString(procedure_code) AS procedure_code,
+          fee_data, paid_online
+        FROM kpi_scope_procedures_v1 WHERE ${stored}
+        UNION ALL
+        SELECT period_start, sc.1 AS scope_kind, sc.2 AS scope_code, toString(procedure_code) AS procedure_code,
+          ${fee} AS fee_data, ${paid} AS paid_online
+        FROM ${live}
+      )
+      GROUP BY period_start, scope_kind, scope_code, procedure_code
+    )
+    GROUP BY period_start, scope_kind, scope_code
+  ) AS f
+    ON g.period_start = f.period_start AND g.scope_kind = f.scope_kind AND g.scope_code = f.scope_code
   LEFT JOIN (${feeBearingCatalogSql(kind, DOSSIER_PURPOSES)}) AS c
     ON g.period_start = c.period_start AND g.scope_kind = c.scope_kind AND g.scope_code = c.scope_code
 )

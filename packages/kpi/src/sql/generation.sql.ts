@@ -8,6 +8,7 @@ import {
   FACTS_HASH,
   liveCellsSql,
   periodOfSql,
+  SCOPES_OF_CELL,
   volatileAtSql,
 } from './cells.sql.ts';
 import { runPeriodsFilterSql } from './run-periods.sql.ts';
@@ -139,6 +140,45 @@ HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
 ORDER BY ${CELL_KEY_COLUMNS}`;
 }
 
+/**
+ * Cell rows (`cells`: a FROM body with the cell key and counter columns) summed per scope, into
+ * kpi_scope_cells_v1 and kpi_scope_procedures_v1: what applying the cell deltas does to the scope tables,
+ * and how a rebuild fills them from the built cells.
+ */
+export function scopeCellsSql(layout: CellLayout, cells: string): string {
+  return `
+INSERT INTO kpi_scope_cells_v1 (period_kind, period_start, scope_kind, scope_code, ${layout.columns.join(', ')})
+SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
+  ${layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ')}
+FROM ${cells}
+ARRAY JOIN ${SCOPES_OF_CELL} AS sc
+GROUP BY period_kind, period_start, scope_kind, scope_code
+HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
+ORDER BY period_kind, period_start, scope_kind, scope_code`;
+}
+
+export function scopeProceduresSql(layout: CellLayout, cells: string): string {
+  const fee = layout.at('_fee_data');
+  const paid = layout.at('_paid_online');
+  return `
+INSERT INTO kpi_scope_procedures_v1 (period_kind, period_start, scope_kind, scope_code, procedure_code, fee_data, paid_online)
+SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, procedure_code,
+  sum(${fee}) AS sum_fee_data, sum(${paid}) AS sum_paid_online
+FROM ${cells}
+ARRAY JOIN ${SCOPES_OF_CELL} AS sc
+GROUP BY period_kind, period_start, scope_kind, scope_code, procedure_code
+HAVING sum_fee_data != 0 OR sum_paid_online != 0
+ORDER BY period_kind, period_start, scope_kind, scope_code, procedure_code`;
+}
+
+/** The run's staged cell deltas, as a FROM body for scopeCellsSql / scopeProceduresSql. */
+export const STAGED_DELTAS = "(SELECT * FROM kpi_stage_cells_v1 WHERE run_id = {run_id:String} AND role = 'delta')";
+
+/** Built cells of one period kind, as a FROM body for scopeCellsSql / scopeProceduresSql (a rebuild). */
+export function builtCells(kind: PeriodKind): string {
+  return `(SELECT * FROM kpi_cells_v1 WHERE period_kind = '${kind}')`;
+}
+
 export const APPLY_OPEN_FACTS_SQL = `
 INSERT INTO kpi_open_facts_v1 (${FACT_COLUMNS}, sign)
 SELECT ${FACT_COLUMNS}, sign FROM ${STAGED('open')}
@@ -156,6 +196,8 @@ export const REBUILD_TRUNCATE_SQL = [
   'TRUNCATE TABLE kpi_dossier_facts_v1',
   'TRUNCATE TABLE kpi_open_facts_v1',
   'TRUNCATE TABLE kpi_cells_v1',
+  'TRUNCATE TABLE kpi_scope_cells_v1',
+  'TRUNCATE TABLE kpi_scope_procedures_v1',
 ];
 
 export const BUILD_OPEN_FACTS_SQL = `
@@ -251,4 +293,43 @@ FROM
   GROUP BY ${key}
   HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
 )`;
+}
+
+/** Scope rows (kpi_scope_cells_v1, kpi_scope_procedures_v1) that differ from their cells summed per scope. */
+export function verifyScopesSql(layout: CellLayout): string {
+  const columns = layout.columns.join(', ');
+  const fee = layout.at('_fee_data');
+  const paid = layout.at('_paid_online');
+  return `
+SELECT
+  (SELECT count() FROM
+    (
+      SELECT period_kind, period_start, scope_kind, scope_code, ${layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ')}
+      FROM
+      (
+        SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
+        FROM kpi_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
+        UNION ALL
+        SELECT toString(period_kind), period_start, toString(scope_kind), scope_code, ${layout.columns.map((c) => `-${c}`).join(', ')}
+        FROM kpi_scope_cells_v1
+      )
+      GROUP BY period_kind, period_start, scope_kind, scope_code
+      HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
+    )) AS scope_cells,
+  (SELECT count() FROM
+    (
+      SELECT period_kind, period_start, scope_kind, scope_code, procedure_code, sum(f) AS sum_f, sum(o) AS sum_o
+      FROM
+      (
+        SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
+          toString(procedure_code) AS procedure_code, ${fee} AS f, ${paid} AS o
+        FROM kpi_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
+        UNION ALL
+        SELECT toString(period_kind), period_start, toString(scope_kind), scope_code, toString(procedure_code),
+          -fee_data, -paid_online
+        FROM kpi_scope_procedures_v1
+      )
+      GROUP BY period_kind, period_start, scope_kind, scope_code, procedure_code
+      HAVING sum_f != 0 OR sum_o != 0
+    )) AS scope_procedures`;
 }
