@@ -172,7 +172,8 @@ ORDER BY period_kind, period_start, scope_kind, scope_code, procedure_code`;
 }
 
 /** The run's staged cell deltas, as a FROM body for scopeCellsSql / scopeProceduresSql. */
-export const STAGED_DELTAS = "(SELECT * FROM kpi_stage_cells_v1 WHERE run_id = {run_id:String} AND role = 'delta')";
+export const STAGED_DELTAS =
+  "(SELECT * FROM kpi_stage_cells_v1 WHERE run_id = {run_id:String} AND role = 'delta')";
 
 /** Built cells of one period kind, as a FROM body for scopeCellsSql / scopeProceduresSql (a rebuild). */
 export function builtCells(kind: PeriodKind): string {
