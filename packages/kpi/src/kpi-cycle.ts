@@ -670,15 +670,24 @@ async function computeAndWrite(
       label: 'kpi_stage_cells_v1 <- live',
     });
   }
-  for (const [i, { kind, source, purposes }] of statements.entries()) {
-    if (counts[i] === 0) continue;
+  // The dossier KPIs of every kind in one statement (planning one costs about what running it does);
+  // the catalog KPIs, due only when the day or the catalog changed, per kind.
+  const writes = [
+    ...(dossierKinds.length > 0 ? [{ kinds: dossierKinds, source: 'dossier' as const }] : []),
+    ...statements
+      .filter((st, i) => st.source === 'procedure' && counts[i] !== 0)
+      .map((st) => ({ kinds: [st.kind], source: 'procedure' as const })),
+  ];
+  for (const { kinds, source } of writes) {
     const group = bySource[source];
     const ids = group.map((k) => k.id);
     const pointed = group.filter((k) => k.points);
-    const rows = source === 'dossier' ? dossierValuesSql(kind, group, LAYOUT) : procedureKpisSql(kind, group);
-    await command(clickhouse, writeChangedValuesSql(kind, purposes, rows), {
+    const rows =
+      source === 'dossier' ? dossierValuesSql(kinds, group, LAYOUT) : procedureKpisSql(kinds[0]!, group);
+    const purposes = source === 'dossier' ? DOSSIER_PURPOSES : PROCEDURE_PURPOSES;
+    await command(clickhouse, writeChangedValuesSql(kinds, purposes, rows), {
       ...base,
-      label: `kpi_values_v1 <- ${source} ${kind}`,
+      label: `kpi_values_v1 <- ${source} ${kinds.join('+')}`,
       computed_at: computedAt,
       kpi_ids: ids,
       scope_kinds: [...scope.scopeKinds],

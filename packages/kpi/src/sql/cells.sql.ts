@@ -1,7 +1,7 @@
 import type { KpiDefinition } from '../kpi-definition.ts';
 import { PERIOD_SQL, type PeriodKind, periodEndSql, TIME_ZONE } from '../periods.ts';
 import { feeBearingCatalogSql } from './procedure-kpis.sql.ts';
-import { dossierPeriodsSql, runPeriodsFilterSql } from './run-periods.sql.ts';
+import { dossierPeriodsSql, runPeriodPairsSql } from './run-periods.sql.ts';
 
 export const DOSSIER_PURPOSES = ['dossier', 'all'] as const;
 
@@ -186,8 +186,9 @@ export const SCOPES_OF_CELL = `arrayConcat([('city', '')], arrayFilter(s -> s.2 
    ('procedure', toString(procedure_code))]))`;
 
 /**
- * New values of the dossier KPIs for the run's periods of `kind`: (kpi, scope_kind, scope_code,
- * period_start, numerator, denominator, score_override, scope_rows), from kpi_scope_cells_v1 (the cells
+ * New values of the dossier KPIs for the run's periods of `kinds`, in one statement (each statement costs
+ * tens of ms of planning): (kpi, scope_kind, scope_code, period_kind, period_start, numerator,
+ * denominator, score_override, scope_rows), from kpi_scope_cells_v1 (the cells
  * summed per scope) plus the run's live cells (open dossiers judged at {now}, written by {live_id})
  * fanned out to their scopes. Scopes whose dossiers all left still come out, with scope_rows 0, and
  * writeChangedValuesSql drops them when nothing was stored for them. The 766 online-payment score also
@@ -195,11 +196,14 @@ export const SCOPES_OF_CELL = `arrayConcat([('city', '')], arrayFilter(s -> s.2 
  * fee-bearing catalog.
  */
 export function dossierValuesSql(
-  kind: PeriodKind,
+  kinds: readonly PeriodKind[],
   kpis: readonly KpiDefinition[],
   layout: CellLayout,
 ): string {
-  const periods = runPeriodsFilterSql(kind, DOSSIER_PURPOSES);
+  const periods = runPeriodPairsSql(kinds, DOSSIER_PURPOSES);
+  const catalog = kinds
+    .map((k) => `SELECT '${k}' AS period_kind, * FROM (${feeBearingCatalogSql(k, DOSSIER_PURPOSES)})`)
+    .join('\n    UNION ALL\n    ');
   const total = (key: string) => `sum(${layout.at(key)})`;
   const nums = kpis.map((k) => total(`${k.id}:n`)).join(', ');
   const dens = kpis.map((k) => total(`${k.id}:d`)).join(', ');
@@ -208,57 +212,63 @@ export function dossierValuesSql(
   const columns = layout.columns.join(', ');
   const fee = layout.at('_fee_data');
   const paid = layout.at('_paid_online');
-  const stored = `period_kind = '${kind}' AND period_start IN ${periods} AND scope_kind IN {scope_kinds:Array(String)}`;
+  const stored = `(period_kind, period_start) IN ${periods} AND scope_kind IN {scope_kinds:Array(String)}`;
   const live = `kpi_stage_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
-        WHERE run_id = {live_id:String} AND role = 'live' AND period_kind = '${kind}' AND period_start IN ${periods}
+        WHERE run_id = {live_id:String} AND role = 'live' AND (period_kind, period_start) IN ${periods}
           AND sc.1 IN {scope_kinds:Array(String)}`;
   return `
-SELECT kpi, scope_kind, scope_code, period_start, numerator, denominator, ${score} AS score_override, scope_rows
+SELECT kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator, ${score} AS score_override,
+  scope_rows
 FROM
 (
-  SELECT g.period_start AS period_start, g.scope_kind AS scope_kind, g.scope_code AS scope_code, g.nums AS nums,
+  SELECT g.period_kind AS period_kind, g.period_start AS period_start, g.scope_kind AS scope_kind, g.scope_code AS scope_code, g.nums AS nums,
     g.dens AS dens, g.scope_rows AS scope_rows, f.fee_data_procs AS fee_data_procs,
     f.paid_online_procs AS paid_online_procs, c.catalog_fee_procs AS catalog_fee_procs
   FROM
   (
-    SELECT period_start, scope_kind, scope_code, [${nums}] AS nums, [${dens}] AS dens,
+    SELECT period_kind, period_start, scope_kind, scope_code, [${nums}] AS nums, [${dens}] AS dens,
       toUInt64(${total('_rows')}) AS scope_rows
     FROM
     (
-      SELECT period_start, toString(scope_kind) AS scope_kind, scope_code, ${columns}
+      SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code, ${columns}
       FROM kpi_scope_cells_v1 WHERE ${stored}
       UNION ALL
-      SELECT period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
+      SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
       FROM ${live}
     )
-    GROUP BY period_start, scope_kind, scope_code
+    GROUP BY period_kind, period_start, scope_kind, scope_code
   ) AS g
   LEFT JOIN
   (
-    SELECT period_start, scope_kind, scope_code,
+    SELECT period_kind, period_start, scope_kind, scope_code,
       groupUniqArrayIf(procedure_code, with_fee_data > 0) AS fee_data_procs,
       groupUniqArrayIf(procedure_code, with_online_payment > 0) AS paid_online_procs
     FROM
     (
-      SELECT period_start, scope_kind, scope_code, procedure_code, sum(fee_data) AS with_fee_data,
+      SELECT period_kind, period_start, scope_kind, scope_code, procedure_code, sum(fee_data) AS with_fee_data,
         sum(paid_online) AS with_online_payment
       FROM
       (
-        SELECT period_start, toString(scope_kind) AS scope_kind, scope_code, toString(procedure_code) AS procedure_code,
-          fee_data, paid_online
+        SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
+          toString(procedure_code) AS procedure_code, fee_data, paid_online
         FROM kpi_scope_procedures_v1 WHERE ${stored}
         UNION ALL
-        SELECT period_start, sc.1 AS scope_kind, sc.2 AS scope_code, toString(procedure_code) AS procedure_code,
-          ${fee} AS fee_data, ${paid} AS paid_online
+        SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
+          toString(procedure_code) AS procedure_code, ${fee} AS fee_data, ${paid} AS paid_online
         FROM ${live}
       )
-      GROUP BY period_start, scope_kind, scope_code, procedure_code
+      GROUP BY period_kind, period_start, scope_kind, scope_code, procedure_code
     )
-    GROUP BY period_start, scope_kind, scope_code
+    GROUP BY period_kind, period_start, scope_kind, scope_code
   ) AS f
-    ON g.period_start = f.period_start AND g.scope_kind = f.scope_kind AND g.scope_code = f.scope_code
-  LEFT JOIN (${feeBearingCatalogSql(kind, DOSSIER_PURPOSES)}) AS c
-    ON g.period_start = c.period_start AND g.scope_kind = c.scope_kind AND g.scope_code = c.scope_code
+    ON g.period_kind = f.period_kind AND g.period_start = f.period_start AND g.scope_kind = f.scope_kind
+      AND g.scope_code = f.scope_code
+  LEFT JOIN
+  (
+    ${catalog}
+  ) AS c
+    ON g.period_kind = c.period_kind AND g.period_start = c.period_start AND g.scope_kind = c.scope_kind
+      AND g.scope_code = c.scope_code
 )
 ARRAY JOIN {kpi_ids:Array(String)} AS kpi, arrayMap(x -> toUInt64(x), nums) AS numerator,
   arrayMap(x -> toUInt64(x), dens) AS denominator`;

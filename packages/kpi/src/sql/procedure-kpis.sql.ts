@@ -46,7 +46,8 @@ export function procedureKpisSql(kind: PeriodKind, kpis: readonly KpiDefinition[
   const nums = kpis.map((k) => `toUInt64(${k.sql.numerator})`).join(', ');
   const dens = kpis.map((k) => `toUInt64(${k.sql.denominator})`).join(', ');
   return `
-SELECT kpi, scope_kind, scope_code, period_start, numerator, denominator, CAST(NULL AS Nullable(Float64)) AS score_override,
+SELECT kpi, scope_kind, scope_code, '${kind}' AS period_kind, period_start, numerator, denominator,
+  CAST(NULL AS Nullable(Float64)) AS score_override,
   toUInt64(1) AS scope_rows
 FROM
 (

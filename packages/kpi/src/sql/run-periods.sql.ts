@@ -136,3 +136,13 @@ export function runPeriodCountsSql(
 export const CATALOG_CHANGED_SQL = `
 SELECT (SELECT count() FROM procedures_v1 WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')})
   + (SELECT count() FROM agencies_v1 WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')}) AS n`;
+
+/**
+ * `(period_kind, period_start)` pairs of the run's periods of `kinds` for the given purposes, days from
+ * {day_floor} on, for `(period_kind, period_start) IN …` filters of a statement over several kinds.
+ */
+export function runPeriodPairsSql(kinds: readonly PeriodKind[], purposes: readonly string[]): string {
+  return `(SELECT period_kind, period_start FROM kpi_run_periods_v1 WHERE run_id = {run_id:String}
+    AND period_kind IN (${kinds.map((k) => `'${k}'`).join(', ')}) AND purpose IN (${purposes.map((p) => `'${p}'`).join(', ')})
+    AND (period_kind != 'day' OR period_start >= {day_floor:Date}))`;
+}

@@ -1,9 +1,9 @@
 import type { PeriodKind } from '../periods.ts';
-import { runPeriodsFilterSql } from './run-periods.sql.ts';
+import { runPeriodPairsSql } from './run-periods.sql.ts';
 
 /**
- * Wraps a KPI query (kpi, scope_kind, scope_code, period_start, numerator, denominator, score_override,
- * scope_rows) into an INSERT of only the rows that differ from kpi_current_v1 (what kpi_latest shows), so
+ * Wraps a KPI query (kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator,
+ * score_override, scope_rows) over the run's periods of `kinds` into an INSERT of only the rows that differ from kpi_current_v1 (what kpi_latest shows), so
  * repeating a run writes nothing and the history in kpi_values_v1 is a change log. A new key with no
  * source row behind it (scope_rows 0) is not written. A key kpi_current_v1 holds for these periods that the new
  * computation no longer produces (its dossiers moved elsewhere) is written back with zero counts.
@@ -12,17 +12,17 @@ import { runPeriodsFilterSql } from './run-periods.sql.ts';
  * targetRuleParams), target_met and the 766 score are derived here once for every KPI.
  */
 export function writeChangedValuesSql(
-  kind: PeriodKind,
+  kinds: readonly PeriodKind[],
   purposes: readonly string[],
   newRowsSql: string,
 ): string {
-  const periods = runPeriodsFilterSql(kind, purposes);
+  const periods = runPeriodPairsSql(kinds, purposes);
   // Each layer computes columns the next one reads: an alias used in its own SELECT is inlined by
   // ClickHouse at every use, which made planning alone cost more than running the statement.
   return `
 INSERT INTO kpi_values_v1 (kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator,
   value, target, target_met, score, max_score, computed_at, run_id)
-SELECT kpi, scope_kind, scope_code, '${kind}', period_start, numerator, denominator,
+SELECT kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator,
   value, target, target_met, score, max_score, {computed_at:DateTime64(3, 'UTC')}, {run_id:String}
 FROM
 (
@@ -46,7 +46,7 @@ FROM
       if(points_index = 0, 1, {p_full:Array(Float64)}[points_index]) AS full_at
     FROM
     (
-      SELECT kpi, scope_kind, scope_code, period_start,
+      SELECT kpi, scope_kind, scope_code, period_kind, period_start,
         if(n_present = 1, n_numerator, 0) AS numerator,
         if(n_present = 1, n_denominator, 0) AS denominator,
         arrayFirstIndex((k, f, t, sk, cp) -> k = kpi AND period_start >= f AND period_start <= t
@@ -57,20 +57,21 @@ FROM
         n_score_override, n_present, n_rows, l_present, l_numerator, l_denominator, l_target, l_score
       FROM
       (
-        SELECT toString(kpi) AS kpi, toString(scope_kind) AS scope_kind, toString(scope_code) AS scope_code, period_start,
+        SELECT toString(kpi) AS kpi, toString(scope_kind) AS scope_kind, toString(scope_code) AS scope_code,
+          toString(period_kind) AS period_kind, period_start,
           numerator AS n_numerator, denominator AS n_denominator, score_override AS n_score_override, 1 AS n_present,
           scope_rows AS n_rows
         FROM (${newRowsSql})
       ) AS n
       FULL OUTER JOIN
       (
-        SELECT toString(kpi) AS kpi, toString(scope_kind) AS scope_kind, scope_code, period_start,
-          numerator AS l_numerator, denominator AS l_denominator, target AS l_target, score AS l_score, 1 AS l_present
+        SELECT toString(kpi) AS kpi, toString(scope_kind) AS scope_kind, scope_code, toString(period_kind) AS period_kind,
+          period_start, numerator AS l_numerator, denominator AS l_denominator, target AS l_target, score AS l_score, 1 AS l_present
         FROM kpi_current_v1 FINAL
-        WHERE period_kind = '${kind}' AND kpi IN {kpi_ids:Array(String)} AND scope_kind IN {scope_kinds:Array(String)}
-          AND period_start IN ${periods}
+        WHERE kpi IN {kpi_ids:Array(String)} AND scope_kind IN {scope_kinds:Array(String)}
+          AND (period_kind, period_start) IN ${periods}
       ) AS l
-      USING (kpi, scope_kind, scope_code, period_start)
+      USING (kpi, scope_kind, scope_code, period_kind, period_start)
     )
   )
 )
