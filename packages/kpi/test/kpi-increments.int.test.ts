@@ -137,10 +137,20 @@ afterAll(async () => {
   await test?.close();
 });
 
+const NOTHING = { day: 0, month: 0, quarter: 0, year: 0 };
+
+async function expectExactState(context?: string) {
+  expect(await verifyKpiState(clickhouse), context).toMatchObject({
+    cellsDiffering: NOTHING,
+    openFactsDiffering: 0,
+    liveCellsDiffering: NOTHING,
+    scopeRowsDiffering: { cells: 0, procedures: 0 },
+  });
+}
+
 describe('incremental cycles equal a recomputation from scratch', () => {
   it('after every cycle, and rebuilding at the end changes no value', async () => {
     const { cycleTimes, batches } = workload(20261126);
-    const periods = { day: 0, month: 0, quarter: 0, year: 0 };
     for (const [step, at] of cycleTimes.entries()) {
       if (batches[step]!.length)
         await clickhouse.insert({
@@ -156,13 +166,7 @@ describe('incremental cycles equal a recomputation from scratch', () => {
         graceMs: 0,
       });
       expect(run.mode).toBe(step === 0 ? 'rebuild' : 'cycle');
-      const check = await verifyKpiState(clickhouse);
-      expect(check, `after the cycle at ${utc(at)}`).toMatchObject({
-        cellsDiffering: periods,
-        openFactsDiffering: 0,
-        liveCellsDiffering: periods,
-        scopeRowsDiffering: { cells: 0, procedures: 0 },
-      });
+      await expectExactState(`after the cycle at ${utc(at)}`);
     }
     const last = utc(cycleTimes.at(-1)!);
     const rebuilt = await backfillKpis(clickhouse, {
@@ -240,10 +244,7 @@ describe('crash safety', () => {
     // ...and one after the claim went stale finishes it (applying the cells again adds nothing), then runs.
     const next = await cycle(shiftMs(at, 120_000), { staleAfterMs: 0 });
     expect(next.mode).toBe('cycle');
-    expect(await verifyKpiState(clickhouse)).toMatchObject({
-      cellsDiffering: { day: 0, month: 0, quarter: 0, year: 0 },
-      openFactsDiffering: 0,
-    });
+    await expectExactState();
     const rebuilt = await backfillKpis(clickhouse, {
       runId: randomUUID(),
       periodKinds: PERIOD_KINDS,
@@ -275,10 +276,7 @@ describe('crash safety', () => {
     await expect(failing).rejects.toThrow('ClickHouse went away');
     const next = await cycle(shiftMs(at, 60_000), { staleAfterMs: 24 * HOUR });
     expect(next.mode).toBe('cycle');
-    expect(await verifyKpiState(clickhouse)).toMatchObject({
-      cellsDiffering: { day: 0, month: 0, quarter: 0, year: 0 },
-      openFactsDiffering: 0,
-    });
+    await expectExactState();
   });
 
   it('a rebuild that fails is redone by the next run', async () => {
@@ -297,10 +295,7 @@ describe('crash safety', () => {
     await expect(failing).rejects.toThrow('out of memory');
     const next = await cycle(shiftMs(at, 60_000), { staleAfterMs: 24 * HOUR });
     expect(next.mode).toBe('rebuild');
-    expect(await verifyKpiState(clickhouse)).toMatchObject({
-      cellsDiffering: { day: 0, month: 0, quarter: 0, year: 0 },
-      openFactsDiffering: 0,
-    });
+    await expectExactState();
   });
 
   it('a run stopped before it claimed its generation leaves nothing behind', async () => {
@@ -325,9 +320,6 @@ describe('crash safety', () => {
     await expect(stopped).rejects.toThrow();
     const next = await cycle(shiftMs(at, 60_000));
     expect(next).toMatchObject({ mode: 'cycle', dossiersRefreshed: 1 });
-    expect(await verifyKpiState(clickhouse)).toMatchObject({
-      cellsDiffering: { day: 0, month: 0, quarter: 0, year: 0 },
-      openFactsDiffering: 0,
-    });
+    await expectExactState();
   });
 });

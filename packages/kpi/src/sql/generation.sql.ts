@@ -225,32 +225,44 @@ ORDER BY gen, created_at, run_id`;
 export const GENERATIONS_TABLE = 'kpi_cycles_v1';
 
 /**
+ * How many keys differ between two row sets with the same key and counter columns (`expected`, then
+ * `actual`, both SELECT bodies): `actual` is negated and both are summed per key.
+ */
+function countDifferingSql(
+  key: string,
+  counters: readonly string[],
+  expected: string,
+  actual: string,
+): string {
+  return `
+SELECT count() AS n
+FROM
+(
+  SELECT ${key}, ${counters.map((c) => `sum(${c}) AS sum_${c}`).join(', ')}
+  FROM
+  (
+    SELECT ${key}, ${counters.join(', ')} FROM (${expected})
+    UNION ALL
+    SELECT ${key}, ${counters.map((c) => `-${c} AS ${c}`).join(', ')} FROM (${actual})
+  )
+  GROUP BY ${key}
+  HAVING ${counters.map((c) => `sum_${c} != 0`).join(' OR ')}
+)`;
+}
+
+const CELL_KEY = 'period_start, admin_level, agency_code, field_code, procedure_code';
+
+/**
  * Cells of `kind` that differ from a recomputation from every dossier's facts as judged at {now} (the
  * last committed instant), from {day_floor} on: 0 when the increments kept them exact.
  */
 export function verifyCellsSql(kind: PeriodKind, layout: CellLayout): string {
   const fresh = `
     SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clipFromSql(kind)} AS clip_from FROM kpi_dossier_facts_v1 FINAL`;
-  const key = 'period_start, admin_level, agency_code, field_code, procedure_code';
-  const columns = layout.columns.join(', ');
-  return `
-SELECT count() AS n
-FROM
-(
-  SELECT ${key}, ${layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ')}
-  FROM
-  (
-    SELECT ${key}, ${columns}
-    FROM (${cellsSql(kind, layout, fresh, 'NOT live')})
-    UNION ALL
-    SELECT period_start, toString(admin_level), toString(agency_code), toString(field_code), toString(procedure_code),
-      ${layout.columns.map((c) => `-${c}`).join(', ')}
-    FROM kpi_cells_v1
-    WHERE period_kind = '${kind}' AND period_start >= ${clipFromSql(kind)}
-  )
-  GROUP BY ${key}
-  HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
-)`;
+  const stored = `SELECT period_start, toString(admin_level) AS admin_level, toString(agency_code) AS agency_code,
+      toString(field_code) AS field_code, toString(procedure_code) AS procedure_code, ${layout.columns.join(', ')}
+    FROM kpi_cells_v1 WHERE period_kind = '${kind}' AND period_start >= ${clipFromSql(kind)}`;
+  return countDifferingSql(CELL_KEY, layout.columns, cellsSql(kind, layout, fresh, 'NOT live'), stored);
 }
 
 /** Dossiers whose open facts differ from the facts open at {now}, in either direction. */
@@ -276,61 +288,35 @@ FROM
 export function verifyLiveCellsSql(kind: PeriodKind, layout: CellLayout): string {
   const source = (clip: string) => `
     SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clip} AS clip_from FROM kpi_open_facts_v1 FINAL`;
-  const key = 'period_start, admin_level, agency_code, field_code, procedure_code';
-  const columns = layout.columns.join(', ');
-  return `
-SELECT count() AS n
-FROM
-(
-  SELECT ${key}, ${layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ')}
-  FROM
-  (
-    SELECT ${key}, ${columns}
-    FROM (${cellsSql(kind, layout, source(periodOfSql(kind, NOW)), 'live')})
-    UNION ALL
-    SELECT ${key}, ${layout.columns.map((c) => `-${c}`).join(', ')}
-    FROM (${liveCellsSql([kind], layout, source(periodOfSql('day', NOW)))})
-  )
-  GROUP BY ${key}
-  HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
-)`;
+  return countDifferingSql(
+    CELL_KEY,
+    layout.columns,
+    cellsSql(kind, layout, source(periodOfSql(kind, NOW)), 'live'),
+    liveCellsSql([kind], layout, source(periodOfSql('day', NOW))),
+  );
 }
 
 /** Scope rows (kpi_scope_cells_v1, kpi_scope_procedures_v1) that differ from their cells summed per scope. */
 export function verifyScopesSql(layout: CellLayout): string {
-  const columns = layout.columns.join(', ');
+  const cells = `kpi_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc`;
+  const scopeKey = 'period_kind, period_start, scope_kind, scope_code';
   const fee = layout.at('_fee_data');
   const paid = layout.at('_paid_online');
-  return `
-SELECT
-  (SELECT count() FROM
-    (
-      SELECT period_kind, period_start, scope_kind, scope_code, ${layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ')}
-      FROM
-      (
-        SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
-        FROM kpi_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
-        UNION ALL
-        SELECT toString(period_kind), period_start, toString(scope_kind), scope_code, ${layout.columns.map((c) => `-${c}`).join(', ')}
-        FROM kpi_scope_cells_v1
-      )
-      GROUP BY period_kind, period_start, scope_kind, scope_code
-      HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
-    )) AS scope_cells,
-  (SELECT count() FROM
-    (
-      SELECT period_kind, period_start, scope_kind, scope_code, procedure_code, sum(f) AS sum_f, sum(o) AS sum_o
-      FROM
-      (
-        SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
-          toString(procedure_code) AS procedure_code, ${fee} AS f, ${paid} AS o
-        FROM kpi_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
-        UNION ALL
-        SELECT toString(period_kind), period_start, toString(scope_kind), scope_code, toString(procedure_code),
-          -fee_data, -paid_online
-        FROM kpi_scope_procedures_v1
-      )
-      GROUP BY period_kind, period_start, scope_kind, scope_code, procedure_code
-      HAVING sum_f != 0 OR sum_o != 0
-    )) AS scope_procedures`;
+  const scopeCells = countDifferingSql(
+    scopeKey,
+    layout.columns,
+    `SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
+      ${layout.columns.join(', ')} FROM ${cells}`,
+    `SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
+      ${layout.columns.join(', ')} FROM kpi_scope_cells_v1`,
+  );
+  const scopeProcedures = countDifferingSql(
+    `${scopeKey}, procedure_code`,
+    ['fee_data', 'paid_online'],
+    `SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
+      toString(procedure_code) AS procedure_code, ${fee} AS fee_data, ${paid} AS paid_online FROM ${cells}`,
+    `SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
+      toString(procedure_code) AS procedure_code, fee_data, paid_online FROM kpi_scope_procedures_v1`,
+  );
+  return `SELECT (${scopeCells}) AS scope_cells, (${scopeProcedures}) AS scope_procedures`;
 }
