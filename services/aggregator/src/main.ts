@@ -4,6 +4,7 @@ import {
   createHealth,
   createLogger,
   createMetricsRegistry,
+  exitOnUncaughtException,
   onShutdown,
   serveOps,
 } from '@dossier/observability';
@@ -12,6 +13,7 @@ import { startAggregator } from './start-aggregator.ts';
 
 const config = loadConfig(AggregatorConfig);
 const logger = createLogger({ service: 'aggregator', level: config.logLevel });
+exitOnUncaughtException(logger);
 const registry = createMetricsRegistry();
 const health = createHealth();
 const clickhouse = await createClickHouse({ url: config.clickhouseUrl, application: 'aggregator' });

@@ -2,7 +2,13 @@
 import { createClickHouse } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
 import { kafkaLogCreator } from '@dossier/ingestor';
-import { createHealth, createLogger, createMetricsRegistry, onShutdown } from '@dossier/observability';
+import {
+  createHealth,
+  createLogger,
+  createMetricsRegistry,
+  exitOnUncaughtException,
+  onShutdown,
+} from '@dossier/observability';
 import { Redis } from 'ioredis';
 import { Kafka } from 'kafkajs';
 import { MonitorMainConfig } from './config.ts';
@@ -10,6 +16,7 @@ import { startMonitor } from './start-monitor.ts';
 
 const config = loadConfig(MonitorMainConfig);
 const logger = createLogger({ service: 'monitor', level: config.LOG_LEVEL });
+exitOnUncaughtException(logger);
 const registry = createMetricsRegistry({ defaultLabels: { service: 'monitor' } });
 const health = createHealth();
 const clickhouse = await createClickHouse({ url: config.CLICKHOUSE_URL, application: 'monitor' });
