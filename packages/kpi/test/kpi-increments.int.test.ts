@@ -139,8 +139,8 @@ afterAll(async () => {
 
 const NOTHING = { day: 0, month: 0, quarter: 0, year: 0 };
 
-async function expectExactState(context?: string) {
-  expect(await verifyKpiState(clickhouse), context).toMatchObject({
+async function expectExactState(context?: string, dayHorizonDays?: number) {
+  expect(await verifyKpiState(clickhouse, { dayHorizonDays }), context).toMatchObject({
     cellsDiffering: NOTHING,
     openFactsDiffering: 0,
     liveCellsDiffering: NOTHING,
@@ -194,6 +194,31 @@ describe('incremental cycles equal a recomputation from scratch', () => {
     expect(run.mode).toBe('range');
     expect(run.rowsWritten).toBe(0);
     expect(await verifyKpiState(clickhouse)).toMatchObject({ openFactsDiffering: 0 });
+  });
+});
+
+describe('with a day horizon', () => {
+  it('cells from the floor on stay exact while older days are left as they were', async () => {
+    // Another workload over the same weeks: the first cycle's instant lies before the last one, so it
+    // rebuilds; then the floor moves with every cycle and late events keep touching days below it.
+    const { cycleTimes, batches } = workload(7);
+    for (const [step, at] of cycleTimes.entries()) {
+      if (batches[step]!.length)
+        await clickhouse.insert({
+          table: 'dossier_events_v1',
+          values: batches[step]!,
+          format: 'JSONEachRow',
+        });
+      await runKpiCycle(clickhouse, {
+        runId: randomUUID(),
+        periodKinds: PERIOD_KINDS,
+        scopeKinds: SCOPE_KINDS,
+        now: utc(at),
+        graceMs: 0,
+        dayHorizonDays: 5,
+      });
+      await expectExactState(`after the cycle at ${utc(at)}`, 5);
+    }
   });
 });
 
