@@ -77,3 +77,18 @@ FROM
 )
 WHERE changed`;
 }
+
+/** Stores a KPI values query's rows under {values_id} (see STAGED_VALUES_SQL). */
+export function stageValuesSql(newRowsSql: string): string {
+  return `
+INSERT INTO kpi_stage_values_v1 (values_id, kpi, scope_kind, scope_code, period_kind, period_start, numerator,
+  denominator, score_override, scope_rows)
+SELECT {values_id:String}, kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator,
+  score_override, scope_rows
+FROM (${newRowsSql})`;
+}
+
+/** The staged values of {values_id}, as the new rows of writeChangedValuesSql. */
+export const STAGED_VALUES_SQL = `
+SELECT kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator, score_override, scope_rows
+FROM kpi_stage_values_v1 WHERE values_id = {values_id:String}`;
