@@ -140,6 +140,9 @@ interface GenerationLog {
 /** Staged rows expire after 6 hours (migrations 0022, 0023): a generation older than this cannot be finished. */
 const FINISHABLE_MS = 5 * 3_600_000;
 
+/** What a run records when it claims a generation (its state and time are added on writing). */
+type Claim = Omit<Generation, 'created_at' | 'state'>;
+
 type Params = Record<string, unknown>;
 
 /**
@@ -164,8 +167,7 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
   if ('skipped' in log) return skipped(options.runId, kpis, log.skipped);
   const { committed } = log;
   const gen = (committed?.gen ?? 0) + 1;
-  const now =
-    options.now ?? (committed && committed.judged_at > serverTime ? committed.judged_at : serverTime);
+  const now = options.now ?? maxString(serverTime, committed?.judged_at ?? EPOCH);
   if (
     !committed ||
     log.interrupted ||
@@ -203,7 +205,8 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
     await command(clickhouse, STAGE_CANDIDATE_FACTS_SQL, base);
     await command(clickhouse, STAGE_CHANGED_FACTS_SQL, base);
   }
-  const changed = (await countStaged(clickhouse, options.runId, 'new')) > 0;
+  const dossiersRefreshed = await countStaged(clickhouse, options.runId, 'new');
+  const changed = dossiersRefreshed > 0;
   for (const kind of options.periodKinds) {
     if (changed) {
       await command(clickhouse, touchedDossierPeriodsSql(kind, 'old'), base);
@@ -225,7 +228,7 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
   }
   if (changed || due) await command(clickhouse, STAGE_OPEN_FACTS_SQL, base);
 
-  const claim = await claimGeneration(clickhouse, {
+  const claim: Claim = {
     gen,
     run_id: options.runId,
     kind: 'cycle',
@@ -233,20 +236,18 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
     window_to: serverTime,
     day_floor: committed.day_floor,
     layout: CELL_LAYOUT_FINGERPRINT,
-  });
-  if (claim) return skipped(options.runId, kpis, claim);
-  const settled = { ...base, signal: undefined };
-  await releasingOnFailure(clickhouse, { gen, run_id: options.runId }, async () => {
-    await applyGeneration(clickhouse, gen, options.runId, settled);
-    await computeAndWrite(clickhouse, kpis, options, settled);
-    await commitGeneration(clickhouse, gen, options.runId, kpis, { now, windowTo: serverTime });
-  });
+  };
+  const lost = await claimGeneration(clickhouse, claim);
+  if (lost) return skipped(options.runId, kpis, lost);
+  await releasingOnFailure(clickhouse, claim, () =>
+    completeGeneration(clickhouse, kpis, options, claim, { ...base, signal: undefined }),
+  );
   return {
     runId: options.runId,
     kpiIds: kpis.map((k) => k.id),
     mode: 'cycle',
     window: { from, to: serverTime },
-    dossiersRefreshed: await countStaged(clickhouse, options.runId, 'new'),
+    dossiersRefreshed,
     periodsRecomputed: await count(clickhouse, 'kpi_run_periods_v1', options.runId),
     rowsWritten: await count(clickhouse, 'kpi_current_v1', options.runId),
   };
@@ -304,7 +305,7 @@ export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOpti
   };
   for (const kind of options.periodKinds) await command(clickhouse, rangePeriodsSql(kind), base);
   for (const kind of options.periodKinds) await command(clickhouse, stageRangeDeltaSql(kind, LAYOUT), base);
-  const claim = await claimGeneration(clickhouse, {
+  const claim: Claim = {
     gen,
     run_id: options.runId,
     kind: 'range',
@@ -312,18 +313,13 @@ export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOpti
     window_to: committed.window_to,
     day_floor: committed.day_floor,
     layout: CELL_LAYOUT_FINGERPRINT,
-  });
-  if (claim) throw new Error(`another KPI computation claimed generation ${gen} first; retry later`);
-  const settled = { ...base, signal: undefined };
-  await releasingOnFailure(clickhouse, { gen, run_id: options.runId }, async () => {
-    await applyGeneration(clickhouse, gen, options.runId, settled);
-    await computeAndWrite(clickhouse, kpis, options, settled);
-    await commitGeneration(clickhouse, gen, options.runId, kpis, {
-      now: committed.judged_at,
-      windowTo: committed.window_to,
-      keepWatermark: true,
-    });
-  });
+  };
+  if (await claimGeneration(clickhouse, claim)) {
+    throw new Error(`another KPI computation claimed generation ${gen} first; retry later`);
+  }
+  await releasingOnFailure(clickhouse, claim, () =>
+    completeGeneration(clickhouse, kpis, options, claim, { ...base, signal: undefined }),
+  );
   return {
     runId: options.runId,
     kpiIds: kpis.map((k) => k.id),
@@ -355,7 +351,7 @@ async function rebuild(
   kpis: KpiDefinition[],
   plan: RebuildPlan,
 ): Promise<KpiRunResult> {
-  const claim = await claimGeneration(clickhouse, {
+  const claim: Claim = {
     gen: plan.gen,
     run_id: scope.runId,
     kind: 'rebuild',
@@ -363,10 +359,11 @@ async function rebuild(
     window_to: plan.windowTo,
     day_floor: plan.dayFloor,
     layout: CELL_LAYOUT_FINGERPRINT,
-  });
-  if (claim) {
-    if (plan.periods !== 'all') throw new Error(`${claim}; retry later`);
-    return skipped(scope.runId, kpis, claim);
+  };
+  const lost = await claimGeneration(clickhouse, claim);
+  if (lost) {
+    if (plan.periods !== 'all') throw new Error(`${lost}; retry later`);
+    return skipped(scope.runId, kpis, lost);
   }
   const base: Params = {
     run_id: scope.runId,
@@ -400,16 +397,13 @@ async function rebuild(
     }
   } catch (err) {
     // Half-built tables: the next run rebuilds at once rather than waiting for this claim to go stale.
-    await recordGeneration(clickhouse, { ...claimRow(plan, scope), state: 'abandoned' }).catch(() => {});
+    await recordGeneration(clickhouse, { ...claim, state: 'abandoned' }).catch(() => {});
     throw err;
   }
   const settled = { ...base, signal: undefined };
   await computeAndWrite(clickhouse, kpis, scope, settled);
-  await commitGeneration(clickhouse, plan.gen, scope.runId, kpis, {
-    now: plan.now,
-    windowTo: plan.windowTo,
-    keepWatermark: plan.periods !== 'all',
-  });
+  // A backfill's rebuild leaves the watermark to the cycles, as a range does.
+  await commitGeneration(clickhouse, claim, kpis, plan.periods !== 'all');
   return {
     runId: scope.runId,
     kpiIds: kpis.map((k) => k.id),
@@ -493,7 +487,7 @@ export async function verifyKpiState(
  */
 async function releasingOnFailure(
   clickhouse: ClickHouse,
-  claim: { gen: number; run_id: string },
+  claim: Claim,
   apply: () => Promise<void>,
 ): Promise<void> {
   try {
@@ -505,19 +499,6 @@ async function releasingOnFailure(
     }
     throw err;
   }
-}
-
-function claimRow(plan: RebuildPlan, scope: KpiRunScope): Omit<Generation, 'created_at'> {
-  return {
-    gen: plan.gen,
-    run_id: scope.runId,
-    kind: 'rebuild',
-    state: 'staged',
-    judged_at: plan.now,
-    window_to: plan.windowTo,
-    day_floor: plan.dayFloor,
-    layout: CELL_LAYOUT_FINGERPRINT,
-  };
 }
 
 /**
@@ -534,8 +515,7 @@ async function settlePending(
   const log = await readGenerations(clickhouse);
   const { pending } = log;
   if (!pending) return log;
-  const age =
-    Date.parse(`${serverTime.replace(' ', 'T')}Z`) - Date.parse(`${pending.created_at.replace(' ', 'T')}Z`);
+  const age = utcDate(serverTime).getTime() - utcDate(pending.created_at).getTime();
   if (!log.released && age < (scope.staleAfterMs ?? DEFAULT_STALE_AFTER_MS)) {
     return { skipped: `generation ${pending.gen} is being computed by run ${pending.run_id}` };
   }
@@ -551,13 +531,7 @@ async function settlePending(
       day_floor: pending.kind === 'range' ? EPOCH_DAY : pending.day_floor,
       trace: scope.trace,
     };
-    await applyGeneration(clickhouse, pending.gen, pending.run_id, base);
-    await computeAndWrite(clickhouse, kpis, { ...scope, runId: pending.run_id }, base);
-    await commitGeneration(clickhouse, pending.gen, pending.run_id, kpis, {
-      now: pending.judged_at,
-      windowTo: pending.window_to,
-      keepWatermark: pending.kind === 'range',
-    });
+    await completeGeneration(clickhouse, kpis, scope, pending, base);
   }
   return readGenerations(clickhouse);
 }
@@ -577,10 +551,7 @@ async function readGenerations(clickhouse: ClickHouse): Promise<GenerationLog> {
 }
 
 /** Records this run's claim on `gen`; returns why it lost, or undefined when its claim came first. */
-async function claimGeneration(
-  clickhouse: ClickHouse,
-  claim: Omit<Generation, 'created_at' | 'state'>,
-): Promise<string | undefined> {
+async function claimGeneration(clickhouse: ClickHouse, claim: Claim): Promise<string | undefined> {
   await recordGeneration(clickhouse, { ...claim, state: 'staged' });
   const { committed, pending } = await readGenerations(clickhouse);
   if (committed && committed.gen >= claim.gen) return `generation ${claim.gen} was committed by another run`;
@@ -609,21 +580,39 @@ async function applyGeneration(clickhouse: ClickHouse, gen: number, owner: strin
 
 async function commitGeneration(
   clickhouse: ClickHouse,
-  gen: number,
-  owner: string,
+  claim: Claim,
   kpis: KpiDefinition[],
-  at: { now: string; windowTo: string; keepWatermark?: boolean },
+  keepWatermark: boolean,
 ): Promise<void> {
   const { pending } = await readGenerations(clickhouse);
-  const claim = pending?.gen === gen && pending.run_id === owner ? pending : undefined;
-  if (claim) await recordGeneration(clickhouse, { ...claim, state: 'committed' });
+  if (pending?.gen === claim.gen && pending.run_id === claim.run_id) {
+    await recordGeneration(clickhouse, { ...pending, state: 'committed' });
+  }
   // Progress rows read by readiness and the monitor.
   await saveProgress(
     clickhouse,
-    [...(at.keepWatermark ? [] : [WATERMARK_NAME]), ...kpis.map((k) => `kpi:${k.id}`)],
-    at.windowTo,
+    [...(keepWatermark ? [] : [WATERMARK_NAME]), ...kpis.map((k) => `kpi:${k.id}`)],
+    claim.window_to,
   );
-  if (!at.keepWatermark) await saveProgress(clickhouse, [JUDGED_NAME], at.now);
+  if (!keepWatermark) await saveProgress(clickhouse, [JUDGED_NAME], claim.judged_at);
+}
+
+/**
+ * Applies a claimed cycle or range generation's staged rows, recomputes the values of its periods and
+ * commits it: by the run that claimed it, or by a later one finishing it (`params` then carries the
+ * claiming run's id for the staged rows).
+ */
+async function completeGeneration(
+  clickhouse: ClickHouse,
+  kpis: KpiDefinition[],
+  scope: KpiRunScope,
+  claim: Claim,
+  params: Params,
+): Promise<void> {
+  await applyGeneration(clickhouse, claim.gen, claim.run_id, params);
+  await computeAndWrite(clickhouse, kpis, scope, params);
+  // A range leaves the watermark to the cycles.
+  await commitGeneration(clickhouse, claim, kpis, claim.kind === 'range');
 }
 
 function skipped(runId: string, kpis: KpiDefinition[], reason: string): KpiRunResult {

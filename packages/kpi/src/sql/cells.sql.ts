@@ -26,6 +26,14 @@ export function volatileAtSql(t: string): string {
 }
 
 /**
+ * A participation source (see participationSql): the fact columns of `from` (a FROM body, conditions
+ * allowed), every row counted with `sign` and taking part in no period that starts before `clipFrom`.
+ */
+export function factsSourceSql(from: string, sign: 1 | -1, clipFrom: string): string {
+  return `SELECT ${FACT_COLUMNS}, toInt8(${sign}) AS sign, ${clipFrom} AS clip_from FROM ${from}`;
+}
+
+/**
  * One row per (dossier, period it takes part in) of `source` (fact columns, `sign` Int8 and `clip_from`
  * Date: no period starting before it), judged at {now}, with the flags every dossier KPI is written
  * against and `live`: the row belongs to a period still running at {now} and the dossier is open then,
@@ -275,8 +283,8 @@ ARRAY JOIN {kpi_ids:Array(String)} AS kpi, arrayMap(x -> toUInt64(x), nums) AS n
 }
 
 /** A Date expression: the first period of `kind` whose rows a source contributes (days start at the floor). */
-export function clipFromSql(kind: PeriodKind, floor = '{day_floor:Date}'): string {
-  return kind === 'day' ? floor : "toDate('1970-01-01')";
+export function clipFromSql(kind: PeriodKind): string {
+  return kind === 'day' ? '{day_floor:Date}' : "toDate('1970-01-01')";
 }
 
 /** The period of `kind` containing the DateTime64 expression `t`. */

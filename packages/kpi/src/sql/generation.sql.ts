@@ -6,6 +6,7 @@ import {
   clipFromSql,
   FACT_COLUMNS,
   FACTS_HASH,
+  factsSourceSql,
   liveCellsSql,
   periodOfSql,
   SCOPES_OF_CELL,
@@ -46,20 +47,16 @@ export function stageCycleDeltaSql(
   const crossed = `${periodOfSql(kind, BEFORE)} != ${periodOfSql(kind, NOW)}`;
   const sources: string[] = [];
   if (parts.settle) {
-    sources.push(`
-    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${periodOfSql(kind, BEFORE)} AS clip_from
-    FROM kpi_open_facts_v1 FINAL
-    WHERE ${crossed} OR finished_at >= ${BEFORE} OR start_at > ${BEFORE}`);
+    const due = `${crossed} OR finished_at >= ${BEFORE} OR start_at > ${BEFORE}`;
+    sources.push(factsSourceSql(`kpi_open_facts_v1 FINAL WHERE ${due}`, 1, periodOfSql(kind, BEFORE)));
   }
   if (parts.changed) {
-    sources.push(`
-    SELECT ${FACT_COLUMNS}, toInt8(-1) AS sign, ${clipFromSql(kind)} AS clip_from
-    FROM kpi_dossier_facts_v1 FINAL WHERE dossier_code IN (${CHANGED})`);
-    sources.push(`
-    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clipFromSql(kind)} AS clip_from FROM ${STAGED('new')}`);
+    const old = `kpi_dossier_facts_v1 FINAL WHERE dossier_code IN (${CHANGED})`;
+    sources.push(factsSourceSql(old, -1, clipFromSql(kind)));
+    sources.push(factsSourceSql(STAGED('new'), 1, clipFromSql(kind)));
   }
   if (sources.length === 0) throw new Error('a cycle delta needs something to settle or a changed dossier');
-  return stageDeltaSql(kind, layout, sources.join('\n    UNION ALL'));
+  return stageDeltaSql(kind, layout, sources.join('\n    UNION ALL\n    '));
 }
 
 /**
@@ -101,10 +98,11 @@ FROM ${STAGED('new')} AND ${volatileAtSql(NOW)}`;
  */
 export function stageRangeDeltaSql(kind: PeriodKind, layout: CellLayout): string {
   const periods = runPeriodsFilterSql(kind, ['all']);
-  const fresh = `
-    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign,
-      ${periodOfSql(kind, `toDateTime64({from_date:Date}, 3, '${TIME_ZONE}')`)} AS clip_from
-    FROM kpi_dossier_facts_v1 FINAL`;
+  const fresh = factsSourceSql(
+    'kpi_dossier_facts_v1 FINAL',
+    1,
+    periodOfSql(kind, `toDateTime64({from_date:Date}, 3, '${TIME_ZONE}')`),
+  );
   const columns = layout.columns.join(', ');
   return `
 INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${columns})
@@ -118,25 +116,49 @@ WHERE period_kind = '${kind}' AND period_start IN ${periods}`;
 
 /** The open dossiers' rows of the running period of every kind, judged at {now}, as the run's live cells. */
 export function stageLiveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
-  const source = `
-    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${periodOfSql('day', NOW)} AS clip_from
-    FROM kpi_open_facts_v1 FINAL`;
   return `
 INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
-SELECT {live_id:String}, 'live', * FROM (${liveCellsSql(kinds, layout, source)})`;
+SELECT {live_id:String}, 'live', * FROM (${openLiveCellsSql(kinds, layout)})`;
+}
+
+/** The open dossiers' rows of the running periods of `kinds` judged at {now} (one pass, liveCellsSql). */
+function openLiveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
+  return liveCellsSql(kinds, layout, factsSourceSql('kpi_open_facts_v1 FINAL', 1, periodOfSql('day', NOW)));
+}
+
+/** Every dossier's rows of `kind` that no longer move at {now}, as cells: what a rebuild writes. */
+function builtCellsSql(kind: PeriodKind, layout: CellLayout): string {
+  return cellsSql(
+    kind,
+    layout,
+    factsSourceSql('kpi_dossier_facts_v1 FINAL', 1, clipFromSql(kind)),
+    'NOT live',
+  );
+}
+
+/**
+ * Signed counters summed per group: the SELECT items (`sum(c) AS sum_c`) and the HAVING condition that
+ * drops groups where every sum is zero (deltas that cancelled out).
+ */
+function counterSums(counters: readonly string[]): { select: string; nonZero: string } {
+  return {
+    select: counters.map((c) => `sum(${c}) AS sum_${c}`).join(', '),
+    nonZero: counters.map((c) => `sum_${c} != 0`).join(' OR '),
+  };
 }
 
 // Applying a staged generation: each insert carries the generation's deduplication token, so applying
 // it again (the run that staged it crashed, or two runs finish it) adds nothing.
 
 export function applyCellsSql(layout: CellLayout): string {
+  const sums = counterSums(layout.columns);
   return `
 INSERT INTO kpi_cells_v1 (${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
-SELECT ${CELL_KEY_COLUMNS}, ${layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ')}
+SELECT ${CELL_KEY_COLUMNS}, ${sums.select}
 FROM kpi_stage_cells_v1
 WHERE run_id = {run_id:String} AND role = 'delta'
 GROUP BY ${CELL_KEY_COLUMNS}
-HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
+HAVING ${sums.nonZero}
 ORDER BY ${CELL_KEY_COLUMNS}`;
 }
 
@@ -146,28 +168,26 @@ ORDER BY ${CELL_KEY_COLUMNS}`;
  * and how a rebuild fills them from the built cells.
  */
 export function scopeCellsSql(layout: CellLayout, cells: string): string {
+  const sums = counterSums(layout.columns);
   return `
 INSERT INTO kpi_scope_cells_v1 (period_kind, period_start, scope_kind, scope_code, ${layout.columns.join(', ')})
-SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
-  ${layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ')}
+SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${sums.select}
 FROM ${cells}
 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
 GROUP BY period_kind, period_start, scope_kind, scope_code
-HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
+HAVING ${sums.nonZero}
 ORDER BY period_kind, period_start, scope_kind, scope_code`;
 }
 
 export function scopeProceduresSql(layout: CellLayout, cells: string): string {
-  const fee = layout.at('_fee_data');
-  const paid = layout.at('_paid_online');
+  const sums = counterSums([layout.at('_fee_data'), layout.at('_paid_online')]);
   return `
 INSERT INTO kpi_scope_procedures_v1 (period_kind, period_start, scope_kind, scope_code, procedure_code, fee_data, paid_online)
-SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, procedure_code,
-  sum(${fee}) AS sum_fee_data, sum(${paid}) AS sum_paid_online
+SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, procedure_code, ${sums.select}
 FROM ${cells}
 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
 GROUP BY period_kind, period_start, scope_kind, scope_code, procedure_code
-HAVING sum_fee_data != 0 OR sum_paid_online != 0
+HAVING ${sums.nonZero}
 ORDER BY period_kind, period_start, scope_kind, scope_code, procedure_code`;
 }
 
@@ -206,11 +226,9 @@ INSERT INTO kpi_open_facts_v1 (${FACT_COLUMNS}, sign)
 SELECT ${FACT_COLUMNS}, 1 FROM kpi_dossier_facts_v1 FINAL WHERE ${volatileAtSql(NOW)}`;
 
 export function buildCellsSql(kind: PeriodKind, layout: CellLayout): string {
-  const source = `
-    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clipFromSql(kind)} AS clip_from FROM kpi_dossier_facts_v1 FINAL`;
   return `
 INSERT INTO kpi_cells_v1 (${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
-${cellsSql(kind, layout, source, 'NOT live')}`;
+${builtCellsSql(kind, layout)}`;
 }
 
 // The cycle log (kpi_cycles_v1).
@@ -234,11 +252,12 @@ function countDifferingSql(
   expected: string,
   actual: string,
 ): string {
+  const sums = counterSums(counters);
   return `
 SELECT count() AS n
 FROM
 (
-  SELECT ${key}, ${counters.map((c) => `sum(${c}) AS sum_${c}`).join(', ')}
+  SELECT ${key}, ${sums.select}
   FROM
   (
     SELECT ${key}, ${counters.join(', ')} FROM (${expected})
@@ -246,7 +265,7 @@ FROM
     SELECT ${key}, ${counters.map((c) => `-${c} AS ${c}`).join(', ')} FROM (${actual})
   )
   GROUP BY ${key}
-  HAVING ${counters.map((c) => `sum_${c} != 0`).join(' OR ')}
+  HAVING ${sums.nonZero}
 )`;
 }
 
@@ -257,12 +276,10 @@ const CELL_KEY = 'period_start, admin_level, agency_code, field_code, procedure_
  * last committed instant), from {day_floor} on: 0 when the increments kept them exact.
  */
 export function verifyCellsSql(kind: PeriodKind, layout: CellLayout): string {
-  const fresh = `
-    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clipFromSql(kind)} AS clip_from FROM kpi_dossier_facts_v1 FINAL`;
   const stored = `SELECT period_start, toString(admin_level) AS admin_level, toString(agency_code) AS agency_code,
       toString(field_code) AS field_code, toString(procedure_code) AS procedure_code, ${layout.columns.join(', ')}
     FROM kpi_cells_v1 WHERE period_kind = '${kind}' AND period_start >= ${clipFromSql(kind)}`;
-  return countDifferingSql(CELL_KEY, layout.columns, cellsSql(kind, layout, fresh, 'NOT live'), stored);
+  return countDifferingSql(CELL_KEY, layout.columns, builtCellsSql(kind, layout), stored);
 }
 
 /** Dossiers whose open facts differ from the facts open at {now}, in either direction. */
@@ -286,13 +303,12 @@ FROM
  * dossiers' participation rows of that kind judged at {now}: 0 unless the shortcut is wrong.
  */
 export function verifyLiveCellsSql(kind: PeriodKind, layout: CellLayout): string {
-  const source = (clip: string) => `
-    SELECT ${FACT_COLUMNS}, toInt8(1) AS sign, ${clip} AS clip_from FROM kpi_open_facts_v1 FINAL`;
+  const open = factsSourceSql('kpi_open_facts_v1 FINAL', 1, periodOfSql(kind, NOW));
   return countDifferingSql(
     CELL_KEY,
     layout.columns,
-    cellsSql(kind, layout, source(periodOfSql(kind, NOW)), 'live'),
-    liveCellsSql([kind], layout, source(periodOfSql('day', NOW))),
+    cellsSql(kind, layout, open, 'live'),
+    openLiveCellsSql([kind], layout),
   );
 }
 

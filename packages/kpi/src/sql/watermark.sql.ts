@@ -1,11 +1,6 @@
 export const WATERMARK_NAME = 'ingested';
-/** The instant the last cycle judged open dossiers at (its `now`): the next cycle closes that period. */
+/** The instant the last cycle judged open dossiers at (its `now`), for observers; cycles read kpi_cycles_v1. */
 export const JUDGED_NAME = 'judged';
-
-export const READ_WATERMARK_SQL = `
-SELECT toString(watermark) AS watermark, toString(updated_at) AS updated_at
-FROM kpi_watermarks_v1 FINAL
-WHERE name = {name:String}`;
 
 /** When every KPI (and the ingestion watermark) last succeeded, across all aggregator instances. */
 export const READ_PROGRESS_SQL = `
