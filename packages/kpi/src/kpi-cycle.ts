@@ -416,6 +416,8 @@ async function rebuild(
 }
 
 export interface KpiStateCheck {
+  /** Every count below is zero: the incremental state equals its recomputation. */
+  exact: boolean;
   /** The committed generation checked (undefined: nothing computed yet). */
   generation?: number;
   judgedAt?: string;
@@ -443,6 +445,7 @@ export async function verifyKpiState(
   const liveCellsDiffering = { ...cellsDiffering };
   if (!committed) {
     return {
+      exact: true,
       cellsDiffering,
       openFactsDiffering: 0,
       liveCellsDiffering,
@@ -468,15 +471,24 @@ export async function verifyKpiState(
     clickhouse,
     verifyScopesSql(LAYOUT),
   );
+  const scopeRowsDiffering = {
+    cells: Number(scopes?.scope_cells ?? 0),
+    procedures: Number(scopes?.scope_procedures ?? 0),
+  };
+  const openFactsDiffering = Number(open?.n ?? 0);
+  const counts = [
+    openFactsDiffering,
+    ...Object.values(cellsDiffering),
+    ...Object.values(liveCellsDiffering),
+    ...Object.values(scopeRowsDiffering),
+  ];
   return {
+    exact: counts.every((n) => n === 0),
     generation: committed.gen,
     judgedAt: committed.judged_at,
-    scopeRowsDiffering: {
-      cells: Number(scopes?.scope_cells ?? 0),
-      procedures: Number(scopes?.scope_procedures ?? 0),
-    },
+    scopeRowsDiffering,
     cellsDiffering,
-    openFactsDiffering: Number(open?.n ?? 0),
+    openFactsDiffering,
     liveCellsDiffering,
   };
 }

@@ -141,6 +141,7 @@ const NOTHING = { day: 0, month: 0, quarter: 0, year: 0 };
 
 async function expectExactState(context?: string, dayHorizonDays?: number) {
   expect(await verifyKpiState(clickhouse, { dayHorizonDays }), context).toMatchObject({
+    exact: true,
     cellsDiffering: NOTHING,
     openFactsDiffering: 0,
     liveCellsDiffering: NOTHING,
