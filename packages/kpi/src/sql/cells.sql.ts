@@ -5,16 +5,16 @@ import { dossierPeriodsSql, runPeriodPairsSql } from './run-periods.sql.ts';
 
 export const DOSSIER_PURPOSES = ['dossier', 'all'] as const;
 
-/** The columns of a dossier's facts (kpi_dossier_facts_v1, kpi_open_facts_v1, kpi_stage_facts_v1). */
-export const FACT_COLUMNS = `dossier_code, agency_code, admin_level, field_code, procedure_code, channel,
-  start_at, received_at, finished_at, finish_kind, due_at, deadline_no_due, supplement_requested_at,
-  supplement_received_at, fee_known, fee_positive, paid_online, fee_bearing, rating_satisfied, digitized,
-  facts_version`;
+/** What the KPIs read from a dossier's facts. */
+const KPI_FACTS = `agency_code, admin_level, field_code, procedure_code, channel, start_at, received_at, finished_at,
+  finish_kind, due_at, deadline_no_due, supplement_requested_at, supplement_received_at, fee_known,
+  fee_positive, paid_online, fee_bearing, rating_satisfied, digitized`;
 
-/** Everything the KPIs read from a facts row (facts_version aside): equal hashes, equal contributions. */
-export const FACTS_HASH = `sipHash64(toString(tuple(agency_code, admin_level, field_code, procedure_code, channel,
-  start_at, received_at, finished_at, finish_kind, due_at, deadline_no_due, supplement_requested_at,
-  supplement_received_at, fee_known, fee_positive, paid_online, fee_bearing, rating_satisfied, digitized)))`;
+/** The columns of a dossier's facts (kpi_dossier_facts_v1, kpi_open_facts_v1, kpi_stage_facts_v1). */
+export const FACT_COLUMNS = `dossier_code, ${KPI_FACTS}, facts_version`;
+
+/** A hash of everything the KPIs read from a facts row: equal hashes, equal contributions. */
+export const FACTS_HASH = `sipHash64(toString(tuple(${KPI_FACTS})))`;
 
 /**
  * Whether a facts row's contribution still depends on the instant it is judged at `t` (a DateTime64
