@@ -1,4 +1,4 @@
-import type { AgencyRow, DossierEventRow, ProcedureRow } from '@dossier/schemas';
+import { type AgencyRow, baseRow, type DossierEventRow, type ProcedureRow } from '@dossier/schemas';
 
 let sequence = 0;
 
@@ -10,41 +10,21 @@ export function dossierEvent(
   fields: Partial<DossierEventRow> = {},
 ): DossierEventRow {
   sequence += 1;
-  return {
-    event_id: `${dossierCode}:${kind}:${sequence}`,
-    dialect: 'canonical',
-    source: 'fixture',
-    kind,
-    dossier_code: dossierCode,
-    agency_code: 'SO-TNMT',
-    procedure_code: 'P-LAND',
-    field_code: null,
-    occurred_at: ts(at),
-    version: Date.parse(`${at.replace(' ', 'T')}Z`) + sequence,
-    status: null,
-    channel: null,
-    submitted_at: null,
-    received_at: null,
-    due_at: null,
-    finished_at: null,
-    finish_kind: null,
-    fee_vnd: null,
-    paid_online: null,
-    payment_channel: null,
-    supplement_requested_at: [],
-    supplement_received_at: [],
-    components_digitized: null,
-    result_digitized: null,
-    synced_national_at: null,
-    rating_satisfied: null,
-    rating_score: null,
-    applicant_kind: null,
-    applicant_hash: null,
-    source_topic: 'dossier.events.v1',
-    source_partition: 0,
-    source_offset: String(sequence),
-    ...fields,
-  };
+  const occurredMs = Date.parse(`${ts(at).replace(' ', 'T')}Z`);
+  const row = baseRow(
+    {
+      event_id: `${dossierCode}:${kind}:${sequence}`,
+      dialect: 'canonical',
+      source: 'fixture',
+      kind,
+      dossier_code: dossierCode,
+      agency_code: 'SO-TNMT',
+      occurredMs,
+      status: null,
+    },
+    { topic: 'dossier.events.v1', partition: 0, offset: String(sequence), timestamp: String(occurredMs) },
+  );
+  return { ...row, procedure_code: 'P-LAND', version: occurredMs + sequence, ...fields };
 }
 
 export function ts(at: string): string {

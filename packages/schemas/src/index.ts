@@ -2,6 +2,7 @@ export * from './canonical-data.ts';
 export * from './canonical-event.ts';
 export * from './catalog.ts';
 export * from './common.ts';
+export { baseRow, type RowIdentity } from './dossier-row.ts';
 export * from './dvcqg-adapter.ts';
 export * from './dvcqg-record.ts';
 export * from './fold-dossier-state.ts';
