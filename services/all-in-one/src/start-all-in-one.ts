@@ -1,8 +1,14 @@
 import { startAggregator } from '@dossier/aggregator';
 import { createClickHouse, isEmbeddedUrl, migrate } from '@dossier/clickhouse';
-import { ensureTopics, inputTopics, kafkaLogCreator, startIngestor } from '@dossier/ingestor';
+import { ensureTopics, inputTopics, startIngestor } from '@dossier/ingestor';
 import { startMonitor } from '@dossier/monitor';
-import { createHealth, createMetricsRegistry, type Logger, type ShutdownStep } from '@dossier/observability';
+import {
+  createHealth,
+  createMetricsRegistry,
+  kafkaLogCreator,
+  type Logger,
+  type ShutdownStep,
+} from '@dossier/observability';
 import { createSimulator } from '@dossier/simulator';
 import { Redis } from 'ioredis';
 import { Kafka } from 'kafkajs';

@@ -1,14 +1,10 @@
+import { CLICKHOUSE_REJECTED } from '@dossier/dead-letters';
 import type { Logger } from '@dossier/observability';
 import type { NormalizeOptions } from '@dossier/schemas';
 import type { EachBatchPayload } from 'kafkajs';
 import { writeTable } from './clickhouse-writer.ts';
 import type { TopicKind } from './config.ts';
-import {
-  CLICKHOUSE_REJECTED,
-  type DeadLetter,
-  type DeadLetterDeps,
-  writeDeadLetters,
-} from './dead-letters.ts';
+import { type DeadLetter, type DeadLetterDeps, writeDeadLetters } from './dead-letters.ts';
 import { classifyError, describeClickHouseRejection } from './errors.ts';
 import type { PartitionBackoff } from './partition-backoff.ts';
 import { prepareBatch } from './prepare-batch.ts';

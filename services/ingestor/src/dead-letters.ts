@@ -1,20 +1,8 @@
+import { DLQ_HEADERS } from '@dossier/dead-letters';
 import { formatUtc, type Rejection } from '@dossier/schemas';
 import type { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
 import { insertRows, type WriterDeps } from './clickhouse-writer.ts';
 import { headersAsText } from './prepare-batch.ts';
-
-/** Header names on dead-letter messages; the replay command and operators key on these. */
-export const DLQ_HEADERS = {
-  reasonCode: 'dlq-reason-code',
-  reasonText: 'dlq-reason-text',
-  sourceTopic: 'dlq-source-topic',
-  sourcePartition: 'dlq-source-partition',
-  sourceOffset: 'dlq-source-offset',
-  sourceTimestamp: 'dlq-source-timestamp',
-} as const;
-
-/** Reason code for rows that passed the normalizer but that ClickHouse refused (see writeTable). */
-export const CLICKHOUSE_REJECTED = 'clickhouse_rejected';
 
 const MAX_REASON_CHARS = 1_000;
 

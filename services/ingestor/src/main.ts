@@ -6,13 +6,13 @@ import {
   createLogger,
   createMetricsRegistry,
   exitOnUncaughtException,
+  kafkaLogCreator,
   onShutdown,
   serveOps,
 } from '@dossier/observability';
 import { Kafka } from 'kafkajs';
 import { IngestorConfig } from './config.ts';
 import { startIngestor } from './ingestor.ts';
-import { kafkaLogCreator } from './kafka-log.ts';
 
 const config = loadConfig(IngestorConfig);
 const logger = createLogger({ service: 'ingestor', level: config.LOG_LEVEL });

@@ -4,9 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClickHouse, isEmbeddedUrl } from '@dossier/clickhouse';
 import { ConfigError, clickhouseUrl, csvList, loadConfig, port } from '@dossier/config';
+import { type ReplayedLetter, type ReplayFilter, replayDeadLetters } from '@dossier/dead-letters';
 import { Kafka, logLevel } from 'kafkajs';
 import { z } from 'zod';
-import { type ReplayedLetter, type ReplayFilter, replayDeadLetters } from './replay.ts';
 
 /** The admin token `npm start` generates next to its data when MONITOR_ADMIN_TOKEN is unset. */
 export const LOCAL_ADMIN_TOKEN_FILE = 'monitor-admin.token';

@@ -1,6 +1,6 @@
+import { DLQ_HEADERS } from '@dossier/dead-letters';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DLQ_HEADERS } from '../src/dead-letters.ts';
 import { dossierLifecycle, submittedEvents, toMessage, uniqueDossierCode } from './factories.ts';
 import { createHarness, type Harness, waitUntil } from './harness.ts';
 

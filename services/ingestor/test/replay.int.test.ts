@@ -1,5 +1,5 @@
+import { REPLAY_HEADER, replayDeadLetters } from '@dossier/dead-letters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPLAY_HEADER, replayDeadLetters } from '../src/replay.ts';
 import { canonicalEvent, PROCEDURE, submittedEvents, toMessage, uniqueDossierCode } from './factories.ts';
 import { createHarness, type Harness } from './harness.ts';
 

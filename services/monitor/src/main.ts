@@ -1,12 +1,12 @@
 // Standalone monitor (distributed mode): `tsx services/monitor/src/main.ts`; embedded mode calls startMonitor.
 import { createClickHouse } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
-import { kafkaLogCreator } from '@dossier/ingestor';
 import {
   createHealth,
   createLogger,
   createMetricsRegistry,
   exitOnUncaughtException,
+  kafkaLogCreator,
   onShutdown,
 } from '@dossier/observability';
 import { Redis } from 'ioredis';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { latestDeadLettersQuery } from '../src/queries/dead-letters.queries.ts';
 import { cardsQuery, rankingQuery, trendQuery } from '../src/queries/kpi.queries.ts';
 
 const HOSTILE = "H29'; DROP TABLE kpi_values_v1; --";
@@ -29,14 +28,5 @@ describe('KPI query builders', () => {
     const q = rankingQuery({ periodKind: 'month', adminLevel: HOSTILE, limit: 10 });
     expect(q.query).not.toContain(HOSTILE);
     expect(q.query_params).toEqual({ periodKind: 'month', adminLevel: HOSTILE, limit: 10 });
-  });
-});
-
-describe('dead-letter sample', () => {
-  it('never selects the payload, key or headers', () => {
-    const { query } = latestDeadLettersQuery(10);
-    for (const column of ['value_base64', 'message_key_base64', 'headers_json'])
-      expect(query).not.toContain(column);
-    expect(query).toContain('{limit:UInt32}');
   });
 });

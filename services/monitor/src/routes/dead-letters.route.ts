@@ -1,10 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { replayDeadLetters } from '@dossier/ingestor';
+import { deadLetterListQuery, replayDeadLetters } from '@dossier/dead-letters';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kafka, Producer } from 'kafkajs';
 import { z } from 'zod';
 import { isMissingTable, queryRows } from '../clickhouse-rows.ts';
-import { deadLetterListQuery } from '../queries/dead-letters.queries.ts';
 import type { MonitorContext } from './context.ts';
 
 /** What the operator routes need beyond the monitor's own clients: Kafka, to send letters back. */

@@ -1,5 +1,5 @@
-import type { Logger } from '@dossier/observability';
 import { type logCreator, logLevel } from 'kafkajs';
+import type { Logger } from './logger.ts';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',

@@ -1,17 +1,11 @@
 import type { ClickHouse } from '@dossier/clickhouse';
-import { formatUtc } from '@dossier/schemas';
 import type { Message, Producer } from 'kafkajs';
+import { REPLAY_HEADER } from './headers.ts';
+import { replaySelectionQuery } from './queries.ts';
+import type { DeadLetterFilter } from './selection.ts';
 
-/** Header on a replayed message naming the dead letter it came from (`topic/partition/offset`). */
-export const REPLAY_HEADER = 'dlq-replay-of';
-
-export interface ReplayFilter {
-  /** Dead letters rejected at or after this instant. */
-  since?: Date;
-  /** Dead letters rejected before this instant. */
-  until?: Date;
-  reason?: string;
-  topic?: string;
+export interface ReplayFilter extends DeadLetterFilter {
+  /** List what would be replayed, send nothing. */
   dryRun?: boolean;
 }
 
@@ -39,38 +33,6 @@ export interface ReplayDeps {
 
 const CHUNK = 500;
 
-/** Constant SQL fragments; every value goes through a query parameter. */
-function selectQuery(filter: ReplayFilter): { query: string; params: Record<string, unknown> } {
-  const where = [
-    `(source_topic, source_partition, source_offset) NOT IN
-      (SELECT source_topic, source_partition, source_offset FROM dead_letter_replays_v1)`,
-  ];
-  const params: Record<string, unknown> = {};
-  if (filter.since) {
-    where.push(`rejected_at >= {since:DateTime64(3, 'UTC')}`);
-    params.since = formatUtc(filter.since.getTime());
-  }
-  if (filter.until) {
-    where.push(`rejected_at < {until:DateTime64(3, 'UTC')}`);
-    params.until = formatUtc(filter.until.getTime());
-  }
-  if (filter.reason) {
-    where.push('reason_code = {reason:String}');
-    params.reason = filter.reason;
-  }
-  if (filter.topic) {
-    where.push('source_topic = {topic:String}');
-    params.topic = filter.topic;
-  }
-  // No aliases that shadow columns: WHERE would then compare the alias (a String) instead.
-  const query = `SELECT source_topic, source_partition, source_offset,
-      message_key_base64, value_base64, headers_json, reason_code, rejected_at
-    FROM dead_letters_v1 FINAL
-    WHERE ${where.join(' AND ')}
-    ORDER BY source_topic, source_partition, source_offset`;
-  return { query, params };
-}
-
 function toReplayMessage(row: LetterRow): Message {
   const original = JSON.parse(row.headers_json) as Record<string, string>;
   return {
@@ -93,8 +55,7 @@ export async function replayDeadLetters(
   deps: ReplayDeps,
   filter: ReplayFilter = {},
 ): Promise<ReplayedLetter[]> {
-  const { query, params } = selectQuery(filter);
-  const result = await deps.clickhouse.query({ query, query_params: params, format: 'JSONEachRow' });
+  const result = await deps.clickhouse.query({ ...replaySelectionQuery(filter), format: 'JSONEachRow' });
   const rows = await result.json<LetterRow>();
   const letters = rows.map((r) => ({
     source_topic: r.source_topic,

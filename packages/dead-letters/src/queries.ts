@@ -1,4 +1,10 @@
-import type { BoundQuery } from './kpi.queries.ts';
+import { type DeadLetterFilter, selectionConditions } from './selection.ts';
+
+/** A statement and its parameters, ready for `clickhouse.query`. */
+export interface BoundQuery {
+  query: string;
+  query_params: Record<string, unknown>;
+}
 
 /** Dead letters per reason over the last `hours`, with the all-time count for scale. */
 export function deadLettersByReasonQuery(hours: number): BoundQuery {
@@ -28,37 +34,14 @@ export function latestDeadLettersQuery(limit: number): BoundQuery {
   };
 }
 
-export interface DeadLetterFilter {
-  since?: Date;
-  until?: Date;
-  reason?: string;
-  topic?: string;
-}
-
 /**
  * Dead letters with whether and when they were replayed, newest first, `limit + 1` rows so the caller
  * can tell there are more. Same selection as the replay (rejected_at in [since, until), reason, topic),
  * and like the dashboard never the value, key or headers. No alias shadows a filtered column.
  */
 export function deadLetterListQuery(filter: DeadLetterFilter, limit: number): BoundQuery {
-  const where: string[] = [];
-  const params: Record<string, unknown> = { limit: limit + 1 };
-  if (filter.since) {
-    where.push(`d.rejected_at >= {since:DateTime64(3, 'UTC')}`);
-    params.since = clickhouseTime(filter.since);
-  }
-  if (filter.until) {
-    where.push(`d.rejected_at < {until:DateTime64(3, 'UTC')}`);
-    params.until = clickhouseTime(filter.until);
-  }
-  if (filter.reason) {
-    where.push('d.reason_code = {reason:String}');
-    params.reason = filter.reason;
-  }
-  if (filter.topic) {
-    where.push('d.source_topic = {topic:String}');
-    params.topic = filter.topic;
-  }
+  const { conditions: where, params } = selectionConditions(filter, 'd');
+  params.limit = limit + 1;
   return {
     query: `SELECT d.source_topic AS topic, d.source_partition AS part, toString(d.source_offset) AS offset_text,
         d.reason_code AS reason, d.reason_text AS reason_detail, d.value_bytes AS bytes,
@@ -79,7 +62,21 @@ export function deadLetterListQuery(filter: DeadLetterFilter, limit: number): Bo
   };
 }
 
-/** `YYYY-MM-DD hh:mm:ss.sss` in UTC, the text form a DateTime64(3, 'UTC') parameter takes. */
-function clickhouseTime(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
+/** Letters not replayed yet, with their payload, in source order: what a replay sends back. */
+export function replaySelectionQuery(filter: DeadLetterFilter): BoundQuery {
+  const { conditions, params } = selectionConditions(filter);
+  const where = [
+    `(source_topic, source_partition, source_offset) NOT IN
+      (SELECT source_topic, source_partition, source_offset FROM dead_letter_replays_v1)`,
+    ...conditions,
+  ];
+  // No aliases that shadow columns: WHERE would then compare the alias (a String) instead.
+  return {
+    query: `SELECT source_topic, source_partition, source_offset,
+        message_key_base64, value_base64, headers_json, reason_code, rejected_at
+      FROM dead_letters_v1 FINAL
+      WHERE ${where.join(' AND ')}
+      ORDER BY source_topic, source_partition, source_offset`,
+    query_params: params,
+  };
 }
