@@ -231,16 +231,16 @@ INSERT INTO kpi_cells_v1 (${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
 ${builtCellsSql(kind, layout)}`;
 }
 
-// The cycle log (kpi_cycles_v1).
+// The generation log (table kpi_cycles_v1, see generation-log.ts).
 
-export const READ_GENERATIONS_SQL = `
+export const READ_GENERATION_LOG_SQL = `
 SELECT gen, run_id, kind, state, toString(judged_at) AS judged_at, toString(window_to) AS window_to,
   toString(day_floor) AS day_floor, layout, toString(created_at) AS created_at
 FROM kpi_cycles_v1
 WHERE gen >= (SELECT max(gen) FROM kpi_cycles_v1 WHERE state = 'committed')
 ORDER BY gen, created_at, run_id`;
 
-export const GENERATIONS_TABLE = 'kpi_cycles_v1';
+export const GENERATION_LOG_TABLE = 'kpi_cycles_v1';
 
 /**
  * How many keys differ between two row sets with the same key and counter columns (`expected`, then

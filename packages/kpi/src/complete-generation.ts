@@ -1,0 +1,98 @@
+import type { ClickHouse } from '@dossier/clickhouse';
+import { selectKpis } from './catalog.ts';
+import { dossierCellLayout } from './cell-layout.ts';
+import { computeValues, type ValuesAt } from './compute-values.ts';
+import {
+  abandonGeneration,
+  type Claim,
+  commitGeneration,
+  type GenerationLog,
+  readGenerationLog,
+} from './generation-log.ts';
+import type { KpiDefinition } from './kpi-definition.ts';
+import type { KpiRunScope } from './run-options.ts';
+import {
+  APPLY_FACTS_SQL,
+  APPLY_OPEN_FACTS_SQL,
+  applyCellsSql,
+  STAGED_DELTAS,
+  scopeCellsSql,
+  scopeProceduresSql,
+} from './sql/generation.sql.ts';
+import { type Statements, statements } from './statements.ts';
+import { EPOCH_DAY, utcDate } from './utc.ts';
+
+const DEFAULT_STALE_AFTER_MS = 30 * 60_000;
+
+/** Staged rows expire after 6 hours (migrations 0022, 0023): a generation older than this cannot be finished. */
+const FINISHABLE_MS = 5 * 3_600_000;
+
+/**
+ * Applies a claimed cycle or range generation's staged rows, recomputes the values of its periods and
+ * commits it: by the run that claimed it, or by a later one finishing it (`at.run_id` then is the
+ * claiming run's id, owner of the staged rows). Past the claim nothing is abandoned: `sql` carries no
+ * abort signal.
+ */
+export async function completeGeneration(
+  sql: Statements,
+  kpis: KpiDefinition[],
+  scope: Pick<KpiRunScope, 'periodKinds' | 'scopeKinds'>,
+  claim: Claim,
+  at: ValuesAt,
+): Promise<void> {
+  await applyGeneration(sql, claim.gen, claim.run_id, at);
+  await computeValues(sql, kpis, scope.scopeKinds, scope.periodKinds, at);
+  // A range leaves the watermark to the cycles.
+  await commitGeneration(sql.clickhouse, claim, kpis, claim.kind === 'range');
+}
+
+/** Applies a staged generation; each insert carries a token of the generation and its run. */
+async function applyGeneration(sql: Statements, gen: number, owner: string, at: ValuesAt): Promise<void> {
+  const layout = dossierCellLayout();
+  const token = `kpi-gen-${gen}-${owner}`;
+  const run = { ...at, run_id: owner };
+  await sql.command(applyCellsSql(layout), run, {
+    settings: { insert_deduplication_token: `${token}-cells` },
+  });
+  await sql.command(scopeCellsSql(layout, STAGED_DELTAS), run, {
+    settings: { insert_deduplication_token: `${token}-scope-cells` },
+  });
+  await sql.command(scopeProceduresSql(layout, STAGED_DELTAS), run, {
+    settings: { insert_deduplication_token: `${token}-scope-procedures` },
+  });
+  await sql.command(APPLY_OPEN_FACTS_SQL, run, { settings: { insert_deduplication_token: `${token}-open` } });
+  await sql.command(APPLY_FACTS_SQL, run);
+}
+
+/**
+ * Reads the generation log and deals with a generation claimed but not committed: while its run may still
+ * be working (claimed less than staleAfterMs ago) this run stands aside; after that, a staged cycle or
+ * range is finished from its staged rows (applying them again is harmless), unless these may have
+ * expired; a rebuild, or a generation too old to finish, is marked abandoned, so that this run rebuilds
+ * instead.
+ */
+export async function settlePending(
+  clickhouse: ClickHouse,
+  scope: KpiRunScope,
+  serverTime: string,
+): Promise<GenerationLog | { skipped: string }> {
+  const log = await readGenerationLog(clickhouse);
+  const { pending } = log;
+  if (!pending) return log;
+  const age = utcDate(serverTime).getTime() - utcDate(pending.created_at).getTime();
+  if (!log.released && age < (scope.staleAfterMs ?? DEFAULT_STALE_AFTER_MS)) {
+    return { skipped: `generation ${pending.gen} is being computed by run ${pending.run_id}` };
+  }
+  if (pending.kind === 'rebuild' || age > FINISHABLE_MS) {
+    await abandonGeneration(clickhouse, pending);
+  } else {
+    await completeGeneration(statements(clickhouse, { trace: scope.trace }), selectKpis(), scope, pending, {
+      run_id: pending.run_id,
+      // Not this run's own id: its own cycle stages live cells of another instant next.
+      live_id: `${scope.runId}:finishing`,
+      now: pending.judged_at,
+      day_floor: pending.kind === 'range' ? EPOCH_DAY : pending.day_floor,
+    });
+  }
+  return readGenerationLog(clickhouse);
+}

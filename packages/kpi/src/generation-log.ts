@@ -1,0 +1,121 @@
+import type { ClickHouse } from '@dossier/clickhouse';
+import type { KpiDefinition } from './kpi-definition.ts';
+import { GENERATION_LOG_TABLE, READ_GENERATION_LOG_SQL } from './sql/generation.sql.ts';
+import { JUDGED_NAME, WATERMARK_NAME, WATERMARK_TABLE } from './sql/watermark.sql.ts';
+import { statements } from './statements.ts';
+
+// The generation log (table kpi_cycles_v1), shared by every aggregator instance: each KPI run that
+// changes the incremental state claims the next generation, and records it committed once its writes
+// landed, released when it failed after the claim, or abandoned when the tables may hold part of it.
+
+export interface Generation {
+  gen: number;
+  run_id: string;
+  kind: 'cycle' | 'rebuild' | 'range';
+  state: 'staged' | 'committed' | 'released' | 'abandoned';
+  judged_at: string;
+  window_to: string;
+  day_floor: string;
+  layout: string;
+  created_at: string;
+}
+
+/** What a run records when it claims a generation (its state and time are added on writing). */
+export type Claim = Omit<Generation, 'created_at' | 'state'>;
+
+/** A row of the log; a state recorded on an existing claim keeps the claim's `created_at`. */
+type GenerationRow = Omit<Generation, 'created_at'> & { created_at?: string };
+
+export interface GenerationLog {
+  committed?: Generation;
+  /** The generation after the committed one, claimed by a run that has not committed it (yet). */
+  pending?: Generation;
+  /** The pending generation's run failed after its claim: another run may finish it at once. */
+  released: boolean;
+  /** A run gave that generation up part way: the tables may hold part of it, only a rebuild is safe. */
+  interrupted: boolean;
+}
+
+export async function readGenerationLog(clickhouse: ClickHouse): Promise<GenerationLog> {
+  const rows = (
+    await statements(clickhouse).rows<Generation & { gen: string | number }>(READ_GENERATION_LOG_SQL)
+  ).map((r) => ({ ...r, gen: Number(r.gen) }));
+  const committed = rows.filter((r) => r.state === 'committed').at(-1);
+  const next = (committed?.gen ?? 0) + 1;
+  const abandoned = new Set(
+    rows.filter((r) => r.gen === next && r.state === 'abandoned').map((r) => r.run_id),
+  );
+  const pending = rows.find((r) => r.gen === next && r.state === 'staged' && !abandoned.has(r.run_id));
+  const released = rows.some((r) => r.gen === next && r.state === 'released' && r.run_id === pending?.run_id);
+  return { committed, pending, released, interrupted: abandoned.size > 0 };
+}
+
+/** Records this run's claim on `gen`; returns why it lost, or undefined when its claim came first. */
+export async function claimGeneration(clickhouse: ClickHouse, claim: Claim): Promise<string | undefined> {
+  await recordGeneration(clickhouse, { ...claim, state: 'staged' });
+  const { committed, pending } = await readGenerationLog(clickhouse);
+  if (committed && committed.gen >= claim.gen) return `generation ${claim.gen} was committed by another run`;
+  if (pending?.gen === claim.gen && pending.run_id === claim.run_id) return undefined;
+  return `generation ${claim.gen} was claimed first by run ${pending?.run_id ?? 'unknown'}`;
+}
+
+/** Marks a claimed generation given up part way: the next run rebuilds instead of finishing it. */
+export async function abandonGeneration(clickhouse: ClickHouse, claim: Claim | Generation): Promise<void> {
+  await recordGeneration(clickhouse, { ...claim, state: 'abandoned' });
+}
+
+/**
+ * Runs the applying steps of a claimed generation; if one fails (ClickHouse unreachable, a bug), the claim
+ * is released so that the next run finishes the generation at once instead of waiting for it to go stale.
+ */
+export async function releasingOnFailure(
+  clickhouse: ClickHouse,
+  claim: Claim,
+  apply: () => Promise<void>,
+): Promise<void> {
+  try {
+    await apply();
+  } catch (err) {
+    const { pending } = await readGenerationLog(clickhouse).catch(() => ({ pending: undefined }));
+    if (pending?.gen === claim.gen && pending.run_id === claim.run_id) {
+      await recordGeneration(clickhouse, { ...pending, state: 'released' }).catch(() => {});
+    }
+    throw err;
+  }
+}
+
+/**
+ * Records the claimed generation committed (unless another run already committed or gave it up) and
+ * the progress rows read by readiness and the monitor: every KPI's, and — unless `keepWatermark` (a
+ * range or a backfill's rebuild leaves it to the cycles) — the ingestion watermark and judged instant.
+ */
+export async function commitGeneration(
+  clickhouse: ClickHouse,
+  claim: Claim,
+  kpis: KpiDefinition[],
+  keepWatermark: boolean,
+): Promise<void> {
+  const { pending } = await readGenerationLog(clickhouse);
+  if (pending?.gen === claim.gen && pending.run_id === claim.run_id) {
+    await recordGeneration(clickhouse, { ...pending, state: 'committed' });
+  }
+  await saveProgress(
+    clickhouse,
+    [...(keepWatermark ? [] : [WATERMARK_NAME]), ...kpis.map((k) => `kpi:${k.id}`)],
+    claim.window_to,
+  );
+  if (!keepWatermark) await saveProgress(clickhouse, [JUDGED_NAME], claim.judged_at);
+}
+
+async function recordGeneration(clickhouse: ClickHouse, row: GenerationRow): Promise<void> {
+  await clickhouse.insert({ table: GENERATION_LOG_TABLE, values: [row], format: 'JSONEachRow' });
+}
+
+async function saveProgress(clickhouse: ClickHouse, names: string[], watermark: string): Promise<void> {
+  const updatedAt = await statements(clickhouse).serverNow();
+  await clickhouse.insert({
+    table: WATERMARK_TABLE,
+    values: names.map((name) => ({ name, watermark, updated_at: updatedAt })),
+    format: 'JSONEachRow',
+  });
+}

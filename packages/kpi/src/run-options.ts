@@ -1,0 +1,73 @@
+import type { KpiDefinition } from './kpi-definition.ts';
+import type { PeriodKind, ScopeKind } from './periods.ts';
+
+export interface KpiRunScope {
+  /** Identifies the run's scratch rows and its rows in kpi_values_v1. */
+  runId: string;
+  periodKinds: readonly PeriodKind[];
+  scopeKinds: readonly ScopeKind[];
+  /** Restricts the run to these KPI ids (default: the whole catalog). */
+  kpiIds?: readonly string[];
+  /**
+   * `YYYY-MM-DD HH:MM:SS.mmm` UTC: judges open dossiers, bounds the current period. Default: server now
+   * (never before the last cycle's instant). An instant before the last cycle's rebuilds every cell.
+   */
+  now?: string;
+  /** Day periods older than this many days before `now` are not recomputed (default: no limit). */
+  dayHorizonDays?: number;
+  /** Called after each statement with a constant label and its duration (benchmark breakdowns). */
+  trace?: (label: string, ms: number) => void;
+  /** Abandons the run before its next statement (shutdown) while nothing is applied yet. */
+  signal?: AbortSignal;
+  /**
+   * A generation staged by another run and not committed after this long is presumed lost with its
+   * run and finished (or, for a rebuild, redone) by this one. Default 30 minutes.
+   */
+  staleAfterMs?: number;
+}
+
+/**
+ * Cycles always cover the whole catalog: they advance the one shared watermark and replace dossier facts,
+ * so a cycle for some KPIs would lose, for the others, the periods the touched dossiers left.
+ */
+export interface KpiCycleOptions extends Omit<KpiRunScope, 'kpiIds'> {
+  /** Overlap re-read behind the watermark, for inserts whose ingested_at was set before they became visible. */
+  graceMs: number;
+}
+
+export interface BackfillOptions extends KpiRunScope {
+  /** City dates `YYYY-MM-DD`, inclusive: every period overlapping them is recomputed. */
+  fromDate: string;
+  toDate: string;
+  /**
+   * Rebuild every dossier's facts and every cell first (after a formula or catalog fix). Default true.
+   * Without it, the range's cells are recomputed from the stored facts, as judged at the last cycle.
+   */
+  refreshFacts?: boolean;
+}
+
+export interface KpiRunResult {
+  runId: string;
+  kpiIds: string[];
+  /** What the run did: a cycle, a rebuild of every cell, a recomputed range, or nothing (`skipped`). */
+  mode: 'cycle' | 'rebuild' | 'range' | 'skipped';
+  /** Why a run did nothing: another run holds the generation. */
+  skippedReason?: string;
+  /** Ingestion-time window the run covered (cycles only). */
+  window?: { from: string; to: string };
+  dossiersRefreshed: number;
+  periodsRecomputed: number;
+  rowsWritten: number;
+}
+
+export function skipped(runId: string, kpis: KpiDefinition[], reason: string): KpiRunResult {
+  return {
+    runId,
+    kpiIds: kpis.map((k) => k.id),
+    mode: 'skipped',
+    skippedReason: reason,
+    dossiersRefreshed: 0,
+    periodsRecomputed: 0,
+    rowsWritten: 0,
+  };
+}

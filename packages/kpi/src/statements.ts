@@ -1,0 +1,131 @@
+import type { ClickHouse } from '@dossier/clickhouse';
+import { SERVER_NOW_SQL } from './sql/watermark.sql.ts';
+
+/**
+ * Every query parameter a KPI statement may mention (`{run_id:String}` …). A statement is sent only the
+ * ones its text mentions: ClickHouse rejects unused ones on some versions.
+ */
+export interface StatementParams {
+  /** Owner of the staged rows applied (the claiming run's id when a later run finishes its generation). */
+  run_id?: string;
+  /** Owner of the live cells and staged values this run computes. */
+  live_id?: string;
+  /** The instant the generation judges open dossiers at. */
+  now?: string;
+  /** The previous generation's instant: cells stand judged at it. */
+  judged_before?: string;
+  /** The previous cycle's instant, from which ended periods are judged one last time. */
+  previous_now?: string;
+  /** First day period built and maintained. */
+  day_floor?: string;
+  /** Ingestion-time window (`ingested_at` in (from, to]). */
+  from?: string;
+  to?: string;
+  /** A backfill's city dates, inclusive. */
+  from_date?: string;
+  to_date?: string;
+  /** A staged values row set, and what writing it needs (see compute-values.ts). */
+  values_id?: string;
+  computed_at?: string;
+  kpi_ids?: readonly string[];
+  scope_kinds?: readonly string[];
+  score_override_kpis?: readonly string[];
+  p_kpi?: readonly string[];
+  p_max?: readonly number[];
+  p_full?: readonly number[];
+  t_kpi?: readonly string[];
+  t_from?: readonly string[];
+  t_to?: readonly string[];
+  t_scope_kind?: readonly string[];
+  t_code_prefix?: readonly string[];
+  t_value?: readonly number[];
+  t_strict?: readonly number[];
+  role?: string;
+}
+
+export interface StatementOptions {
+  /** A constant label for traces (default: the statement's target and first source table). */
+  label?: string;
+  settings?: Record<string, string>;
+}
+
+export interface RunnerOptions {
+  /** Called after each statement with a constant label and its duration (benchmark breakdowns). */
+  trace?: (label: string, ms: number) => void;
+  /** Aborts the next command (shutdown before a claim); reads are not interrupted. */
+  signal?: AbortSignal;
+}
+
+/** Runs a KPI run's statements on one client, tracing each and honouring the run's abort signal. */
+export interface Statements {
+  readonly clickhouse: ClickHouse;
+  readonly trace?: (label: string, ms: number) => void;
+  command(query: string, params: StatementParams, options?: StatementOptions): Promise<void>;
+  rows<T>(query: string, params?: StatementParams): Promise<T[]>;
+  /** Whether a `SELECT count() AS n …` statement counts more than zero. */
+  exists(query: string, params: StatementParams): Promise<boolean>;
+  /** Rows of a run's scratch table (a constant name from this package) tagged with `runId`. */
+  countRun(table: string, runId: string): Promise<number>;
+  /** ClickHouse's clock, `YYYY-MM-DD HH:MM:SS.mmm` UTC. */
+  serverNow(): Promise<string>;
+  /** The same runner without the abort signal: once a generation is claimed nothing is abandoned. */
+  uninterruptible(): Statements;
+}
+
+export function statements(clickhouse: ClickHouse, options: RunnerOptions = {}): Statements {
+  const { trace, signal } = options;
+  const rows = async <T>(query: string, params: StatementParams = {}) => {
+    const result = await clickhouse.query({
+      query,
+      query_params: pick(query, params),
+      format: 'JSONEachRow',
+    });
+    return result.json<T>();
+  };
+  return {
+    clickhouse,
+    trace,
+    async command(query, params, { label, settings } = {}) {
+      const began = performance.now();
+      await clickhouse.command({
+        query,
+        query_params: pick(query, params),
+        abort_signal: signal,
+        ...(settings ? { clickhouse_settings: settings } : {}),
+      });
+      trace?.(label ?? statementLabel(query), performance.now() - began);
+    },
+    rows,
+    async exists(query, params) {
+      const [row] = await rows<{ n: string | number }>(query, params);
+      return Number(row?.n ?? 0) > 0;
+    },
+    async countRun(table, runId) {
+      const [row] = await rows<{ n: string | number }>(
+        `SELECT count() AS n FROM ${table} WHERE run_id = {run_id:String}`,
+        { run_id: runId },
+      );
+      return Number(row?.n ?? 0);
+    },
+    async serverNow() {
+      const [row] = await rows<{ now: string }>(SERVER_NOW_SQL);
+      if (!row) throw new Error('ClickHouse returned no time');
+      return row.now;
+    },
+    uninterruptible: () => statements(clickhouse, { trace }),
+  };
+}
+
+/** Only the parameters a statement mentions are sent: ClickHouse rejects unused ones on some versions. */
+function pick(query: string, params: StatementParams): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(params).filter(([k, v]) => v !== undefined && query.includes(`{${k}:`)),
+  );
+}
+
+/** A short constant label for a statement: its target table and the first source table. */
+function statementLabel(query: string): string {
+  const target = /(?:INSERT INTO|TRUNCATE TABLE) (\w+)/.exec(query)?.[1] ?? 'statement';
+  const from = /FROM (\w+)/.exec(query)?.[1] ?? '';
+  return `${target} <- ${from}`;
+}
