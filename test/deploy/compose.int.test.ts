@@ -13,7 +13,11 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 
 const run = promisify(execFile);
-const env = { ...process.env, APPLICANT_HASH_KEY: 'compose-test-key-0123456789' };
+const env = {
+  ...process.env,
+  APPLICANT_HASH_KEY: 'compose-test-key-0123456789',
+  MONITOR_ADMIN_TOKEN: 'compose-admin-token-0123456789',
+};
 
 interface ComposeService {
   image?: string;
@@ -38,6 +42,13 @@ describe('docker-compose.yml', () => {
     await expect(
       run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { env: withoutKey }),
     ).rejects.toThrow(/APPLICANT_HASH_KEY/);
+  });
+
+  it('refuses to start a monitor reachable from outside without the operator credential', async () => {
+    const { MONITOR_ADMIN_TOKEN: _, ...withoutToken } = env;
+    await expect(
+      run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { env: withoutToken }),
+    ).rejects.toThrow(/MONITOR_ADMIN_TOKEN/);
   });
 
   it("gives every app container an environment its service's config accepts", async () => {

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@dossier/config';
 import { LOCAL_ADMIN_TOKEN_FILE } from '@dossier/ingestor';
+import { isLoopbackHost } from '@dossier/monitor';
 import { createLogger, exitOnUncaughtException, onShutdown } from '@dossier/observability';
 import { loadAllInOneConfig } from './config.ts';
 import { startAllInOne } from './start-all-in-one.ts';
@@ -15,7 +16,10 @@ function localHashKey(dataDir: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-/** Without MONITOR_ADMIN_TOKEN, replay is guarded by a token next to the data, where the replay CLI reads it. */
+/**
+ * Without MONITOR_ADMIN_TOKEN, a monitor on loopback gets a generated operator token next to the data (where the
+ * replay CLI reads it). One exposed to the network gets none: its operator must choose the credential.
+ */
 function localAdminToken(dataDir: string): string {
   const file = join(dataDir, LOCAL_ADMIN_TOKEN_FILE);
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
@@ -24,10 +28,12 @@ function localAdminToken(dataDir: string): string {
 
 const dataDir = process.env.DATA_DIR || './data';
 mkdirSync(dataDir, { recursive: true });
+const generateToken =
+  !process.env.MONITOR_ADMIN_TOKEN && isLoopbackHost(process.env.MONITOR_HOST || '127.0.0.1');
 let settings: ReturnType<typeof loadAllInOneConfig>;
 try {
   settings = loadAllInOneConfig(
-    { ...process.env, MONITOR_ADMIN_TOKEN: process.env.MONITOR_ADMIN_TOKEN || localAdminToken(dataDir) },
+    { ...process.env, ...(generateToken && { MONITOR_ADMIN_TOKEN: localAdminToken(dataDir) }) },
     process.env.APPLICANT_HASH_KEY || localHashKey(dataDir),
   );
 } catch (err) {
@@ -48,11 +54,11 @@ console.log(
     '',
     'dossier-pipeline is running (Ctrl-C stops everything it started)',
     `  dashboard            ${app.urls.dashboard}`,
-    `  Bull Board           ${app.urls.bullBoard}`,
+    `  Bull Board           ${app.urls.bullBoard} (read-only until you sign in at ${app.urls.login})`,
     `  metrics              ${app.urls.metrics}`,
     `  ClickHouse HTTP      ${app.urls.clickhouseHttp ?? '(CLICKHOUSE_URL is a server: query it directly)'}`,
     `  simulator            ${settings.own.SIMULATOR ? `on, ${settings.own.SIMULATOR_RATE} msg/s (SIMULATOR=false turns it off)` : 'off'}`,
-    `  dead-letter replay   npm run replay-dead-letters (admin token: ${process.env.MONITOR_ADMIN_TOKEN ? 'MONITOR_ADMIN_TOKEN' : join(dataDir, LOCAL_ADMIN_TOKEN_FILE)})`,
+    `  operator token       ${generateToken ? join(dataDir, LOCAL_ADMIN_TOKEN_FILE) : 'MONITOR_ADMIN_TOKEN'} (sign-in, npm run replay-dead-letters)`,
     `  data                 ${dataDir}`,
     '',
   ].join('\n'),

@@ -17,7 +17,13 @@ import type { AllInOneSettings } from './config.ts';
 import { ensureKafka, ensureRedis } from './local-stack.ts';
 
 export interface AllInOne {
-  urls: { dashboard: string; bullBoard: string; clickhouseHttp: string | null; metrics: string };
+  urls: {
+    dashboard: string;
+    bullBoard: string;
+    login: string;
+    clickhouseHttp: string | null;
+    metrics: string;
+  };
   /** In order: stop intake first, stores last, the local Kafka/Redis this run started at the very end. */
   shutdownSteps: ShutdownStep[];
 }
@@ -135,10 +141,18 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
       steps.unshift({ name: 'simulator', run: simulator.stop });
     }
 
-    const host = settings.monitor.MONITOR_HOST === '0.0.0.0' ? '127.0.0.1' : settings.monitor.MONITOR_HOST;
-    const dashboard = `http://${host}:${monitor.port}/`;
+    const host = ['0.0.0.0', '::'].includes(settings.monitor.MONITOR_HOST)
+      ? '127.0.0.1'
+      : settings.monitor.MONITOR_HOST;
+    const dashboard = `http://${host.includes(':') ? `[${host}]` : host}:${monitor.port}/`;
     return {
-      urls: { dashboard, bullBoard: `${dashboard}queues`, clickhouseHttp, metrics: `${dashboard}metrics` },
+      urls: {
+        dashboard,
+        bullBoard: `${dashboard}queues`,
+        login: `${dashboard}login`,
+        clickhouseHttp,
+        metrics: `${dashboard}metrics`,
+      },
       shutdownSteps: [...steps, ...later],
     };
   } catch (err) {

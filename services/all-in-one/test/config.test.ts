@@ -50,4 +50,11 @@ describe('all-in-one configuration', () => {
       expect(problems).toContain(name);
     }
   });
+
+  it('refuses a monitor bound beyond loopback without an operator credential', () => {
+    expect(() => loadAllInOneConfig({ MONITOR_HOST: '0.0.0.0' }, KEY)).toThrow(/MONITOR_ADMIN_TOKEN/);
+    const s = loadAllInOneConfig({ MONITOR_HOST: '0.0.0.0', MONITOR_ADMIN_TOKEN: 'a'.repeat(32) }, KEY);
+    expect(s.monitor.MONITOR_HOST).toBe('0.0.0.0');
+    expect(loadAllInOneConfig({}, KEY).monitor.MONITOR_HOST).toBe('127.0.0.1');
+  });
 });

@@ -1,3 +1,4 @@
+import { refreshActions, showSession } from './actions.js';
 import { refreshPipeline } from './pipeline.js';
 import { badge, el, meter, replace, table } from './render.js';
 import { $, boot, fmt1, getJson, t } from './shared.js';
@@ -272,8 +273,9 @@ async function start() {
   for (const id of ['filter-admin-level', 'filter-agency', 'filter-field', 'filter-period']) {
     $(id).addEventListener('change', onFilterChange);
   }
-  await Promise.all([refreshKpis(), refreshPipeline()]);
+  await Promise.all([refreshKpis(), refreshPipeline(), refreshActions(), showSession()]);
   setInterval(refreshPipeline, PIPELINE_REFRESH_MS);
+  setInterval(refreshActions, PIPELINE_REFRESH_MS);
   setInterval(refreshKpis, KPI_REFRESH_MS);
 }
 

@@ -1,6 +1,6 @@
 // Standalone monitor (distributed mode): `tsx services/monitor/src/main.ts`; embedded mode calls startMonitor.
 import { createClickHouse } from '@dossier/clickhouse';
-import { loadConfig } from '@dossier/config';
+import { ConfigError, loadConfig } from '@dossier/config';
 import {
   createHealth,
   createLogger,
@@ -14,7 +14,14 @@ import { Kafka } from 'kafkajs';
 import { MonitorMainConfig } from './config.ts';
 import { startMonitor } from './start-monitor.ts';
 
-const config = loadConfig(MonitorMainConfig);
+let config: MonitorMainConfig;
+try {
+  config = loadConfig(MonitorMainConfig);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(2);
+}
 const logger = createLogger({ service: 'monitor', level: config.LOG_LEVEL });
 exitOnUncaughtException(logger);
 const registry = createMetricsRegistry({ defaultLabels: { service: 'monitor' } });

@@ -1,12 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import type { BoardOptions } from '@bull-board/api/typings/app';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { ClickHouse } from '@dossier/clickhouse';
 import type { Health, Logger } from '@dossier/observability';
 import { type ConnectionOptions, Queue } from 'bullmq';
 import Fastify from 'fastify';
 import type { Registry } from 'prom-client';
+import { type AccessControl, installAccessControl, type RouteAccess } from './auth/access.ts';
+import { installOperatorAudit } from './auth/audit.ts';
+import { createCredentials } from './auth/credentials.ts';
+import { createFailureLimiter } from './auth/failure-limiter.ts';
+import { createSessionStore } from './auth/sessions.ts';
 import type { MonitorConfig } from './config.ts';
 import { defaultCatalog } from './kpi-catalog.ts';
 import { createMonitorMetrics, routeLabel, statusClass } from './metrics.ts';
@@ -21,6 +27,8 @@ import {
   registerDeadLetterRoutes,
 } from './routes/dead-letters.route.ts';
 import { registerKpiRoutes } from './routes/kpi.route.ts';
+import { registerLoginRoutes } from './routes/login.route.ts';
+import { registerOperatorActionRoutes } from './routes/operator-actions.route.ts';
 import { registerOpsRoutes } from './routes/ops.route.ts';
 import { registerPipelineRoutes } from './routes/pipeline.route.ts';
 import { createSampleWindow } from './throughput.ts';
@@ -51,8 +59,13 @@ export interface MonitorDeps {
   deadLetters?: DeadLetterDeps;
 }
 
+/** Wrong credentials allowed per client address in one window before it must wait for the window's end. */
+export const LOGIN_FAILURE_LIMIT = { maxFailures: 10, windowMs: 15 * 60_000 } as const;
+
 export interface Monitor {
   port: number;
+  /** Every registered route with its access level (GET/HEAD read, the rest operate): what the guard enforces. */
+  routes: readonly RouteAccess[];
   stop(): Promise<void>;
 }
 
@@ -89,7 +102,34 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     now: deps.now ?? (() => new Date()),
   };
 
-  const app = Fastify({ logger: false, return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    return503OnClosing: true,
+    // Forwarded headers (client address, https) are believed only from the proxies the operator names.
+    trustProxy: trustProxy(config.MONITOR_TRUST_PROXY),
+  });
+  const credentials = createCredentials({
+    adminToken: config.MONITOR_ADMIN_TOKEN,
+    operatorTokens: config.MONITOR_OPERATOR_TOKENS,
+    viewerToken: config.MONITOR_VIEWER_TOKEN,
+  });
+  const sessionTtlMs = config.MONITOR_SESSION_TTL_MINUTES * 60_000;
+  const sessions = createSessionStore({ ttlMs: sessionTtlMs });
+  const limiter = createFailureLimiter(LOGIN_FAILURE_LIMIT);
+  // First, before any route exists: every route registered after this (Bull Board's too) is guarded.
+  const access = installAccessControl(app, {
+    credentials,
+    sessions,
+    limiter,
+    logger,
+    denials: metrics.authDenials,
+  });
+  installOperatorAudit(app, {
+    clickhouse: deps.clickhouse,
+    logger,
+    actions: metrics.operatorActions,
+    failures: metrics.auditFailures,
+  });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.inc({
       route: routeLabel(request.routeOptions.url),
@@ -117,12 +157,31 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   createBullBoard({
     queues: queues.map((q) => new BullMQAdapter(q)),
     serverAdapter: board,
-    options: { uiConfig: { boardTitle: 'dossier-pipeline' } },
+    options: {
+      uiConfig: {
+        boardTitle: 'dossier-pipeline',
+        miscLinks: [
+          { text: 'Dashboard', url: '/' },
+          { text: 'Đăng nhập / Sign in', url: '/login?next=/queues' },
+        ],
+      },
+      handlerHooks: bullBoardHooks(access),
+    },
   });
   await app.register(board.registerPlugin(), { prefix: '/queues' });
 
+  registerLoginRoutes(app, {
+    access,
+    credentials,
+    sessions,
+    limiter,
+    sessionTtlMs,
+    logger,
+    denials: metrics.authDenials,
+  });
   registerOpsRoutes(app, ctx);
   registerKpiRoutes(app, ctx);
+  registerOperatorActionRoutes(app, ctx);
   registerPipelineRoutes(app, ctx);
   const deadLetterRoutes: DeadLetterRoutes | undefined = deps.deadLetters
     ? registerDeadLetterRoutes(app, ctx, deps.deadLetters)
@@ -142,6 +201,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   let stopping: Promise<void> | undefined;
   return {
     port,
+    routes: access.routes,
     stop() {
       // Stop serving first, then release the queue connections the server was reading.
       stopping ??= (async () => {
@@ -153,4 +213,37 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       return stopping;
     },
   };
+}
+
+/**
+ * Bull Board decides per queue whether to show its action buttons (`readOnlyMode`); the same board serves
+ * everyone, so the queue list is made read-only for any request without an operator credential. Its
+ * actions are refused again here, behind the monitor's own guard, in case a route ever slipped past it.
+ */
+function bullBoardHooks(access: AccessControl): NonNullable<BoardOptions['handlerHooks']> {
+  const isOperator = (headers: Record<string, string | undefined>) =>
+    access.principalOf(headers)?.role === 'operator';
+  return {
+    before({ method, request }) {
+      return method === 'get' || isOperator(request.headers) ? undefined : { allow: false, status: 403 };
+    },
+    after({ method, route, request }, result) {
+      if (method !== 'get' || route !== '/api/queues' || isOperator(request.headers)) return result;
+      const body = result.body as { queues?: Record<string, unknown>[] };
+      if (!Array.isArray(body.queues)) return result;
+      const queues = body.queues.map((q) => ({
+        ...q,
+        readOnlyMode: true,
+        allowRetries: false,
+        allowCompletedRetries: false,
+      }));
+      return { ...result, body: { ...body, queues } };
+    },
+  };
+}
+
+/** A hop count becomes Fastify's function form (its typings take addresses or booleans only). */
+function trustProxy(setting: MonitorConfig['MONITOR_TRUST_PROXY']) {
+  if (typeof setting === 'number') return (_address: string, hop: number) => hop < setting;
+  return setting ?? false;
 }

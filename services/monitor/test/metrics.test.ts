@@ -55,7 +55,7 @@ describe('config', () => {
   it('has the documented defaults', () => {
     expect(loadConfig(MonitorConfig, {})).toMatchObject({
       MONITOR_PORT: 8080,
-      MONITOR_HOST: '0.0.0.0',
+      MONITOR_HOST: '127.0.0.1',
       MONITOR_TREND_MONTHS: 24,
     });
     expect(loadConfig(MonitorMainConfig, {})).toMatchObject({

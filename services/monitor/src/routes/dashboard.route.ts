@@ -10,7 +10,7 @@ const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
 /** Only this server: no CDN, no inline script (the boot JSON is data, not script). */
 export const DASHBOARD_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'self'";
 
 interface Asset {
   body: Buffer;
@@ -28,6 +28,7 @@ async function loadAssets(): Promise<Map<string, Asset>> {
     ['/assets/render.js', join(PUBLIC_DIR, 'render.js'), 'text/javascript; charset=utf-8'],
     ['/assets/shared.js', join(PUBLIC_DIR, 'shared.js'), 'text/javascript; charset=utf-8'],
     ['/assets/pipeline.js', join(PUBLIC_DIR, 'pipeline.js'), 'text/javascript; charset=utf-8'],
+    ['/assets/actions.js', join(PUBLIC_DIR, 'actions.js'), 'text/javascript; charset=utf-8'],
     ['/assets/app.css', join(PUBLIC_DIR, 'app.css'), 'text/css; charset=utf-8'],
     ['/assets/vendor/chart.umd.min.js', join(chartDir, 'chart.umd.min.js'), 'text/javascript; charset=utf-8'],
   ];
@@ -53,8 +54,9 @@ export async function registerDashboardRoutes(app: FastifyInstance): Promise<voi
       .send(html);
   });
 
+  // Code and styles hold no data; the login page needs them before anyone has a credential.
   for (const [path, asset] of assets) {
-    app.get(path, async (_request, reply) =>
+    app.get(path, { config: { access: 'public' } }, async (_request, reply) =>
       reply.type(asset.type).header('cache-control', 'public, max-age=300').send(asset.body),
     );
   }

@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { deadLetterListQuery, replayDeadLetters } from '@dossier/dead-letters';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kafka, Producer } from 'kafkajs';
 import { z } from 'zod';
+import { auditDetails } from '../auth/audit.ts';
 import { isMissingTable, queryRows } from '../clickhouse-rows.ts';
 import type { MonitorContext } from './context.ts';
 
@@ -62,31 +62,6 @@ function badRequest(reply: FastifyReply, error: z.ZodError) {
   });
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
-/** 403 when no token is configured, 401 without credentials, 403 with a wrong token; undefined when allowed. */
-function denial(expected: string | undefined, header: string | undefined) {
-  if (expected === undefined)
-    return {
-      status: 403,
-      body: {
-        error: 'replay_disabled',
-        message:
-          'dead-letter replay is disabled: set MONITOR_ADMIN_TOKEN for the monitor (npm start generates one into DATA_DIR)',
-      },
-    };
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!match?.[1])
-    return {
-      status: 401,
-      body: { error: 'unauthorized', message: 'send Authorization: Bearer <MONITOR_ADMIN_TOKEN>' },
-    };
-  // Digests have equal lengths, so the comparison takes the same time whatever was sent.
-  if (!timingSafeEqual(digest(match[1]), digest(expected)))
-    return { status: 403, body: { error: 'forbidden', message: 'the token is not MONITOR_ADMIN_TOKEN' } };
-  return undefined;
-}
-
 /** A dry run sends nothing, so it must not need Kafka. */
 const NO_SEND: Pick<Producer, 'send'> = {
   send: () => Promise.reject(new Error('a dry run sends nothing')),
@@ -94,7 +69,7 @@ const NO_SEND: Pick<Producer, 'send'> = {
 
 /**
  * Operator routes for rejected input: list it (never the payload: it may carry personal data) and replay
- * it through the ingestor's own replay, once per letter. Replay changes state, so it needs the admin token.
+ * it through the ingestor's own replay, once per letter. Replay changes state, so it needs an operator credential.
  */
 export function registerDeadLetterRoutes(
   app: FastifyInstance,
@@ -146,41 +121,42 @@ export function registerDeadLetterRoutes(
     };
   });
 
-  app.post('/api/dead-letters/replay', async (request, reply) => {
-    const denied = denial(ctx.config.MONITOR_ADMIN_TOKEN, request.headers.authorization);
-    if (denied) {
-      if (denied.status === 401) reply.header('www-authenticate', 'Bearer realm="dossier-monitor"');
-      return reply.code(denied.status).send(denied.body);
-    }
-    const body = ReplayBody.safeParse(request.body ?? {});
-    if (!body.success) return badRequest(reply, body.error);
-    if (replaying)
-      return reply.code(409).send({
-        error: 'replay_in_progress',
-        message: 'another replay is running; try again when it has finished',
-      });
-    replaying = true;
-    try {
-      const filter = body.data;
-      const sender = filter.dryRun ? NO_SEND : await connected();
-      const letters = await replayDeadLetters({ clickhouse: ctx.clickhouse, producer: sender }, filter);
-      ctx.logger.info(
-        {
-          dryRun: filter.dryRun,
-          count: letters.length,
-          since: filter.since,
-          until: filter.until,
-          reason: filter.reason,
-          topic: filter.topic,
-          remote: request.ip,
-        },
-        'dead-letter replay',
-      );
-      return { dryRun: filter.dryRun, count: letters.length, letters };
-    } finally {
-      replaying = false;
-    }
-  });
+  // An operator route like every non-GET one: the monitor's guard checks the credential and audits it.
+  app.post(
+    '/api/dead-letters/replay',
+    { config: { action: 'dead-letters.replay' } },
+    async (request, reply) => {
+      const body = ReplayBody.safeParse(request.body ?? {});
+      if (!body.success) return badRequest(reply, body.error);
+      if (replaying)
+        return reply.code(409).send({
+          error: 'replay_in_progress',
+          message: 'another replay is running; try again when it has finished',
+        });
+      replaying = true;
+      try {
+        const filter = body.data;
+        const sender = filter.dryRun ? NO_SEND : await connected();
+        const letters = await replayDeadLetters({ clickhouse: ctx.clickhouse, producer: sender }, filter);
+        ctx.logger.info(
+          {
+            dryRun: filter.dryRun,
+            count: letters.length,
+            since: filter.since,
+            until: filter.until,
+            reason: filter.reason,
+            topic: filter.topic,
+            remote: request.ip,
+          },
+          'dead-letter replay',
+        );
+        auditDetails(request, { ...filter, count: letters.length });
+        return { dryRun: filter.dryRun, count: letters.length, letters };
+      } finally {
+        replaying = false;
+      }
+    },
+  );
 
   return {
     async close() {

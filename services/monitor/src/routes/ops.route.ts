@@ -8,8 +8,10 @@ import type { MonitorContext } from './context.ts';
  */
 export function registerOpsRoutes(app: FastifyInstance, ctx: MonitorContext): void {
   const handle = createOpsHandler({ registry: ctx.registry, health: ctx.health });
+  // Probes must work without a credential; /metrics is read like the dashboard (viewer token when set).
   for (const path of ['/healthz', '/readyz', '/metrics']) {
-    app.get(path, async (request, reply) => {
+    const access = path === '/metrics' ? 'read' : 'public';
+    app.get(path, { config: { access } }, async (request, reply) => {
       // fastify still runs onResponse for a hijacked reply, so the request is counted like any other.
       reply.hijack();
       await handle(request.raw, reply.raw);
