@@ -16,6 +16,8 @@ export interface FixtureMonitor {
   store: TestClickHouse;
   registry: Registry;
   health: Health;
+  /** The fixture's BullMQ queue, to check what an action did. */
+  queue: Queue;
   stop(): Promise<void>;
 }
 
@@ -24,7 +26,9 @@ export interface FixtureMonitor {
  * BullMQ queue holding jobs, and the ingestor's contract metrics on the shared registry, as in the
  * embedded process.
  */
-export async function startFixtureMonitor(): Promise<FixtureMonitor> {
+export async function startFixtureMonitor(
+  config: Partial<Parameters<typeof monitorConfig>[0]> = {},
+): Promise<FixtureMonitor> {
   const prefix = uniquePrefix('monitor');
   const store = await createTestClickHouse();
   const producer = new Queue(FIXTURE_QUEUE, { connection: { url: testRedisUrl() }, prefix });
@@ -62,7 +66,7 @@ export async function startFixtureMonitor(): Promise<FixtureMonitor> {
 
     const health = createHealth();
     monitor = await startMonitor({
-      config: monitorConfig({ MONITOR_PORT: 0, MONITOR_HOST: '127.0.0.1' }),
+      config: monitorConfig({ MONITOR_PORT: 0, MONITOR_HOST: '127.0.0.1', ...config }),
       logger: createLogger({ service: 'monitor', level: 'silent' }),
       registry,
       health,
@@ -72,7 +76,15 @@ export async function startFixtureMonitor(): Promise<FixtureMonitor> {
       queuePrefix: prefix,
       now: () => FIXTURE_NOW,
     });
-    return { monitor, base: `http://127.0.0.1:${monitor.port}`, store, registry, health, stop };
+    return {
+      monitor,
+      base: `http://127.0.0.1:${monitor.port}`,
+      store,
+      registry,
+      health,
+      queue: producer,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
