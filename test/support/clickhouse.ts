@@ -26,13 +26,18 @@ let embeddedOpen: string | undefined;
  * A migrated ClickHouse for the current test file: the server at `CLICKHOUSE_URL` (or the run's
  * testcontainer) with a fresh database per call, else embedded chDB in a fresh temp dir.
  */
-export async function createTestClickHouse(): Promise<TestClickHouse> {
+export async function createTestClickHouse(options: CreateOptions = {}): Promise<TestClickHouse> {
   const serverUrl = safeInject('clickhouseUrl') || process.env.CLICKHOUSE_URL?.trim();
-  if (serverUrl && !serverUrl.startsWith('chdb:')) return createOnServer(serverUrl);
-  return createEmbedded();
+  if (serverUrl && !serverUrl.startsWith('chdb:')) return createOnServer(serverUrl, options);
+  return createEmbedded(options);
 }
 
-async function createOnServer(serverUrl: string): Promise<TestClickHouse> {
+interface CreateOptions {
+  /** Apply the migrations (default true); false leaves an empty store, for tests of migrating forward. */
+  migrate?: boolean;
+}
+
+async function createOnServer(serverUrl: string, options: CreateOptions): Promise<TestClickHouse> {
   const database = `test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = await createClickHouse({ url: serverUrl, application: 'dossier-tests' });
   try {
@@ -43,7 +48,7 @@ async function createOnServer(serverUrl: string): Promise<TestClickHouse> {
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
   const clickhouse = await createClickHouse({ url: url.toString(), application: 'dossier-tests' });
-  await migrate(clickhouse);
+  if (options.migrate !== false) await migrate(clickhouse);
   return {
     clickhouse,
     url: url.toString(),
@@ -57,7 +62,7 @@ async function createOnServer(serverUrl: string): Promise<TestClickHouse> {
   };
 }
 
-async function createEmbedded(): Promise<TestClickHouse> {
+async function createEmbedded(options: CreateOptions): Promise<TestClickHouse> {
   if (embeddedOpen) {
     throw new Error(
       `chDB at ${embeddedOpen} is still open in this process; close() it before creating another ` +
@@ -70,7 +75,7 @@ async function createEmbedded(): Promise<TestClickHouse> {
   let clickhouse: ClickHouse | undefined;
   try {
     clickhouse = await createClickHouse({ url, application: 'dossier-tests' });
-    await migrate(clickhouse);
+    if (options.migrate !== false) await migrate(clickhouse);
   } catch (err) {
     await clickhouse?.close();
     await rm(dir, { recursive: true, force: true });

@@ -44,6 +44,46 @@ export const Applicant = z.object({
 
 const fees = z.array(Fee).max(100, { error: 'expected at most 100 fees' });
 
+/** One submitted document (TaiLieuNop entry); its name is dropped. */
+export const SubmittedDocument = z.object({
+  attached: z.boolean().optional().meta({ description: 'a file is attached (default false)' }),
+  digitized: z.boolean().optional().meta({ description: 'digitized (DuocSoHoa)' }),
+  reused: z.boolean().optional().meta({ description: 'reuses digitized data (DuocTaiSuDung)' }),
+  from_national_store: z
+    .boolean()
+    .optional()
+    .meta({ description: 'taken from the national document store (DuocLayTuKhoDMQG)' }),
+  name: Dropped,
+});
+
+/** One result document (DanhSachGiayToKetQua entry). */
+export const ResultDocument = z.object({
+  code: z.string().trim().max(128).optional().meta({ description: 'result code (MaKetQua)' }),
+  file_url: z.string().trim().max(2048).optional().meta({ description: 'link to the result file' }),
+  to_applicant_store: z.boolean().optional().meta({ description: "pushed to the applicant's data store" }),
+  name: Dropped,
+});
+
+const documents = z.array(SubmittedDocument).max(500, { error: 'expected at most 500 documents' }).meta({
+  description: 'every submitted document (a later list replaces an earlier one)',
+});
+const results = z.array(ResultDocument).max(100, { error: 'expected at most 100 result documents' });
+
+/** What a dossier's filing says about its documents and the applicant's identity checks. */
+const filing = {
+  components_digitized: z.boolean().optional(),
+  documents: documents.optional(),
+  has_digitized_component: z
+    .boolean()
+    .optional()
+    .meta({ description: 'HoSoCoThanhPhanSoHoa: the dossier has digitized components' }),
+  vneid_verified: z.boolean().optional().meta({ description: 'filed from a VNeID-verified account' }),
+  population_db_used: z
+    .boolean()
+    .optional()
+    .meta({ description: 'data taken from the national population database (MaCSDL)' }),
+};
+
 export const SubmittedData = z.object({
   ...common,
   procedure_code: ProcedureCode,
@@ -51,7 +91,7 @@ export const SubmittedData = z.object({
   submitted_at: Timestamp.optional().meta({ description: 'default: the event time' }),
   due_at: Timestamp.optional(),
   applicant: Applicant.optional(),
-  components_digitized: z.boolean().optional(),
+  ...filing,
 });
 
 export const ReceivedData = z.object({
@@ -64,7 +104,7 @@ export const ReceivedData = z.object({
     description: 'appointment date (NgayHenTra); must not precede receipt',
   }),
   applicant: Applicant.optional(),
-  components_digitized: z.boolean().optional(),
+  ...filing,
 });
 
 export const RejectedData = z.object({ ...common, reason: Dropped });
@@ -115,19 +155,36 @@ export const PaidData = z
 
 export const WithdrawnData = z.object({ ...common, reason: Dropped });
 export const StoppedData = z.object({ ...common, reason: Dropped });
-export const ResolvedData = z.object({ ...common, result_digitized: z.boolean().optional() });
-export const ResultReturnedData = z.object({ ...common, result_digitized: z.boolean().optional() });
+const result = {
+  result_digitized: z
+    .boolean()
+    .optional()
+    .meta({ description: 'default: whether a result document has a file' }),
+  results: results.optional(),
+};
+export const ResolvedData = z.object({ ...common, ...result });
+export const ResultReturnedData = z.object({ ...common, ...result });
 
 export const DigitizedData = z
   .object({
     ...common,
+    ...result,
     components_digitized: z.boolean().optional(),
-    result_digitized: z.boolean().optional(),
+    documents: documents.optional(),
+    has_digitized_component: z.boolean().optional(),
   })
-  .refine((d) => d.components_digitized !== undefined || d.result_digitized !== undefined, {
-    error: 'expected components_digitized or result_digitized',
-    params: { rejection: 'missing_field' },
-  });
+  .refine(
+    (d) =>
+      d.components_digitized !== undefined ||
+      d.result_digitized !== undefined ||
+      d.documents !== undefined ||
+      d.results !== undefined ||
+      d.has_digitized_component !== undefined,
+    {
+      error: 'expected components_digitized, result_digitized, documents, results or has_digitized_component',
+      params: { rejection: 'missing_field' },
+    },
+  );
 
 export const SyncedToNationalPortalData = z.object({
   ...common,

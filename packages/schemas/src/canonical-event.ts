@@ -99,11 +99,37 @@ function due(text: string | undefined): number | null {
 }
 
 type FirstSight = CanonicalData['submitted'] | CanonicalData['received'];
+type Documents = CanonicalData['received']['documents'];
+type Results = CanonicalData['resolved']['results'];
+
+/** Submitted documents counted per flag, as the DVCQG adapter counts TaiLieuNop. */
+function applyDocuments(row: DossierEventRow, docs: Documents): void {
+  if (docs === undefined) return;
+  const count = (test: (d: NonNullable<Documents>[number]) => boolean | undefined) =>
+    docs.filter((d) => test(d) === true).length;
+  row.docs_total = docs.length;
+  row.docs_with_file = count((d) => d.attached);
+  row.docs_digitized = count((d) => d.digitized);
+  row.docs_reused = count((d) => d.reused);
+  row.docs_from_national_store = count((d) => d.from_national_store);
+}
+
+function applyResults(row: DossierEventRow, digitized: boolean | undefined, list: Results): void {
+  const withFile = list?.some((r) => (r.file_url ?? '') !== '');
+  row.result_digitized = flag(digitized ?? withFile);
+  if (list === undefined) return;
+  row.result_code_and_file = list.some((r) => (r.code ?? '') !== '' && (r.file_url ?? '') !== '') ? 1 : 0;
+  row.result_to_applicant_store = list.some((r) => r.to_applicant_store === true) ? 1 : 0;
+}
 
 function applyFirstSight(row: DossierEventRow, d: FirstSight, ctx: NormalizeContext): void {
   row.channel = d.channel ?? null;
   row.due_at = optionalUtc(due(d.due_at));
   row.components_digitized = flag(d.components_digitized);
+  applyDocuments(row, d.documents);
+  row.has_digitized_component = flag(d.has_digitized_component);
+  row.vneid_verified = flag(d.vneid_verified);
+  row.population_db_used = flag(d.population_db_used);
   row.applicant_kind = d.applicant?.kind ?? null;
   row.applicant_hash = hashApplicantId(d.applicant?.id_number, ctx.applicantHashKey);
 }
@@ -154,13 +180,17 @@ function applyKind(row: DossierEventRow, kind: DossierKind, data: unknown, t: nu
       break;
     }
     case 'resolved':
-    case 'result_returned':
-      row.result_digitized = flag((data as CanonicalData['resolved']).result_digitized);
+    case 'result_returned': {
+      const d = data as CanonicalData['resolved'];
+      applyResults(row, d.result_digitized, d.results);
       break;
+    }
     case 'digitized': {
       const d = data as CanonicalData['digitized'];
       row.components_digitized = flag(d.components_digitized);
-      row.result_digitized = flag(d.result_digitized);
+      applyDocuments(row, d.documents);
+      row.has_digitized_component = flag(d.has_digitized_component);
+      applyResults(row, d.result_digitized, d.results);
       break;
     }
     case 'synced_to_national_portal':

@@ -3,7 +3,15 @@ import { CanonicalEnvelope } from './canonical-event.ts';
 import { AgencyCode, FieldCode, IsoDateSchema, ProcedureCode } from './common.ts';
 import { assertNotFuture, type NormalizeContext } from './dossier-row.ts';
 import { reject, rejectionFromZod } from './rejection.ts';
-import type { AgencyRow, NormalizedRows, OnlineClass, ProcedureRow } from './rows.ts';
+import {
+  type AgencyRow,
+  type NormalizedRows,
+  ONLINE_SERVICE_STATUSES,
+  type OnlineClass,
+  type OnlineServiceStatus,
+  type ProcedureRow,
+  SUBJECTS,
+} from './rows.ts';
 import { parseRfc3339 } from './time.ts';
 
 /**
@@ -36,6 +44,14 @@ function validity(d: { valid_from: string; valid_to?: string | null | undefined 
   }
 }
 
+export const AppliedUnit = z.object({
+  agency_code: AgencyCode,
+  online_service: z.enum(ONLINE_SERVICE_STATUSES).optional().meta({
+    description:
+      "status of the procedure's online service at this unit; default: published when the procedure is offered online, else none",
+  }),
+});
+
 export const ProcedureUpsertData = z
   .object({
     code: ProcedureCode,
@@ -53,7 +69,23 @@ export const ProcedureUpsertData = z
       .optional()
       .meta({ description: 'legacy level instead of online_class: 4 → full, 3 → partial, 1–2 → none' }),
     full_process_eligible: z.boolean(),
-    fee_bearing: z.boolean(),
+    fee_bearing: z
+      .boolean()
+      .meta({ description: 'a non-zero fee or charge in the national procedure database' }),
+    paper_result_required: z
+      .boolean()
+      .optional()
+      .meta({ description: 'the procedure must return a paper result (default false)' }),
+    serves: z
+      .array(z.enum(SUBJECTS))
+      .min(1)
+      .max(2)
+      .optional()
+      .meta({ description: 'whom it serves: citizen, organization (default both)' }),
+    applied_units: z.array(AppliedUnit).max(2000).optional().meta({
+      description:
+        'units the procedure is applied at, each with its online service status; default: its agency, or every unit of its commune/district levels',
+    }),
     online_payment: z.boolean().meta({ description: 'accepts online payment' }),
     dvcqg_integrated: z.boolean().meta({ description: 'integrated on the national portal' }),
     max_processing_time: ProcessingTime.nullable()
@@ -64,6 +96,10 @@ export const ProcedureUpsertData = z
   })
   .superRefine((d, ctx) => {
     validity(d, ctx);
+    const units = (d.applied_units ?? []).map((u) => u.agency_code);
+    if (new Set(units).size !== units.length) {
+      ctx.addIssue({ code: 'custom', path: ['applied_units'], message: 'expected each unit at most once' });
+    }
     if (d.online_class === undefined && d.online_level === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -129,6 +165,11 @@ export function toWorkingDays(time: z.output<typeof ProcessingTime> | null | und
 
 const bit = (b: boolean): 0 | 1 => (b ? 1 : 0);
 
+/** A unit listed without a status has the procedure's online service published there if it is offered online. */
+function defaultServiceStatus(onlineClass: OnlineClass): OnlineServiceStatus {
+  return onlineClass === 'none' ? 'none' : 'published';
+}
+
 function eventTime(time: string, ctx: NormalizeContext): number {
   const ms = parseRfc3339(time);
   if (ms === null) return reject('bad_date', 'time: expected an existing RFC 3339 timestamp with offset');
@@ -143,6 +184,8 @@ export function normalizeCatalogMessage(value: unknown, ctx: NormalizeContext): 
     const parsed = ProcedureUpsert.safeParse(value);
     if (!parsed.success) throw rejectionFromZod(parsed.error, 'procedure upsert');
     const d = parsed.data.data;
+    const onlineClass = d.online_class ?? onlineClassOfLevel(d.online_level ?? 1);
+    const units = [...(d.applied_units ?? [])].sort((a, b) => a.agency_code.localeCompare(b.agency_code));
     const row: ProcedureRow = {
       procedure_code: d.code,
       name: d.name,
@@ -150,12 +193,16 @@ export function normalizeCatalogMessage(value: unknown, ctx: NormalizeContext): 
       agency_code: d.agency_code ?? null,
       admin_levels: [...new Set(d.admin_levels)].sort(),
       online_eligible: bit(d.online_eligible),
-      online_class: d.online_class ?? onlineClassOfLevel(d.online_level ?? 1),
+      online_class: onlineClass,
       full_process_eligible: bit(d.full_process_eligible),
       fee_bearing: bit(d.fee_bearing),
       online_payment: bit(d.online_payment),
       dvcqg_integrated: bit(d.dvcqg_integrated),
       max_processing_working_days: toWorkingDays(d.max_processing_time),
+      paper_result_required: bit(d.paper_result_required ?? false),
+      serves: d.serves ? [...new Set(d.serves)].sort() : [...SUBJECTS],
+      applied_units: units.map((u) => u.agency_code),
+      unit_service_status: units.map((u) => u.online_service ?? defaultServiceStatus(onlineClass)),
       valid_from: d.valid_from,
       valid_to: d.valid_to ?? null,
       version: eventTime(parsed.data.time, ctx),

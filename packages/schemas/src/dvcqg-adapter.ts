@@ -34,7 +34,14 @@ const APPLICANT_OF_LOAI: Record<number, 'citizen' | 'organization'> = {
 };
 
 /** Times that record facts already past; NgayHenTra (due) is left out, it may lie ahead. */
-const PAST_FIELDS = ['NgayNopHoSo', 'NgayTiepNhan', 'NgayTra', 'NgayKetThucXuLy', 'NgayTuChoi'] as const;
+const PAST_FIELDS = [
+  'NgayNopHoSo',
+  'NgayTiepNhan',
+  'NgayTra',
+  'NgayKetThucXuLy',
+  'NgayTuChoi',
+  'NgayDongBoDVCQG',
+] as const;
 
 function time(text: string | undefined): number | null {
   return text === undefined ? null : parseDvcqgTime(text);
@@ -59,6 +66,7 @@ interface Times {
   NgayTra: number | null;
   NgayKetThucXuLy: number | null;
   NgayTuChoi: number | null;
+  NgayDongBoDVCQG: number | null;
 }
 
 /** How the snapshot's status finishes the dossier: first of resolved, returned, rejected, withdrawn, stopped. */
@@ -123,6 +131,52 @@ function resultDigitized(r: DvcqgRecord): 0 | 1 | null {
   return r.DanhSachGiayToKetQua.some((g) => (g.DuongDanTepTinKetQua ?? '').trim() !== '') ? 1 : 0;
 }
 
+type DvcqgDocumentOf = NonNullable<DvcqgRecord['TaiLieuNop']>[number];
+
+const present = (text: string | undefined) => text !== undefined && text.trim() !== '';
+
+/** The submitted documents counted per flag ("at least one" and "every" stay readable); NULL without a list. */
+function documentCounts(
+  r: DvcqgRecord,
+): Pick<
+  DossierEventRow,
+  'docs_total' | 'docs_with_file' | 'docs_digitized' | 'docs_reused' | 'docs_from_national_store'
+> {
+  const docs = r.TaiLieuNop;
+  if (docs === undefined) {
+    return {
+      docs_total: null,
+      docs_with_file: null,
+      docs_digitized: null,
+      docs_reused: null,
+      docs_from_national_store: null,
+    };
+  }
+  const count = (test: (d: DvcqgDocumentOf) => boolean) => docs.filter(test).length;
+  return {
+    docs_total: docs.length,
+    docs_with_file: count((d) => present(d.DuongDanTaiTepTin) || d.TenTepDinhKem !== undefined),
+    docs_digitized: count((d) => isSet(d.DuocSoHoa)),
+    docs_reused: count((d) => isSet(d.DuocTaiSuDung)),
+    docs_from_national_store: count((d) => isSet(d.DuocLayTuKhoDMQG)),
+  };
+}
+
+/** A result document with both a result code and a file link is an electronic result (Decision 766 4.1). */
+function resultCodeAndFile(r: DvcqgRecord): 0 | 1 | null {
+  if (r.DanhSachGiayToKetQua === undefined) return null;
+  return r.DanhSachGiayToKetQua.some((g) => present(g.MaKetQua) && present(g.DuongDanTepTinKetQua)) ? 1 : 0;
+}
+
+function resultToApplicantStore(r: DvcqgRecord): 0 | 1 | null {
+  if (r.DanhSachGiayToKetQua === undefined) return null;
+  return r.DanhSachGiayToKetQua.some((g) => isSet(g.DaDayKhoDuLieuCaNhan)) ? 1 : 0;
+}
+
+function optionalFlag(flag: 0 | 1 | '0' | '1' | boolean | undefined): 0 | 1 | null {
+  return flag === undefined ? null : isSet(flag) ? 1 : 0;
+}
+
 function applicantId(r: DvcqgRecord): string | undefined {
   if (r.SoGiayToChuHoSo !== undefined) return String(r.SoGiayToChuHoSo);
   const first = r.DinhDanhCHS?.[0];
@@ -168,6 +222,7 @@ export function normalizeDvcqgRecord(value: unknown, ctx: NormalizeContext): Dos
     NgayTra: time(r.NgayTra),
     NgayKetThucXuLy: time(r.NgayKetThucXuLy),
     NgayTuChoi: time(r.NgayTuChoi),
+    NgayDongBoDVCQG: time(r.NgayDongBoDVCQG),
   };
   const requested = supplementTimes(r, 'NgayBoSung');
   const receivedSupplements = supplementTimes(r, 'NgayTiepNhanBoSung');
@@ -219,6 +274,13 @@ export function normalizeDvcqgRecord(value: unknown, ctx: NormalizeContext): Dos
   row.supplement_received_at = receivedSupplements.map(formatUtc);
   row.components_digitized = componentsDigitized(r);
   row.result_digitized = resultDigitized(r);
+  Object.assign(row, documentCounts(r));
+  row.has_digitized_component = optionalFlag(r.HoSoCoThanhPhanSoHoa);
+  row.result_code_and_file = resultCodeAndFile(r);
+  row.result_to_applicant_store = resultToApplicantStore(r);
+  row.vneid_verified = optionalFlag(r.TaiKhoanDuocXacThucVoiVNeID);
+  row.population_db_used = r.MaCSDL === undefined ? null : 1;
+  row.synced_national_at = optionalUtc(t.NgayDongBoDVCQG);
   row.applicant_kind =
     r.LoaiDoiTuong === undefined ? null : (APPLICANT_OF_LOAI[Number(r.LoaiDoiTuong)] ?? null);
   row.applicant_hash = hashApplicantId(applicantId(r), ctx.applicantHashKey);

@@ -64,15 +64,28 @@ export const DvcqgSupplement = z.object({
   NoiDungBoSung: Dropped,
 });
 
+const Text = (max: number, description: string) => z.string().max(max).optional().meta({ description });
+
 export const DvcqgDocument = z.object({
-  DuocSoHoa: Flag.optional(),
-  DuocTaiSuDung: Flag.optional(),
-  DuocLayTuKhoDMQG: Flag.optional(),
-  TenTepDinhKem: Dropped,
+  DuocSoHoa: Flag.optional().meta({ description: '1: the document was digitized' }),
+  DuocTaiSuDung: Flag.optional().meta({ description: '1: the document reuses digitized data' }),
+  DuocLayTuKhoDMQG: Flag.optional().meta({ description: '1: taken from the national document store' }),
+  DuongDanTaiTepTin: Text(
+    2048,
+    'link to the attached file; a document with a link or a file name has a file',
+  ),
+  TenTepDinhKem: z
+    .unknown()
+    .optional()
+    .meta({ description: 'attached file name: only whether one is given is kept (a file is attached)' }),
 });
 
 export const DvcqgResultDocument = z.object({
-  DuongDanTepTinKetQua: z.string().max(2048).optional().meta({ description: 'link to the result file' }),
+  MaKetQua: Text(128, 'result code (số, ký hiệu of the result document)'),
+  DuongDanTepTinKetQua: Text(2048, 'link to the result file'),
+  DaDayKhoDuLieuCaNhan: Flag.optional().meta({
+    description: "1: the electronic result was pushed to the applicant's data store",
+  }),
   TenGiayTo: Dropped,
 });
 
@@ -101,6 +114,20 @@ export const DvcqgRecord = z.object({
   TaiLieuNop: list(DvcqgDocument).optional(),
   DanhSachGiayToKetQua: list(DvcqgResultDocument).optional(),
   HoSoCoThanhPhanSoHoa: Flag.optional(),
+  TaiKhoanDuocXacThucVoiVNeID: Flag.optional().meta({
+    description: '1: filed from a VNeID-verified account',
+  }),
+  MaCSDL: z
+    .union([z.string().max(64), z.number().int()], { error: 'expected a database code' })
+    .optional()
+    .meta({
+      description:
+        'code of the national database data was taken from (population database); only its presence is kept',
+    }),
+  NgayDongBoDVCQG: Time.optional().meta({
+    description:
+      'when the national portal acknowledged this dossier’s synchronisation (its sync acknowledgement)',
+  }),
   LoaiDoiTuong: intCode('1 citizen, 2 enterprise, 3 organization').optional(),
   DonViXuLy: AgencyCode.optional().meta({ description: 'handling agency code; default: MaHoSo prefix' }),
   ChuHoSo: Dropped,

@@ -22,6 +22,16 @@ export interface DossierState {
   supplement_received_at: UtcTimestamp[];
   components_digitized: 0 | 1 | null;
   result_digitized: 0 | 1 | null;
+  docs_total: number | null;
+  docs_with_file: number | null;
+  docs_digitized: number | null;
+  docs_reused: number | null;
+  docs_from_national_store: number | null;
+  has_digitized_component: 0 | 1 | null;
+  result_code_and_file: 0 | 1 | null;
+  result_to_applicant_store: 0 | 1 | null;
+  vneid_verified: 0 | 1 | null;
+  population_db_used: 0 | 1 | null;
   synced_national_at: UtcTimestamp | null;
   rating_satisfied: 0 | 1 | null;
   rating_score: number | null;
@@ -57,6 +67,21 @@ function extreme<T extends string | number>(values: (T | null)[], pick: 'min' | 
     if (out === null || (pick === 'min' ? v < out : v > out)) out = v;
   }
   return out;
+}
+
+function maxOf(
+  rows: DossierEventRow[],
+  column:
+    | 'has_digitized_component'
+    | 'result_code_and_file'
+    | 'result_to_applicant_store'
+    | 'vneid_verified'
+    | 'population_db_used',
+): 0 | 1 | null {
+  return extreme(
+    rows.map((r) => r[column]),
+    'max',
+  );
 }
 
 function finishKind(rows: DossierEventRow[]): FinishKind | null {
@@ -114,6 +139,17 @@ function foldOne(dossierCode: string, rows: DossierEventRow[]): DossierState {
       rows.map((r) => r.result_digitized),
       'max',
     ),
+    // The latest list of submitted documents describes them all (a snapshot, or the event that lists them).
+    docs_total: argMax(rows, 'docs_total'),
+    docs_with_file: argMax(rows, 'docs_with_file'),
+    docs_digitized: argMax(rows, 'docs_digitized'),
+    docs_reused: argMax(rows, 'docs_reused'),
+    docs_from_national_store: argMax(rows, 'docs_from_national_store'),
+    has_digitized_component: maxOf(rows, 'has_digitized_component'),
+    result_code_and_file: maxOf(rows, 'result_code_and_file'),
+    result_to_applicant_store: maxOf(rows, 'result_to_applicant_store'),
+    vneid_verified: maxOf(rows, 'vneid_verified'),
+    population_db_used: maxOf(rows, 'population_db_used'),
     synced_national_at: extreme(
       rows.map((r) => r.synced_national_at),
       'min',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNELS, DOSSIER_KINDS, FINISH_KINDS } from './rows.ts';
+import { CHANNELS, DOSSIER_KINDS, FINISH_KINDS, ONLINE_SERVICE_STATUSES, SUBJECTS } from './rows.ts';
 
 /**
  * zod schemas of the normalized rows (rows.ts), for tests and for anyone who wants to check a row
@@ -16,6 +16,7 @@ const upperCode = z
   .regex(/^[A-Z0-9][A-Z0-9._-]*$/);
 const uint8 = z.number().int().min(0).max(255);
 const adminLevel = z.enum(['province', 'district', 'commune']);
+const docCount = z.number().int().min(0).max(65_535).nullable();
 
 export const DossierEventRowSchema = z.strictObject({
   event_id: z.string().min(1),
@@ -42,6 +43,16 @@ export const DossierEventRowSchema = z.strictObject({
   supplement_received_at: z.array(utc),
   components_digitized: bit.nullable(),
   result_digitized: bit.nullable(),
+  docs_total: docCount,
+  docs_with_file: docCount,
+  docs_digitized: docCount,
+  docs_reused: docCount,
+  docs_from_national_store: docCount,
+  has_digitized_component: bit.nullable(),
+  result_code_and_file: bit.nullable(),
+  result_to_applicant_store: bit.nullable(),
+  vneid_verified: bit.nullable(),
+  population_db_used: bit.nullable(),
   synced_national_at: utc.nullable(),
   rating_satisfied: bit.nullable(),
   rating_score: uint8.min(1).max(5).nullable(),
@@ -68,6 +79,10 @@ export const ProcedureRowSchema = z.strictObject({
   online_payment: bit,
   dvcqg_integrated: bit,
   max_processing_working_days: z.number().min(0).nullable(),
+  paper_result_required: bit,
+  serves: z.array(z.enum(SUBJECTS)).min(1),
+  applied_units: z.array(upperCode),
+  unit_service_status: z.array(z.enum(ONLINE_SERVICE_STATUSES)),
   valid_from: date,
   valid_to: date.nullable(),
   version: z.number().int().min(0),

@@ -68,6 +68,27 @@ export interface DossierEventRow {
   supplement_received_at: UtcTimestamp[];
   components_digitized: 0 | 1 | null;
   result_digitized: 0 | 1 | null;
+  /**
+   * Submitted documents (TaiLieuNop) of the snapshot or event that lists them, counted per flag so both
+   * "at least one" (> 0) and "every" (= docs_total) can be read: with a file attached, flagged digitized
+   * (DuocSoHoa), reused (DuocTaiSuDung), taken from the national document store (DuocLayTuKhoDMQG).
+   */
+  docs_total: number | null;
+  docs_with_file: number | null;
+  docs_digitized: number | null;
+  docs_reused: number | null;
+  docs_from_national_store: number | null;
+  /** HoSoCoThanhPhanSoHoa as sent: the dossier has digitized components. */
+  has_digitized_component: 0 | 1 | null;
+  /** 1 when a result document carries both a result code (MaKetQua) and a file link. */
+  result_code_and_file: 0 | 1 | null;
+  /** 1 when an electronic result was pushed to the applicant's data store. */
+  result_to_applicant_store: 0 | 1 | null;
+  /** Filed from an account verified with VNeID (TaiKhoanDuocXacThucVoiVNeID). */
+  vneid_verified: 0 | 1 | null;
+  /** Data taken from the national population database (MaCSDL given). */
+  population_db_used: 0 | 1 | null;
+  /** When the national portal acknowledged the dossier's synchronisation (canonical sync event, DVCQG NgayDongBoDVCQG). */
   synced_national_at: UtcTimestamp | null;
   rating_satisfied: 0 | 1 | null;
   /** 1 (very dissatisfied) … 5 (very satisfied), when the rating carries a score. */
@@ -83,6 +104,23 @@ export interface DossierEventRow {
 export type AdminLevel = 'province' | 'district' | 'commune';
 export type OnlineClass = 'none' | 'partial' | 'full';
 
+/** Whom a procedure serves (Decision 766 4.5a counts the citizen-facing ones). */
+export const SUBJECTS = ['citizen', 'organization'] as const;
+export type Subject = (typeof SUBJECTS)[number];
+
+/**
+ * Status of a procedure's online service at one unit (the national catalog's per-unit list). Published,
+ * trial and pending withdrawal count as the unit's online services (Decision 766 3.2).
+ */
+export const ONLINE_SERVICE_STATUSES = [
+  'published',
+  'trial',
+  'pending_withdrawal',
+  'withdrawn',
+  'none',
+] as const;
+export type OnlineServiceStatus = (typeof ONLINE_SERVICE_STATUSES)[number];
+
 export interface ProcedureRow {
   procedure_code: string;
   name: string;
@@ -96,6 +134,16 @@ export interface ProcedureRow {
   online_payment: 0 | 1;
   dvcqg_integrated: 0 | 1;
   max_processing_working_days: number | null;
+  /** The procedure must return a paper result (an online dossier then also needs an electronic result). */
+  paper_result_required: 0 | 1;
+  /** Whom it serves. */
+  serves: Subject[];
+  /**
+   * Units the procedure is applied at, as listed by the catalog, with the status of its online service
+   * there (parallel arrays). Empty: applied at its agency, or at every unit of its commune/district levels.
+   */
+  applied_units: string[];
+  unit_service_status: OnlineServiceStatus[];
   valid_from: IsoDate;
   valid_to: IsoDate | null;
   version: number;

@@ -171,6 +171,50 @@ describe('canonical events', () => {
     });
   });
 
+  it('counts submitted documents per flag and reads the result documents', () => {
+    const received = normalizeOne(
+      canonicalEvent('received', '2025-03-04T09:00:00+07:00', {
+        procedure_code: '1.000494',
+        documents: [{ attached: true, digitized: true }, { reused: true, name: 'CCCD' }, {}],
+        vneid_verified: true,
+        population_db_used: false,
+      }),
+    );
+    expect(received).toMatchObject({
+      docs_total: 3,
+      docs_with_file: 1,
+      docs_digitized: 1,
+      docs_reused: 1,
+      docs_from_national_store: 0,
+      vneid_verified: 1,
+      population_db_used: 0,
+      has_digitized_component: null,
+    });
+    const resolved = normalizeOne(
+      canonicalEvent('resolved', '2025-03-10T10:00:00+07:00', {
+        results: [{ code: '12/GP', file_url: 'https://x/kq.pdf' }, { to_applicant_store: true }],
+      }),
+    );
+    expect(resolved).toMatchObject({
+      result_digitized: 1,
+      result_code_and_file: 1,
+      result_to_applicant_store: 1,
+    });
+    // An explicit result_digitized wins over the list; no list leaves the result facts unknown.
+    expect(
+      normalizeOne(
+        canonicalEvent('resolved', '2025-03-10T10:00:00+07:00', {
+          result_digitized: false,
+          results: [{ code: '1' }],
+        }),
+      ),
+    ).toMatchObject({ result_digitized: 0, result_code_and_file: 0 });
+    expect(normalizeOne(canonicalEvent('resolved', '2025-03-10T10:00:00+07:00'))).toMatchObject({
+      result_digitized: null,
+      result_code_and_file: null,
+    });
+  });
+
   it('accepts CloudEvents extension attributes and unknown data fields', () => {
     const event = {
       ...canonicalEvent('rated', T, { satisfied: false, score: 2, extra: 1 }),

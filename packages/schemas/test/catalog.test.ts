@@ -56,9 +56,71 @@ describe('catalog upserts', () => {
       online_payment: 1,
       dvcqg_integrated: 1,
       max_processing_working_days: 10,
+      paper_result_required: 0,
+      serves: ['citizen', 'organization'],
+      applied_units: [],
+      unit_service_status: [],
       valid_from: '2023-01-01',
       valid_to: null,
       version: Date.parse(TIME),
+    });
+  });
+
+  it('keeps the Decision 766 attributes: paper result, subjects, applied units with their online service status', () => {
+    const out = normalized(
+      upsert('vn.catalog.procedure', {
+        ...procedure,
+        paper_result_required: true,
+        serves: ['citizen'],
+        applied_units: [
+          { agency_code: 'h29.26734', online_service: 'trial' },
+          { agency_code: 'H29.105' },
+          { agency_code: 'H29.26735', online_service: 'withdrawn' },
+        ],
+      }),
+    );
+    expect(out.rows[0]).toMatchObject({
+      paper_result_required: 1,
+      serves: ['citizen'],
+      // Sorted by unit; a unit without a status has the service published (the procedure is offered online).
+      applied_units: ['H29.105', 'H29.26734', 'H29.26735'],
+      unit_service_status: ['published', 'trial', 'withdrawn'],
+    });
+    const offline = normalized(
+      upsert('vn.catalog.procedure', {
+        ...procedure,
+        online_class: 'none',
+        applied_units: [{ agency_code: 'H29.105' }],
+      }),
+    );
+    expect(offline.rows[0]).toMatchObject({ unit_service_status: ['none'] });
+  });
+
+  it('rejects a unit listed twice and an unknown online service status', () => {
+    const twice = normalizeMessage(
+      upsert('vn.catalog.procedure', {
+        ...procedure,
+        applied_units: [{ agency_code: 'H29.105' }, { agency_code: 'h29.105' }],
+      }),
+      OPTIONS,
+    );
+    expect(twice).toMatchObject({
+      ok: false,
+      rejection: {
+        code: 'schema',
+        reason: expect.stringMatching(/applied_units: expected each unit at most once/),
+      },
+    });
+    const status = normalizeMessage(
+      upsert('vn.catalog.procedure', {
+        ...procedure,
+        applied_units: [{ agency_code: 'H29.105', online_service: 'live' }],
+      }),
+      OPTIONS,
+    );
+    expect(status).toMatchObject({
+      ok: false,
+      rejection: { code: 'schema', reason: expect.stringMatching(/online_service/) },
     });
   });
 

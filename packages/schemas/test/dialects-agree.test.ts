@@ -22,7 +22,16 @@ const canonicalHistory = [
     channel: 'online',
     due_at: '2025-03-18T17:00:00+07:00',
     components_digitized: true,
+    has_digitized_component: true,
+    documents: [
+      { attached: true, digitized: true },
+      { attached: true, from_national_store: true },
+      { reused: true },
+    ],
+    vneid_verified: true,
+    population_db_used: true,
   }),
+  canonicalEvent('synced_to_national_portal', '2025-03-04T09:05:00+07:00'),
   canonicalEvent('processing', '2025-03-05T08:00:00+07:00'),
   canonicalEvent('supplement_requested', '2025-03-06T10:00:00+07:00'),
   canonicalEvent('supplement_received', '2025-03-07T10:00:00+07:00'),
@@ -32,12 +41,26 @@ const canonicalHistory = [
     paid_online: true,
     payment_channel: 'dvcqg',
   }),
-  canonicalEvent('resolved', '2025-03-10T10:00:00+07:00', { result_digitized: true }),
+  canonicalEvent('resolved', '2025-03-10T10:00:00+07:00', {
+    results: [{ code: '125/GP-SXD', file_url: 'https://x/kq.pdf', to_applicant_store: true }],
+  }),
   canonicalEvent('result_returned', '2025-03-11T10:00:00+07:00'),
 ];
 
 /** … and as the DVCQG snapshots an agency system sends for the same life. */
-const received = { NgayTiepNhan: '20250304090000', NgayHenTra: '20250318170000', HoSoCoThanhPhanSoHoa: 1 };
+const received = {
+  NgayTiepNhan: '20250304090000',
+  NgayHenTra: '20250318170000',
+  HoSoCoThanhPhanSoHoa: 1,
+  TaiLieuNop: [
+    { TenTepDinhKem: 'don.pdf', DuocSoHoa: 1, DuocTaiSuDung: 0, DuocLayTuKhoDMQG: 0 },
+    { DuongDanTaiTepTin: 'https://x/cccd.pdf', DuocLayTuKhoDMQG: 1 },
+    { DuocTaiSuDung: '1' },
+  ],
+  TaiKhoanDuocXacThucVoiVNeID: 1,
+  MaCSDL: 'CSDLQGDC',
+  NgayDongBoDVCQG: '20250304090500',
+};
 const requested = { DanhSachHoSoBoSung: [{ NgayBoSung: '20250306100000' }] };
 const supplemented = {
   DanhSachHoSoBoSung: [{ NgayBoSung: '20250306100000', NgayTiepNhanBoSung: '20250307100000' }],
@@ -49,7 +72,14 @@ const fees = {
   ],
 };
 const result = {
-  DanhSachGiayToKetQua: [{ TenGiayTo: 'Giấy phép', DuongDanTepTinKetQua: 'https://x/kq.pdf' }],
+  DanhSachGiayToKetQua: [
+    {
+      TenGiayTo: 'Giấy phép',
+      MaKetQua: '125/GP-SXD',
+      DuongDanTepTinKetQua: 'https://x/kq.pdf',
+      DaDayKhoDuLieuCaNhan: 1,
+    },
+  ],
 };
 const dvcqgHistory = [
   dvcqgRecord({ TrangThaiHoSo: 1, NgayTiepNhan: undefined, NgayHenTra: undefined }),
@@ -110,6 +140,17 @@ describe('both dialects, one dossier state', () => {
       supplement_received_at: ['2025-03-07 03:00:00.000'],
       components_digitized: 1,
       result_digitized: 1,
+      docs_total: 3,
+      docs_with_file: 2,
+      docs_digitized: 1,
+      docs_reused: 1,
+      docs_from_national_store: 1,
+      has_digitized_component: 1,
+      result_code_and_file: 1,
+      result_to_applicant_store: 1,
+      vneid_verified: 1,
+      population_db_used: 1,
+      synced_national_at: '2025-03-04 02:05:00.000',
       last_version: Date.parse('2025-03-11T03:00:00Z'),
     });
   });

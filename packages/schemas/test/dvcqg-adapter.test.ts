@@ -101,6 +101,73 @@ describe('DVCQG sync records', () => {
     expect(normalizeOne(dvcqgRecord()).fee_vnd).toBeNull();
   });
 
+  it('counts submitted documents per flag, so "at least one" and "every" stay readable', () => {
+    const row = normalizeOne(
+      dvcqgRecord({
+        TaiLieuNop: [
+          { TenTepDinhKem: 'don.pdf', DuocSoHoa: 1 },
+          { DuongDanTaiTepTin: 'https://x/a.pdf', DuocTaiSuDung: '1', DuocLayTuKhoDMQG: true },
+          { TenTepDinhKem: '  ', DuocSoHoa: 0 },
+        ],
+      }),
+    );
+    expect(row).toMatchObject({
+      docs_total: 3,
+      docs_with_file: 2,
+      docs_digitized: 1,
+      docs_reused: 1,
+      docs_from_national_store: 1,
+      // No HoSoCoThanhPhanSoHoa: unknown, not folded from the documents.
+      has_digitized_component: null,
+    });
+    expect(normalizeOne(dvcqgRecord({ TaiLieuNop: [] }))).toMatchObject({ docs_total: 0, docs_with_file: 0 });
+    expect(normalizeOne(dvcqgRecord())).toMatchObject({ docs_total: null, has_digitized_component: null });
+    expect(normalizeOne(dvcqgRecord({ HoSoCoThanhPhanSoHoa: 0 }))).toMatchObject({
+      has_digitized_component: 0,
+    });
+  });
+
+  it('calls a result electronic only with both a result code and a file link', () => {
+    const result = (docs: Record<string, unknown>[]) =>
+      normalizeOne(dvcqgRecord({ TrangThaiHoSo: 9, ...ENDED, DanhSachGiayToKetQua: docs }));
+    expect(result([{ MaKetQua: '12/GP', DuongDanTepTinKetQua: 'https://x/kq.pdf' }])).toMatchObject({
+      result_digitized: 1,
+      result_code_and_file: 1,
+      result_to_applicant_store: 0,
+    });
+    expect(result([{ DuongDanTepTinKetQua: 'https://x/kq.pdf', DaDayKhoDuLieuCaNhan: 1 }])).toMatchObject({
+      result_digitized: 1,
+      result_code_and_file: 0,
+      result_to_applicant_store: 1,
+    });
+    expect(result([{ MaKetQua: '12/GP' }, { DuongDanTepTinKetQua: 'https://x/kq.pdf' }])).toMatchObject({
+      result_code_and_file: 0,
+    });
+    expect(normalizeOne(dvcqgRecord())).toMatchObject({ result_code_and_file: null });
+  });
+
+  it('reads the VNeID account, the population database and the sync acknowledgement', () => {
+    const row = normalizeOne(
+      dvcqgRecord({ TaiKhoanDuocXacThucVoiVNeID: 1, MaCSDL: 'CSDLQGDC', NgayDongBoDVCQG: '20250304091500' }),
+    );
+    expect(row).toMatchObject({
+      vneid_verified: 1,
+      population_db_used: 1,
+      synced_national_at: '2025-03-04 02:15:00.000',
+    });
+    expect(normalizeOne(dvcqgRecord({ TaiKhoanDuocXacThucVoiVNeID: '0' }))).toMatchObject({
+      vneid_verified: 0,
+      population_db_used: null,
+      synced_national_at: null,
+    });
+    // The acknowledgement is a fact already past: it may not lie in the future.
+    const future = normalizeMessage(
+      message(TOPICS.dvcqg, dvcqgRecord({ NgayDongBoDVCQG: '20990101000000' })),
+      OPTIONS,
+    );
+    expect(future).toMatchObject({ ok: false, rejection: { code: 'future_time' } });
+  });
+
   it('lists supplement requests and receipts', () => {
     const row = normalizeOne(
       dvcqgRecord({

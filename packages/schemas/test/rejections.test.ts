@@ -53,7 +53,11 @@ describe('rejections', () => {
     ['unknown_status', dv({ TrangThaiHoSo: 11 }), /TrangThaiHoSo: 11 .*expected 1–10/],
     ['missing_field', dv({ TrangThaiHoSo: 9 }), /NgayKetThucXuLy: missing/],
     ['missing_field', dv({ NgayNopHoSo: undefined, NgayTiepNhan: undefined }), /to date the snapshot/],
-    ['missing_field', ev('digitized', {}), /components_digitized or result_digitized/],
+    [
+      'missing_field',
+      ev('digitized', {}),
+      /components_digitized, result_digitized, documents, results or has_digitized_component/,
+    ],
     ['bad_date', dv({ NgayTiepNhan: '20250230090000' }), /NgayTiepNhan: expected an existing yyyyMMddHHmmss/],
     ['bad_date', dv({ NgayTiepNhan: '2025-03-04' }), /NgayTiepNhan/],
     ['bad_date', dv({ NgayNopHoSo: '20250304246000' }), /NgayNopHoSo/],

@@ -41,6 +41,17 @@ const DEPARTMENTS = [
   'Ban Quản lý các Khu chế xuất và công nghiệp',
   'Công an Thành phố',
 ];
+/**
+ * Sub-units of some departments (chi cục, văn phòng): province-level agencies with the department as
+ * parent, which handle part of its procedures; a department's Decision 766 score includes them.
+ */
+const SUB_UNITS: Record<string, string[]> = {
+  'Sở Tài nguyên và Môi trường': ['Văn phòng Đăng ký đất đai', 'Chi cục Bảo vệ môi trường'],
+  'Sở Y tế': ['Chi cục An toàn vệ sinh thực phẩm', 'Chi cục Dân số - Kế hoạch hóa gia đình'],
+  'Sở Nông nghiệp và Phát triển nông thôn': ['Chi cục Thủy sản', 'Chi cục Chăn nuôi và Thú y'],
+  'Sở Lao động - Thương binh và Xã hội': ['Chi cục Phòng, chống tệ nạn xã hội'],
+};
+
 /** Planning and Investment merged into Finance on 2025-03-01 (the 2025 streamlining of departments). */
 const MERGED_DEPARTMENTS: Record<string, string> = { 'Sở Kế hoạch và Đầu tư': '2025-03-01' };
 
@@ -75,6 +86,8 @@ const FIRST_WARD_CODE = 26734;
 
 export interface AgencyCatalog {
   all: Agency[];
+  /** The sub-units of a department (its children in the hierarchy that exist on the date). */
+  subUnitsOf(code: string, date: string): Agency[];
   /** Agencies that exist on the given local date. */
   activeOn(date: string): { province: Agency[]; district: Agency[]; commune: Agency[] };
 }
@@ -87,14 +100,26 @@ export interface AgencyCatalog {
 export function buildAgencies(rng: Rng): AgencyCatalog {
   const all: Agency[] = [];
   DEPARTMENTS.forEach((name, i) => {
+    const code = `${PROVINCE}.${String(i + 1).padStart(2, '0')}`;
     all.push({
-      code: `${PROVINCE}.${String(i + 1).padStart(2, '0')}`,
+      code,
       name,
       level: 'province',
       parentCode: null,
       validFrom: CATALOG_START,
       validTo: MERGED_DEPARTMENTS[name] ?? null,
       weight: 0.5 + rng.next() * 2,
+    });
+    (SUB_UNITS[name] ?? []).forEach((subName, j) => {
+      all.push({
+        code: `${code}.${String(j + 1).padStart(2, '0')}`,
+        name: subName,
+        level: 'province',
+        parentCode: code,
+        validFrom: CATALOG_START,
+        validTo: null,
+        weight: 0.5 + rng.next(),
+      });
     });
   });
   const wardsPerDistrict = DISTRICTS.map(() => 1 + rng.next());
@@ -143,14 +168,24 @@ export function buildAgencies(rng: Rng): AgencyCatalog {
     });
   }
   const cache = new Map<string, ReturnType<AgencyCatalog['activeOn']>>();
+  const isActive = (a: Agency, date: string) =>
+    a.validFrom <= date && (a.validTo === null || date < a.validTo);
+  const children = new Map<string, Agency[]>();
+  for (const a of all) {
+    if (a.parentCode !== null && a.level === 'province') {
+      children.set(a.parentCode, [...(children.get(a.parentCode) ?? []), a]);
+    }
+  }
   return {
     all,
+    subUnitsOf: (code, date) => (children.get(code) ?? []).filter((a) => isActive(a, date)),
     activeOn(date) {
       const hit = cache.get(date);
       if (hit) return hit;
-      const active = all.filter((a) => a.validFrom <= date && (a.validTo === null || date < a.validTo));
+      const active = all.filter((a) => isActive(a, date));
       const result = {
-        province: active.filter((a) => a.level === 'province'),
+        // Departments only: their sub-units handle dossiers on their behalf (subUnitsOf).
+        province: active.filter((a) => a.level === 'province' && a.parentCode === null),
         district: active.filter((a) => a.level === 'district'),
         commune: active.filter((a) => a.level === 'commune'),
       };

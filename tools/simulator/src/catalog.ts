@@ -9,6 +9,24 @@ export interface Catalog {
   agencies: AgencyCatalog;
   /** The province-level department responsible for a procedure on a given date. */
   departmentOf(procedure: Procedure, date: string): Agency;
+  /** The department's sub-unit that also handles the procedure, if one does (on that date). */
+  subUnitOf(procedure: Procedure, date: string): Agency | undefined;
+}
+
+/** Status of a procedure's online service at one unit, as the national catalog lists it per unit. */
+type ServiceStatus = 'published' | 'trial' | 'pending_withdrawal' | 'withdrawn' | 'none';
+
+function hashOf(text: string): number {
+  let h = 0;
+  for (const c of text) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h;
+}
+
+/** Most online services are published; a few are in trial or being withdrawn (stable per procedure and unit). */
+function serviceStatus(p: Procedure, unit: string): ServiceStatus {
+  if (p.onlineClass === 'none') return 'none';
+  const h = hashOf(`${p.code}@${unit}`) % 100;
+  return h < 4 ? 'trial' : h < 7 ? 'pending_withdrawal' : h < 9 ? 'withdrawn' : 'published';
 }
 
 /** Finance took over the procedures of Planning and Investment when the two merged. */
@@ -17,15 +35,21 @@ const SUCCESSORS: Record<string, string> = { 'H29.04': 'H29.14' };
 export function buildCatalog(rng: Rng, csvPath?: string): Catalog {
   const procedures = buildProcedures(loadProcedureSources(csvPath), rng.fork('procedures'));
   const agencies = buildAgencies(rng.fork('agencies'));
-  const departments = agencies.all.filter((a) => a.level === 'province');
+  const departments = agencies.all.filter((a) => a.level === 'province' && a.parentCode === null);
   const byCode = new Map(departments.map((a) => [a.code, a]));
   const assigned = new Map<string, Agency>();
   for (const p of procedures) {
     // Stable per field, so one department owns a field the way a real department does.
-    let h = 0;
-    for (const c of p.fieldCode) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-    const department = departments[h % departments.length];
+    const department = departments[hashOf(p.fieldCode) % departments.length];
     if (department) assigned.set(p.code, department);
+  }
+  const subUnits = new Map<string, Agency>();
+  for (const p of procedures) {
+    const department = assigned.get(p.code);
+    const children = department ? agencies.subUnitsOf(department.code, REFORM_DATE) : [];
+    // About half the procedures of a department with sub-units are also applied at one of them.
+    const h = hashOf(p.code);
+    if (children.length > 0 && h % 2 === 0) subUnits.set(p.code, children[h % children.length] as Agency);
   }
   return {
     procedures,
@@ -38,6 +62,11 @@ export function buildCatalog(rng: Rng, csvPath?: string): Catalog {
         if (successor) return successor;
       }
       return department;
+    },
+    subUnitOf(procedure, date) {
+      const unit = subUnits.get(procedure.code);
+      if (!unit || date < unit.validFrom || (unit.validTo !== null && date >= unit.validTo)) return undefined;
+      return unit;
     },
   };
 }
@@ -87,12 +116,22 @@ export function catalogMessages(catalog: Catalog, time: number): SimMessage[] {
       online_payment: p.onlinePayment,
       dvcqg_integrated: p.dvcqgIntegrated,
       max_processing_time: p.processingTime,
+      paper_result_required: p.paperResultRequired,
+      serves: p.serves,
     };
     if (p.level === 'province') {
+      // Applied at the department and, for some procedures, at one of its sub-units too.
+      const units = [catalog.departmentOf(p, REFORM_DATE), catalog.subUnitOf(p, REFORM_DATE)].filter(
+        (u): u is Agency => u !== undefined,
+      );
       out.push(
         upsert('procedure', p.code, CATALOG_START, time, {
           ...common,
           admin_levels: levels,
+          applied_units: units.map((u) => ({
+            agency_code: u.code,
+            online_service: serviceStatus(p, u.code),
+          })),
           valid_from: CATALOG_START,
         }),
       );

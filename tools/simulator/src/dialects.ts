@@ -22,13 +22,49 @@ function applicant(d: Dossier) {
   return { kind: d.applicant.kind, id_number: d.applicant.idNumber, name: d.applicant.name };
 }
 
+/** What the filing says about documents and identity checks (both first-sight kinds carry it). */
+function filing(d: Dossier) {
+  return {
+    documents: d.documents.map((doc) => ({
+      attached: doc.attached,
+      digitized: doc.digitized,
+      reused: doc.reused,
+      from_national_store: doc.fromNationalStore,
+    })),
+    has_digitized_component: d.documents.some((doc) => doc.digitized),
+    vneid_verified: d.vneidVerified,
+    population_db_used: d.populationDbUsed,
+  };
+}
+
+function resultUrl(d: Dossier): string {
+  return `https://dichvucong.example/kq/${d.code}.pdf`;
+}
+
+function results(d: Dossier, digitized: boolean) {
+  return [
+    {
+      code: d.resultCode ?? undefined,
+      file_url: digitized ? resultUrl(d) : undefined,
+      to_applicant_store: digitized && d.resultToApplicantStore,
+    },
+  ];
+}
+
 /** Kind-specific data; the agency/procedure/field context is added once per dossier by the caller. */
 function canonicalData(d: Dossier, step: Step, filedAt: number): Record<string, unknown> {
   const base = {};
-  const fees = [{ code: FEE_CODE, amount_vnd: d.feeVnd, name: 'Lệ phí giải quyết thủ tục' }];
+  const amount = d.feeList === 'exempt' ? 0 : d.feeVnd;
+  const fees = [{ code: FEE_CODE, amount_vnd: amount, name: 'Lệ phí giải quyết thủ tục' }];
   switch (step.kind) {
     case 'submitted':
-      return { ...base, channel: d.channel, submitted_at: rfc3339Local(step.at), applicant: applicant(d) };
+      return {
+        ...base,
+        channel: d.channel,
+        submitted_at: rfc3339Local(step.at),
+        applicant: applicant(d),
+        ...filing(d),
+      };
     case 'received':
       return {
         ...base,
@@ -38,6 +74,7 @@ function canonicalData(d: Dossier, step: Step, filedAt: number): Record<string, 
         due_at: rfc3339Local(step.due ?? step.at),
         applicant: applicant(d),
         components_digitized: step.componentsDigitized ?? false,
+        ...filing(d),
       };
     case 'processing':
       return { ...base, due_at: step.due === undefined ? undefined : rfc3339Local(step.due) };
@@ -50,18 +87,23 @@ function canonicalData(d: Dossier, step: Step, filedAt: number): Record<string, 
     case 'paid':
       return {
         ...base,
-        fees,
+        fees: d.feeList === 'listed' ? fees : undefined,
         paid_online: step.paidOnline ?? false,
         payment_channel: step.paymentChannel ?? 'offline',
       };
     case 'resolved':
     case 'result_returned':
-      return { ...base, result_digitized: step.resultDigitized ?? false };
+      return {
+        ...base,
+        result_digitized: step.resultDigitized ?? false,
+        results: results(d, step.resultDigitized ?? false),
+      };
     case 'digitized':
       return {
         ...base,
         components_digitized: step.componentsDigitized,
         result_digitized: step.resultDigitized,
+        results: step.resultDigitized ? results(d, true) : undefined,
       };
     case 'synced_to_national_portal':
       return { ...base, synced_at: rfc3339Local(step.at) };
@@ -113,7 +155,16 @@ export function canonicalMessages(d: Dossier): SimMessage[] {
   const filedAt = d.steps[0]?.at ?? 0;
   const source = `/agency/${d.agency.code}/mot-cua`;
   const context = contextJson(d);
-  return d.steps.map((step, i) => canonicalEvent(d, step, `sim:${d.code}:${i}`, source, filedAt, context));
+  const out = d.steps.map((step, i) =>
+    canonicalEvent(d, step, `sim:${d.code}:${i}`, source, filedAt, context),
+  );
+  // An exempted dossier's system synchronises a fee list of zeros at reception.
+  const received = d.steps.find((s) => s.kind === 'received');
+  if (d.feeList === 'exempt' && received) {
+    const zero: Step = { kind: 'payment_requested', at: received.at };
+    out.push(canonicalEvent(d, zero, `sim:${d.code}:exempt`, source, filedAt, context));
+  }
+  return out;
 }
 
 const STATUS: Partial<Record<Step['kind'], number>> = {
@@ -157,12 +208,34 @@ export function dvcqgMessages(d: Dossier): SimMessage[] {
   const supplements: Record<string, string>[] = [];
   for (const step of d.steps) {
     const status = STATUS[step.kind];
+    if (step.kind === 'submitted' || step.kind === 'received') {
+      record.TaiLieuNop = d.documents.map((doc, i) => ({
+        TenTepDinhKem: doc.attached ? `tai-lieu-${i + 1}.pdf` : undefined,
+        DuocSoHoa: doc.digitized ? 1 : 0,
+        DuocTaiSuDung: doc.reused ? 1 : 0,
+        DuocLayTuKhoDMQG: doc.fromNationalStore ? 1 : 0,
+      }));
+      record.HoSoCoThanhPhanSoHoa = d.documents.some((doc) => doc.digitized) ? 1 : 0;
+      record.TaiKhoanDuocXacThucVoiVNeID = d.vneidVerified ? 1 : 0;
+      if (d.populationDbUsed) record.MaCSDL = 'CSDLQGDC';
+    }
     if (step.kind === 'received') {
       record.NgayTiepNhan = dvcqgTime(step.at);
-      record.TaiLieuNop = [
-        { DuocSoHoa: step.componentsDigitized ? 1 : 0, DuocTaiSuDung: 0, DuocLayTuKhoDMQG: 0 },
-      ];
-      record.HoSoCoThanhPhanSoHoa = step.componentsDigitized ? 1 : 0;
+      if (d.feeList === 'exempt')
+        record.DanhSachLePhi = [{ MaPhiLePhi: FEE_CODE, Gia: 0, TenPhiLePhi: 'Lệ phí' }];
+    }
+    if (step.kind === 'synced_to_national_portal') {
+      // The national portal's acknowledgement: the agency system records it and resends the record.
+      record.NgayDongBoDVCQG = dvcqgTime(step.at);
+      if (record.TrangThaiHoSo !== undefined) {
+        out.push({
+          topic: 'dvcqg',
+          key: d.code,
+          at: step.at,
+          value: joinObjects(fixed, JSON.stringify(record)),
+        });
+      }
+      continue;
     }
     if (step.due !== undefined) record.NgayHenTra = dvcqgTime(step.due);
     if (step.kind === 'supplement_requested')
@@ -172,7 +245,7 @@ export function dvcqgMessages(d: Dossier): SimMessage[] {
       if (open) open.NgayTiepNhanBoSung = dvcqgTime(step.at);
     }
     if (supplements.length > 0) record.DanhSachHoSoBoSung = supplements.map((s) => ({ ...s }));
-    if (step.kind === 'payment_requested')
+    if (step.kind === 'payment_requested' && d.feeList === 'listed')
       record.DanhSachLePhi = [{ MaPhiLePhi: FEE_CODE, Gia: d.feeVnd, TenPhiLePhi: 'Lệ phí' }];
     if (step.kind === 'paid')
       record.DuocThanhToanTrucTuyen = !step.paidOnline ? 0 : step.paymentChannel === 'dvcqg' ? 1 : 2;
@@ -182,7 +255,11 @@ export function dvcqgMessages(d: Dossier): SimMessage[] {
     }
     if (step.kind === 'resolved') {
       record.DanhSachGiayToKetQua = [
-        { DuongDanTepTinKetQua: step.resultDigitized ? `https://dichvucong.example/kq/${d.code}.pdf` : '' },
+        {
+          MaKetQua: d.resultCode ?? '',
+          DuongDanTepTinKetQua: step.resultDigitized ? resultUrl(d) : '',
+          DaDayKhoDuLieuCaNhan: step.resultDigitized && d.resultToApplicantStore ? 1 : 0,
+        },
       ];
     }
     if (step.kind === 'result_returned') record.NgayTra = dvcqgTime(step.at);

@@ -35,6 +35,17 @@ export interface Step {
   score?: number;
 }
 
+/** One submitted document (TaiLieuNop entry). */
+export interface SubmittedDocument {
+  attached: boolean;
+  digitized: boolean;
+  reused: boolean;
+  fromNationalStore: boolean;
+}
+
+/** Whether the agency system synchronised the fee list: as charged, not at all, or as an exemption (all zero). */
+export type FeeList = 'listed' | 'missing' | 'exempt';
+
 export interface Applicant {
   kind: 'citizen' | 'organization';
   /** Synthetic: never a real person's number. */
@@ -49,12 +60,23 @@ export interface Dossier {
   channel: Channel;
   applicant: Applicant;
   feeVnd: number;
+  feeList: FeeList;
+  documents: SubmittedDocument[];
+  vneidVerified: boolean;
+  populationDbUsed: boolean;
+  /** Code of the result document (MaKetQua); null when the system does not send one. */
+  resultCode: string | null;
+  /** The electronic result is pushed to the applicant's data store. */
+  resultToApplicantStore: boolean;
   /** Ordered by time. */
   steps: Step[];
 }
 
 /** Knobs of the mix; the defaults land KPIs near, but not all above, the programme targets. */
 export interface Mix {
+  /** Online submissions never received (abandoned drafts, duplicates the agency ignores). */
+  neverReceivedShare: number;
+  /** Not accepted at reception (status 3): never received. */
   rejectShare: number;
   lateShare: number;
   withdrawShare: number;
@@ -63,6 +85,7 @@ export interface Mix {
 }
 
 export const DEFAULT_MIX: Mix = {
+  neverReceivedShare: 0.025,
   rejectShare: 0.03,
   lateShare: 0.07,
   withdrawShare: 0.02,
@@ -106,6 +129,27 @@ function applicant(rng: Rng): Applicant {
   return { kind: 'citizen', idNumber: id, name: `${rng.pick(SURNAMES)} ${rng.pick(GIVEN)}` };
 }
 
+/**
+ * The documents a dossier is filed with: online filings attach files, counter filings are partly
+ * scanned; some documents reuse digitized data or come from the national document store.
+ */
+function documentsOf(channel: Channel, allDigitized: boolean, rng: Rng): SubmittedDocument[] {
+  const online = channel === 'online';
+  return Array.from({ length: rng.int(2, 5) }, () => ({
+    attached: allDigitized || rng.chance(online ? 0.97 : 0.7),
+    digitized: allDigitized || rng.chance(0.2),
+    reused: online && rng.chance(0.12),
+    fromNationalStore: online && rng.chance(0.08),
+  }));
+}
+
+function feeListOf(p: Procedure, rng: Rng): FeeList {
+  if (!p.feeBearing) return 'missing';
+  const r = rng.next();
+  // Some systems never synchronise the fee list; some dossiers are exempted (a list of zeros).
+  return r < 0.07 ? 'missing' : r < 0.12 ? 'exempt' : 'listed';
+}
+
 function digitizationShare(level: Agency['level'], at: number): number {
   const base = level === 'province' ? 0.5 : level === 'district' ? 0.32 : 0.27;
   return Math.min(0.95, base * yearFactor(at));
@@ -132,33 +176,48 @@ export function planDossier(input: {
   const push = (step: Step) => steps.push(step);
 
   let t = input.filedAt;
-  if (channel === 'online') push({ kind: 'submitted', at: t });
   const received = channel === 'online' ? nextWorkingTime(t + rng.uniform(0.2, 20) * HOUR_MS) : t;
-  let due = addWorkingDays(received, p.maxWorkingDays);
   const componentsDigitized = rng.chance(digitizationShare(agency.level, received));
-  push({ kind: 'received', at: received, due, componentsDigitized });
-  t = received;
+  const person = applicant(rng);
+  const citizen = person.kind === 'citizen';
   const dossier: Dossier = {
     code: input.code,
     agency,
     procedure: p,
     channel,
-    applicant: applicant(rng),
+    applicant: person,
     feeVnd: p.feeVnd,
+    feeList: feeListOf(p, rng),
+    documents: documentsOf(channel, componentsDigitized, rng),
+    vneidVerified: channel === 'online' && citizen && rng.chance(0.65),
+    populationDbUsed: citizen && rng.chance(channel === 'online' ? 0.4 : 0.2),
+    resultCode: rng.chance(0.92) ? `${rng.int(1, 9999)}/${p.paperResultRequired ? 'GP' : 'TB'}` : null,
+    resultToApplicantStore: rng.chance(0.01),
     steps,
   };
   const done = (): Dossier => {
     steps.sort((a, b) => a.at - b.at);
     return dossier;
   };
-
+  if (channel === 'online') {
+    push({ kind: 'submitted', at: t });
+    // Submitted online and never received: the agency never took it in (Decision 766 does not count it).
+    if (rng.chance(mix.neverReceivedShare)) return done();
+  }
   if (rng.chance(mix.rejectShare)) {
-    push({ kind: 'rejected', at: t + rng.uniform(1, 48) * HOUR_MS });
+    // Not accepted at reception: refused at the counter or after checking the online filing, never received.
+    if (channel !== 'online') push({ kind: 'submitted', at: t });
+    push({ kind: 'rejected', at: received + rng.uniform(0.1, 4) * HOUR_MS });
     return done();
   }
+  let due = addWorkingDays(received, p.maxWorkingDays);
+  push({ kind: 'received', at: received, due, componentsDigitized });
+  t = received;
+
   if (componentsDigitized)
     push({ kind: 'digitized', at: t + rng.uniform(0.05, 2) * HOUR_MS, componentsDigitized: true });
-  if (p.dvcqgIntegrated) push({ kind: 'synced_to_national_portal', at: t + rng.uniform(0.02, 1) * HOUR_MS });
+  if (p.dvcqgIntegrated && rng.chance(0.96))
+    push({ kind: 'synced_to_national_portal', at: t + rng.uniform(0.02, 1) * HOUR_MS });
   t += rng.uniform(0.1, 4) * HOUR_MS;
   push({ kind: 'processing', at: t, due });
 
@@ -192,9 +251,10 @@ export function planDossier(input: {
     ? due + rng.uniform(0.3, 10) * DAY_MS
     : Math.max(t + HOUR_MS, received + waited + rng.uniform(0.25, 0.98) * allowed);
 
-  if (p.feeBearing && dossier.feeVnd > 0) {
+  if (p.feeBearing && dossier.feeVnd > 0 && dossier.feeList !== 'exempt') {
     const requested = t + rng.uniform(0.05, 0.3) * (finish - t);
-    push({ kind: 'payment_requested', at: requested });
+    // A system that does not synchronise fee lists sends no payment request, only the payment.
+    if (dossier.feeList === 'listed') push({ kind: 'payment_requested', at: requested });
     const online = p.onlinePayment && rng.chance(channel === 'online' ? 0.8 : 0.28);
     push({
       kind: 'paid',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { toWorkingDays } from '@dossier/schemas';
-import type { Rng } from './random.ts';
+import { hashString, type Rng } from './random.ts';
 
 /** One row of data/procedures.csv (180 real procedures from the national TTHC database). */
 export interface ProcedureSource {
@@ -38,6 +38,10 @@ export interface Procedure {
   processingTime: { value: number; unit: ProcessingUnit } | null;
   /** Legal maximum in working days (15 when the source gives none, a common default). */
   maxWorkingDays: number;
+  /** The result is a paper document (licence, certificate): an online dossier then needs an electronic result. */
+  paperResultRequired: boolean;
+  /** Whom it serves. */
+  serves: ('citizen' | 'organization')[];
   /** Land, construction and investment have their own (lower) satisfaction target. */
   sensitiveField: boolean;
   /** Relative share of dossiers (a few procedures carry most of the volume). */
@@ -150,6 +154,16 @@ export function fieldCodeOf(raw: string): string {
     .toUpperCase();
 }
 
+/** A stable draw in [0, 1) per label: attributes added later do not shift the seeded stream of the others. */
+function unitInterval(label: string): number {
+  return hashString(label) / 4_294_967_296;
+}
+
+function subjectsOf(code: string): Procedure['serves'] {
+  const r = unitInterval(`${code}:serves`);
+  return r < 0.6 ? ['citizen', 'organization'] : r < 0.85 ? ['citizen'] : ['organization'];
+}
+
 const SENSITIVE_FIELD = /đất đai|xây dựng|nhà ở|đầu tư|quy hoạch/i;
 
 /**
@@ -180,6 +194,8 @@ export function buildProcedures(sources: readonly ProcedureSource[], rng: Rng): 
       dvcqgIntegrated: offered && rng.chance(0.88),
       processingTime: processingTime(s.processingDays, s.processingUnit),
       maxWorkingDays: legalWorkingDays(processingTime(s.processingDays, s.processingUnit)),
+      paperResultRequired: unitInterval(`${s.code}:paper`) < 0.45,
+      serves: subjectsOf(s.code),
       sensitiveField: SENSITIVE_FIELD.test(s.fieldName),
       // Heavy-tailed volume: civil status and land procedures dominate real counters.
       weight: 0.2 + rng.next() ** 3 * 10,

@@ -73,7 +73,11 @@ export function createTraffic(options: TrafficOptions): Traffic {
   const agencyFor = (p: Procedure, date: string): Agency => {
     const active = catalog.agencies.activeOn(date);
     const local = p.level === 'commune' || (p.level === 'province+commune' && planRng.chance(0.6));
-    if (!local) return catalog.departmentOf(p, date);
+    if (!local) {
+      // A sub-unit applying the procedure handles most of its dossiers (land registration, food safety …).
+      const sub = catalog.subUnitOf(p, date);
+      return sub && planRng.chance(0.6) ? sub : catalog.departmentOf(p, date);
+    }
     // Before the reform districts handled a share of the commune-level procedures.
     if (active.district.length > 0 && planRng.chance(0.35)) return pickWeighted(active.district, planRng);
     return pickWeighted(active.commune, planRng);

@@ -24,6 +24,20 @@ describe('catalog', () => {
     expect(procedures.some((p) => p.feeBearing && !p.onlinePayment)).toBe(true);
   });
 
+  it('gives some departments sub-units that also apply some of their procedures', () => {
+    const catalog = buildCatalog(createRng(1));
+    const subUnits = catalog.agencies.all.filter((a) => a.level === 'province' && a.parentCode !== null);
+    expect(subUnits.length).toBeGreaterThanOrEqual(5);
+    const handled = catalog.procedures.filter((p) => catalog.subUnitOf(p, '2025-09-01') !== undefined);
+    expect(handled.length).toBeGreaterThan(3);
+    for (const p of handled) {
+      expect(catalog.subUnitOf(p, '2025-09-01')?.parentCode).toBe(catalog.departmentOf(p, '2025-09-01').code);
+    }
+    // Wards had their district as parent until the reform.
+    const ward = catalog.agencies.activeOn('2025-06-30').commune[0];
+    expect(ward?.parentCode).toMatch(/^H29\.7\d\d$/);
+  });
+
   it('has districts before the 2025 reform and merged wards after it', () => {
     const { agencies } = buildCatalog(createRng(1));
     const before = agencies.activeOn('2025-06-30');

@@ -59,7 +59,11 @@ describe('the default mix lands KPIs near, not all above, the programme targets'
   it('keeps some dossiers open at the end of the range, late ones, supplements and withdrawals', () => {
     expect(all.some((d) => d.finished_at === null)).toBe(true);
     expect(all.some((d) => d.finish_kind === 'withdrawn')).toBe(true);
-    expect(all.some((d) => d.finish_kind === 'rejected')).toBe(true);
+    // Not accepted at reception: never received.
+    const filed = [...states.values()].filter(
+      (d) => d.submitted_at !== null && d.submitted_at >= '2025-01-01',
+    );
+    expect(filed.some((d) => d.finish_kind === 'rejected' && d.received_at === null)).toBe(true);
     expect(all.some((d) => d.supplement_requested_at.length === 2)).toBe(true);
     expect(all.some((d) => d.components_digitized === 1 && d.result_digitized === 1)).toBe(true);
   });

@@ -24,7 +24,10 @@ describe('dossier lifecycles', () => {
   it('follow the DVCQG status order: filed, received, then at most one finish', () => {
     for (const d of dossiers) {
       const kinds = d.steps.map((s) => s.kind);
-      expect(kinds[0]).toBe(d.channel === 'online' ? 'submitted' : 'received');
+      // Online filings and dossiers refused at the counter are first registered; others start at receipt.
+      expect(kinds[0]).toBe(d.channel === 'online' || kinds.includes('rejected') ? 'submitted' : 'received');
+      // A dossier not accepted at reception was never received.
+      if (kinds.includes('rejected')) expect(kinds).not.toContain('received');
       expect(kinds.filter((k) => FINISH.includes(k)).length).toBeLessThanOrEqual(1);
       const times = d.steps.map((s) => s.at);
       expect([...times].sort((a, b) => a - b)).toEqual(times);
@@ -35,7 +38,7 @@ describe('dossier lifecycles', () => {
       const requests = kinds.filter((k) => k === 'supplement_requested').length;
       expect(kinds.filter((k) => k === 'supplement_received').length).toBeLessThanOrEqual(requests);
       const received = d.steps.find((s) => s.kind === 'received');
-      expect(received?.due).toBeGreaterThanOrEqual(received?.at ?? 0);
+      if (received) expect(received.due).toBeGreaterThanOrEqual(received.at);
     }
   });
 
@@ -48,6 +51,23 @@ describe('dossier lifecycles', () => {
     expect(dossiers.some((d) => d.steps.some((s) => s.kind === 'paid' && s.paidOnline))).toBe(true);
     expect(dossiers.some((d) => d.steps.some((s) => s.kind === 'paid' && !s.paidOnline))).toBe(true);
     expect(new Set(dossiers.map((d) => d.channel))).toEqual(new Set(['online', 'direct', 'postal']));
+  });
+
+  it('include what the Decision 766 populations tell apart, in realistic shares', () => {
+    const share = (test: (d: (typeof dossiers)[number]) => boolean, of = dossiers) =>
+      of.filter(test).length / of.length;
+    const online = dossiers.filter((d) => d.channel === 'online');
+    const kinds = (d: (typeof dossiers)[number]) => d.steps.map((s) => s.kind);
+    // Submitted online and never received; not accepted at reception.
+    expect(share((d) => kinds(d).length === 1 && kinds(d)[0] === 'submitted', online)).toBeGreaterThan(0.01);
+    expect(share((d) => kinds(d).includes('rejected'))).toBeGreaterThan(0.015);
+    const feeBearing = dossiers.filter((d) => d.procedure.feeBearing && d.feeVnd > 0);
+    expect(share((d) => d.feeList === 'missing', feeBearing)).toBeGreaterThan(0.03);
+    expect(share((d) => d.feeList === 'exempt', feeBearing)).toBeGreaterThan(0.02);
+    expect(share((d) => d.feeList === 'listed', feeBearing)).toBeGreaterThan(0.8);
+    expect(share((d) => d.vneidVerified, online)).toBeGreaterThan(0.4);
+    expect(share((d) => d.documents.some((doc) => doc.reused))).toBeGreaterThan(0.05);
+    expect(share((d) => d.resultCode !== null)).toBeGreaterThan(0.85);
   });
 });
 
