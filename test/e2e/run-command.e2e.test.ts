@@ -68,6 +68,12 @@ describe('npm start: the whole pipeline in one process', { timeout: 900_000 }, (
       300_000,
     );
     expect(cmd.output()).toContain(`ClickHouse HTTP      ${url}`);
+    // Piped (not a terminal): one JSON object per log line, for collectors; the banner stays plain text.
+    const printed = cmd.output().split('\n');
+    const jsonLines = printed.filter((l) => l.startsWith('{'));
+    expect(jsonLines.length).toBeGreaterThan(5);
+    expect(jsonLines.every((l) => typeof JSON.parse(l).msg === 'string')).toBe(true);
+    expect(printed.filter((l) => /^\[\d{2}:\d{2}:\d{2}\.\d{3}\] /.test(l))).toEqual([]);
     expect(cmd.output()).toContain(`dashboard            http://127.0.0.1:${monitorPort}/`);
 
     const kpis = await waitFor(

@@ -13,9 +13,16 @@ export interface RunningCommand {
   exited: Promise<number | null>;
 }
 
-/** `npm start` in its own process group, so everything it spawned can be found and checked afterwards. */
-export function startRunCommand(env: NodeJS.ProcessEnv): RunningCommand {
-  const child = spawn('npm', ['start'], {
+/**
+ * `npm start` in its own process group, so everything it spawned can be found and checked afterwards.
+ * With `tty`, under a pseudo-terminal (util-linux `script`), as a person at a terminal runs it; the
+ * command then runs in a session of its own, so stop it through its pid file.
+ */
+export function startRunCommand(env: NodeJS.ProcessEnv, options: { tty?: boolean } = {}): RunningCommand {
+  const [command, args] = options.tty
+    ? ['script', ['--quiet', '--return', '--command', 'npm start', '/dev/null']]
+    : ['npm', ['start']];
+  const child = spawn(command, args, {
     cwd: REPO,
     env,
     detached: true,

@@ -1,3 +1,4 @@
+import { LOG_FORMATS } from '@dossier/observability';
 import { z } from 'zod';
 
 /** `a:1, b:2` → ['a:1', 'b:2'] with empty entries rejected. */
@@ -15,6 +16,9 @@ export const boolFlag = () => z.stringbool();
 
 export const logLevel = () =>
   z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** `auto`: readable coloured lines when stdout is a terminal, JSON lines otherwise. */
+export const logFormat = () => z.enum(LOG_FORMATS).default('auto');
 
 /** `chdb:<dir>` (embedded engine) or an http(s) URL of a ClickHouse server. */
 export const clickhouseUrl = () =>

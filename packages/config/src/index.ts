@@ -1,2 +1,2 @@
-export { boolFlag, clickhouseUrl, csvList, logLevel, port, positiveInt, redisUrl } from './env.ts';
+export { boolFlag, clickhouseUrl, csvList, logFormat, logLevel, port, positiveInt, redisUrl } from './env.ts';
 export { ConfigError, loadConfig } from './load-config.ts';

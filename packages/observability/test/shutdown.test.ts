@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, onShutdown } from '../src/index.ts';
+import { createLogger, onShutdown, resolveLogFormat } from '../src/index.ts';
 
 const silent = createLogger({
   service: 'test',
@@ -56,5 +56,14 @@ describe('createLogger', () => {
     expect(line.record).toEqual({ ChuHoSo: '[redacted]', MaHoSo: 'H29.1-250101-0001' });
     expect(line.password).toBe('[redacted]');
     expect(line.service).toBe('test');
+  });
+});
+
+describe('resolveLogFormat', () => {
+  it('is pretty on a terminal and JSON otherwise, unless a format is chosen', () => {
+    expect(resolveLogFormat('auto', true)).toBe('pretty');
+    expect(resolveLogFormat('auto', false)).toBe('json');
+    expect(resolveLogFormat('json', true)).toBe('json');
+    expect(resolveLogFormat('pretty', false)).toBe('pretty');
   });
 });

@@ -1,4 +1,4 @@
-import { clickhouseUrl, csvList, logLevel, port, positiveInt, redisUrl } from '@dossier/config';
+import { clickhouseUrl, csvList, logFormat, logLevel, port, positiveInt, redisUrl } from '@dossier/config';
 import { PERIOD_KINDS, type PeriodKind, SCOPE_KINDS, type ScopeKind } from '@dossier/kpi';
 import { z } from 'zod';
 
@@ -12,6 +12,7 @@ export const AggregatorConfig = z
     REDIS_URL: redisUrl().default('redis://127.0.0.1:6379'),
     OPS_PORT: port().default(9465),
     LOG_LEVEL: logLevel(),
+    LOG_FORMAT: logFormat(),
     /** How often the KPI cycle runs; 0 disables the schedule (and removes it from Redis at start). */
     AGGREGATOR_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
     AGGREGATOR_PERIOD_KINDS: kindList(PERIOD_KINDS).default([...PERIOD_KINDS]),
@@ -29,6 +30,7 @@ export const AggregatorConfig = z
     redisUrl: env.REDIS_URL,
     opsPort: env.OPS_PORT,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     intervalSeconds: env.AGGREGATOR_INTERVAL_SECONDS,
     periodKinds: env.AGGREGATOR_PERIOD_KINDS as PeriodKind[],
     scopeKinds: env.AGGREGATOR_SCOPE_KINDS as ScopeKind[],

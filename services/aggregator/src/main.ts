@@ -12,7 +12,7 @@ import { AggregatorConfig } from './config.ts';
 import { startAggregator } from './start-aggregator.ts';
 
 const config = loadConfig(AggregatorConfig);
-const logger = createLogger({ service: 'aggregator', level: config.logLevel });
+const logger = createLogger({ service: 'aggregator', level: config.logLevel, format: config.logFormat });
 exitOnUncaughtException(logger);
 const registry = createMetricsRegistry();
 const health = createHealth();

@@ -4,6 +4,7 @@ import {
   ConfigError,
   clickhouseUrl,
   loadConfig,
+  logFormat,
   logLevel,
   port,
   positiveInt,
@@ -25,6 +26,7 @@ export const AllInOneConfig = z.object({
   /** Use this Redis; otherwise `infra/local/redis/redis.sh ensure` finds or starts one. */
   REDIS_URL: z.string().min(1).optional(),
   LOG_LEVEL: logLevel(),
+  LOG_FORMAT: logFormat(),
   SIMULATOR: boolFlag().default(true),
   SIMULATOR_RATE: z.coerce.number().positive().default(50),
   SIMULATOR_SEED: z.string().min(1).default('1'),

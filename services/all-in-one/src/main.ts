@@ -41,7 +41,11 @@ try {
   console.error(err.message);
   process.exit(2);
 }
-const logger = createLogger({ service: 'all-in-one', level: settings.own.LOG_LEVEL });
+const logger = createLogger({
+  service: 'all-in-one',
+  level: settings.own.LOG_LEVEL,
+  format: settings.own.LOG_FORMAT,
+});
 exitOnUncaughtException(logger);
 
 const app = await startAllInOne(settings, logger);

@@ -1,4 +1,4 @@
-import { clickhouseUrl, csvList, logLevel, port, positiveInt } from '@dossier/config';
+import { clickhouseUrl, csvList, logFormat, logLevel, port, positiveInt } from '@dossier/config';
 import { z } from 'zod';
 
 /**
@@ -22,6 +22,7 @@ export const IngestorConfig = z
     CLICKHOUSE_URL: clickhouseUrl().default('chdb:./data/clickhouse'),
     OPS_PORT: port().default(9464),
     LOG_LEVEL: logLevel(),
+    LOG_FORMAT: logFormat(),
     /** HMAC key for applicant_hash; a secret, never logged. */
     APPLICANT_HASH_KEY: z.string().min(16, { error: 'expected at least 16 characters' }),
     INGEST_MIN_BYTES: positiveInt().default(256 * 1024),

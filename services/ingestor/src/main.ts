@@ -15,7 +15,7 @@ import { IngestorConfig } from './config.ts';
 import { startIngestor } from './ingestor.ts';
 
 const config = loadConfig(IngestorConfig);
-const logger = createLogger({ service: 'ingestor', level: config.LOG_LEVEL });
+const logger = createLogger({ service: 'ingestor', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 exitOnUncaughtException(logger);
 
 const registry = createMetricsRegistry();

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { clickhouseUrl, csvList, logLevel, port, positiveInt, redisUrl } from '@dossier/config';
+import { clickhouseUrl, csvList, logFormat, logLevel, port, positiveInt, redisUrl } from '@dossier/config';
 import { z } from 'zod';
 
 const token = () => z.string().min(16, 'at least 16 characters');
@@ -118,6 +118,7 @@ export const MonitorMainConfig = MonitorConfig.safeExtend({
   /** With brokers the monitor also serves the dead-letter list and replay; without, it never touches Kafka. */
   KAFKA_BROKERS: csvList().optional(),
   LOG_LEVEL: logLevel(),
+  LOG_FORMAT: logFormat(),
 });
 export type MonitorMainConfig = z.output<typeof MonitorMainConfig>;
 

@@ -22,7 +22,7 @@ try {
   console.error(err.message);
   process.exit(2);
 }
-const logger = createLogger({ service: 'monitor', level: config.LOG_LEVEL });
+const logger = createLogger({ service: 'monitor', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 exitOnUncaughtException(logger);
 const registry = createMetricsRegistry({ defaultLabels: { service: 'monitor' } });
 const health = createHealth();

@@ -1,3 +1,4 @@
+import { logFormat, logLevel } from '@dossier/config';
 import { z } from 'zod';
 import type { BacklogOptions } from './backlog.ts';
 import type { FaultShares } from './faults.ts';
@@ -16,6 +17,9 @@ export const USAGE = `Usage: npm run simulate -- [options]
   --batch-size N           backlog messages per Kafka request (default 10000)`;
 
 const share = z.coerce.number().min(0).max(1);
+
+/** What the simulator reads from the environment besides KAFKA_BROKERS. */
+export const SimulatorEnv = z.object({ LOG_LEVEL: logLevel(), LOG_FORMAT: logFormat() });
 
 const Cli = z
   .object({

@@ -1,9 +1,10 @@
 // Simulator CLI: `npm run simulate -- --rate 200 --duration 60` (live) or `--backlog 1000000` (history).
 import { parseArgs } from 'node:util';
+import { loadConfig } from '@dossier/config';
 import { createLogger } from '@dossier/observability';
 import { Kafka, logLevel } from 'kafkajs';
 import { generateBacklog } from './backlog.ts';
-import { parseCliOptions, USAGE } from './cli-options.ts';
+import { parseCliOptions, SimulatorEnv, USAGE } from './cli-options.ts';
 import { connectProducer, DEFAULT_TOPICS } from './producer.ts';
 import { createSimulator } from './simulator.ts';
 
@@ -29,7 +30,8 @@ if (values.help) {
   process.exit(0);
 }
 const options = parseCliOptions(values, process.env, new Date());
-const logger = createLogger({ service: 'simulator', level: process.env.LOG_LEVEL || 'info' });
+const env = loadConfig(SimulatorEnv);
+const logger = createLogger({ service: 'simulator', level: env.LOG_LEVEL, format: env.LOG_FORMAT });
 const kafka = new Kafka({
   clientId: 'dossier-simulator',
   brokers: options.brokers,
