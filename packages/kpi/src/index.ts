@@ -1,5 +1,21 @@
 export { backfillKpis } from './backfill.ts';
 export { getKpi, KPI_CATALOG, KPI_IDS, selectKpis } from './catalog.ts';
+export {
+  COMPONENTS as INDEX766_COMPONENTS,
+  type Component as Index766Component,
+  GROUPS as INDEX766_GROUPS,
+  type Group as Index766Group,
+  type GroupId as Index766GroupId,
+  TOTAL_KPI as INDEX766_TOTAL,
+} from './index766/components.ts';
+export {
+  componentHundredths,
+  type Ratio,
+  type ScorecardInputs,
+  type ScorecardRow,
+  scorecard,
+  toFixedHundredths,
+} from './index766/score.ts';
 export { runKpiCycle } from './kpi-cycle.ts';
 export type { Comparator, KpiDefinition, KpiSource, TargetRule } from './kpi-definition.ts';
 export {
@@ -16,7 +32,6 @@ export {
   TIME_ZONE,
 } from './periods.ts';
 export type { BackfillOptions, KpiCycleOptions, KpiRunResult, KpiRunScope } from './run-options.ts';
-export { onlinePaymentScore, progressScore, thresholdScore } from './score-766.ts';
 export { READ_PROGRESS_SQL, WATERMARK_NAME } from './sql/watermark.sql.ts';
 export { ratio, type Target, targetFor, targetMet, targetRuleParams } from './targets.ts';
 export { shiftMs } from './utc.ts';
