@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CODES, EndpointError, exceptionBody, httpStatusOf } from './clickhouse-errors.ts';
-import { formatClause } from './run-query.ts';
+import { CODES, EndpointError, exceptionBody, httpStatusOf } from './errors.ts';
 
 describe('ClickHouse HTTP error mapping', () => {
   it('maps exception codes to the statuses ClickHouse uses', () => {
@@ -32,13 +31,5 @@ describe('ClickHouse HTTP error mapping', () => {
     const hidden = exceptionBody(new TypeError('secret detail'), '1');
     expect(hidden.code).toBe(1001);
     expect(hidden.text).not.toContain('secret');
-  });
-});
-
-describe('FORMAT clause detection on the engine-formatted query', () => {
-  it('finds the top-level FORMAT only', () => {
-    expect(formatClause('SELECT 1 AS x\nFORMAT JSONEachRow')).toBe('JSONEachRow');
-    expect(formatClause('SELECT 1')).toBeUndefined();
-    expect(formatClause("SELECT 'FORMAT CSV' AS s")).toBeUndefined();
   });
 });

@@ -1,17 +1,29 @@
 /**
- * ClickHouse's error vocabulary over HTTP: the exception codes this endpoint raises itself, and the
- * HTTP status ClickHouse gives each code (src/Server/HTTP/exceptionCodeToHTTPStatus.cpp; codes
- * checked against errorCodeToName() of the embedded engine).
+ * ClickHouse's error vocabulary over HTTP: the exception codes a server in front of the engine raises
+ * itself, and the HTTP status ClickHouse gives each code (its exceptionCodeToHTTPStatus; codes checked
+ * against errorCodeToName() of the embedded engine).
  */
 export const CODES = {
   UNSUPPORTED_METHOD: 1,
+  NOT_IMPLEMENTED: 48,
   BAD_ARGUMENTS: 36,
+  CHECKSUM_DOESNT_MATCH: 40,
+  CANNOT_DECOMPRESS: 271,
+  UNKNOWN_COMPRESSION_METHOD: 89,
   UNKNOWN_SETTING: 115,
+  TIMEOUT_EXCEEDED: 159,
   READONLY: 164,
   REQUIRED_PASSWORD: 194,
+  TOO_MANY_SIMULTANEOUS_QUERIES: 202,
   QUERY_IS_TOO_LARGE: 229,
-  UNKNOWN_COMPRESSION_METHOD: 89,
+  MEMORY_LIMIT_EXCEEDED: 241,
+  SESSION_NOT_FOUND: 372,
+  SESSION_IS_LOCKED: 373,
+  TOO_MANY_ROWS_OR_BYTES: 396,
+  QUERY_WAS_CANCELLED: 394,
+  INVALID_SESSION_TIMEOUT: 374,
   AUTHENTICATION_FAILED: 516,
+  HTTP_LENGTH_REQUIRED: 381,
 } as const;
 
 const NAMES: Record<number, string> = Object.fromEntries(
@@ -38,7 +50,7 @@ export function httpStatusOf(code: number): number {
   return 500;
 }
 
-/** An error raised by the endpoint itself, before the engine saw the query. */
+/** An error raised in front of the engine, with ClickHouse's code for it. */
 export class EndpointError extends Error {
   constructor(
     readonly code: number,
@@ -57,9 +69,9 @@ export interface ExceptionBody {
 const ENGINE_TEXT = /^Code: (\d+)\. /;
 
 /**
- * The body ClickHouse sends with a failed query: `Code: N. DB::Exception: … (NAME) (version …)`.
- * Engine errors keep the engine's own text; anything that is not a ClickHouse error is a 500
- * with a generic text, so no internal detail leaks to the client.
+ * The text ClickHouse sends for a failed query: `Code: N. DB::Exception: … (NAME) (version …)`.
+ * Engine errors keep the engine's own text; anything that is not a ClickHouse error gets code 1001
+ * and a generic text, so no internal detail leaks to the client.
  */
 export function exceptionBody(err: unknown, version: string): ExceptionBody {
   if (err instanceof EndpointError) {
@@ -70,11 +82,12 @@ export function exceptionBody(err: unknown, version: string): ExceptionBody {
     };
   }
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined;
-  const raw = cause ?? (err instanceof Error ? err.message : '');
-  const match = ENGINE_TEXT.exec(raw);
-  if (match) {
-    const withVersion = raw.includes('(version ') ? raw : `${raw} (version ${version})`;
-    return { code: Number(match[1]), text: `${withVersion}\n` };
+  for (const raw of [cause, err instanceof Error ? err.message : undefined]) {
+    const match = raw === undefined ? null : ENGINE_TEXT.exec(raw);
+    if (raw !== undefined && match) {
+      const withVersion = raw.includes('(version ') ? raw : `${raw} (version ${version})`;
+      return { code: Number(match[1]), text: `${withVersion.trimEnd()}\n` };
+    }
   }
   const code =
     err instanceof Error && 'code' in err && /^\d+$/.test(String(err.code)) ? Number(err.code) : 1001;
@@ -85,6 +98,6 @@ export function exceptionBody(err: unknown, version: string): ExceptionBody {
   }
   return {
     code,
-    text: `Code: ${code}. DB::Exception: Internal error of the analysts endpoint. (STD_EXCEPTION) (version ${version})\n`,
+    text: `Code: ${code}. DB::Exception: Internal error of the server. (STD_EXCEPTION) (version ${version})\n`,
   };
 }
