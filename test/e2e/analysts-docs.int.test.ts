@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
-import { type ClickHouse, createClickHouse } from '@dossier/clickhouse';
+import { type ClickHouse, openEmbeddedEngine } from '@dossier/clickhouse';
 import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS } from '@dossier/kpi';
 import { createLogger } from '@dossier/observability';
 import { type AgencyRow, type DossierEventRow, normalizeMessage, type ProcedureRow } from '@dossier/schemas';
@@ -102,12 +102,11 @@ async function loadSimulatorData(clickhouse: ClickHouse): Promise<void> {
 describe('docs/analysts.md example queries', { timeout: 600_000 }, () => {
   const queries = docQueries(readFileSync(`${REPO}/docs/analysts.md`, 'utf8'));
   let store: TestClickHouse;
-  let readOnly: ClickHouse;
   let endpoint: AnalystsEndpoint;
   let client: ClickHouseClient;
 
   beforeAll(async () => {
-    store = await createTestClickHouse();
+    store = await createTestClickHouse({ embedded: true });
     await loadSimulatorData(store.clickhouse);
     await runKpiCycle(store.clickhouse, {
       runId: 'docs-test',
@@ -115,10 +114,9 @@ describe('docs/analysts.md example queries', { timeout: 600_000 }, () => {
       scopeKinds: SCOPE_KINDS,
       graceMs: 0,
     });
-    readOnly = await createClickHouse({ url: store.url });
     endpoint = await startAnalystsEndpoint({
       config: AnalystsConfig.parse({ ANALYSTS_PORT: '0' }),
-      clickhouse: readOnly,
+      engine: await openEmbeddedEngine(store.url),
       logger: createLogger({ service: 'monitor', level: 'silent' }),
       registry: new Registry(),
     });
@@ -128,7 +126,6 @@ describe('docs/analysts.md example queries', { timeout: 600_000 }, () => {
   afterAll(async () => {
     await client?.close();
     await endpoint?.stop();
-    await readOnly?.close();
     await store?.close();
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type ClickHouseClient, ClickHouseError, createClient } from '@clickhouse/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../support/free-port.ts';
+import { runJdbcChecks } from '../support/jdbc.ts';
 import { testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import {
   eventually,
@@ -89,6 +90,17 @@ describe('npm start: the whole pipeline in one process', { timeout: 900_000 }, (
       300_000,
     );
     expect(kpis.every((k) => k.value >= 0 && k.value <= 1)).toBe(true);
+
+    // The JDBC driver behind DBeaver and DataGrip, with the analysts' guide URL and its default settings.
+    const jdbc = await runJdbcChecks(`jdbc:clickhouse://127.0.0.1:${analystsPort}/default`);
+    expect(jdbc.get('version')).toMatchObject({ ok: true, value: expect.stringMatching(/^26\./) });
+    expect(jdbc.get('metadata')?.tables).toContain('kpi_latest');
+    expect(jdbc.get('parameterized')?.ok).toBe(true);
+    expect(jdbc.get('parameterized')?.rows).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^online_resolution_rate\|/)]),
+    );
+    expect(jdbc.get('large')).toMatchObject({ ok: true, rows: 1_000_000, sum: 499_999_500_000 });
+    expect(jdbc.get('insert')).toMatchObject({ ok: false, errorCode: 164 });
 
     const { stdout } = await run('curl', [
       '-sS',

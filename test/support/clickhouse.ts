@@ -24,15 +24,19 @@ let embeddedOpen: string | undefined;
 
 /**
  * A migrated ClickHouse for the current test file: the server at `CLICKHOUSE_URL` (or the run's
- * testcontainer) with a fresh database per call, else embedded chDB in a fresh temp dir.
+ * testcontainer) with a fresh database per call, else embedded chDB in a fresh temp dir. Code that
+ * exists only in embedded mode (the analysts' endpoint) asks for `{ embedded: true }`.
  */
 export async function createTestClickHouse(options: CreateOptions = {}): Promise<TestClickHouse> {
   const serverUrl = safeInject('clickhouseUrl') || process.env.CLICKHOUSE_URL?.trim();
-  if (serverUrl && !serverUrl.startsWith('chdb:')) return createOnServer(serverUrl, options);
+  if (serverUrl && !serverUrl.startsWith('chdb:') && !options.embedded)
+    return createOnServer(serverUrl, options);
   return createEmbedded(options);
 }
 
 interface CreateOptions {
+  /** Embedded chDB even when a server is configured (code that exists only in embedded mode). */
+  embedded?: boolean;
   /** Apply the migrations (default true); false leaves an empty store, for tests of migrating forward. */
   migrate?: boolean;
 }

@@ -1,5 +1,5 @@
 import { startAggregator } from '@dossier/aggregator';
-import { createClickHouse, isEmbeddedUrl, migrate } from '@dossier/clickhouse';
+import { createClickHouse, isEmbeddedUrl, migrate, openEmbeddedEngine } from '@dossier/clickhouse';
 import { ensureTopics, inputTopics, startIngestor } from '@dossier/ingestor';
 import { startMonitor } from '@dossier/monitor';
 import {
@@ -103,21 +103,14 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
 
     let clickhouseHttp: string | null = null;
     if (isEmbeddedUrl(settings.clickhouseUrl)) {
-      // Its own session on the same engine: the endpoint locks it read-only, which must not touch the writers'.
-      const readOnly = await createClickHouse({
-        url: settings.clickhouseUrl,
-        application: 'dossier-analysts',
-      });
+      // Analysts read the same engine through connections of their own, each locked read-only.
       const analysts = await startAnalystsEndpoint({
         config: settings.analysts,
-        clickhouse: readOnly,
+        engine: await openEmbeddedEngine(settings.clickhouseUrl),
         logger,
         registry,
       });
-      steps.push(
-        { name: 'analysts', run: analysts.stop },
-        { name: 'analysts-clickhouse', run: () => readOnly.close() },
-      );
+      steps.push({ name: 'analysts', run: analysts.stop });
       clickhouseHttp = `http://${settings.analysts.ANALYSTS_HOST}:${analysts.port}`;
     }
 

@@ -1,43 +1,21 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type ClickHouseClient, ClickHouseError, createClient } from '@clickhouse/client';
-import { type ClickHouse, createClickHouse } from '@dossier/clickhouse';
+import { openEmbeddedEngine } from '@dossier/clickhouse';
 import { createLogger } from '@dossier/observability';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../../test/support/clickhouse.ts';
+import { curl } from '../../../../test/support/curl.ts';
 import { type AnalystsEndpoint, startAnalystsEndpoint } from './analysts-endpoint.ts';
 import { AnalystsConfig } from './config.ts';
 
-const run = promisify(execFile);
 const logger = createLogger({ service: 'monitor', level: 'silent' });
-
-/** curl as an analyst would type it; returns status, headers and the raw body. */
-async function curl(args: string[]) {
-  const { stdout } = await run('curl', ['-sS', '-D', '-', '-o', '-', ...args], {
-    encoding: 'buffer',
-    maxBuffer: 1 << 24,
-  });
-  const text = stdout.toString('latin1');
-  const split = text.indexOf('\r\n\r\n');
-  const head = text.slice(0, split);
-  const status = Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1]);
-  const headers = Object.fromEntries(
-    head
-      .split('\r\n')
-      .slice(1)
-      .map((line) => [
-        line.slice(0, line.indexOf(':')).toLowerCase(),
-        line.slice(line.indexOf(':') + 1).trim(),
-      ]),
-  );
-  return { status, headers, body: stdout.subarray(Buffer.byteLength(head, 'latin1') + 4) };
-}
 
 describe('analysts endpoint: ClickHouse HTTP interface over the embedded engine', () => {
   let store: TestClickHouse;
-  let readOnly: ClickHouse;
   let endpoint: AnalystsEndpoint;
   let secured: AnalystsEndpoint;
   let base: string;
@@ -45,7 +23,7 @@ describe('analysts endpoint: ClickHouse HTTP interface over the embedded engine'
   const registry = new Registry();
 
   beforeAll(async () => {
-    store = await createTestClickHouse();
+    store = await createTestClickHouse({ embedded: true });
     await store.clickhouse.insert({
       table: 'agencies_v1',
       values: [
@@ -70,13 +48,12 @@ describe('analysts endpoint: ClickHouse HTTP interface over the embedded engine'
       ],
       format: 'JSONEachRow',
     });
-    // A second session on the same data: the one the endpoint locks read-only.
-    readOnly = await createClickHouse({ url: store.url });
+    const engine = await openEmbeddedEngine(store.url);
     const config = AnalystsConfig.parse({ ANALYSTS_PORT: '0', ANALYSTS_MAX_RESULT_ROWS: '1000' });
-    endpoint = await startAnalystsEndpoint({ config, clickhouse: readOnly, logger, registry });
+    endpoint = await startAnalystsEndpoint({ config, engine, logger, registry });
     secured = await startAnalystsEndpoint({
       config: { ...config, ANALYSTS_USER: 'analyst', ANALYSTS_PASSWORD: 's3cret-pass' },
-      clickhouse: readOnly,
+      engine,
       logger,
       registry: new Registry(),
     });
@@ -88,7 +65,6 @@ describe('analysts endpoint: ClickHouse HTTP interface over the embedded engine'
     await client?.close();
     await endpoint?.stop();
     await secured?.stop();
-    await readOnly?.close();
     await store?.close();
   });
 
@@ -110,17 +86,18 @@ describe('analysts endpoint: ClickHouse HTTP interface over the embedded engine'
 
   it('refuses writes, DDL and lifting settings with the engine’s READONLY error', async () => {
     const attempts = [
-      client.command({
-        query:
-          "INSERT INTO agencies_v1 (agency_code, name, admin_level, valid_from, version) VALUES ('X', 'x', 'province', '2025-01-01', 1)",
-      }),
-      client.command({ query: 'CREATE TABLE t_evil (a UInt8) ENGINE = Memory' }),
-      client.command({ query: 'DROP TABLE agencies_v1' }),
-      client.query({ query: 'SELECT 1 SETTINGS readonly = 0' }),
-      client.query({ query: 'SELECT 1', clickhouse_settings: { max_result_rows: '0' } }),
+      () =>
+        client.command({
+          query:
+            "INSERT INTO agencies_v1 (agency_code, name, admin_level, valid_from, version) VALUES ('X', 'x', 'province', '2025-01-01', 1)",
+        }),
+      () => client.command({ query: 'CREATE TABLE t_evil (a UInt8) ENGINE = Memory' }),
+      () => client.command({ query: 'DROP TABLE agencies_v1' }),
+      () => client.query({ query: 'SELECT 1 SETTINGS readonly = 0' }),
+      () => client.query({ query: 'SELECT 1', clickhouse_settings: { max_result_rows: '0' } }),
     ];
     for (const attempt of attempts) {
-      const err = await attempt.then(
+      const err = await attempt().then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -243,5 +220,81 @@ describe('analysts endpoint: ClickHouse HTTP interface over the embedded engine'
     } finally {
       await authed.close();
     }
+  });
+
+  it('refuses the escapes readonly=1 leaves open in the engine: SETTINGS … = DEFAULT and INTO OUTFILE', async () => {
+    const escapes = [
+      'SELECT 1 SETTINGS readonly = DEFAULT',
+      "SELECT * FROM file('/etc/hostname', 'LineAsString') SETTINGS readonly = DEFAULT",
+      'SELECT count() FROM numbers(10) SETTINGS max_result_rows = default',
+      'SET readonly = DEFAULT',
+      "SELECT 1 INTO OUTFILE '/tmp/analysts-outfile-test.txt'",
+      "SELECT 1 /* comment */ INTO   OUTFILE '/tmp/analysts-outfile-test.txt' FORMAT CSV",
+    ];
+    for (const sql of escapes) {
+      const r = await curl(['--data-binary', sql, `${base}/`]);
+      expect(r.headers['x-clickhouse-exception-code'], sql).toBe('164');
+      expect(r.body.toString(), sql).toMatch(/^Code: 164\. DB::Exception: .*\(READONLY\)/);
+    }
+    // The words inside a string literal are data, not a setting.
+    const literal = await curl(['--data-binary', "SELECT 'x = DEFAULT INTO OUTFILE'", `${base}/`]);
+    expect(literal.body.toString()).toBe('x = DEFAULT INTO OUTFILE\n');
+  });
+
+  it('answers each request it cannot serve with ClickHouse’s code and message', async () => {
+    const large = join(tmpdir(), `analysts-large-${process.pid}.sql`);
+    writeFileSync(large, `SELECT '${'x'.repeat(2 << 20)}'`);
+    const cases: [string, string[], number, number][] = [
+      [
+        'unknown Content-Encoding',
+        ['-H', 'Content-Encoding: xz', '--data-binary', 'SELECT 1', `${base}/`],
+        89,
+        500,
+      ],
+      [
+        'corrupt compressed body',
+        ['--data-binary', 'not a compressed block at all......', `${base}/?decompress=1`],
+        271,
+        500,
+      ],
+      ['PUT', ['-X', 'PUT', '--data-binary', 'SELECT 1', `${base}/`], 1, 500],
+      ['unknown handler', [`${base}/play?query=SELECT%201`], 36, 400],
+      ['query too large', ['--data-binary', `@${large}`, `${base}/`], 229, 413],
+      [
+        'missing session with session_check',
+        [`${base}/?session_id=nope&session_check=1&query=SELECT%201`],
+        372,
+        500,
+      ],
+      ['bad session timeout', [`${base}/?session_id=s1&session_timeout=99999&query=SELECT%201`], 374, 500],
+      ['lifting a limit by URL', [`${base}/?max_execution_time=0&query=SELECT%201`], 164, 500],
+    ];
+    for (const [name, args, code, status] of cases) {
+      const r = await curl(args);
+      expect([r.status, r.headers['x-clickhouse-exception-code']], name).toEqual([status, String(code)]);
+      expect(r.body.toString(), name).toMatch(new RegExp(`^Code: ${code}\\. DB::Exception: `));
+    }
+  });
+
+  it('keeps a session’s database for its session_id and refuses a second query while one runs', async () => {
+    const url = (q: string) => `${base}/?session_id=analyst-1&query=${encodeURIComponent(q)}`;
+    expect((await curl([url('USE system')])).status).toBe(200);
+    expect((await curl([url('SELECT currentDatabase()')])).body.toString()).toBe('system\n');
+    expect((await curl([`${base}/?query=SELECT+currentDatabase()`])).body.toString()).toBe('default\n');
+    const slow = curl([url('SELECT sleepEachRow(0.5) FROM numbers(4) FORMAT Null')]);
+    await new Promise((r) => setTimeout(r, 300));
+    const locked = await curl([url('SELECT 1')]);
+    expect(locked.headers['x-clickhouse-exception-code']).toBe('373');
+    expect((await slow).status).toBe(200);
+  });
+
+  it('holds the result until the end with wait_end_of_query=1, with the summary and progress headers', async () => {
+    const r = await curl([
+      `${base}/?wait_end_of_query=1&send_progress_in_http_headers=1&query=${encodeURIComponent('SELECT number FROM numbers(3) FORMAT TSV')}`,
+    ]);
+    expect(r.body.toString()).toBe('0\n1\n2\n');
+    expect(r.headers['content-length']).toBe('6');
+    expect(JSON.parse(r.headers['x-clickhouse-summary'] ?? '{}')).toMatchObject({ result_rows: '3' });
+    expect(JSON.parse(r.headers['x-clickhouse-progress'] ?? '{}')).toHaveProperty('result_rows');
   });
 });

@@ -3,6 +3,5 @@ export {
   type AnalystsEndpointDeps,
   startAnalystsEndpoint,
 } from './analysts-endpoint.ts';
-export { CODES, EndpointError, exceptionBody, httpStatusOf } from './clickhouse-errors.ts';
 export { AnalystsConfig } from './config.ts';
-export { formatClause } from './run-query.ts';
+export { formatClause } from './read-only-policy.ts';

@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import type { EmbeddedEngine, EmbeddedSession } from '@dossier/clickhouse';
+import {
+  CODES,
+  EndpointError,
+  type HttpQuery,
+  type QueryBackend,
+  type QueryExecution,
+  type ResultChunk,
+} from '@dossier/clickhouse-http';
+import {
+  type AnalystLimits,
+  formatClause,
+  lockedSettings,
+  refuseEscapes,
+  refuseLockedSettings,
+  stringLiteral,
+} from './read-only-policy.ts';
+
+const MAX_SESSIONS = 64;
+/** Statements chDB can stream; anything else (writes included, which readonly refuses) runs whole. */
+const READS = /^\s*(\(|SELECT\b|WITH\b|SHOW\b|DESCRIBE\b|DESC\b|EXPLAIN\b|EXISTS\b)/i;
+
+interface NamedSession {
+  session: EmbeddedSession;
+  busy: boolean;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Runs each analyst query on a connection of its own (or the one of its `session_id`), locked to
+ * readonly=1 under the analysts' limits, and streams the result block by block. Query parameters are
+ * bound by the engine through `SET param_<name>`, per connection, so analysts never wait in the
+ * process-wide queue chDB keeps for bound statements.
+ */
+export function createReadOnlyBackend(engine: EmbeddedEngine, limits: AnalystLimits) {
+  const locked = lockedSettings(limits);
+  const lock = locked
+    .map(([name, value]) => `SET ${name} = ${typeof value === 'number' ? value : stringLiteral(value)}`)
+    .join('; ');
+  const sessions = new Map<string, NamedSession>();
+
+  function fresh(): EmbeddedSession {
+    const session = engine.openSession();
+    return session;
+  }
+
+  async function acquire(
+    query: HttpQuery,
+  ): Promise<{ session: EmbeddedSession; release: () => void; isNew: boolean }> {
+    if (!query.session) {
+      const session = fresh();
+      return { session, release: () => session.close(), isNew: true };
+    }
+    const { id, timeoutS, check } = query.session;
+    let named = sessions.get(id);
+    if (named?.busy) {
+      throw new EndpointError(
+        CODES.SESSION_IS_LOCKED,
+        `Session ${id.slice(0, 64)} is locked by a concurrent client`,
+      );
+    }
+    const isNew = !named;
+    if (!named) {
+      if (check) throw new EndpointError(CODES.SESSION_NOT_FOUND, `Session ${id.slice(0, 64)} not found`);
+      if (sessions.size >= MAX_SESSIONS) {
+        throw new EndpointError(
+          CODES.TOO_MANY_SIMULTANEOUS_QUERIES,
+          `Too many open sessions (${MAX_SESSIONS})`,
+        );
+      }
+      named = { session: fresh(), busy: false, timer: undefined };
+      sessions.set(id, named);
+    }
+    const entry = named;
+    entry.busy = true;
+    clearTimeout(entry.timer);
+    return {
+      session: entry.session,
+      isNew,
+      release: () => {
+        entry.busy = false;
+        entry.timer = setTimeout(() => {
+          sessions.delete(id);
+          entry.session.close();
+        }, timeoutS * 1000);
+        entry.timer.unref();
+      },
+    };
+  }
+
+  async function prepare(
+    session: EmbeddedSession,
+    query: HttpQuery,
+    isNew: boolean,
+  ): Promise<{ format: string; reads: boolean }> {
+    const statements = isNew ? [lock] : [];
+    if (query.database) statements.push(`USE \`${query.database}\``);
+    // After readonly=1: the engine itself refuses a value that differs from the current one.
+    for (const [name, value] of Object.entries(query.settings)) {
+      if (name !== 'readonly') statements.push(`SET ${name} = ${stringLiteral(value)}`);
+    }
+    for (const [name, value] of Object.entries(query.params)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        throw new EndpointError(CODES.BAD_ARGUMENTS, `Invalid query parameter name '${name.slice(0, 60)}'`);
+      }
+      statements.push(`SET param_${name} = ${stringLiteral(value)}`);
+    }
+    if (statements.length > 0) await session.run(statements.join('; '));
+    // The engine's parser decides what the statement is; its formatting is what the policy reads.
+    const formatted = (
+      await session.run(`SELECT formatQuery(${stringLiteral(query.sql)})`, 'TSVRaw')
+    ).toString();
+    refuseEscapes(formatted);
+    return { format: formatClause(formatted) ?? query.defaultFormat, reads: READS.test(formatted) };
+  }
+
+  const backend: QueryBackend = {
+    async execute(query: HttpQuery, signal: AbortSignal): Promise<QueryExecution> {
+      refuseLockedSettings(query, locked);
+      const { session, release, isNew } = await acquire(query);
+      let format: string;
+      let reads: boolean;
+      try {
+        ({ format, reads } = await prepare(session, query, isNew));
+      } catch (err) {
+        release();
+        throw err;
+      }
+      let released = false;
+      const done = () => {
+        if (released) return;
+        released = true;
+        release();
+      };
+      const inner = (async function* (): AsyncGenerator<ResultChunk> {
+        try {
+          if (!reads) {
+            yield { bytes: await session.run(query.sql, format), rows: 0 };
+            return;
+          }
+          for await (const chunk of session.stream(query.sql, format)) {
+            if (signal.aborted) return;
+            yield chunk;
+          }
+        } finally {
+          done();
+        }
+      })();
+      // return() before the first next() never enters the generator, so the release is repeated here.
+      const chunks: AsyncIterable<ResultChunk> = {
+        [Symbol.asyncIterator]: () => ({
+          next: () => inner.next(),
+          return: async () => {
+            const result = await inner.return(undefined);
+            done();
+            return result;
+          },
+        }),
+      };
+      return { format, queryId: query.queryId ?? randomUUID(), chunks };
+    },
+  };
+
+  return {
+    backend,
+    async version(): Promise<string> {
+      const session = fresh();
+      try {
+        return (await session.run('SELECT version()', 'TSVRaw')).toString().trim();
+      } finally {
+        session.close();
+      }
+    },
+    close(): void {
+      for (const [id, named] of sessions) {
+        clearTimeout(named.timer);
+        named.session.close();
+        sessions.delete(id);
+      }
+    },
+  };
+}
