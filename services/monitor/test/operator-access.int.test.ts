@@ -3,6 +3,7 @@
 // BullMQ queue with a real worker, real Kafka, real ClickHouse), and each change with it works and leaves
 // exactly one row in operator_actions_v1.
 import { Writable } from 'node:stream';
+import { loadMigrations } from '@dossier/clickhouse';
 import { createHealth, createLogger, createMetricsRegistry } from '@dossier/observability';
 import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import Fastify from 'fastify';
@@ -460,6 +461,9 @@ describe('browser sessions', () => {
   });
 
   it('exchanges the token for an HttpOnly, SameSite=Strict, expiring cookie; changes need a same-origin page', async () => {
+    const forged = await login(ADMIN, { origin: 'http://attacker.example' });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get('set-cookie')).toBeNull();
     const wrong = await login(WRONG);
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('set-cookie')).toBeNull();
@@ -550,5 +554,37 @@ describe('with a viewer token', () => {
     expect((await call('GET', '/metrics', { url })).status).toBe(200);
     // A wrong token on an open route is ignored rather than answered: no oracle for guessing one.
     expect((await call('GET', '/api/pipeline', { url, token: WRONG })).status).toBe(200);
+  });
+});
+
+describe('an action whose audit row cannot be written', () => {
+  const pause = `/queues/api/queues/${QUEUE}/pause`;
+  const resume = `/queues/api/queues/${QUEUE}/resume`;
+
+  it('is logged with every column, counted and flagged when ClickHouse refuses the row after the action', async () => {
+    const migration = (await loadMigrations()).find((m) => m.name === '0060_create_operator_actions.sql');
+    expect(migration).toBeDefined();
+    // ClickHouse answers (the action may run) but the table is gone, so every write of the row fails.
+    await store.clickhouse.command({ query: 'DROP TABLE operator_actions_v1' });
+    try {
+      const answer = await call('PUT', pause, { token: ADMIN });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('x-audit')).toBe('failed');
+      expect(await queue.isPaused()).toBe(true);
+      const lost = logs.filter((l) => l.includes('"msg":"operator action not audited"'));
+      expect(lost).toHaveLength(1);
+      expect(JSON.parse(lost[0] ?? '{}')).toMatchObject({
+        action: 'queue.pause',
+        credential_id: 'admin',
+        remote_address: '127.0.0.1',
+        outcome: 'ok',
+      });
+      const metrics = await (await call('GET', '/metrics', { token: VIEWER })).text();
+      expect(metrics).toMatch(/monitor_audit_failures_total(\{[^}]*\})? 1/);
+    } finally {
+      await store.clickhouse.command({ query: migration?.sql ?? '' });
+      await call('PUT', resume, { token: ADMIN });
+    }
+    expect(await queue.isPaused()).toBe(false);
   });
 });
