@@ -10,4 +10,15 @@ export {
   type EmbeddedSession,
   openEmbeddedEngine,
 } from './embedded-sessions.ts';
+export {
+  CLICKHOUSE_CODES,
+  type ClickHouseCodeName,
+  clickHouseCodeName,
+  clickHouseErrorCode,
+  httpStatusOfCode,
+  isMissingTable,
+  isPassingErrorCode,
+  isRowErrorCode,
+  networkErrorCode,
+} from './errors.ts';
 export { loadMigrations, MIGRATIONS_DIR, type Migration, migrate } from './migrate.ts';

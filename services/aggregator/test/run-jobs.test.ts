@@ -110,8 +110,11 @@ describe('classifyError', () => {
   it('classifies by class and code', () => {
     expect(classifyError(new z.ZodError([]))).toBe('poison');
     expect(classifyError(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe('transient');
-    expect(classifyError(Object.assign(new Error('x'), { code: '241' }))).toBe('transient');
-    expect(classifyError(Object.assign(new Error('x'), { code: '62' }))).toBe('bug');
+    expect(classifyError(Object.assign(new Error('x'), { code: 'EHOSTUNREACH' }))).toBe('transient');
+    expect(classifyError(Object.assign(new Error('x'), { code: '241', type: 'MEMORY_LIMIT_EXCEEDED' }))).toBe(
+      'transient',
+    );
+    expect(classifyError(Object.assign(new Error('x'), { code: '62', type: 'SYNTAX_ERROR' }))).toBe('bug');
     expect(classifyError(new TypeError('x'))).toBe('bug');
   });
 });

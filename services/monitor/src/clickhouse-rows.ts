@@ -12,12 +12,3 @@ export async function queryRows<S extends z.ZodType>(
   const raw = await result.json<unknown>();
   return raw.map((r) => row.parse(r));
 }
-
-// ClickHouse server error codes that mean "the table is not there yet" (the aggregator or ingestor has not
-// migrated): the dashboard shows an empty panel instead of failing.
-const MISSING_TABLE_CODES = new Set(['60', '81']);
-
-export function isMissingTable(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && MISSING_TABLE_CODES.has(code);
-}

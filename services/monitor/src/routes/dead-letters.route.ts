@@ -1,9 +1,10 @@
+import { isMissingTable } from '@dossier/clickhouse';
 import { deadLetterListQuery, replayDeadLetters } from '@dossier/dead-letters';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kafka, Producer } from 'kafkajs';
 import { z } from 'zod';
 import { auditDetails } from '../auth/audit.ts';
-import { isMissingTable, queryRows } from '../clickhouse-rows.ts';
+import { queryRows } from '../clickhouse-rows.ts';
 import type { MonitorContext } from './context.ts';
 
 /** What the operator routes need beyond the monitor's own clients: Kafka, to send letters back. */

@@ -1,6 +1,7 @@
+import { isMissingTable } from '@dossier/clickhouse';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { isMissingTable, queryRows } from '../clickhouse-rows.ts';
+import { queryRows } from '../clickhouse-rows.ts';
 import { type Lang, resolveLang } from '../i18n.ts';
 import {
   formatNumber,

@@ -1,7 +1,8 @@
+import { isMissingTable } from '@dossier/clickhouse';
 import { deadLettersByReasonQuery, latestDeadLettersQuery } from '@dossier/dead-letters';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { isMissingTable, queryRows } from '../clickhouse-rows.ts';
+import { queryRows } from '../clickhouse-rows.ts';
 import { aggregationAgeQuery } from '../queries/kpi.queries.ts';
 import { maxValue, readMetric, sumBy, toPartitionLags } from '../registry-readers.ts';
 import { ratesFromSamples } from '../throughput.ts';
