@@ -1,6 +1,7 @@
 import type { ClickHouse } from '@dossier/clickhouse';
 import { selectKpis } from './catalog.ts';
 import { cellLayoutFingerprint, dossierCellLayout } from './cell-layout.ts';
+import type { HeldLease } from './claim-lease.ts';
 import { completeGeneration, settlePending } from './complete-generation.ts';
 import { type Claim, claimGeneration, releasingOnFailure } from './generation-log.ts';
 import { rebuild } from './rebuild.ts';
@@ -12,6 +13,19 @@ import { dayFloor, EPOCH, EPOCH_DAY, maxString, minString } from './utc.ts';
 
 /** Recomputes every period overlapping a date range, for all or some KPIs; leaves the watermark alone. */
 export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOptions): Promise<KpiRunResult> {
+  const lease = await options.leases?.hold(options.runId);
+  try {
+    return await backfill(clickhouse, options, lease);
+  } finally {
+    await lease?.release();
+  }
+}
+
+async function backfill(
+  clickhouse: ClickHouse,
+  options: BackfillOptions,
+  lease: HeldLease | undefined,
+): Promise<KpiRunResult> {
   const kpis = selectKpis(options.kpiIds);
   const layout = dossierCellLayout();
   const fingerprint = cellLayoutFingerprint();
@@ -25,7 +39,7 @@ export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOpti
   const gen = (committed?.gen ?? 0) + 1;
   if (!committed || log.interrupted || options.refreshFacts !== false || committed.layout !== fingerprint) {
     const now = options.now ?? maxString(serverTime, committed?.judged_at ?? EPOCH);
-    return rebuild(clickhouse, options, kpis, {
+    return rebuild(clickhouse, options, kpis, lease, {
       gen,
       now,
       // The facts are rebuilt from everything ingested so far; later cycles refresh only what follows.
@@ -59,7 +73,7 @@ export async function backfillKpis(clickhouse: ClickHouse, options: BackfillOpti
     throw new Error(`another KPI computation claimed generation ${gen} first; retry later`);
   }
   await releasingOnFailure(clickhouse, claim, () =>
-    completeGeneration(sql.uninterruptible(), kpis, options, claim, at),
+    completeGeneration(sql.withSignal(lease?.lost), kpis, options, claim, at),
   );
   return {
     runId: options.runId,

@@ -30,8 +30,8 @@ const FINISHABLE_MS = 5 * 3_600_000;
 /**
  * Applies a claimed cycle or range generation's staged rows, recomputes the values of its periods and
  * commits it: by the run that claimed it, or by a later one finishing it (`at.run_id` then is the
- * claiming run's id, owner of the staged rows). Past the claim nothing is abandoned: `sql` carries no
- * abort signal.
+ * claiming run's id, owner of the staged rows). Past the claim a run stops only when its lease is lost
+ * (`sql`'s signal): whoever finishes the generation applies the same rows again, which adds nothing.
  */
 export async function completeGeneration(
   sql: Statements,
@@ -66,10 +66,10 @@ async function applyGeneration(sql: Statements, gen: number, owner: string, at: 
 
 /**
  * Reads the generation log and deals with a generation claimed but not committed: while its run may still
- * be working (claimed less than staleAfterMs ago) this run stands aside; after that, a staged cycle or
- * range is finished from its staged rows (applying them again is harmless), unless these may have
- * expired; a rebuild, or a generation too old to finish, is marked abandoned, so that this run rebuilds
- * instead.
+ * be working (its lease is alive; for a claim without a lease, claimed less than staleAfterMs ago) this
+ * run stands aside; once its run is dead or released it, a staged cycle or range is finished from its
+ * staged rows (applying them again is harmless), unless these may have expired; a rebuild, or a
+ * generation too old to finish, is marked abandoned, so that this run rebuilds instead.
  */
 export async function settlePending(
   clickhouse: ClickHouse,
@@ -80,8 +80,11 @@ export async function settlePending(
   const { pending } = log;
   if (!pending) return log;
   const age = utcDate(serverTime).getTime() - utcDate(pending.created_at).getTime();
-  if (!log.released && age < (scope.staleAfterMs ?? DEFAULT_STALE_AFTER_MS)) {
-    return { skipped: `generation ${pending.gen} is being computed by run ${pending.run_id}` };
+  if (!log.released) {
+    const alive = await scope.leases?.isAlive(pending.run_id);
+    if (alive === true || (alive === undefined && age < (scope.staleAfterMs ?? DEFAULT_STALE_AFTER_MS))) {
+      return { skipped: `generation ${pending.gen} is being computed by run ${pending.run_id}` };
+    }
   }
   if (pending.kind === 'rebuild' || age > FINISHABLE_MS) {
     await abandonGeneration(clickhouse, pending);

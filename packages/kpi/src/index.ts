@@ -1,5 +1,6 @@
 export { backfillKpis } from './backfill.ts';
 export { getKpi, KPI_CATALOG, KPI_IDS, selectKpis } from './catalog.ts';
+export { type HeldLease, type KpiLeases, singleProcessLeases } from './claim-lease.ts';
 export {
   COMPONENTS as INDEX766_COMPONENTS,
   type Component as Index766Component,

@@ -1,6 +1,7 @@
 import type { ClickHouse } from '@dossier/clickhouse';
 import { selectKpis } from './catalog.ts';
 import { cellLayoutFingerprint, dossierCellLayout } from './cell-layout.ts';
+import type { HeldLease } from './claim-lease.ts';
 import { completeGeneration, settlePending } from './complete-generation.ts';
 import { type Claim, claimGeneration, releasingOnFailure } from './generation-log.ts';
 import { PERIOD_KINDS, periodStartOf } from './periods.ts';
@@ -40,6 +41,19 @@ import { dayFloor, EPOCH, maxString, shiftMs, utcDate } from './utc.ts';
  * Its cost follows the touched dossiers and the open ones, not the history.
  */
 export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptions): Promise<KpiRunResult> {
+  const lease = await options.leases?.hold(options.runId);
+  try {
+    return await cycle(clickhouse, options, lease);
+  } finally {
+    await lease?.release();
+  }
+}
+
+async function cycle(
+  clickhouse: ClickHouse,
+  options: KpiCycleOptions,
+  lease: HeldLease | undefined,
+): Promise<KpiRunResult> {
   const kpis = selectKpis();
   const layout = dossierCellLayout();
   const fingerprint = cellLayoutFingerprint();
@@ -51,7 +65,7 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
   const gen = (committed?.gen ?? 0) + 1;
   const now = options.now ?? maxString(serverTime, committed?.judged_at ?? EPOCH);
   if (!committed || log.interrupted || now < committed.judged_at || committed.layout !== fingerprint) {
-    return rebuild(clickhouse, options, kpis, {
+    return rebuild(clickhouse, options, kpis, lease, {
       gen,
       now,
       windowTo: serverTime,
@@ -117,7 +131,7 @@ export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptio
   const lost = await claimGeneration(clickhouse, claim);
   if (lost) return skipped(options.runId, kpis, lost);
   await releasingOnFailure(clickhouse, claim, () =>
-    completeGeneration(sql.uninterruptible(), kpis, options, claim, at),
+    completeGeneration(sql.withSignal(lease?.lost), kpis, options, claim, at),
   );
   return {
     runId: options.runId,

@@ -1,5 +1,6 @@
 import type { ClickHouse } from '@dossier/clickhouse';
 import { cellLayoutFingerprint, dossierCellLayout } from './cell-layout.ts';
+import type { HeldLease } from './claim-lease.ts';
 import { computeValues } from './compute-values.ts';
 import { abandonGeneration, type Claim, claimGeneration, commitGeneration } from './generation-log.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
@@ -42,6 +43,7 @@ export async function rebuild(
   clickhouse: ClickHouse,
   scope: KpiRunScope,
   kpis: KpiDefinition[],
+  lease: HeldLease | undefined,
   plan: RebuildPlan,
 ): Promise<KpiRunResult> {
   const layout = dossierCellLayout();
@@ -59,7 +61,12 @@ export async function rebuild(
     if (plan.periods !== 'all') throw new Error(`${lost}; retry later`);
     return skipped(scope.runId, kpis, lost);
   }
-  const sql = statements(clickhouse, { trace: scope.trace, signal: scope.signal });
+  // Building stops at shutdown or when the lease is lost (the next run rebuilds); computing, only at the latter.
+  const signals = [scope.signal, lease?.lost].filter((s): s is AbortSignal => s !== undefined);
+  const sql = statements(clickhouse, {
+    trace: scope.trace,
+    signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
+  });
   const at = { run_id: scope.runId, live_id: scope.runId, now: plan.now, day_floor: plan.dayFloor };
   const base: StatementParams = {
     ...at,
@@ -91,7 +98,7 @@ export async function rebuild(
     await abandonGeneration(clickhouse, claim).catch(() => {});
     throw err;
   }
-  await computeValues(sql.uninterruptible(), kpis, scope.scopeKinds, scope.periodKinds, at);
+  await computeValues(sql.withSignal(lease?.lost), kpis, scope.scopeKinds, scope.periodKinds, at);
   // A backfill's rebuild leaves the watermark to the cycles, as a range does.
   await commitGeneration(clickhouse, claim, kpis, plan.periods !== 'all');
   return {

@@ -1,3 +1,4 @@
+import type { KpiLeases } from './claim-lease.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
 
@@ -20,8 +21,14 @@ export interface KpiRunScope {
   /** Abandons the run before its next statement (shutdown) while nothing is applied yet. */
   signal?: AbortSignal;
   /**
-   * A generation staged by another run and not committed after this long is presumed lost with its
-   * run and finished (or, for a rebuild, redone) by this one. Default 30 minutes.
+   * How this run proves it is alive while it holds a claim, and how it judges another run's claim: a
+   * claim whose lease lapsed is finished (or, for a rebuild, redone) at once. Without leases, or for a
+   * claim made without one, see staleAfterMs.
+   */
+  leases?: KpiLeases;
+  /**
+   * A generation staged by another run without a lease and not committed after this long is presumed
+   * lost with its run and finished (or, for a rebuild, redone) by this one. Default 30 minutes.
    */
   staleAfterMs?: number;
 }

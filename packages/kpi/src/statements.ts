@@ -68,8 +68,11 @@ export interface Statements {
   countRun(table: string, runId: string): Promise<number>;
   /** ClickHouse's clock, `YYYY-MM-DD HH:MM:SS.mmm` UTC. */
   serverNow(): Promise<string>;
-  /** The same runner without the abort signal: once a generation is claimed nothing is abandoned. */
-  uninterruptible(): Statements;
+  /**
+   * The same runner with another abort signal: once a generation is claimed, shutdown no longer stops
+   * the run, only the loss of its lease does (see claim-lease.ts).
+   */
+  withSignal(signal: AbortSignal | undefined): Statements;
 }
 
 export function statements(clickhouse: ClickHouse, options: RunnerOptions = {}): Statements {
@@ -112,7 +115,7 @@ export function statements(clickhouse: ClickHouse, options: RunnerOptions = {}):
       if (!row) throw new Error('ClickHouse returned no time');
       return row.now;
     },
-    uninterruptible: () => statements(clickhouse, { trace }),
+    withSignal: (other) => statements(clickhouse, { trace, signal: other }),
   };
 }
 

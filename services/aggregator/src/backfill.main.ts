@@ -2,12 +2,15 @@
 // Default: enqueue a backfill job for the running aggregators and wait for it (embedded chDB allows one
 // process per data directory, so the running service must do the work). --direct computes in this process.
 import { parseArgs } from 'node:util';
-import { createClickHouse } from '@dossier/clickhouse';
+import { createClickHouse, isEmbeddedUrl } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
-import { backfillKpis } from '@dossier/kpi';
+import { backfillKpis, singleProcessLeases } from '@dossier/kpi';
+import { Redis } from 'ioredis';
 import { AggregatorConfig } from './config.ts';
 import { enqueueAndWait } from './enqueue.ts';
 import { BackfillKpisData } from './jobs/backfill-kpis.job.ts';
+import { redisLeases } from './redis-leases.ts';
+import { leaseMs } from './run-jobs.ts';
 import { BACKFILL_JOB_OPTIONS } from './schedulers.ts';
 
 const { values } = parseArgs({
@@ -27,6 +30,8 @@ if (values.direct) {
     url: config.clickhouseUrl,
     application: 'aggregator-backfill',
   });
+  // Embedded: this process holds the data directory. Otherwise its claim is leased like the aggregators'.
+  const redis = isEmbeddedUrl(config.clickhouseUrl) ? undefined : new Redis(config.redisUrl);
   try {
     const result = await backfillKpis(clickhouse, {
       runId: `backfill-${Date.now()}`,
@@ -36,9 +41,16 @@ if (values.direct) {
       periodKinds: config.periodKinds,
       scopeKinds: config.scopeKinds,
       dayHorizonDays: config.dayHorizonDays,
+      leases: redis
+        ? redisLeases(redis, {
+            prefix: `${config.prefix}:${config.queueName}`,
+            ttlMs: leaseMs(config.intervalSeconds),
+          })
+        : singleProcessLeases(),
     });
     console.log(JSON.stringify({ msg: 'backfill done', ...result }));
   } finally {
+    redis?.disconnect();
     await clickhouse.close();
   }
 } else {

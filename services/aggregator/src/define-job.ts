@@ -1,4 +1,5 @@
 import type { ClickHouse } from '@dossier/clickhouse';
+import type { KpiLeases } from '@dossier/kpi';
 import type { Logger } from '@dossier/observability';
 import type { z } from 'zod';
 import type { AggregatorSettings } from './config.ts';
@@ -11,6 +12,8 @@ export interface JobContext {
   runId: string;
   /** Fires when this instance stops: the job abandons its work before the next statement. */
   signal?: AbortSignal;
+  /** Proves this instance's KPI runs alive while they hold a generation claim, and judges others' claims. */
+  leases?: KpiLeases;
 }
 
 export interface JobResult {

@@ -1,4 +1,4 @@
-import { createClickHouse } from '@dossier/clickhouse';
+import { createClickHouse, isEmbeddedUrl } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
 import {
   createHealth,
@@ -24,6 +24,7 @@ const aggregator = await startAggregator({
   health,
   clickhouse,
   redis: { url: config.redisUrl },
+  singleProcess: isEmbeddedUrl(config.clickhouseUrl),
 });
 const ops = await serveOps({ port: config.opsPort, registry, health });
 logger.info({ port: ops.port }, 'ops server listening');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
+import type { KpiLeases } from '@dossier/kpi';
 import type { Logger } from '@dossier/observability';
 import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { AggregatorSettings } from './config.ts';
@@ -14,6 +15,7 @@ export interface RunJobsDeps {
   logger: Logger;
   metrics: AggregatorMetrics;
   connection: ConnectionOptions;
+  leases?: KpiLeases;
   /** Called after every successful job (refreshes the shared progress snapshot). */
   onSuccess?: (result: JobResult) => Promise<void>;
 }
@@ -35,6 +37,7 @@ export function createProcessor(deps: Omit<RunJobsDeps, 'connection'>) {
         settings: deps.settings,
         runId,
         signal,
+        leases: deps.leases,
       });
       endTimer();
       if (result.mode === 'skipped') {
@@ -70,7 +73,21 @@ export function startWorker(deps: RunJobsDeps): Worker {
     prefix: deps.settings.prefix,
     // One job at a time per instance; the queue's global concurrency (1) keeps instances from overlapping.
     concurrency: 1,
+    // The job of a dead instance holds the queue's one slot until its lock lapses and a stalled-job
+    // check (two passes) moves it back: both scaled to the interval, so KPIs move again within it.
+    lockDuration: leaseMs(deps.settings.intervalSeconds),
+    stalledInterval: leaseMs(deps.settings.intervalSeconds),
   });
   worker.on('error', (err) => deps.logger.error({ err }, 'worker error'));
   return worker;
+}
+
+/**
+ * How long a KPI run's liveness outlives its last renewal: the BullMQ job lock, the stalled-job check
+ * period and the KPI claim lease. A quarter of the interval (3 s to 30 s): a dead instance's work is taken
+ * over within about three of them, inside one interval.
+ */
+export function leaseMs(intervalSeconds: number): number {
+  if (intervalSeconds <= 0) return 30_000;
+  return Math.min(30_000, Math.max(3_000, (intervalSeconds * 1000) / 4));
 }

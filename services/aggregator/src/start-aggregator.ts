@@ -1,12 +1,15 @@
 import type { ClickHouse } from '@dossier/clickhouse';
+import { type KpiLeases, singleProcessLeases } from '@dossier/kpi';
 import type { Health, Logger } from '@dossier/observability';
 import { type ConnectionOptions, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { AggregatorSettings } from './config.ts';
 import { JOBS } from './jobs/index.ts';
 import { createAggregatorMetrics } from './metrics.ts';
 import { createProgress, isFresh } from './progress.ts';
-import { startWorker } from './run-jobs.ts';
+import { redisLeases } from './redis-leases.ts';
+import { leaseMs, startWorker } from './run-jobs.ts';
 import { syncSchedulers } from './schedulers.ts';
 
 export interface AggregatorDeps {
@@ -18,6 +21,11 @@ export interface AggregatorDeps {
   /** BullMQ connection, e.g. `{ url: 'redis://127.0.0.1:6379' }`. */
   redis: ConnectionOptions;
   now?: () => number;
+  /**
+   * This process is the only one using its ClickHouse (embedded chDB: one process per data directory),
+   * so a KPI claim it does not hold is dead at once. Otherwise claims are judged by their leases.
+   */
+  singleProcess?: boolean;
 }
 
 export interface Aggregator {
@@ -54,6 +62,18 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     await queue.close();
     throw err;
   }
+  let leaseRedis: Redis | undefined;
+  let leases: KpiLeases;
+  if (deps.singleProcess) {
+    leases = singleProcessLeases();
+  } else {
+    leaseRedis = redisClient(deps.redis);
+    leaseRedis.on('error', (err) => logger.warn({ err }, 'lease redis error'));
+    leases = redisLeases(leaseRedis, {
+      prefix: `${deps.config.prefix}:${deps.config.queueName}`,
+      ttlMs: leaseMs(deps.config.intervalSeconds),
+    });
+  }
   const worker = startWorker({
     jobs: JOBS,
     settings: deps.config,
@@ -61,6 +81,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     logger,
     metrics,
     connection: deps.redis,
+    leases,
     onSuccess: async () => {
       await progress.refresh();
     },
@@ -71,7 +92,15 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
       worker.cancelAllJobs();
       await worker.close();
       await queue.close();
+      await leaseRedis?.quit().catch(() => leaseRedis?.disconnect());
       logger.info({}, 'aggregator stopped');
     },
   };
+}
+
+/** A client of its own on BullMQ's connection settings (an instance given is duplicated). */
+function redisClient(connection: ConnectionOptions): Redis {
+  if (connection instanceof Redis) return connection.duplicate();
+  const { url, ...options } = connection as { url?: string } & Record<string, unknown>;
+  return url ? new Redis(url, options) : new Redis(options);
 }

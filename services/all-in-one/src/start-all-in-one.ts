@@ -87,6 +87,7 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
       ...base,
       config: settings.aggregator,
       redis: { url: localRedis.value },
+      singleProcess: isEmbeddedUrl(settings.clickhouseUrl),
     });
     // Its stop abandons a running cycle, so it ends within one statement and needs no deadline of its own.
     steps.push({ name: 'aggregator', run: aggregator.stop });

@@ -17,7 +17,7 @@ export const backfillKpisJob = defineJob({
   name: 'backfill-kpis',
   scheduled: false,
   data: BackfillKpisData,
-  async run(data, { clickhouse, settings, runId, logger, signal }) {
+  async run(data, { clickhouse, settings, runId, logger, signal, leases }) {
     const result = await backfillKpis(clickhouse, {
       runId,
       fromDate: data.from,
@@ -29,6 +29,7 @@ export const backfillKpisJob = defineJob({
       // Cells below the cycles' day horizon are built only when the range reaches there.
       dayHorizonDays: settings.dayHorizonDays,
       signal,
+      leases,
     });
     logger.info(
       { from: data.from, to: data.to, periods: result.periodsRecomputed, rows: result.rowsWritten },

@@ -10,7 +10,7 @@ export const recomputeKpis = defineJob({
   name: 'recompute-kpis',
   scheduled: true,
   data: RecomputeKpisData,
-  async run(_data, { clickhouse, settings, runId, logger, signal }) {
+  async run(_data, { clickhouse, settings, runId, logger, signal, leases }) {
     const result = await runKpiCycle(clickhouse, {
       runId,
       periodKinds: settings.periodKinds,
@@ -18,6 +18,7 @@ export const recomputeKpis = defineJob({
       graceMs: settings.graceMs,
       dayHorizonDays: settings.dayHorizonDays,
       signal,
+      leases,
     });
     logger.info(
       {
