@@ -149,7 +149,11 @@ async function expectExactState(context?: string, dayHorizonDays?: number) {
   });
 }
 
-describe('incremental cycles equal a recomputation from scratch', () => {
+// Each workload runs tens of cycles: 25–40 s alone, two to three times that on a machine shared with other
+// test runs. A timed-out test would leave its cycles running into the next one.
+const WORKLOAD = { timeout: 600_000 };
+
+describe('incremental cycles equal a recomputation from scratch', WORKLOAD, () => {
   it('after every cycle, and rebuilding at the end changes no value', async () => {
     const { cycleTimes, batches } = workload(20261126);
     for (const [step, at] of cycleTimes.entries()) {
@@ -198,7 +202,7 @@ describe('incremental cycles equal a recomputation from scratch', () => {
   });
 });
 
-describe('with a day horizon', () => {
+describe('with a day horizon', WORKLOAD, () => {
   it('cells from the floor on stay exact while older days are left as they were', async () => {
     // Another workload over the same weeks: the first cycle's instant lies before the last one, so it
     // rebuilds; then the floor moves with every cycle and late events keep touching days below it.
