@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +51,8 @@ describe('npm start: the whole pipeline in one process', { timeout: 900_000 }, (
       AGGREGATOR_PREFIX: uniquePrefix('e2e'),
       AGGREGATOR_INTERVAL_SECONDS: '5',
       SIMULATOR_RATE: '200',
+      // The default memory budget; a shorter time limit only keeps the heavy analyst query below brief.
+      ANALYSTS_MAX_EXECUTION_TIME_S: '20',
       LOG_LEVEL: 'info',
     };
     // The run command must start its own broker: no shared one and no ClickHouse server.
@@ -101,6 +104,42 @@ describe('npm start: the whole pipeline in one process', { timeout: 900_000 }, (
     );
     expect(jdbc.get('large')).toMatchObject({ ok: true, rows: 1_000_000, sum: 499_999_500_000 });
     expect(jdbc.get('insert')).toMatchObject({ ok: false, errorCode: 164 });
+
+    // One memory-heavy analyst query over 8123 leaves the process under 5 GB resident and healthy.
+    const pid = Number(readFileSync(join(dataDir, 'all-in-one.pid'), 'utf8'));
+    const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
+    let peak = rss();
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rss());
+    }, 200);
+    const heavy = await run('curl', [
+      '-sS',
+      '-o',
+      '-',
+      '-w',
+      '\n%{http_code}',
+      '--data-binary',
+      'SELECT number, count() FROM numbers(300000000) GROUP BY number',
+      `${url}/`,
+    ]);
+    clearInterval(sampler);
+    expect(heavy.stdout).toMatch(/^Code: (241|159)\. DB::Exception: /);
+    console.log(
+      JSON.stringify({
+        heavyAnalystQuery: heavy.stdout.split('\n')[0]?.slice(0, 120),
+        peakRssGB: peak / 1e9,
+      }),
+    );
+    expect(peak).toBeLessThan(5e9);
+    const healthz = await run('curl', [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      `http://127.0.0.1:${monitorPort}/healthz`,
+    ]);
+    expect(healthz.stdout).toBe('200');
 
     const { stdout } = await run('curl', [
       '-sS',

@@ -9,8 +9,14 @@ export interface ClickHouseOptions {
   url: string;
   database?: string;
   requestTimeoutMs?: number;
+  /** Defaults every call carries (the memory budget's limits and spill thresholds among them). */
   settings?: ClickHouseSettings;
   application?: string;
+  /**
+   * Server settings of the embedded engine (`--name=value`), applied when this client is the first
+   * to open its data directory in the process; ignored for a server.
+   */
+  engineArgs?: string[];
 }
 
 export const EMBEDDED_PREFIX = 'chdb:';
@@ -39,10 +45,26 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
     // Loaded lazily: the native library is ~540 MB and distributed deployments never need it.
     const { createChdbConnection } = await import('chdb/connection');
     const path = options.url.slice(EMBEDDED_PREFIX.length) || './data/clickhouse';
+    // The engine's server settings come with the first connection to a directory and hold for the
+    // process; this one stays open as long as the client so the engine is not torn down and rebuilt.
+    const { Session } = await import('chdb');
+    const primer = options.engineArgs?.length
+      ? new Session(path, { connectionArgs: options.engineArgs })
+      : undefined;
     // chdb types its connection against @clickhouse/client-common while @clickhouse/client bundles its own
     // copy of the same interfaces; they differ only in the settings catalogue, so the cast is structural.
     const connection = scopeSettingsPerCall(createChdbConnection({ path }) as unknown as ClientConnection);
-    return createClient({ ...common, connection });
+    const client = createClient({ ...common, connection });
+    if (!primer) return client;
+    const close = client.close.bind(client);
+    client.close = async () => {
+      try {
+        await close();
+      } finally {
+        primer.close();
+      }
+    };
+    return client;
   }
   return createClient({ ...common, url: options.url, database: options.database });
 }

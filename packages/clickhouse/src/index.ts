@@ -21,4 +21,11 @@ export {
   isRowErrorCode,
   networkErrorCode,
 } from './errors.ts';
+export {
+  type MemoryBudget,
+  MemoryBudgetConfig,
+  memoryBudget,
+  memoryBudgetOf,
+  statementLimits,
+} from './memory-budget.ts';
 export { loadMigrations, MIGRATIONS_DIR, type Migration, migrate } from './migrate.ts';

@@ -28,3 +28,29 @@ export const clickhouseUrl = () =>
 
 export const redisUrl = () =>
   z.string().refine((v) => /^rediss?:\/\/.+/.test(v), { message: 'expected redis://host:port[/db]' });
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  m: 1e6,
+  g: 1e9,
+  t: 1e12,
+  ki: 2 ** 10,
+  mi: 2 ** 20,
+  gi: 2 ** 30,
+  ti: 2 ** 40,
+};
+
+/** A size in bytes: `4294967296`, `4GiB`, `512MiB`, `4G` (powers of 1000) or `4g`; a whole number of bytes out. */
+export const byteSize = () =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?\s*([kmgt]i?)?b?$/i, 'expected bytes, e.g. 4294967296, 4GiB or 512MiB')
+    .transform((s) => {
+      const [, amount, unit] = /^(\d+(?:\.\d+)?)\s*([kmgt]i?)?b?$/i.exec(s) ?? [];
+      return Math.floor(Number(amount) * (UNITS[(unit ?? '').toLowerCase()] ?? 1));
+    });
+
+/** A fraction between 0 and 1. */
+export const share = () => z.coerce.number().min(0).max(1);

@@ -1,2 +1,13 @@
-export { boolFlag, clickhouseUrl, csvList, logFormat, logLevel, port, positiveInt, redisUrl } from './env.ts';
+export {
+  boolFlag,
+  byteSize,
+  clickhouseUrl,
+  csvList,
+  logFormat,
+  logLevel,
+  port,
+  positiveInt,
+  redisUrl,
+  share,
+} from './env.ts';
 export { ConfigError, loadConfig } from './load-config.ts';

@@ -2,7 +2,7 @@
 // Default: enqueue a backfill job for the running aggregators and wait for it (embedded chDB allows one
 // process per data directory, so the running service must do the work). --direct computes in this process.
 import { parseArgs } from 'node:util';
-import { createClickHouse, isEmbeddedUrl } from '@dossier/clickhouse';
+import { createClickHouse, isEmbeddedUrl, MemoryBudgetConfig, memoryBudgetOf } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
 import { backfillKpis, singleProcessLeases } from '@dossier/kpi';
 import { Redis } from 'ioredis';
@@ -26,9 +26,12 @@ const data = BackfillKpisData.parse({ from: values.from, to: values.to, kpis: va
 const config = loadConfig(AggregatorConfig);
 
 if (values.direct) {
+  const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
   const clickhouse = await createClickHouse({
     url: config.clickhouseUrl,
     application: 'aggregator-backfill',
+    settings: budget.pipelineSettings,
+    engineArgs: budget.engineArgs,
   });
   // Embedded: this process holds the data directory. Otherwise its claim is leased like the aggregators'.
   const redis = isEmbeddedUrl(config.clickhouseUrl) ? undefined : new Redis(config.redisUrl);

@@ -1,4 +1,4 @@
-import { createClickHouse, isEmbeddedUrl } from '@dossier/clickhouse';
+import { createClickHouse, isEmbeddedUrl, MemoryBudgetConfig, memoryBudgetOf } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
 import {
   createHealth,
@@ -16,7 +16,13 @@ const logger = createLogger({ service: 'aggregator', level: config.logLevel, for
 exitOnUncaughtException(logger);
 const registry = createMetricsRegistry();
 const health = createHealth();
-const clickhouse = await createClickHouse({ url: config.clickhouseUrl, application: 'aggregator' });
+const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
+const clickhouse = await createClickHouse({
+  url: config.clickhouseUrl,
+  application: 'aggregator',
+  settings: budget.pipelineSettings,
+  engineArgs: budget.engineArgs,
+});
 const aggregator = await startAggregator({
   config,
   logger,

@@ -1,4 +1,5 @@
 import { AggregatorConfig } from '@dossier/aggregator';
+import { MemoryBudgetConfig } from '@dossier/clickhouse';
 import {
   boolFlag,
   ConfigError,
@@ -47,6 +48,7 @@ export interface AllInOneSettings {
   aggregator: AggregatorConfig;
   monitor: MonitorConfig;
   analysts: AnalystsConfig;
+  memory: MemoryBudgetConfig;
 }
 
 function attempt<T>(problems: string[], load: () => T): T | undefined {
@@ -79,7 +81,8 @@ export function loadAllInOneConfig(
   const aggregator = attempt(problems, () => loadConfig(AggregatorConfig, shared));
   const monitor = attempt(problems, () => loadConfig(MonitorConfig, env));
   const analysts = attempt(problems, () => loadConfig(AnalystsConfig, env));
-  if (!own || !ingestor || !aggregator || !monitor || !analysts)
+  const memory = attempt(problems, () => loadConfig(MemoryBudgetConfig, env));
+  if (!own || !ingestor || !aggregator || !monitor || !analysts || !memory)
     throw new ConfigError([...new Set(problems)]);
   return {
     own,
@@ -89,5 +92,6 @@ export function loadAllInOneConfig(
     aggregator,
     monitor,
     analysts,
+    memory,
   };
 }

@@ -1,5 +1,11 @@
 import { startAggregator } from '@dossier/aggregator';
-import { createClickHouse, isEmbeddedUrl, migrate, openEmbeddedEngine } from '@dossier/clickhouse';
+import {
+  createClickHouse,
+  isEmbeddedUrl,
+  memoryBudgetOf,
+  migrate,
+  openEmbeddedEngine,
+} from '@dossier/clickhouse';
 import { ensureTopics, inputTopics, startIngestor } from '@dossier/ingestor';
 import { startMonitor } from '@dossier/monitor';
 import {
@@ -47,9 +53,23 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
 
     const registry = createMetricsRegistry();
     const health = createHealth();
+    // One budget for all ClickHouse work of this process: caches and the engine's cap come with its
+    // first connection, the pipeline's limits with every statement, the analysts' with every query.
+    const budget = memoryBudgetOf(settings.memory);
+    logger.info(
+      {
+        totalBytes: budget.totalBytes,
+        cacheBytes: budget.cacheBytes,
+        pipelineBytes: budget.pipelineBytes,
+        analystQueryBytes: budget.analystQueryBytes,
+      },
+      'clickhouse memory budget',
+    );
     const clickhouse = await createClickHouse({
       url: settings.clickhouseUrl,
       application: 'dossier-all-in-one',
+      settings: budget.pipelineSettings,
+      engineArgs: budget.engineArgs,
     });
     later.unshift({ name: 'clickhouse', run: () => clickhouse.close() });
     const applied = await migrate(clickhouse);
@@ -108,6 +128,7 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
       const analysts = await startAnalystsEndpoint({
         config: settings.analysts,
         engine: await openEmbeddedEngine(settings.clickhouseUrl),
+        budget: { ...budget, analystsConcurrency: settings.memory.ANALYSTS_MAX_CONCURRENT_QUERIES },
         logger,
         registry,
       });

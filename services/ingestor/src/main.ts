@@ -1,5 +1,5 @@
 // Composition root of the distributed ingestor: config from the environment, clients, ops, shutdown.
-import { createClickHouse } from '@dossier/clickhouse';
+import { createClickHouse, MemoryBudgetConfig, memoryBudgetOf } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
 import {
   createHealth,
@@ -20,7 +20,13 @@ exitOnUncaughtException(logger);
 
 const registry = createMetricsRegistry();
 const health = createHealth();
-const clickhouse = await createClickHouse({ url: config.CLICKHOUSE_URL, application: 'dossier-ingestor' });
+const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
+const clickhouse = await createClickHouse({
+  url: config.CLICKHOUSE_URL,
+  application: 'dossier-ingestor',
+  settings: budget.pipelineSettings,
+  engineArgs: budget.engineArgs,
+});
 const kafka = new Kafka({
   clientId: config.KAFKA_CLIENT_ID,
   brokers: config.KAFKA_BROKERS,

@@ -1,5 +1,5 @@
 // Standalone monitor (distributed mode): `tsx services/monitor/src/main.ts`; embedded mode calls startMonitor.
-import { createClickHouse } from '@dossier/clickhouse';
+import { createClickHouse, MemoryBudgetConfig, memoryBudgetOf } from '@dossier/clickhouse';
 import { ConfigError, loadConfig } from '@dossier/config';
 import {
   createHealth,
@@ -26,7 +26,13 @@ const logger = createLogger({ service: 'monitor', level: config.LOG_LEVEL, forma
 exitOnUncaughtException(logger);
 const registry = createMetricsRegistry({ defaultLabels: { service: 'monitor' } });
 const health = createHealth();
-const clickhouse = await createClickHouse({ url: config.CLICKHOUSE_URL, application: 'monitor' });
+const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
+const clickhouse = await createClickHouse({
+  url: config.CLICKHOUSE_URL,
+  application: 'monitor',
+  settings: budget.pipelineSettings,
+  engineArgs: budget.engineArgs,
+});
 // BullMQ needs maxRetriesPerRequest: null on connections it may block on.
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
 redis.on('error', (err) => logger.warn({ err }, 'redis error'));

@@ -1,7 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EmbeddedEngine } from '@dossier/clickhouse';
+import {
+  type EmbeddedEngine,
+  type MemoryBudget,
+  MemoryBudgetConfig,
+  memoryBudgetOf,
+} from '@dossier/clickhouse';
 import { CODES, createClickHouseHttpHandler, EndpointError, type HttpQuery } from '@dossier/clickhouse-http';
 import type { Logger } from 'pino';
 import { Histogram, type Registry } from 'prom-client';
@@ -18,6 +23,8 @@ export interface AnalystsEndpointDeps {
   engine: EmbeddedEngine;
   logger: Logger;
   registry: Registry;
+  /** The deployment's memory budget (its analysts' part is used); the default budget when absent. */
+  budget?: Pick<MemoryBudget, 'analystSettings'> & { analystsConcurrency: number };
 }
 
 export interface AnalystsEndpoint {
@@ -56,10 +63,19 @@ function authenticator(config: AnalystsConfig) {
  */
 export async function startAnalystsEndpoint(deps: AnalystsEndpointDeps): Promise<AnalystsEndpoint> {
   const { config, logger } = deps;
+  const defaults = MemoryBudgetConfig.parse({});
+  const budget = deps.budget ?? {
+    ...memoryBudgetOf(defaults),
+    analystsConcurrency: defaults.ANALYSTS_MAX_CONCURRENT_QUERIES,
+  };
   const readOnly = createReadOnlyBackend(deps.engine, {
     maxResultRows: config.ANALYSTS_MAX_RESULT_ROWS,
     maxResultBytes: config.ANALYSTS_MAX_RESULT_BYTES,
     maxExecutionTimeS: config.ANALYSTS_MAX_EXECUTION_TIME_S,
+    maxThreads: config.ANALYSTS_MAX_THREADS,
+    budgetSettings: budget.analystSettings,
+    concurrency: budget.analystsConcurrency,
+    queueTimeoutMs: config.ANALYSTS_QUEUE_TIMEOUT_MS,
   });
   const version = await readOnly.version();
   const queries = createMonitorMetrics(deps.registry).analystQueries;
@@ -99,7 +115,13 @@ export async function startAnalystsEndpoint(deps: AnalystsEndpointDeps): Promise
   });
   const port = (server.address() as AddressInfo).port;
   logger.info(
-    { port, host: config.ANALYSTS_HOST, auth: config.ANALYSTS_USER !== undefined },
+    {
+      port,
+      host: config.ANALYSTS_HOST,
+      auth: config.ANALYSTS_USER !== undefined,
+      queryMemoryBytes: budget.analystSettings.max_memory_usage,
+      concurrency: budget.analystsConcurrency,
+    },
     'analysts endpoint listening',
   );
   return {

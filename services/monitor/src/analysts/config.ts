@@ -13,6 +13,10 @@ export const AnalystsConfig = z
     ANALYSTS_MAX_RESULT_BYTES: positiveInt().default(100 * 1024 * 1024),
     ANALYSTS_MAX_EXECUTION_TIME_S: positiveInt().default(60),
     ANALYSTS_MAX_QUERY_BYTES: positiveInt().default(1024 * 1024),
+    /** Threads per analyst query: one leaves the other core to ingestion and the KPI cycles. */
+    ANALYSTS_MAX_THREADS: positiveInt().default(1),
+    /** How long a query waits for a free slot (ANALYSTS_MAX_CONCURRENT_QUERIES) before code 202. */
+    ANALYSTS_QUEUE_TIMEOUT_MS: positiveInt().default(10_000),
   })
   .superRefine((c, ctx) => {
     if ((c.ANALYSTS_USER === undefined) !== (c.ANALYSTS_PASSWORD === undefined)) {

@@ -39,6 +39,7 @@ export function createReadOnlyBackend(engine: EmbeddedEngine, limits: AnalystLim
     .map(([name, value]) => `SET ${name} = ${typeof value === 'number' ? value : stringLiteral(value)}`)
     .join('; ');
   const sessions = new Map<string, NamedSession>();
+  const admission = createAdmission(limits.concurrency, limits.queueTimeoutMs);
 
   function fresh(): EmbeddedSession {
     const session = engine.openSession();
@@ -118,7 +119,19 @@ export function createReadOnlyBackend(engine: EmbeddedEngine, limits: AnalystLim
   const backend: QueryBackend = {
     async execute(query: HttpQuery, signal: AbortSignal): Promise<QueryExecution> {
       refuseLockedSettings(query, locked);
-      const { session, release, isNew } = await acquire(query);
+      const leave = await admission.enter(signal);
+      let acquired: Awaited<ReturnType<typeof acquire>>;
+      try {
+        acquired = await acquire(query);
+      } catch (err) {
+        leave();
+        throw err;
+      }
+      const { session, isNew } = acquired;
+      const release = () => {
+        acquired.release();
+        leave();
+      };
       let format: string;
       let reads: boolean;
       try {
@@ -179,5 +192,69 @@ export function createReadOnlyBackend(engine: EmbeddedEngine, limits: AnalystLim
         sessions.delete(id);
       }
     },
+  };
+}
+
+/**
+ * At most `limit` analysts' queries at once, so together they stay within the analysts' share of the
+ * memory budget; the next ones wait in order, up to `timeoutMs`, as ClickHouse's queue_max_wait_ms.
+ */
+export function createAdmission(limit: number, timeoutMs: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const leave = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  return {
+    get running() {
+      return running;
+    },
+    async enter(signal: AbortSignal): Promise<() => void> {
+      if (running < limit) {
+        running++;
+        return once(leave);
+      }
+      await new Promise<void>((resolve, reject) => {
+        const turn = () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const giveUp = (err: unknown) => {
+          const at = waiting.indexOf(turn);
+          if (at >= 0) waiting.splice(at, 1);
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        };
+        const timer = setTimeout(
+          () =>
+            giveUp(
+              new EndpointError(
+                CODES.TOO_MANY_SIMULTANEOUS_QUERIES,
+                `Too many simultaneous queries. Maximum: ${limit}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        const onAbort = () => {
+          clearTimeout(timer);
+          giveUp(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiting.push(turn);
+      });
+      return once(leave);
+    },
+  };
+}
+
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
   };
 }

@@ -5,6 +5,12 @@ export interface AnalystLimits {
   maxResultRows: number;
   maxResultBytes: number;
   maxExecutionTimeS: number;
+  maxThreads: number;
+  /** The memory budget's per-query cap, spill thresholds and priority (memoryBudget().analystSettings). */
+  budgetSettings: Record<string, number>;
+  /** Analysts' queries running at once; more wait up to queueTimeoutMs, then get code 202. */
+  concurrency: number;
+  queueTimeoutMs: number;
 }
 
 /**
@@ -13,6 +19,8 @@ export interface AnalystLimits {
  */
 export function lockedSettings(limits: AnalystLimits): [string, string | number][] {
   return [
+    ...Object.entries(limits.budgetSettings),
+    ['max_threads', limits.maxThreads],
     ['max_result_rows', limits.maxResultRows],
     ['max_result_bytes', limits.maxResultBytes],
     ['result_overflow_mode', 'throw'],

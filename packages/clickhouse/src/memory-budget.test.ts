@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryBudgetConfig, memoryBudget } from './memory-budget.ts';
+
+const GiB = 1024 ** 3;
+
+describe('one memory budget split between caches, the pipeline and analysts', () => {
+  const budget = memoryBudget({ totalBytes: 4 * GiB, analystsShare: 0.25, analystsConcurrency: 2 });
+
+  it('never hands out more than the total', () => {
+    expect(budget.cacheBytes + budget.pipelineBytes + budget.analystsBytes).toBeLessThanOrEqual(4 * GiB);
+    expect(budget.analystQueryBytes * 2).toBeLessThanOrEqual(budget.analystsBytes);
+    const caches = budget.engineArgs
+      .filter((a) => /cache_size/.test(a))
+      .reduce((sum, a) => sum + Number(a.split('=')[1]), 0);
+    expect(caches).toBeLessThanOrEqual(budget.cacheBytes);
+    expect(budget.engineArgs).toContain(`--max_server_memory_usage=${4 * GiB}`);
+  });
+
+  it('gives every statement its cap and spills aggregations and sorts at half of it', () => {
+    expect(budget.pipelineSettings.max_memory_usage).toBe(budget.pipelineBytes);
+    expect(budget.pipelineSettings.max_bytes_before_external_group_by).toBe(
+      Math.floor(budget.pipelineBytes / 2),
+    );
+    expect(budget.analystSettings).toEqual({
+      max_memory_usage: budget.analystQueryBytes,
+      max_bytes_before_external_group_by: Math.floor(budget.analystQueryBytes / 2),
+      max_bytes_before_external_sort: Math.floor(budget.analystQueryBytes / 2),
+      priority: 10,
+    });
+    expect(budget.pipelineSettings.priority).toBe(1);
+    // 4 GiB: about 0.4 GiB of caches, 2.7 GiB for the pipeline, 0.45 GiB per analyst query.
+    expect(budget.pipelineBytes / GiB).toBeCloseTo(2.7, 1);
+    expect(budget.analystQueryBytes / GiB).toBeCloseTo(0.45, 2);
+  });
+});
+
+describe('the budget configuration', () => {
+  it('reads sizes with units and refuses nonsense, listing every problem', () => {
+    expect(MemoryBudgetConfig.parse({}).CLICKHOUSE_MEMORY_BUDGET).toBe(4 * GiB);
+    expect(MemoryBudgetConfig.parse({ CLICKHOUSE_MEMORY_BUDGET: '512MiB' }).CLICKHOUSE_MEMORY_BUDGET).toBe(
+      512 * 1024 ** 2,
+    );
+    expect(MemoryBudgetConfig.parse({ CLICKHOUSE_MEMORY_BUDGET: '6G' }).CLICKHOUSE_MEMORY_BUDGET).toBe(6e9);
+    const bad = MemoryBudgetConfig.safeParse({
+      CLICKHOUSE_MEMORY_BUDGET: 'lots',
+      ANALYSTS_MEMORY_SHARE: '1',
+      ANALYSTS_MAX_CONCURRENT_QUERIES: '0',
+    });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((i) => i.path[0]).sort()).toEqual([
+      'ANALYSTS_MAX_CONCURRENT_QUERIES',
+      'ANALYSTS_MEMORY_SHARE',
+      'CLICKHOUSE_MEMORY_BUDGET',
+    ]);
+  });
+});
