@@ -2,6 +2,7 @@
 // in it, and it must not document variables that no longer exist.
 import { readFileSync } from 'node:fs';
 import { AggregatorConfig } from '@dossier/aggregator';
+import { MemoryBudgetConfig } from '@dossier/clickhouse';
 import { IngestorConfig } from '@dossier/ingestor';
 import { MonitorMainConfig } from '@dossier/monitor';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +24,14 @@ const documented = new Set(
 );
 
 describe('README configuration table', () => {
-  const schemas = { IngestorConfig, AggregatorConfig, MonitorMainConfig, AllInOneConfig, AnalystsConfig };
+  const schemas = {
+    IngestorConfig,
+    AggregatorConfig,
+    MonitorMainConfig,
+    AllInOneConfig,
+    AnalystsConfig,
+    MemoryBudgetConfig,
+  };
   const read = new Set(Object.values(schemas).flatMap((schema) => keysOf(schema)));
 
   it.each(Object.entries(schemas))('documents every variable of %s', (_name, schema) => {
