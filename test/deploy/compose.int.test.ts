@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { AggregatorConfig } from '@dossier/aggregator';
+import { MigratorConfig } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
 import { IngestorConfig } from '@dossier/ingestor';
 import { MonitorMainConfig } from '@dossier/monitor';
@@ -54,6 +55,7 @@ describe('docker-compose.yml', () => {
   it("gives every app container an environment its service's config accepts", async () => {
     const { services } = await resolvedCompose();
     const schemas: Record<string, z.ZodType> = {
+      migrator: MigratorConfig,
       ingestor: IngestorConfig,
       aggregator: AggregatorConfig,
       monitor: MonitorMainConfig,

@@ -2,7 +2,7 @@
 // in it, and it must not document variables that no longer exist.
 import { readFileSync } from 'node:fs';
 import { AggregatorConfig } from '@dossier/aggregator';
-import { MemoryBudgetConfig } from '@dossier/clickhouse';
+import { MemoryBudgetConfig, MigratorConfig } from '@dossier/clickhouse';
 import { IngestorConfig } from '@dossier/ingestor';
 import { MonitorMainConfig } from '@dossier/monitor';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +31,7 @@ describe('README configuration table', () => {
     AllInOneConfig,
     AnalystsConfig,
     MemoryBudgetConfig,
+    MigratorConfig,
   };
   const read = new Set(Object.values(schemas).flatMap((schema) => keysOf(schema)));
 

@@ -1,9 +1,18 @@
 export {
+  ClusterDdlError,
+  isClusterName,
+  REPLICA_NAME,
+  REPLICA_PATH,
+  renderForCluster,
+  stripComments,
+} from './cluster-ddl.ts';
+export {
   type ClickHouse,
   type ClickHouseOptions,
   createClickHouse,
   isEmbeddedUrl,
 } from './create-clickhouse.ts';
+export { EDITED_MIGRATIONS } from './edited-migrations.ts';
 export {
   type EmbeddedChunk,
   type EmbeddedEngine,
@@ -28,4 +37,13 @@ export {
   memoryBudgetOf,
   statementLimits,
 } from './memory-budget.ts';
-export { loadMigrations, MIGRATIONS_DIR, type Migration, migrate } from './migrate.ts';
+export {
+  loadMigrations,
+  MIGRATIONS_DIR,
+  type MigrateOptions,
+  type Migration,
+  MigrationError,
+  migrate,
+  migrationChecksum,
+} from './migrate.ts';
+export { clickhouseCluster, clusterNeedsServer, MigratorConfig } from './migrator-config.ts';

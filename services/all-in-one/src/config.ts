@@ -1,5 +1,5 @@
 import { AggregatorConfig } from '@dossier/aggregator';
-import { MemoryBudgetConfig } from '@dossier/clickhouse';
+import { clickhouseCluster, clusterNeedsServer, MemoryBudgetConfig } from '@dossier/clickhouse';
 import {
   boolFlag,
   ConfigError,
@@ -18,26 +18,30 @@ import { AnalystsConfig } from '../../monitor/src/analysts/index.ts';
 const share = z.coerce.number().min(0).max(1);
 
 /** The one-process mode's own settings; every service's own variables are read by its schema. */
-export const AllInOneConfig = z.object({
-  DATA_DIR: z.string().min(1).default('./data'),
-  CLICKHOUSE_URL: clickhouseUrl().optional(),
-  /** Use these brokers; otherwise a local broker on KAFKA_PORT, started when nothing answers there. */
-  KAFKA_BROKERS: z.string().min(1).optional(),
-  KAFKA_PORT: port().default(9092),
-  /** Use this Redis; otherwise `infra/local/redis/redis.sh ensure` finds or starts one. */
-  REDIS_URL: z.string().min(1).optional(),
-  LOG_LEVEL: logLevel(),
-  LOG_FORMAT: logFormat(),
-  SIMULATOR: boolFlag().default(true),
-  SIMULATOR_RATE: z.coerce.number().positive().default(50),
-  SIMULATOR_SEED: z.string().min(1).default('1'),
-  SIMULATOR_DIALECT_SHARE: share.default(0.4),
-  SIMULATOR_DUPLICATE_SHARE: share.default(0.02),
-  SIMULATOR_OUT_OF_ORDER_SHARE: share.default(0.05),
-  SIMULATOR_MALFORMED_SHARE: share.default(0.01),
-  SIMULATOR_BACKDATE_DAYS: positiveInt().default(30),
-  SHUTDOWN_TIMEOUT_MS: positiveInt().default(40_000),
-});
+export const AllInOneConfig = z
+  .object({
+    DATA_DIR: z.string().min(1).default('./data'),
+    CLICKHOUSE_URL: clickhouseUrl().optional(),
+    /** Migrations create replicated tables ON CLUSTER (CLICKHOUSE_URL must then be a server of it). */
+    CLICKHOUSE_CLUSTER: clickhouseCluster().optional(),
+    /** Use these brokers; otherwise a local broker on KAFKA_PORT, started when nothing answers there. */
+    KAFKA_BROKERS: z.string().min(1).optional(),
+    KAFKA_PORT: port().default(9092),
+    /** Use this Redis; otherwise `infra/local/redis/redis.sh ensure` finds or starts one. */
+    REDIS_URL: z.string().min(1).optional(),
+    LOG_LEVEL: logLevel(),
+    LOG_FORMAT: logFormat(),
+    SIMULATOR: boolFlag().default(true),
+    SIMULATOR_RATE: z.coerce.number().positive().default(50),
+    SIMULATOR_SEED: z.string().min(1).default('1'),
+    SIMULATOR_DIALECT_SHARE: share.default(0.4),
+    SIMULATOR_DUPLICATE_SHARE: share.default(0.02),
+    SIMULATOR_OUT_OF_ORDER_SHARE: share.default(0.05),
+    SIMULATOR_MALFORMED_SHARE: share.default(0.01),
+    SIMULATOR_BACKDATE_DAYS: positiveInt().default(30),
+    SHUTDOWN_TIMEOUT_MS: positiveInt().default(40_000),
+  })
+  .superRefine(clusterNeedsServer);
 export type AllInOneConfig = z.output<typeof AllInOneConfig>;
 
 export interface AllInOneSettings {

@@ -72,7 +72,7 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
       engineArgs: budget.engineArgs,
     });
     later.unshift({ name: 'clickhouse', run: () => clickhouse.close() });
-    const applied = await migrate(clickhouse);
+    const applied = await migrate(clickhouse, { cluster: own.CLICKHOUSE_CLUSTER });
     logger.info({ applied }, 'migrations applied');
     health.addCheck('clickhouse', async () => ({ ok: (await clickhouse.ping()).success }));
 

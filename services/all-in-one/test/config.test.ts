@@ -57,4 +57,15 @@ describe('all-in-one configuration', () => {
     expect(s.monitor.MONITOR_HOST).toBe('0.0.0.0');
     expect(loadAllInOneConfig({}, KEY).monitor.MONITOR_HOST).toBe('127.0.0.1');
   });
+
+  it('refuses CLICKHOUSE_CLUSTER without a ClickHouse server, and a cluster name that is not one', () => {
+    expect(() => loadAllInOneConfig({ CLICKHOUSE_CLUSTER: 'dossier' }, KEY)).toThrow(
+      /CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL=http/,
+    );
+    expect(() =>
+      loadAllInOneConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: "x'; DROP" }, KEY),
+    ).toThrow(/CLICKHOUSE_CLUSTER: expected a cluster name/);
+    const s = loadAllInOneConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: 'dossier' }, KEY);
+    expect(s.own.CLICKHOUSE_CLUSTER).toBe('dossier');
+  });
 });
