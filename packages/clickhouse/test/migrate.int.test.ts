@@ -173,7 +173,7 @@ describe('databases created with earlier texts of 0010, 0020, 0022–0024', () =
     }
   });
 
-  it('keep staged rows; cells of the first layout are dropped and every generation asks for a rebuild', async () => {
+  it('keep staged rows and history; cells of the first layout are dropped and every generation asks for a rebuild', async () => {
     const ch = await createTestClickHouse({ migrate: false });
     const { clickhouse } = ch;
     try {
@@ -212,6 +212,27 @@ describe('databases created with earlier texts of 0010, 0020, 0022–0024', () =
         query: `INSERT INTO kpi_stage_facts_v1 (run_id, role, sign, dossier_code, facts_version)
           VALUES ('r2', 'new', 1, 'H29.01-260105-0001', 7)`,
       });
+      const value = { kpi: 'on_time_rate', scope_kind: 'city', scope_code: '', period_kind: 'month' };
+      await clickhouse.insert({
+        table: 'kpi_values_v1',
+        values: [
+          {
+            ...value,
+            period_start: '2026-01-01',
+            numerator: 1,
+            denominator: 2,
+            computed_at: '2026-01-05 01:00:00',
+          },
+          {
+            ...value,
+            period_start: '2026-01-01',
+            numerator: 2,
+            denominator: 3,
+            computed_at: '2026-01-05 09:00:00',
+          },
+        ],
+        format: 'JSONEachRow',
+      });
       await migrate(clickhouse);
 
       expect(await rows(clickhouse, 'SELECT DISTINCT layout FROM kpi_cycles_v1')).toEqual([{ layout: '' }]);
@@ -231,6 +252,10 @@ describe('databases created with earlier texts of 0010, 0020, 0022–0024', () =
           "SELECT dossier_code, facts_version FROM kpi_stage_facts_v1 WHERE run_id = 'r2'",
         ),
       ).toEqual([{ dossier_code: 'H29.01-260105-0001', facts_version: 7 }]);
+      // History written before kpi_values_daily_v1 existed reaches it, thinned to the day's last change.
+      expect(await rows(clickhouse, 'SELECT numerator, denominator FROM kpi_values_daily_v1 FINAL')).toEqual([
+        { numerator: 2, denominator: 3 },
+      ]);
     } finally {
       await ch.close();
     }

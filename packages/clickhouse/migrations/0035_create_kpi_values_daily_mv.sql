@@ -1,0 +1,17 @@
+CREATE MATERIALIZED VIEW IF NOT EXISTS kpi_values_daily_mv_v1 TO kpi_values_daily_v1 AS
+SELECT
+    v.kpi AS kpi,
+    v.scope_kind AS scope_kind,
+    v.scope_code AS scope_code,
+    v.period_kind AS period_kind,
+    v.period_start AS period_start,
+    v.numerator AS numerator,
+    v.denominator AS denominator,
+    v.value AS value,
+    v.target AS target,
+    v.target_met AS target_met,
+    v.score AS score,
+    v.max_score AS max_score,
+    v.computed_at AS computed_at,
+    v.run_id AS run_id
+FROM kpi_values_v1 AS v
