@@ -74,9 +74,13 @@ interface Applied {
  * Applies each numbered file once, in order, one statement per file (nothing splits on `;`), and records
  * its checksum. Refuses to start, naming the files, when an applied migration's file was edited, renamed
  * or removed. Statements are idempotent, so a crash between apply and record is repaired by the next run.
- * Returns the names of the files applied now.
+ * Takes the migrations directory (as it always did) or options. Returns the names of the files applied now.
  */
-export async function migrate(clickhouse: ClickHouse, options: MigrateOptions = {}): Promise<string[]> {
+export async function migrate(
+  clickhouse: ClickHouse,
+  dirOrOptions: string | MigrateOptions = {},
+): Promise<string[]> {
+  const options = typeof dirOrOptions === 'string' ? { dir: dirOrOptions } : dirOrOptions;
   const render = (sql: string) => (options.cluster ? renderForCluster(sql, options.cluster) : sql);
   const migrations = await loadMigrations(options.dir);
   const columns = await rows<{ name: string }>(
