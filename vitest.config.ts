@@ -8,12 +8,19 @@ const sources = [
   'infra/**',
 ];
 
+// Logs of the code under test go to test-output/<test file>.log (test/support/test-log.ts); the
+// reporter prints a failing test's part of it, and console output is shown for failing tests only.
+const quiet = { setupFiles: ['test/support/log-setup.ts'] };
+
 export default defineConfig({
   test: {
+    reporters: ['default', './test/support/log-reporter.ts'],
+    silent: 'passed-only',
     projects: [
       {
         test: {
           name: 'unit',
+          ...quiet,
           include: sources.map((s) => `${s}/*.test.ts`),
           exclude: ['**/*.int.test.ts', '**/*.e2e.test.ts', '**/node_modules/**'],
           environment: 'node',
@@ -22,6 +29,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          ...quiet,
           include: sources.flatMap((s) => [`${s}/*.int.test.ts`, `${s}/*.e2e.test.ts`]),
           exclude: ['**/node_modules/**'],
           environment: 'node',

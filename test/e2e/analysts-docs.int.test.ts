@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { type ClickHouse, openEmbeddedEngine } from '@dossier/clickhouse';
 import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS } from '@dossier/kpi';
-import { createLogger } from '@dossier/observability';
+
 import { type AgencyRow, type DossierEventRow, normalizeMessage, type ProcedureRow } from '@dossier/schemas';
 import { DEFAULT_TOPICS, generateBacklog } from '@dossier/simulator';
 import { Registry } from 'prom-client';
@@ -13,6 +13,7 @@ import {
   startAnalystsEndpoint,
 } from '../../services/monitor/src/analysts/index.ts';
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
+import { testLogger } from '../support/test-log.ts';
 import { REPO } from './run-command.ts';
 
 interface DocQuery {
@@ -117,7 +118,7 @@ describe('docs/analysts.md example queries', { timeout: 600_000 }, () => {
     endpoint = await startAnalystsEndpoint({
       config: AnalystsConfig.parse({ ANALYSTS_PORT: '0' }),
       engine: await openEmbeddedEngine(store.url),
-      logger: createLogger({ service: 'monitor', level: 'silent' }),
+      logger: testLogger('monitor'),
       registry: new Registry(),
     });
     client = createClient({ url: `http://127.0.0.1:${endpoint.port}` });

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { type ClickHouse, createClickHouse, migrate } from '@dossier/clickhouse';
 import { safeInject } from './provided.ts';
 import { CHDB_DIR_PREFIX, ownedTempPrefix } from './stale-dirs.ts';
+import { testLogger } from './test-log.ts';
 
 export interface TestClickHouse {
   /** Migrated client, private to the caller: its own database (server) or data dir (chDB). */
@@ -43,7 +44,11 @@ interface CreateOptions {
 
 async function createOnServer(serverUrl: string, options: CreateOptions): Promise<TestClickHouse> {
   const database = `test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = await createClickHouse({ url: serverUrl, application: 'dossier-tests' });
+  const admin = await createClickHouse({
+    url: serverUrl,
+    application: 'dossier-tests',
+    logger: testLogger('clickhouse'),
+  });
   try {
     await admin.command({ query: `CREATE DATABASE ${database}` });
   } finally {
@@ -51,7 +56,11 @@ async function createOnServer(serverUrl: string, options: CreateOptions): Promis
   }
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
-  const clickhouse = await createClickHouse({ url: url.toString(), application: 'dossier-tests' });
+  const clickhouse = await createClickHouse({
+    url: url.toString(),
+    application: 'dossier-tests',
+    logger: testLogger('clickhouse'),
+  });
   if (options.migrate !== false) await migrate(clickhouse);
   return {
     clickhouse,
@@ -78,7 +87,11 @@ async function createEmbedded(options: CreateOptions): Promise<TestClickHouse> {
   const url = `chdb:${dir}`;
   let clickhouse: ClickHouse | undefined;
   try {
-    clickhouse = await createClickHouse({ url, application: 'dossier-tests' });
+    clickhouse = await createClickHouse({
+      url,
+      application: 'dossier-tests',
+      logger: testLogger('clickhouse'),
+    });
     if (options.migrate !== false) await migrate(clickhouse);
   } catch (err) {
     await clickhouse?.close();

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { kafkaLogCreator } from '@dossier/observability';
+import { Kafka } from 'kafkajs';
 import { safeInject } from './provided.ts';
+import { testLogger } from './test-log.ts';
 
 export interface TestKafka {
   brokers: string[];
-  /** kafkajs client that logs only errors (the warm-up in global setup removes the expected ones). */
+  /** kafkajs client whose logs go to the test file's log (test-log.ts). */
   kafka: Kafka;
   /** Creates the topics and waits for their partition leaders; existing topics are left alone. */
   createTopics(names: string[], partitions?: number): Promise<void>;
@@ -15,7 +17,11 @@ export interface TestKafka {
 /** Kafka for an integration test: the broker global setup provided (or `KAFKA_BROKERS`). */
 export function testKafka(): TestKafka {
   const brokers = testKafkaBrokers();
-  const kafka = new Kafka({ clientId: uniqueName('test'), brokers, logLevel: logLevel.ERROR });
+  const kafka = new Kafka({
+    clientId: uniqueName('test'),
+    brokers,
+    logCreator: kafkaLogCreator(testLogger('kafkajs', 'info')),
+  });
   return {
     brokers,
     kafka,

@@ -1,4 +1,6 @@
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import type { Logger } from '@dossier/observability';
+import { clickHouseClientLog } from './client-log.ts';
 import { scopeSettingsPerCall } from './session-scoped-settings.ts';
 
 export type ClickHouse = ClickHouseClient;
@@ -17,6 +19,8 @@ export interface ClickHouseOptions {
    * to open its data directory in the process; ignored for a server.
    */
   engineArgs?: string[];
+  /** Where the client's own log lines go (see client-log.ts); without one, the client's console logger. */
+  logger?: Logger;
 }
 
 export const EMBEDDED_PREFIX = 'chdb:';
@@ -40,6 +44,7 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
       ...options.settings,
     } satisfies ClickHouseSettings,
     application: options.application ?? 'dossier-pipeline',
+    ...(options.logger ? { log: clickHouseClientLog(options.logger) } : {}),
   };
   if (isEmbeddedUrl(options.url)) {
     // Loaded lazily: the native library is ~540 MB and distributed deployments never need it.

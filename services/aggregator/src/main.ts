@@ -22,6 +22,7 @@ const clickhouse = await createClickHouse({
   application: 'aggregator',
   settings: budget.pipelineSettings,
   engineArgs: budget.engineArgs,
+  logger,
 });
 const aggregator = await startAggregator({
   config,

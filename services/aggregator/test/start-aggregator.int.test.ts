@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
-import { createHealth, createLogger, createMetricsRegistry, type Health } from '@dossier/observability';
+import { createHealth, createMetricsRegistry, type Health } from '@dossier/observability';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import {
 } from '../../../packages/kpi/test/kpi-scenario.ts';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 import { deleteKeys, testRedisUrl, uniquePrefix } from '../../../test/support/redis.ts';
+import { testLogger } from '../../../test/support/test-log.ts';
 import { type Aggregator, type AggregatorSettings, startAggregator } from '../src/index.ts';
 
 let store: TestClickHouse;
@@ -69,7 +70,7 @@ beforeAll(async () => {
   health = createHealth();
   aggregator = await startAggregator({
     config: settings,
-    logger: createLogger({ service: 'aggregator-test', level: 'silent' }),
+    logger: testLogger('aggregator'),
     registry,
     health,
     clickhouse,

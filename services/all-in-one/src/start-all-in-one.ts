@@ -70,6 +70,7 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
       application: 'dossier-all-in-one',
       settings: budget.pipelineSettings,
       engineArgs: budget.engineArgs,
+      logger,
     });
     later.unshift({ name: 'clickhouse', run: () => clickhouse.close() });
     const applied = await migrate(clickhouse, { cluster: own.CLICKHOUSE_CLUSTER });

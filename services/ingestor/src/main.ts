@@ -26,6 +26,7 @@ const clickhouse = await createClickHouse({
   application: 'dossier-ingestor',
   settings: budget.pipelineSettings,
   engineArgs: budget.engineArgs,
+  logger,
 });
 const kafka = new Kafka({
   clientId: config.KAFKA_CLIENT_ID,

@@ -1,8 +1,9 @@
-import { createHealth, createLogger, createMetricsRegistry, type Health } from '@dossier/observability';
+import { createHealth, createMetricsRegistry, type Health } from '@dossier/observability';
 import type { Admin, Message, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createTestClickHouse } from '../../../test/support/clickhouse.ts';
 import { testKafka } from '../../../test/support/kafka.ts';
+import { testLogger } from '../../../test/support/test-log.ts';
 import type { IngestorConfig } from '../src/config.ts';
 import { type Ingestor, type IngestorDeps, startIngestor } from '../src/ingestor.ts';
 import { testConfig } from './factories.ts';
@@ -40,7 +41,7 @@ export async function createHarness(
   const admin: Admin = tk.kafka.admin();
   await Promise.all([producer.connect(), admin.connect()]);
   const running: Ingestor[] = [];
-  const logger = createLogger({ service: 'ingestor-test', level: config.LOG_LEVEL });
+  const logger = testLogger('ingestor');
 
   async function count(sql: string, params: Record<string, unknown> = {}): Promise<number> {
     const result = await ch.clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' });

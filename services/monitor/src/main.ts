@@ -32,6 +32,7 @@ const clickhouse = await createClickHouse({
   application: 'monitor',
   settings: budget.pipelineSettings,
   engineArgs: budget.engineArgs,
+  logger,
 });
 // BullMQ needs maxRetriesPerRequest: null on connections it may block on.
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });

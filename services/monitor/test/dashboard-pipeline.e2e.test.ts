@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { type ClickHouse, createClickHouse } from '@dossier/clickhouse';
-import { createLogger } from '@dossier/observability';
+
 import { createSimulator } from '@dossier/simulator';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testKafka } from '../../../test/support/kafka.ts';
+import { testLogger } from '../../../test/support/test-log.ts';
 import { openBrowser, TEST_OUTPUT, type TestBrowser } from './browser.ts';
 import { type RunningPipeline, startRunningPipeline, waitFor } from './running-pipeline.ts';
 
@@ -71,7 +72,7 @@ beforeAll(async () => {
     dvcqgShare: 0.4,
     faults: { duplicate: 0.02, outOfOrder: 0.05, malformed: 0.05 },
     backdateDays: 60,
-    logger: createLogger({ service: 'simulator', level: 'warn' }),
+    logger: testLogger('simulator'),
   });
   await simulator.run();
   const count = async (sql: string) => {

@@ -4,9 +4,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHealth, createLogger, createMetricsRegistry } from '@dossier/observability';
+import { createHealth, createMetricsRegistry } from '@dossier/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../../../test/support/free-port.ts';
+import { testLogger } from '../../../test/support/test-log.ts';
 import {
   LOCAL_ADMIN_TOKEN_FILE,
   ReplayCliConfig,
@@ -67,7 +68,7 @@ describe('dead-letter operator routes', () => {
   async function startTestMonitor(overrides: Partial<MonitorDeps> = {}, token?: string): Promise<Monitor> {
     return startMonitor({
       config: monitorConfig({ MONITOR_PORT: 0, MONITOR_HOST: '127.0.0.1', MONITOR_ADMIN_TOKEN: token }),
-      logger: createLogger({ service: 'monitor', level: 'silent' }),
+      logger: testLogger('monitor'),
       registry: createMetricsRegistry(),
       health: createHealth(),
       clickhouse: h.clickhouse,

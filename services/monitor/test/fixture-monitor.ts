@@ -1,8 +1,9 @@
-import { createHealth, createLogger, createMetricsRegistry, type Health } from '@dossier/observability';
+import { createHealth, createMetricsRegistry, type Health } from '@dossier/observability';
 import { Queue } from 'bullmq';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 import { deleteKeys, testRedisUrl, uniquePrefix } from '../../../test/support/redis.ts';
+import { testLogger } from '../../../test/support/test-log.ts';
 import { type Monitor, monitorConfig, startMonitor } from '../src/index.ts';
 import { kpiFixtures, seedAgencies, seedDeadLetters, seedKpis } from './fixtures.ts';
 
@@ -67,7 +68,7 @@ export async function startFixtureMonitor(
     const health = createHealth();
     monitor = await startMonitor({
       config: monitorConfig({ MONITOR_PORT: 0, MONITOR_HOST: '127.0.0.1', ...config }),
-      logger: createLogger({ service: 'monitor', level: 'silent' }),
+      logger: testLogger('monitor'),
       registry,
       health,
       clickhouse: store.clickhouse,

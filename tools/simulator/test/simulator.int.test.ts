@@ -1,8 +1,8 @@
-import { createLogger } from '@dossier/observability';
 import { normalizeMessage } from '@dossier/schemas';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { testKafka } from '../../../test/support/kafka.ts';
+import { testLogger } from '../../../test/support/test-log.ts';
 import { createSimulator } from '../src/simulator.ts';
 
 describe('live simulator against a real broker', { timeout: 180_000 }, () => {
@@ -23,7 +23,7 @@ describe('live simulator against a real broker', { timeout: 180_000 }, () => {
       seed: 'int',
       dvcqgShare: 0.5,
       faults: { duplicate: 0, outOfOrder: 0.1, malformed: 0 },
-      logger: createLogger({ service: 'simulator', level: 'silent' }),
+      logger: testLogger('simulator'),
       registry,
       tickMs: 50,
     });
