@@ -1,5 +1,5 @@
 export { type Check, type CheckResult, createHealth, createHeartbeat, type Health } from './health.ts';
-export { kafkaLogCreator } from './kafka-log.ts';
+export { isSettlingKafkaError, kafkaLogCreator } from './kafka-log.ts';
 export {
   createLogger,
   exitOnUncaughtException,

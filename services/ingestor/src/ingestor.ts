@@ -1,5 +1,5 @@
-import { createHeartbeat, type Health, type Logger } from '@dossier/observability';
-import type { Kafka, Producer } from 'kafkajs';
+import { createHeartbeat, type Health, isSettlingKafkaError, type Logger } from '@dossier/observability';
+import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createBatchHandler } from './batch-handler.ts';
 import type { IngestorClickHouse } from './clickhouse-writer.ts';
@@ -74,7 +74,13 @@ export async function startIngestor(deps: IngestorDeps): Promise<Ingestor> {
     );
     if (created.length > 0) logger.info({ topics: created }, 'topics created');
   }
-  const ownProducer = deps.producer ? undefined : kafka.producer({ allowAutoTopicCreation: false });
+  const ownProducer = deps.producer
+    ? undefined
+    : kafka.producer({
+        allowAutoTopicCreation: false,
+        // kafkajs 2's default (Java-compatible murmur2), named so kafkajs does not warn about its change.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
   await ownProducer?.connect();
   const producer = deps.producer ?? (ownProducer as Producer);
 
@@ -136,7 +142,11 @@ export async function startIngestor(deps: IngestorDeps): Promise<Ingestor> {
   consumer.on(REBALANCING, ({ payload }) => logger.info({ groupId: payload.groupId }, 'group rebalancing'));
   consumer.on(CRASH, ({ payload }) => {
     crashed = !payload.restart;
-    logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+    // A group still settling (coordinator loading on a fresh broker, a rebalance) is restarted from by
+    // kafkajs as designed: not an error unless the consumer stays down.
+    if (payload.restart && isSettlingKafkaError(payload.error))
+      logger.info({ err: payload.error }, 'consumer restarting while the group settles');
+    else logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
   });
   // An idle fetch is progress too, but only when nothing is waiting: no lag and nothing paused.
   consumer.on(FETCH, () => {

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { createClickHouse, isEmbeddedUrl } from '@dossier/clickhouse';
 import { ConfigError, clickhouseUrl, csvList, loadConfig, port } from '@dossier/config';
 import { type ReplayedLetter, type ReplayFilter, replayDeadLetters } from '@dossier/dead-letters';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { z } from 'zod';
 
 /** The admin token `npm start` generates next to its data when MONITOR_ADMIN_TOKEN is unset. */
@@ -203,7 +203,7 @@ async function replayHere(config: ReplayCliConfig, filter: ReplayFilter): Promis
     clientId: 'dossier-replay',
     brokers: config.KAFKA_BROKERS,
     logLevel: logLevel.ERROR,
-  }).producer();
+  }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
   try {
     await producer.connect();
     return await replayDeadLetters({ clickhouse, producer }, filter);

@@ -1,4 +1,4 @@
-import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { SimMessage, TopicKind } from './dialects.ts';
 
 export type TopicNames = Record<TopicKind, string>;
@@ -45,7 +45,11 @@ function chunks(list: { key: string; value: string }[]): { key: string; value: s
  * order-independent) and within a chunk it is kept.
  */
 export async function connectProducer(kafka: Kafka, topics: TopicNames): Promise<SimProducer> {
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    // kafkajs 2's default (Java-compatible murmur2), named so kafkajs does not warn about its change.
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   return {
     async send(messages) {

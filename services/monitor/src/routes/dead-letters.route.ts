@@ -1,7 +1,7 @@
 import { isMissingTable } from '@dossier/clickhouse';
 import { deadLetterListQuery, replayDeadLetters } from '@dossier/dead-letters';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Kafka, Producer } from 'kafkajs';
+import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { z } from 'zod';
 import { auditDetails } from '../auth/audit.ts';
 import { queryRows } from '../clickhouse-rows.ts';
@@ -81,7 +81,7 @@ export function registerDeadLetterRoutes(
   let connecting: Promise<Producer> | undefined;
   const connected = () => {
     connecting ??= (async () => {
-      const p = deps.kafka.producer();
+      const p = deps.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await p.connect();
       producer = p;
       return p;
