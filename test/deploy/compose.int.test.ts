@@ -18,6 +18,7 @@ const env = {
   ...process.env,
   APPLICANT_HASH_KEY: 'compose-test-key-0123456789',
   MONITOR_ADMIN_TOKEN: 'compose-admin-token-0123456789',
+  DEAD_LETTER_KEY: 'f5'.repeat(32),
 };
 
 interface ComposeService {
@@ -50,6 +51,13 @@ describe('docker-compose.yml', () => {
     await expect(
       run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { env: withoutToken }),
     ).rejects.toThrow(/MONITOR_ADMIN_TOKEN/);
+  });
+
+  it('refuses to start without the dead-letter key', async () => {
+    const { DEAD_LETTER_KEY: _, ...withoutKey } = env;
+    await expect(
+      run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { env: withoutKey }),
+    ).rejects.toThrow(/DEAD_LETTER_KEY/);
   });
 
   it("gives every app container an environment its service's config accepts", async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { type ClickHouse, openEmbeddedEngine } from '@dossier/clickhouse';
+import { deadLetterKeys, toDeadLetterRow } from '@dossier/dead-letters';
 import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS } from '@dossier/kpi';
 
 import { type AgencyRow, type DossierEventRow, normalizeMessage, type ProcedureRow } from '@dossier/schemas';
@@ -15,6 +16,8 @@ import {
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
 import { testLogger } from '../support/test-log.ts';
 import { REPO } from './run-command.ts';
+
+const LETTER_KEYS = deadLetterKeys('cd'.repeat(32));
 
 interface DocQuery {
   title: string;
@@ -49,7 +52,7 @@ async function loadSimulatorData(clickhouse: ClickHouse): Promise<void> {
   const events: DossierEventRow[] = [];
   const procedures: ProcedureRow[] = [];
   const agencies: AgencyRow[] = [];
-  const letters: Record<string, unknown>[] = [];
+  const letters: object[] = [];
   const options = { topics: DEFAULT_TOPICS, now: new Date(), applicantHashKey: 'docs-test-key-0123456789' };
   let offset = 0;
   const backlog = generateBacklog({
@@ -73,18 +76,18 @@ async function loadSimulatorData(clickhouse: ClickHouse): Promise<void> {
       };
       const result = normalizeMessage(raw, options);
       if (!result.ok) {
-        letters.push({
-          source_topic: raw.topic,
-          source_partition: 0,
-          source_offset: raw.offset,
-          message_key_base64: raw.key.toString('base64'),
-          value_base64: raw.value.toString('base64'),
-          value_bytes: raw.value.length,
-          headers_json: '{}',
-          reason_code: result.rejection.code,
-          reason_text: result.rejection.reason,
-          message_timestamp: new Date().toISOString().replace('T', ' ').slice(0, 23),
-        });
+        letters.push(
+          toDeadLetterRow(
+            {
+              topic: raw.topic,
+              partition: 0,
+              message: { ...raw, attributes: 0 },
+              rejection: result.rejection,
+            },
+            LETTER_KEYS,
+            { record: 'copy', note: '' },
+          ),
+        );
       } else if (result.output.table === 'dossier_events_v1') events.push(...result.output.rows);
       else if (result.output.table === 'procedures_v1') procedures.push(...result.output.rows);
       else agencies.push(...result.output.rows);
@@ -94,7 +97,7 @@ async function loadSimulatorData(clickhouse: ClickHouse): Promise<void> {
     ['procedures_v1', procedures],
     ['agencies_v1', agencies],
     ['dossier_events_v1', events],
-    ['dead_letters_v1', letters],
+    ['dead_letters_v2', letters],
   ] as const) {
     await clickhouse.insert({ table, values: values as unknown[], format: 'JSONEachRow' });
   }

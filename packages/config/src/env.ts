@@ -26,6 +26,18 @@ export const clickhouseUrl = () =>
     message: 'expected chdb:<dir> or http(s)://host:port',
   });
 
+const KEY_MESSAGE = 'expected 64 hexadecimal digits (a 32-byte key), e.g. from `openssl rand -hex 32`';
+
+/** An AES-256 key as 64 hex digits (the dead-letter sealing key). A secret: never logged. */
+export const secretKey = () => z.string().regex(/^[0-9a-fA-F]{64}$/, KEY_MESSAGE);
+
+/** Comma-separated AES-256 keys (previous dead-letter keys kept for reading older rows). */
+export const secretKeyList = () =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((part) => part.trim()))
+    .pipe(z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, KEY_MESSAGE)));
+
 export const redisUrl = () =>
   z.string().refine((v) => /^rediss?:\/\/.+/.test(v), { message: 'expected redis://host:port[/db]' });
 

@@ -8,6 +8,8 @@ export {
   port,
   positiveInt,
   redisUrl,
+  secretKey,
+  secretKeyList,
   share,
 } from './env.ts';
 export { ConfigError, loadConfig } from './load-config.ts';

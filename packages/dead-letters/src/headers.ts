@@ -6,6 +6,8 @@ export const DLQ_HEADERS = {
   sourcePartition: 'dlq-source-partition',
   sourceOffset: 'dlq-source-offset',
   sourceTimestamp: 'dlq-source-timestamp',
+  /** `copy`: the message carries the original key, value and headers; `reference`: it points at the table row. */
+  payload: 'dlq-payload',
 } as const;
 
 /** Header on a replayed message naming the dead letter it came from (`topic/partition/offset`). */

@@ -11,7 +11,7 @@ export function deadLettersByReasonQuery(hours: number): BoundQuery {
   return {
     query: `SELECT reason_code, countIf(rejected_at >= now64(3) - toIntervalHour({hours:UInt32})) AS recent,
         count() AS total, toString(max(rejected_at)) AS last_rejected_at
-      FROM dead_letters_v1 FINAL
+      FROM dead_letters_v2 FINAL
       GROUP BY reason_code
       ORDER BY recent DESC, total DESC, reason_code`,
     query_params: { hours },
@@ -27,7 +27,7 @@ export function latestDeadLettersQuery(limit: number): BoundQuery {
     query: `SELECT source_topic, source_partition, toString(source_offset) AS source_offset, reason_code,
         substringUTF8(reason_text, 1, 240) AS reason_text, value_bytes, toString(message_timestamp) AS message_timestamp,
         toString(rejected_at) AS rejected_at
-      FROM dead_letters_v1
+      FROM dead_letters_v2
       ORDER BY rejected_at DESC, source_topic, source_partition, source_offset DESC
       LIMIT {limit:UInt32}`,
     query_params: { limit },
@@ -47,7 +47,7 @@ export function deadLetterListQuery(filter: DeadLetterFilter, limit: number): Bo
         d.reason_code AS reason, d.reason_text AS reason_detail, d.value_bytes AS bytes,
         toString(d.message_timestamp) AS message_time, toString(d.rejected_at) AS rejected_time,
         r.replayed_time IS NOT NULL AS replayed, r.replayed_time AS replayed_time
-      FROM dead_letters_v1 AS d FINAL
+      FROM dead_letters_v2 AS d FINAL
       LEFT JOIN (
         SELECT source_topic, source_partition, source_offset, toString(max(replayed_at)) AS replayed_time
         FROM dead_letter_replays_v1
@@ -73,8 +73,8 @@ export function replaySelectionQuery(filter: DeadLetterFilter): BoundQuery {
   // No aliases that shadow columns: WHERE would then compare the alias (a String) instead.
   return {
     query: `SELECT source_topic, source_partition, source_offset,
-        message_key_base64, value_base64, headers_json, reason_code, rejected_at
-      FROM dead_letters_v1 FINAL
+        payload_key_id, payload_sealed, reason_code, rejected_at
+      FROM dead_letters_v2 FINAL
       WHERE ${where.join(' AND ')}
       ORDER BY source_topic, source_partition, source_offset`,
     query_params: params,

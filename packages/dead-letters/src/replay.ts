@@ -2,6 +2,7 @@ import type { ClickHouse } from '@dossier/clickhouse';
 import type { Message, Producer } from 'kafkajs';
 import { REPLAY_HEADER } from './headers.ts';
 import { replaySelectionQuery } from './queries.ts';
+import { type DeadLetterKeys, headerRecord, open, positionOf } from './seal.ts';
 import type { DeadLetterFilter } from './selection.ts';
 
 export interface ReplayFilter extends DeadLetterFilter {
@@ -21,27 +22,27 @@ export interface ReplayedLetter {
 interface LetterRow extends Omit<ReplayedLetter, 'source_partition' | 'source_offset'> {
   source_partition: number | string;
   source_offset: number | string;
-  message_key_base64: string | null;
-  value_base64: string;
-  headers_json: string;
+  payload_key_id: string;
+  payload_sealed: string;
 }
 
 export interface ReplayDeps {
   clickhouse: Pick<ClickHouse, 'query' | 'insert'>;
   producer: Pick<Producer, 'send'>;
+  /** Opens the sealed payloads; the replay is the only path that does. */
+  keys: DeadLetterKeys;
 }
 
 const CHUNK = 500;
 
-function toReplayMessage(row: LetterRow): Message {
-  const original = JSON.parse(row.headers_json) as Record<string, string>;
+/** The original key, value and headers, byte for byte, plus a header naming the letter. */
+function toReplayMessage(keys: DeadLetterKeys, row: LetterRow): Message {
+  const position = positionOf(row.source_topic, row.source_partition, row.source_offset);
+  const original = open(keys, row.payload_key_id, position, row.payload_sealed);
   return {
-    key: row.message_key_base64 === null ? null : Buffer.from(row.message_key_base64, 'base64'),
-    value: Buffer.from(row.value_base64, 'base64'),
-    headers: {
-      ...original,
-      [REPLAY_HEADER]: `${row.source_topic}/${row.source_partition}/${row.source_offset}`,
-    },
+    key: original.key,
+    value: original.value,
+    headers: { ...headerRecord(original.headers), [REPLAY_HEADER]: position },
   };
 }
 
@@ -70,7 +71,11 @@ export async function replayDeadLetters(
     const byTopic = new Map<string, LetterRow[]>();
     for (const row of chunk) byTopic.set(row.source_topic, [...(byTopic.get(row.source_topic) ?? []), row]);
     for (const [topic, topicRows] of byTopic) {
-      await deps.producer.send({ topic, messages: topicRows.map(toReplayMessage), acks: -1 });
+      await deps.producer.send({
+        topic,
+        messages: topicRows.map((r) => toReplayMessage(deps.keys, r)),
+        acks: -1,
+      });
     }
     await deps.clickhouse.insert({
       table: 'dead_letter_replays_v1',

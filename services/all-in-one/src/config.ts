@@ -72,6 +72,7 @@ function attempt<T>(problems: string[], load: () => T): T | undefined {
 export function loadAllInOneConfig(
   env: Record<string, string | undefined>,
   applicantHashKey: string,
+  deadLetterKey: string,
 ): AllInOneSettings {
   const problems: string[] = [];
   const own = attempt(problems, () => loadConfig(AllInOneConfig, env));
@@ -80,7 +81,11 @@ export function loadAllInOneConfig(
   const brokers = own?.KAFKA_BROKERS ?? `127.0.0.1:${own?.KAFKA_PORT ?? 9092}`;
   const shared = { ...env, CLICKHOUSE_URL: clickhouse, KAFKA_BROKERS: brokers };
   const ingestor = attempt(problems, () =>
-    loadConfig(IngestorConfig, { APPLICANT_HASH_KEY: applicantHashKey, ...shared }),
+    loadConfig(IngestorConfig, {
+      APPLICANT_HASH_KEY: applicantHashKey,
+      DEAD_LETTER_KEY: deadLetterKey,
+      ...shared,
+    }),
   );
   const aggregator = attempt(problems, () => loadConfig(AggregatorConfig, shared));
   const monitor = attempt(problems, () => loadConfig(MonitorConfig, env));

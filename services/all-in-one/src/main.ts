@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@dossier/config';
-import { LOCAL_ADMIN_TOKEN_FILE } from '@dossier/ingestor';
+import { LOCAL_ADMIN_TOKEN_FILE, LOCAL_DEAD_LETTER_KEY_FILE } from '@dossier/ingestor';
 import { isLoopbackHost } from '@dossier/monitor';
 import { createLogger, exitOnUncaughtException, onShutdown } from '@dossier/observability';
 import { loadAllInOneConfig } from './config.ts';
@@ -26,6 +26,13 @@ function localAdminToken(dataDir: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** Without DEAD_LETTER_KEY, dead letters are sealed with a key next to the data (the replay CLI reads it). */
+function localDeadLetterKey(dataDir: string): string {
+  const file = join(dataDir, LOCAL_DEAD_LETTER_KEY_FILE);
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
 const dataDir = process.env.DATA_DIR || './data';
 mkdirSync(dataDir, { recursive: true });
 const generateToken =
@@ -35,6 +42,7 @@ try {
   settings = loadAllInOneConfig(
     { ...process.env, ...(generateToken && { MONITOR_ADMIN_TOKEN: localAdminToken(dataDir) }) },
     process.env.APPLICANT_HASH_KEY || localHashKey(dataDir),
+    process.env.DEAD_LETTER_KEY || localDeadLetterKey(dataDir),
   );
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;

@@ -6,7 +6,8 @@ import {
   migrate,
   openEmbeddedEngine,
 } from '@dossier/clickhouse';
-import { ensureTopics, inputTopics, startIngestor } from '@dossier/ingestor';
+import { deadLetterKeys } from '@dossier/dead-letters';
+import { ensureTopics, inputTopics, sealStoredDeadLetters, startIngestor } from '@dossier/ingestor';
 import { startMonitor } from '@dossier/monitor';
 import {
   createHealth,
@@ -102,6 +103,7 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
     health.addCheck('redis', () => ({ ok: redis.status === 'ready' }));
 
     const base = { logger, registry, health, clickhouse };
+    await sealStoredDeadLetters(clickhouse, settings.ingestor, logger);
     const ingestor = await startIngestor({ ...base, config: settings.ingestor, kafka });
     steps.push({ name: 'ingestor', run: ingestor.stop });
     const aggregator = await startAggregator({
@@ -119,7 +121,10 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
       queueNames: [settings.aggregator.queueName],
       queuePrefix: settings.aggregator.prefix,
       // The replay CLI cannot open chDB while this process holds it, so replay is served here.
-      deadLetters: { kafka },
+      deadLetters: {
+        kafka,
+        keys: deadLetterKeys(settings.ingestor.DEAD_LETTER_KEY, settings.ingestor.DEAD_LETTER_PREVIOUS_KEYS),
+      },
     });
     steps.push({ name: 'monitor', run: monitor.stop });
 

@@ -1,4 +1,4 @@
-import { CLICKHOUSE_REJECTED } from '@dossier/dead-letters';
+import { CLICKHOUSE_REJECTED, type TopicOutcome } from '@dossier/dead-letters';
 import type { Logger } from '@dossier/observability';
 import type { NormalizeOptions } from '@dossier/schemas';
 import type { EachBatchPayload } from 'kafkajs';
@@ -38,6 +38,7 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
     const kind = deps.topicKinds.get(topic) ?? 'events';
     const letters: DeadLetter[] = prepared.rejected.map((r) => ({ topic, partition, ...r }));
     let accepted = prepared.messageCount - prepared.rejected.length;
+    let topicRecords: TopicOutcome[] = [];
     try {
       for (const { table, entries } of prepared.tables) {
         const failures = await writeTable(deps, table, entries, `${prepared.tokenBase}:${table}`);
@@ -58,7 +59,7 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
         // Rows already written are harmless if we stop here: a redelivery deduplicates them.
         if (isStale()) return 'skipped';
       }
-      await writeDeadLetters(deps, letters, prepared.tokenBase);
+      topicRecords = await writeDeadLetters(deps, letters, prepared.tokenBase);
     } catch (error) {
       const classified = classifyError(error);
       if (classified.kind === 'abandoned') {
@@ -81,6 +82,13 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
     if (letters.length > 0) {
       metrics.messages.inc({ topic_kind: kind, outcome: 'rejected' }, letters.length);
       for (const letter of letters) metrics.deadLetters.inc({ reason: letter.rejection.code });
+      for (const record of topicRecords) metrics.deadLetterTopic.inc({ record: record.record });
+      const passed = topicRecords.filter((r) => r.record === 'none').length;
+      if (passed > 0)
+        logger.warn(
+          { topic, partition, count: passed },
+          'dead letters the topic refused, kept in the table only',
+        );
       logger.info({ topic, partition, count: letters.length }, 'messages dead-lettered');
     }
     deps.backoff.succeeded(topic, partition);

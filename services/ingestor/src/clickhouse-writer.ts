@@ -25,7 +25,7 @@ export interface RowFailure {
  */
 export async function insertRows(
   deps: WriterDeps,
-  table: TableName | 'dead_letters_v1',
+  table: TableName | 'dead_letters_v2',
   values: readonly object[],
   token: string,
 ): Promise<void> {

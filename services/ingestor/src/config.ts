@@ -1,4 +1,13 @@
-import { clickhouseUrl, csvList, logFormat, logLevel, port, positiveInt } from '@dossier/config';
+import {
+  clickhouseUrl,
+  csvList,
+  logFormat,
+  logLevel,
+  port,
+  positiveInt,
+  secretKey,
+  secretKeyList,
+} from '@dossier/config';
 import { z } from 'zod';
 
 /**
@@ -25,6 +34,12 @@ export const IngestorConfig = z
     LOG_FORMAT: logFormat(),
     /** HMAC key for applicant_hash; a secret, never logged. */
     APPLICANT_HASH_KEY: z.string().min(16, { error: 'expected at least 16 characters' }),
+    /** AES-256 key sealing dead letters' original bytes in ClickHouse; a secret, never logged. */
+    DEAD_LETTER_KEY: secretKey(),
+    /** Keys of earlier rotations: rows sealed with them are sealed again with DEAD_LETTER_KEY at start. */
+    DEAD_LETTER_PREVIOUS_KEYS: secretKeyList().default([]),
+    /** Caps dead-letter messages below the topic's own limit (read from the broker at start). */
+    DEAD_LETTER_MAX_MESSAGE_BYTES: positiveInt().optional(),
     INGEST_MIN_BYTES: positiveInt().default(256 * 1024),
     INGEST_MAX_WAIT_MS: positiveInt().default(250),
     INGEST_MAX_BYTES_PER_PARTITION: positiveInt().default(8 * 1024 * 1024),

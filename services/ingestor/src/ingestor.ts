@@ -1,3 +1,5 @@
+import type { ClickHouse } from '@dossier/clickhouse';
+import { deadLetterKeys, readTopicLimit, sealLegacyDeadLetters } from '@dossier/dead-letters';
 import { createHeartbeat, type Health, isSettlingKafkaError, type Logger } from '@dossier/observability';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
@@ -52,6 +54,22 @@ function createAbandoner() {
 }
 
 /**
+ * Brings stored dead letters under DEAD_LETTER_KEY before the ingestor starts: plaintext rows of
+ * dead_letters_v1 are sealed into dead_letters_v2 (and the old table dropped), rows of a previous key
+ * sealed again. Composition roots call it once at start, after the migrations.
+ */
+export async function sealStoredDeadLetters(
+  clickhouse: Pick<ClickHouse, 'query' | 'insert' | 'command'>,
+  config: Pick<IngestorConfig, 'DEAD_LETTER_KEY' | 'DEAD_LETTER_PREVIOUS_KEYS'>,
+  logger: Logger,
+): Promise<void> {
+  const keys = deadLetterKeys(config.DEAD_LETTER_KEY, config.DEAD_LETTER_PREVIOUS_KEYS);
+  const sealed = await sealLegacyDeadLetters(clickhouse, keys);
+  if (sealed.legacy > 0 || sealed.resealed > 0)
+    logger.info({ ...sealed, keyId: keys.current.id }, 'stored dead letters sealed with the current key');
+}
+
+/**
  * Starts the consumer group on the three input topics. Returns once the consumer runs; `stop()`
  * lets the in-flight batch finish (or abandons it uncommitted at SHUTDOWN_TIMEOUT_MS), leaves the
  * group and closes what this function opened (never the shared ClickHouse client).
@@ -74,6 +92,23 @@ export async function startIngestor(deps: IngestorDeps): Promise<Ingestor> {
     );
     if (created.length > 0) logger.info({ topics: created }, 'topics created');
   }
+  const keys = deadLetterKeys(config.DEAD_LETTER_KEY, config.DEAD_LETTER_PREVIOUS_KEYS);
+  let topicLimit = await readTopicLimit(
+    admin,
+    config.TOPIC_DEAD_LETTER,
+    config.DEAD_LETTER_MAX_MESSAGE_BYTES,
+  );
+  const limitLog = {
+    topic: config.TOPIC_DEAD_LETTER,
+    maxBatchBytes: topicLimit.maxBatchBytes,
+    source: topicLimit.source,
+  };
+  if (topicLimit.readFromBroker) logger.info(limitLog, 'dead-letter topic limit');
+  else
+    logger.warn(
+      limitLog,
+      'dead-letter topic limit not readable from the broker (DescribeConfigs), using a fallback',
+    );
   const ownProducer = deps.producer
     ? undefined
     : kafka.producer({
@@ -113,6 +148,21 @@ export async function startIngestor(deps: IngestorDeps): Promise<Ingestor> {
     clickhouse: deps.clickhouse,
     producer,
     deadLetterTopic: config.TOPIC_DEAD_LETTER,
+    keys,
+    topicLimit: {
+      current: () => topicLimit,
+      refresh: async () => {
+        topicLimit = await readTopicLimit(
+          admin,
+          config.TOPIC_DEAD_LETTER,
+          config.DEAD_LETTER_MAX_MESSAGE_BYTES,
+        );
+        logger.info(
+          { maxBatchBytes: topicLimit.maxBatchBytes, source: topicLimit.source },
+          'dead-letter topic limit read again',
+        );
+      },
+    },
     guard: abandoner.guard,
     topicKinds,
     backoff,

@@ -12,7 +12,7 @@ import {
 } from '@dossier/observability';
 import { Kafka } from 'kafkajs';
 import { IngestorConfig } from './config.ts';
-import { startIngestor } from './ingestor.ts';
+import { sealStoredDeadLetters, startIngestor } from './ingestor.ts';
 
 const config = loadConfig(IngestorConfig);
 const logger = createLogger({ service: 'ingestor', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
@@ -34,6 +34,7 @@ const kafka = new Kafka({
   logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
 });
 const ops = await serveOps({ port: config.OPS_PORT, registry, health });
+await sealStoredDeadLetters(clickhouse, config, logger);
 const ingestor = await startIngestor({ config, logger, registry, health, clickhouse, kafka });
 
 onShutdown(

@@ -41,6 +41,18 @@ export function createIngestorMetrics(registry: Registry) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    deadLetterTopic: new Counter({
+      name: 'ingestor_dead_letter_topic_total',
+      help: 'Dead letters by what the dead-letter topic got: copy, reference (too large for it) or none (refused)',
+      labelNames: ['record'] as const,
+      registers,
+    }),
+    deadLetterFailures: new Counter({
+      name: 'ingestor_dead_letter_write_failures_total',
+      help: 'Failed dead-letter writes (the batch is retried with backoff), by stage: topic or table',
+      labelNames: ['stage'] as const,
+      registers,
+    }),
     pausedPartitions: new Gauge({
       name: 'ingestor_paused_partitions',
       help: 'Partitions paused while a write is backing off',

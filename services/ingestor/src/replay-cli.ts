@@ -3,13 +3,28 @@ import { request } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClickHouse, isEmbeddedUrl } from '@dossier/clickhouse';
-import { ConfigError, clickhouseUrl, csvList, loadConfig, port } from '@dossier/config';
-import { type ReplayedLetter, type ReplayFilter, replayDeadLetters } from '@dossier/dead-letters';
+import {
+  ConfigError,
+  clickhouseUrl,
+  csvList,
+  loadConfig,
+  port,
+  secretKey,
+  secretKeyList,
+} from '@dossier/config';
+import {
+  deadLetterKeys,
+  type ReplayedLetter,
+  type ReplayFilter,
+  replayDeadLetters,
+} from '@dossier/dead-letters';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { z } from 'zod';
 
 /** The admin token `npm start` generates next to its data when MONITOR_ADMIN_TOKEN is unset. */
 export const LOCAL_ADMIN_TOKEN_FILE = 'monitor-admin.token';
+/** The dead-letter sealing key `npm start` generates next to its data when DEAD_LETTER_KEY is unset. */
+export const LOCAL_DEAD_LETTER_KEY_FILE = 'dead-letter.key';
 const PID_FILE = 'all-in-one.pid';
 const EMBEDDED_PREFIX = 'chdb:';
 
@@ -34,6 +49,9 @@ export const ReplayCliConfig = z.object({
   MONITOR_PORT: port().default(8080),
   MONITOR_HOST: z.string().min(1).default('127.0.0.1'),
   MONITOR_ADMIN_TOKEN: z.string().min(1).optional(),
+  /** Opens the sealed letters when this process replays them itself; else DATA_DIR/dead-letter.key. */
+  DEAD_LETTER_KEY: secretKey().optional(),
+  DEAD_LETTER_PREVIOUS_KEYS: secretKeyList().default([]),
 });
 export type ReplayCliConfig = z.output<typeof ReplayCliConfig>;
 
@@ -195,6 +213,14 @@ export async function replayThroughMonitor(
 
 async function replayHere(config: ReplayCliConfig, filter: ReplayFilter): Promise<ReplayedLetter[]> {
   if (!config.KAFKA_BROKERS) throw new ConfigError(['KAFKA_BROKERS: required to send the letters']);
+  const keyFile = join(config.DATA_DIR, LOCAL_DEAD_LETTER_KEY_FILE);
+  const key =
+    config.DEAD_LETTER_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
+  if (!key)
+    throw new ConfigError([
+      `DEAD_LETTER_KEY: required to open the letters (or ${keyFile}, as npm start writes it)`,
+    ]);
+  const keys = deadLetterKeys(key, config.DEAD_LETTER_PREVIOUS_KEYS);
   const clickhouse = await createClickHouse({
     url: config.CLICKHOUSE_URL ?? `${EMBEDDED_PREFIX}${config.DATA_DIR}/clickhouse`,
     application: 'dossier-replay',
@@ -206,7 +232,7 @@ async function replayHere(config: ReplayCliConfig, filter: ReplayFilter): Promis
   }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
   try {
     await producer.connect();
-    return await replayDeadLetters({ clickhouse, producer }, filter);
+    return await replayDeadLetters({ clickhouse, producer, keys }, filter);
   } finally {
     await producer.disconnect();
     await clickhouse.close();

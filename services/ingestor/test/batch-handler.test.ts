@@ -1,3 +1,4 @@
+import { deadLetterKeys } from '@dossier/dead-letters';
 import { createLogger } from '@dossier/observability';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { Registry } from 'prom-client';
@@ -7,7 +8,7 @@ import type { IngestorClickHouse } from '../src/clickhouse-writer.ts';
 import type { DeadLetterProducer } from '../src/dead-letters.ts';
 import { createIngestorMetrics } from '../src/metrics.ts';
 import { createPartitionBackoff } from '../src/partition-backoff.ts';
-import { submittedEvents } from './factories.ts';
+import { submittedEvents, TEST_DEAD_LETTER_KEY } from './factories.ts';
 
 const TOPICS = { events: 'ev', dvcqg: 'dv', catalog: 'cat' };
 
@@ -58,6 +59,8 @@ function setup(options: { insert?: (i: Insert) => void; send?: () => void; stale
     clickhouse,
     producer,
     deadLetterTopic: 'dlq',
+    keys: deadLetterKeys(TEST_DEAD_LETTER_KEY),
+    topicLimit: { current: () => ({ maxBatchBytes: 1_048_588, source: 'test' }) },
     guard: (p) => p,
     topicKinds: new Map([['ev', 'events']]),
     normalizeOptions: () => ({ topics: TOPICS, now: new Date(), applicantHashKey: 'k'.repeat(32) }),
@@ -100,7 +103,7 @@ describe('batch handler', () => {
     expect(await t.run(messages)).toBe('committed');
     expect(t.inserts.map((i) => [i.table, i.rows.length, i.token])).toEqual([
       ['dossier_events_v1', 5, 'ev:2:10-15:dossier_events_v1'],
-      ['dead_letters_v1', 1, 'ev:2:10-15:dead_letters_v1'],
+      ['dead_letters_v2', 1, 'ev:2:10-15:dead_letters_v2'],
     ]);
     expect(t.sent).toHaveLength(1);
     expect(t.resolved).toEqual(['15']);
@@ -147,7 +150,7 @@ describe('batch handler', () => {
     const written = t.inserts.filter((i) => i.table === 'dossier_events_v1').flatMap((i) => i.rows);
     expect(written).toHaveLength(6);
     expect(written.map((r) => r.event_id)).not.toContain(badId);
-    const letters = t.inserts.find((i) => i.table === 'dead_letters_v1')!.rows as unknown as {
+    const letters = t.inserts.find((i) => i.table === 'dead_letters_v2')!.rows as unknown as {
       reason_code: string;
     }[];
     expect(letters.map((l) => l.reason_code)).toEqual(['clickhouse_rejected']);

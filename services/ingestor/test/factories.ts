@@ -117,6 +117,9 @@ export function procedureUpsert(code: string, version = Date.now() - DAY_MS) {
   };
 }
 
+/** A fixed test key (never used outside tests). */
+export const TEST_DEAD_LETTER_KEY = '0123456789abcdef'.repeat(4);
+
 /** Config with a unique group and topics so tests sharing one broker never see each other's data. */
 export function testConfig(
   brokers: string[],
@@ -132,6 +135,7 @@ export function testConfig(
     TOPIC_CATALOG: `catalog-${id}`,
     TOPIC_DEAD_LETTER: `dead-letter-${id}`,
     APPLICANT_HASH_KEY: 'test-applicant-hash-key-0123456789',
+    DEAD_LETTER_KEY: TEST_DEAD_LETTER_KEY,
     INGEST_MIN_BYTES: '1',
     INGEST_MAX_WAIT_MS: '100',
     RETRY_INITIAL_MS: '100',

@@ -1,3 +1,4 @@
+import { deadLetterKeys, type OriginalMessage, open, positionOf } from '@dossier/dead-letters';
 import { createHealth, createMetricsRegistry, type Health } from '@dossier/observability';
 import type { Admin, Message, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
@@ -7,6 +8,18 @@ import { testLogger } from '../../../test/support/test-log.ts';
 import type { IngestorConfig } from '../src/config.ts';
 import { type Ingestor, type IngestorDeps, startIngestor } from '../src/ingestor.ts';
 import { testConfig } from './factories.ts';
+
+interface StoredLetter {
+  source_topic: string;
+  source_partition: number;
+  source_offset: string;
+  reason_code: string;
+  reason_text: string;
+  topic_record: string;
+  payload_key_id: string;
+  payload_sealed: string;
+}
+export type OpenedLetter = Omit<StoredLetter, 'payload_key_id' | 'payload_sealed'> & OriginalMessage;
 
 /** Polls until `check` returns true; fails with `what` after `timeoutMs` (a bound, not a measurement). */
 export async function waitUntil(
@@ -96,6 +109,25 @@ export async function createHarness(
     },
     async waitCaughtUp(what = 'the group committed everything'): Promise<void> {
       await waitUntil(what, () => caughtUp());
+    },
+    /** Every stored dead letter with its sealed payload opened (the test holds the key). */
+    async openedDeadLetters(): Promise<OpenedLetter[]> {
+      const result = await ch.clickhouse.query({
+        query: `SELECT source_topic, source_partition, toString(source_offset) AS source_offset, reason_code,
+            reason_text, topic_record, payload_key_id, payload_sealed
+          FROM dead_letters_v2 FINAL ORDER BY source_topic, source_partition, source_offset`,
+        format: 'JSONEachRow',
+      });
+      const keys = deadLetterKeys(config.DEAD_LETTER_KEY);
+      return (await result.json<StoredLetter>()).map(({ payload_key_id, payload_sealed, ...row }) => ({
+        ...row,
+        ...open(
+          keys,
+          payload_key_id,
+          positionOf(row.source_topic, row.source_partition, row.source_offset),
+          payload_sealed,
+        ),
+      }));
     },
     eventCount: () => count('SELECT count() AS n FROM dossier_events_v1 FINAL'),
     rawEventCount: () => count('SELECT count() AS n FROM dossier_events_v1'),

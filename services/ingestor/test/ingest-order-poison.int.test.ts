@@ -62,19 +62,15 @@ describe('ingestor: arrival order and poison messages', () => {
     await h.waitCaughtUp();
     expect(await h.eventCount()).toBe(before + 10);
 
-    const letters = await h.clickhouse.query({
-      query: `SELECT source_topic, source_offset, message_key_base64, value_base64, reason_code, headers_json
-        FROM dead_letters_v1 FINAL`,
-      format: 'JSONEachRow',
-    });
-    const rows = await letters.json<Record<string, unknown>>();
+    const rows = await h.openedDeadLetters();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       source_topic: h.config.TOPIC_EVENTS,
-      message_key_base64: Buffer.from(poison.key).toString('base64'),
-      value_base64: poison.value.toString('base64'),
+      key: Buffer.from(poison.key),
+      value: poison.value,
       reason_code: 'invalid_json',
-      headers_json: JSON.stringify({ trace: 't-1' }),
+      topic_record: 'copy',
+      headers: [['trace', Buffer.from('t-1')]],
     });
 
     const dlq: KafkaMessage[] = [];

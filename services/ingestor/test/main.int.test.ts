@@ -43,6 +43,7 @@ describe('ingestor main.ts (distributed composition root)', () => {
       TOPIC_CATALOG: uniqueName('catalog'),
       TOPIC_DEAD_LETTER: uniqueName('dlq'),
       APPLICANT_HASH_KEY: 'main-test-key-0123456789',
+      DEAD_LETTER_KEY: 'c3'.repeat(32),
       OPS_PORT: '0',
       LOG_LEVEL: 'info',
     };
@@ -62,6 +63,7 @@ describe('ingestor main.ts (distributed composition root)', () => {
       buffered = lines.pop() ?? '';
       for (const line of lines) if (line.startsWith('{')) logs.push(JSON.parse(line));
     });
+    child.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
     const done = exited(child);
     await waitUntil('main logged ready', async () => logs.some((l) => l.msg === 'ingestor ready'));
     const port = logs.find((l) => l.msg === 'ingestor ready')?.opsPort as number;

@@ -1,4 +1,4 @@
-import { REPLAY_HEADER, replayDeadLetters } from '@dossier/dead-letters';
+import { deadLetterKeys, REPLAY_HEADER, replayDeadLetters } from '@dossier/dead-letters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalEvent, PROCEDURE, submittedEvents, toMessage, uniqueDossierCode } from './factories.ts';
 import { createHarness, type Harness } from './harness.ts';
@@ -35,13 +35,17 @@ describe('dead-letter replay', () => {
     await h.produce(h.config.TOPIC_EVENTS, [...normal, ...large].map(toMessage).concat(broken));
     await h.waitCaughtUp();
     expect(await h.eventCount()).toBe(5);
-    expect(await h.count('SELECT count() AS n FROM dead_letters_v1 FINAL')).toBe(5);
+    expect(await h.count('SELECT count() AS n FROM dead_letters_v2 FINAL')).toBe(5);
 
     // The fix: restart with a sane cap.
     await first.ingestor.stop();
     await h.start({ config: { ...h.config, INGEST_MAX_MESSAGE_BYTES: 1024 * 1024 } });
 
-    const deps = { clickhouse: h.clickhouse, producer: h.producer };
+    const deps = {
+      clickhouse: h.clickhouse,
+      producer: h.producer,
+      keys: deadLetterKeys(h.config.DEAD_LETTER_KEY),
+    };
     const before = await highWatermarkSum(h.config.TOPIC_EVENTS);
     expect(await replayDeadLetters(deps, { until: new Date(Date.now() - 3_600_000) })).toEqual([]);
     const planned = await replayDeadLetters(deps, { reason: 'too_large', dryRun: true });
@@ -68,7 +72,7 @@ describe('dead-letter replay', () => {
     );
     // The broken JSON is still waiting for its own fix, untouched.
     expect(
-      await h.count(`SELECT count() AS n FROM dead_letters_v1 FINAL WHERE reason_code = 'invalid_json'`),
+      await h.count(`SELECT count() AS n FROM dead_letters_v2 FINAL WHERE reason_code = 'invalid_json'`),
     ).toBe(2);
     expect(REPLAY_HEADER).toBe('dlq-replay-of');
   });

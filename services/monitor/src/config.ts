@@ -1,5 +1,15 @@
 import { isIP } from 'node:net';
-import { clickhouseUrl, csvList, logFormat, logLevel, port, positiveInt, redisUrl } from '@dossier/config';
+import {
+  clickhouseUrl,
+  csvList,
+  logFormat,
+  logLevel,
+  port,
+  positiveInt,
+  redisUrl,
+  secretKey,
+  secretKeyList,
+} from '@dossier/config';
 import { z } from 'zod';
 
 const token = () => z.string().min(16, 'at least 16 characters');
@@ -110,6 +120,9 @@ export type MonitorConfig = z.output<typeof MonitorConfig>;
 
 /** The standalone process (`main.ts`) also builds its own clients; the credential rules above still apply. */
 export const MonitorMainConfig = MonitorConfig.safeExtend({
+  /** Opens sealed dead letters for a replay; required with KAFKA_BROKERS (the replay needs it). */
+  DEAD_LETTER_KEY: secretKey().optional(),
+  DEAD_LETTER_PREVIOUS_KEYS: secretKeyList().default([]),
   CLICKHOUSE_URL: clickhouseUrl().default('chdb:./data/clickhouse'),
   REDIS_URL: redisUrl().default('redis://127.0.0.1:6379'),
   /** The aggregator's own variables, so one compose environment configures both processes alike. */
@@ -119,6 +132,13 @@ export const MonitorMainConfig = MonitorConfig.safeExtend({
   KAFKA_BROKERS: csvList().optional(),
   LOG_LEVEL: logLevel(),
   LOG_FORMAT: logFormat(),
+}).superRefine((c, ctx) => {
+  if (c.KAFKA_BROKERS && !c.DEAD_LETTER_KEY)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['DEAD_LETTER_KEY'],
+      message: 'required with KAFKA_BROKERS: the dead-letter replay opens the sealed letters with it',
+    });
 });
 export type MonitorMainConfig = z.output<typeof MonitorMainConfig>;
 

@@ -1,6 +1,7 @@
 // Standalone monitor (distributed mode): `tsx services/monitor/src/main.ts`; embedded mode calls startMonitor.
 import { createClickHouse, MemoryBudgetConfig, memoryBudgetOf } from '@dossier/clickhouse';
 import { ConfigError, loadConfig } from '@dossier/config';
+import { deadLetterKeys } from '@dossier/dead-letters';
 import {
   createHealth,
   createLogger,
@@ -57,6 +58,7 @@ const monitor = await startMonitor({
         brokers: config.KAFKA_BROKERS,
         logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
       }),
+      keys: deadLetterKeys(config.DEAD_LETTER_KEY ?? '', config.DEAD_LETTER_PREVIOUS_KEYS),
     },
   }),
 });

@@ -85,7 +85,7 @@ beforeAll(async () => {
       (await count("SELECT count() AS n FROM kpi_latest WHERE scope_kind = 'agency' AND denominator > 0")) >
       0,
   );
-  await waitFor(async () => (await count('SELECT count() AS n FROM dead_letters_v1')) > 0);
+  await waitFor(async () => (await count('SELECT count() AS n FROM dead_letters_v2')) > 0);
   browser = await openBrowser(pipeline.dashboard);
   page = await browser.context.newPage();
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));

@@ -4,6 +4,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deadLetterKeys } from '@dossier/dead-letters';
 import { createHealth, createMetricsRegistry } from '@dossier/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../../../test/support/free-port.ts';
@@ -113,7 +114,10 @@ describe('dead-letter operator routes', () => {
     );
     await h.waitCaughtUp();
     await first.ingestor.stop();
-    monitor = await startTestMonitor({ deadLetters: { kafka: h.kafka } }, TOKEN);
+    monitor = await startTestMonitor(
+      { deadLetters: { kafka: h.kafka, keys: deadLetterKeys(h.config.DEAD_LETTER_KEY) } },
+      TOKEN,
+    );
     base = `http://127.0.0.1:${monitor.port}`;
     dataDir = await mkdtemp(join(tmpdir(), 'replay-cli-'));
   });
@@ -202,7 +206,9 @@ describe('dead-letter operator routes', () => {
     expect(wrong.status).toBe(403);
     expect((await read<ErrorBody>(wrong)).error).toBe('forbidden');
 
-    const unguarded = await startTestMonitor({ deadLetters: { kafka: h.kafka } });
+    const unguarded = await startTestMonitor({
+      deadLetters: { kafka: h.kafka, keys: deadLetterKeys(h.config.DEAD_LETTER_KEY) },
+    });
     others.push(unguarded);
     const disabled = await replay({}, TOKEN, `http://127.0.0.1:${unguarded.port}`);
     expect(disabled.status).toBe(403);

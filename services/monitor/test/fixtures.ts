@@ -1,4 +1,5 @@
 import type { ClickHouse } from '@dossier/clickhouse';
+import { deadLetterKeys, positionOf, seal } from '@dossier/dead-letters';
 
 /** One row of the kpi_latest contract (DESIGN.md), as a fixture. */
 export interface KpiFixture {
@@ -88,17 +89,30 @@ function hoursAgo(hours: number): string {
 }
 
 export async function seedDeadLetters(clickhouse: ClickHouse): Promise<void> {
-  const value = Buffer.from(PERSONAL_PAYLOAD).toString('base64');
+  const keys = deadLetterKeys('ab'.repeat(32));
   const base = {
     source_topic: 'dossier.dvcqg-sync.v1',
-    message_key_base64: null,
-    value_base64: value,
     value_bytes: Buffer.byteLength(PERSONAL_PAYLOAD),
-    headers_json: JSON.stringify({ 'x-applicant': 'Nguyễn Văn An' }),
+    key_bytes: 0,
     message_timestamp: hoursAgo(4),
+    topic_record: 'copy',
+    topic_note: '',
+    payload_key_id: keys.current.id,
   };
+  const sealed = <T extends { source_partition: number; source_offset: number }>(row: T) => ({
+    ...row,
+    payload_sealed: seal(
+      keys.current,
+      positionOf(base.source_topic, row.source_partition, row.source_offset),
+      {
+        key: null,
+        value: Buffer.from(PERSONAL_PAYLOAD),
+        headers: [['x-applicant', Buffer.from('Nguyễn Văn An')]],
+      },
+    ),
+  });
   await clickhouse.insert({
-    table: 'dead_letters_v1',
+    table: 'dead_letters_v2',
     values: [
       {
         ...base,
@@ -133,7 +147,7 @@ export async function seedDeadLetters(clickhouse: ClickHouse): Promise<void> {
         reason_text: 'MaTTHC: required',
         rejected_at: hoursAgo(24 * 40),
       },
-    ],
+    ].map(sealed),
     format: 'JSONEachRow',
   });
 }

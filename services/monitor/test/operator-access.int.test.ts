@@ -4,6 +4,7 @@
 // exactly one row in operator_actions_v1.
 import { Writable } from 'node:stream';
 import { loadMigrations } from '@dossier/clickhouse';
+import { deadLetterKeys } from '@dossier/dead-letters';
 import { createHealth, createLogger, createMetricsRegistry } from '@dossier/observability';
 import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import Fastify from 'fastify';
@@ -82,7 +83,7 @@ async function startTestMonitor(
     redis: { url: testRedisUrl(), maxRetriesPerRequest: null },
     queueNames: [QUEUE],
     queuePrefix: prefix,
-    deadLetters: { kafka: kafka.kafka },
+    deadLetters: { kafka: kafka.kafka, keys: deadLetterKeys('ab'.repeat(32)) },
     ...deps,
   });
   others.push(started);

@@ -1,5 +1,5 @@
 import { isMissingTable } from '@dossier/clickhouse';
-import { deadLetterListQuery, replayDeadLetters } from '@dossier/dead-letters';
+import { type DeadLetterKeys, deadLetterListQuery, replayDeadLetters } from '@dossier/dead-letters';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { z } from 'zod';
@@ -10,6 +10,8 @@ import type { MonitorContext } from './context.ts';
 /** What the operator routes need beyond the monitor's own clients: Kafka, to send letters back. */
 export interface DeadLetterDeps {
   kafka: Pick<Kafka, 'producer'>;
+  /** Opens the sealed payloads for a replay. */
+  keys: DeadLetterKeys;
 }
 
 export interface DeadLetterRoutes {
@@ -138,7 +140,10 @@ export function registerDeadLetterRoutes(
       try {
         const filter = body.data;
         const sender = filter.dryRun ? NO_SEND : await connected();
-        const letters = await replayDeadLetters({ clickhouse: ctx.clickhouse, producer: sender }, filter);
+        const letters = await replayDeadLetters(
+          { clickhouse: ctx.clickhouse, producer: sender, keys: deps.keys },
+          filter,
+        );
         ctx.logger.info(
           {
             dryRun: filter.dryRun,
