@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { normalizeCanonicalEvent } from './canonical-event.ts';
 import { normalizeCatalogMessage } from './catalog.ts';
+import { foldCode } from './common.ts';
 import type { NormalizeContext } from './dossier-row.ts';
 import { normalizeDvcqgRecord } from './dvcqg-adapter.ts';
 import { RejectedInput, reject } from './rejection.ts';
@@ -79,7 +80,21 @@ function normalizeOrThrow(message: RawMessage, options: NormalizeOptions): Norma
   if (dialect === 'catalog') return normalizeCatalogMessage(value, ctx);
   const row =
     dialect === 'canonical' ? normalizeCanonicalEvent(value, ctx) : normalizeDvcqgRecord(value, ctx);
+  checkKey(message.key, row.dossier_code);
   return { table: 'dossier_events_v1', rows: [row] };
+}
+
+/**
+ * The key decides the partition, which keeps one dossier's messages in order: a key naming something
+ * else means the sender keys its messages wrongly. No key at all is accepted (round-robin producers).
+ */
+function checkKey(key: Buffer | null, dossierCode: string): void {
+  if (key === null || key.length === 0) return;
+  if (foldCode(key.toString('utf8')) !== dossierCode)
+    reject(
+      'key_mismatch',
+      'key: is not the dossier code of the message (MaHoSo / subject); expected that code, or no key',
+    );
 }
 
 /**

@@ -17,6 +17,7 @@ export const REJECTION_CODES = [
   'due_before_receipt',
   'negative_fee',
   'future_time',
+  'key_mismatch',
   'internal_error',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];

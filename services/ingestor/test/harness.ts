@@ -83,6 +83,8 @@ export async function createHarness(
   return {
     config,
     clickhouse: ch.clickhouse,
+    /** The store as a URL (`chdb:<dir>` or a server), for a second client or engine on it. */
+    clickhouseUrl: ch.url,
     kafka: tk.kafka,
     admin,
     producer,

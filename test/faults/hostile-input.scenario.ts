@@ -1,0 +1,374 @@
+// Fault scenario "hostile-input" (issue #13): valid traffic of both dialects interleaved with random
+// bytes, truncated and deeply nested JSON, huge values, wrong types, control characters, dates out of
+// range, duplicates and keys that are not dossier codes. Nothing may crash or stall a partition, every
+// bad message must be a dead letter with a right reason, every valid one stored exactly once; the
+// throughput is compared with the same number of clean messages, measured in the same run.
+// Self-contained: `run()` takes brokers and a profile and returns figures, for `npm run faults`.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ClickHouse, createClickHouse, migrate } from '@dossier/clickhouse';
+import { DEAD_LETTERS_TABLE, deadLetterKeys, open, positionOf } from '@dossier/dead-letters';
+import { IngestorConfig, startIngestor } from '@dossier/ingestor';
+import { createHealth, createLogger, createMetricsRegistry } from '@dossier/observability';
+import { normalizeMessage } from '@dossier/schemas';
+import { Kafka, logLevel, type Message } from 'kafkajs';
+import { type PlannedMessage, planHostileMessages } from './hostile-messages.ts';
+
+export const PROFILES = {
+  /** Inside `npm test`. */
+  short: { messages: 3_000 },
+  /** The operator's run (`npm run faults:hostile-input -- --profile long`). */
+  long: { messages: 100_000 },
+} as const;
+export type Profile = keyof typeof PROFILES;
+
+export interface ScenarioOptions {
+  brokers: string[];
+  profile: Profile;
+  seed: string;
+  /** Overrides the profile's message count. */
+  messages?: number;
+  log?: (line: string) => void;
+}
+
+export interface ScenarioResult {
+  name: 'hostile-input';
+  seed: string;
+  ok: boolean;
+  figures: Record<string, number | string>;
+  problems: string[];
+}
+
+const SCENARIO_HEADER = 'x-scenario-id';
+const KEY = '7e'.repeat(32);
+const INPUT_TOPIC_MAX_BYTES = '2000000';
+
+async function scalar(
+  clickhouse: ClickHouse,
+  query: string,
+  params: Record<string, unknown>,
+): Promise<number> {
+  const result = await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' });
+  const rows = await result.json<{ n: number | string }>();
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Sends in requests the input topics accept (2 MB per batch): big messages travel in small groups. */
+async function produce(kafka: Kafka, topics: Record<'events' | 'dvcqg', string>, messages: PlannedMessage[]) {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    let group: { topic: string; messages: Message[] }[] = [];
+    let bytes = 0;
+    let count = 0;
+    const flush = async () => {
+      if (count > 0) await producer.sendBatch({ topicMessages: group, acks: -1 });
+      group = [];
+      bytes = 0;
+      count = 0;
+    };
+    for (const m of messages) {
+      const size = m.value.length + 200;
+      if (count > 0 && (bytes + size > 1_500_000 || count >= 2_000)) await flush();
+      const topic = topics[m.topic];
+      let entry = group.find((g) => g.topic === topic);
+      if (!entry) {
+        entry = { topic, messages: [] };
+        group.push(entry);
+      }
+      entry.messages.push({ key: m.key, value: m.value, headers: { [SCENARIO_HEADER]: m.id } });
+      bytes += size;
+      count += 1;
+    }
+    await flush();
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function caughtUp(kafka: Kafka, groupId: string, topics: string[]): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const topic of topics) {
+      const [marks, committed] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
+      const done = new Map(
+        committed.flatMap((t) => t.partitions).map((p) => [p.partition, Number(p.offset)]),
+      );
+      for (const mark of marks) if (Number(mark.high) > (done.get(mark.partition) ?? 0)) return false;
+    }
+    return true;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+interface RunFigures {
+  seconds: number;
+  crashed: boolean;
+  stalled: boolean;
+}
+
+/** One ingestor over `topics`, from start until every message is committed (or `limitMs` passes). */
+async function ingest(
+  kafka: Kafka,
+  brokers: string[],
+  clickhouse: ClickHouse,
+  names: { events: string; dvcqg: string; catalog: string; deadLetter: string; group: string },
+  limitMs: number,
+): Promise<RunFigures> {
+  const config = IngestorConfig.parse({
+    KAFKA_BROKERS: brokers.join(','),
+    KAFKA_GROUP_ID: names.group,
+    KAFKA_CLIENT_ID: names.group,
+    TOPIC_EVENTS: names.events,
+    TOPIC_DVCQG: names.dvcqg,
+    TOPIC_CATALOG: names.catalog,
+    TOPIC_DEAD_LETTER: names.deadLetter,
+    APPLICANT_HASH_KEY: 'hostile-input-scenario-hash-key',
+    DEAD_LETTER_KEY: KEY,
+    LOG_LEVEL: 'error',
+    RETRY_INITIAL_MS: '200',
+    RETRY_MAX_MS: '2000',
+  });
+  const health = createHealth();
+  const started = Date.now();
+  const ingestor = await startIngestor({
+    config,
+    logger: createLogger({ service: 'hostile-input', level: 'silent' }),
+    registry: createMetricsRegistry(),
+    health,
+    clickhouse,
+    kafka,
+  });
+  let stalled = false;
+  try {
+    while (!(await caughtUp(kafka, names.group, [names.events, names.dvcqg]))) {
+      if (Date.now() - started > limitMs) {
+        stalled = true;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await ingestor.stop();
+  }
+  const readiness = await health.readiness();
+  const crashed = JSON.stringify(readiness).includes('consumer crashed');
+  return { seconds: (Date.now() - started) / 1000, crashed, stalled };
+}
+
+export async function runHostileInput(options: ScenarioOptions): Promise<ScenarioResult> {
+  const log = options.log ?? (() => {});
+  const total = options.messages ?? PROFILES[options.profile].messages;
+  const run = `${process.pid}-${Date.now().toString(36)}`;
+  const kafka = new Kafka({
+    clientId: `hostile-${run}`,
+    brokers: options.brokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'dossier-chdb-hostile-'));
+  const clickhouse = await createClickHouse({ url: `chdb:${dir}`, application: 'hostile-input' });
+  const problems: string[] = [];
+  try {
+    await migrate(clickhouse);
+    const names = (label: string) => ({
+      events: `hostile-${label}-events-${run}`,
+      dvcqg: `hostile-${label}-dvcqg-${run}`,
+      catalog: `hostile-${label}-catalog-${run}`,
+      deadLetter: `hostile-${label}-dlq-${run}`,
+      group: `hostile-${label}-${run}`,
+    });
+    const hostile = names('bad');
+    const clean = names('clean');
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const input = (topic: string) => ({
+        topic,
+        numPartitions: 3,
+        configEntries: [{ name: 'max.message.bytes', value: INPUT_TOPIC_MAX_BYTES }],
+      });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          ...[hostile, clean].flatMap((n) => [input(n.events), input(n.dvcqg), input(n.catalog)]),
+          // The dead-letter topics keep Kafka's default limit: the oversize letters must become references.
+          { topic: hostile.deadLetter, numPartitions: 3 },
+          { topic: clean.deadLetter, numPartitions: 3 },
+        ],
+      });
+    } finally {
+      await admin.disconnect();
+    }
+
+    const plan = planHostileMessages(options.seed, total);
+    const cleanPlan = planHostileMessages(`${options.seed}:clean`, total, 0, 0);
+    log(
+      `hostile-input: ${plan.messages.length} messages (${plan.valid} valid, ${plan.duplicates} resent, ${
+        plan.messages.length - plan.valid - plan.duplicates
+      } bad), seed ${options.seed}`,
+    );
+    await produce(kafka, hostile, plan.messages);
+    await produce(kafka, clean, cleanPlan.messages);
+    const limitMs = Math.max(120_000, total * 10);
+    const cleanRun = await ingest(kafka, options.brokers, clickhouse, clean, limitMs);
+    const badRun = await ingest(kafka, options.brokers, clickhouse, hostile, limitMs);
+
+    const topics = [hostile.events, hostile.dvcqg];
+    // Which events the valid messages are, by the input contract's identity (canonical id; DVCQG
+    // MaHoSo, version, status): resends and identical snapshots are one event.
+    const expectedIds = new Set<string>();
+    const normalizeOptions = {
+      topics: { events: hostile.events, dvcqg: hostile.dvcqg, catalog: hostile.catalog },
+      now: new Date(),
+      applicantHashKey: 'hostile-input-scenario-hash-key',
+    };
+    for (const m of plan.messages) {
+      if (m.expectedReasons) continue;
+      const topic = m.topic === 'dvcqg' ? hostile.dvcqg : hostile.events;
+      const raw = {
+        topic,
+        partition: 0,
+        offset: '0',
+        timestamp: '0',
+        key: m.key === null ? null : Buffer.from(m.key),
+        value: m.value,
+        headers: {},
+      };
+      const result = normalizeMessage(raw, normalizeOptions);
+      if (result.ok)
+        for (const row of result.output.rows) expectedIds.add((row as { event_id: string }).event_id);
+      else problems.push(`the simulator sent an invalid message ${m.id} (${result.rejection.code})`);
+    }
+    const storedIds = new Set(
+      (
+        await (
+          await clickhouse.query({
+            query:
+              'SELECT event_id FROM dossier_events_v1 FINAL WHERE source_topic IN {topics:Array(String)}',
+            query_params: { topics },
+            format: 'JSONEachRow',
+          })
+        ).json<{ event_id: string }>()
+      ).map((r) => r.event_id),
+    );
+    const stored = storedIds.size;
+    const missing = [...expectedIds].filter((id) => !storedIds.has(id)).length;
+    const unexpected = [...storedIds].filter((id) => !expectedIds.has(id)).length;
+    const storedRows = await scalar(
+      clickhouse,
+      'SELECT count() - uniqExact(event_id) AS n FROM dossier_events_v1 FINAL WHERE source_topic IN {topics:Array(String)}',
+      { topics },
+    );
+    const dossiers = await scalar(
+      clickhouse,
+      'SELECT uniqExact(dossier_code) AS n FROM dossier_events_v1 FINAL WHERE source_topic IN {topics:Array(String)}',
+      { topics },
+    );
+
+    // Every dead letter, opened, matched to what was sent by its scenario header.
+    const keys = deadLetterKeys(KEY);
+    const reasons = new Map<string, string>();
+    const topicRecords: Record<string, number> = {};
+    for (let offset = 0; ; offset += 2_000) {
+      const result = await clickhouse.query({
+        query: `SELECT source_topic, source_partition, toString(source_offset) AS source_offset, reason_code,
+            topic_record, payload_key_id, payload_sealed
+          FROM ${DEAD_LETTERS_TABLE} FINAL WHERE source_topic IN {topics:Array(String)}
+          ORDER BY source_topic, source_partition, source_offset LIMIT 2000 OFFSET {offset:UInt64}`,
+        query_params: { topics, offset },
+        format: 'JSONEachRow',
+      });
+      const rows = await result.json<{
+        source_topic: string;
+        source_partition: number;
+        source_offset: string;
+        reason_code: string;
+        topic_record: string;
+        payload_key_id: string;
+        payload_sealed: string;
+      }>();
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        const original = open(
+          keys,
+          r.payload_key_id,
+          positionOf(r.source_topic, r.source_partition, r.source_offset),
+          r.payload_sealed,
+        );
+        const id = original.headers.find(([name]) => name === SCENARIO_HEADER)?.[1].toString();
+        reasons.set(id ?? `unknown:${r.source_offset}`, r.reason_code);
+        topicRecords[r.topic_record] = (topicRecords[r.topic_record] ?? 0) + 1;
+      }
+    }
+    let badLettered = 0;
+    let wrongReason = 0;
+    let validLettered = 0;
+    const badCount = plan.messages.filter((m) => m.expectedReasons).length;
+    for (const m of plan.messages) {
+      const reason = reasons.get(m.id);
+      if (m.expectedReasons) {
+        if (reason === undefined) problems.push(`bad message ${m.id} was not dead-lettered`);
+        else {
+          badLettered += 1;
+          if (!m.expectedReasons.includes(reason)) {
+            wrongReason += 1;
+            if (wrongReason <= 5)
+              problems.push(`bad message ${m.id}: reason ${reason}, expected ${m.expectedReasons.join('|')}`);
+          }
+        }
+      } else if (reason !== undefined) {
+        validLettered += 1;
+        if (validLettered <= 5) problems.push(`valid message ${m.id} was dead-lettered (${reason})`);
+      }
+    }
+    const lostValid = missing + validLettered;
+    const crashes = Number(cleanRun.crashed) + Number(badRun.crashed);
+    if (crashes > 0) problems.push('the consumer crashed');
+    if (cleanRun.stalled || badRun.stalled)
+      problems.push('a partition stalled: not every offset was committed');
+    if (missing > 0) problems.push(`${missing} valid events were not stored`);
+    if (unexpected > 0) problems.push(`${unexpected} stored events were never sent as valid input`);
+    if (storedRows !== 0) problems.push(`${storedRows} events stored more than once`);
+    if (dossiers !== plan.dossiers.size)
+      problems.push(`stored ${dossiers} dossiers, expected ${plan.dossiers.size}`);
+    if (wrongReason > 0) problems.push(`${wrongReason} dead letters with an unexpected reason`);
+    const cleanRate = total / cleanRun.seconds;
+    const badRate = plan.messages.length / badRun.seconds;
+    return {
+      name: 'hostile-input',
+      seed: options.seed,
+      ok: problems.length === 0,
+      problems,
+      figures: {
+        messages: plan.messages.length,
+        valid_sent: plan.valid,
+        resent_duplicates: plan.duplicates,
+        bad_sent: badCount,
+        ...Object.fromEntries(Object.entries(plan.bad).map(([k, v]) => [`bad_${k}`, v])),
+        crashes,
+        stalled_partitions: Number(badRun.stalled),
+        valid_events_expected: expectedIds.size,
+        valid_events_stored: stored,
+        lost_valid_events: lostValid,
+        double_counted: storedRows,
+        dead_lettered: badLettered,
+        dead_letters_with_expected_reason: badLettered - wrongReason,
+        dead_letters_topic_copy: topicRecords.copy ?? 0,
+        dead_letters_topic_reference: topicRecords.reference ?? 0,
+        dead_letters_topic_none: topicRecords.none ?? 0,
+        clean_msgs_per_s: Math.round(cleanRate),
+        hostile_msgs_per_s: Math.round(badRate),
+        throughput_factor: Number((cleanRate / badRate).toFixed(2)),
+      },
+    };
+  } finally {
+    await clickhouse.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
