@@ -28,6 +28,9 @@ export const HOSTILE_KINDS = {
 } as const;
 export type HostileKind = keyof typeof HOSTILE_KINDS;
 
+/** Large kinds are capped, so a long run stays within a machine's disk (Kafka and ClickHouse keep them). */
+const CAPS: Partial<Record<HostileKind, number>> = { huge_value: 2_000, oversize: 50 };
+
 export interface HostilePlan {
   messages: PlannedMessage[];
   valid: number;
@@ -104,6 +107,7 @@ export function planHostileMessages(
       }
       pick -= share;
     }
+    if (bad[kind] >= (CAPS[kind] ?? Number.POSITIVE_INFINITY)) kind = 'random_bytes';
     bad[kind] += 1;
     const base = template();
     const topic = base.topic === 'dvcqg' ? 'dvcqg' : 'events';

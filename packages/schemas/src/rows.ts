@@ -1,7 +1,7 @@
 /**
  * The normalized row shapes that the ingestor writes to ClickHouse. They mirror the migrations in
- * packages/clickhouse/migrations (0001 dossier_events_v1, 0005 procedures_v1, 0006 agencies_v1,
- * 0007 dead_letters_v1) column for column: change both together.
+ * packages/clickhouse/migrations (0001 dossier_events_v1, 0005 procedures_v1, 0006 agencies_v1) column
+ * for column: change both together. The dead-letter row (0040 dead_letters_v2) is in packages/dead-letters.
  *
  * Timestamps are UTC strings `YYYY-MM-DD HH:MM:SS.mmm` (ClickHouse DateTime64(3, 'UTC') text form).
  * Dates are `YYYY-MM-DD`. Codes are trimmed and upper-cased.

@@ -14,7 +14,7 @@ const TOPICS = { events: 'ev', dvcqg: 'dv', catalog: 'cat' };
 
 function kafkaMessage(offset: number, value: string): KafkaMessage {
   return {
-    key: Buffer.from('k'),
+    key: null,
     value: Buffer.from(value),
     offset: String(offset),
     timestamp: String(Date.now()),

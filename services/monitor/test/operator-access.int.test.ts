@@ -4,7 +4,7 @@
 // exactly one row in operator_actions_v1.
 import { Writable } from 'node:stream';
 import { loadMigrations } from '@dossier/clickhouse';
-import { deadLetterKeys } from '@dossier/dead-letters';
+import { deadLetterKeys, toDeadLetterRow } from '@dossier/dead-letters';
 import { createHealth, createLogger, createMetricsRegistry } from '@dossier/observability';
 import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import Fastify from 'fastify';
@@ -83,7 +83,7 @@ async function startTestMonitor(
     redis: { url: testRedisUrl(), maxRetriesPerRequest: null },
     queueNames: [QUEUE],
     queuePrefix: prefix,
-    deadLetters: { kafka: kafka.kafka, keys: deadLetterKeys('ab'.repeat(32)) },
+    deadLetters: { kafka: kafka.kafka, keys: LETTER_KEYS },
     ...deps,
   });
   others.push(started);
@@ -160,6 +160,8 @@ async function runsAJob(): Promise<void> {
   await expect(job.waitUntilFinished(events)).resolves.toBe('done');
 }
 
+const LETTER_KEYS = deadLetterKeys('ab'.repeat(32));
+
 let removable: Job;
 let cleanable: Job;
 
@@ -169,20 +171,25 @@ beforeAll(async () => {
   topic = kafka.uniqueName('access-events');
   await kafka.createTopics([topic], 1);
   await store.clickhouse.insert({
-    table: 'dead_letters_v1',
+    table: 'dead_letters_v2',
     values: [
-      {
-        source_topic: topic,
-        source_partition: 0,
-        source_offset: 0,
-        message_key_base64: null,
-        value_base64: Buffer.from('{"fixed":true}').toString('base64'),
-        value_bytes: 14,
-        headers_json: '{}',
-        reason_code: 'schema',
-        reason_text: 'data.agency_code: required',
-        message_timestamp: '2026-01-01 00:00:00.000',
-      },
+      toDeadLetterRow(
+        {
+          topic,
+          partition: 0,
+          message: {
+            key: null,
+            value: Buffer.from('{"fixed":true}'),
+            offset: '0',
+            timestamp: '1767225600000',
+            attributes: 0,
+            headers: {},
+          },
+          rejection: { code: 'schema', reason: 'data.agency_code: required' },
+        },
+        LETTER_KEYS,
+        { record: 'copy', note: '' },
+      ),
     ],
     format: 'JSONEachRow',
   });
