@@ -1,0 +1,45 @@
+// `npm run faults -- [--profile short|long] [--seed S] [--only name,name]`: the fault suite (README.md).
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { SCENARIOS } from './scenarios/index.ts';
+import { passed, runSuite } from './suite.ts';
+
+const { values } = parseArgs({
+  options: {
+    profile: { type: 'string', default: 'long' },
+    seed: { type: 'string' },
+    only: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(
+    `Usage: npm run faults -- [--profile short|long] [--seed S] [--only ${SCENARIOS.map((s) => s.name).join(',')}]`,
+  );
+  process.exit(0);
+}
+const profile = values.profile;
+if (profile !== 'short' && profile !== 'long') {
+  console.error(`--profile must be short or long, not ${profile}`);
+  process.exit(2);
+}
+const only = values.only?.split(',').map((s) => s.trim());
+const unknown = (only ?? []).filter((name) => !SCENARIOS.some((s) => s.name === name));
+if (unknown.length > 0) {
+  console.error(
+    `unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+  );
+  process.exit(2);
+}
+const outcomes = await runSuite({
+  profile,
+  seed: values.seed ?? randomBytes(4).toString('hex'),
+  scenarios: only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS,
+});
+const failed = outcomes.filter((o) => !passed(o));
+console.log(
+  failed.length === 0
+    ? `${outcomes.length} passed, 0 failed`
+    : `${outcomes.length - failed.length} passed, ${failed.length} failed`,
+);
+process.exit(failed.length === 0 ? 0 : 1);

@@ -1,0 +1,127 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Kafka } from 'kafkajs';
+
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+const MAIN = join(REPO, 'services/all-in-one/src/main.ts');
+
+export interface AllInOneOptions {
+  dataDir: string;
+  /** Variables on top of the suite's (brokers, Redis, topics, a queue prefix and group of this data dir). */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface LogLine {
+  msg?: string;
+  level?: number;
+  [key: string]: unknown;
+}
+
+/** One `npm start` process (`node --import tsx services/all-in-one/src/main.ts`) in its own process group. */
+export interface AllInOne {
+  readonly child: ChildProcess;
+  /** Its JSON log lines so far. */
+  readonly lines: LogLine[];
+  readonly exited: Promise<number | null>;
+  /** Resolves with the first line (from `from` on) that matches; rejects if the process exits first. */
+  waitForLine(match: (line: LogLine) => boolean, from?: number): Promise<LogLine>;
+  /** SIGKILL to the whole process group: nothing runs its shutdown. */
+  kill(): Promise<void>;
+  /** SIGTERM to the all-in-one process (its pid file), as a supervisor stops it; resolves on exit. */
+  stop(): Promise<number | null>;
+  output(): string;
+}
+
+export function startAllInOne(options: AllInOneOptions): AllInOne {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: REPO,
+    env: { ...options.env, DATA_DIR: options.dataDir },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: LogLine[] = [];
+  let text = '';
+  let partial = '';
+  const waiting: { match: (l: LogLine) => boolean; from: number; resolve: (l: LogLine) => void }[] = [];
+  const onText = (chunk: Buffer) => {
+    const s = chunk.toString();
+    text = (text + s).slice(-200_000);
+    partial += s;
+    for (let nl = partial.indexOf('\n'); nl >= 0; nl = partial.indexOf('\n')) {
+      const raw = partial.slice(0, nl);
+      partial = partial.slice(nl + 1);
+      if (!raw.startsWith('{')) continue;
+      let line: LogLine;
+      try {
+        line = JSON.parse(raw) as LogLine;
+      } catch {
+        continue;
+      }
+      lines.push(line);
+      const index = lines.length - 1;
+      for (const w of waiting.splice(0)) {
+        if (index >= w.from && w.match(line)) w.resolve(line);
+        else waiting.push(w);
+      }
+    }
+  };
+  child.stdout?.on('data', onText);
+  child.stderr?.on('data', onText);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const pgid = child.pid;
+  return {
+    child,
+    lines,
+    exited,
+    output: () => text,
+    waitForLine(match, from = 0) {
+      const seen = lines.slice(from).find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiting.push({ match, from, resolve });
+        void exited.then((code) =>
+          reject(
+            new Error(`all-in-one exited (${code}) before the expected log line:\n${text.slice(-3000)}`),
+          ),
+        );
+      });
+    },
+    async kill() {
+      if (pgid !== undefined) {
+        try {
+          process.kill(-pgid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      await exited;
+    },
+    async stop() {
+      const pid = Number(readFileSync(join(options.dataDir, 'all-in-one.pid'), 'utf8'));
+      process.kill(pid, 'SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Whether the group has committed every offset of `topics` up to their ends. */
+export async function caughtUp(kafka: Kafka, groupId: string, topics: string[]): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const committed = await admin.fetchOffsets({ groupId, topics });
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
+      for (const end of ends) {
+        const at = done.find((p) => p.partition === end.partition)?.offset ?? '-1';
+        if (Number(at) < Number(end.high)) return false;
+      }
+    }
+    return true;
+  } finally {
+    await admin.disconnect();
+  }
+}

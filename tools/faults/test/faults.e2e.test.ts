@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { testKafkaBrokers } from '../../../test/support/kafka.ts';
+import { testRedisUrl } from '../../../test/support/redis.ts';
+import { formatOutcome, passed, runSuite, SCENARIOS } from '../src/index.ts';
+
+// The fault suite's short profile, on the run's Kafka and Redis; the seed is printed for replay
+// (`npm run faults -- --profile short --seed <seed>`).
+describe('the fault suite, short profile', { timeout: 1_500_000 }, () => {
+  it("loses nothing, counts nothing twice and computes the uninterrupted run's KPIs after every fault", async () => {
+    const seed = process.env.FAULTS_SEED ?? String(Date.now() % 1_000_000);
+    const outcomes = await runSuite({
+      profile: 'short',
+      seed,
+      scenarios: SCENARIOS,
+      brokers: testKafkaBrokers(),
+      redisUrl: testRedisUrl(),
+    });
+    expect(outcomes.length).toBeGreaterThan(0);
+    for (const outcome of outcomes) expect(passed(outcome), formatOutcome(outcome)).toBe(true);
+  });
+});
