@@ -82,6 +82,8 @@ export interface ScenarioContext {
 export interface PipelineRun {
   dataDir: string;
   groupId: string;
+  /** The all-in-one's environment (topics, group, brokers, Redis, queue prefix) without its ports. */
+  env: NodeJS.ProcessEnv;
   start(extraEnv?: NodeJS.ProcessEnv): Promise<AllInOne>;
   /** Waits until the group committed the whole input, then for a KPI cycle after that, and stops it. */
   settle(allInOne: AllInOne): Promise<void>;

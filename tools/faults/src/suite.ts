@@ -122,6 +122,7 @@ export async function runSuite(options: SuiteOptions): Promise<ScenarioOutcome[]
       return {
         dataDir,
         groupId,
+        env: base,
         async start(extraEnv = {}) {
           const [monitorPort, analystsPort] = await freePorts(2);
           return startAllInOne({

@@ -1,7 +1,13 @@
 import type { FaultScenario } from '../scenario.ts';
+import { clickhouseRefuses } from './clickhouse-refuses.scenario.ts';
 import { kafkaRestart } from './kafka-restart.scenario.ts';
 import { killAllInOne } from './kill-all-in-one.scenario.ts';
 import { redisRestart } from './redis-restart.scenario.ts';
 
 /** Every scenario of `npm run faults`, in the order they run. Add a scenario module here. */
-export const SCENARIOS: readonly FaultScenario[] = [killAllInOne, kafkaRestart, redisRestart];
+export const SCENARIOS: readonly FaultScenario[] = [
+  killAllInOne,
+  kafkaRestart,
+  redisRestart,
+  clickhouseRefuses,
+];
