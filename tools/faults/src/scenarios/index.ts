@@ -1,5 +1,6 @@
 import type { FaultScenario } from '../scenario.ts';
 import { clickhouseRefuses } from './clickhouse-refuses.scenario.ts';
+import { hostileInput } from './hostile-input.scenario.ts';
 import { kafkaRestart } from './kafka-restart.scenario.ts';
 import { killAllInOne } from './kill-all-in-one.scenario.ts';
 import { redisRestart } from './redis-restart.scenario.ts';
@@ -10,4 +11,5 @@ export const SCENARIOS: readonly FaultScenario[] = [
   kafkaRestart,
   redisRestart,
   clickhouseRefuses,
+  hostileInput,
 ];
