@@ -3,6 +3,7 @@
 // period kind, 92-day day horizon). Each timed cycle starts once ClickHouse has no merge running (the
 // steady state of an aggregator cycling every minute); the wait is reported. With --url pointing at a
 // directory that already holds the history, generation is skipped and the KPI state is rebuilt.
+
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type ClickHouse, createClickHouse, migrate } from '@dossier/clickhouse';
 import { PERIOD_KINDS, periodStartOf, runKpiCycle, SCOPE_KINDS, shiftMs, verifyKpiState } from '@dossier/kpi';
+import { formatUtc } from '@dossier/schemas';
 import { insertCatalog, insertDossiers } from './aggregate-data.ts';
 
 export interface AggregateBenchmarkOptions {
@@ -97,7 +99,7 @@ export async function runAggregateBenchmark(
         await insertDossiers(clickhouse, {
           first,
           count: Math.min(2_000_000, dossiers - first),
-          startAt: isoUtc(Date.now() - FIVE_YEARS_MS),
+          startAt: formatUtc(Date.now() - FIVE_YEARS_MS),
           spanSeconds: FIVE_YEARS_MS / 1000,
         });
         log(`[bench:aggregate] generated ${Math.min(first + 2_000_000, dossiers)} dossiers`);
@@ -118,7 +120,7 @@ export async function runAggregateBenchmark(
     await insertDossiers(clickhouse, {
       first: dossiers,
       count: newDossiers,
-      startAt: isoUtc(Date.now() - 3_600_000),
+      startAt: formatUtc(Date.now() - 3_600_000),
       spanSeconds: 3_000,
       prefix: 'N',
     });
@@ -126,7 +128,7 @@ export async function runAggregateBenchmark(
     await insertDossiers(clickhouse, {
       first: dossiers + newDossiers,
       count: newDossiers,
-      startAt: isoUtc(Date.now() - 3 * 365 * 86_400_000),
+      startAt: formatUtc(Date.now() - 3 * 365 * 86_400_000),
       spanSeconds: 20 * 86_400,
       prefix: 'L',
     });
@@ -250,13 +252,13 @@ async function settle(clickhouse: ClickHouse): Promise<number> {
 /** One minute past the next city midnight, as a UTC timestamp. */
 function nextCityDay(at: Date): string {
   const today = periodStartOf('day', at);
-  return isoUtc(Date.parse(`${today}T00:01:00+07:00`) + 86_400_000);
+  return formatUtc(Date.parse(`${today}T00:01:00+07:00`) + 86_400_000);
 }
 
 /** One minute past the next city new year, as a UTC timestamp. */
 function nextCityYear(at: Date): string {
   const year = Number(periodStartOf('year', at).slice(0, 4)) + 1;
-  return isoUtc(Date.parse(`${year}-01-01T00:01:00+07:00`));
+  return formatUtc(Date.parse(`${year}-01-01T00:01:00+07:00`));
 }
 
 async function countRows(
@@ -272,7 +274,6 @@ async function countRows(
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 const FIVE_YEARS_MS = 5 * 365 * 86_400_000;
-const isoUtc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values, positionals } = parseArgs({

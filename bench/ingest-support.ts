@@ -2,16 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
 import { createMetricsRegistry, type Health, type Logger } from '@dossier/observability';
-import { type DossierEventRow, normalizeMessage } from '@dossier/schemas';
+import { type DossierEventRow, formatHoChiMinh, normalizeMessage } from '@dossier/schemas';
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { type IngestorConfig, startIngestor } from '../services/ingestor/src/index.ts';
 
 export const DAY = 86_400_000;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function vnTime(ms: number): string {
-  return `${new Date(ms + 7 * 3_600_000).toISOString().slice(0, 19)}+07:00`;
-}
 
 /** A canonical `received` event of about 410 bytes, like an agency system sends. */
 export function eventMessage(i: number, base: number): Message {
@@ -21,13 +17,13 @@ export function eventMessage(i: number, base: number): Message {
     id: randomUUID(),
     source: '/agency/H29.105/mot-cua',
     type: 'vn.dossier.received',
-    time: vnTime(base + (i % 1000) * 1000),
+    time: formatHoChiMinh(base + (i % 1000) * 1000),
     subject,
     datacontenttype: 'application/json',
     data: {
       procedure_code: '1.000494.000.00.00.H29',
       channel: i % 3 === 0 ? 'direct' : 'online',
-      due_at: vnTime(base + 10 * DAY),
+      due_at: formatHoChiMinh(base + 10 * DAY),
       applicant: { kind: 'citizen', id_number: `0791${String(i).padStart(8, '0')}` },
       components_digitized: i % 2 === 0,
     },

@@ -1,4 +1,4 @@
-import { type AgencyRow, baseRow, type DossierEventRow, type ProcedureRow } from '@dossier/schemas';
+import { type AgencyRow, baseRow, type DossierEventRow, type ProcedureRow, parseUtc } from '@dossier/schemas';
 
 let sequence = 0;
 
@@ -10,7 +10,7 @@ export function dossierEvent(
   fields: Partial<DossierEventRow> = {},
 ): DossierEventRow {
   sequence += 1;
-  const occurredMs = Date.parse(`${ts(at).replace(' ', 'T')}Z`);
+  const occurredMs = parseUtc(ts(at));
   const row = baseRow(
     {
       event_id: `${dossierCode}:${kind}:${sequence}`,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
 import type { DossierEventRow } from '@dossier/schemas';
+import { formatUtc, parseUtc } from '@dossier/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 import {
@@ -37,7 +38,7 @@ function random(seed: number) {
   };
 }
 
-const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
+const utc = formatUtc;
 const HOUR = 3_600_000;
 
 function workload(seed: number) {
@@ -90,7 +91,7 @@ function workload(seed: number) {
         if (rnd() < 0.5) spec.satisfied = rnd() < 0.8 ? 1 : 0;
       }
       for (const event of dossierEvents(spec)) {
-        const occurred = Date.parse(`${event.occurred_at.replace(' ', 'T')}Z`);
+        const occurred = parseUtc(event.occurred_at);
         // An event is sent once its fact happened (up to 5 minutes ahead: clock skew); some arrive late.
         let due = cycleTimes.findIndex((c) => c + 5 * 60_000 >= occurred);
         if (due < 0) continue;

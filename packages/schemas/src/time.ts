@@ -119,6 +119,19 @@ export function formatUtc(ms: number): string {
   return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)} ${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.${pad(d.getUTCMilliseconds(), 3)}`;
 }
 
+/**
+ * `YYYY-MM-DD HH:MM:SS.mmm` UTC text (what formatUtc writes and ClickHouse prints for DateTime64(3, 'UTC'))
+ * → ms since epoch; NaN for any other text.
+ */
+export function parseUtc(text: string): number {
+  return Date.parse(`${text.replace(' ', 'T')}Z`);
+}
+
+/** ms since epoch → RFC 3339 in Ho Chi Minh City time to the second, `2025-03-04T08:30:00+07:00`. */
+export function formatHoChiMinh(ms: number): string {
+  return `${new Date(ms + HO_CHI_MINH_OFFSET_MINUTES * 60_000).toISOString().slice(0, 19)}+07:00`;
+}
+
 export function isRfc3339(text: string): boolean {
   return parseRfc3339(text) !== null;
 }

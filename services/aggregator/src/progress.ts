@@ -1,5 +1,6 @@
 import type { ClickHouse } from '@dossier/clickhouse';
 import { READ_PROGRESS_SQL, WATERMARK_NAME } from '@dossier/kpi';
+import { parseUtc } from '@dossier/schemas';
 
 interface ProgressRow {
   name: string;
@@ -14,8 +15,6 @@ export interface ProgressSnapshot {
   cycleSucceededMs?: number;
   kpiSucceededMs: Map<string, number>;
 }
-
-const parseUtc = (ts: string) => Date.parse(`${ts.replace(' ', 'T')}Z`);
 
 /**
  * Progress as every instance sees it: read from kpi_watermarks_v1 (shared), not from this process's

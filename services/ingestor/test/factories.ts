@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { formatHoChiMinh } from '@dossier/schemas';
 import type { Message } from 'kafkajs';
 import { IngestorConfig } from '../src/config.ts';
 
@@ -18,9 +19,7 @@ export const PROCEDURE = '1.000494.000.00.00.H29';
 const DAY_MS = 86_400_000;
 
 /** RFC 3339 with the Ho Chi Minh offset, as agency systems send it. */
-export function vnTime(ms: number): string {
-  return `${new Date(ms + 7 * 3_600_000).toISOString().slice(0, 19)}+07:00`;
-}
+export const vnTime = formatHoChiMinh;
 
 let sequence = 0;
 /** A dossier code no other test uses: `<agency>-<yyMMdd>-<sequence>`. */

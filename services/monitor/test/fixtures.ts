@@ -1,5 +1,6 @@
 import type { ClickHouse } from '@dossier/clickhouse';
 import { deadLetterKeys, positionOf, seal } from '@dossier/dead-letters';
+import { formatUtc } from '@dossier/schemas';
 
 /** One row of the kpi_latest contract (DESIGN.md), as a fixture. */
 export interface KpiFixture {
@@ -85,7 +86,7 @@ export const PERSONAL_PAYLOAD = JSON.stringify({
 
 /** ClickHouse DateTime64 text `hours` before now (the dashboard's 24-hour window is ClickHouse's now()). */
 function hoursAgo(hours: number): string {
-  return new Date(Date.now() - hours * 3_600_000).toISOString().replace('T', ' ').replace('Z', '');
+  return formatUtc(Date.now() - hours * 3_600_000);
 }
 
 export async function seedDeadLetters(clickhouse: ClickHouse): Promise<void> {

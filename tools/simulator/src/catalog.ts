@@ -1,8 +1,8 @@
+import { formatHoChiMinh } from '@dossier/schemas';
 import { type Agency, type AgencyCatalog, buildAgencies, CATALOG_START, REFORM_DATE } from './agencies.ts';
 import type { SimMessage } from './dialects.ts';
 import { buildProcedures, loadProcedureSources, type Procedure } from './procedures.ts';
 import type { Rng } from './random.ts';
-import { rfc3339Local } from './time.ts';
 
 export interface Catalog {
   procedures: Procedure[];
@@ -87,7 +87,7 @@ function upsert(
       id: `sim:catalog:${type}:${code}:${validFrom}:${time}`,
       source: '/province/H29/tthc-catalog',
       type: `vn.catalog.${type}`,
-      time: rfc3339Local(time),
+      time: formatHoChiMinh(time),
       subject: code,
       datacontenttype: 'application/json',
       data,

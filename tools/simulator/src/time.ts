@@ -10,11 +10,6 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** `2025-03-04T08:30:00+07:00`. */
-export function rfc3339Local(ms: number): string {
-  return `${new Date(ms + OFFSET_MS).toISOString().slice(0, 19)}+07:00`;
-}
-
 /** DVCQG `yyyyMMddHHmmss` in local time. */
 export function dvcqgTime(ms: number): string {
   const d = new Date(ms + OFFSET_MS);
