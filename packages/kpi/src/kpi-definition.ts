@@ -1,4 +1,4 @@
-import type { Phase, ScopeKind } from './periods.ts';
+import { type Phase, SCOPE_KINDS, type ScopeKind } from './periods.ts';
 
 export type Comparator = 'gt' | 'gte';
 
@@ -41,7 +41,7 @@ export interface KpiDefinition {
   };
 }
 
-export const ALL_SCOPES: readonly ScopeKind[] = ['city', 'admin_level', 'agency', 'field', 'procedure'];
+export const ALL_SCOPES: readonly ScopeKind[] = SCOPE_KINDS;
 
 export function defineKpi(definition: KpiDefinition): KpiDefinition {
   return definition;

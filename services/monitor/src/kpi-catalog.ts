@@ -10,9 +10,7 @@ export function defaultCatalog(): KpiCatalogView {
     name: (id, lang) => getKpi(id)?.name[lang] ?? null,
     comparator(id, periodStart, scope) {
       if (!isScopeKind(scope.kind)) return null;
-      const target = targetFor(id, periodStart, { kind: scope.kind, code: scope.code });
-      if (!target) return null;
-      return target.comparator === 'gt' ? '>' : '>=';
+      return targetFor(id, periodStart, { kind: scope.kind, code: scope.code })?.comparator ?? null;
     },
   };
 }

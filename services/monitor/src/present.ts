@@ -1,7 +1,7 @@
-import { PHASES, type Phase, phaseOf } from '@dossier/kpi';
+import { type Comparator, PHASES, type Phase, phaseOf } from '@dossier/kpi';
 import { type Lang, LOCALES } from './i18n.ts';
 
-export type Comparator = '>' | '>=';
+export type { Comparator } from '@dossier/kpi';
 
 /**
  * What the dashboard needs from the KPI catalog. The comparator depends on the period and scope (a
@@ -42,7 +42,7 @@ export function formatNumber(value: number | null, lang: Lang, maximumFractionDi
 
 export function targetText(target: number | null, comparator: Comparator | null, lang: Lang): string | null {
   if (target === null) return null;
-  const symbol = comparator === '>' ? '> ' : comparator === '>=' ? '≥ ' : '';
+  const symbol = comparator === 'gt' ? '> ' : comparator === 'gte' ? '≥ ' : '';
   return `${symbol}${formatPercent(target, lang)}`;
 }
 

@@ -37,10 +37,10 @@ describe('formatting', () => {
   });
 
   it('writes the target with its comparator', () => {
-    expect(targetText(0.8, '>', 'vi')).toBe('> 80%');
-    expect(targetText(0.8, '>=', 'en')).toBe('≥ 80%');
+    expect(targetText(0.8, 'gt', 'vi')).toBe('> 80%');
+    expect(targetText(0.8, 'gte', 'en')).toBe('≥ 80%');
     expect(targetText(0.95, null, 'en')).toBe('95%');
-    expect(targetText(null, '>', 'vi')).toBeNull();
+    expect(targetText(null, 'gt', 'vi')).toBeNull();
   });
 });
 
@@ -74,8 +74,8 @@ describe('KPI catalog view', () => {
 
   it('takes the comparator of the target valid for the period (≥ in phase 1, > in phase 2)', () => {
     const city = { kind: 'city', code: 'H29' };
-    expect(catalog.comparator('national_portal_integration', '2024-05-01', city)).toBe('>=');
-    expect(catalog.comparator('national_portal_integration', '2027-05-01', city)).toBe('>');
+    expect(catalog.comparator('national_portal_integration', '2024-05-01', city)).toBe('gte');
+    expect(catalog.comparator('national_portal_integration', '2027-05-01', city)).toBe('gt');
     expect(catalog.comparator('on_time_rate', '2027-05-01', city)).toBeNull();
     expect(catalog.comparator('unknown', '2027-05-01', city)).toBeNull();
     expect(

@@ -1,5 +1,6 @@
+import { formatHoChiMinh, STATUS_OF_KIND } from '@dossier/schemas';
 import type { Dossier, Step } from './lifecycle.ts';
-import { dvcqgTime, rfc3339Local } from './time.ts';
+import { dvcqgTime } from './time.ts';
 
 /** Logical topic; the producer maps it to the configured topic name. */
 export type TopicKind = 'events' | 'dvcqg' | 'catalog';
@@ -61,7 +62,7 @@ function canonicalData(d: Dossier, step: Step, filedAt: number): Record<string, 
       return {
         ...base,
         channel: d.channel,
-        submitted_at: rfc3339Local(step.at),
+        submitted_at: formatHoChiMinh(step.at),
         applicant: applicant(d),
         ...filing(d),
       };
@@ -69,19 +70,19 @@ function canonicalData(d: Dossier, step: Step, filedAt: number): Record<string, 
       return {
         ...base,
         channel: d.channel,
-        submitted_at: rfc3339Local(filedAt),
-        received_at: rfc3339Local(step.at),
-        due_at: rfc3339Local(step.due ?? step.at),
+        submitted_at: formatHoChiMinh(filedAt),
+        received_at: formatHoChiMinh(step.at),
+        due_at: formatHoChiMinh(step.due ?? step.at),
         applicant: applicant(d),
         components_digitized: step.componentsDigitized ?? false,
         ...filing(d),
       };
     case 'processing':
-      return { ...base, due_at: step.due === undefined ? undefined : rfc3339Local(step.due) };
+      return { ...base, due_at: step.due === undefined ? undefined : formatHoChiMinh(step.due) };
     case 'supplement_requested':
-      return { ...base, requested_at: rfc3339Local(step.at), reason: 'Bổ sung thành phần hồ sơ' };
+      return { ...base, requested_at: formatHoChiMinh(step.at), reason: 'Bổ sung thành phần hồ sơ' };
     case 'supplement_received':
-      return { ...base, received_at: rfc3339Local(step.at) };
+      return { ...base, received_at: formatHoChiMinh(step.at) };
     case 'payment_requested':
       return { ...base, fees };
     case 'paid':
@@ -106,7 +107,7 @@ function canonicalData(d: Dossier, step: Step, filedAt: number): Record<string, 
         results: step.resultDigitized ? results(d, true) : undefined,
       };
     case 'synced_to_national_portal':
-      return { ...base, synced_at: rfc3339Local(step.at) };
+      return { ...base, synced_at: formatHoChiMinh(step.at) };
     case 'rated':
       return { ...base, satisfied: step.satisfied ?? true, score: step.score };
     case 'rejected':
@@ -138,7 +139,7 @@ function canonicalEvent(
     id,
     source,
     type: `vn.dossier.${step.kind}`,
-    time: rfc3339Local(step.at),
+    time: formatHoChiMinh(step.at),
     subject: d.code,
     datacontenttype: 'application/json',
   });
@@ -167,20 +168,14 @@ export function canonicalMessages(d: Dossier): SimMessage[] {
   return out;
 }
 
-const STATUS: Partial<Record<Step['kind'], number>> = {
-  submitted: 1,
-  received: 2,
-  rejected: 3,
-  processing: 4,
-  supplement_requested: 5,
-  supplement_received: 4,
-  payment_requested: 6,
-  paid: 4,
-  withdrawn: 7,
-  stopped: 8,
-  resolved: 9,
-  result_returned: 10,
-};
+/**
+ * TrangThaiHoSo of the DVCQG snapshot sent after a step: the status the step puts the dossier in
+ * (STATUS_OF_KIND, shared with the ingestor), except that a payment has no status of its own in DVCQG and
+ * the snapshot after it shows the dossier back in processing. Null: the step sends no snapshot.
+ */
+function snapshotStatus(kind: Step['kind']): number | null {
+  return kind === 'paid' ? STATUS_OF_KIND.processing : STATUS_OF_KIND[kind];
+}
 
 const KENH = { direct: 1, online: 2, postal: 3 } as const;
 
@@ -207,7 +202,7 @@ export function dvcqgMessages(d: Dossier): SimMessage[] {
   const record: Record<string, unknown> = {};
   const supplements: Record<string, string>[] = [];
   for (const step of d.steps) {
-    const status = STATUS[step.kind];
+    const status = snapshotStatus(step.kind);
     if (step.kind === 'submitted' || step.kind === 'received') {
       record.TaiLieuNop = d.documents.map((doc, i) => ({
         TenTepDinhKem: doc.attached ? `tai-lieu-${i + 1}.pdf` : undefined,
@@ -267,7 +262,7 @@ export function dvcqgMessages(d: Dossier): SimMessage[] {
       out.push(canonicalEvent(d, step, `sim:${d.code}:rating`, '/dvcqg/danh-gia', filedAt));
       continue;
     }
-    if (status === undefined) continue;
+    if (status === null) continue;
     record.TrangThaiHoSo = status;
     out.push({ topic: 'dvcqg', key: d.code, at: step.at, value: joinObjects(fixed, JSON.stringify(record)) });
   }

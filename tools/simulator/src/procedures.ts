@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { toWorkingDays } from '@dossier/schemas';
+import { foldCode, toWorkingDays } from '@dossier/schemas';
 import { hashString, type Rng } from './random.ts';
 
 /** One row of data/procedures.csv (180 real procedures from the national TTHC database). */
@@ -146,12 +146,7 @@ export function legalWorkingDays(time: Procedure['processingTime']): number {
  * input contract's code pattern refuses; agency systems send them transliterated, and so do we.
  */
 export function fieldCodeOf(raw: string): string {
-  return raw
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[đĐ]/g, 'D')
-    .replace(/\s+/g, '')
-    .toUpperCase();
+  return foldCode(raw);
 }
 
 /** A stable draw in [0, 1) per label: attributes added later do not shift the seeded stream of the others. */

@@ -1,3 +1,4 @@
+import { type PeriodKind, SCOPE_KINDS } from '@dossier/kpi';
 import { z } from 'zod';
 
 /** A query and its parameters; values never enter the SQL text. */
@@ -5,9 +6,6 @@ export interface BoundQuery {
   query: string;
   query_params: Record<string, unknown>;
 }
-
-export const SCOPE_KINDS = ['city', 'admin_level', 'agency', 'field', 'procedure'] as const;
-export const PERIOD_KINDS = ['day', 'month', 'quarter', 'year'] as const;
 
 export const Scope = z.object({
   kind: z.enum(SCOPE_KINDS).default('city'),
@@ -33,7 +31,7 @@ function scopeFilter(scope: Scope, params: Record<string, unknown>): string {
 }
 
 /** The latest period of each KPI for one scope and period kind (one card per KPI). */
-export function cardsQuery(scope: Scope, periodKind: (typeof PERIOD_KINDS)[number]): BoundQuery {
+export function cardsQuery(scope: Scope, periodKind: PeriodKind): BoundQuery {
   const params: Record<string, unknown> = { periodKind };
   return {
     query: `SELECT ${KPI_COLUMNS} FROM kpi_latest
@@ -63,7 +61,7 @@ export function trendQuery(scope: Scope, from: string): BoundQuery {
  * denominator) last. Names and levels come from the agency catalog's newest version.
  */
 export function rankingQuery(options: {
-  periodKind: (typeof PERIOD_KINDS)[number];
+  periodKind: PeriodKind;
   adminLevel?: string;
   limit: number;
 }): BoundQuery {

@@ -1,4 +1,5 @@
 import { isMissingTable } from '@dossier/clickhouse';
+import { PERIOD_KINDS, SCOPE_KINDS } from '@dossier/kpi';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { queryRows } from '../clickhouse-rows.ts';
@@ -14,14 +15,7 @@ import {
   targetText,
   trendStart,
 } from '../present.ts';
-import {
-  cardsQuery,
-  filterScopesQuery,
-  PERIOD_KINDS,
-  rankingQuery,
-  SCOPE_KINDS,
-  trendQuery,
-} from '../queries/kpi.queries.ts';
+import { cardsQuery, filterScopesQuery, rankingQuery, trendQuery } from '../queries/kpi.queries.ts';
 import type { MonitorContext } from './context.ts';
 
 const nullableNumber = z.number().nullable();
