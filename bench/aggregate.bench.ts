@@ -1,18 +1,27 @@
 // `tsx bench/aggregate.bench.ts [dossiers] [--url chdb:<dir>|http…] [--verify]`: times KPI cycles over a
 // synthetic five-year history ending now, in embedded chDB, with the service's defaults (every scope and
-// period kind, 92-day day horizon). Each timed cycle starts once ClickHouse has no merge running (the
+// period kind, 92-day day horizon) and its memory budget (CLICKHOUSE_MEMORY_BUDGET, as npm start applies
+// it: the engine's cap and caches, each statement's limit and spill thresholds). Each timed cycle starts once ClickHouse has no merge running (the
 // steady state of an aggregator cycling every minute); the wait is reported. With --url pointing at a
 // directory that already holds the history, generation is skipped and the KPI state is rebuilt.
 
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type ClickHouse, createClickHouse, migrate } from '@dossier/clickhouse';
+import {
+  type ClickHouse,
+  createClickHouse,
+  MemoryBudgetConfig,
+  memoryBudgetOf,
+  migrate,
+} from '@dossier/clickhouse';
+import { loadConfig } from '@dossier/config';
 import { PERIOD_KINDS, periodStartOf, runKpiCycle, SCOPE_KINDS, shiftMs, verifyKpiState } from '@dossier/kpi';
 import { formatUtc } from '@dossier/schemas';
 import { insertCatalog, insertDossiers } from './aggregate-data.ts';
+import { rssSampler } from './rss.ts';
 
 export interface AggregateBenchmarkOptions {
   dossiers?: number;
@@ -29,8 +38,20 @@ export interface AggregateBenchmarkOptions {
 
 export interface AggregateBenchmarkResult {
   dossiers: number;
+  /** Dossiers written per second by the generator (bench/aggregate-data.ts), and its CPU seconds. */
+  dossiersPerSecondGenerated: number;
   eventsPerSecondGenerated: number;
   generateSeconds: number;
+  generateCpuSeconds: number;
+  /** Peak resident memory of this process (it holds the embedded engine) in each phase, MiB. */
+  peakRssMb: Record<string, number>;
+  /** The budget every statement and the engine ran under (CLICKHOUSE_MEMORY_BUDGET), bytes. */
+  memoryBudgetBytes: number;
+  /** Bytes on disk of every active part after the run, per dossier, in all and for the largest tables. */
+  diskBytesPerDossier: { total: number; byTable: Record<string, number> };
+  /** A phase that failed: its name, the error, and the statement (text) that was running. */
+  failure?: { phase: string; error: string; statement?: string };
+  loadAverage: number[];
   /** First cycle: every dossier's facts built and every period of every kind computed. */
   fullCycle: CycleFigures;
   /** Nothing new since the last cycle: only the current periods are recomputed. */
@@ -81,42 +102,74 @@ export async function runAggregateBenchmark(
   const newDossiers = options.newDossiers ?? 1_000;
   const dayHorizonDays = options.dayHorizonDays ?? 92;
   const log = options.log ?? ((line: string) => console.error(line));
+  const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
   const dir = options.clickhouseUrl ? undefined : await mkdtemp(join(tmpdir(), 'dossier-bench-agg-'));
-  const clickhouse = await createClickHouse({
+  const client = await createClickHouse({
     url: options.clickhouseUrl ?? `chdb:${dir}`,
     application: 'bench',
+    settings: budget.pipelineSettings,
+    engineArgs: budget.engineArgs,
   });
+  const { clickhouse, running } = recordingStatements(client);
+  const rss = rssSampler();
+  const result: Partial<AggregateBenchmarkResult> = {
+    dossiers,
+    newDossiers,
+    dayHorizonDays,
+    memoryBudgetBytes: budget.totalBytes,
+  };
+  let phase = 'migrate';
+  const enter = (name: string) => {
+    phase = name;
+    rss.phase(name);
+  };
   try {
     await migrate(clickhouse);
+    enter('generate');
     const began = performance.now();
+    const cpu = process.cpuUsage();
     const existing = await countRows(clickhouse, 'dossier_events_v1');
     if (existing > 0) {
       log(`[bench:aggregate] reusing ${existing} events; rebuilding the KPI state`);
       await clickhouse.command({ query: 'TRUNCATE TABLE kpi_cycles_v1' });
     } else {
       await insertCatalog(clickhouse);
-      for (let first = 0; first < dossiers; first += 2_000_000) {
-        await insertDossiers(clickhouse, {
-          first,
-          count: Math.min(2_000_000, dossiers - first),
-          startAt: formatUtc(Date.now() - FIVE_YEARS_MS),
-          spanSeconds: FIVE_YEARS_MS / 1000,
-        });
-        log(`[bench:aggregate] generated ${Math.min(first + 2_000_000, dossiers)} dossiers`);
-      }
+      let reported = 0;
+      await insertDossiers(clickhouse, {
+        first: 0,
+        count: dossiers,
+        startAt: formatUtc(Date.now() - FIVE_YEARS_MS),
+        spanSeconds: FIVE_YEARS_MS / 1000,
+        onSlice: (written) => {
+          if (written - reported < 5_000_000 && written < dossiers) return;
+          reported = written;
+          const seconds = (performance.now() - began) / 1000;
+          log(`[bench:aggregate] generated ${written} dossiers (${Math.round(written / seconds)}/s)`);
+        },
+      });
     }
     const generateSeconds = (performance.now() - began) / 1000;
+    const { user, system } = process.cpuUsage(cpu);
     const events = await countRows(clickhouse, 'dossier_events_v1');
-    const cycle = async (label: string, now?: string) => {
+    Object.assign(result, {
+      generateSeconds: round(generateSeconds),
+      generateCpuSeconds: round((user + system) / 1e6),
+      dossiersPerSecondGenerated: existing > 0 ? undefined : Math.round(dossiers / generateSeconds),
+      eventsPerSecondGenerated: Math.round(events / generateSeconds),
+    });
+    const cycle = async (name: keyof AggregateBenchmarkResult, label: string, now?: string) => {
+      enter(label);
       const figures = await timedCycle(clickhouse, dayHorizonDays, now);
       log(
         `[bench:aggregate] ${label} cycle ${figures.seconds.toFixed(2)} s (cpu ${figures.cpuSeconds.toFixed(2)} s, settled ${figures.settleSeconds.toFixed(1)} s before)`,
       );
+      Object.assign(result, { [name]: figures });
       return figures;
     };
 
-    const fullCycle = await cycle('full');
-    const idleCycle = await cycle('idle');
+    await cycle('fullCycle', 'rebuild');
+    const idleCycle = await cycle('idleCycle', 'idle');
+    enter('arrivals');
     await insertDossiers(clickhouse, {
       first: dossiers,
       count: newDossiers,
@@ -124,7 +177,8 @@ export async function runAggregateBenchmark(
       spanSeconds: 3_000,
       prefix: 'N',
     });
-    const incrementalCycle = await cycle('incremental');
+    const incrementalCycle = await cycle('incrementalCycle', 'incremental');
+    enter('arrivals');
     await insertDossiers(clickhouse, {
       first: dossiers + newDossiers,
       count: newDossiers,
@@ -132,11 +186,12 @@ export async function runAggregateBenchmark(
       spanSeconds: 20 * 86_400,
       prefix: 'L',
     });
-    const lateDataCycle = await cycle('late-data');
-    const dayRolloverCycle = await cycle('day-rollover', nextCityDay(new Date()));
+    const lateDataCycle = await cycle('lateDataCycle', 'late-data');
+    const dayRolloverCycle = await cycle('dayRolloverCycle', 'day-rollover', nextCityDay(new Date()));
     const newYear = nextCityYear(new Date());
-    const catchUpCycle = await cycle('catch-up', shiftMs(newYear, -180_000));
-    const yearRolloverCycle = await cycle('year-rollover', newYear);
+    const catchUpCycle = await cycle('catchUpCycle', 'catch-up', shiftMs(newYear, -180_000));
+    const yearRolloverCycle = await cycle('yearRolloverCycle', 'year-rollover', newYear);
+    enter('raw-facts-read');
     const rawFactsReadSeconds = await rawFactsRead(clickhouse);
     const timed = {
       idleCycle,
@@ -146,42 +201,83 @@ export async function runAggregateBenchmark(
       catchUpCycle,
       yearRolloverCycle,
     };
-    const ratiosToRawFactsRead = Object.fromEntries(
+    result.rawFactsReadSeconds = rawFactsReadSeconds;
+    result.ratiosToRawFactsRead = Object.fromEntries(
       Object.entries(timed).map(([name, figures]) => [name, round(figures.seconds / rawFactsReadSeconds)]),
     );
     log(`[bench:aggregate] one read of every dossier's facts ${rawFactsReadSeconds} s`);
-    const openDossiers = await countRows(clickhouse, 'kpi_open_facts_v1');
-    const cells = await countRows(clickhouse, 'kpi_cells_v1');
-    let verification: AggregateBenchmarkResult['verification'];
+    result.openDossiers = await countRows(clickhouse, 'kpi_open_facts_v1');
+    result.cells = await countRows(clickhouse, 'kpi_cells_v1');
     if (options.verify) {
+      enter('verify');
       const started = performance.now();
       const check = await verifyKpiState(clickhouse, { dayHorizonDays });
-      verification = { seconds: round((performance.now() - started) / 1000), ...check };
-      log(`[bench:aggregate] verification ${JSON.stringify(verification)}`);
+      result.verification = { seconds: round((performance.now() - started) / 1000), ...check };
+      log(`[bench:aggregate] verification ${JSON.stringify(result.verification)}`);
     }
-    return {
-      dossiers,
-      eventsPerSecondGenerated: Math.round(events / generateSeconds),
-      generateSeconds: round(generateSeconds),
-      fullCycle,
-      idleCycle,
-      incrementalCycle,
-      lateDataCycle,
-      dayRolloverCycle,
-      catchUpCycle,
-      yearRolloverCycle,
-      rawFactsReadSeconds,
-      ratiosToRawFactsRead,
-      openDossiers,
-      cells,
-      verification,
-      newDossiers,
-      dayHorizonDays,
+  } catch (err) {
+    // A statement over the budget is a finding, not a crash of the benchmark: report what ran and what failed.
+    result.failure = {
+      phase,
+      error: err instanceof Error ? err.message : String(err),
+      statement: running()?.replace(/\s+/g, ' ').slice(0, 2_000),
     };
+    log(`[bench:aggregate] ${phase} failed: ${result.failure.error}`);
   } finally {
-    await clickhouse.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    result.peakRssMb = rss.stop();
+    try {
+      result.diskBytesPerDossier = await diskPerDossier(clickhouse, dossiers);
+    } finally {
+      await clickhouse.close();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
   }
+  result.loadAverage = loadavg().map((l) => round(l));
+  return result as AggregateBenchmarkResult;
+}
+
+/** The client, and the text of the statement it is running (the last one started and not yet settled). */
+function recordingStatements(client: ClickHouse): {
+  clickhouse: ClickHouse;
+  running: () => string | undefined;
+} {
+  let current: string | undefined;
+  const track =
+    <P extends { query?: string; table?: string }, R>(call: (params: P) => Promise<R>) =>
+    async (params: P): Promise<R> => {
+      current = params.query ?? `INSERT INTO ${params.table}`;
+      const result = await call(params);
+      current = undefined;
+      return result;
+    };
+  const clickhouse = Object.create(client) as ClickHouse;
+  clickhouse.query = track(client.query.bind(client)) as ClickHouse['query'];
+  clickhouse.command = track(client.command.bind(client));
+  clickhouse.insert = track(client.insert.bind(client)) as ClickHouse['insert'];
+  clickhouse.exec = track(client.exec.bind(client));
+  return { clickhouse, running: () => current };
+}
+
+/** Active parts' bytes on disk per dossier: in all, and for each table holding at least 1% of it. */
+async function diskPerDossier(
+  clickhouse: ClickHouse,
+  dossiers: number,
+): Promise<AggregateBenchmarkResult['diskBytesPerDossier']> {
+  const result = await clickhouse.query({
+    query: `SELECT table, sum(bytes_on_disk) AS bytes FROM system.parts
+      WHERE active AND database = currentDatabase() GROUP BY table ORDER BY bytes DESC`,
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<{ table: string; bytes: string | number }>();
+  const total = rows.reduce((sum, r) => sum + Number(r.bytes), 0);
+  return {
+    total: round(total / dossiers),
+    byTable: Object.fromEntries(
+      rows
+        .filter((r) => Number(r.bytes) >= total / 100)
+        .map((r) => [r.table, round(Number(r.bytes) / dossiers)]),
+    ),
+  };
 }
 
 async function timedCycle(
