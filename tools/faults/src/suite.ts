@@ -41,6 +41,8 @@ const DOSSIERS: Record<Profile, number> = { short: 400, long: 4_000 };
 export const SUITE_INTERVAL_SECONDS = 4;
 /** Same key for every run: the applicant hash is part of a stored dossier's state. */
 const APPLICANT_HASH_KEY = 'fault-suite-applicant-hash-key-0001';
+/** Same dead-letter key for every run, so a scenario that runs the ingestor in the suite's process has one too. */
+const DEAD_LETTER_KEY = 'fa'.repeat(32);
 
 export async function runSuite(options: SuiteOptions): Promise<ScenarioOutcome[]> {
   const log = options.log ?? ((m: string) => console.log(m));
@@ -115,6 +117,7 @@ export async function runSuite(options: SuiteOptions): Promise<ScenarioOutcome[]
         AGGREGATOR_PREFIX: `faults:${uniqueName(label)}`,
         AGGREGATOR_INTERVAL_SECONDS: String(SUITE_INTERVAL_SECONDS),
         APPLICANT_HASH_KEY,
+        DEAD_LETTER_KEY,
         MONITOR_HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
       };
