@@ -68,15 +68,15 @@ export function createProcessor(deps: Omit<RunJobsDeps, 'connection'>) {
 }
 
 export function startWorker(deps: RunJobsDeps): Worker {
-  const worker = new Worker(deps.settings.queueName, createProcessor(deps), {
+  const worker = new Worker(deps.settings.AGGREGATOR_QUEUE, createProcessor(deps), {
     connection: { ...deps.connection, maxRetriesPerRequest: null },
-    prefix: deps.settings.prefix,
+    prefix: deps.settings.AGGREGATOR_PREFIX,
     // One job at a time per instance; the queue's global concurrency (1) keeps instances from overlapping.
     concurrency: 1,
     // The job of a dead instance holds the queue's one slot until its lock lapses and a stalled-job
     // check (two passes) moves it back: both scaled to the interval, so KPIs move again within it.
-    lockDuration: leaseMs(deps.settings.intervalSeconds),
-    stalledInterval: leaseMs(deps.settings.intervalSeconds),
+    lockDuration: leaseMs(deps.settings.AGGREGATOR_INTERVAL_SECONDS),
+    stalledInterval: leaseMs(deps.settings.AGGREGATOR_INTERVAL_SECONDS),
   });
   worker.on('error', (err) => deps.logger.error({ err }, 'worker error'));
   return worker;
