@@ -29,6 +29,8 @@ export function createProcessor(deps: Omit<RunJobsDeps, 'connection'>) {
     if (!job) throw new UnrecoverableError(`unknown job ${bullJob.name}`);
     const runId = randomUUID();
     const logger = deps.logger.child({ job: job.name, jobId: bullJob.id, runId });
+    // Which instance took which run, when several aggregators share the queue.
+    logger.debug({ attempt: bullJob.attemptsMade + 1 }, 'kpi job started');
     const endTimer = deps.metrics.runDuration.startTimer({ job: job.name });
     try {
       const result = await job.run(bullJob.data, {
