@@ -75,6 +75,8 @@ const ANALYSTS_READ = new Set([
   'dossier_state_mv_v1',
   'dossier_state_v1',
   'dossiers_v1',
+  'index766_external_latest_v1',
+  'index766_external_v1',
   'kpi_cells_v1',
   'kpi_current_mv_v1',
   'kpi_current_v1',
