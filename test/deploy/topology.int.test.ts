@@ -146,8 +146,42 @@ describe('distributed topology: every service its own process, ClickHouse over H
     }
   }, 600_000);
 
-  it('stores the same dossiers and KPI values as the embedded mode on the same input', async () => {
+  it('killing one ingestor hands its partitions to the other, which takes the rest without loss', async () => {
+    const victim = procs['ingestor-2']!;
+    const survivor = procs['ingestor-1']!;
+    const from = survivor.lines.length;
+    await victim.kill();
     await produce(input.messages.slice(half));
+    // The group notices the dead member when its session expires, then the survivor holds every partition.
+    const joined = await survivor.waitForLine((l) => l.msg === 'group joined', from);
+    expect(partitionsOf(joined)).toBe(3 * inputTopics().length);
+    await until(
+      'the second half consumed by the survivor',
+      async () => ((await caughtUp(kafka.kafka, groupId, inputTopics())) ? true : undefined),
+      300_000,
+    );
+    expect(survivor.child.exitCode).toBeNull();
+  }, 600_000);
+
+  it('killing one aggregator mid-cycle leaves the other computing within two intervals', async () => {
+    const aggregators = [procs['aggregator-1']!, procs['aggregator-2']!];
+    const marks = aggregators.map((p) => p.lines.length);
+    // Whichever instance takes the next run is killed while it runs.
+    const victim = await Promise.race(
+      aggregators.map((p, i) => p.waitForLine((l) => l.msg === 'kpi job started', marks[i]).then(() => p)),
+    );
+    await victim.kill();
+    const killedAt = Date.now();
+    const other = aggregators.find((p) => p !== victim)!;
+    const from = other.lines.length;
+    const done = await other.waitForLine((l) => l.msg === 'kpi cycle done', from);
+    const started = other.lines.find((l) => l.msg === 'kpi job started' && l.runId === done.runId);
+    expect(started, 'the start of the run that completed').toBeDefined();
+    // Started within two intervals of the kill: the dead run's lock and claim lease are shorter than one.
+    expect(Date.parse(String(started!.time)) - killedAt).toBeLessThanOrEqual(2 * INTERVAL_S * 1000);
+  }, 300_000);
+
+  it('stores the same dossiers and KPI values as the embedded mode on the same input', async () => {
     const settle = async (label: string, group: string, lastCycle: () => Promise<unknown>) => {
       await until(
         `${label} caught up`,
@@ -161,7 +195,12 @@ describe('distributed topology: every service its own process, ClickHouse over H
     await Promise.all([
       settle('reference', referenceGroup, () => cycleAfter(reference!)),
       settle('distributed', groupId, () =>
-        Promise.race([cycleAfter(procs['aggregator-1']!), cycleAfter(procs['aggregator-2']!)]),
+        Promise.race(
+          topology
+            .running()
+            .filter((p) => p.role === 'aggregator')
+            .map(cycleAfter),
+        ),
       ),
     ]);
     const codes = await topology.stopAll();
