@@ -1,12 +1,27 @@
-// Building blocks of bench/ingest.bench.ts: traffic, the two raw limits, and freshness.
+// Building blocks of bench/ingest.bench.ts: traffic, the two raw limits, the ingestor's configuration.
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
-import { createMetricsRegistry, type Health, type Logger } from '@dossier/observability';
 import { type DossierEventRow, formatHoChiMinh, normalizeMessage } from '@dossier/schemas';
 import type { Admin, Kafka, Message } from 'kafkajs';
-import { type IngestorConfig, startIngestor } from '../services/ingestor/src/index.ts';
+import { IngestorConfig } from '../services/ingestor/src/index.ts';
 
 export const DAY = 86_400_000;
+const NORMALIZE_KEY = 'bench-applicant-hash-key-0123';
+
+/** The ingestor's configuration for a benchmark reading canonical events from `topic`. */
+export function benchIngestorConfig(brokers: string[], topic: string, groupId: string): IngestorConfig {
+  return IngestorConfig.parse({
+    KAFKA_BROKERS: brokers.join(','),
+    KAFKA_GROUP_ID: groupId,
+    TOPIC_EVENTS: topic,
+    TOPIC_DVCQG: `${topic}-dvcqg`,
+    TOPIC_CATALOG: `${topic}-catalog`,
+    TOPIC_DEAD_LETTER: `${topic}-dlq`,
+    APPLICANT_HASH_KEY: NORMALIZE_KEY,
+    DEAD_LETTER_KEY: 'ab'.repeat(32),
+    LOG_LEVEL: 'warn',
+  });
+}
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A canonical `received` event of about 410 bytes, like an agency system sends. */
@@ -66,7 +81,31 @@ export async function rawConsumeRate(kafka: Kafka, topic: string, count: number)
   return count / ((finished - started) / 1000);
 }
 
-/** Already-normalized rows into the same table (and its materialized view), JSONEachRow; only inserts timed. */
+/** Event `i` of {@link eventMessage} as the ingestor stores it, read from partition i % 3 of `topic`. */
+export function normalizedRow(i: number, base: number, topic: string): DossierEventRow {
+  const m = eventMessage(i, base);
+  const result = normalizeMessage(
+    {
+      topic,
+      partition: i % 3,
+      offset: String(i),
+      timestamp: String(Date.now()),
+      key: Buffer.from(m.key as string),
+      value: Buffer.from(m.value as string),
+      headers: {},
+    },
+    {
+      topics: { events: topic, dvcqg: `${topic}-dvcqg`, catalog: `${topic}-catalog` },
+      now: new Date(),
+      applicantHashKey: NORMALIZE_KEY,
+    },
+  );
+  const row = result.ok && result.output.table === 'dossier_events_v1' ? result.output.rows[0] : undefined;
+  if (!row) throw new Error(`bench event ${i} did not normalize to a dossier event`);
+  return row as DossierEventRow;
+}
+
+/** Already-normalized rows into the same table (and its materialized views), JSONEachRow; only inserts timed. */
 export async function rawInsertRate(
   clickhouse: ClickHouse,
   topic: string,
@@ -74,30 +113,10 @@ export async function rawInsertRate(
   chunk: number,
   base: number,
 ): Promise<number> {
-  const options = {
-    topics: { events: topic, dvcqg: `${topic}-dvcqg`, catalog: `${topic}-catalog` },
-    now: new Date(),
-    applicantHashKey: 'bench-applicant-hash-key-0123',
-  };
   let elapsed = 0;
   for (let from = 0; from < count; from += chunk) {
     const rows: DossierEventRow[] = [];
-    for (let i = from; i < Math.min(count, from + chunk); i += 1) {
-      const m = eventMessage(i, base);
-      const result = normalizeMessage(
-        {
-          topic,
-          partition: i % 3,
-          offset: String(i),
-          timestamp: String(Date.now()),
-          key: Buffer.from(m.key as string),
-          value: Buffer.from(m.value as string),
-          headers: {},
-        },
-        options,
-      );
-      if (result.ok && result.output.table === 'dossier_events_v1') rows.push(...result.output.rows);
-    }
+    for (let i = from; i < Math.min(count, from + chunk); i += 1) rows.push(normalizedRow(i, base, topic));
     const t0 = performance.now();
     await clickhouse.insert({ table: 'dossier_events_v1', values: rows, format: 'JSONEachRow' });
     elapsed += performance.now() - t0;
@@ -122,71 +141,4 @@ export async function waitCommitted(admin: Admin, groupId: string, topic: string
     if (marks.every((m) => (done.get(m.partition) ?? -1) >= Number(m.high))) return;
     await sleep(100);
   }
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
-}
-
-/**
- * Produces at `rate` events/s for `seconds` into a running ingestor and measures, per event, the
- * time from just before the send to ClickHouse's insert time (ingested_at) of its row.
- */
-export async function measureFreshness(
-  kafka: Kafka,
-  clickhouse: ClickHouse,
-  config: IngestorConfig,
-  deps: { logger: Logger; health: Health; kafka: Kafka },
-  rate: number,
-  seconds: number,
-) {
-  const topic = config.TOPIC_EVENTS;
-  const ingestor = await startIngestor({ ...deps, clickhouse, config, registry: createMetricsRegistry() });
-  const producer = kafka.producer();
-  await producer.connect();
-  const sentAt = new Map<string, number>();
-  const base = Date.now() - DAY;
-  const warmUp = eventMessage(0, base);
-  await producer.send({ topic, messages: [warmUp] });
-  while (
-    (await scalar(clickhouse, 'SELECT count() AS n FROM dossier_events_v1 WHERE source_topic = {t:String}', {
-      t: topic,
-    })) < 1
-  ) {
-    await sleep(50);
-  }
-  const perTick = Math.max(1, Math.round(rate / 20));
-  const start = performance.now();
-  for (let tick = 0; tick < seconds * 20; tick += 1) {
-    const messages = Array.from({ length: perTick }, (_, k) => eventMessage(1 + tick * perTick + k, base));
-    const now = Date.now();
-    for (const m of messages) sentAt.set(JSON.parse(m.value as string).id, now);
-    await producer.send({ topic, messages, acks: 1 });
-    const next = start + (tick + 1) * 50;
-    await sleep(Math.max(0, next - performance.now()));
-  }
-  const expected = sentAt.size + 1;
-  const countQuery = 'SELECT count() AS n FROM dossier_events_v1 FINAL WHERE source_topic = {t:String}';
-  while ((await scalar(clickhouse, countQuery, { t: topic })) < expected) await sleep(100);
-  await producer.disconnect();
-  await ingestor.stop();
-  const result = await clickhouse.query({
-    query: `SELECT event_id, toUnixTimestamp64Milli(ingested_at) AS t FROM dossier_events_v1 FINAL
-      WHERE source_topic = {t:String}`,
-    query_params: { t: topic },
-    format: 'JSONEachRow',
-  });
-  const delays = (await result.json<{ event_id: string; t: number | string }>())
-    .flatMap((r) => {
-      const sent = sentAt.get(r.event_id);
-      return sent === undefined ? [] : [Number(r.t) - sent];
-    })
-    .sort((a, b) => a - b);
-  return {
-    rate,
-    samples: delays.length,
-    p50Ms: quantile(delays, 0.5),
-    p99Ms: quantile(delays, 0.99),
-    maxMs: delays[delays.length - 1] ?? Number.NaN,
-  };
 }

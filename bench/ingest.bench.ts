@@ -1,5 +1,6 @@
 // Ingest benchmark (DESIGN.md "Performance and scale targets"): re-measures the raw limits on this
-// machine in the same run, then the ingestor's sustained rate and freshness, and reports ratios.
+// machine in the same run, then the peer's (Kafka table engine + view) and the ingestor's sustained rates
+// and freshness, and reports ratios.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -7,17 +8,19 @@ import { join } from 'node:path';
 import { createClickHouse, migrate } from '@dossier/clickhouse';
 import { createHealth, createLogger, createMetricsRegistry } from '@dossier/observability';
 import { Kafka, logLevel } from 'kafkajs';
-import { IngestorConfig, startIngestor } from '../services/ingestor/src/index.ts';
+import { startIngestor } from '../services/ingestor/src/index.ts';
 import { startKafka } from '../test/support/start-kafka.ts';
+import { measureFreshness } from './freshness-support.ts';
 import {
+  benchIngestorConfig,
   DAY,
-  measureFreshness,
   produce,
   rawConsumeRate,
   rawInsertRate,
   scalar,
   waitCommitted,
 } from './ingest-support.ts';
+import { PEER_ENGINE, peerFreshness, produceNormalized, startPeer } from './peer.ts';
 
 export interface IngestBenchmarkOptions {
   /** Broker list; when absent a native broker is started (and stopped) for the run. */
@@ -40,34 +43,59 @@ export interface IngestBenchmarkResult {
   /** endToEndRate / min(rawConsumeRate, rawInsertRate); the target is ≥ 0.5. */
   ratio: number;
   targetMet: boolean;
+  /** endToEndRate / each raw limit, and / the peer's rate (target ≥ 1.0), all from this run. */
+  ratios: { toRawConsume: number; toRawInsert: number; toSlowerRaw: number; toPeer: number };
+  /** Where a target is missed, by how much (ratio points short of it). */
+  missedBy: { toSlowerRaw: number; toPeer: number };
+  /** ClickHouse's Kafka table engine + materialized view into dossier_events_v1, same events normalized. */
+  peer: {
+    engine: typeof PEER_ENGINE;
+    /** From creating its view to the last row stored. */
+    rowsPerSecond: number;
+    /** Rows after its first flush, from then to the last (null when one flush carried them all). */
+    flowingRowsPerSecond: number | null;
+    firstRowsSeconds: number;
+    freshness: Awaited<ReturnType<typeof peerFreshness>>;
+  };
   /** Peak resident memory of this process during the end-to-end run (includes embedded ClickHouse). */
   peakRssMb: number;
   /** Peak JS heap + Buffers during that run: the ingestor's own share, without the embedded engine. */
   peakJsMb: number;
   /** 1-minute load average at the end: the machine is shared, so figures are only comparable within a run. */
   loadAverage: number;
-  freshness: { rate: number; samples: number; p50Ms: number; p99Ms: number; maxMs: number };
+  /** Quiet machine but for this run: send → insert acknowledged (p50/p99/max) and send → ingested_at. */
+  freshness: Awaited<ReturnType<typeof measureFreshness>>;
 }
 
 export async function runIngestBenchmark(
   options: IngestBenchmarkOptions = {},
 ): Promise<IngestBenchmarkResult> {
-  const log = options.log ?? ((line: string) => console.log(line));
+  const log = options.log ?? ((line: string) => console.error(line));
   const events = options.events ?? 300_000;
   const partitions = options.partitions ?? 3;
+  const freshnessRate = options.freshnessRate ?? 1_000;
+  const freshnessSeconds = options.freshnessSeconds ?? 15;
   const started = options.brokers ? undefined : await startKafka();
   const brokers = options.brokers ?? started?.brokers ?? [];
   const dir = await mkdtemp(join(tmpdir(), 'dossier-bench-ingest-'));
-  const clickhouse = await createClickHouse({ url: `chdb:${dir}`, application: 'bench' });
+  const url = `chdb:${dir}`;
+  const clickhouse = await createClickHouse({ url, application: 'bench' });
+  // As in the all-in-one: the ingestor inserts on a connection of its own.
+  const ingestClickHouse = await createClickHouse({ url, application: 'bench-ingestor' });
   const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.ERROR });
+  const truncate = async () => {
+    for (const table of ['dossier_events_v1', 'dossier_state_v1', 'kpi_touched_v1'])
+      await clickhouse.command({ query: `TRUNCATE TABLE ${table}` });
+  };
   try {
     await migrate(clickhouse);
     const admin = kafka.admin();
     await admin.connect();
     const topic = `bench-events-${randomUUID().slice(0, 8)}`;
     const freshTopic = `${topic}-fresh`;
+    const peerTopic = `${topic}-normalized`;
     await admin.createTopics({
-      topics: [topic, freshTopic].map((t) => ({ topic: t, numPartitions: partitions })),
+      topics: [topic, freshTopic, peerTopic].map((t) => ({ topic: t, numPartitions: partitions })),
       waitForLeaders: true,
     });
     const base = Date.now() - 30 * DAY;
@@ -79,21 +107,21 @@ export async function runIngestBenchmark(
 
     const insertRate = await rawInsertRate(clickhouse, topic, events, options.insertChunk ?? 25_000, base);
     log(`raw chDB insert of normalized rows: ${insertRate.toFixed(0)} rows/s`);
-    await clickhouse.command({ query: 'TRUNCATE TABLE dossier_events_v1' });
-    await clickhouse.command({ query: 'TRUNCATE TABLE dossier_state_v1' });
+    await truncate();
 
-    const config = IngestorConfig.parse({
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_GROUP_ID: `bench-ingestor-${randomUUID()}`,
-      TOPIC_EVENTS: topic,
-      TOPIC_DVCQG: `${topic}-dvcqg`,
-      TOPIC_CATALOG: `${topic}-catalog`,
-      TOPIC_DEAD_LETTER: `${topic}-dlq`,
-      APPLICANT_HASH_KEY: 'bench-applicant-hash-key-0123',
-      LOG_LEVEL: 'warn',
-    });
+    await produceNormalized(kafka, peerTopic, events, base);
+    const peer = await startPeer(clickhouse, brokers, peerTopic);
+    const peerRate = await peer.rate(events);
+    log(
+      `peer (Kafka engine + view): ${peerRate.rowsPerSecond.toFixed(0)} rows/s, first rows after ${peerRate.firstRowsSeconds.toFixed(1)} s`,
+    );
+    const peerFresh = await peerFreshness(clickhouse, kafka, peerTopic, freshnessRate, freshnessSeconds);
+    log(`peer freshness at ${freshnessRate}/s: p50 ${peerFresh.p50Ms} ms, p99 ${peerFresh.p99Ms} ms`);
+    await peer.drop();
+    await truncate();
+
+    const config = benchIngestorConfig(brokers, topic, `bench-ingestor-${randomUUID()}`);
     const logger = createLogger({ service: 'bench-ingestor', level: 'warn' });
-    const deps = { logger, health: createHealth(), clickhouse, kafka };
     let peakRss = 0;
     let peakJs = 0;
     const sampler = setInterval(() => {
@@ -102,7 +130,14 @@ export async function runIngestBenchmark(
       peakJs = Math.max(peakJs, m.heapUsed + m.external);
     }, 100);
     const t0 = performance.now();
-    const ingestor = await startIngestor({ ...deps, config, registry: createMetricsRegistry() });
+    const ingestor = await startIngestor({
+      config,
+      logger,
+      health: createHealth(),
+      clickhouse: ingestClickHouse,
+      kafka,
+      registry: createMetricsRegistry(),
+    });
     await waitCommitted(admin, config.KAFKA_GROUP_ID, topic);
     const endToEndRate = events / ((performance.now() - t0) / 1000);
     clearInterval(sampler);
@@ -117,27 +152,48 @@ export async function runIngestBenchmark(
       kafka,
       clickhouse,
       { ...config, TOPIC_EVENTS: freshTopic, KAFKA_GROUP_ID: `bench-fresh-${randomUUID()}` },
-      deps,
-      options.freshnessRate ?? 1_000,
-      options.freshnessSeconds ?? 15,
+      { logger, ingestClickHouse },
+      freshnessRate,
+      freshnessSeconds,
     );
     log(`freshness at ${freshness.rate}/s: p50 ${freshness.p50Ms} ms, p99 ${freshness.p99Ms} ms`);
     await admin.disconnect();
     const slower = Math.min(consumeRate, insertRate);
+    const ratio = (x: number) => Number(x.toFixed(3));
+    const toPeer = endToEndRate / peerRate.rowsPerSecond;
     return {
       events,
       avgMessageBytes,
       rawConsumeRate: Math.round(consumeRate),
       rawInsertRate: Math.round(insertRate),
       endToEndRate: Math.round(endToEndRate),
-      ratio: Number((endToEndRate / slower).toFixed(3)),
-      targetMet: endToEndRate / slower >= 0.5,
+      ratio: ratio(endToEndRate / slower),
+      targetMet: endToEndRate / slower >= 0.5 && toPeer >= 1,
+      ratios: {
+        toRawConsume: ratio(endToEndRate / consumeRate),
+        toRawInsert: ratio(endToEndRate / insertRate),
+        toSlowerRaw: ratio(endToEndRate / slower),
+        toPeer: ratio(toPeer),
+      },
+      missedBy: {
+        toSlowerRaw: ratio(Math.max(0, 0.5 - endToEndRate / slower)),
+        toPeer: ratio(Math.max(0, 1 - toPeer)),
+      },
+      peer: {
+        engine: PEER_ENGINE,
+        rowsPerSecond: Math.round(peerRate.rowsPerSecond),
+        flowingRowsPerSecond:
+          peerRate.flowingRowsPerSecond === null ? null : Math.round(peerRate.flowingRowsPerSecond),
+        firstRowsSeconds: ratio(peerRate.firstRowsSeconds),
+        freshness: peerFresh,
+      },
       peakRssMb: Math.round(peakRss / 2 ** 20),
       peakJsMb: Math.round(peakJs / 2 ** 20),
       loadAverage: Number(loadavg()[0]?.toFixed(1)),
       freshness,
     };
   } finally {
+    await ingestClickHouse.close();
     await clickhouse.close();
     await rm(dir, { recursive: true, force: true });
     await started?.stop();

@@ -1,4 +1,5 @@
-// `npm run bench [-- --only ingest|aggregate] [--events N] [--dossiers N] [--verify]`
+// `npm run bench [-- --only ingest|freshness|aggregate] [--events N] [--dossiers N] [--load-dossiers N]
+//   [--fresh-seconds S] [--verify]`
 // Each benchmark runs in its own process: embedded ClickHouse (chDB) allows one data directory per process,
 // and a fresh process keeps one benchmark's memory figures free of the other's.
 import { spawn } from 'node:child_process';
@@ -10,13 +11,16 @@ const { values } = parseArgs({
     only: { type: 'string' },
     events: { type: 'string' },
     dossiers: { type: 'string' },
+    // Freshness under load: the history the KPI cycles and the analyst read, and the measured seconds.
+    'load-dossiers': { type: 'string' },
+    'fresh-seconds': { type: 'string' },
     // Aggregate: recompute every cell from the facts at the end and count those the increments got wrong.
     verify: { type: 'boolean', default: false },
   },
 });
 
 interface Bench {
-  name: 'ingest' | 'aggregate';
+  name: 'ingest' | 'freshness' | 'aggregate';
   args: string[];
   env: Record<string, string>;
 }
@@ -26,6 +30,17 @@ const benches: Bench[] = [
     name: 'ingest',
     args: ['bench/ingest.bench.ts'],
     env: values.events ? { BENCH_EVENTS: values.events } : {},
+  },
+  {
+    name: 'freshness',
+    args: [
+      'bench/freshness-load.bench.ts',
+      '--dossiers',
+      values['load-dossiers'] ?? '1000000',
+      '--seconds',
+      values['fresh-seconds'] ?? '30',
+    ],
+    env: {},
   },
   {
     name: 'aggregate',
