@@ -1,6 +1,7 @@
 // Synthetic history for bench/aggregate.bench.ts, generated inside ClickHouse (INSERT … SELECT from
 // numbers()) so that ten million dossiers take seconds, not a Kafka replay.
 import type { ClickHouse } from '@dossier/clickhouse';
+import { formatUtc } from '@dossier/schemas';
 
 export const PROCEDURES = 200;
 export const AGENCIES = 300;
@@ -51,7 +52,7 @@ export async function insertDossiers(
     onSlice?: (written: number) => void;
   },
 ): Promise<number> {
-  const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
+  const now = formatUtc(Date.now());
   const slices: Record<string, unknown>[] = [];
   for (let from = 0; from < options.count; from += SLICE_DOSSIERS) {
     slices.push({

@@ -10,27 +10,11 @@ import { loadConfig } from '@dossier/config';
 import { IngestorConfig } from '@dossier/ingestor';
 import { MonitorMainConfig } from '@dossier/monitor';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import type { z } from 'zod';
+import { COMPOSE_SECRETS, environmentOf, resolvedCompose } from './compose-file.ts';
 
 const run = promisify(execFile);
-const env = {
-  ...process.env,
-  APPLICANT_HASH_KEY: 'compose-test-key-0123456789',
-  MONITOR_ADMIN_TOKEN: 'compose-admin-token-0123456789',
-  DEAD_LETTER_KEY: 'f5'.repeat(32),
-};
-
-interface ComposeService {
-  image?: string;
-  command?: string[];
-  environment?: Record<string, string | number>;
-}
-
-async function resolvedCompose(): Promise<{ services: Record<string, ComposeService> }> {
-  const { stdout } = await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], { env });
-  return parse(stdout);
-}
+const env = { ...process.env, ...COMPOSE_SECRETS };
 
 describe('docker-compose.yml', () => {
   it('is valid for docker-compose', async () => {
@@ -61,7 +45,7 @@ describe('docker-compose.yml', () => {
   });
 
   it("gives every app container an environment its service's config accepts", async () => {
-    const { services } = await resolvedCompose();
+    const compose = await resolvedCompose();
     const schemas: Record<string, z.ZodType> = {
       migrator: MigratorConfig,
       ingestor: IngestorConfig,
@@ -69,11 +53,7 @@ describe('docker-compose.yml', () => {
       monitor: MonitorMainConfig,
     };
     for (const [name, schema] of Object.entries(schemas)) {
-      const service = services[name];
-      expect(service, name).toBeDefined();
-      const environment = Object.fromEntries(
-        Object.entries(service?.environment ?? {}).map(([k, v]) => [k, String(v)]),
-      );
+      const environment = environmentOf(compose, name);
       expect(() => loadConfig(schema, environment), name).not.toThrow();
       expect(environment.CLICKHOUSE_URL, name).toMatch(/^http:\/\/.+@clickhouse:8123$/);
     }

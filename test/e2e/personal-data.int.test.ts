@@ -1,10 +1,14 @@
 // Issue #13: no personal data readable by analysts, from any table. Recognisable names, ID numbers,
 // phone numbers and e-mail addresses are planted in valid and rejected DVCQG records and canonical
-// events, sent through Kafka and the ingestor; then, through the analysts' endpoint, every table and
-// view it can read (system.* included) is read whole and searched, as text and base64-decoded.
+// events, sent through Kafka and the ingestor, and an operator's address and credential id in the audit
+// trail; then, through the analysts' endpoint, every table and view it can read (system.* included) is
+// read whole and searched, as text and base64-decoded. Every table of the database needs a decision
+// below: read by analysts (and scanned) or denied (and refused by every path); a new one fails the test.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { openEmbeddedEngine } from '@dossier/clickhouse';
 import { createLogger } from '@dossier/observability';
+import { formatUtc } from '@dossier/schemas';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toMessage } from '../../services/ingestor/test/factories.ts';
@@ -14,6 +18,7 @@ import {
   type AnalystsEndpoint,
   startAnalystsEndpoint,
 } from '../../services/monitor/src/analysts/index.ts';
+import { DENIED_TABLES } from '../../services/monitor/src/analysts/read-only-policy.ts';
 import { REPO } from './run-command.ts';
 
 const PERSONAL = {
@@ -42,14 +47,59 @@ const PERSONAL = {
     email: 'khoi.do@example.vn',
   },
 };
+/** An operator's request in the audit trail: the client's address and the credential it used. */
+const OPERATOR = { address: '203.0.113.77', credential: 'cred-ops-night-5521' };
 /** Every planted value, also without diacritics and the names' rarest word alone. */
-const NEEDLES = Object.values(PERSONAL).flatMap((p) => {
-  const plain = p.name
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[đĐ]/g, 'D');
-  return [p.name, plain, p.id, p.phone, p.email];
-});
+const NEEDLES = [
+  ...Object.values(PERSONAL).flatMap((p) => {
+    const plain = p.name
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[đĐ]/g, 'D');
+    return [p.name, plain, p.id, p.phone, p.email];
+  }),
+  OPERATOR.address,
+  OPERATOR.credential,
+];
+
+/**
+ * The decision for every table of the database: these are the analysts' to read; the denied ones are the
+ * endpoint policy's DENIED_TABLES (and revoked from the distributed analyst user). A table that is in
+ * neither list fails the scan until someone decides.
+ */
+const ANALYSTS_READ = new Set([
+  'agencies_v1',
+  'dead_letter_replays_v1',
+  'dead_letters_v2',
+  'dossier_events_v1',
+  'dossier_state_mv_v1',
+  'dossier_state_v1',
+  'dossiers_v1',
+  'index766_external_latest_v1',
+  'index766_external_v1',
+  'kpi_cells_v1',
+  'kpi_current_mv_v1',
+  'kpi_current_v1',
+  'kpi_cycles_v1',
+  'kpi_dossier_facts_v1',
+  'kpi_latest',
+  'kpi_open_facts_v1',
+  'kpi_run_dossiers_v1',
+  'kpi_run_periods_v1',
+  'kpi_scope_cells_v1',
+  'kpi_scope_procedures_v1',
+  'kpi_stage_cells_v1',
+  'kpi_stage_facts_v1',
+  'kpi_stage_values_v1',
+  'kpi_touched_mv_v1',
+  'kpi_touched_v1',
+  'kpi_values_daily_mv_v1',
+  'kpi_values_daily_v1',
+  'kpi_values_v1',
+  'kpi_watermarks_v1',
+  'procedures_v1',
+  'schema_migrations',
+]);
 
 function example(path: string): Record<string, unknown> {
   return JSON.parse(readFileSync(`${REPO}/docs/examples/${path}`, 'utf8')) as Record<string, unknown>;
@@ -139,6 +189,49 @@ describe('personal data through the analysts endpoint', () => {
     await h.waitCaughtUp();
     expect(await h.count('SELECT count() AS n FROM dossier_events_v1 FINAL')).toBe(2);
     expect(await h.count('SELECT count() AS n FROM dead_letters_v2 FINAL')).toBe(4);
+    const now = formatUtc(Date.now());
+    await h.clickhouse.insert({
+      table: 'operator_actions_v1',
+      format: 'JSONEachRow',
+      values: [
+        {
+          action_id: randomUUID(),
+          started_at: now,
+          finished_at: now,
+          action: 'dead-letters.replay',
+          method: 'POST',
+          route: '/api/dead-letters/replay',
+          target: '{}',
+          details: JSON.stringify({ from: OPERATOR.address }),
+          credential_id: OPERATOR.credential,
+          auth_method: 'bearer',
+          remote_address: OPERATOR.address,
+          status: 200,
+          outcome: 'ok',
+        },
+      ],
+    });
+    // A letter from before dead letters were sealed (kept as clear base64 in dead_letters_v1).
+    await h.clickhouse.insert({
+      table: 'dead_letters_v1',
+      format: 'JSONEachRow',
+      values: [
+        {
+          source_topic: h.config.TOPIC_DVCQG,
+          source_partition: 0,
+          source_offset: 99,
+          message_key_base64: null,
+          value_base64: Buffer.from(
+            JSON.stringify(dvcqg('H29.105-250302-7', PERSONAL.rejectedDvcqg)),
+          ).toString('base64'),
+          value_bytes: 10,
+          headers_json: '[]',
+          reason_code: 'bad_date',
+          reason_text: 'NgayNopHoSo: not a date',
+          message_timestamp: now,
+        },
+      ],
+    });
     endpoint = await startAnalystsEndpoint({
       config: AnalystsConfig.parse({ ANALYSTS_PORT: '0', ANALYSTS_HOST: '127.0.0.1' }),
       engine: await openEmbeddedEngine(h.clickhouseUrl),
@@ -178,7 +271,19 @@ describe('personal data through the analysts endpoint', () => {
     const texts = new Map<string, string>();
     const unreadable: string[] = [];
     const scanned: string[] = [];
+    const undecided: string[] = [];
+    const denied: string[] = [];
     for (const [db, name] of tables) {
+      if (db !== 'system') {
+        if (DENIED_TABLES.includes(name)) {
+          const res = await query(`SELECT * FROM \`${db}\`.\`${name}\``);
+          expect(res.text, `${db}.${name}`).toMatch(/^Code: 497\. .*\(ACCESS_DENIED\)/);
+          expect(res.status).toBe(403);
+          denied.push(name);
+          continue;
+        }
+        if (!ANALYSTS_READ.has(name)) undecided.push(`${db}.${name}`);
+      }
       const began = Date.now();
       const res = await query(`SELECT * FROM \`${db}\`.\`${name}\` LIMIT 200000`).catch((err: Error) => ({
         status: 0,
@@ -198,6 +303,8 @@ describe('personal data through the analysts endpoint', () => {
         if (res.text.includes(needle) || decoded.includes(needle)) found.push(`${db}.${name}: ${needle}`);
     }
     expect(found).toEqual([]);
+    expect(undecided).toEqual([]);
+    expect(denied).toContain('operator_actions_v1');
     // The scan reached the data: the stored tables were read, and the scanner sees what is there.
     expect(scanned).toEqual(
       expect.arrayContaining([
@@ -212,6 +319,51 @@ describe('personal data through the analysts endpoint', () => {
     expect(texts.get('default.dossier_events_v1')).toContain(validCode);
     expect(unreadable.filter((t) => t.startsWith('default.'))).toEqual([]);
     console.log(`scanned ${scanned.length} tables; unreadable: ${unreadable.join('; ') || 'none'}`);
+  });
+
+  it('refuses the denied tables by every path a read-only query has to them', async () => {
+    // The rows are there (read directly, not through the endpoint): the refusals below hide real data.
+    expect(
+      await h.count('SELECT count() AS n FROM operator_actions_v1 WHERE remote_address = {a:String}', {
+        a: OPERATOR.address,
+      }),
+    ).toBe(1);
+    const paths = [
+      'SELECT remote_address FROM operator_actions_v1',
+      'select * from `default`.`operator_actions_v1` format JSON',
+      "SELECT * FROM merge(currentDatabase(), '^operator_act')",
+      "SELECT * FROM merge('^dead_letters_v')",
+      'SELECT * FROM view(SELECT * FROM operator_actions_v1)',
+      'SELECT (SELECT groupArray(remote_address) FROM operator_actions_v1) AS a',
+      'SELECT 1 WHERE 1 IN (SELECT count() FROM operator_actions_v1 WHERE remote_address LIKE {p:String})',
+      'WITH t AS (SELECT credential_id FROM operator_actions_v1) SELECT * FROM t',
+      'EXPLAIN QUERY TREE SELECT (SELECT any(remote_address) FROM operator_actions_v1)',
+      "EXPLAIN PLAN SELECT (SELECT any(value_base64) FROM merge('^dead_letters_v1'))",
+      'SELECT * FROM mergeTreeIndex(currentDatabase(), operator_actions_v1)',
+      'SHOW CREATE TABLE operator_actions_v1',
+      'DESCRIBE (SELECT * FROM dead_letters_v1)',
+    ];
+    for (const sql of paths) {
+      const res = await fetch(`${base}/?param_p=${encodeURIComponent('203.%')}`, {
+        method: 'POST',
+        body: sql,
+      });
+      const text = await res.text();
+      expect(text, sql).toMatch(/^Code: 497\. .*\(ACCESS_DENIED\)/);
+      for (const needle of NEEDLES) expect(text, sql).not.toContain(needle);
+    }
+    // Listing the tables stays open: a name in a string is data.
+    const listed = await query("SELECT name FROM system.tables WHERE name = 'operator_actions_v1'");
+    expect(listed.text.trim()).toBe('operator_actions_v1');
+  });
+
+  it('revokes the denied tables from the distributed analyst user too', () => {
+    const script = readFileSync(`${REPO}/infra/clickhouse/initdb/10-analyst-user.sh`, 'utf8');
+    const docs = readFileSync(`${REPO}/docs/analysts.md`, 'utf8');
+    for (const table of DENIED_TABLES) {
+      expect(script).toContain(`REVOKE SELECT ON default.${table} FROM analyst;`);
+      expect(docs).toContain(`REVOKE SELECT ON default.${table} FROM analyst;`);
+    }
   });
 
   it('replays a rejected record byte for byte, headers included', async () => {

@@ -12,8 +12,9 @@ import { DEAD_LETTERS_TABLE, deadLetterKeys, open, positionOf } from '@dossier/d
 import { IngestorConfig, startIngestor } from '@dossier/ingestor';
 import { createHealth, createLogger, createMetricsRegistry } from '@dossier/observability';
 import { normalizeMessage } from '@dossier/schemas';
-import { Kafka, logLevel, type Message } from 'kafkajs';
-import { type PlannedMessage, planHostileMessages } from './hostile-messages.ts';
+import { Kafka, logLevel } from 'kafkajs';
+import { committedProgress, produce, SCENARIO_HEADER } from './hostile-input-kafka.ts';
+import { planHostileMessages } from './hostile-messages.ts';
 
 export const PROFILES = {
   /** Inside `npm test`. */
@@ -40,7 +41,6 @@ export interface ScenarioResult {
   problems: string[];
 }
 
-const SCENARIO_HEADER = 'x-scenario-id';
 const KEY = '7e'.repeat(32);
 const INPUT_TOPIC_MAX_BYTES = '2000000';
 
@@ -52,70 +52,6 @@ async function scalar(
   const result = await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' });
   const rows = await result.json<{ n: number | string }>();
   return Number(rows[0]?.n ?? 0);
-}
-
-/** Sends in requests the input topics accept (2 MB per batch): big messages travel in small groups. */
-async function produce(kafka: Kafka, topics: Record<'events' | 'dvcqg', string>, messages: PlannedMessage[]) {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    let group: { topic: string; messages: Message[] }[] = [];
-    let bytes = 0;
-    let count = 0;
-    const flush = async () => {
-      if (count > 0) await producer.sendBatch({ topicMessages: group, acks: -1 });
-      group = [];
-      bytes = 0;
-      count = 0;
-    };
-    for (const m of messages) {
-      const size = m.value.length + 200;
-      if (count > 0 && (bytes + size > 1_500_000 || count >= 2_000)) await flush();
-      const topic = topics[m.topic];
-      let entry = group.find((g) => g.topic === topic);
-      if (!entry) {
-        entry = { topic, messages: [] };
-        group.push(entry);
-      }
-      entry.messages.push({ key: m.key, value: m.value, headers: { [SCENARIO_HEADER]: m.id } });
-      bytes += size;
-      count += 1;
-    }
-    await flush();
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-/** Partitions not yet committed to their end, and the sum of committed offsets (progress). */
-async function progress(
-  kafka: Kafka,
-  groupId: string,
-  topics: string[],
-): Promise<{ behind: number; committed: number }> {
-  const admin = kafka.admin();
-  await admin.connect();
-  let behind = 0;
-  let total = 0;
-  try {
-    for (const topic of topics) {
-      const [marks, committed] = await Promise.all([
-        admin.fetchTopicOffsets(topic),
-        admin.fetchOffsets({ groupId, topics: [topic] }),
-      ]);
-      const done = new Map(
-        committed.flatMap((t) => t.partitions).map((p) => [p.partition, Number(p.offset)]),
-      );
-      for (const mark of marks) {
-        const at = Math.max(0, done.get(mark.partition) ?? 0);
-        total += at;
-        if (Number(mark.high) > at) behind += 1;
-      }
-    }
-    return { behind, committed: total };
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 interface RunFigures {
@@ -165,7 +101,7 @@ async function ingest(
   try {
     let last = { committed: -1, at: Date.now() };
     for (;;) {
-      const now = await progress(kafka, names.group, [names.events, names.dvcqg]);
+      const now = await committedProgress(kafka, names.group, [names.events, names.dvcqg]);
       if (now.behind === 0) break;
       if (now.committed !== last.committed) last = { committed: now.committed, at: Date.now() };
       else if (Date.now() - last.at > stallMs) {

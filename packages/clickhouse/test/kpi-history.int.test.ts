@@ -1,5 +1,6 @@
 // KPI history retention (migrations 0034–0037): kpi_values_v1 keeps every change for a week;
 // kpi_values_daily_v1 keeps, for good, the last change of each city day (day periods: their final value).
+import { formatUtc } from '@dossier/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 
@@ -38,7 +39,7 @@ async function numbers(
 describe('KPI history retention', () => {
   it('thins changes older than a week to the last of each city day, and day periods to their final value', async () => {
     const { clickhouse } = ch;
-    const recent = new Date(Date.now() - 3_600_000).toISOString().replace('T', ' ').replace('Z', '');
+    const recent = formatUtc(Date.now() - 3_600_000);
     await clickhouse.insert({
       table: 'kpi_values_v1',
       format: 'JSONEachRow',

@@ -91,6 +91,7 @@ export async function computeValues(
         p_max: pointed.map((k) => k.points?.max ?? 0),
         p_full: pointed.map((k) => k.points?.fullAt ?? 1),
         score_override_kpis: group.filter((k) => k.sql.score).map((k) => k.id),
+        stated_score_kpis: [],
       },
       { label: `kpi_values_v1 <- ${source} ${kinds.join('+')}` },
     );

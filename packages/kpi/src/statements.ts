@@ -30,6 +30,7 @@ export interface StatementParams {
   kpi_ids?: readonly string[];
   scope_kinds?: readonly string[];
   score_override_kpis?: readonly string[];
+  stated_score_kpis?: readonly string[];
   p_kpi?: readonly string[];
   p_max?: readonly number[];
   p_full?: readonly number[];

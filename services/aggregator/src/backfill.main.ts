@@ -28,26 +28,26 @@ const config = loadConfig(AggregatorConfig);
 if (values.direct) {
   const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
   const clickhouse = await createClickHouse({
-    url: config.clickhouseUrl,
+    url: config.CLICKHOUSE_URL,
     application: 'aggregator-backfill',
     settings: budget.pipelineSettings,
     engineArgs: budget.engineArgs,
   });
   // Embedded: this process holds the data directory. Otherwise its claim is leased like the aggregators'.
-  const redis = isEmbeddedUrl(config.clickhouseUrl) ? undefined : new Redis(config.redisUrl);
+  const redis = isEmbeddedUrl(config.CLICKHOUSE_URL) ? undefined : new Redis(config.REDIS_URL);
   try {
     const result = await backfillKpis(clickhouse, {
       runId: `backfill-${Date.now()}`,
       fromDate: data.from,
       toDate: data.to,
       kpiIds: data.kpis,
-      periodKinds: config.periodKinds,
-      scopeKinds: config.scopeKinds,
-      dayHorizonDays: config.dayHorizonDays,
+      periodKinds: config.AGGREGATOR_PERIOD_KINDS,
+      scopeKinds: config.AGGREGATOR_SCOPE_KINDS,
+      dayHorizonDays: config.AGGREGATOR_DAY_HORIZON_DAYS,
       leases: redis
         ? redisLeases(redis, {
-            prefix: `${config.prefix}:${config.queueName}`,
-            ttlMs: leaseMs(config.intervalSeconds),
+            prefix: `${config.AGGREGATOR_PREFIX}:${config.AGGREGATOR_QUEUE}`,
+            ttlMs: leaseMs(config.AGGREGATOR_INTERVAL_SECONDS),
           })
         : singleProcessLeases(),
     });

@@ -29,7 +29,7 @@ export interface JobResult {
 
 export interface JobSpec<S extends z.ZodType> {
   name: string;
-  /** Scheduled jobs get a BullMQ job scheduler (id = name) every `intervalSeconds`; others are enqueued. */
+  /** Scheduled jobs get a BullMQ job scheduler (id = name) every `AGGREGATOR_INTERVAL_SECONDS`; others are enqueued. */
   scheduled: boolean;
   data: S;
   run(data: z.output<S>, context: JobContext): Promise<JobResult>;

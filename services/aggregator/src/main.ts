@@ -12,13 +12,13 @@ import { AggregatorConfig } from './config.ts';
 import { startAggregator } from './start-aggregator.ts';
 
 const config = loadConfig(AggregatorConfig);
-const logger = createLogger({ service: 'aggregator', level: config.logLevel, format: config.logFormat });
+const logger = createLogger({ service: 'aggregator', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 exitOnUncaughtException(logger);
 const registry = createMetricsRegistry();
 const health = createHealth();
 const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
 const clickhouse = await createClickHouse({
-  url: config.clickhouseUrl,
+  url: config.CLICKHOUSE_URL,
   application: 'aggregator',
   settings: budget.pipelineSettings,
   engineArgs: budget.engineArgs,
@@ -30,10 +30,10 @@ const aggregator = await startAggregator({
   registry,
   health,
   clickhouse,
-  redis: { url: config.redisUrl },
-  singleProcess: isEmbeddedUrl(config.clickhouseUrl),
+  redis: { url: config.REDIS_URL },
+  singleProcess: isEmbeddedUrl(config.CLICKHOUSE_URL),
 });
-const ops = await serveOps({ port: config.opsPort, registry, health });
+const ops = await serveOps({ port: config.OPS_PORT, registry, health });
 logger.info({ port: ops.port }, 'ops server listening');
 
 onShutdown(

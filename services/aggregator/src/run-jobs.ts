@@ -29,6 +29,8 @@ export function createProcessor(deps: Omit<RunJobsDeps, 'connection'>) {
     if (!job) throw new UnrecoverableError(`unknown job ${bullJob.name}`);
     const runId = randomUUID();
     const logger = deps.logger.child({ job: job.name, jobId: bullJob.id, runId });
+    // Which instance took which run, when several aggregators share the queue.
+    logger.debug({ attempt: bullJob.attemptsMade + 1 }, 'kpi job started');
     const endTimer = deps.metrics.runDuration.startTimer({ job: job.name });
     try {
       const result = await job.run(bullJob.data, {
@@ -68,15 +70,15 @@ export function createProcessor(deps: Omit<RunJobsDeps, 'connection'>) {
 }
 
 export function startWorker(deps: RunJobsDeps): Worker {
-  const worker = new Worker(deps.settings.queueName, createProcessor(deps), {
+  const worker = new Worker(deps.settings.AGGREGATOR_QUEUE, createProcessor(deps), {
     connection: { ...deps.connection, maxRetriesPerRequest: null },
-    prefix: deps.settings.prefix,
+    prefix: deps.settings.AGGREGATOR_PREFIX,
     // One job at a time per instance; the queue's global concurrency (1) keeps instances from overlapping.
     concurrency: 1,
     // The job of a dead instance holds the queue's one slot until its lock lapses and a stalled-job
     // check (two passes) moves it back: both scaled to the interval, so KPIs move again within it.
-    lockDuration: leaseMs(deps.settings.intervalSeconds),
-    stalledInterval: leaseMs(deps.settings.intervalSeconds),
+    lockDuration: leaseMs(deps.settings.AGGREGATOR_INTERVAL_SECONDS),
+    stalledInterval: leaseMs(deps.settings.AGGREGATOR_INTERVAL_SECONDS),
   });
   worker.on('error', (err) => deps.logger.error({ err }, 'worker error'));
   return worker;

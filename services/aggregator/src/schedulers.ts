@@ -6,7 +6,7 @@ import type { AggregatorJob } from './define-job.ts';
 const KEEP = { removeOnComplete: { count: 100 }, removeOnFail: { count: 500 } };
 
 /**
- * Upserts one job scheduler per scheduled job (id = job name, every `intervalSeconds`) and removes every
+ * Upserts one job scheduler per scheduled job (id = job name, every `AGGREGATOR_INTERVAL_SECONDS`) and removes every
  * other scheduler on the queue, so a schedule dropped from code or config stops at the next start.
  */
 export async function syncSchedulers(
@@ -15,11 +15,11 @@ export async function syncSchedulers(
   settings: AggregatorSettings,
   logger: Logger,
 ): Promise<{ upserted: string[]; removed: string[] }> {
-  const wanted = settings.intervalSeconds > 0 ? jobs.filter((j) => j.scheduled) : [];
+  const wanted = settings.AGGREGATOR_INTERVAL_SECONDS > 0 ? jobs.filter((j) => j.scheduled) : [];
   for (const job of wanted) {
     await queue.upsertJobScheduler(
       job.name,
-      { every: settings.intervalSeconds * 1000 },
+      { every: settings.AGGREGATOR_INTERVAL_SECONDS * 1000 },
       { name: job.name, data: {}, opts: { ...KEEP, attempts: 1 } },
     );
   }
@@ -32,7 +32,10 @@ export async function syncSchedulers(
     removed.push(id);
   }
   const upserted = wanted.map((j) => j.name);
-  logger.info({ upserted, removed, everySeconds: settings.intervalSeconds }, 'job schedulers synced');
+  logger.info(
+    { upserted, removed, everySeconds: settings.AGGREGATOR_INTERVAL_SECONDS },
+    'job schedulers synced',
+  );
   return { upserted, removed };
 }
 

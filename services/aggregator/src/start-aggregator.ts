@@ -44,14 +44,18 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
   const progress = createProgress(deps.clickhouse);
   const metrics = createAggregatorMetrics(deps.registry, progress, now);
   // Without a schedule (interval 0) this instance only works enqueued jobs: freshness is not its promise.
-  if (deps.config.intervalSeconds > 0) {
-    const maxAgeMs = deps.config.intervalSeconds * 1000 * deps.config.staleAfterIntervals;
+  if (deps.config.AGGREGATOR_INTERVAL_SECONDS > 0) {
+    const maxAgeMs =
+      deps.config.AGGREGATOR_INTERVAL_SECONDS * 1000 * deps.config.AGGREGATOR_STALE_AFTER_INTERVALS;
     deps.health.addCheck('aggregator', async () =>
       isFresh(await progress.refresh(), maxAgeMs, startedMs, now()),
     );
   }
 
-  const queue = new Queue(deps.config.queueName, { connection: deps.redis, prefix: deps.config.prefix });
+  const queue = new Queue(deps.config.AGGREGATOR_QUEUE, {
+    connection: deps.redis,
+    prefix: deps.config.AGGREGATOR_PREFIX,
+  });
   queue.on('error', (err) => logger.error({ err }, 'queue error'));
   try {
     // KPI jobs build on each other's generation: one at a time across every instance. (A second one
@@ -70,8 +74,8 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     leaseRedis = redisClient(deps.redis);
     leaseRedis.on('error', (err) => logger.warn({ err }, 'lease redis error'));
     leases = redisLeases(leaseRedis, {
-      prefix: `${deps.config.prefix}:${deps.config.queueName}`,
-      ttlMs: leaseMs(deps.config.intervalSeconds),
+      prefix: `${deps.config.AGGREGATOR_PREFIX}:${deps.config.AGGREGATOR_QUEUE}`,
+      ttlMs: leaseMs(deps.config.AGGREGATOR_INTERVAL_SECONDS),
     });
   }
   const worker = startWorker({
@@ -86,7 +90,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
       await progress.refresh();
     },
   });
-  logger.info({ queue: deps.config.queueName, jobs: JOBS.map((j) => j.name) }, 'aggregator started');
+  logger.info({ queue: deps.config.AGGREGATOR_QUEUE, jobs: JOBS.map((j) => j.name) }, 'aggregator started');
   return {
     async stop() {
       worker.cancelAllJobs();

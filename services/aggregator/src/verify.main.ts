@@ -18,9 +18,9 @@ const config = loadConfig(AggregatorConfig);
 
 let result: { exact?: boolean; check?: unknown };
 if (values.direct) {
-  const clickhouse = await createClickHouse({ url: config.clickhouseUrl, application: 'aggregator-verify' });
+  const clickhouse = await createClickHouse({ url: config.CLICKHOUSE_URL, application: 'aggregator-verify' });
   try {
-    const check = await verifyKpiState(clickhouse, { dayHorizonDays: config.dayHorizonDays });
+    const check = await verifyKpiState(clickhouse, { dayHorizonDays: config.AGGREGATOR_DAY_HORIZON_DAYS });
     result = { exact: check.exact, check };
   } finally {
     await clickhouse.close();

@@ -6,11 +6,11 @@ describe('AggregatorConfig', () => {
   it('defaults to a 60 s cycle over every scope and period kind', () => {
     const config = loadConfig(AggregatorConfig, {});
     expect(config).toMatchObject({
-      intervalSeconds: 60,
-      periodKinds: ['day', 'month', 'quarter', 'year'],
-      scopeKinds: ['city', 'admin_level', 'agency', 'field', 'procedure'],
-      queueName: 'kpi-aggregator',
-      staleAfterIntervals: 3,
+      AGGREGATOR_INTERVAL_SECONDS: 60,
+      AGGREGATOR_PERIOD_KINDS: ['day', 'month', 'quarter', 'year'],
+      AGGREGATOR_SCOPE_KINDS: ['city', 'admin_level', 'agency', 'field', 'procedure'],
+      AGGREGATOR_QUEUE: 'kpi-aggregator',
+      AGGREGATOR_STALE_AFTER_INTERVALS: 3,
     });
   });
 
@@ -20,9 +20,9 @@ describe('AggregatorConfig', () => {
       AGGREGATOR_PERIOD_KINDS: 'month, year',
       AGGREGATOR_SCOPE_KINDS: '',
     });
-    expect(config.intervalSeconds).toBe(15);
-    expect(config.periodKinds).toEqual(['month', 'year']);
-    expect(config.scopeKinds).toHaveLength(5);
+    expect(config.AGGREGATOR_INTERVAL_SECONDS).toBe(15);
+    expect(config.AGGREGATOR_PERIOD_KINDS).toEqual(['month', 'year']);
+    expect(config.AGGREGATOR_SCOPE_KINDS).toHaveLength(5);
   });
 
   it('lists every problem at once', () => {
@@ -42,7 +42,9 @@ describe('AggregatorConfig', () => {
 
 describe('AGGREGATOR_DAY_HORIZON_DAYS', () => {
   it('defaults to 92 days and 0 lifts the limit', () => {
-    expect(loadConfig(AggregatorConfig, {}).dayHorizonDays).toBe(92);
-    expect(loadConfig(AggregatorConfig, { AGGREGATOR_DAY_HORIZON_DAYS: '0' }).dayHorizonDays).toBeUndefined();
+    expect(loadConfig(AggregatorConfig, {}).AGGREGATOR_DAY_HORIZON_DAYS).toBe(92);
+    expect(
+      loadConfig(AggregatorConfig, { AGGREGATOR_DAY_HORIZON_DAYS: '0' }).AGGREGATOR_DAY_HORIZON_DAYS,
+    ).toBeUndefined();
   });
 });

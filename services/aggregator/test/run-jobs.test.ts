@@ -9,13 +9,13 @@ import { createAggregatorMetrics } from '../src/metrics.ts';
 import { createProcessor } from '../src/run-jobs.ts';
 
 const settings: AggregatorSettings = {
-  intervalSeconds: 60,
-  periodKinds: ['month'],
-  scopeKinds: ['city'],
-  queueName: 'q',
-  prefix: 'p',
-  graceMs: 0,
-  staleAfterIntervals: 3,
+  AGGREGATOR_INTERVAL_SECONDS: 60,
+  AGGREGATOR_PERIOD_KINDS: ['month'],
+  AGGREGATOR_SCOPE_KINDS: ['city'],
+  AGGREGATOR_QUEUE: 'q',
+  AGGREGATOR_PREFIX: 'p',
+  AGGREGATOR_GRACE_MS: 0,
+  AGGREGATOR_STALE_AFTER_INTERVALS: 3,
 };
 const result: JobResult = {
   kpiIds: ['on_time_rate'],

@@ -24,13 +24,13 @@ function fakeQueue(existing: string[]) {
 }
 
 const settings = (intervalSeconds: number): AggregatorSettings => ({
-  intervalSeconds,
-  periodKinds: ['month'],
-  scopeKinds: ['city'],
-  queueName: 'q',
-  prefix: 'p',
-  graceMs: 0,
-  staleAfterIntervals: 3,
+  AGGREGATOR_INTERVAL_SECONDS: intervalSeconds,
+  AGGREGATOR_PERIOD_KINDS: ['month'],
+  AGGREGATOR_SCOPE_KINDS: ['city'],
+  AGGREGATOR_QUEUE: 'q',
+  AGGREGATOR_PREFIX: 'p',
+  AGGREGATOR_GRACE_MS: 0,
+  AGGREGATOR_STALE_AFTER_INTERVALS: 3,
 });
 const logger = createLogger({ service: 'test', level: 'silent' });
 

@@ -24,13 +24,13 @@ let queue: Queue;
 const prefix = uniquePrefix('aggregator');
 const redis = { url: testRedisUrl() };
 const settings: AggregatorSettings = {
-  intervalSeconds: 1,
-  periodKinds: ['month', 'year'],
-  scopeKinds: ['city', 'agency'],
-  queueName: `kpi-${randomUUID()}`,
-  prefix,
-  graceMs: 0,
-  staleAfterIntervals: 60,
+  AGGREGATOR_INTERVAL_SECONDS: 1,
+  AGGREGATOR_PERIOD_KINDS: ['month', 'year'],
+  AGGREGATOR_SCOPE_KINDS: ['city', 'agency'],
+  AGGREGATOR_QUEUE: `kpi-${randomUUID()}`,
+  AGGREGATOR_PREFIX: prefix,
+  AGGREGATOR_GRACE_MS: 0,
+  AGGREGATOR_STALE_AFTER_INTERVALS: 60,
 };
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
@@ -63,7 +63,7 @@ beforeAll(async () => {
     values: scenarioEvents(MARCH_DOSSIERS),
     format: 'JSONEachRow',
   });
-  queue = new Queue(settings.queueName, { connection: redis, prefix });
+  queue = new Queue(settings.AGGREGATOR_QUEUE, { connection: redis, prefix });
   // A schedule from an older deployment that is no longer configured.
   await queue.upsertJobScheduler('legacy-rollup', { every: 3_600_000 }, { name: 'legacy-rollup', data: {} });
   registry = createMetricsRegistry();
@@ -112,7 +112,7 @@ describe('startAggregator', () => {
   });
 
   it('runs an enqueued backfill and fails a malformed one for good', async () => {
-    const events = new QueueEvents(settings.queueName, { connection: redis, prefix });
+    const events = new QueueEvents(settings.AGGREGATOR_QUEUE, { connection: redis, prefix });
     try {
       await events.waitUntilReady();
       const ok = await queue.add('backfill-kpis', {
@@ -134,7 +134,7 @@ describe('startAggregator', () => {
   });
 
   it('runs an enqueued verification: the incremental state equals a recomputation from the facts', async () => {
-    const events = new QueueEvents(settings.queueName, { connection: redis, prefix });
+    const events = new QueueEvents(settings.AGGREGATOR_QUEUE, { connection: redis, prefix });
     try {
       await events.waitUntilReady();
       const job = await queue.add('verify-kpis', {});

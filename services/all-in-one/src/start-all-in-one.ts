@@ -136,8 +136,8 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
       ...base,
       config: settings.monitor,
       redis,
-      queueNames: [settings.aggregator.queueName],
-      queuePrefix: settings.aggregator.prefix,
+      queueNames: [settings.aggregator.AGGREGATOR_QUEUE],
+      queuePrefix: settings.aggregator.AGGREGATOR_PREFIX,
       // The replay CLI cannot open chDB while this process holds it, so replay is served here.
       deadLetters: {
         kafka,

@@ -1,5 +1,5 @@
 export type { IngestorClickHouse } from './clickhouse-writer.ts';
 export { IngestorConfig, inputTopics, type TopicKind } from './config.ts';
-export { type Ingestor, type IngestorDeps, sealStoredDeadLetters, startIngestor } from './ingestor.ts';
 export { LOCAL_ADMIN_TOKEN_FILE, LOCAL_DEAD_LETTER_KEY_FILE } from './replay-cli.ts';
+export { type Ingestor, type IngestorDeps, sealStoredDeadLetters, startIngestor } from './start-ingestor.ts';
 export { ensureTopics } from './topics.ts';

@@ -12,7 +12,7 @@ import {
 } from '@dossier/observability';
 import { Kafka } from 'kafkajs';
 import { IngestorConfig } from './config.ts';
-import { sealStoredDeadLetters, startIngestor } from './ingestor.ts';
+import { sealStoredDeadLetters, startIngestor } from './start-ingestor.ts';
 
 const config = loadConfig(IngestorConfig);
 const logger = createLogger({ service: 'ingestor', level: config.LOG_LEVEL, format: config.LOG_FORMAT });

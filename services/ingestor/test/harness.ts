@@ -6,7 +6,7 @@ import { createTestClickHouse } from '../../../test/support/clickhouse.ts';
 import { testKafka } from '../../../test/support/kafka.ts';
 import { testLogger } from '../../../test/support/test-log.ts';
 import type { IngestorConfig } from '../src/config.ts';
-import { type Ingestor, type IngestorDeps, startIngestor } from '../src/ingestor.ts';
+import { type Ingestor, type IngestorDeps, startIngestor } from '../src/start-ingestor.ts';
 import { testConfig } from './factories.ts';
 
 interface StoredLetter {

@@ -4,7 +4,7 @@ import { deadLetterKeys, open, positionOf } from '@dossier/dead-letters';
 import { createLogger } from '@dossier/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
-import { sealStoredDeadLetters } from '../src/ingestor.ts';
+import { sealStoredDeadLetters } from '../src/start-ingestor.ts';
 
 const OLD_KEY = '5a'.repeat(32);
 const NEW_KEY = '6b'.repeat(32);

@@ -21,7 +21,7 @@ export interface KpiFixture {
 
 const KPI_LATEST_COLUMNS = `kpi String, scope_kind String, scope_code String, period_kind String, period_start Date,
   numerator UInt64, denominator UInt64, value Nullable(Float64), target Nullable(Float64),
-  target_met Nullable(UInt8), score Nullable(Float64), max_score Nullable(Float64),
+  target_met Nullable(UInt8), score Nullable(Float64), max_score Nullable(Float64), reason String DEFAULT '',
   computed_at DateTime64(3, 'UTC')`;
 
 /**

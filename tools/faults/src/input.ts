@@ -1,3 +1,4 @@
+import { formatUtc } from '@dossier/schemas';
 import { type FaultShares, generateBacklog, type SimMessage } from '@dossier/simulator';
 
 const DAY_MS = 86_400_000;
@@ -35,6 +36,6 @@ export function buildInput(options: InputOptions): {
   for (let next = generator.next(); !next.done; next = generator.next()) messages.push(...next.value);
   const dossierCodes = new Set(messages.filter((m) => m.topic !== 'catalog').map((m) => m.key));
   // Every run's KPIs are compared as judged one day after the history ends, later than any run's cycle.
-  const judgeAt = new Date(to + DAY_MS).toISOString().replace('T', ' ').replace('Z', '');
+  const judgeAt = formatUtc(to + DAY_MS);
   return { messages, dossierCodes, judgeAt };
 }

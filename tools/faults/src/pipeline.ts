@@ -19,8 +19,8 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** One `npm start` process (`node --import tsx services/all-in-one/src/main.ts`) in its own process group. */
-export interface AllInOne {
+/** One service main (`node --import tsx <main.ts>`) in its own process group. */
+export interface NodeProcess {
   readonly child: ChildProcess;
   /** Its JSON log lines so far. */
   readonly lines: LogLine[];
@@ -29,15 +29,32 @@ export interface AllInOne {
   waitForLine(match: (line: LogLine) => boolean, from?: number): Promise<LogLine>;
   /** SIGKILL to the whole process group: nothing runs its shutdown. */
   kill(): Promise<void>;
-  /** SIGTERM to the all-in-one process (its pid file), as a supervisor stops it; resolves on exit. */
+  /** SIGTERM, as a supervisor stops it; resolves on exit. */
   stop(): Promise<number | null>;
   output(): string;
 }
 
+/** One `npm start` process (`node --import tsx services/all-in-one/src/main.ts`). */
+export type AllInOne = NodeProcess;
+
 export function startAllInOne(options: AllInOneOptions): AllInOne {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const started = startNodeProcess(MAIN, { ...options.env, DATA_DIR: options.dataDir });
+  return {
+    ...started,
+    // The all-in-one's own process, from its pid file.
+    async stop() {
+      const pid = Number(readFileSync(join(options.dataDir, 'all-in-one.pid'), 'utf8'));
+      process.kill(pid, 'SIGTERM');
+      return started.exited;
+    },
+  };
+}
+
+/** Starts `main` (a path relative to the repository, or absolute) with `env`, reading its JSON log lines. */
+export function startNodeProcess(main: string, env: NodeJS.ProcessEnv): NodeProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
     cwd: REPO,
-    env: { ...options.env, DATA_DIR: options.dataDir },
+    env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -82,9 +99,7 @@ export function startAllInOne(options: AllInOneOptions): AllInOne {
       return new Promise((resolve, reject) => {
         waiting.push({ match, from, resolve });
         void exited.then((code) =>
-          reject(
-            new Error(`all-in-one exited (${code}) before the expected log line:\n${text.slice(-3000)}`),
-          ),
+          reject(new Error(`${main} exited (${code}) before the expected log line:\n${text.slice(-3000)}`)),
         );
       });
     },
@@ -99,8 +114,7 @@ export function startAllInOne(options: AllInOneOptions): AllInOne {
       await exited;
     },
     async stop() {
-      const pid = Number(readFileSync(join(options.dataDir, 'all-in-one.pid'), 'utf8'));
-      process.kill(pid, 'SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
     },
   };

@@ -226,7 +226,7 @@ export function dossierValuesSql(
           AND sc.1 IN {scope_kinds:Array(String)}`;
   return `
 SELECT kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator, ${score} AS score_override,
-  scope_rows
+  CAST(NULL AS Nullable(Float64)) AS max_score_override, '' AS reason, scope_rows
 FROM
 (
   SELECT g.period_kind AS period_kind, g.period_start AS period_start, g.scope_kind AS scope_kind, g.scope_code AS scope_code, g.nums AS nums,

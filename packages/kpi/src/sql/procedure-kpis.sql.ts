@@ -47,8 +47,8 @@ export function procedureKpisSql(kind: PeriodKind, kpis: readonly KpiDefinition[
   const dens = kpis.map((k) => `toUInt64(${k.sql.denominator})`).join(', ');
   return `
 SELECT kpi, scope_kind, scope_code, '${kind}' AS period_kind, period_start, numerator, denominator,
-  CAST(NULL AS Nullable(Float64)) AS score_override,
-  toUInt64(1) AS scope_rows
+  CAST(NULL AS Nullable(Float64)) AS score_override, CAST(NULL AS Nullable(Float64)) AS max_score_override,
+  '' AS reason, toUInt64(1) AS scope_rows
 FROM
 (
   SELECT period_start, sc.1 AS scope_kind, sc.2 AS scope_code, [${nums}] AS nums, [${dens}] AS dens

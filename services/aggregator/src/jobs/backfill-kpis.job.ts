@@ -24,10 +24,10 @@ export const backfillKpisJob = defineJob({
       toDate: data.to,
       kpiIds: data.kpis,
       refreshFacts: data.refreshFacts,
-      periodKinds: settings.periodKinds,
-      scopeKinds: settings.scopeKinds,
+      periodKinds: settings.AGGREGATOR_PERIOD_KINDS,
+      scopeKinds: settings.AGGREGATOR_SCOPE_KINDS,
       // Cells below the cycles' day horizon are built only when the range reaches there.
-      dayHorizonDays: settings.dayHorizonDays,
+      dayHorizonDays: settings.AGGREGATOR_DAY_HORIZON_DAYS,
       signal,
       leases,
     });

@@ -13,10 +13,10 @@ export const recomputeKpis = defineJob({
   async run(_data, { clickhouse, settings, runId, logger, signal, leases }) {
     const result = await runKpiCycle(clickhouse, {
       runId,
-      periodKinds: settings.periodKinds,
-      scopeKinds: settings.scopeKinds,
-      graceMs: settings.graceMs,
-      dayHorizonDays: settings.dayHorizonDays,
+      periodKinds: settings.AGGREGATOR_PERIOD_KINDS,
+      scopeKinds: settings.AGGREGATOR_SCOPE_KINDS,
+      graceMs: settings.AGGREGATOR_GRACE_MS,
+      dayHorizonDays: settings.AGGREGATOR_DAY_HORIZON_DAYS,
       signal,
       leases,
     });

@@ -13,7 +13,7 @@ export const verifyKpisJob = defineJob({
   scheduled: false,
   data: VerifyKpisData,
   async run(_data, { clickhouse, settings, logger }) {
-    const check = await verifyKpiState(clickhouse, { dayHorizonDays: settings.dayHorizonDays });
+    const check = await verifyKpiState(clickhouse, { dayHorizonDays: settings.AGGREGATOR_DAY_HORIZON_DAYS });
     logger[check.exact ? 'info' : 'error'](
       { check },
       check.exact ? 'kpi state verified' : 'kpi state differs from its facts',

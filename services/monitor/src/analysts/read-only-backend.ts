@@ -12,9 +12,12 @@ import {
   type AnalystLimits,
   formatClause,
   lockedSettings,
+  refuseDeniedNames,
+  refuseDeniedReads,
   refuseEscapes,
   refuseLockedSettings,
   stringLiteral,
+  treeTarget,
 } from './read-only-policy.ts';
 
 const MAX_SESSIONS = 64;
@@ -113,6 +116,11 @@ export function createReadOnlyBackend(engine: EmbeddedEngine, limits: AnalystLim
       await session.run(`SELECT formatQuery(${stringLiteral(query.sql)})`, 'TSVRaw')
     ).toString();
     refuseEscapes(formatted);
+    refuseDeniedNames(formatted);
+    const target = treeTarget(formatted);
+    if (target !== undefined) {
+      refuseDeniedReads((await session.run(`EXPLAIN QUERY TREE ${target}`, 'TSVRaw')).toString());
+    }
     return { format: formatClause(formatted) ?? query.defaultFormat, reads: READS.test(formatted) };
   }
 

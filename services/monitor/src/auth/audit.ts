@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
 import type { Logger } from '@dossier/observability';
+import { formatUtc } from '@dossier/schemas';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 
@@ -47,7 +48,6 @@ export interface OperatorAuditDeps {
 }
 
 const MAX_TEXT = 4_096;
-const chText = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 const jsonText = (value: unknown) => {
   const text = JSON.stringify(value ?? {});
   return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
@@ -126,8 +126,8 @@ export function installOperatorAudit(app: FastifyInstance, deps: OperatorAuditDe
     const status = reply.statusCode;
     const row: OperatorActionRow = {
       action_id: started.id,
-      started_at: chText(started.startedAt),
-      finished_at: chText(now()),
+      started_at: formatUtc(started.startedAt.getTime()),
+      finished_at: formatUtc(now().getTime()),
       action: request.routeOptions.config.action ?? `${request.method} ${request.routeOptions.url}`,
       method: request.method,
       route: request.routeOptions.url ?? request.url,

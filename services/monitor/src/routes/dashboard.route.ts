@@ -30,6 +30,7 @@ async function loadAssets(): Promise<Map<string, Asset>> {
     ['/assets/pipeline.js', join(PUBLIC_DIR, 'pipeline.js'), 'text/javascript; charset=utf-8'],
     ['/assets/actions.js', join(PUBLIC_DIR, 'actions.js'), 'text/javascript; charset=utf-8'],
     ['/assets/app.css', join(PUBLIC_DIR, 'app.css'), 'text/css; charset=utf-8'],
+    ['/assets/login.css', join(PUBLIC_DIR, 'login.css'), 'text/css; charset=utf-8'],
     ['/assets/vendor/chart.umd.min.js', join(chartDir, 'chart.umd.min.js'), 'text/javascript; charset=utf-8'],
   ];
   const assets = new Map<string, Asset>();

@@ -66,6 +66,7 @@ function loginPage({ lang, next, principal, error }: PageState): string {
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${t('login.title')}</title>
   <link rel="stylesheet" href="/assets/app.css">
+  <link rel="stylesheet" href="/assets/login.css">
 </head>
 <body class="login-page">
   <main class="login panel">

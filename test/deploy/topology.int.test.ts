@@ -1,0 +1,238 @@
+// The distributed deployment, run: migrator, two ingestors in one consumer group, two aggregators and a
+// monitor as separate processes with docker-compose.yml's environment, over native Kafka and Redis and
+// ClickHouse's HTTP interface with writes (the server at CLICKHOUSE_URL when there is one, else the
+// chDB-backed stand-in fixture). An embedded all-in-one consumes the same topics as the reference.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SimMessage } from '@dossier/simulator';
+import { connectProducer } from '@dossier/simulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildInput } from '../../tools/faults/src/input.ts';
+import { compareJudged, type Judged, judge } from '../../tools/faults/src/judge-run.ts';
+import { type AllInOne, caughtUp, type LogLine, startAllInOne } from '../../tools/faults/src/pipeline.ts';
+import {
+  type ClickHouseHttpStandIn,
+  startClickHouseHttpStandIn,
+} from '../support/clickhouse-http-standin.ts';
+import { freePorts } from '../support/free-port.ts';
+import { testKafka } from '../support/kafka.ts';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.ts';
+import { COMPOSE_SECRETS } from './compose-file.ts';
+import { createTopology, type ServiceProcess, type Topology } from './topology.ts';
+
+const SEED = 'topology-1';
+const DOSSIERS = 240;
+/** Short enough that cycles are frequent in a test, long enough that a cycle over HTTP fits in one. */
+const INTERVAL_S = 8;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+const ready = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/readyz`).then((r) => (r.status === 200 ? true : undefined));
+
+describe('distributed topology: every service its own process, ClickHouse over HTTP', () => {
+  const kafka = testKafka();
+  const redisUrl = testRedisUrl();
+  const prefix = uniquePrefix('topology');
+  const topics = {
+    events: kafka.uniqueName('topology-events'),
+    dvcqg: kafka.uniqueName('topology-dvcqg'),
+    catalog: kafka.uniqueName('topology-catalog'),
+  };
+  const input = buildInput({ seed: SEED, dossiers: DOSSIERS, startedAt: Date.now() });
+  // Catalog and the first events now; the rest once an ingestor was killed, so the survivor must take them.
+  const half = Math.ceil(input.messages.length / 2);
+  const groupId = kafka.uniqueName('topology-group');
+  const referenceGroup = kafka.uniqueName('topology-reference');
+  let root: string;
+  let standIn: ClickHouseHttpStandIn | undefined;
+  let topology: Topology;
+  let reference: AllInOne | undefined;
+  const procs: Record<string, ServiceProcess> = {};
+
+  async function produce(messages: readonly SimMessage[]) {
+    const producer = await connectProducer(kafka.kafka, topics);
+    try {
+      for (let i = 0; i < messages.length; i += 2_000) await producer.send(messages.slice(i, i + 2_000));
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
+  const inputTopics = () => Object.values(topics);
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'dossier-topology-'));
+    await kafka.createTopics(inputTopics());
+    await produce(input.messages.slice(0, half));
+    standIn = await startClickHouseHttpStandIn({ dataDir: join(root, 'distributed', 'clickhouse') });
+    topology = await createTopology({
+      brokers: kafka.brokers,
+      redisUrl,
+      clickhouseUrl: standIn.url,
+      names: {
+        TOPIC_EVENTS: topics.events,
+        TOPIC_DVCQG: topics.dvcqg,
+        TOPIC_CATALOG: topics.catalog,
+        TOPIC_DEAD_LETTER: kafka.uniqueName('topology-dead-letter'),
+        KAFKA_GROUP_ID: groupId,
+        AGGREGATOR_PREFIX: `${prefix}:distributed`,
+        AGGREGATOR_INTERVAL_SECONDS: String(INTERVAL_S),
+      },
+    });
+    const [monitorPort, analystsPort] = await freePorts(2);
+    const { CLICKHOUSE_URL: _, ...env } = process.env;
+    reference = startAllInOne({
+      dataDir: join(root, 'reference'),
+      env: {
+        ...env,
+        ...COMPOSE_SECRETS,
+        KAFKA_BROKERS: kafka.brokers.join(','),
+        REDIS_URL: redisUrl,
+        SIMULATOR: 'false',
+        TOPIC_EVENTS: topics.events,
+        TOPIC_DVCQG: topics.dvcqg,
+        TOPIC_CATALOG: topics.catalog,
+        TOPIC_DEAD_LETTER: kafka.uniqueName('topology-reference-dead-letter'),
+        KAFKA_GROUP_ID: referenceGroup,
+        AGGREGATOR_PREFIX: `${prefix}:reference`,
+        AGGREGATOR_INTERVAL_SECONDS: String(INTERVAL_S),
+        MONITOR_HOST: '127.0.0.1',
+        MONITOR_PORT: String(monitorPort),
+        ANALYSTS_PORT: String(analystsPort),
+        LOG_LEVEL: 'info',
+      },
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await topology?.killAll();
+    await reference?.kill();
+    await standIn?.stop();
+    await deleteKeys(prefix, redisUrl);
+    if (root) await rm(root, { recursive: true, force: true });
+  }, 120_000);
+
+  it('starts the migrator, two ingestors in one group, two aggregators and a monitor from compose', async () => {
+    await topology.migrate();
+    procs['ingestor-1'] = await topology.start('ingestor', 'ingestor-1');
+    procs['ingestor-2'] = await topology.start('ingestor', 'ingestor-2');
+    procs['aggregator-1'] = await topology.start('aggregator', 'aggregator-1', { LOG_LEVEL: 'debug' });
+    procs['aggregator-2'] = await topology.start('aggregator', 'aggregator-2', { LOG_LEVEL: 'debug' });
+    procs.monitor = await topology.start('monitor');
+    try {
+      for (const p of Object.values(procs)) await until(`${p.name} ready`, () => ready(p.port), 180_000);
+      // Both ingestors hold partitions of the group (the second join rebalances the first's away).
+      for (const name of ['ingestor-1', 'ingestor-2']) {
+        await procs[name]!.waitForLine((l) => l.msg === 'group joined' && partitionsOf(l) > 0);
+      }
+      await until(
+        'the first half consumed',
+        async () => ((await caughtUp(kafka.kafka, groupId, inputTopics())) ? true : undefined),
+        240_000,
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${topology.logs()}`);
+    }
+  }, 600_000);
+
+  it('killing one ingestor hands its partitions to the other, which takes the rest without loss', async () => {
+    const victim = procs['ingestor-2']!;
+    const survivor = procs['ingestor-1']!;
+    const from = survivor.lines.length;
+    await victim.kill();
+    await produce(input.messages.slice(half));
+    // The group notices the dead member when its session expires, then the survivor holds every partition.
+    const joined = await survivor.waitForLine((l) => l.msg === 'group joined', from);
+    expect(partitionsOf(joined)).toBe(3 * inputTopics().length);
+    await until(
+      'the second half consumed by the survivor',
+      async () => ((await caughtUp(kafka.kafka, groupId, inputTopics())) ? true : undefined),
+      300_000,
+    );
+    expect(survivor.child.exitCode).toBeNull();
+  }, 600_000);
+
+  it('killing one aggregator mid-cycle leaves the other computing within two intervals', async () => {
+    const aggregators = [procs['aggregator-1']!, procs['aggregator-2']!];
+    const marks = aggregators.map((p) => p.lines.length);
+    // Whichever instance takes the next run is killed while it runs.
+    const victim = await Promise.race(
+      aggregators.map((p, i) => p.waitForLine((l) => l.msg === 'kpi job started', marks[i]).then(() => p)),
+    );
+    await victim.kill();
+    const killedAt = Date.now();
+    const other = aggregators.find((p) => p !== victim)!;
+    const from = other.lines.length;
+    const done = await other.waitForLine((l) => l.msg === 'kpi cycle done', from);
+    const started = other.lines.find((l) => l.msg === 'kpi job started' && l.runId === done.runId);
+    expect(started, 'the start of the run that completed').toBeDefined();
+    // Started within two intervals of the kill: the dead run's lock and claim lease are shorter than one.
+    expect(Date.parse(String(started!.time)) - killedAt).toBeLessThanOrEqual(2 * INTERVAL_S * 1000);
+  }, 300_000);
+
+  it('stores the same dossiers and KPI values as the embedded mode on the same input', async () => {
+    const settle = async (label: string, group: string, lastCycle: () => Promise<unknown>) => {
+      await until(
+        `${label} caught up`,
+        async () => ((await caughtUp(kafka.kafka, group, inputTopics())) ? true : undefined),
+        300_000,
+      );
+      await lastCycle();
+    };
+    const cycleAfter = (p: { lines: LogLine[]; waitForLine: AllInOne['waitForLine'] }) =>
+      p.waitForLine((l) => l.msg === 'kpi cycle done', p.lines.length);
+    await Promise.all([
+      settle('reference', referenceGroup, () => cycleAfter(reference!)),
+      settle('distributed', groupId, () =>
+        Promise.race(
+          topology
+            .running()
+            .filter((p) => p.role === 'aggregator')
+            .map(cycleAfter),
+        ),
+      ),
+    ]);
+    const codes = await topology.stopAll();
+    expect(codes).toEqual(Object.fromEntries(Object.keys(codes).map((name) => [name, 0])));
+    expect(await reference!.stop()).toBe(0);
+    await standIn!.stop();
+    const [distributed, embedded] = await Promise.all([
+      judge(join(root, 'distributed'), input.judgeAt),
+      judge(join(root, 'reference'), input.judgeAt),
+    ]);
+    expectSameStore(distributed, embedded, input.dossierCodes);
+  }, 900_000);
+});
+
+function partitionsOf(line: LogLine): number {
+  const assignment = (line.assignment ?? {}) as Record<string, number[]>;
+  return Object.values(assignment).reduce((n, partitions) => n + partitions.length, 0);
+}
+
+function expectSameStore(judged: Judged, reference: Judged, sent: ReadonlySet<string>) {
+  expect(judged.cycle.mode).not.toBe('skipped');
+  expect(judged.exact).toBe(true);
+  expect(reference.dossiers.size).toBeGreaterThan(sent.size * 0.9);
+  expect(judged.events).toBe(reference.events);
+  const { kpiSamples, ...counts } = compareJudged(judged, reference, sent);
+  expect({ ...counts, kpiSamples }).toEqual({
+    dossiersSent: sent.size,
+    dossiersStored: reference.dossiers.size,
+    lost: 0,
+    doubleCounted: 0,
+    kpiValuesDiffering: 0,
+    kpiSamples: [],
+  });
+  expect(judged.kpis.size).toBeGreaterThan(100);
+}
