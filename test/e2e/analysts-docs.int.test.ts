@@ -90,7 +90,7 @@ async function loadSimulatorData(clickhouse: ClickHouse): Promise<void> {
         );
       } else if (result.output.table === 'dossier_events_v1') events.push(...result.output.rows);
       else if (result.output.table === 'procedures_v1') procedures.push(...result.output.rows);
-      else agencies.push(...result.output.rows);
+      else if (result.output.table === 'agencies_v1') agencies.push(...result.output.rows);
     }
   }
   for (const [table, values] of [

@@ -6,6 +6,7 @@ export { baseRow, type RowIdentity } from './dossier-row.ts';
 export * from './dvcqg-adapter.ts';
 export * from './dvcqg-record.ts';
 export * from './fold-dossier-state.ts';
+export * from './index766-external.ts';
 export * from './json-schemas.ts';
 export * from './normalize-message.ts';
 export * from './rejection.ts';

@@ -4,12 +4,13 @@ import { normalizeCatalogMessage } from './catalog.ts';
 import { foldCode } from './common.ts';
 import type { NormalizeContext } from './dossier-row.ts';
 import { normalizeDvcqgRecord } from './dvcqg-adapter.ts';
+import { normalizeIndex766ExternalMessage } from './index766-external.ts';
 import { RejectedInput, reject } from './rejection.ts';
 import type { NormalizedRows, NormalizeResult, RawMessage } from './rows.ts';
 
 export interface NormalizeOptions {
-  /** Topic names; the topic decides the dialect. */
-  topics: { events: string; dvcqg: string; catalog: string };
+  /** Topic names; the topic decides the dialect. Without index766External that topic is not an input. */
+  topics: { events: string; dvcqg: string; catalog: string; index766External?: string };
   /** The ingestor's clock, for the future-timestamp tolerance. */
   now: Date;
   /** How far past `now` a fact's time may lie (clock skew). Default 10 minutes. */
@@ -62,11 +63,13 @@ function normalizeOrThrow(message: RawMessage, options: NormalizeOptions): Norma
         ? 'dvcqg'
         : message.topic === topics.catalog
           ? 'catalog'
-          : null;
+          : topics.index766External !== undefined && message.topic === topics.index766External
+            ? 'index766_external'
+            : null;
   if (dialect === null) {
     return reject(
       'unknown_topic',
-      `topic: ${JSON.stringify(String(message.topic).slice(0, 120))} is not an input topic; expected ${topics.events}, ${topics.dvcqg} or ${topics.catalog}`,
+      `topic: ${JSON.stringify(String(message.topic).slice(0, 120))} is not an input topic; expected ${[topics.events, topics.dvcqg, topics.catalog, topics.index766External].filter(Boolean).join(', ')}`,
     );
   }
   checkOrigin(message);
@@ -78,6 +81,7 @@ function normalizeOrThrow(message: RawMessage, options: NormalizeOptions): Norma
     applicantHashKey: options.applicantHashKey,
   };
   if (dialect === 'catalog') return normalizeCatalogMessage(value, ctx);
+  if (dialect === 'index766_external') return normalizeIndex766ExternalMessage(value, message.key, ctx);
   const row =
     dialect === 'canonical' ? normalizeCanonicalEvent(value, ctx) : normalizeDvcqgRecord(value, ctx);
   checkKey(message.key, row.dossier_code);

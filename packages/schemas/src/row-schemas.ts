@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { CHANNELS, DOSSIER_KINDS, FINISH_KINDS, ONLINE_SERVICE_STATUSES, SUBJECTS } from './rows.ts';
+import {
+  CHANNELS,
+  DOSSIER_KINDS,
+  FINISH_KINDS,
+  INDEX766_EXTERNAL_FIGURES,
+  ONLINE_SERVICE_STATUSES,
+  SUBJECTS,
+} from './rows.ts';
 
 /**
  * zod schemas of the normalized rows (rows.ts), for tests and for anyone who wants to check a row
@@ -96,4 +103,20 @@ export const AgencyRowSchema = z.strictObject({
   valid_from: date,
   valid_to: date.nullable(),
   version: z.number().int().min(0),
+});
+
+export const Index766ExternalRowSchema = z.strictObject({
+  scope_kind: z.enum(['city', 'agency']),
+  scope_code: z.string(),
+  period_kind: z.enum(['month', 'quarter', 'year']),
+  period_start: date,
+  figure: z.enum(INDEX766_EXTERNAL_FIGURES),
+  dossier_code: z.string(),
+  numerator: z.number().int().min(0),
+  denominator: z.number().int().min(0),
+  source: z.string().min(1),
+  loaded_at: utc,
+  load_id: z.string().min(1),
+  csv_line: z.number().int().min(2),
+  event_id: z.string().regex(/^[0-9a-f]{32}$/),
 });

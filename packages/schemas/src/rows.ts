@@ -174,10 +174,51 @@ export interface RawMessage extends MessageOrigin {
   headers: Record<string, string>;
 }
 
+/** KPI ids of the index's components that come from published figures (components.ts, `source: 'external'`). */
+export const INDEX766_EXTERNAL_COMPONENTS = [
+  'index766.transparency.published_on_time',
+  'index766.transparency.publicised_on_time',
+  'index766.transparency.full_content',
+  'index766.satisfaction.petitions_on_time',
+  'index766.satisfaction.petition_satisfaction',
+  'index766.digitization.e_certified_copies',
+] as const;
+/** The national reporting system's received count for 1.4 (numerator; denominator 0). */
+export const NATIONAL_REPORTING_RECEIVED = 'national_reporting.received';
+/** A dossier that was the subject of a petition (numerator 1; 0 withdraws an earlier row), for 5.4. */
+export const PETITIONED_DOSSIER = 'petitions.dossier';
+export const INDEX766_EXTERNAL_FIGURES = [
+  ...INDEX766_EXTERNAL_COMPONENTS,
+  NATIONAL_REPORTING_RECEIVED,
+  PETITIONED_DOSSIER,
+] as const;
+export type Index766ExternalFigure = (typeof INDEX766_EXTERNAL_FIGURES)[number];
+
+/** A stored external figure, column for column as index766_external_v1 (0140). */
+export interface Index766ExternalRow {
+  scope_kind: 'city' | 'agency';
+  /** '' for the city. */
+  scope_code: string;
+  period_kind: 'month' | 'quarter' | 'year';
+  period_start: IsoDate;
+  figure: Index766ExternalFigure;
+  /** '' unless figure is petitions.dossier. */
+  dossier_code: string;
+  numerator: number;
+  denominator: number;
+  source: string;
+  loaded_at: UtcTimestamp;
+  load_id: string;
+  csv_line: number;
+  /** sha256 of load id and CSV line: a redelivered message replaces its own row. */
+  event_id: string;
+}
+
 export type NormalizedRows =
   | { table: 'dossier_events_v1'; rows: DossierEventRow[] }
   | { table: 'procedures_v1'; rows: ProcedureRow[] }
-  | { table: 'agencies_v1'; rows: AgencyRow[] };
+  | { table: 'agencies_v1'; rows: AgencyRow[] }
+  | { table: 'index766_external_v1'; rows: Index766ExternalRow[] };
 
 export interface Rejection {
   /** Stable machine code, e.g. `invalid_json`, `too_large`, `schema`, `unknown_kind`, `bad_date`. */

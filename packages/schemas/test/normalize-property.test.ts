@@ -4,6 +4,7 @@ import {
   AgencyRowSchema,
   DOSSIER_KINDS,
   DossierEventRowSchema,
+  Index766ExternalRowSchema,
   type NormalizeResult,
   normalizeMessage,
   ProcedureRowSchema,
@@ -14,6 +15,7 @@ const ROW_SCHEMAS = {
   dossier_events_v1: DossierEventRowSchema,
   procedures_v1: ProcedureRowSchema,
   agencies_v1: AgencyRowSchema,
+  index766_external_v1: Index766ExternalRowSchema,
 } as const;
 
 /** Every output either satisfies the row contract or is a rejection with a code and a reason. */

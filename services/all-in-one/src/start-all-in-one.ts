@@ -143,6 +143,8 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
         kafka,
         keys: deadLetterKeys(settings.ingestor.DEAD_LETTER_KEY, settings.ingestor.DEAD_LETTER_PREVIOUS_KEYS),
       },
+      // So is the loader of Decision 766 external figures (npm run index766:load).
+      index766External: { kafka, topic: settings.ingestor.TOPIC_INDEX766_EXTERNAL },
     });
     steps.push({ name: 'monitor', run: monitor.stop });
 

@@ -22,6 +22,8 @@ export const IngestorConfig = z
     TOPIC_EVENTS: z.string().default('dossier.events.v1'),
     TOPIC_DVCQG: z.string().default('dossier.dvcqg-sync.v1'),
     TOPIC_CATALOG: z.string().default('dossier.catalog.v1'),
+    /** Decision 766 figures no dossier carries, one CSV line per message (the index766:load CLI). */
+    TOPIC_INDEX766_EXTERNAL: z.string().default('dossier.index766-external.v1'),
     TOPIC_DEAD_LETTER: z.string().default('dossier.dead-letter.v1'),
     /** Create missing topics at start (local and test stacks); production topics are provisioned. */
     KAFKA_ENSURE_TOPICS: z.stringbool().default(true),
@@ -66,7 +68,13 @@ export const IngestorConfig = z
         message: 'must be ≥ INGEST_MAX_BYTES_PER_PARTITION',
       });
     }
-    const topics = [c.TOPIC_EVENTS, c.TOPIC_DVCQG, c.TOPIC_CATALOG, c.TOPIC_DEAD_LETTER];
+    const topics = [
+      c.TOPIC_EVENTS,
+      c.TOPIC_DVCQG,
+      c.TOPIC_CATALOG,
+      c.TOPIC_INDEX766_EXTERNAL,
+      c.TOPIC_DEAD_LETTER,
+    ];
     if (new Set(topics).size !== topics.length) {
       ctx.addIssue({
         code: 'custom',
@@ -78,8 +86,13 @@ export const IngestorConfig = z
 
 export type IngestorConfig = z.output<typeof IngestorConfig>;
 
-export type TopicKind = 'events' | 'dvcqg' | 'catalog';
+export type TopicKind = 'events' | 'dvcqg' | 'catalog' | 'index766External';
 
 export function inputTopics(config: IngestorConfig): Record<TopicKind, string> {
-  return { events: config.TOPIC_EVENTS, dvcqg: config.TOPIC_DVCQG, catalog: config.TOPIC_CATALOG };
+  return {
+    events: config.TOPIC_EVENTS,
+    dvcqg: config.TOPIC_DVCQG,
+    catalog: config.TOPIC_CATALOG,
+    index766External: config.TOPIC_INDEX766_EXTERNAL,
+  };
 }

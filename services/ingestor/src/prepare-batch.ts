@@ -1,6 +1,7 @@
 import {
   type AgencyRow,
   type DossierEventRow,
+  type Index766ExternalRow,
   type NormalizeOptions,
   normalizeMessage,
   type ProcedureRow,
@@ -9,8 +10,8 @@ import {
 } from '@dossier/schemas';
 import type { KafkaMessage } from 'kafkajs';
 
-export type TableName = 'dossier_events_v1' | 'procedures_v1' | 'agencies_v1';
-export type Row = DossierEventRow | ProcedureRow | AgencyRow;
+export type TableName = 'dossier_events_v1' | 'procedures_v1' | 'agencies_v1' | 'index766_external_v1';
+export type Row = DossierEventRow | ProcedureRow | AgencyRow | Index766ExternalRow;
 
 /** A normalized row and the index of the message it came from (to dead-letter that message if needed). */
 export interface Entry {
@@ -34,7 +35,12 @@ export interface PreparedBatch {
   messageCount: number;
 }
 
-const TABLE_ORDER: readonly TableName[] = ['dossier_events_v1', 'procedures_v1', 'agencies_v1'];
+const TABLE_ORDER: readonly TableName[] = [
+  'dossier_events_v1',
+  'procedures_v1',
+  'agencies_v1',
+  'index766_external_v1',
+];
 
 /** kafkajs header values may be Buffers or lists; the normalizer sees UTF-8 text (last value wins). */
 export function headersAsText(headers: KafkaMessage['headers']): Record<string, string> {

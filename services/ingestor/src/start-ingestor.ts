@@ -70,7 +70,7 @@ export async function sealStoredDeadLetters(
 }
 
 /**
- * Starts the consumer group on the three input topics. Returns once the consumer runs; `stop()`
+ * Starts the consumer group on the input topics. Returns once the consumer runs; `stop()`
  * lets the in-flight batch finish (or abandons it uncommitted at SHUTDOWN_TIMEOUT_MS), leaves the
  * group and closes what this function opened (never the shared ClickHouse client).
  */

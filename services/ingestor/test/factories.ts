@@ -132,6 +132,7 @@ export function testConfig(
     TOPIC_EVENTS: `events-${id}`,
     TOPIC_DVCQG: `dvcqg-${id}`,
     TOPIC_CATALOG: `catalog-${id}`,
+    TOPIC_INDEX766_EXTERNAL: `index766-external-${id}`,
     TOPIC_DEAD_LETTER: `dead-letter-${id}`,
     APPLICANT_HASH_KEY: 'test-applicant-hash-key-0123456789',
     DEAD_LETTER_KEY: TEST_DEAD_LETTER_KEY,

@@ -41,6 +41,7 @@ describe('ingestor main.ts (distributed composition root)', () => {
       TOPIC_EVENTS: topic,
       TOPIC_DVCQG: uniqueName('dvcqg'),
       TOPIC_CATALOG: uniqueName('catalog'),
+      TOPIC_INDEX766_EXTERNAL: uniqueName('index766-external'),
       TOPIC_DEAD_LETTER: uniqueName('dlq'),
       APPLICANT_HASH_KEY: 'main-test-key-0123456789',
       DEAD_LETTER_KEY: 'c3'.repeat(32),

@@ -130,6 +130,8 @@ export const MonitorMainConfig = MonitorConfig.safeExtend({
   AGGREGATOR_PREFIX: z.string().min(1).default('bull'),
   /** With brokers the monitor also serves the dead-letter list and replay; without, it never touches Kafka. */
   KAFKA_BROKERS: csvList().optional(),
+  /** Where the loader of Decision 766 external figures sends them (the ingestor's TOPIC_INDEX766_EXTERNAL). */
+  TOPIC_INDEX766_EXTERNAL: z.string().min(1).default('dossier.index766-external.v1'),
   LOG_LEVEL: logLevel(),
   LOG_FORMAT: logFormat(),
 }).superRefine((c, ctx) => {

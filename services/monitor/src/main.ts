@@ -42,6 +42,13 @@ redis.on('error', (err) => logger.warn({ err }, 'redis error'));
 health.addCheck('clickhouse', async () => ({ ok: (await clickhouse.ping()).success }));
 health.addCheck('redis', () => ({ ok: redis.status === 'ready' }));
 
+const kafka =
+  config.KAFKA_BROKERS &&
+  new Kafka({
+    clientId: 'dossier-monitor',
+    brokers: config.KAFKA_BROKERS,
+    logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
+  });
 const monitor = await startMonitor({
   config,
   logger,
@@ -51,15 +58,12 @@ const monitor = await startMonitor({
   redis,
   queueNames: [config.AGGREGATOR_QUEUE],
   queuePrefix: config.AGGREGATOR_PREFIX,
-  ...(config.KAFKA_BROKERS && {
+  ...(kafka && {
     deadLetters: {
-      kafka: new Kafka({
-        clientId: 'dossier-monitor',
-        brokers: config.KAFKA_BROKERS,
-        logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
-      }),
+      kafka,
       keys: deadLetterKeys(config.DEAD_LETTER_KEY ?? '', config.DEAD_LETTER_PREVIOUS_KEYS),
     },
+    index766External: { kafka, topic: config.TOPIC_INDEX766_EXTERNAL },
   }),
 });
 

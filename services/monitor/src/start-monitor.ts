@@ -26,6 +26,11 @@ import {
   type DeadLetterRoutes,
   registerDeadLetterRoutes,
 } from './routes/dead-letters.route.ts';
+import {
+  type Index766ExternalDeps,
+  type Index766ExternalRoutes,
+  registerIndex766ExternalRoutes,
+} from './routes/index766-external.route.ts';
 import { registerKpiRoutes } from './routes/kpi.route.ts';
 import { registerLoginRoutes } from './routes/login.route.ts';
 import { registerOperatorActionRoutes } from './routes/operator-actions.route.ts';
@@ -57,6 +62,8 @@ export interface MonitorDeps {
    * so a monitor without Kafka access leaves this out and does not have them.
    */
   deadLetters?: DeadLetterDeps;
+  /** Serve the operator's loader of Decision 766 external figures; it sends to Kafka, so it needs it too. */
+  index766External?: Index766ExternalDeps;
 }
 
 /** Wrong credentials allowed per client address in one window before it must wait for the window's end. */
@@ -186,6 +193,9 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const deadLetterRoutes: DeadLetterRoutes | undefined = deps.deadLetters
     ? registerDeadLetterRoutes(app, ctx, deps.deadLetters)
     : undefined;
+  const index766Routes: Index766ExternalRoutes | undefined = deps.index766External
+    ? registerIndex766ExternalRoutes(app, ctx, deps.index766External)
+    : undefined;
   await registerDashboardRoutes(app);
 
   try {
@@ -207,7 +217,11 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       stopping ??= (async () => {
         clearInterval(sampler);
         await app.close();
-        await Promise.all([...queues.map((q) => q.close()), deadLetterRoutes?.close()]);
+        await Promise.all([
+          ...queues.map((q) => q.close()),
+          deadLetterRoutes?.close(),
+          index766Routes?.close(),
+        ]);
         logger.info('monitor stopped');
       })();
       return stopping;

@@ -16,7 +16,7 @@ const MAIN = join(ROOT, 'services/all-in-one/src/main.ts');
 export interface RunningPipeline {
   dashboard: string;
   analysts: string;
-  topics: { events: string; dvcqg: string; catalog: string };
+  topics: { events: string; dvcqg: string; catalog: string; index766External: string };
   stop(): Promise<void>;
 }
 
@@ -33,6 +33,7 @@ export async function startRunningPipeline(env: Record<string, string> = {}): Pr
     events: uniqueName('events'),
     dvcqg: uniqueName('dvcqg'),
     catalog: uniqueName('catalog'),
+    index766External: uniqueName('index766-external'),
   };
   // On a fresh clone nothing has created test-output yet, and a failed open is an unhandled error.
   await mkdir(TEST_OUTPUT, { recursive: true });
@@ -49,6 +50,7 @@ export async function startRunningPipeline(env: Record<string, string> = {}): Pr
       TOPIC_EVENTS: topics.events,
       TOPIC_DVCQG: topics.dvcqg,
       TOPIC_CATALOG: topics.catalog,
+      TOPIC_INDEX766_EXTERNAL: topics.index766External,
       TOPIC_DEAD_LETTER: uniqueName('dead-letter'),
       AGGREGATOR_QUEUE: 'kpi-aggregator',
       AGGREGATOR_PREFIX: prefix,

@@ -1,10 +1,11 @@
 import { isMissingTable } from '@dossier/clickhouse';
 import { type DeadLetterKeys, deadLetterListQuery, replayDeadLetters } from '@dossier/dead-letters';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { z } from 'zod';
 import { auditDetails } from '../auth/audit.ts';
 import { queryRows } from '../clickhouse-rows.ts';
+import { lazyProducer } from '../lazy-producer.ts';
 import type { MonitorContext } from './context.ts';
 
 /** What the operator routes need beyond the monitor's own clients: Kafka, to send letters back. */
@@ -56,7 +57,8 @@ const ListRow = z.object({
   replayed_time: z.string().nullable(),
 });
 
-function badRequest(reply: FastifyReply, error: z.ZodError) {
+/** 400 with every schema problem of the request, each with its path. */
+export function badRequest(reply: FastifyReply, error: z.ZodError) {
   const issues = error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
   return reply.code(400).send({
     error: 'bad_request',
@@ -79,20 +81,7 @@ export function registerDeadLetterRoutes(
   ctx: MonitorContext,
   deps: DeadLetterDeps,
 ): DeadLetterRoutes {
-  let producer: Producer | undefined;
-  let connecting: Promise<Producer> | undefined;
-  const connected = () => {
-    connecting ??= (async () => {
-      const p = deps.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-      await p.connect();
-      producer = p;
-      return p;
-    })().catch((err: unknown) => {
-      connecting = undefined; // the next replay tries again
-      throw err;
-    });
-    return connecting;
-  };
+  const replayProducer = lazyProducer(deps.kafka);
   // Two replays at once would both select the same unreplayed letters and send them twice.
   let replaying = false;
 
@@ -139,7 +128,7 @@ export function registerDeadLetterRoutes(
       replaying = true;
       try {
         const filter = body.data;
-        const sender = filter.dryRun ? NO_SEND : await connected();
+        const sender = filter.dryRun ? NO_SEND : await replayProducer.connected();
         const letters = await replayDeadLetters(
           { clickhouse: ctx.clickhouse, producer: sender, keys: deps.keys },
           filter,
@@ -165,9 +154,6 @@ export function registerDeadLetterRoutes(
   );
 
   return {
-    async close() {
-      await connecting?.catch(() => undefined);
-      await producer?.disconnect();
-    },
+    close: replayProducer.close,
   };
 }
