@@ -5,9 +5,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
 import type { SimMessage } from '@dossier/simulator';
 import { connectProducer } from '@dossier/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBrowser } from '../../services/monitor/test/browser.ts';
 import { buildInput } from '../../tools/faults/src/input.ts';
 import { compareJudged, type Judged, judge } from '../../tools/faults/src/judge-run.ts';
 import { type AllInOne, caughtUp, type LogLine, startAllInOne } from '../../tools/faults/src/pipeline.ts';
@@ -37,6 +39,24 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+interface PipelinePanels {
+  throughput: {
+    source: string;
+    totals: { accepted: number; rejected: number };
+    current: { accepted: number };
+  };
+  lag: {
+    source: string | null;
+    partitions: { topic: string; partition: number; lag: number }[];
+    group?: { members: number; state: string };
+  };
+  aggregation: { ageSeconds: number | null; lastComputedAt: string | null };
+  queues: { name: string; schedulers: number }[];
+}
+
+const utcMs = (text: string) => Date.parse(`${text.replace(' ', 'T')}Z`);
+const totalLag = (p: PipelinePanels) => p.lag.partitions.reduce((sum, x) => sum + x.lag, 0);
+
 const ready = (port: number) =>
   fetch(`http://127.0.0.1:${port}/readyz`).then((r) => (r.status === 200 ? true : undefined));
 
@@ -49,6 +69,7 @@ describe('distributed topology: every service its own process, ClickHouse over H
     dvcqg: kafka.uniqueName('topology-dvcqg'),
     catalog: kafka.uniqueName('topology-catalog'),
   };
+  const index766Topic = kafka.uniqueName('topology-index766');
   const input = buildInput({ seed: SEED, dossiers: DOSSIERS, startedAt: Date.now() });
   // Catalog and the first events now; the rest once an ingestor was killed, so the survivor must take them.
   const half = Math.ceil(input.messages.length / 2);
@@ -70,10 +91,27 @@ describe('distributed topology: every service its own process, ClickHouse over H
   }
 
   const inputTopics = () => Object.values(topics);
+  const monitorUrl = () => `http://127.0.0.1:${procs.monitor!.port}`;
+  const panels = async (): Promise<PipelinePanels> => {
+    const response = await fetch(`${monitorUrl()}/api/pipeline`);
+    if (!response.ok) throw new Error(`/api/pipeline answered ${response.status}`);
+    return (await response.json()) as PipelinePanels;
+  };
+  const stored = async (query: string): Promise<number> => {
+    const client = createClient({ url: standIn!.url });
+    try {
+      const [row] = await (await client.query({ query, format: 'JSONEachRow' })).json<{ n: string }>();
+      return Number(row?.n);
+    } finally {
+      await client.close();
+    }
+  };
+  /** The monitor stays ready while services behind it die: it still serves the dashboard. */
+  const expectMonitorReady = async () => expect((await fetch(`${monitorUrl()}/readyz`)).status).toBe(200);
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'dossier-topology-'));
-    await kafka.createTopics(inputTopics());
+    await kafka.createTopics([...inputTopics(), index766Topic]);
     await produce(input.messages.slice(0, half));
     standIn = await startClickHouseHttpStandIn({ dataDir: join(root, 'distributed', 'clickhouse') });
     topology = await createTopology({
@@ -84,6 +122,7 @@ describe('distributed topology: every service its own process, ClickHouse over H
         TOPIC_EVENTS: topics.events,
         TOPIC_DVCQG: topics.dvcqg,
         TOPIC_CATALOG: topics.catalog,
+        TOPIC_INDEX766_EXTERNAL: index766Topic,
         TOPIC_DEAD_LETTER: kafka.uniqueName('topology-dead-letter'),
         KAFKA_GROUP_ID: groupId,
         AGGREGATOR_PREFIX: `${prefix}:distributed`,
@@ -103,6 +142,7 @@ describe('distributed topology: every service its own process, ClickHouse over H
         TOPIC_EVENTS: topics.events,
         TOPIC_DVCQG: topics.dvcqg,
         TOPIC_CATALOG: topics.catalog,
+        TOPIC_INDEX766_EXTERNAL: index766Topic,
         TOPIC_DEAD_LETTER: kafka.uniqueName('topology-reference-dead-letter'),
         KAFKA_GROUP_ID: referenceGroup,
         AGGREGATOR_PREFIX: `${prefix}:reference`,
@@ -146,6 +186,56 @@ describe('distributed topology: every service its own process, ClickHouse over H
     }
   }, 600_000);
 
+  it('shows the whole pipeline on the monitor: lag from Kafka, throughput from ClickHouse, KPI age, queue', async () => {
+    await Promise.race(
+      ['aggregator-1', 'aggregator-2'].map((n) => procs[n]!.waitForLine((l) => l.msg === 'kpi cycle done')),
+    );
+    const shown = await until(
+      'the monitor to show both ingestors caught up and a KPI age',
+      async () => {
+        const p = await panels();
+        const settled = p.lag.group?.members === 2 && totalLag(p) === 0 && p.aggregation.ageSeconds !== null;
+        return settled ? p : undefined;
+      },
+      120_000,
+    );
+    expect(shown.lag.source).toBe('kafka');
+    // Every topic the group reads, the Decision 766 figures' (empty here) included.
+    expect(shown.lag.partitions).toHaveLength(3 * (inputTopics().length + 1));
+    expect(shown.throughput.source).toBe('clickhouse');
+    // Exactly what ClickHouse holds: every row and dead letter of this run was written minutes ago.
+    expect(shown.throughput.totals).toEqual({
+      accepted: await stored('SELECT toString(count()) AS n FROM kpi_touched_v1'),
+      rejected: await stored('SELECT toString(count()) AS n FROM dead_letters_v2'),
+    });
+    expect(shown.throughput.totals.accepted).toBeGreaterThan(100);
+    expect(shown.queues).toEqual([expect.objectContaining({ name: 'kpi-aggregator', schedulers: 1 })]);
+    await expectMonitorReady();
+
+    const browser = await openBrowser(monitorUrl());
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${monitorUrl()}/?lang=en`);
+      await page
+        .getByTestId('lag-table-row')
+        .nth(3 * inputTopics().length - 1)
+        .waitFor();
+      const tile = (id: string, part: string) => page.getByTestId(id).locator(part).textContent();
+      expect(await tile('pipeline-throughput', '.stat-value')).toMatch(/^\d[\d.,]* /);
+      expect(await tile('pipeline-throughput', '.stat-sub')).toContain(
+        `${shown.throughput.totals.accepted.toLocaleString('en')}`,
+      );
+      expect(await tile('pipeline-lag-total', '.stat-value')).toMatch(/^0 /);
+      expect(await tile('pipeline-lag-total', '.stat-sub')).toContain('2 consumers');
+      expect(await tile('aggregation-age', '.stat-value')).toMatch(/\d/);
+      expect(await page.getByTestId('queue-table-row').count()).toBe(1);
+      expect(await page.locator('body').textContent()).not.toMatch(/not in this process/i);
+      expect(browser.outside).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 300_000);
+
   it('killing one ingestor hands its partitions to the other, which takes the rest without loss', async () => {
     const victim = procs['ingestor-2']!;
     const survivor = procs['ingestor-1']!;
@@ -154,13 +244,25 @@ describe('distributed topology: every service its own process, ClickHouse over H
     await produce(input.messages.slice(half));
     // The group notices the dead member when its session expires, then the survivor holds every partition.
     const joined = await survivor.waitForLine((l) => l.msg === 'group joined', from);
-    expect(partitionsOf(joined)).toBe(3 * inputTopics().length);
+    expect(partitionsOf(joined)).toBe(3 * (inputTopics().length + 1));
     await until(
       'the second half consumed by the survivor',
       async () => ((await caughtUp(kafka.kafka, groupId, inputTopics())) ? true : undefined),
       300_000,
     );
     expect(survivor.child.exitCode).toBeNull();
+    const shown = await until(
+      'the monitor to show one ingestor left, caught up',
+      async () => {
+        const p = await panels();
+        return p.lag.group?.members === 1 && totalLag(p) === 0 ? p : undefined;
+      },
+      120_000,
+    );
+    expect(shown.throughput.totals.accepted).toBe(
+      await stored('SELECT toString(count()) AS n FROM kpi_touched_v1'),
+    );
+    await expectMonitorReady();
   }, 600_000);
 
   it('killing one aggregator mid-cycle leaves the other computing within two intervals', async () => {
@@ -179,6 +281,16 @@ describe('distributed topology: every service its own process, ClickHouse over H
     expect(started, 'the start of the run that completed').toBeDefined();
     // Started within two intervals of the kill: the dead run's lock and claim lease are shorter than one.
     expect(Date.parse(String(started!.time)) - killedAt).toBeLessThanOrEqual(2 * INTERVAL_S * 1000);
+    // The monitor's KPI age comes from the KPI tables: it shows the surviving instance's computation.
+    await until(
+      'the monitor to show KPIs computed after the kill',
+      async () => {
+        const { aggregation } = await panels();
+        return aggregation.lastComputedAt && utcMs(aggregation.lastComputedAt) > killedAt ? true : undefined;
+      },
+      60_000,
+    );
+    await expectMonitorReady();
   }, 300_000);
 
   it('stores the same dossiers and KPI values as the embedded mode on the same input', async () => {

@@ -13,21 +13,27 @@ function renderPipeline(p) {
     .map(([name, c]) => `${name}: ${c.ok ? 'ok' : (c.detail ?? 'failing')}`)
     .join('\n');
 
+  // In embedded mode the counters of this process; otherwise what ClickHouse stored per minute.
   const tp = $('pipeline-throughput');
-  tp.querySelector('.stat-value').textContent = p.throughput.inProcess
-    ? `${fmt1(p.throughput.current?.accepted ?? 0)} ${t.perSecond}`
-    : '—';
-  tp.querySelector('.stat-sub').textContent = p.throughput.inProcess
-    ? `${t.accepted} ${fmt(p.throughput.totals.accepted)} · ${t.rejected} ${fmt(p.throughput.totals.rejected)}`
-    : t.notInProcess;
+  tp.dataset.source = p.throughput.source;
+  tp.querySelector('.stat-value').textContent = `${fmt1(p.throughput.current?.accepted ?? 0)} ${t.perSecond}`;
+  tp.querySelector('.stat-sub').textContent =
+    `${t.accepted} ${fmt(p.throughput.totals.accepted)} · ${t.rejected} ${fmt(p.throughput.totals.rejected)}` +
+    (p.throughput.source === 'clickhouse'
+      ? ` · ${t.lastMinutes.replace('{n}', p.throughput.windowMinutes)}`
+      : '');
   drawThroughput(tp.querySelector('canvas'), p.throughput.points);
 
+  // In embedded mode the ingestor's gauges; otherwise the consumer group as Kafka reports it.
   const totalLag = p.lag.partitions.reduce((sum, x) => sum + x.lag, 0);
   const lagTile = $('pipeline-lag-total');
-  lagTile.querySelector('.stat-value').textContent = p.lag.inProcess ? `${fmt(totalLag)} ${t.messages}` : '—';
-  lagTile.querySelector('.stat-sub').textContent = p.lag.inProcess
-    ? `${p.lag.partitions.length} ${t.partitions}`
-    : t.notInProcess;
+  lagTile.dataset.source = p.lag.source ?? '';
+  lagTile.querySelector('.stat-value').textContent = p.lag.source ? `${fmt(totalLag)} ${t.messages}` : '—';
+  lagTile.querySelector('.stat-sub').textContent = !p.lag.source
+    ? t.lagUnavailable
+    : p.lag.group
+      ? `${p.lag.partitions.length} ${t.partitions} · ${fmt(p.lag.group.members)} ${t.consumers} (${p.lag.group.state})`
+      : `${p.lag.partitions.length} ${t.partitions}`;
   replace(
     $('pipeline-lag'),
     table(
@@ -37,7 +43,7 @@ function renderPipeline(p) {
         { key: 'lag', label: t.messages, align: 'right', render: (r) => fmt(r.lag) },
       ],
       p.lag.partitions,
-      { empty: p.lag.inProcess ? t.noData : t.notInProcess, testid: 'lag-table' },
+      { empty: p.lag.source ? t.noData : t.lagUnavailable, testid: 'lag-table' },
     ),
   );
 

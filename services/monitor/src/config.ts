@@ -128,10 +128,18 @@ export const MonitorMainConfig = MonitorConfig.safeExtend({
   /** The aggregator's own variables, so one compose environment configures both processes alike. */
   AGGREGATOR_QUEUE: z.string().min(1).default('kpi-aggregator'),
   AGGREGATOR_PREFIX: z.string().min(1).default('bull'),
-  /** With brokers the monitor also serves the dead-letter list and replay; without, it never touches Kafka. */
+  /**
+   * With brokers the monitor also serves the dead-letter list and replay, and reads the ingestors' lag from
+   * Kafka; without, it never touches Kafka.
+   */
   KAFKA_BROKERS: csvList().optional(),
   /** Where the loader of Decision 766 external figures sends them (the ingestor's TOPIC_INDEX766_EXTERNAL). */
   TOPIC_INDEX766_EXTERNAL: z.string().min(1).default('dossier.index766-external.v1'),
+  /** The ingestors' own variables: whose lag, on which topics (one compose environment for both). */
+  KAFKA_GROUP_ID: z.string().default('dossier-ingestor'),
+  TOPIC_EVENTS: z.string().default('dossier.events.v1'),
+  TOPIC_DVCQG: z.string().default('dossier.dvcqg-sync.v1'),
+  TOPIC_CATALOG: z.string().default('dossier.catalog.v1'),
   LOG_LEVEL: logLevel(),
   LOG_FORMAT: logFormat(),
 }).superRefine((c, ctx) => {

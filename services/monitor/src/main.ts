@@ -13,6 +13,7 @@ import {
 import { Redis } from 'ioredis';
 import { Kafka } from 'kafkajs';
 import { MonitorMainConfig } from './config.ts';
+import { createGroupLagReader } from './group-lag.ts';
 import { startMonitor } from './start-monitor.ts';
 
 let config: MonitorMainConfig;
@@ -49,6 +50,15 @@ const kafka =
     brokers: config.KAFKA_BROKERS,
     logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
   });
+// The ingestors run elsewhere: their lag is read from Kafka (throughput comes from ClickHouse).
+const groupLag =
+  kafka &&
+  createGroupLagReader({
+    kafka,
+    groupId: config.KAFKA_GROUP_ID,
+    topics: [config.TOPIC_EVENTS, config.TOPIC_DVCQG, config.TOPIC_CATALOG, config.TOPIC_INDEX766_EXTERNAL],
+  });
+
 const monitor = await startMonitor({
   config,
   logger,
@@ -58,6 +68,7 @@ const monitor = await startMonitor({
   redis,
   queueNames: [config.AGGREGATOR_QUEUE],
   queuePrefix: config.AGGREGATOR_PREFIX,
+  ...(groupLag && { groupLag }),
   ...(kafka && {
     deadLetters: {
       kafka,
@@ -70,6 +81,7 @@ const monitor = await startMonitor({
 onShutdown(
   [
     { name: 'monitor', run: monitor.stop },
+    { name: 'kafka', run: async () => groupLag?.close() },
     { name: 'redis', run: () => redis.quit() },
     { name: 'clickhouse', run: () => clickhouse.close() },
   ],

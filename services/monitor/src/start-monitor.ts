@@ -14,6 +14,7 @@ import { createCredentials } from './auth/credentials.ts';
 import { createFailureLimiter } from './auth/failure-limiter.ts';
 import { createSessionStore } from './auth/sessions.ts';
 import type { MonitorConfig } from './config.ts';
+import type { GroupLagReader } from './group-lag.ts';
 import { defaultCatalog } from './kpi-catalog.ts';
 import { createMonitorMetrics, routeLabel, statusClass } from './metrics.ts';
 import type { KpiCatalogView } from './present.ts';
@@ -64,6 +65,8 @@ export interface MonitorDeps {
   deadLetters?: DeadLetterDeps;
   /** Serve the operator's loader of Decision 766 external figures; it sends to Kafka, so it needs it too. */
   index766External?: Index766ExternalDeps;
+  /** Distributed mode: the ingestors' lag read from Kafka (embedded mode has their gauges in `registry`). */
+  groupLag?: GroupLagReader;
 }
 
 /** Wrong credentials allowed per client address in one window before it must wait for the window's end. */
@@ -106,6 +109,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     queues,
     catalog: deps.catalog ?? defaultCatalog(),
     throughputSamples: samples.samples,
+    ...(deps.groupLag ? { groupLag: deps.groupLag } : {}),
     now: deps.now ?? (() => new Date()),
   };
 

@@ -142,7 +142,7 @@ describe('pipeline panel', () => {
       { topic: 'dossier.events.v1', partition: 0, lag: 7 },
       { topic: 'dossier.events.v1', partition: 1, lag: 42 },
     ]);
-    expect(body.throughput).toMatchObject({ inProcess: true, totals: { accepted: 120, rejected: 3 } });
+    expect(body.throughput).toMatchObject({ source: 'process', totals: { accepted: 120, rejected: 3 } });
     expect(body.deadLetters.reasons).toEqual([
       expect.objectContaining({ reasonCode: 'bad_date', recent: 2, total: 2 }),
       expect.objectContaining({ reasonCode: 'invalid_json', recent: 1, total: 1 }),

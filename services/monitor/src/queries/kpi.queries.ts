@@ -118,3 +118,24 @@ export function aggregationAgeQuery(): BoundQuery {
     query_params: {},
   };
 }
+
+/**
+ * Rows stored and messages dead-lettered per minute of ingestion over the last `minutes`, and in the
+ * last 60 s: the ingest rate as ClickHouse saw it, whichever processes wrote. kpi_touched_v1 holds one
+ * row per event row inserted, keyed by ingestion time, so this reads a key range, not the events.
+ */
+export function ingestRateQuery(minutes: number): BoundQuery {
+  return {
+    query: `SELECT outcome, minute, toUInt64(count()) AS rows, toUInt64(countIf(at >= now64(3) - toIntervalSecond(60))) AS last_minute
+      FROM (
+        SELECT 'accepted' AS outcome, ingested_at AS at, toUnixTimestamp(toStartOfMinute(ingested_at)) AS minute
+        FROM kpi_touched_v1 WHERE ingested_at >= now64(3) - toIntervalMinute({minutes:UInt32})
+        UNION ALL
+        SELECT 'rejected', rejected_at, toUnixTimestamp(toStartOfMinute(rejected_at))
+        FROM dead_letters_v2 WHERE rejected_at >= now64(3) - toIntervalMinute({minutes:UInt32})
+      )
+      GROUP BY outcome, minute
+      ORDER BY minute, outcome`,
+    query_params: { minutes },
+  };
+}

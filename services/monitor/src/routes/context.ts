@@ -3,6 +3,7 @@ import type { Health, Logger } from '@dossier/observability';
 import type { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { MonitorConfig } from '../config.ts';
+import type { GroupLagReader } from '../group-lag.ts';
 import type { KpiCatalogView } from '../present.ts';
 import type { CounterSample } from '../throughput.ts';
 
@@ -16,5 +17,7 @@ export interface MonitorContext {
   queues: readonly Queue[];
   catalog: KpiCatalogView;
   throughputSamples: () => readonly CounterSample[];
+  /** The ingestors' consumer group lag from Kafka, for a monitor that runs apart from them. */
+  groupLag?: GroupLagReader;
   now: () => Date;
 }

@@ -3,9 +3,9 @@ import { deadLettersByReasonQuery, latestDeadLettersQuery } from '@dossier/dead-
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { queryRows } from '../clickhouse-rows.ts';
-import { aggregationAgeQuery } from '../queries/kpi.queries.ts';
+import { aggregationAgeQuery, ingestRateQuery } from '../queries/kpi.queries.ts';
 import { maxValue, readMetric, sumBy, toPartitionLags } from '../registry-readers.ts';
-import { ratesFromSamples } from '../throughput.ts';
+import { type RatePoint, ratesFromSamples } from '../throughput.ts';
 import type { MonitorContext } from './context.ts';
 
 const ReasonRow = z.object({
@@ -23,6 +23,12 @@ const DeadLetterRow = z.object({
   value_bytes: z.number(),
   message_timestamp: z.string(),
   rejected_at: z.string(),
+});
+const RateRow = z.object({
+  outcome: z.enum(['accepted', 'rejected']),
+  minute: z.coerce.number(),
+  rows: z.coerce.number(),
+  last_minute: z.coerce.number(),
 });
 const AgeRow = z.object({ last_computed_at: z.string(), age_seconds: z.number().nullable() });
 
@@ -42,34 +48,82 @@ export function registerPipelineRoutes(app: FastifyInstance, ctx: MonitorContext
   });
 }
 
+/** Minutes of ingestion history the throughput chart shows when it is read from ClickHouse. */
+export const INGEST_RATE_MINUTES = 30;
+
 async function throughputPanel(ctx: MonitorContext) {
-  const totals = sumBy(await readMetric(ctx.registry, 'ingestor_messages_total'), 'outcome');
-  const points = ratesFromSamples(ctx.throughputSamples());
+  // Embedded mode: the ingestor's counters are in this process's registry, sampled every few seconds.
+  if (ctx.registry.getSingleMetric('ingestor_messages_total') !== undefined) {
+    const totals = sumBy(await readMetric(ctx.registry, 'ingestor_messages_total'), 'outcome');
+    const points = ratesFromSamples(ctx.throughputSamples());
+    return {
+      source: 'process' as const,
+      totals: { accepted: totals.accepted ?? 0, rejected: totals.rejected ?? 0 },
+      current: points.at(-1) ?? null,
+      points,
+    };
+  }
+  // Ingestors elsewhere: what ClickHouse stored and dead-lettered, per minute of ingestion.
+  let rows: z.output<typeof RateRow>[] = [];
+  try {
+    rows = await queryRows(ctx.clickhouse, ingestRateQuery(INGEST_RATE_MINUTES), RateRow);
+  } catch (err) {
+    if (!isMissingTable(err)) throw err;
+  }
+  const nowMs = ctx.now().getTime();
+  const firstMinute = Math.floor(nowMs / 60_000) - INGEST_RATE_MINUTES + 1;
+  const points: RatePoint[] = Array.from({ length: INGEST_RATE_MINUTES }, (_, i) => ({
+    at: (firstMinute + i) * 60_000,
+    accepted: 0,
+    rejected: 0,
+  }));
+  const totals = { accepted: 0, rejected: 0 };
+  const lastMinute = { accepted: 0, rejected: 0 };
+  for (const row of rows) {
+    totals[row.outcome] += row.rows;
+    lastMinute[row.outcome] += row.last_minute;
+    const point = points[row.minute / 60 - firstMinute];
+    if (point) point[row.outcome] = row.rows / 60;
+  }
   return {
-    // false in distributed mode: the ingestor's counters live in another process (Prometheus has them).
-    inProcess: ctx.registry.getSingleMetric('ingestor_messages_total') !== undefined,
-    totals: { accepted: totals.accepted ?? 0, rejected: totals.rejected ?? 0 },
-    current: points.at(-1) ?? null,
+    source: 'clickhouse' as const,
+    windowMinutes: INGEST_RATE_MINUTES,
+    totals,
+    current: { at: nowMs, accepted: lastMinute.accepted / 60, rejected: lastMinute.rejected / 60 },
     points,
   };
 }
 
 async function lagPanel(ctx: MonitorContext) {
-  const [lag, paused, progress] = await Promise.all([
-    readMetric(ctx.registry, 'ingestor_consumer_lag_messages'),
-    readMetric(ctx.registry, 'ingestor_paused_partitions'),
-    readMetric(ctx.registry, 'ingestor_last_progress_timestamp_seconds'),
-  ]);
-  const lastProgress = maxValue(progress);
-  return {
-    inProcess: ctx.registry.getSingleMetric('ingestor_consumer_lag_messages') !== undefined,
-    partitions: toPartitionLags(lag),
-    pausedPartitions: maxValue(paused),
-    lastProgressAgeSeconds:
-      lastProgress === null || lastProgress === 0
-        ? null
-        : Math.max(0, ctx.now().getTime() / 1000 - lastProgress),
-  };
+  if (ctx.registry.getSingleMetric('ingestor_consumer_lag_messages') !== undefined) {
+    const [lag, paused, progress] = await Promise.all([
+      readMetric(ctx.registry, 'ingestor_consumer_lag_messages'),
+      readMetric(ctx.registry, 'ingestor_paused_partitions'),
+      readMetric(ctx.registry, 'ingestor_last_progress_timestamp_seconds'),
+    ]);
+    const lastProgress = maxValue(progress);
+    return {
+      source: 'process' as const,
+      partitions: toPartitionLags(lag),
+      pausedPartitions: maxValue(paused),
+      lastProgressAgeSeconds:
+        lastProgress === null || lastProgress === 0
+          ? null
+          : Math.max(0, ctx.now().getTime() / 1000 - lastProgress),
+    };
+  }
+  // Ingestors elsewhere: the group's committed offsets against the topics' ends, from Kafka.
+  if (ctx.groupLag) {
+    const group = await ctx.groupLag.read();
+    return {
+      source: 'kafka' as const,
+      partitions: group.partitions,
+      group: { id: group.groupId, state: group.state, members: group.members },
+      pausedPartitions: null,
+      lastProgressAgeSeconds: null,
+    };
+  }
+  return { source: null, partitions: [], pausedPartitions: null, lastProgressAgeSeconds: null };
 }
 
 async function deadLetterPanel(ctx: MonitorContext) {
