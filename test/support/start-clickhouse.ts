@@ -1,12 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { dockerReachable } from './docker.ts';
 import type { StartedService } from './start-kafka.ts';
+
+const COMPOSE_FILE = fileURLToPath(new URL('../../docker-compose.yml', import.meta.url));
 
 export interface StartedClickHouse extends StartedService {
   /** An `http://` server URL, or '' when each test file uses embedded chDB. */
   url: string;
 }
 
-const CLICKHOUSE_IMAGE = 'clickhouse/clickhouse-server:25.8'; // an LTS line
+/** The image docker-compose.yml deploys: tests on a server run the version production runs. */
+export function composeClickHouseImage(): string {
+  const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as {
+    services: { clickhouse?: { image?: string } };
+  };
+  const image = compose.services.clickhouse?.image;
+  if (!image) throw new Error('docker-compose.yml has no clickhouse service image');
+  return image;
+}
 
 /**
  * `CLICKHOUSE_URL` if set; else one ClickHouse server container per run when Docker answers (test
@@ -17,7 +30,7 @@ export async function startClickHouse(): Promise<StartedClickHouse> {
   if (fromEnv) return { source: 'env', url: fromEnv, stop: async () => {} };
   if (!(await dockerReachable())) return { source: 'local', url: '', stop: async () => {} };
   const { GenericContainer, Wait } = await import('testcontainers');
-  const container = await new GenericContainer(CLICKHOUSE_IMAGE)
+  const container = await new GenericContainer(composeClickHouseImage())
     .withEnvironment({ CLICKHOUSE_USER: 'test', CLICKHOUSE_PASSWORD: 'test' })
     .withExposedPorts(8123)
     .withWaitStrategy(Wait.forHttp('/ping', 8123).forStatusCode(200))
