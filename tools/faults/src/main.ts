@@ -1,4 +1,4 @@
-// `npm run faults -- [--profile short|long] [--seed S] [--only name,name]`: the fault suite (README.md).
+// `npm run faults -- [--profile short|long] [--seed S] [--scenario name,name]`: the fault suite (README.md).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SCENARIOS } from './scenarios/index.ts';
@@ -8,13 +8,14 @@ const { values } = parseArgs({
   options: {
     profile: { type: 'string', default: 'long' },
     seed: { type: 'string' },
+    scenario: { type: 'string' },
     only: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    `Usage: npm run faults -- [--profile short|long] [--seed S] [--only ${SCENARIOS.map((s) => s.name).join(',')}]`,
+    `Usage: npm run faults -- [--profile short|long] [--seed S] [--scenario ${SCENARIOS.map((s) => s.name).join(',')}]`,
   );
   process.exit(0);
 }
@@ -23,7 +24,8 @@ if (profile !== 'short' && profile !== 'long') {
   console.error(`--profile must be short or long, not ${profile}`);
   process.exit(2);
 }
-const only = values.only?.split(',').map((s) => s.trim());
+// --only is the older name of --scenario.
+const only = (values.scenario ?? values.only)?.split(',').map((s) => s.trim());
 const unknown = (only ?? []).filter((name) => !SCENARIOS.some((s) => s.name === name));
 if (unknown.length > 0) {
   console.error(

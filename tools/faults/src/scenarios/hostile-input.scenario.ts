@@ -1,16 +1,16 @@
-import { runHostileInput } from '../../../../test/faults/hostile-input.scenario.ts';
 import type { FaultScenario } from '../scenario.ts';
+import { PROFILES, runHostileInput } from './hostile-input-run.ts';
 
 /**
- * The hostile-input scenario of the dead-letter work (test/faults/hostile-input.scenario.ts: mixed valid
- * and hostile messages at volume, with its own input and counts) run from `npm run faults`. Its short
- * profile already runs in `npm test` through test/faults/hostile-input.int.test.ts, so only the long one
- * (100,000 messages) runs here. Its counts are events, not dossiers.
+ * Valid events mixed with hostile messages at volume, on an input, an ingestor and an embedded
+ * ClickHouse of its own (hostile-input-run.ts); its counts are events, not dossiers. The short profile
+ * (3,000 messages) runs in `npm test` with the rest of the suite, the long one has 100,000.
  */
 export const hostileInput: FaultScenario = {
   name: 'hostile-input',
-  description: 'valid events mixed with hostile messages at volume (test/faults/hostile-input.scenario.ts)',
-  iterations: { short: 0, long: 1 },
+  description:
+    'valid events mixed with hostile messages at volume: dead-lettered with their reasons, none lost',
+  iterations: { short: 1, long: 1 },
   async run(context) {
     const result = await runHostileInput({
       brokers: context.brokers,
@@ -27,7 +27,7 @@ export const hostileInput: FaultScenario = {
       lost: n('lost_valid_events'),
       doubleCounted: n('double_counted'),
       kpiValuesDiffering: 0,
-      details: { 'counts are': 'valid events', ...f },
+      details: { 'counts are': 'valid events', messages: PROFILES[context.profile].messages, ...f },
       problems: result.problems,
     };
   },

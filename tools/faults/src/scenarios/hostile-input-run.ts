@@ -1,9 +1,9 @@
-// Fault scenario "hostile-input" (issue #13): valid traffic of both dialects interleaved with random
-// bytes, truncated and deeply nested JSON, huge values, wrong types, control characters, dates out of
-// range, duplicates and keys that are not dossier codes. Nothing may crash or stall a partition, every
+// The hostile-input fault scenario's run (issue #13): valid traffic of both dialects interleaved with
+// random bytes, truncated and deeply nested JSON, huge values, wrong types, control characters, dates out
+// of range, duplicates and keys that are not dossier codes. Nothing may crash or stall a partition, every
 // bad message must be a dead letter with a right reason, every valid one stored exactly once; the
-// throughput is compared with the same number of clean messages, measured in the same run.
-// Self-contained: `run()` takes brokers and a profile and returns figures, for `npm run faults`.
+// throughput is compared with the same number of clean messages, measured in the same run. It has an
+// input, an ingestor (in the suite's process) and an embedded ClickHouse of its own.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,16 +13,15 @@ import { IngestorConfig, startIngestor } from '@dossier/ingestor';
 import { createHealth, createLogger, createMetricsRegistry } from '@dossier/observability';
 import { normalizeMessage } from '@dossier/schemas';
 import { Kafka, logLevel } from 'kafkajs';
+import type { Profile } from '../scenario.ts';
 import { committedProgress, produce, SCENARIO_HEADER } from './hostile-input-kafka.ts';
 import { planHostileMessages } from './hostile-messages.ts';
 
-export const PROFILES = {
-  /** Inside `npm test`. */
+/** Messages per profile: the short one runs inside `npm test`, the long one is the operator's. */
+export const PROFILES: Record<Profile, { messages: number }> = {
   short: { messages: 3_000 },
-  /** The operator's run (`npm run faults:hostile-input -- --profile long`). */
   long: { messages: 100_000 },
-} as const;
-export type Profile = keyof typeof PROFILES;
+};
 
 export interface ScenarioOptions {
   brokers: string[];
@@ -303,6 +302,11 @@ export async function runHostileInput(options: ScenarioOptions): Promise<Scenari
     if (dossiers !== plan.dossiers.size)
       problems.push(`stored ${dossiers} dossiers, expected ${plan.dossiers.size}`);
     if (wrongReason > 0) problems.push(`${wrongReason} dead letters with an unexpected reason`);
+    // Letters over the dead-letter topic's limit travel there as references, every one of them.
+    if ((topicRecords.reference ?? 0) !== (plan.bad.oversize ?? 0))
+      problems.push(
+        `${topicRecords.reference ?? 0} dead letters went to the topic as references, expected ${plan.bad.oversize ?? 0} (the oversize ones)`,
+      );
     const cleanRate = total / cleanRun.seconds;
     const badRate = plan.messages.length / badRun.seconds;
     return {
