@@ -26,7 +26,7 @@ export function latestDeadLettersQuery(limit: number): BoundQuery {
   return {
     query: `SELECT source_topic, source_partition, toString(source_offset) AS source_offset, reason_code,
         substringUTF8(reason_text, 1, 240) AS reason_text, value_bytes, toString(message_timestamp) AS message_timestamp,
-        toString(rejected_at) AS rejected_at
+        toString(rejected_at) AS rejected_at, topic_record, substringUTF8(topic_note, 1, 240) AS topic_note
       FROM dead_letters_v2
       ORDER BY rejected_at DESC, source_topic, source_partition, source_offset DESC
       LIMIT {limit:UInt32}`,
@@ -46,6 +46,7 @@ export function deadLetterListQuery(filter: DeadLetterFilter, limit: number): Bo
     query: `SELECT d.source_topic AS topic, d.source_partition AS part, toString(d.source_offset) AS offset_text,
         d.reason_code AS reason, d.reason_text AS reason_detail, d.value_bytes AS bytes,
         toString(d.message_timestamp) AS message_time, toString(d.rejected_at) AS rejected_time,
+        d.topic_record AS record_kind, substringUTF8(d.topic_note, 1, 240) AS record_note,
         r.replayed_time IS NOT NULL AS replayed, r.replayed_time AS replayed_time
       FROM dead_letters_v2 AS d FINAL
       LEFT JOIN (

@@ -82,6 +82,18 @@ function renderPipeline(p) {
         },
         { key: 'bytes', label: t.size, align: 'right', render: (r) => `${fmt(r.bytes)} B` },
         {
+          key: 'topicRecord',
+          label: t.onTopic,
+          render: (r) =>
+            el('span', {
+              title: r.topicNote || null,
+              'data-topic-record': r.topicRecord,
+              text:
+                { copy: t.topicCopy, reference: t.topicReference, none: t.topicNone }[r.topicRecord] ??
+                r.topicRecord,
+            }),
+        },
+        {
           key: 'rejectedAt',
           label: t.time,
           render: (r) => utcText(r.rejectedAt),

@@ -80,6 +80,14 @@ describe('dashboard in Chromium over fixture data', () => {
     // Trend charts are drawn (Chart.js from the server itself).
     expect(await page.locator('[data-testid="kpi-card"] canvas').count()).toBeGreaterThan(0);
     await page.getByTestId('latest-table').waitFor();
+    // Each rejected message says whether its bytes are on the dead-letter topic or only a reference.
+    const onTopic = page.getByTestId('latest-table').locator('[data-topic-record]');
+    expect(
+      await onTopic.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-topic-record'))),
+    ).toEqual(['copy', 'reference', 'copy', 'copy']);
+    expect(
+      await page.getByTestId('latest-table').locator('[data-topic-record="reference"]').textContent(),
+    ).toBe('chỉ tham chiếu');
     await page.screenshot({ path: join(TEST_OUTPUT, 'dashboard-vi.png'), fullPage: true });
   });
 

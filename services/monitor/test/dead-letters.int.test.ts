@@ -35,6 +35,8 @@ interface ListedLetter {
   reason_code: string;
   reason_text: string;
   value_bytes: number;
+  topic_record: string;
+  topic_note: string;
   replayed: boolean;
   replayed_at: string | null;
 }
@@ -96,8 +98,12 @@ describe('dead-letter operator routes', () => {
   }
 
   beforeAll(async () => {
-    // A message cap too small for some legitimate events: the "bug" fixed before the replay.
-    h = await createHarness({ partitions: 1, config: { INGEST_MAX_MESSAGE_BYTES: '700' } });
+    // A message cap too small for some legitimate events: the "bug" fixed before the replay. The
+    // dead-letter topic takes records up to 1,000 bytes here, so the large letters go there as references.
+    h = await createHarness({
+      partitions: 1,
+      config: { INGEST_MAX_MESSAGE_BYTES: '700', DEAD_LETTER_MAX_MESSAGE_BYTES: '1000' },
+    });
     const large = Array.from({ length: 2 }, () =>
       canonicalEvent('submitted', uniqueDossierCode(), Date.now() - 86_400_000, {
         procedure_code: PROCEDURE,
@@ -149,6 +155,8 @@ describe('dead-letter operator routes', () => {
           'source_offset',
           'source_partition',
           'source_topic',
+          'topic_note',
+          'topic_record',
           'value_bytes',
         ].sort(),
       );
@@ -163,6 +171,15 @@ describe('dead-letter operator routes', () => {
     expect(body.letters.map((l) => l.reason_code).sort()).toEqual(['invalid_json', 'too_large', 'too_large']);
     const large = body.letters.find((l) => l.reason_code === 'too_large');
     expect(large?.value_bytes).toBeGreaterThan(700);
+    // Whether the letter's bytes are on the dead-letter topic or only a reference to its row.
+    expect(body.letters.map((l) => `${l.reason_code}:${l.topic_record}`).sort()).toEqual([
+      'invalid_json:copy',
+      'too_large:reference',
+      'too_large:reference',
+    ]);
+    expect(body.letters.find((l) => l.topic_record === 'reference')?.topic_note).toMatch(
+      /exceed the topic's limit/,
+    );
 
     const filtered = await read<ListBody>(fetch(`${base}/api/dead-letters?reason=too_large&limit=1`));
     expect(filtered).toMatchObject({ limit: 1, more: true });

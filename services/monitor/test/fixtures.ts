@@ -130,6 +130,9 @@ export async function seedDeadLetters(clickhouse: ClickHouse): Promise<void> {
         reason_code: 'bad_date',
         reason_text: 'NgayHenTra: not yyyyMMddHHmmss',
         rejected_at: hoursAgo(2),
+        // Too large for the dead-letter topic: only a reference went there.
+        topic_record: 'reference',
+        topic_note: "1048600 bytes exceed the topic's limit of 1048588 (topic)",
       },
       {
         ...base,

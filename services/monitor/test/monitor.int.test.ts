@@ -154,7 +154,10 @@ describe('pipeline panel', () => {
       offset: '12',
       reasonCode: 'invalid_json',
       bytes: Buffer.byteLength(PERSONAL_PAYLOAD),
+      topicRecord: 'copy',
     });
+    expect(body.deadLetters.latest[1]).toMatchObject({ offset: '11', topicRecord: 'reference' });
+    expect(body.deadLetters.latest[1].topicNote).toMatch(/exceed the topic's limit/);
     const text = JSON.stringify(body);
     expect(text).not.toContain('Nguyễn Văn An');
     expect(text).not.toContain('079123456789');

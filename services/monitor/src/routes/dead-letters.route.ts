@@ -53,6 +53,8 @@ const ListRow = z.object({
   bytes: z.number(),
   message_time: z.string(),
   rejected_time: z.string(),
+  record_kind: z.string(),
+  record_note: z.string(),
   replayed: z.union([z.boolean(), z.number()]).transform(Boolean),
   replayed_time: z.string().nullable(),
 });
@@ -107,6 +109,10 @@ export function registerDeadLetterRoutes(
         value_bytes: r.bytes,
         message_timestamp: r.message_time,
         rejected_at: r.rejected_time,
+        // What the dead-letter topic holds: 'copy' (the original bytes), 'reference' (too large for the
+        // topic: only a pointer; the bytes are sealed in the table) or 'none' (refused, topic_note says why).
+        topic_record: r.record_kind,
+        topic_note: r.record_note,
         replayed: r.replayed,
         replayed_at: r.replayed_time,
       })),

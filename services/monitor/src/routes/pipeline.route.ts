@@ -23,6 +23,8 @@ const DeadLetterRow = z.object({
   value_bytes: z.number(),
   message_timestamp: z.string(),
   rejected_at: z.string(),
+  topic_record: z.string(),
+  topic_note: z.string(),
 });
 const RateRow = z.object({
   outcome: z.enum(['accepted', 'rejected']),
@@ -148,6 +150,8 @@ async function deadLetterPanel(ctx: MonitorContext) {
         bytes: r.value_bytes,
         messageTimestamp: r.message_timestamp,
         rejectedAt: r.rejected_at,
+        topicRecord: r.topic_record,
+        topicNote: r.topic_note,
       })),
     };
   } catch (err) {
