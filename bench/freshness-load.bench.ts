@@ -26,7 +26,7 @@ import { AnalystsConfig, startAnalystsEndpoint } from '../services/monitor/src/a
 import { startKafka } from '../test/support/start-kafka.ts';
 import { insertCatalog, insertDossiers } from './aggregate-data.ts';
 import { ackRecorder, produceAtRate, quantiles } from './freshness-support.ts';
-import { benchIngestorConfig } from './ingest-support.ts';
+import { benchIngestorConfig, createTopics, ingestorTopics } from './ingest-support.ts';
 
 export interface FreshnessLoadOptions {
   brokers?: string[];
@@ -105,6 +105,9 @@ export async function runFreshnessUnderLoad(options: FreshnessLoadOptions = {}) 
     stops.push(() => analysts.stop());
 
     const topic = `bench-fresh-${randomUUID().slice(0, 8)}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await createTopics(admin, ingestorTopics(topic), 3).finally(() => admin.disconnect());
     const acks = ackRecorder(own ?? clickhouse);
     const config = benchIngestorConfig(brokers, topic, `bench-fresh-${randomUUID()}`);
     const ingestor = await startIngestor({

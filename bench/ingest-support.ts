@@ -130,6 +130,38 @@ export async function scalar(clickhouse: ClickHouse, query: string, params: Reco
   return Number(rows[0]?.n ?? 0);
 }
 
+/** Every topic the ingestor of {@link benchIngestorConfig} reads or writes for `topic`. */
+export function ingestorTopics(topic: string): string[] {
+  return [topic, `${topic}-dvcqg`, `${topic}-catalog`, `${topic}-dlq`];
+}
+
+/**
+ * Creates the topics and waits until each has a leader for every partition, polling the metadata:
+ * kafkajs's own wait (createTopics' waitForLeaders, which the ingestor's topic creation uses) rejects
+ * unhandled and ends the process when a loaded broker is slow to publish them, so benchmarks create the
+ * ingestor's topics (ingestorTopics) this way first.
+ */
+export async function createTopics(admin: Admin, topics: string[], partitions: number): Promise<void> {
+  await admin.createTopics({
+    topics: topics.map((topic) => ({ topic, numPartitions: partitions })),
+    waitForLeaders: false,
+  });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics });
+      if (
+        described.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0))
+      )
+        return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after 120 s`);
+    await sleep(250);
+  }
+}
+
 /** Polls (every 100 ms) until the group committed every partition of the topic to its high watermark. */
 export async function waitCommitted(admin: Admin, groupId: string, topic: string): Promise<void> {
   for (;;) {

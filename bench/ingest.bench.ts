@@ -13,7 +13,9 @@ import { startKafka } from '../test/support/start-kafka.ts';
 import { measureFreshness } from './freshness-support.ts';
 import {
   benchIngestorConfig,
+  createTopics,
   DAY,
+  ingestorTopics,
   produce,
   rawConsumeRate,
   rawInsertRate,
@@ -94,10 +96,11 @@ export async function runIngestBenchmark(
     const topic = `bench-events-${randomUUID().slice(0, 8)}`;
     const freshTopic = `${topic}-fresh`;
     const peerTopic = `${topic}-normalized`;
-    await admin.createTopics({
-      topics: [topic, freshTopic, peerTopic].map((t) => ({ topic: t, numPartitions: partitions })),
-      waitForLeaders: true,
-    });
+    await createTopics(
+      admin,
+      [...ingestorTopics(topic), ...ingestorTopics(freshTopic), peerTopic],
+      partitions,
+    );
     const base = Date.now() - 30 * DAY;
     const avgMessageBytes = await produce(kafka, topic, events, base);
     log(`produced ${events} events of ~${avgMessageBytes.toFixed(0)} bytes`);

@@ -1,5 +1,5 @@
-// `npm run bench [-- --only ingest|freshness|aggregate] [--events N] [--dossiers N] [--load-dossiers N]
-//   [--fresh-seconds S] [--verify]`
+// `npm run bench [-- --only ingest|freshness|memory|aggregate] [--events N] [--dossiers N]
+//   [--load-dossiers N] [--fresh-seconds S] [--backlog N] [--backlog-seconds S] [--verify]`
 // Each benchmark runs in its own process: embedded ClickHouse (chDB) allows one data directory per process,
 // and a fresh process keeps one benchmark's memory figures free of the other's.
 import { spawn } from 'node:child_process';
@@ -14,13 +14,16 @@ const { values } = parseArgs({
     // Freshness under load: the history the KPI cycles and the analyst read, and the measured seconds.
     'load-dossiers': { type: 'string' },
     'fresh-seconds': { type: 'string' },
+    // The distributed ingestor's memory: messages waiting in Kafka, and the longest the run may take.
+    backlog: { type: 'string' },
+    'backlog-seconds': { type: 'string' },
     // Aggregate: recompute every cell from the facts at the end and count those the increments got wrong.
     verify: { type: 'boolean', default: false },
   },
 });
 
 interface Bench {
-  name: 'ingest' | 'freshness' | 'aggregate';
+  name: 'ingest' | 'freshness' | 'memory' | 'aggregate';
   args: string[];
   env: Record<string, string>;
 }
@@ -39,6 +42,17 @@ const benches: Bench[] = [
       values['load-dossiers'] ?? '1000000',
       '--seconds',
       values['fresh-seconds'] ?? '30',
+    ],
+    env: {},
+  },
+  {
+    name: 'memory',
+    args: [
+      'bench/ingestor-memory.bench.ts',
+      '--backlog',
+      values.backlog ?? '10000000',
+      '--seconds',
+      values['backlog-seconds'] ?? '1800',
     ],
     env: {},
   },
