@@ -14,6 +14,8 @@ export const COMPOSE_SECRETS = {
 
 export interface ComposeService {
   image?: string;
+  hostname?: string;
+  volumes?: (string | { source?: string; target?: string })[];
   command?: string[];
   environment?: Record<string, string | number>;
   profiles?: string[];
@@ -22,8 +24,10 @@ export interface ComposeService {
 /** docker-compose.yml as docker-compose resolves it (anchors merged, variables substituted). */
 export async function resolvedCompose(
   env: NodeJS.ProcessEnv = { ...process.env, ...COMPOSE_SECRETS },
+  files: readonly string[] = ['docker-compose.yml'],
 ): Promise<{ services: Record<string, ComposeService> }> {
-  const { stdout } = await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], { env, cwd: REPO });
+  const args = [...files.flatMap((f) => ['-f', f]), 'config'];
+  const { stdout } = await run('docker-compose', args, { env, cwd: REPO });
   return parse(stdout);
 }
 
