@@ -1,6 +1,7 @@
 import { refreshActions, showSession } from './actions.js';
 import { refreshPipeline } from './pipeline.js';
 import { badge, el, meter, replace, table } from './render.js';
+import { refreshScorecard, startScorecard } from './scorecard.js';
 import { $, boot, fmt1, getJson, t } from './shared.js';
 
 const PIPELINE_REFRESH_MS = 5_000;
@@ -273,10 +274,11 @@ async function start() {
   for (const id of ['filter-admin-level', 'filter-agency', 'filter-field', 'filter-period']) {
     $(id).addEventListener('change', onFilterChange);
   }
-  await Promise.all([refreshKpis(), refreshPipeline(), refreshActions(), showSession()]);
+  await Promise.all([refreshKpis(), startScorecard(), refreshPipeline(), refreshActions(), showSession()]);
   setInterval(refreshPipeline, PIPELINE_REFRESH_MS);
   setInterval(refreshActions, PIPELINE_REFRESH_MS);
   setInterval(refreshKpis, KPI_REFRESH_MS);
+  setInterval(refreshScorecard, KPI_REFRESH_MS);
 }
 
 void start();

@@ -105,6 +105,19 @@ const vi = {
   'actions.outcome.rejected': 'Bị từ chối',
   'actions.outcome.failed': 'Lỗi',
   'actions.none': 'Chưa có thao tác nào',
+  'scorecard.title': 'Chỉ số phục vụ người dân, doanh nghiệp (Quyết định 766)',
+  'scorecard.period': 'Kỳ đánh giá',
+  'scorecard.current': 'kỳ hiện tại',
+  'scorecard.unit': 'Đơn vị',
+  'scorecard.total': 'Tổng điểm',
+  'scorecard.covered': 'Điểm có dữ liệu',
+  'scorecard.group': 'Nhóm',
+  'scorecard.component': 'Chỉ tiêu thành phần',
+  'scorecard.score': 'Điểm',
+  'scorecard.reason': 'Lý do chưa chấm',
+  'scorecard.noData': 'Chưa có dữ liệu',
+  'scorecard.details': 'Chi tiết',
+  'scorecard.empty': 'Chưa có điểm chỉ số 766 cho kỳ này',
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -208,6 +221,19 @@ const en: Record<MessageKey, string> = {
   'actions.outcome.rejected': 'Refused',
   'actions.outcome.failed': 'Failed',
   'actions.none': 'No action yet',
+  'scorecard.title': 'Service index for citizens and businesses (Decision 766)',
+  'scorecard.period': 'Period evaluated',
+  'scorecard.current': 'current',
+  'scorecard.unit': 'Unit',
+  'scorecard.total': 'Total',
+  'scorecard.covered': 'Points with data',
+  'scorecard.group': 'Group',
+  'scorecard.component': 'Component',
+  'scorecard.score': 'Score',
+  'scorecard.reason': 'Why not scored',
+  'scorecard.noData': 'No data',
+  'scorecard.details': 'Details',
+  'scorecard.empty': 'No Decision 766 scores for this period yet',
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { vi, en };

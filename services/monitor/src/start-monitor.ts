@@ -32,6 +32,7 @@ import {
   type Index766ExternalRoutes,
   registerIndex766ExternalRoutes,
 } from './routes/index766-external.route.ts';
+import { registerIndex766ScorecardRoutes } from './routes/index766-scorecard.route.ts';
 import { registerKpiRoutes } from './routes/kpi.route.ts';
 import { registerLoginRoutes } from './routes/login.route.ts';
 import { registerOperatorActionRoutes } from './routes/operator-actions.route.ts';
@@ -192,6 +193,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   });
   registerOpsRoutes(app, ctx);
   registerKpiRoutes(app, ctx);
+  registerIndex766ScorecardRoutes(app, ctx);
   registerOperatorActionRoutes(app, ctx);
   registerPipelineRoutes(app, ctx);
   const deadLetterRoutes: DeadLetterRoutes | undefined = deps.deadLetters

@@ -19,6 +19,7 @@ async function latestValues(scopeKind: string, scopeCode?: string): Promise<Map<
   const result = await fixture.store.clickhouse.query({
     query: `SELECT kpi, value FROM kpi_latest
       WHERE scope_kind = {kind:String} AND ({code:String} = '' OR scope_code = {code:String}) AND period_kind = 'month'
+        AND NOT startsWith(kpi, 'index766.')
       ORDER BY kpi, period_start DESC LIMIT 1 BY kpi`,
     query_params: { kind: scopeKind, code: scopeCode ?? '' },
     format: 'JSONEachRow',

@@ -6,6 +6,7 @@ import { deleteKeys, testRedisUrl, uniquePrefix } from '../../../test/support/re
 import { testLogger } from '../../../test/support/test-log.ts';
 import { type Monitor, monitorConfig, startMonitor } from '../src/index.ts';
 import { kpiFixtures, seedAgencies, seedDeadLetters, seedKpis } from './fixtures.ts';
+import { index766Fixtures } from './index766-fixtures.ts';
 
 export const FIXTURE_QUEUE = 'kpi-aggregator';
 /** The fixtures' months are 2026-09 and 2026-10; the clock is pinned so the trend window holds them. */
@@ -41,7 +42,7 @@ export async function startFixtureMonitor(
     await store.close();
   };
   try {
-    await seedKpis(store.clickhouse, kpiFixtures());
+    await seedKpis(store.clickhouse, [...kpiFixtures(), ...index766Fixtures()]);
     await seedAgencies(store.clickhouse);
     await seedDeadLetters(store.clickhouse);
     await producer.add('kpi-cycle', {}, { delay: 60_000 });

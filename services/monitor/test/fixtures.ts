@@ -16,6 +16,8 @@ export interface KpiFixture {
   target_met: 0 | 1 | null;
   score?: number | null;
   max_score?: number | null;
+  /** Why the score is NULL (Decision 766); '' when scored. */
+  reason?: string;
   computed_at: string;
 }
 

@@ -43,7 +43,6 @@ describe('KPI APIs over kpi_latest', () => {
       'online_resolution_rate',
       'satisfaction_rate',
       'on_time_rate',
-      'index766.progress',
     ]);
     const online = body.cards.find((c: { kpi: string }) => c.kpi === 'online_resolution_rate');
     expect(online).toMatchObject({
@@ -62,7 +61,8 @@ describe('KPI APIs over kpi_latest', () => {
     expect(byId.national_portal_integration).toMatchObject({ status: 'not_met', targetText: '> 80%' });
     expect(byId.on_time_rate).toMatchObject({ status: 'no_target', targetText: null });
     expect(byId.satisfaction_rate).toMatchObject({ status: 'no_data', value: null, valueText: '—' });
-    expect(byId['index766.progress']).toMatchObject({ score: 18.24, maxScore: 20, scoreText: '18,24 / 20' });
+    // The Decision 766 rows of kpi_latest (index766.progress among them) belong to the scorecard.
+    expect(ids.filter((id: string) => id.startsWith('index766.'))).toEqual([]);
   });
 
   it('speaks English on ?lang=en and shows the phase-1 comparator on a 2025 period', async () => {
@@ -132,6 +132,52 @@ describe('KPI APIs over kpi_latest', () => {
     expect(body.fields).toEqual(['G09-TP']);
     expect(body.agencies).toContainEqual({ code: 'H29.105', name: 'UBND Quận 1', adminLevel: 'district' });
     expect(body.agencies).toHaveLength(3);
+  });
+});
+
+describe('Decision 766 scorecard API', () => {
+  it('serves the current period by default: city first, units ranked by total, groups and components', async () => {
+    const body = await getJson('/api/index766/scorecard');
+    expect(body).toMatchObject({ periodKind: 'month', periodStart: '2026-11-01', current: '2026-11-01' });
+    expect(body.periods).toContain('2026-11-01');
+    expect(body.units.map((u: { scopeCode: string; rank: number | null }) => [u.scopeCode, u.rank])).toEqual([
+      ['H29', null],
+      ['H29.01', 1],
+      ['H29.105', 2],
+      ['H29.105.26734', null],
+    ]);
+    const [city, , q1, unscored] = body.units;
+    expect(city.groups.map((g: { kpi: string }) => g.kpi)).toEqual([
+      'index766.transparency',
+      'index766.progress',
+      'index766.online_service',
+      'index766.online_payment',
+      'index766.satisfaction',
+      'index766.digitization',
+    ]);
+    expect(city.total.maxScore).toBe(100);
+    // H29.105 has no external figures: those components are NULL, marked, with the reason.
+    const external = q1.groups[0].components.find(
+      (c: { kpi: string }) => c.kpi === 'index766.transparency.published_on_time',
+    );
+    expect(external).toMatchObject({
+      noData: true,
+      score: null,
+      reason: 'no_external_figures',
+      scoreText: '—',
+    });
+    expect(q1.total.maxScore).toBe(100 - 6 - 4 - 2 - 6 - 6 - 2);
+    const progress = q1.groups[1].components[0];
+    expect(progress).toMatchObject({ kpi: 'index766.progress', noData: false, code: '2' });
+    expect(progress.numerator, JSON.stringify(progress)).toBeGreaterThan(0);
+    expect(unscored.total).toMatchObject({ score: null, noData: true, reason: 'no_dossiers' });
+  });
+
+  it('speaks English and serves another period on request', async () => {
+    const body = await getJson('/api/index766/scorecard?lang=en&period_kind=quarter&period_start=2026-10-01');
+    expect(body.units.map((u: { scopeKind: string }) => u.scopeKind)).toEqual(['city']);
+    expect(body.units[0].groups[0].name).toBe('Transparency');
+    expect((await get('/api/index766/scorecard?period_kind=day')).status).toBe(400);
   });
 });
 

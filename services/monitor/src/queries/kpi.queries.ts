@@ -23,6 +23,9 @@ const KPI_COLUMNS = `kpi, scope_kind, scope_code, period_kind, toString(period_s
   toNullable(toFloat64(score)) AS score, toNullable(toFloat64(max_score)) AS max_score,
   toString(computed_at) AS computed_at`;
 
+/** The programme KPIs: the Decision 766 index's rows (index766.*) belong to its scorecard. */
+const PROGRAMME = "NOT startsWith(kpi, 'index766.')";
+
 function scopeFilter(scope: Scope, params: Record<string, unknown>): string {
   params.scopeKind = scope.kind;
   if (scope.code === undefined) return 'scope_kind = {scopeKind:String}';
@@ -35,7 +38,7 @@ export function cardsQuery(scope: Scope, periodKind: PeriodKind): BoundQuery {
   const params: Record<string, unknown> = { periodKind };
   return {
     query: `SELECT ${KPI_COLUMNS} FROM kpi_latest
-      WHERE ${scopeFilter(scope, params)} AND period_kind = {periodKind:String}
+      WHERE ${scopeFilter(scope, params)} AND period_kind = {periodKind:String} AND ${PROGRAMME}
       ORDER BY kpi, period_start DESC, computed_at DESC
       LIMIT 1 BY kpi`,
     query_params: params,
@@ -49,7 +52,7 @@ export function trendQuery(scope: Scope, from: string): BoundQuery {
     query: `SELECT kpi, toString(period_start) AS period, toNullable(toFloat64(value)) AS value,
         toNullable(toFloat64(target)) AS target
       FROM kpi_latest
-      WHERE ${scopeFilter(scope, params)} AND period_kind = 'month' AND period_start >= {from:Date}
+      WHERE ${scopeFilter(scope, params)} AND period_kind = 'month' AND period_start >= {from:Date} AND ${PROGRAMME}
       ORDER BY kpi, period_start, computed_at DESC
       LIMIT 1 BY kpi, period_start`,
     query_params: params,
@@ -76,7 +79,7 @@ export function rankingQuery(options: {
           FROM agencies_v1 GROUP BY agency_code),
         latest AS (
           SELECT kpi, max(period_start) AS period_start FROM kpi_latest
-          WHERE scope_kind = 'agency' AND period_kind = {periodKind:String} GROUP BY kpi)
+          WHERE scope_kind = 'agency' AND period_kind = {periodKind:String} AND ${PROGRAMME} GROUP BY kpi)
       SELECT k.kpi AS kpi, k.scope_code AS agency_code, a.name AS agency_name, a.admin_level AS admin_level,
         toString(k.period_start) AS period, toFloat64(k.numerator) AS numerator,
         toFloat64(k.denominator) AS denominator, toNullable(toFloat64(k.value)) AS value,

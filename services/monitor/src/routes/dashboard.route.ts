@@ -27,9 +27,11 @@ async function loadAssets(): Promise<Map<string, Asset>> {
     ['/assets/app.js', join(PUBLIC_DIR, 'app.js'), 'text/javascript; charset=utf-8'],
     ['/assets/render.js', join(PUBLIC_DIR, 'render.js'), 'text/javascript; charset=utf-8'],
     ['/assets/shared.js', join(PUBLIC_DIR, 'shared.js'), 'text/javascript; charset=utf-8'],
+    ['/assets/scorecard.js', join(PUBLIC_DIR, 'scorecard.js'), 'text/javascript; charset=utf-8'],
     ['/assets/pipeline.js', join(PUBLIC_DIR, 'pipeline.js'), 'text/javascript; charset=utf-8'],
     ['/assets/actions.js', join(PUBLIC_DIR, 'actions.js'), 'text/javascript; charset=utf-8'],
     ['/assets/app.css', join(PUBLIC_DIR, 'app.css'), 'text/css; charset=utf-8'],
+    ['/assets/scorecard.css', join(PUBLIC_DIR, 'scorecard.css'), 'text/css; charset=utf-8'],
     ['/assets/login.css', join(PUBLIC_DIR, 'login.css'), 'text/css; charset=utf-8'],
     ['/assets/vendor/chart.umd.min.js', join(chartDir, 'chart.umd.min.js'), 'text/javascript; charset=utf-8'],
   ];
