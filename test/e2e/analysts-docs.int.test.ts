@@ -140,6 +140,53 @@ describe('docs/analysts.md example queries', { timeout: 600_000 }, () => {
     }
   });
 
+  it('reproduces a Decision 766 scorecard from kpi_latest: its rows, groups summing components, the total', async () => {
+    const doc = queries.find((q) => q.title === 'Decision 766 scorecard of one unit');
+    expect(doc).toBeDefined();
+    const { sql, params } = doc as DocQuery;
+    const result = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+    type Row = {
+      group_id: string;
+      level: string;
+      kpi: string;
+      score: number | null;
+      max_score: number | null;
+    };
+    const rows = await result.json<Row>();
+    const direct = await client.query({
+      query: `SELECT kpi FROM kpi_latest WHERE startsWith(kpi, 'index766.') AND scope_kind = 'city' AND period_kind = 'month'
+        AND period_start = (SELECT max(period_start) FROM kpi_latest WHERE startsWith(kpi, 'index766.') AND scope_kind = 'city' AND period_kind = 'month')`,
+      format: 'JSONEachRow',
+    });
+    const kpis = (await direct.json<{ kpi: string }>()).map((r) => r.kpi);
+    expect(kpis.length).toBeGreaterThan(0);
+    expect(rows.map((r) => r.kpi).sort()).toEqual(kpis.sort());
+    const sum = (xs: Row[], f: (r: Row) => number | null) =>
+      Math.round(xs.reduce((a, r) => a + (f(r) ?? 0), 0) * 100) / 100;
+    const groups = rows.filter((r) => r.level === 'group');
+    for (const g of groups) {
+      const parts = rows.filter((r) => r.level === 'component' && r.group_id === g.group_id);
+      if (parts.length > 0)
+        expect(g.score, g.kpi).toBeCloseTo(
+          sum(parts, (r) => r.score),
+          2,
+        );
+    }
+    const total = rows.find((r) => r.level === 'total');
+    if (total) {
+      expect(rows.at(-1)).toBe(total);
+      const all = rows.filter((r) => r.level === 'group' || r.level === 'group and component');
+      expect(total.score).toBeCloseTo(
+        sum(all, (r) => r.score),
+        2,
+      );
+      expect(total.max_score).toBeCloseTo(
+        sum(all, (r) => r.max_score),
+        2,
+      );
+    }
+  });
+
   it.each(queries.map((q) => [q.title, q] as const))(
     '%s: runs read-only and returns rows',
     async (_title, q) => {
