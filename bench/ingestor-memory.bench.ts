@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { createClickHouse, migrate } from '@dossier/clickhouse';
 import { createLogger } from '@dossier/observability';
 import { Kafka, logLevel } from 'kafkajs';
+import { environmentOf, resolvedCompose } from '../test/deploy/compose-file.ts';
 import { startKafka } from '../test/support/start-kafka.ts';
 import { measureFreshness } from './freshness-support.ts';
 import {
@@ -136,6 +137,8 @@ export async function runIngestorMemory(options: IngestorMemoryOptions = {}) {
         DEAD_LETTER_KEY: config.DEAD_LETTER_KEY,
         OPS_PORT: '0',
         LOG_LEVEL: 'warn',
+        // The ingestor runs as docker-compose.yml deploys it (its heap cap).
+        NODE_OPTIONS: environmentOf(await resolvedCompose(), 'ingestor').NODE_OPTIONS ?? '',
       };
       const began = performance.now();
       ingestor = spawnTsx('services/ingestor/src/main.ts', env, options.nodeOptions);
@@ -152,10 +155,14 @@ export async function runIngestorMemory(options: IngestorMemoryOptions = {}) {
         while (committed < backlog && performance.now() - began < seconds * 1000) {
           if (ingestor.exitCode !== null) throw new Error(`ingestor exited with ${ingestor.exitCode}`);
           await sleep(2_000);
-          const offsets = await admin.fetchOffsets({ groupId: config.KAFKA_GROUP_ID, topics: [topic] });
-          committed = offsets
-            .flatMap((t) => t.partitions)
-            .reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+          // A fresh broker's group coordinator may still be loading: keep the last figure until it answers.
+          const offsets = await admin
+            .fetchOffsets({ groupId: config.KAFKA_GROUP_ID, topics: [topic] })
+            .catch(() => undefined);
+          if (offsets)
+            committed = offsets
+              .flatMap((t) => t.partitions)
+              .reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
           trend.push({
             committed,
             seconds: Math.round((performance.now() - began) / 1000),

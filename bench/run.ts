@@ -1,4 +1,4 @@
-// `npm run bench [-- --only ingest|freshness|memory|aggregate] [--events N] [--dossiers N]
+// `npm run bench [-- --only ingest,freshness,memory,aggregate (any of them)] [--events N] [--dossiers N]
 //   [--load-dossiers N] [--fresh-seconds S] [--backlog N] [--backlog-seconds S] [--verify]`
 // Each benchmark runs in its own process: embedded ClickHouse (chDB) allows one data directory per process,
 // and a fresh process keeps one benchmark's memory figures free of the other's.
@@ -65,7 +65,8 @@ const benches: Bench[] = [
 
 const results: Record<string, unknown> = {};
 let failed = false;
-for (const bench of benches.filter((b) => !values.only || b.name === values.only)) {
+const only = values.only?.split(',').map((name) => name.trim());
+for (const bench of benches.filter((b) => !only || only.includes(b.name))) {
   console.error(`[bench] ${bench.name} …`);
   try {
     results[bench.name] = await runJson(bench);
