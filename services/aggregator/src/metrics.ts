@@ -2,11 +2,15 @@ import { KPI_IDS } from '@dossier/kpi';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Progress } from './progress.ts';
 
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
+
 /** Label values are closed sets: job names from the job list, KPI ids from the catalog, three outcomes. */
 export function createAggregatorMetrics(
   registry: Registry,
   progress: Progress,
   now: () => number = Date.now,
+  /** The queue's job counts by state, read at each scrape (the monitor's queue panel, for Grafana). */
+  queueCounts?: () => Promise<Record<string, number>>,
 ) {
   const runs = new Counter({
     name: 'aggregator_runs_total',
@@ -47,6 +51,19 @@ export function createAggregatorMetrics(
     collect() {
       const at = progress.current().watermarkMs;
       if (at !== undefined) this.set(Math.max(0, (now() - at) / 1000));
+    },
+  });
+  new Gauge({
+    name: 'aggregator_queue_jobs',
+    help: 'Jobs in the KPI queue by state (the queue is shared: every instance reports the same counts)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      if (!queueCounts) return;
+      for (const state of QUEUE_STATES) this.set({ state }, 0);
+      for (const [state, count] of Object.entries(await queueCounts())) {
+        if ((QUEUE_STATES as readonly string[]).includes(state)) this.set({ state }, count);
+      }
     },
   });
   return { runs, runDuration, rowsWritten };

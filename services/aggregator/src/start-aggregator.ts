@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { AggregatorSettings } from './config.ts';
 import { JOBS } from './jobs/index.ts';
-import { createAggregatorMetrics } from './metrics.ts';
+import { createAggregatorMetrics, QUEUE_STATES } from './metrics.ts';
 import { createProgress, isFresh } from './progress.ts';
 import { redisLeases } from './redis-leases.ts';
 import { leaseMs, startWorker } from './run-jobs.ts';
@@ -42,7 +42,6 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
   const startedMs = now();
   const logger = deps.logger.child({ component: 'aggregator' });
   const progress = createProgress(deps.clickhouse);
-  const metrics = createAggregatorMetrics(deps.registry, progress, now);
   // Without a schedule (interval 0) this instance only works enqueued jobs: freshness is not its promise.
   if (deps.config.AGGREGATOR_INTERVAL_SECONDS > 0) {
     const maxAgeMs =
@@ -57,6 +56,9 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     prefix: deps.config.AGGREGATOR_PREFIX,
   });
   queue.on('error', (err) => logger.error({ err }, 'queue error'));
+  const metrics = createAggregatorMetrics(deps.registry, progress, now, () =>
+    queue.getJobCounts(...QUEUE_STATES),
+  );
   try {
     // KPI jobs build on each other's generation: one at a time across every instance. (A second one
     // would find the generation claimed and skip; this keeps it from being started at all.)

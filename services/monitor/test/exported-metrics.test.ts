@@ -85,6 +85,7 @@ const CONTRACT = [
   'aggregator_rows_written_total',
   'aggregator_last_success_age_seconds',
   'aggregator_watermark_lag_seconds',
+  'aggregator_queue_jobs',
   'monitor_http_requests_total',
   'monitor_analyst_queries_total',
 ];
@@ -118,6 +119,18 @@ describe('metrics named in alerts and the Grafana dashboard', () => {
 
   it('exports every metric of the shared contract', () => {
     expect(CONTRACT.filter((name) => !metrics.has(name))).toEqual([]);
+  });
+
+  // The built-in monitor's pipeline panels (routes/pipeline.route.ts) and the metric that shows the same in
+  // Grafana, so an operator who watches only Grafana sees no less.
+  it.each([
+    ['throughput and rejections', 'ingestor_messages_total'],
+    ['lag per partition', 'ingestor_consumer_lag_messages'],
+    ['dead letters by reason', 'ingestor_dead_letters_total'],
+    ['KPI freshness', 'aggregator_last_success_age_seconds'],
+    ['queue state', 'aggregator_queue_jobs'],
+  ])('the Grafana dashboard has a panel for the monitor’s %s (%s)', (_, metric) => {
+    expect(dashboardReferences().map((r) => r.metric)).toContain(metric);
   });
 
   it('flags a reference to a metric nobody exports', () => {
