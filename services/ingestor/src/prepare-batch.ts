@@ -66,7 +66,7 @@ export function toRawMessage(topic: string, partition: number, message: KafkaMes
 
 /**
  * Normalizes every message of one partition's batch (pure: no I/O). Rows are grouped per table so
- * the caller makes one insert per table; rejected messages keep their original bytes for the DLQ.
+ * the caller makes one insert per table; rejected messages keep their original bytes for the dead letters.
  */
 export function prepareBatch(
   batch: { topic: string; partition: number; messages: KafkaMessage[] },
