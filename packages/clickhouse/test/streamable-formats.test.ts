@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headerLength, isStreamable } from './streamable-formats.ts';
+import { headerLength, isStreamable } from '../src/streamable-formats.ts';
 
 describe('formats chDB can stream chunk by chunk', () => {
   it('streams row formats, not whole-document ones', () => {

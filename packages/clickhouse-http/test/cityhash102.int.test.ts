@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
-import { checksumBytes } from './cityhash102.ts';
+import { checksumBytes } from '../src/cityhash102.ts';
 
 describe('CityHash128 1.0.2 against every block the engine writes', () => {
   let store: TestClickHouse;

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checksumBytes } from './cityhash102.ts';
-import { decodeBlocks, encodeBlock, encodeBlocks, MAX_BLOCK_BYTES, METHOD } from './compressed-blocks.ts';
-import { EndpointError } from './errors.ts';
+import { checksumBytes } from '../src/cityhash102.ts';
+import {
+  decodeBlocks,
+  encodeBlock,
+  encodeBlocks,
+  MAX_BLOCK_BYTES,
+  METHOD,
+} from '../src/compressed-blocks.ts';
+import { EndpointError } from '../src/errors.ts';
 
 async function decodeAll(parts: Buffer[]): Promise<Buffer> {
   const out: Buffer[] = [];

@@ -7,7 +7,7 @@ import {
   refuseEscapes,
   stringLiteral,
   treeTarget,
-} from './read-only-policy.ts';
+} from '../../src/analysts/read-only-policy.ts';
 
 const refusal = (formatted: string, check: (text: string) => void = refuseEscapes) => {
   try {

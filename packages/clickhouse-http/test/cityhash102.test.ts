@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checksumBytes } from './cityhash102.ts';
+import { checksumBytes } from '../src/cityhash102.ts';
 
 // Compressed blocks the embedded engine (ClickHouse 26.7) wrote into MergeTree column files, each
 // with the checksum it stored before it: 11 bytes (the len 8..15 seed path), 19 and 90 (CityMurmur),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryBudgetConfig, memoryBudget } from './memory-budget.ts';
+import { MemoryBudgetConfig, memoryBudget } from '../src/memory-budget.ts';
 
 const GiB = 1024 ** 3;
 

@@ -9,8 +9,8 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../../test/support/clickhouse.ts';
 import { curl } from '../../../../test/support/curl.ts';
-import { type AnalystsEndpoint, startAnalystsEndpoint } from './analysts-endpoint.ts';
-import { AnalystsConfig } from './config.ts';
+import { type AnalystsEndpoint, startAnalystsEndpoint } from '../../src/analysts/analysts-endpoint.ts';
+import { AnalystsConfig } from '../../src/analysts/config.ts';
 
 const logger = createLogger({ service: 'monitor', level: 'silent' });
 

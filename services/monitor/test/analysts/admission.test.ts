@@ -1,6 +1,6 @@
 import { EndpointError } from '@dossier/clickhouse-http';
 import { describe, expect, it } from 'vitest';
-import { createAdmission } from './read-only-backend.ts';
+import { createAdmission } from '../../src/analysts/read-only-backend.ts';
 
 describe('analysts’ query slots', () => {
   const signal = () => new AbortController().signal;

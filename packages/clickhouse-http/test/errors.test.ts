@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CODES, EndpointError, exceptionBody, httpStatusOf } from './errors.ts';
+import { CODES, EndpointError, exceptionBody, httpStatusOf } from '../src/errors.ts';
 
 describe('ClickHouse HTTP error mapping', () => {
   it('maps exception codes to the statuses ClickHouse uses', () => {
