@@ -1,3 +1,5 @@
+// Long file: one hand-computed scenario (kpi-scenario.ts) checked KPI by KPI, scope by scope, then the
+// incremental runs on top of the same stored state; the cases read one ClickHouse in order.
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

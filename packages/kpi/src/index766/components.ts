@@ -2,6 +2,9 @@
  * The Decision 766 index as the national portal computes it (../shared/INDEX766.md): its six groups, their
  * components, points, shapes, zero-denominator rules and rounding. Weights, thresholds and rounding live
  * here and nowhere else; the pure scoring (score.ts) and its SQL twin (score.sql.ts) read them.
+ *
+ * Long file: most of it is COMPONENTS, the data table of the index (one entry per component, as the portal
+ * publishes them); one table keeps each weight next to its rule and the points adding up to 100 in view.
  */
 
 export type GroupId =
