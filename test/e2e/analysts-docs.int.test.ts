@@ -125,7 +125,8 @@ describe('docs/analysts.md example queries', { timeout: 600_000 }, () => {
       registry: new Registry(),
     });
     client = createClient({ url: `http://127.0.0.1:${endpoint.port}` });
-  });
+    // A month of simulator data and a full KPI rebuild: past the 180 s hook default at load 30+ on 2 cores.
+  }, 600_000);
 
   afterAll(async () => {
     await client?.close();
