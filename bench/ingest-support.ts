@@ -19,6 +19,8 @@ export function benchIngestorConfig(brokers: string[], topic: string, groupId: s
     TOPIC_DEAD_LETTER: `${topic}-dlq`,
     APPLICANT_HASH_KEY: NORMALIZE_KEY,
     DEAD_LETTER_KEY: 'ab'.repeat(32),
+    // The benchmark creates them (createTopics): the ingestor's creation waits through kafkajs.
+    KAFKA_ENSURE_TOPICS: 'false',
     LOG_LEVEL: 'warn',
   });
 }

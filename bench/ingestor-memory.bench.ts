@@ -136,6 +136,7 @@ export async function runIngestorMemory(options: IngestorMemoryOptions = {}) {
         APPLICANT_HASH_KEY: config.APPLICANT_HASH_KEY,
         DEAD_LETTER_KEY: config.DEAD_LETTER_KEY,
         OPS_PORT: '0',
+        KAFKA_ENSURE_TOPICS: 'false',
         LOG_LEVEL: 'warn',
         // The ingestor runs as docker-compose.yml deploys it (its heap cap).
         NODE_OPTIONS: environmentOf(await resolvedCompose(), 'ingestor').NODE_OPTIONS ?? '',
