@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CLICKHOUSE_REJECTED, type TopicOutcome } from '@dossier/dead-letters';
 import type { Logger } from '@dossier/observability';
 import type { NormalizeOptions } from '@dossier/schemas';
@@ -22,7 +23,8 @@ type Outcome = 'committed' | 'retry' | 'skipped';
 
 /**
  * kafkajs `eachBatch` (with eachBatchAutoResolve: false) for one partition's batch:
- * normalize → one insert per table → dead letters (topic + table) → resolve + commit.
+ * normalize → one insert per table, alongside the refused messages' dead letters (topic, then table) →
+ * dead letters of rows ClickHouse refused → resolve + commit.
  * Offsets move only after every write was acknowledged; a failed write pauses the partition and the
  * same offsets are fetched again after a backoff. Heartbeat and commit run outside the write `try`,
  * so their rebalance errors reach kafkajs, which rejoins the group.
@@ -39,27 +41,49 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
     const letters: DeadLetter[] = prepared.rejected.map((r) => ({ topic, partition, ...r }));
     let accepted = prepared.messageCount - prepared.rejected.length;
     let topicRecords: TopicOutcome[] = [];
+    // The letters the normalizer refused go to the topic and table while the rows are inserted: both
+    // must be acknowledged before the offsets move, neither depends on the other, so a batch of hostile
+    // input waits for the slower of the two instead of their sum.
+    const rejectedEarly = writeDeadLetters(deps, letters.slice(), prepared.tokenBase);
+    const refusedByClickHouse: DeadLetter[] = [];
     try {
-      for (const { table, entries } of prepared.tables) {
-        const failures = await writeTable(deps, table, entries, `${prepared.tokenBase}:${table}`);
-        const refused = new Map<number, unknown>();
-        for (const f of failures)
-          if (!refused.has(f.entry.messageIndex)) refused.set(f.entry.messageIndex, f.error);
-        for (const [messageIndex, error] of refused) {
-          const message = batch.messages[messageIndex];
-          if (!message) continue;
-          letters.push({
-            topic,
-            partition,
-            message,
-            rejection: { code: CLICKHOUSE_REJECTED, reason: describeClickHouseRejection(error) },
-          });
-          accepted -= 1;
+      let stale = false;
+      try {
+        for (const { table, entries } of prepared.tables) {
+          const failures = await writeTable(deps, table, entries, `${prepared.tokenBase}:${table}`);
+          const refused = new Map<number, unknown>();
+          for (const f of failures)
+            if (!refused.has(f.entry.messageIndex)) refused.set(f.entry.messageIndex, f.error);
+          for (const [messageIndex, error] of refused) {
+            const message = batch.messages[messageIndex];
+            if (!message) continue;
+            refusedByClickHouse.push({
+              topic,
+              partition,
+              message,
+              rejection: { code: CLICKHOUSE_REJECTED, reason: describeClickHouseRejection(error) },
+            });
+            accepted -= 1;
+          }
+          // Rows already written are harmless if we stop here: a redelivery deduplicates them.
+          if (isStale()) {
+            stale = true;
+            break;
+          }
         }
-        // Rows already written are harmless if we stop here: a redelivery deduplicates them.
-        if (isStale()) return 'skipped';
+      } finally {
+        // No write of this batch may still be running when it is retried or given up.
+        await Promise.allSettled([rejectedEarly]);
       }
-      topicRecords = await writeDeadLetters(deps, letters, prepared.tokenBase);
+      if (stale) return 'skipped';
+      topicRecords = await rejectedEarly;
+      if (refusedByClickHouse.length > 0) {
+        // Which rows ClickHouse refuses may differ on a retry: the token names the letters it holds.
+        const offsets = refusedByClickHouse.map((l) => l.message.offset).join(',');
+        const token = `${prepared.tokenBase}:refused-${createHash('sha256').update(offsets).digest('hex').slice(0, 16)}`;
+        topicRecords = topicRecords.concat(await writeDeadLetters(deps, refusedByClickHouse, token));
+        letters.push(...refusedByClickHouse);
+      }
     } catch (error) {
       const classified = classifyError(error);
       if (classified.kind === 'abandoned') {

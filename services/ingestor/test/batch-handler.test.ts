@@ -29,7 +29,9 @@ interface Insert {
   token: string;
 }
 
-function setup(options: { insert?: (i: Insert) => void; send?: () => void; stale?: () => boolean } = {}) {
+function setup(
+  options: { insert?: (i: Insert) => void | Promise<void>; send?: () => void; stale?: () => boolean } = {},
+) {
   const inserts: Insert[] = [];
   const sent: unknown[] = [];
   const clickhouse: IngestorClickHouse = {
@@ -39,7 +41,7 @@ function setup(options: { insert?: (i: Insert) => void; send?: () => void; stale
         rows: params.values as unknown as Insert['rows'],
         token: String(params.clickhouse_settings?.insert_deduplication_token),
       };
-      options.insert?.(insert);
+      await options.insert?.(insert);
       inserts.push(insert);
       return { executed: true, query_id: 'q', summary: undefined, response_headers: {} };
     },
@@ -108,6 +110,27 @@ describe('batch handler', () => {
     expect(t.sent).toHaveLength(1);
     expect(t.resolved).toEqual(['15']);
     expect(t.progress()).toBe(1);
+    t.backoff.stop();
+  });
+
+  it('sends the refused messages to the dead-letter topic while the rows are inserted', async () => {
+    // The rows' insert is held until the dead-letter topic got the letter: one after the other, this
+    // batch would never finish.
+    let letterSent: () => void = () => {};
+    const sentFirst = new Promise<void>((resolve) => {
+      letterSent = resolve;
+    });
+    const t = setup({
+      send: () => letterSent(),
+      insert: (i) => (i.table === 'dossier_events_v1' ? sentFirst : undefined),
+    });
+    const outcome = await Promise.race([
+      t.run([...valid(2, 0), kafkaMessage(2, 'oops')]),
+      new Promise((resolve) => setTimeout(() => resolve('waited for each other'), 5_000)),
+    ]);
+    expect(outcome).toBe('committed');
+    expect(t.inserts.map((i) => i.table).sort()).toEqual(['dead_letters_v2', 'dossier_events_v1']);
+    expect(t.resolved).toEqual(['2']);
     t.backoff.stop();
   });
 
