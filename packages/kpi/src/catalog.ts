@@ -1,7 +1,6 @@
+import { INDEX766_KPIS } from './index766/kpis.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
 import { digitizationRate } from './kpis/digitization-rate.kpi.ts';
-import { index766OnlinePayment } from './kpis/index766-online-payment.kpi.ts';
-import { index766Progress } from './kpis/index766-progress.kpi.ts';
 import { nationalPortalIntegration } from './kpis/national-portal-integration.kpi.ts';
 import { onTimeRate } from './kpis/on-time-rate.kpi.ts';
 import { onlinePaymentCoverage } from './kpis/online-payment-coverage.kpi.ts';
@@ -10,7 +9,7 @@ import { onlineResolutionRate } from './kpis/online-resolution-rate.kpi.ts';
 import { onlineServiceCoverage } from './kpis/online-service-coverage.kpi.ts';
 import { satisfactionRate } from './kpis/satisfaction-rate.kpi.ts';
 
-/** Every KPI the aggregator computes, in the order of the programme's table, then the 766 index parts. */
+/** Every KPI the aggregator computes, in the order of the programme's table, then the Decision 766 components, groups and total. */
 export const KPI_CATALOG: readonly KpiDefinition[] = [
   onlineServiceCoverage,
   nationalPortalIntegration,
@@ -20,8 +19,7 @@ export const KPI_CATALOG: readonly KpiDefinition[] = [
   satisfactionRate,
   digitizationRate,
   onTimeRate,
-  index766Progress,
-  index766OnlinePayment,
+  ...INDEX766_KPIS,
 ];
 
 export const KPI_IDS: readonly string[] = KPI_CATALOG.map((k) => k.id);

@@ -1,8 +1,11 @@
 import { dossierCellLayout } from './cell-layout.ts';
-import type { KpiDefinition } from './kpi-definition.ts';
+import { INDEX766_SCOPES } from './index766/kpis.ts';
+import { loadUnits } from './index766/units.ts';
+import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
 import { DOSSIER_PURPOSES, dossierValuesSql } from './sql/cells.sql.ts';
 import { stageLiveCellsSql } from './sql/generation.sql.ts';
+import { INDEX766_PERIOD_KINDS, INDEX766_PURPOSES, index766ValuesSql } from './sql/index766-values.sql.ts';
 import { PROCEDURE_PURPOSES, procedureKpisSql } from './sql/procedure-kpis.sql.ts';
 import { runPeriodCountsSql } from './sql/run-periods.sql.ts';
 import { STAGED_VALUES_SQL, stageValuesSql, writeChangedValuesSql } from './sql/write-values.sql.ts';
@@ -21,6 +24,12 @@ export interface ValuesAt {
   day_floor: string;
 }
 
+const PURPOSES: Record<KpiSource, readonly string[]> = {
+  dossier: DOSSIER_PURPOSES,
+  procedure: PROCEDURE_PURPOSES,
+  index766: INDEX766_PURPOSES,
+};
+
 /**
  * The run's live cells (open dossiers judged at `now`), then every value statement of its periods: the
  * values are computed into a scratch table and only those that differ from kpi_current_v1 are written
@@ -35,64 +44,59 @@ export async function computeValues(
 ): Promise<void> {
   const layout = dossierCellLayout();
   const computedAt = await sql.serverNow();
-  const bySource = {
+  const bySource: Record<KpiSource, KpiDefinition[]> = {
     dossier: kpis.filter((k) => k.source === 'dossier'),
     procedure: kpis.filter((k) => k.source === 'procedure'),
+    index766: kpis.filter((k) => k.source === 'index766'),
   };
+  const index766Scopes = scopeKinds.filter((s) => INDEX766_SCOPES.includes(s));
   const statements = periodKinds.flatMap((kind) =>
-    (['dossier', 'procedure'] as const)
+    (['dossier', 'procedure', 'index766'] as const)
       .filter((source) => bySource[source].length > 0)
-      .map((source) => ({
-        kind,
-        source,
-        purposes: source === 'dossier' ? DOSSIER_PURPOSES : PROCEDURE_PURPOSES,
-      })),
+      .filter(
+        (source) =>
+          source !== 'index766' || (INDEX766_PERIOD_KINDS.includes(kind) && index766Scopes.length > 0),
+      )
+      .map((source) => ({ kind, source, purposes: PURPOSES[source] })),
   );
   // A statement over no period writes nothing but still costs its planning and catalog reads.
   const counts = await runPeriodCounts(sql, statements, at);
-  const dossierKinds = statements
-    .filter((st, i) => st.source === 'dossier' && counts[i] !== 0)
-    .map((st) => st.kind);
-  if (dossierKinds.length > 0) {
-    await sql.command(stageLiveCellsSql(dossierKinds, layout), at, { label: 'kpi_stage_cells_v1 <- live' });
+  const due = statements.filter((_, i) => counts[i] !== 0);
+  const kindsOf = (source: KpiSource) => due.filter((st) => st.source === source).map((st) => st.kind);
+  const liveKinds = [...new Set([...kindsOf('dossier'), ...kindsOf('index766')])];
+  if (liveKinds.length > 0) {
+    await sql.command(stageLiveCellsSql(liveKinds, layout), at, { label: 'kpi_stage_cells_v1 <- live' });
   }
-  // The dossier KPIs of every kind in one statement (planning one costs about what running it does);
-  // the catalog KPIs, due only when the day or the catalog changed, per kind.
+  // The dossier KPIs of every kind in one statement (planning one costs about what running it does), the
+  // Decision 766 index likewise; the catalog KPIs, due only when the day or the catalog changed, per kind.
   const writes = [
-    ...(dossierKinds.length > 0 ? [{ kinds: dossierKinds, source: 'dossier' as const }] : []),
-    ...statements
-      .filter((st, i) => st.source === 'procedure' && counts[i] !== 0)
-      .map((st) => ({ kinds: [st.kind], source: 'procedure' as const })),
+    ...(kindsOf('dossier').length > 0 ? [{ kinds: kindsOf('dossier'), source: 'dossier' as const }] : []),
+    ...kindsOf('procedure').map((kind) => ({ kinds: [kind], source: 'procedure' as const })),
+    ...(kindsOf('index766').length > 0 ? [{ kinds: kindsOf('index766'), source: 'index766' as const }] : []),
   ];
   for (const { kinds, source } of writes) {
-    const group = bySource[source];
-    const ids = group.map((k) => k.id);
-    const pointed = group.filter((k) => k.points);
+    const ids = bySource[source].map((k) => k.id);
     const rows =
-      source === 'dossier' ? dossierValuesSql(kinds, group, layout) : procedureKpisSql(kinds[0]!, group);
-    const purposes = source === 'dossier' ? DOSSIER_PURPOSES : PROCEDURE_PURPOSES;
+      source === 'dossier'
+        ? dossierValuesSql(kinds, bySource.dossier, layout)
+        : source === 'procedure'
+          ? procedureKpisSql(kinds[0]!, bySource.procedure)
+          : index766ValuesSql(kinds, layout);
     // Computed into a scratch table, then compared: one statement doing both took longer to plan.
     const params: StatementParams = {
       ...at,
       values_id: `${at.live_id}:${source}:${kinds.join('+')}`,
       computed_at: computedAt,
       kpi_ids: ids,
-      scope_kinds: [...scopeKinds],
+      scope_kinds: source === 'index766' ? index766Scopes : [...scopeKinds],
+      ...(source === 'index766' ? await loadUnits(sql) : {}),
     };
     await sql.command(stageValuesSql(rows), params, {
       label: `kpi_stage_values_v1 <- ${source} ${kinds.join('+')}`,
     });
     await sql.command(
-      writeChangedValuesSql(kinds, purposes, STAGED_VALUES_SQL),
-      {
-        ...params,
-        ...targetRuleParams(ids),
-        p_kpi: pointed.map((k) => k.id),
-        p_max: pointed.map((k) => k.points?.max ?? 0),
-        p_full: pointed.map((k) => k.points?.fullAt ?? 1),
-        score_override_kpis: group.filter((k) => k.sql.score).map((k) => k.id),
-        stated_score_kpis: [],
-      },
+      writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL),
+      { ...params, ...targetRuleParams(ids), stated_score_kpis: source === 'index766' ? ids : [] },
       { label: `kpi_values_v1 <- ${source} ${kinds.join('+')}` },
     );
   }

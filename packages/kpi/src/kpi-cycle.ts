@@ -18,9 +18,11 @@ import {
   CATALOG_CHANGED_SQL,
   CATALOG_TOUCHED_DOSSIERS_SQL,
   currentPeriodSql,
+  EXTERNAL_LOADED_SQL,
   TOUCHED_DOSSIERS_SQL,
   touchedCatalogPeriodsSql,
   touchedDossierPeriodsSql,
+  touchedExternalPeriodsSql,
 } from './sql/run-periods.sql.ts';
 import { type StatementParams, statements } from './statements.ts';
 import { dayFloor, EPOCH, maxString, shiftMs, utcDate } from './utc.ts';
@@ -92,6 +94,7 @@ async function cycle(
   // Statements over nothing are skipped: each costs its planning even when it reads no row.
   await sql.command(TOUCHED_DOSSIERS_SQL, base);
   const catalogChanged = await sql.exists(CATALOG_CHANGED_SQL, base);
+  const externalLoaded = await sql.exists(EXTERNAL_LOADED_SQL, base);
   if (catalogChanged) await sql.command(CATALOG_TOUCHED_DOSSIERS_SQL, base);
   if ((await sql.countRun('kpi_run_dossiers_v1', options.runId)) > 0) {
     await sql.command(STAGE_CANDIDATE_FACTS_SQL, base);
@@ -105,6 +108,7 @@ async function cycle(
       await sql.command(touchedDossierPeriodsSql(kind, 'new'), base);
     }
     if (catalogChanged) await sql.command(touchedCatalogPeriodsSql(kind), base);
+    if (externalLoaded) await sql.command(touchedExternalPeriodsSql(kind), base);
     await sql.command(currentPeriodSql(kind), base);
   }
   // Cells hold every period kind, whatever this run recomputes: the next run may ask for another.

@@ -18,9 +18,11 @@ export interface TargetRule {
  * Where a KPI's numbers come from:
  * - `dossier`: aggregates over one row per (dossier, period it takes part in) of kpi_dossier_facts_v1,
  *   with flags in_received, in_finished, resolved, on_time (see sql/cells.sql.ts);
- * - `procedure`: aggregates over the procedure catalog valid at the period end.
+ * - `procedure`: aggregates over the procedure catalog valid at the period end;
+ * - `index766`: a Decision 766 component, group or total (index766/components.ts), scored by
+ *   sql/index766-values.sql.ts from the cells' named counters, the catalog and the agency hierarchy.
  */
-export type KpiSource = 'dossier' | 'procedure';
+export type KpiSource = 'dossier' | 'procedure' | 'index766';
 
 export interface KpiDefinition {
   id: string;
@@ -30,15 +32,17 @@ export interface KpiDefinition {
   source: KpiSource;
   scopes: readonly ScopeKind[];
   targets: readonly TargetRule[];
-  /** Decision 766 index KPIs: the score is `max × min(1, value / fullAt)` unless `sql.score` is given. */
-  points?: { max: number; fullAt: number };
-  sql: {
-    /** Aggregate expressions (countIf …) over the source rows. Constants only; never user input. */
+  /** Aggregate expressions (countIf …) over the source rows (none for `index766`). Constants only. */
+  sql?: {
     numerator: string;
     denominator: string;
-    /** Expression over the KPI's own numerator/denominator and the group's extra columns; NULL allowed. */
-    score?: string;
   };
+}
+
+/** The aggregates of a dossier or procedure KPI. */
+export function kpiSql(kpi: KpiDefinition): { numerator: string; denominator: string } {
+  if (!kpi.sql) throw new Error(`${kpi.id} (${kpi.source}) has no numerator/denominator aggregates`);
+  return kpi.sql;
 }
 
 export const ALL_SCOPES: readonly ScopeKind[] = SCOPE_KINDS;

@@ -20,6 +20,7 @@ import {
   rangePeriodsSql,
   touchedCatalogPeriodsSql,
   touchedDossierPeriodsSql,
+  touchedExternalPeriodsSql,
 } from './sql/run-periods.sql.ts';
 import { type StatementParams, statements } from './statements.ts';
 import { EPOCH } from './utc.ts';
@@ -88,6 +89,7 @@ export async function rebuild(
       if (plan.periods === 'all') {
         await sql.command(touchedDossierPeriodsSql(kind, 'all'), base);
         await sql.command(touchedCatalogPeriodsSql(kind), base);
+        await sql.command(touchedExternalPeriodsSql(kind), base);
         await sql.command(currentPeriodSql(kind), base);
       } else {
         await sql.command(rangePeriodsSql(kind), base);

@@ -29,11 +29,11 @@ export interface StatementParams {
   computed_at?: string;
   kpi_ids?: readonly string[];
   scope_kinds?: readonly string[];
-  score_override_kpis?: readonly string[];
   stated_score_kpis?: readonly string[];
-  p_kpi?: readonly string[];
-  p_max?: readonly number[];
-  p_full?: readonly number[];
+  /** The agency hierarchy (index766/units.ts). */
+  unit_codes?: readonly string[];
+  unit_levels?: readonly string[];
+  unit_chains?: readonly (readonly string[])[];
   t_kpi?: readonly string[];
   t_from?: readonly string[];
   t_to?: readonly string[];

@@ -45,6 +45,8 @@ export interface DossierSpec {
   supplements?: { requested: string[]; received: string[] };
   digitized?: boolean;
   satisfied?: 0 | 1;
+  /** More columns of the first event (received or submitted), e.g. the Decision 766 facts. */
+  extra?: Partial<DossierEventRow>;
 }
 
 /** The events an agency system would send for a dossier's life: receipt, supplements, finish, rating. */
@@ -60,6 +62,7 @@ export function dossierEvents(spec: DossierSpec): DossierEventRow[] {
       due_at: spec.due ? ts(spec.due) : null,
       fee_vnd: spec.fee ?? null,
       components_digitized: spec.digitized ? 1 : null,
+      ...spec.extra,
     }),
   ];
   for (const at of spec.supplements?.requested ?? []) {

@@ -151,8 +151,9 @@ async function expectExactState(context?: string, dayHorizonDays?: number) {
 }
 
 // Each workload runs tens of cycles: 25–40 s alone, two to three times that on a machine shared with other
-// test runs. A timed-out test would leave its cycles running into the next one.
-const WORKLOAD = { timeout: 600_000 };
+// test runs, and every cycle also scores the Decision 766 index (one statement of a few hundred ms to
+// seconds under load). A timed-out test would leave its cycles running into the next one.
+const WORKLOAD = { timeout: 1_800_000 };
 
 describe('incremental cycles equal a recomputation from scratch', WORKLOAD, () => {
   it('after every cycle, and rebuilding at the end changes no value', async () => {

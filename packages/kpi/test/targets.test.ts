@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  INDEX766_COMPONENTS,
   KPI_CATALOG,
   KPI_IDS,
   ratio,
@@ -12,8 +13,8 @@ import {
 const city = { kind: 'city', code: '' } as const;
 
 describe('the KPI catalog', () => {
-  it('holds the 8 programme KPIs and the two Decision 766 parts, each with names and SQL', () => {
-    expect(KPI_IDS).toEqual([
+  it('holds the 8 programme KPIs, then every Decision 766 component, group and total, each with names and SQL', () => {
+    expect(KPI_IDS.slice(0, 8)).toEqual([
       'online_service_coverage',
       'national_portal_integration',
       'online_resolution_rate',
@@ -22,13 +23,21 @@ describe('the KPI catalog', () => {
       'satisfaction_rate',
       'digitization_rate',
       'on_time_rate',
-      'index766.progress',
-      'index766.online_payment',
     ]);
+    expect(KPI_IDS.slice(8)).toEqual([
+      ...INDEX766_COMPONENTS.map((c) => c.id),
+      'index766.transparency',
+      'index766.online_service',
+      'index766.online_payment',
+      'index766.satisfaction',
+      'index766.digitization',
+      'index766.total',
+    ]);
+    expect(KPI_CATALOG.filter((k) => k.source !== 'index766').every((k) => k.sql)).toBe(true);
     for (const kpi of KPI_CATALOG) {
       expect(kpi.name.vi.length).toBeGreaterThan(0);
       expect(kpi.name.en.length).toBeGreaterThan(0);
-      expect(kpi.sql.numerator).not.toContain('{');
+      expect(kpi.sql?.numerator ?? '').not.toContain('{');
     }
   });
 

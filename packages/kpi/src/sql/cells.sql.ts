@@ -1,6 +1,6 @@
-import type { KpiDefinition } from '../kpi-definition.ts';
+import { type KpiDefinition, kpiSql } from '../kpi-definition.ts';
 import { PERIOD_SQL, type PeriodKind, periodEndSql, TIME_ZONE } from '../periods.ts';
-import { feeBearingCatalogSql } from './procedure-kpis.sql.ts';
+import { NAMED_COUNTERS } from './counters.sql.ts';
 import { dossierPeriodsSql, runPeriodPairsSql } from './run-periods.sql.ts';
 
 export const DOSSIER_PURPOSES = ['dossier', 'all'] as const;
@@ -8,7 +8,8 @@ export const DOSSIER_PURPOSES = ['dossier', 'all'] as const;
 /** What the KPIs read from a dossier's facts. */
 const KPI_FACTS = `agency_code, admin_level, field_code, procedure_code, channel, start_at, received_at, finished_at,
   finish_kind, due_at, deadline_no_due, supplement_requested_at, supplement_received_at, fee_known,
-  fee_positive, paid_online, fee_bearing, rating_satisfied, digitized`;
+  fee_positive, paid_online, fee_bearing, rating_satisfied, digitized, synced_national, e_result,
+  online_with_result, dossier_digitized, data_reused, data_shared, population_db`;
 
 /** The columns of a dossier's facts (kpi_dossier_facts_v1, kpi_open_facts_v1, kpi_stage_facts_v1). */
 export const FACT_COLUMNS = `dossier_code, ${KPI_FACTS}, facts_version`;
@@ -55,10 +56,15 @@ SELECT
   toString(agency_code) AS agency_code,
   toString(field_code) AS field_code,
   toString(procedure_code) AS procedure_code,
-  channel, fee_known, fee_positive, paid_online, fee_bearing, rating_satisfied, digitized, received_at,
+  channel, fee_known, fee_positive, paid_online, fee_bearing, rating_satisfied, digitized, received_at, start_at,
+  synced_national, e_result, online_with_result, dossier_digitized, data_reused, data_shared, population_db,
   ${periodEndSql(kind, 'p')} AS period_end,
   least(period_end, {now:DateTime64(3, 'UTC')}) AS judged_at,
   received_at IS NOT NULL AND ${startOf('received_at')} = p AS in_received,
+  ${startOf('start_at')} = p AS in_filed,
+  ${kind === 'day' ? 0 : 1} AS index766_period,
+  finish_kind != 'rejected' AS accepted,
+  received_at IS NOT NULL AND accepted AS in_population,
   finished_at IS NOT NULL AND finished_at < judged_at AND ${startOf('finished_at')} = p AS in_finished,
   period_end > {now:DateTime64(3, 'UTC')} AND NOT in_finished AS live,
   finish_kind IN ('resolved', 'result_returned') AS resolved,
@@ -82,8 +88,8 @@ const column = (i: number) => `c${String(i + 1).padStart(2, '0')}`;
 
 /**
  * The cell layout: which counter column holds which count. For each dossier KPI `<id>:n` and `<id>:d`,
- * then `_rows` (participating dossiers), `_fee_data` and `_paid_online` (for the Decision 766
- * procedure counts), each with the aggregate over participation rows that fills it.
+ * then the named counters (counters.sql.ts: `_rows`, the Decision 766 counts, the per-procedure counts),
+ * each with the aggregate over participation rows that fills it.
  */
 export interface CellLayout {
   keys: string[];
@@ -94,17 +100,15 @@ export interface CellLayout {
 }
 
 export function cellLayout(kpis: readonly KpiDefinition[]): CellLayout {
-  const keys = [...kpis.flatMap((k) => [`${k.id}:n`, `${k.id}:d`]), '_rows', '_fee_data', '_paid_online'];
+  const keys = [...kpis.flatMap((k) => [`${k.id}:n`, `${k.id}:d`]), ...NAMED_COUNTERS.map((c) => c.key)];
   if (keys.length > CELL_CAPACITY) {
     throw new Error(
       `${keys.length} cell counters needed, kpi_cells_v1 has ${CELL_CAPACITY}: add columns in a migration`,
     );
   }
   const aggregates = [
-    ...kpis.flatMap((k) => [k.sql.numerator, k.sql.denominator]),
-    'count()',
-    'countIf(in_received AND fee_bearing = 1 AND fee_known = 1)',
-    'countIf(in_received AND fee_bearing = 1 AND paid_online = 1)',
+    ...kpis.flatMap((k) => [kpiSql(k).numerator, kpiSql(k).denominator]),
+    ...NAMED_COUNTERS.map((c) => c.aggregate),
   ];
   const columns = keys.map((_, i) => column(i));
   return {
@@ -142,24 +146,28 @@ GROUP BY period_start, admin_level, agency_code, field_code, procedure_code, sig
 /**
  * The open dossiers' rows of the running period of every kind, judged at {now}, as cells: one pass over
  * `source` (open facts) and one grouping. An open dossier's row is the same in every kind's running
- * period (judged at {now}, not finished in it) but for in_received — received since that period began —
- * so counters that read in_received are aggregated once per kind with it read as that kind's flag, and
- * the others once for all kinds.
+ * period (judged at {now}, not finished in it) but for in_received and in_filed — received (filed) since
+ * that period began — and index766_period, so counters that read them are aggregated once per kind with
+ * them read as that kind's flags, and the others once for all kinds.
  */
 export function liveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout, source: string): string {
   const now = "{now:DateTime64(3, 'UTC')}";
-  const perKind = layout.aggregates.map((a) => /\bin_received\b/.test(a));
+  const perKindFlag = /\b(in_received|in_filed|index766_period)\b/g;
+  const perKind = layout.aggregates.map((a) => /\b(in_received|in_filed|index766_period)\b/.test(a));
+  const since = (k: PeriodKind) => `toDateTime64(${PERIOD_SQL[k].startOf(now)}, 3, '${TIME_ZONE}')`;
   const received = kinds
     .map(
       (k) =>
-        `received_at IS NOT NULL AND received_at >= toDateTime64(${PERIOD_SQL[k].startOf(now)}, 3, '${TIME_ZONE}') AS in_received_${k}`,
+        `received_at IS NOT NULL AND received_at >= ${since(k)} AS in_received_${k},
+    start_at >= ${since(k)} AS in_filed_${k},
+    ${k === 'day' ? 0 : 1} AS index766_period_${k}`,
     )
     .join(',\n    ');
   const byKind = kinds
     .map((k) => {
       const counters = layout.aggregates
         .filter((_, i) => perKind[i])
-        .map((a) => `toInt64(${a.replace(/\bin_received\b/g, `in_received_${k}`)})`);
+        .map((a) => `toInt64(${a.replace(perKindFlag, (flag) => `${flag}_${k}`)})`);
       return `('${k}', ${PERIOD_SQL[k].startOf(now)}, [${counters.join(', ')}])`;
     })
     .join(',\n    ');
@@ -196,12 +204,10 @@ export const SCOPES_OF_CELL = `arrayConcat([('city', '')], arrayFilter(s -> s.2 
 /**
  * New values of the dossier KPIs for the run's periods of `kinds`, in one statement (each statement costs
  * tens of ms of planning): (kpi, scope_kind, scope_code, period_kind, period_start, numerator,
- * denominator, score_override, scope_rows), from kpi_scope_cells_v1 (the cells
- * summed per scope) plus the run's live cells (open dossiers judged at {now}, written by {live_id})
+ * denominator, score_override, max_score_override, reason, scope_rows), from kpi_scope_cells_v1 (the
+ * cells summed per scope) plus the run's live cells (open dossiers judged at {now}, written by {live_id})
  * fanned out to their scopes. Scopes whose dossiers all left still come out, with scope_rows 0, and
- * writeChangedValuesSql drops them when nothing was stored for them. The 766 online-payment score also
- * needs, per scope, the procedures with fee data or an online payment (kpi_scope_procedures_v1) and the
- * fee-bearing catalog.
+ * writeChangedValuesSql drops them when nothing was stored for them.
  */
 export function dossierValuesSql(
   kinds: readonly PeriodKind[],
@@ -209,77 +215,38 @@ export function dossierValuesSql(
   layout: CellLayout,
 ): string {
   const periods = runPeriodPairsSql(kinds, DOSSIER_PURPOSES);
-  const catalog = kinds
-    .map((k) => `SELECT '${k}' AS period_kind, * FROM (${feeBearingCatalogSql(k, DOSSIER_PURPOSES)})`)
-    .join('\n    UNION ALL\n    ');
   const total = (key: string) => `sum(${layout.at(key)})`;
   const nums = kpis.map((k) => total(`${k.id}:n`)).join(', ');
   const dens = kpis.map((k) => total(`${k.id}:d`)).join(', ');
-  const scores = kpis.map((k) => `CAST(${k.sql.score ? `(${k.sql.score})` : 'NULL'} AS Nullable(Float64))`);
-  const score = `[${scores.join(', ')}][indexOf({kpi_ids:Array(String)}, kpi)]`;
   const columns = layout.columns.join(', ');
-  const fee = layout.at('_fee_data');
-  const paid = layout.at('_paid_online');
   const stored = `(period_kind, period_start) IN ${periods} AND scope_kind IN {scope_kinds:Array(String)}`;
-  const live = `kpi_stage_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
-        WHERE run_id = {live_id:String} AND role = 'live' AND (period_kind, period_start) IN ${periods}
-          AND sc.1 IN {scope_kinds:Array(String)}`;
   return `
-SELECT kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator, ${score} AS score_override,
-  CAST(NULL AS Nullable(Float64)) AS max_score_override, '' AS reason, scope_rows
+SELECT kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator,
+  CAST(NULL AS Nullable(Float64)) AS score_override, CAST(NULL AS Nullable(Float64)) AS max_score_override,
+  '' AS reason, scope_rows
 FROM
 (
-  SELECT g.period_kind AS period_kind, g.period_start AS period_start, g.scope_kind AS scope_kind, g.scope_code AS scope_code, g.nums AS nums,
-    g.dens AS dens, g.scope_rows AS scope_rows, f.fee_data_procs AS fee_data_procs,
-    f.paid_online_procs AS paid_online_procs, c.catalog_fee_procs AS catalog_fee_procs
+  SELECT period_kind, period_start, scope_kind, scope_code, [${nums}] AS nums, [${dens}] AS dens,
+    toUInt64(${total('_rows')}) AS scope_rows
   FROM
   (
-    SELECT period_kind, period_start, scope_kind, scope_code, [${nums}] AS nums, [${dens}] AS dens,
-      toUInt64(${total('_rows')}) AS scope_rows
-    FROM
-    (
-      SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code, ${columns}
-      FROM kpi_scope_cells_v1 WHERE ${stored}
-      UNION ALL
-      SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
-      FROM ${live}
-    )
-    GROUP BY period_kind, period_start, scope_kind, scope_code
-  ) AS g
-  LEFT JOIN
-  (
-    SELECT period_kind, period_start, scope_kind, scope_code,
-      groupUniqArrayIf(procedure_code, with_fee_data > 0) AS fee_data_procs,
-      groupUniqArrayIf(procedure_code, with_online_payment > 0) AS paid_online_procs
-    FROM
-    (
-      SELECT period_kind, period_start, scope_kind, scope_code, procedure_code, sum(fee_data) AS with_fee_data,
-        sum(paid_online) AS with_online_payment
-      FROM
-      (
-        SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
-          toString(procedure_code) AS procedure_code, fee_data, paid_online
-        FROM kpi_scope_procedures_v1 WHERE ${stored}
-        UNION ALL
-        SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
-          toString(procedure_code) AS procedure_code, ${fee} AS fee_data, ${paid} AS paid_online
-        FROM ${live}
-      )
-      GROUP BY period_kind, period_start, scope_kind, scope_code, procedure_code
-    )
-    GROUP BY period_kind, period_start, scope_kind, scope_code
-  ) AS f
-    ON g.period_kind = f.period_kind AND g.period_start = f.period_start AND g.scope_kind = f.scope_kind
-      AND g.scope_code = f.scope_code
-  LEFT JOIN
-  (
-    ${catalog}
-  ) AS c
-    ON g.period_kind = c.period_kind AND g.period_start = c.period_start AND g.scope_kind = c.scope_kind
-      AND g.scope_code = c.scope_code
+    SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code, ${columns}
+    FROM kpi_scope_cells_v1 WHERE ${stored}
+    UNION ALL
+    SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
+    FROM ${liveCellsOfRunSql(periods)} ARRAY JOIN ${SCOPES_OF_CELL} AS sc
+    WHERE sc.1 IN {scope_kinds:Array(String)}
+  )
+  GROUP BY period_kind, period_start, scope_kind, scope_code
 )
 ARRAY JOIN {kpi_ids:Array(String)} AS kpi, arrayMap(x -> toUInt64(x), nums) AS numerator,
   arrayMap(x -> toUInt64(x), dens) AS denominator`;
+}
+
+/** The run's live cells (written by {live_id}) of the periods `periods` selects, as a FROM body. */
+export function liveCellsOfRunSql(periods: string): string {
+  return `(SELECT * FROM kpi_stage_cells_v1 WHERE run_id = {live_id:String} AND role = 'live'
+      AND (period_kind, period_start) IN ${periods})`;
 }
 
 /** A Date expression: the first period of `kind` whose rows a source contributes (days start at the floor). */

@@ -20,6 +20,7 @@ SELECT {run_id:String}, 'candidate', 1, * FROM (${factsSelectSql('run')})`;
  */
 function factsSelectSql(target: 'run' | 'all'): string {
   const maxDays = "if(p.procedure_code != '', p.max_processing_working_days, p0.max_processing_working_days)";
+  const paperResult = "if(p.procedure_code != '', p.paper_result_required, p0.paper_result_required)";
   const filter =
     target === 'run'
       ? 'WHERE dossier_code IN (SELECT dossier_code FROM kpi_run_dossiers_v1 WHERE run_id = {run_id:String})'
@@ -47,6 +48,20 @@ SELECT
   if(p.procedure_code != '', p.fee_bearing, p0.fee_bearing) AS fee_bearing,
   d.rating_satisfied,
   coalesce(d.components_digitized, 0) = 1 AND coalesce(d.result_digitized, 0) = 1 AS digitized,
+  d.synced_national_at IS NOT NULL AS synced_national,
+  coalesce(d.result_code_and_file, 0) = 1 AS e_result,
+  -- Decision 766 (../shared/INDEX766.md): online only through the online channel and, when the procedure
+  -- must return a paper result, with an electronic one (3.3); digitized: a file for every submitted
+  -- component and, once resolved, a result file (4.2); reuse: at least one component digitized or reused
+  -- (4.3); shared: a component from the national store or a result pushed to the applicant (4.4).
+  d.channel = 'online' AND (${paperResult} = 0 OR e_result) AS online_with_result,
+  coalesce(d.docs_total, 0) > 0 AND coalesce(d.docs_with_file, 0) >= coalesce(d.docs_total, 0)
+    AND (d.finish_kind NOT IN ('resolved', 'result_returned') OR e_result
+      OR coalesce(d.result_digitized, 0) = 1) AS dossier_digitized,
+  coalesce(d.has_digitized_component, 0) = 1 OR coalesce(d.docs_digitized, 0) > 0
+    OR coalesce(d.docs_reused, 0) > 0 AS data_reused,
+  coalesce(d.docs_from_national_store, 0) > 0 OR coalesce(d.result_to_applicant_store, 0) = 1 AS data_shared,
+  coalesce(d.vneid_verified, 0) = 1 OR coalesce(d.population_db_used, 0) = 1 AS population_db,
   toUInt64(toUnixTimestamp64Milli(d.last_ingested_at)) AS facts_version
 FROM
 (
@@ -69,6 +84,17 @@ FROM
     rating_satisfied,
     components_digitized,
     result_digitized,
+    docs_total,
+    docs_with_file,
+    docs_digitized,
+    docs_reused,
+    docs_from_national_store,
+    has_digitized_component,
+    result_code_and_file,
+    result_to_applicant_store,
+    vneid_verified,
+    population_db_used,
+    synced_national_at,
     last_ingested_at
   FROM dossiers_v1
   ${filter}
@@ -81,12 +107,14 @@ LEFT JOIN
 ) AS a0 ON d.agency_code = a0.agency_code
 ASOF LEFT JOIN
 (
-  SELECT procedure_code, field_code, fee_bearing, max_processing_working_days, valid_from FROM procedures_v1 FINAL
+  SELECT procedure_code, field_code, fee_bearing, max_processing_working_days, paper_result_required, valid_from
+  FROM procedures_v1 FINAL
 ) AS p ON d.procedure_code = p.procedure_code AND d.start_date >= p.valid_from
 LEFT JOIN
 (
   SELECT procedure_code, argMin(field_code, valid_from) AS field_code, argMin(fee_bearing, valid_from) AS fee_bearing,
-    argMin(max_processing_working_days, valid_from) AS max_processing_working_days
+    argMin(max_processing_working_days, valid_from) AS max_processing_working_days,
+    argMin(paper_result_required, valid_from) AS paper_result_required
   FROM procedures_v1 FINAL GROUP BY procedure_code
 ) AS p0 ON d.procedure_code = p0.procedure_code
 SETTINGS join_use_nulls = 0`;

@@ -12,6 +12,7 @@ import {
   SCOPES_OF_CELL,
   volatileAtSql,
 } from './cells.sql.ts';
+import { PROCEDURE_COUNTERS } from './counters.sql.ts';
 import { runPeriodsFilterSql } from './run-periods.sql.ts';
 
 // Statements of one cycle generation. Parameters: {run_id} owns the staged rows; {now} is the instant
@@ -180,9 +181,10 @@ ORDER BY period_kind, period_start, scope_kind, scope_code`;
 }
 
 export function scopeProceduresSql(layout: CellLayout, cells: string): string {
-  const sums = counterSums([layout.at('_fee_data'), layout.at('_paid_online')]);
+  const sums = counterSums(PROCEDURE_COUNTERS.map((c) => layout.at(c.key)));
+  const columns = PROCEDURE_COUNTERS.map((c) => c.column).join(', ');
   return `
-INSERT INTO kpi_scope_procedures_v1 (period_kind, period_start, scope_kind, scope_code, procedure_code, fee_data, paid_online)
+INSERT INTO kpi_scope_procedures_v1 (period_kind, period_start, scope_kind, scope_code, procedure_code, ${columns})
 SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, procedure_code, ${sums.select}
 FROM ${cells}
 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
@@ -316,8 +318,8 @@ export function verifyLiveCellsSql(kind: PeriodKind, layout: CellLayout): string
 export function verifyScopesSql(layout: CellLayout): string {
   const cells = `kpi_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc`;
   const scopeKey = 'period_kind, period_start, scope_kind, scope_code';
-  const fee = layout.at('_fee_data');
-  const paid = layout.at('_paid_online');
+  const procedureColumns = PROCEDURE_COUNTERS.map((c) => c.column);
+  const fromCells = PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`).join(', ');
   const scopeCells = countDifferingSql(
     scopeKey,
     layout.columns,
@@ -328,11 +330,11 @@ export function verifyScopesSql(layout: CellLayout): string {
   );
   const scopeProcedures = countDifferingSql(
     `${scopeKey}, procedure_code`,
-    ['fee_data', 'paid_online'],
+    procedureColumns,
     `SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
-      toString(procedure_code) AS procedure_code, ${fee} AS fee_data, ${paid} AS paid_online FROM ${cells}`,
+      toString(procedure_code) AS procedure_code, ${fromCells} FROM ${cells}`,
     `SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
-      toString(procedure_code) AS procedure_code, fee_data, paid_online FROM kpi_scope_procedures_v1`,
+      toString(procedure_code) AS procedure_code, ${procedureColumns.join(', ')} FROM kpi_scope_procedures_v1`,
   );
   return `SELECT (${scopeCells}) AS scope_cells, (${scopeProcedures}) AS scope_procedures`;
 }

@@ -1,4 +1,4 @@
-import type { KpiDefinition } from '../kpi-definition.ts';
+import { type KpiDefinition, kpiSql } from '../kpi-definition.ts';
 import { PERIOD_SQL, type PeriodKind, TIME_ZONE } from '../periods.ts';
 import { runPeriodsSourceSql } from './run-periods.sql.ts';
 
@@ -9,18 +9,20 @@ const PROCEDURE_PURPOSES = ['procedure', 'all'] as const;
  * one row per (period, procedure): the version with the latest valid_from on or before that day, kept
  * only while its valid_to (exclusive) lies after it.
  */
-function catalogSnapshotSql(kind: PeriodKind, purposes: readonly string[]): string {
+export function catalogSnapshotSql(kind: PeriodKind, purposes: readonly string[]): string {
   const snapshotDay = `least(subtractDays(${PERIOD_SQL[kind].add}(r.period_start, 1), 1), toDate({now:DateTime64(3, 'UTC')}, '${TIME_ZONE}'))`;
   return `
 SELECT period_start, procedure_code, v.1 AS field_code, v.2 AS agency_code, v.3 AS admin_levels,
   v.4 AS online_eligible, v.5 AS online_class, v.6 AS fee_bearing, v.7 AS online_payment,
-  v.8 AS dvcqg_integrated, v.9 AS valid_to, snapshot_day
+  v.8 AS dvcqg_integrated, v.9 AS valid_to, v.10 AS serves, v.11 AS applied_units, v.12 AS unit_service_status,
+  snapshot_day
 FROM
 (
   SELECT r.period_start AS period_start, ${snapshotDay} AS snapshot_day, pr.procedure_code AS procedure_code,
     argMax((toString(pr.field_code), coalesce(pr.agency_code, ''), arrayMap(l -> toString(l), pr.admin_levels),
       pr.online_eligible, toString(pr.online_class), pr.fee_bearing, pr.online_payment, pr.dvcqg_integrated,
-      pr.valid_to), pr.valid_from) AS v
+      pr.valid_to, arrayMap(x -> toString(x), pr.serves), pr.applied_units,
+      arrayMap(x -> toString(x), pr.unit_service_status)), pr.valid_from) AS v
   FROM (SELECT * FROM procedures_v1 FINAL) AS pr
   CROSS JOIN (SELECT DISTINCT period_start FROM ${runPeriodsSourceSql(kind, purposes)}) AS r
   WHERE pr.valid_from <= snapshot_day
@@ -32,19 +34,10 @@ WHERE valid_to IS NULL OR valid_to > snapshot_day`;
 const PROCEDURE_SCOPES = `arrayConcat([('city', ''), ('field', field_code), ('procedure', procedure_code)],
   arrayFilter(s -> s.2 != '', [('agency', agency_code)]), arrayMap(l -> ('admin_level', l), admin_levels))`;
 
-/** Fee-bearing catalog procedures per scope and period (the B and C denominators of the 766 index). */
-export function feeBearingCatalogSql(kind: PeriodKind, purposes: readonly string[]): string {
-  return `
-SELECT period_start, sc.1 AS scope_kind, sc.2 AS scope_code, groupUniqArrayIf(procedure_code, fee_bearing = 1) AS catalog_fee_procs
-FROM (${catalogSnapshotSql(kind, purposes)})
-ARRAY JOIN ${PROCEDURE_SCOPES} AS sc
-GROUP BY period_start, scope_kind, scope_code`;
-}
-
 /** New values of the procedure KPIs for the run's periods of `kind` (same columns as dossierValuesSql). */
 export function procedureKpisSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
-  const nums = kpis.map((k) => `toUInt64(${k.sql.numerator})`).join(', ');
-  const dens = kpis.map((k) => `toUInt64(${k.sql.denominator})`).join(', ');
+  const nums = kpis.map((k) => `toUInt64(${kpiSql(k).numerator})`).join(', ');
+  const dens = kpis.map((k) => `toUInt64(${kpiSql(k).denominator})`).join(', ');
   return `
 SELECT kpi, scope_kind, scope_code, '${kind}' AS period_kind, period_start, numerator, denominator,
   CAST(NULL AS Nullable(Float64)) AS score_override, CAST(NULL AS Nullable(Float64)) AS max_score_override,

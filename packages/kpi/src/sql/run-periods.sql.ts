@@ -77,6 +77,19 @@ ARRAY JOIN ${periodRangeSql(kind, 'start_at', "{now:DateTime64(3, 'UTC')}")} AS 
 }
 
 /**
+ * Periods whose Decision 766 external figures were loaded in the window (index766_external_v1 rows with
+ * loaded_at in (from, to]): their external components, groups and total are recomputed.
+ */
+export function touchedExternalPeriodsSql(kind: PeriodKind): string {
+  return `
+INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
+SELECT DISTINCT {run_id:String}, '${kind}', period_start, 'index766'
+FROM index766_external_v1
+WHERE period_kind = '${kind}' AND loaded_at > {from:DateTime64(3, 'UTC')} AND loaded_at <= {to:DateTime64(3, 'UTC')}
+  AND period_start <= toDate({now:DateTime64(3, 'UTC')}, '${TIME_ZONE}')`;
+}
+
+/**
  * A date range on demand (backfill): every period overlapping [from_date, to_date] that has begun by
  * {now}, for all KPIs (a period still to come has no value yet).
  */
@@ -136,6 +149,11 @@ export function runPeriodCountsSql(
 export const CATALOG_CHANGED_SQL = `
 SELECT (SELECT count() FROM procedures_v1 WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')})
   + (SELECT count() FROM agencies_v1 WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')}) AS n`;
+
+/** Whether Decision 766 external figures were loaded in the window. */
+export const EXTERNAL_LOADED_SQL = `
+SELECT count() AS n FROM index766_external_v1
+WHERE loaded_at > {from:DateTime64(3, 'UTC')} AND loaded_at <= {to:DateTime64(3, 'UTC')}`;
 
 /**
  * `(period_kind, period_start)` pairs of the run's periods of `kinds` for the given purposes, days from

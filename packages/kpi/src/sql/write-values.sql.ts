@@ -9,9 +9,10 @@ import { runPeriodPairsSql } from './run-periods.sql.ts';
  * computation no longer produces (its dossiers moved elsewhere) is written back with zero counts.
  *
  * Value, target (first matching rule of the period's phase/year and scope; parameters from
- * targetRuleParams), target_met and the 766 score are derived here once for every KPI; the KPIs listed in
- * {stated_score_kpis} take score and max_score as their query states them (the Decision 766 components,
- * groups and total: a zero denominator may score, a total's maximum counts the points with data).
+ * targetRuleParams) and target_met are derived here once for every KPI; the KPIs listed in
+ * {stated_score_kpis} take score, max_score and reason as their query states them (the Decision 766
+ * components, groups and total: a zero denominator may score, a total's maximum counts the points with
+ * data); the others have none.
  */
 export function writeChangedValuesSql(
   kinds: readonly PeriodKind[],
@@ -30,11 +31,7 @@ FROM
 (
   SELECT *,
     if(value IS NULL OR target IS NULL, NULL, toUInt8(if(strict = 1, value > target, value >= target))) AS target_met,
-    multiIf(kpi IN {stated_score_kpis:Array(String)}, n_score_override,
-      points_index = 0 OR value IS NULL, NULL,
-      n_score_override IS NOT NULL, n_score_override,
-      n_present = 1 AND kpi IN {score_override_kpis:Array(String)}, NULL,
-      least(max_score, max_score * value / full_at)) AS score,
+    if(kpi IN {stated_score_kpis:Array(String)}, n_score_override, NULL) AS score,
     -- New keys with dossiers behind them, and stored keys whose numbers, target or score moved. (A filter
     -- on these columns written in the outer WHERE took longer to plan than the statement takes to run.)
     (l_present = 0 AND n_rows > 0) OR (l_present = 1 AND (numerator != l_numerator OR denominator != l_denominator
@@ -46,9 +43,7 @@ FROM
       if(denominator = 0, NULL, numerator / denominator) AS value,
       if(target_index = 0, NULL, {t_value:Array(Float64)}[target_index]) AS target,
       if(target_index = 0, 0, {t_strict:Array(UInt8)}[target_index]) AS strict,
-      multiIf(kpi IN {stated_score_kpis:Array(String)}, n_max_score_override,
-        points_index = 0, NULL, {p_max:Array(Float64)}[points_index]) AS max_score,
-      if(points_index = 0, 1, {p_full:Array(Float64)}[points_index]) AS full_at
+      if(kpi IN {stated_score_kpis:Array(String)}, n_max_score_override, NULL) AS max_score
     FROM
     (
       SELECT kpi, scope_kind, scope_code, period_kind, period_start,
@@ -59,7 +54,6 @@ FROM
             AND (sk = '' OR (sk = scope_kind AND startsWith(scope_code, cp))),
           {t_kpi:Array(String)}, {t_from:Array(Date)}, {t_to:Array(Date)}, {t_scope_kind:Array(String)},
           {t_code_prefix:Array(String)}) AS target_index,
-        indexOf({p_kpi:Array(String)}, kpi) AS points_index,
         n_score_override, n_max_score_override, n_present, n_rows, l_present, l_numerator, l_denominator,
         l_target, l_score, l_max_score, l_reason
       FROM

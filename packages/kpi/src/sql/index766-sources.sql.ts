@@ -1,0 +1,185 @@
+import { chainOfSql, rollupScopesSql } from '../index766/units.ts';
+import type { PeriodKind } from '../periods.ts';
+import type { CellLayout } from './cells.sql.ts';
+import { liveCellsOfRunSql } from './cells.sql.ts';
+import { INDEX766_COUNTERS, PROCEDURE_COUNTERS } from './counters.sql.ts';
+import { catalogSnapshotSql } from './procedure-kpis.sql.ts';
+
+/**
+ * What the Decision 766 index reads per (period, scope), for the city and every unit with its sub-units
+ * at any depth (index766/units.ts): four sources, each as rows of the same columns, summed per scope by
+ * index766ScopeInputsSql.
+ * - counts: the cells' Decision 766 counters (kpi_scope_cells_v1 plus the run's live cells), an agency's
+ *   counts added to every agency of its chain;
+ * - procedure sets: per unit and procedure, whether it had a non-zero fee, an online payment, a dossier
+ *   received online or one using the population database (kpi_scope_procedures_v1 plus live cells);
+ * - catalog: the procedures applied at each unit as the catalog stood at the period's end, with their
+ *   online services (unit|procedure) and attributes;
+ * - external: the published figures loaded for the scope and period (used as they are, no rollup).
+ */
+
+/** Counters summed per scope, named for what they count (`population_on_time` …). */
+export const INDEX766_SUMS = [
+  ...INDEX766_COUNTERS.map((c) => c.key.replace('index766:', '')),
+  'dossier_rows',
+  'petitioned',
+] as const;
+
+/** Sets of procedure codes (or `unit|procedure` services) per scope. */
+export const INDEX766_SETS = [
+  'fee_data_procs',
+  'paid_procs',
+  'population_db_procs',
+  'used_services',
+  'procs',
+  'online_procs',
+  'services',
+  'fee_procs',
+  'citizen_procs',
+] as const;
+
+type Columns = Partial<
+  Record<(typeof INDEX766_SUMS)[number] | (typeof INDEX766_SETS)[number] | 'figures', string>
+>;
+
+const FIGURES_TYPE = 'Array(Tuple(String, UInt64, UInt64))';
+
+/** One source's SELECT list: the scope key, then every column, from `given` or its empty value. */
+function sourceColumns(given: Columns): string {
+  const sums = INDEX766_SUMS.map((c) => `toInt64(${given[c] ?? '0'}) AS ${c}`);
+  const sets = INDEX766_SETS.map((c) => `CAST(${given[c] ?? '[]'} AS Array(String)) AS ${c}`);
+  return [...sums, ...sets, `CAST(${given.figures ?? '[]'} AS ${FIGURES_TYPE}) AS figures`].join(',\n    ');
+}
+
+const SERVICE_STATUSES = "('published', 'trial', 'pending_withdrawal')";
+
+function countsSource(layout: CellLayout, periods: string): string {
+  const counters: Columns = Object.fromEntries(
+    INDEX766_COUNTERS.map((c) => [c.key.replace('index766:', ''), `sum(${layout.at(c.key)})`]),
+  );
+  counters.dossier_rows = `sum(${layout.at('_rows')})`;
+  const columns = [...INDEX766_COUNTERS.map((c) => c.key), '_rows'].map((k) => layout.at(k)).join(', ');
+  return `
+  SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
+    ${sourceColumns(counters)}
+  FROM
+  (
+    SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS kind, scope_code AS code, ${columns}
+    FROM kpi_scope_cells_v1
+    WHERE (period_kind, period_start) IN ${periods} AND scope_kind IN ('city', 'agency')
+    UNION ALL
+    SELECT toString(period_kind) AS period_kind, period_start, own.1 AS kind, own.2 AS code, ${columns}
+    FROM ${liveCellsOfRunSql(periods)}
+    ARRAY JOIN arrayFilter(s -> s.2 != '' OR s.1 = 'city', [('city', ''), ('agency', toString(agency_code))]) AS own
+  )
+  ARRAY JOIN if(kind = 'city', [('city', '')], arrayMap(c -> ('agency', c), ${chainOfSql('code')})) AS sc
+  GROUP BY period_kind, period_start, scope_kind, scope_code`;
+}
+
+function procedureSetsSource(layout: CellLayout, periods: string): string {
+  const col = (column: string) => PROCEDURE_COUNTERS.find((c) => c.column === column)!;
+  const columns = PROCEDURE_COUNTERS.map((c) => c.column).join(', ');
+  const fromCells = PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`).join(', ');
+  const sums = PROCEDURE_COUNTERS.map((c) => `sum(${c.column}) AS ${c.column}`).join(', ');
+  const set = (column: string) => `if(${col(column).column} > 0, [procedure_code], [])`;
+  return `
+  SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
+    ${sourceColumns({
+      fee_data_procs: set('fee_data'),
+      paid_procs: set('paid_online'),
+      population_db_procs: set('population_db'),
+      used_services: "if(online_received > 0, [concat(agency_code, '|', procedure_code)], [])",
+    })}
+  FROM
+  (
+    SELECT period_kind, period_start, agency_code, procedure_code, ${sums}
+    FROM
+    (
+      SELECT toString(period_kind) AS period_kind, period_start, scope_code AS agency_code,
+        toString(procedure_code) AS procedure_code, ${columns}
+      FROM kpi_scope_procedures_v1 WHERE (period_kind, period_start) IN ${periods} AND scope_kind = 'agency'
+      UNION ALL
+      SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency_code,
+        toString(procedure_code) AS procedure_code, ${fromCells}
+      FROM ${liveCellsOfRunSql(periods)}
+    )
+    GROUP BY period_kind, period_start, agency_code, procedure_code
+  )
+  ARRAY JOIN ${rollupScopesSql('agency_code')} AS sc`;
+}
+
+/**
+ * The units a catalog procedure is applied at, as (unit, online service status) pairs: its explicit units,
+ * else its agency and every unit of its commune/district levels, else none (''), which still counts for
+ * the city.
+ */
+const UNITS_OF_PROCEDURE = `if(notEmpty(applied_units),
+    arrayMap((u, i) -> (u, unit_service_status[i]), applied_units, arrayEnumerate(applied_units)),
+    arrayMap(u -> (u, if(online_class IN ('partial', 'full'), 'published', 'none')),
+      if(empty(fallback_units), [''], fallback_units)))`;
+
+function catalogSource(kinds: readonly PeriodKind[], purposes: readonly string[]): string {
+  return kinds
+    .map(
+      (kind) => `
+  SELECT '${kind}' AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
+    ${sourceColumns({
+      procs: '[procedure_code]',
+      online_procs: "if(online_class IN ('partial', 'full'), [procedure_code], [])",
+      services: `if(us.2 IN ${SERVICE_STATUSES}, [concat(us.1, '|', procedure_code)], [])`,
+      fee_procs: 'if(fee_bearing = 1, [procedure_code], [])',
+      citizen_procs: "if(has(serves, 'citizen'), [procedure_code], [])",
+    })}
+  FROM
+  (
+    SELECT *, arrayConcat(if(ifNull(agency_code, '') != '', [agency_code], []),
+      arrayFilter((u, l) -> l IN ('commune', 'district') AND has(admin_levels, l),
+        {unit_codes:Array(String)}, {unit_levels:Array(String)})) AS fallback_units
+    FROM (${catalogSnapshotSql(kind, purposes)})
+  )
+  ARRAY JOIN ${UNITS_OF_PROCEDURE} AS us
+  ARRAY JOIN ${rollupScopesSql('us.1')} AS sc`,
+    )
+    .join('\n  UNION ALL');
+}
+
+function externalSource(periods: string): string {
+  return `
+  SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
+    ${sourceColumns({
+      petitioned: "countIf(figure = 'petitions.dossier' AND numerator > 0)",
+      figures: "groupArrayIf((toString(figure), numerator, denominator), figure != 'petitions.dossier')",
+    })}
+  FROM index766_external_latest_v1
+  WHERE (period_kind, period_start) IN ${periods}
+  GROUP BY period_kind, period_start, scope_kind, scope_code`;
+}
+
+/**
+ * Every source summed per (period_kind, period_start, scope_kind, scope_code) of the run's periods of
+ * `kinds` (`periods`: their pairs), with `catalog_size`: the procedures of the period's catalog (0: no
+ * catalog data).
+ */
+export function index766ScopeInputsSql(
+  kinds: readonly PeriodKind[],
+  purposes: readonly string[],
+  periods: string,
+  layout: CellLayout,
+): string {
+  const sums = INDEX766_SUMS.map((c) => `sum(${c}) AS ${c}`);
+  const sets = INDEX766_SETS.map((c) => `groupUniqArrayArray(${c}) AS ${c}`);
+  return `
+SELECT *, max(length(procs)) OVER (PARTITION BY period_kind, period_start) AS catalog_size
+FROM
+(
+  SELECT period_kind, period_start, scope_kind, scope_code, ${[...sums, ...sets].join(', ')},
+    groupArrayArray(figures) AS figures
+  FROM
+  (${countsSource(layout, periods)}
+  UNION ALL${procedureSetsSource(layout, periods)}
+  UNION ALL${catalogSource(kinds, purposes)}
+  UNION ALL${externalSource(periods)}
+  )
+  GROUP BY period_kind, period_start, scope_kind, scope_code
+)`;
+}

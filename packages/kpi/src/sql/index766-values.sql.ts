@@ -1,0 +1,155 @@
+import { COMPONENTS, type Component, GROUPS, TOTAL_KPI } from '../index766/components.ts';
+import { componentHundredthsSql } from '../index766/score.sql.ts';
+import type { PeriodKind } from '../periods.ts';
+import type { CellLayout } from './cells.sql.ts';
+import { index766ScopeInputsSql } from './index766-sources.sql.ts';
+import { runPeriodPairsSql } from './run-periods.sql.ts';
+
+/** Run periods of every purpose: dossiers, the catalog and loaded figures all move the index. */
+export const INDEX766_PURPOSES = ['dossier', 'procedure', 'all', 'index766'] as const;
+
+/** The period kinds the index is computed for (the portal publishes month, quarter and year). */
+export const INDEX766_PERIOD_KINDS: readonly PeriodKind[] = ['month', 'quarter', 'year'];
+
+/**
+ * The counts a dossier or catalog component is shown with (numerator / denominator, over the columns of
+ * index766ScopeInputsSql) and, where it differs, scored on. 1.4's denominator is the larger of our
+ * received count and the national reporting system's (`sync_denominator`); 3.3 is scored on its ratio
+ * times 1.4's; 5.4 leaves out the dossiers that were the subject of a petition.
+ */
+const COUNTS: Record<string, { n: string; d: string; scoredN?: string; scoredD?: string }> = {
+  'index766.transparency.synchronised': { n: 'received_synced', d: 'sync_denominator' },
+  'index766.progress': { n: 'population_on_time', d: 'population' },
+  'index766.online_service.procedures_online': { n: 'length(online_procs)', d: 'length(procs)' },
+  'index766.online_service.services_used': {
+    n: 'length(arrayIntersect(services, used_services))',
+    d: 'length(services)',
+  },
+  'index766.online_service.online_dossiers': {
+    n: 'received_online',
+    d: 'received',
+    scoredN: 'received_online * received_synced',
+    scoredD: 'received * sync_denominator',
+  },
+  'index766.online_payment.dossiers_paid': { n: 'fee_dossiers_paid', d: 'fee_dossiers' },
+  'index766.online_payment.procedures_with_fee': {
+    n: 'length(arrayIntersect(fee_procs, fee_data_procs))',
+    d: 'length(fee_procs)',
+  },
+  'index766.online_payment.procedures_paid': {
+    n: 'length(arrayIntersect(fee_procs, paid_procs))',
+    d: 'length(fee_procs)',
+  },
+  'index766.satisfaction.dossier_satisfaction': {
+    n: 'greatest(population_satisfied - petitioned, 0)',
+    d: 'population',
+  },
+  'index766.digitization.e_result': { n: 'population_e_result', d: 'population' },
+  'index766.digitization.digitized_dossiers': { n: 'population_digitized', d: 'population' },
+  'index766.digitization.reuse': { n: 'received_reused', d: 'received' },
+  'index766.digitization.shared': { n: 'received_shared', d: 'received' },
+  'index766.digitization.population_db_procedures': {
+    n: 'length(arrayIntersect(citizen_procs, population_db_procs))',
+    d: 'length(citizen_procs)',
+  },
+  'index766.digitization.population_db_dossiers': { n: 'population_db_dossiers', d: 'population' },
+};
+
+/** The loaded figure of an external component, as an index into `figures` (0: not loaded). */
+const figureAt = (id: string) => `arrayFirstIndex(f -> f.1 = '${id}', figures)`;
+
+function countsOf(c: Component): { n: string; d: string; scoredN: string; scoredD: string; has: string } {
+  if (c.source === 'external') {
+    const at = figureAt(c.id);
+    const n = `if(${at} = 0, 0, figures[${at}].2)`;
+    const d = `if(${at} = 0, 0, figures[${at}].3)`;
+    return { n, d, scoredN: n, scoredD: d, has: `${at} > 0` };
+  }
+  const counts = COUNTS[c.id];
+  if (!counts) throw new Error(`no counts for Decision 766 component ${c.id}`);
+  return {
+    n: counts.n,
+    d: counts.d,
+    scoredN: counts.scoredN ?? counts.n,
+    scoredD: counts.scoredD ?? counts.d,
+    has: c.source === 'catalog' ? 'catalog_size > 0' : '1',
+  };
+}
+
+const MISSING = { external: 'no_external_figures', catalog: 'no_catalog_data', dossier: '' } as const;
+
+/**
+ * New values of every Decision 766 component, group and total for the run's periods of `kinds`, for the
+ * city and each unit with its sub-units (same columns as dossierValuesSql). A component's score follows
+ * the portal (components.ts, score.sql.ts); one without data has a NULL score, the reason, and its points
+ * leave its group's and the total's max_score. A group's score is the sum of its components' rounded
+ * scores, the total the sum of the groups; their numerator / denominator are the score and the points
+ * with data in hundredths (as score.ts scorecard writes them).
+ */
+export function index766ValuesSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
+  const periods = runPeriodPairsSql(kinds, INDEX766_PURPOSES);
+  const counts = COMPONENTS.map(countsOf);
+  const list = (f: (x: (typeof counts)[number], i: number) => string) => `[${counts.map(f).join(', ')}]`;
+  const hundredths = COMPONENTS.map(
+    (c, i) =>
+      `if(has[${i + 1}], ${componentHundredthsSql(c, `scored_n[${i + 1}]`, `scored_d[${i + 1}]`)}, NULL)`,
+  );
+  const reasons = COMPONENTS.map(
+    (c, i) =>
+      `multiIf(NOT has[${i + 1}], '${MISSING[c.source]}', h[${i + 1}] IS NULL, 'zero_denominator', '')`,
+  );
+  const groupRows = GROUPS.filter((g) => !COMPONENTS.some((c) => c.id === g.kpi));
+  const of = (pick: (c: Component) => boolean, term: (i: number) => string) =>
+    COMPONENTS.map((c, i) => (pick(c) ? term(i + 1) : null))
+      .filter((t): t is string => t !== null)
+      .join(' + ');
+  const earned = (pick: (c: Component) => boolean) =>
+    `toUInt64(${of(pick, (i) => `if(has[${i}], ifNull(h[${i}], 0), 0)`)})`;
+  const available = (pick: (c: Component) => boolean) =>
+    `toUInt64(${of(pick, (i) => `if(has[${i}], ${COMPONENTS[i - 1]!.points}, 0)`)})`;
+  const ids = [...COMPONENTS.map((c) => c.id), ...groupRows.map((g) => g.kpi), TOTAL_KPI];
+  const groupEarned = groupRows.map((g) => earned((c) => c.group === g.id));
+  const groupPoints = groupRows.map((g) => available((c) => c.group === g.id));
+  return `
+SELECT kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator,
+  score AS score_override, max_score AS max_score_override, reason, scope_rows
+FROM
+(
+  SELECT *,
+    arrayConcat(shown_n, [${groupEarned.join(', ')}], [total_earned]) AS numerators,
+    arrayConcat(shown_d, [${groupPoints.map((p) => `${p} * 100`).join(', ')}], [total_points * 100]) AS denominators,
+    arrayConcat(arrayMap(x -> CAST(x / 100 AS Nullable(Float64)), h),
+      [${groupEarned.map((e) => `CAST(${e} / 100 AS Nullable(Float64))`).join(', ')}],
+      [CAST(total_earned / 100 AS Nullable(Float64))]) AS scores,
+    arrayConcat([${COMPONENTS.map((c) => c.points).join(', ')}], [${groupPoints.join(', ')}], [total_points]) AS max_scores,
+    arrayConcat([${reasons.join(', ')}], [${groupRows.map(() => "''").join(', ')}], ['']) AS reasons
+  FROM
+  (
+    SELECT *, ${earned(() => true)} AS total_earned, ${available(() => true)} AS total_points
+    FROM
+    (
+      SELECT *, [${hundredths.join(',\n        ')}] AS h
+      FROM
+      (
+        SELECT period_kind, period_start, scope_kind, scope_code,
+          toUInt64(dossier_rows + length(procs) + length(figures)) AS scope_rows,
+          ${list((x) => `toUInt64(${x.n})`)} AS shown_n,
+          ${list((x) => `toUInt64(${x.d})`)} AS shown_d,
+          ${list((x) => `toUInt64(${x.scoredN})`)} AS scored_n,
+          ${list((x) => `toUInt64(${x.scoredD})`)} AS scored_d,
+          ${list((x) => `toUInt8(${x.has})`)} AS has
+        FROM
+        (
+          SELECT *, greatest(received, toInt64(if(${figureAt('national_reporting.received')} = 0, 0,
+            figures[${figureAt('national_reporting.received')}].2))) AS sync_denominator
+          FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, periods, layout)})
+          WHERE scope_kind IN {scope_kinds:Array(String)}
+        )
+      )
+    )
+  )
+)
+ARRAY JOIN ['${ids.join("', '")}'] AS kpi, numerators AS numerator, denominators AS denominator,
+  scores AS score, arrayMap(x -> toFloat64(x), max_scores) AS max_score,
+  reasons AS reason`;
+}
