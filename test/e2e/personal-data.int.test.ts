@@ -99,6 +99,9 @@ const ANALYSTS_READ = new Set([
   'kpi_watermarks_v1',
   'procedures_v1',
   'schema_migrations',
+  // Viet Nam's public holidays and exchanged working days, with the announcements they come from.
+  'working_calendar_latest_v1',
+  'working_calendar_v1',
 ]);
 
 function example(path: string): Record<string, unknown> {

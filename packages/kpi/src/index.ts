@@ -37,3 +37,4 @@ export { READ_PROGRESS_SQL, WATERMARK_NAME } from './sql/watermark.sql.ts';
 export { ratio, type Target, targetFor, targetMet, targetRuleParams } from './targets.ts';
 export { shiftMs } from './utc.ts';
 export { type KpiStateCheck, verifyKpiState } from './verify-state.ts';
+export * from './working-days/index.ts';

@@ -38,6 +38,7 @@ import { registerLoginRoutes } from './routes/login.route.ts';
 import { registerOperatorActionRoutes } from './routes/operator-actions.route.ts';
 import { registerOpsRoutes } from './routes/ops.route.ts';
 import { registerPipelineRoutes } from './routes/pipeline.route.ts';
+import { registerWorkingCalendarRoutes } from './routes/working-calendar.route.ts';
 import { createSampleWindow } from './throughput.ts';
 
 const BULL_BOARD_CSP = "style-src 'self' 'unsafe-inline'; font-src 'self' data:";
@@ -195,6 +196,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   registerKpiRoutes(app, ctx);
   registerIndex766ScorecardRoutes(app, ctx);
   registerOperatorActionRoutes(app, ctx);
+  registerWorkingCalendarRoutes(app, ctx);
   registerPipelineRoutes(app, ctx);
   const deadLetterRoutes: DeadLetterRoutes | undefined = deps.deadLetters
     ? registerDeadLetterRoutes(app, ctx, deps.deadLetters)

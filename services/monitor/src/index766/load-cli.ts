@@ -40,13 +40,13 @@ const LoadAnswer = z.object({
 });
 export type LoadAnswer = z.output<typeof LoadAnswer>;
 
-function monitorUrl(config: LoadCliConfig): string {
+export function monitorUrl(config: LoadCliConfig): string {
   if (config.MONITOR_URL) return config.MONITOR_URL;
   const host = ['0.0.0.0', '::', ''].includes(config.MONITOR_HOST) ? '127.0.0.1' : config.MONITOR_HOST;
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.MONITOR_PORT}`;
 }
 
-function adminToken(config: LoadCliConfig): string {
+export function adminToken(config: LoadCliConfig): string {
   const file = join(config.DATA_DIR, 'monitor-admin.token');
   const token = config.MONITOR_ADMIN_TOKEN ?? (existsSync(file) ? readFileSync(file, 'utf8').trim() : '');
   if (!token)

@@ -1,0 +1,35 @@
+-- The shipped working calendar: packages/kpi/data/working-calendar-vn.csv (Viet Nam's days off and
+-- exchanged working days from the Government's announcements), as the calendar loader stores it, under
+-- load 'shipped' dated 2000-01-01 so that any operator's load of a year replaces it. A test checks this
+-- text against the CSV; a later calendar ships in a new migration. Years not here fall back to weekends.
+INSERT INTO working_calendar_v1 (year, date, kind, name, source, load_id, loaded_at, csv_line) VALUES
+(2025, '2025-01-01', 'year', '', '', 'shipped', '2000-01-01 00:00:00.000', 0),
+(2026, '2026-01-01', 'year', '', '', 'shipped', '2000-01-01 00:00:00.000', 0),
+(2025, '2025-01-01', 'holiday', 'Tết Dương lịch (New Year\'s Day)', 'Labour Code 2019 art. 112; Ministry of Labour (MOLISA) notice of November 2024 on Tết and National Day 2025', 'shipped', '2000-01-01 00:00:00.000', 2),
+(2025, '2025-01-27', 'holiday', 'Tết Nguyên đán Ất Tỵ (Lunar New Year)', 'Ministry of Labour (MOLISA) notice of November 2024 on Tết and National Day 2025: off Sat 25 Jan to Sun 2 Feb 2025', 'shipped', '2000-01-01 00:00:00.000', 3),
+(2025, '2025-01-28', 'holiday', 'Tết Nguyên đán Ất Tỵ (Lunar New Year)', 'Ministry of Labour (MOLISA) notice of November 2024 on Tết and National Day 2025: off Sat 25 Jan to Sun 2 Feb 2025', 'shipped', '2000-01-01 00:00:00.000', 4),
+(2025, '2025-01-29', 'holiday', 'Tết Nguyên đán Ất Tỵ (Lunar New Year)', 'Ministry of Labour (MOLISA) notice of November 2024 on Tết and National Day 2025: off Sat 25 Jan to Sun 2 Feb 2025', 'shipped', '2000-01-01 00:00:00.000', 5),
+(2025, '2025-01-30', 'holiday', 'Tết Nguyên đán Ất Tỵ (Lunar New Year)', 'Ministry of Labour (MOLISA) notice of November 2024 on Tết and National Day 2025: off Sat 25 Jan to Sun 2 Feb 2025', 'shipped', '2000-01-01 00:00:00.000', 6),
+(2025, '2025-01-31', 'holiday', 'Tết Nguyên đán Ất Tỵ (Lunar New Year)', 'Ministry of Labour (MOLISA) notice of November 2024 on Tết and National Day 2025: off Sat 25 Jan to Sun 2 Feb 2025', 'shipped', '2000-01-01 00:00:00.000', 7),
+(2025, '2025-04-07', 'holiday', 'Giỗ Tổ Hùng Vương (Hùng Kings\' Commemoration)', 'Labour Code 2019 art. 112 (10th day of the 3rd lunar month); announced 2025-03-04 (en.baochinhphu.vn; vietnamnews.vn): off Sat 5 to Mon 7 Apr 2025)', 'shipped', '2000-01-01 00:00:00.000', 8),
+(2025, '2025-04-26', 'working_day', 'Làm bù cho thứ Sáu 2/5/2025 (worked in exchange for Fri 2 May)', 'announced 2025-03-04 (en.baochinhphu.vn; vietnamnews.vn): off 30 Apr to 4 May 2025; Sat 26 Apr worked in exchange for Fri 2 May)', 'shipped', '2000-01-01 00:00:00.000', 9),
+(2025, '2025-04-30', 'holiday', 'Ngày Chiến thắng (Reunification Day)', 'Labour Code 2019 art. 112', 'shipped', '2000-01-01 00:00:00.000', 10),
+(2025, '2025-05-01', 'holiday', 'Ngày Quốc tế Lao động (International Workers\' Day)', 'Labour Code 2019 art. 112', 'shipped', '2000-01-01 00:00:00.000', 11),
+(2025, '2025-05-02', 'holiday', 'Nghỉ hoán đổi với thứ Bảy 26/4/2025 (exchanged for Sat 26 Apr)', 'announced 2025-03-04 (en.baochinhphu.vn; vietnamnews.vn): off 30 Apr to 4 May 2025; Sat 26 Apr worked in exchange for Fri 2 May)', 'shipped', '2000-01-01 00:00:00.000', 12),
+(2025, '2025-09-01', 'holiday', 'Quốc khánh (National Day)', 'Ministry of Labour (MOLISA) notice of November 2024 on Tết and National Day 2025: off Sat 30 Aug to Tue 2 Sep 2025', 'shipped', '2000-01-01 00:00:00.000', 13),
+(2025, '2025-09-02', 'holiday', 'Quốc khánh (National Day)', 'Ministry of Labour (MOLISA) notice of November 2024 on Tết and National Day 2025: off Sat 30 Aug to Tue 2 Sep 2025', 'shipped', '2000-01-01 00:00:00.000', 14),
+(2026, '2026-01-01', 'holiday', 'Tết Dương lịch (New Year\'s Day)', 'Labour Code 2019 art. 112', 'shipped', '2000-01-01 00:00:00.000', 15),
+(2026, '2026-01-02', 'holiday', 'Nghỉ hoán đổi với thứ Bảy 10/1/2026 (exchanged for Sat 10 Jan)', 'Government decision and Ministry of Home Affairs notice of 2025-12-25 (off Thu 1 to Sun 4 Jan 2026; Sat 10 Jan worked in exchange)', 'shipped', '2000-01-01 00:00:00.000', 16),
+(2026, '2026-01-10', 'working_day', 'Làm bù cho thứ Sáu 2/1/2026 (worked in exchange for Fri 2 Jan)', 'Government decision and Ministry of Home Affairs notice of 2025-12-25 (off Thu 1 to Sun 4 Jan 2026; Sat 10 Jan worked in exchange)', 'shipped', '2000-01-01 00:00:00.000', 17),
+(2026, '2026-02-16', 'holiday', 'Tết Nguyên đán Bính Ngọ (Lunar New Year)', 'Government Office notice of 2025-10-13; Ministry of Home Affairs: off Sat 14 Feb to Sun 22 Feb 2026', 'shipped', '2000-01-01 00:00:00.000', 18),
+(2026, '2026-02-17', 'holiday', 'Tết Nguyên đán Bính Ngọ (Lunar New Year)', 'Government Office notice of 2025-10-13; Ministry of Home Affairs: off Sat 14 Feb to Sun 22 Feb 2026', 'shipped', '2000-01-01 00:00:00.000', 19),
+(2026, '2026-02-18', 'holiday', 'Tết Nguyên đán Bính Ngọ (Lunar New Year)', 'Government Office notice of 2025-10-13; Ministry of Home Affairs: off Sat 14 Feb to Sun 22 Feb 2026', 'shipped', '2000-01-01 00:00:00.000', 20),
+(2026, '2026-02-19', 'holiday', 'Tết Nguyên đán Bính Ngọ (Lunar New Year)', 'Government Office notice of 2025-10-13; Ministry of Home Affairs: off Sat 14 Feb to Sun 22 Feb 2026', 'shipped', '2000-01-01 00:00:00.000', 21),
+(2026, '2026-02-20', 'holiday', 'Tết Nguyên đán Bính Ngọ (Lunar New Year)', 'Government Office notice of 2025-10-13; Ministry of Home Affairs: off Sat 14 Feb to Sun 22 Feb 2026', 'shipped', '2000-01-01 00:00:00.000', 22),
+(2026, '2026-04-27', 'holiday', 'Nghỉ bù Giỗ Tổ Hùng Vương (Hùng Kings\' Commemoration falls on Sun 26 Apr)', 'Labour Code 2019 art. 111-112 (a holiday on a weekly rest day is taken the next working day)', 'shipped', '2000-01-01 00:00:00.000', 23),
+(2026, '2026-04-30', 'holiday', 'Ngày Chiến thắng (Reunification Day)', 'Labour Code 2019 art. 112', 'shipped', '2000-01-01 00:00:00.000', 24),
+(2026, '2026-05-01', 'holiday', 'Ngày Quốc tế Lao động (International Workers\' Day)', 'Labour Code 2019 art. 112', 'shipped', '2000-01-01 00:00:00.000', 25),
+(2026, '2026-08-22', 'working_day', 'Làm bù cho thứ Hai 31/8/2026 (worked in exchange for Mon 31 Aug)', 'Government Office notice of 2025-10-13; Ministry of Home Affairs: off Sat 29 Aug to Wed 2 Sep 2026', 'shipped', '2000-01-01 00:00:00.000', 26),
+(2026, '2026-08-31', 'holiday', 'Nghỉ hoán đổi với thứ Bảy 22/8/2026 (exchanged for Sat 22 Aug)', 'Government Office notice of 2025-10-13; Ministry of Home Affairs: off Sat 29 Aug to Wed 2 Sep 2026', 'shipped', '2000-01-01 00:00:00.000', 27),
+(2026, '2026-09-01', 'holiday', 'Quốc khánh (National Day)', 'Government Office notice of 2025-10-13; Ministry of Home Affairs: off Sat 29 Aug to Wed 2 Sep 2026', 'shipped', '2000-01-01 00:00:00.000', 28),
+(2026, '2026-09-02', 'holiday', 'Quốc khánh (National Day)', 'Government Office notice of 2025-10-13; Ministry of Home Affairs: off Sat 29 Aug to Wed 2 Sep 2026', 'shipped', '2000-01-01 00:00:00.000', 29)
