@@ -10,7 +10,7 @@ import {
   readGenerationLog,
 } from './generation-log.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
-import type { KpiRunScope } from './run-options.ts';
+import type { KpiRunOptions } from './run-options.ts';
 import {
   APPLY_FACTS_SQL,
   APPLY_OPEN_FACTS_SQL,
@@ -36,12 +36,12 @@ const FINISHABLE_MS = 5 * 3_600_000;
 export async function completeGeneration(
   sql: Statements,
   kpis: KpiDefinition[],
-  scope: Pick<KpiRunScope, 'periodKinds' | 'scopeKinds'>,
+  options: Pick<KpiRunOptions, 'periodKinds' | 'scopeKinds'>,
   claim: Claim,
   at: ValuesAt,
 ): Promise<void> {
   await applyGeneration(sql, claim.gen, claim.run_id, at);
-  await computeValues(sql, kpis, scope.scopeKinds, scope.periodKinds, at);
+  await computeValues(sql, kpis, options.scopeKinds, options.periodKinds, at);
   // A range leaves the watermark to the cycles.
   await commitGeneration(sql.clickhouse, claim, kpis, claim.kind === 'range');
 }
@@ -73,7 +73,7 @@ async function applyGeneration(sql: Statements, gen: number, owner: string, at: 
  */
 export async function settlePending(
   clickhouse: ClickHouse,
-  scope: KpiRunScope,
+  options: KpiRunOptions,
   serverTime: string,
 ): Promise<GenerationLog | { skipped: string }> {
   const log = await readGenerationLog(clickhouse);
@@ -81,21 +81,27 @@ export async function settlePending(
   if (!pending) return log;
   const age = utcDate(serverTime).getTime() - utcDate(pending.created_at).getTime();
   if (!log.released) {
-    const alive = await scope.leases?.isAlive(pending.run_id);
-    if (alive === true || (alive === undefined && age < (scope.staleAfterMs ?? DEFAULT_STALE_AFTER_MS))) {
+    const alive = await options.leases?.isAlive(pending.run_id);
+    if (alive === true || (alive === undefined && age < (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS))) {
       return { skipped: `generation ${pending.gen} is being computed by run ${pending.run_id}` };
     }
   }
   if (pending.kind === 'rebuild' || age > FINISHABLE_MS) {
     await abandonGeneration(clickhouse, pending);
   } else {
-    await completeGeneration(statements(clickhouse, { trace: scope.trace }), selectKpis(), scope, pending, {
-      run_id: pending.run_id,
-      // Not this run's own id: its own cycle stages live cells of another instant next.
-      live_id: `${scope.runId}:finishing`,
-      now: pending.judged_at,
-      day_floor: pending.kind === 'range' ? EPOCH_DAY : pending.day_floor,
-    });
+    await completeGeneration(
+      statements(clickhouse, { trace: options.trace }),
+      selectKpis(),
+      options,
+      pending,
+      {
+        run_id: pending.run_id,
+        // Not this run's own id: its own cycle stages live cells of another instant next.
+        live_id: `${options.runId}:finishing`,
+        now: pending.judged_at,
+        day_floor: pending.kind === 'range' ? EPOCH_DAY : pending.day_floor,
+      },
+    );
   }
   return readGenerationLog(clickhouse);
 }

@@ -86,7 +86,7 @@ export async function releasingOnFailure(
 
 /**
  * Records the claimed generation committed (unless another run already committed or gave it up) and
- * the progress rows read by readiness and the monitor: every KPI's, and — unless `keepWatermark` (a
+ * the watermark rows read by readiness and the monitor: every KPI's, and — unless `keepWatermark` (a
  * range or a backfill's rebuild leaves it to the cycles) — the ingestion watermark and judged instant.
  */
 export async function commitGeneration(
@@ -99,19 +99,19 @@ export async function commitGeneration(
   if (pending?.gen === claim.gen && pending.run_id === claim.run_id) {
     await recordGeneration(clickhouse, { ...pending, state: 'committed' });
   }
-  await saveProgress(
+  await saveWatermarks(
     clickhouse,
     [...(keepWatermark ? [] : [WATERMARK_NAME]), ...kpis.map((k) => `kpi:${k.id}`)],
     claim.window_to,
   );
-  if (!keepWatermark) await saveProgress(clickhouse, [JUDGED_NAME], claim.judged_at);
+  if (!keepWatermark) await saveWatermarks(clickhouse, [JUDGED_NAME], claim.judged_at);
 }
 
 async function recordGeneration(clickhouse: ClickHouse, row: GenerationRow): Promise<void> {
   await clickhouse.insert({ table: GENERATION_LOG_TABLE, values: [row], format: 'JSONEachRow' });
 }
 
-async function saveProgress(clickhouse: ClickHouse, names: string[], watermark: string): Promise<void> {
+async function saveWatermarks(clickhouse: ClickHouse, names: string[], watermark: string): Promise<void> {
   const updatedAt = await statements(clickhouse).serverNow();
   await clickhouse.insert({
     table: WATERMARK_TABLE,

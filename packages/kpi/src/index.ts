@@ -32,8 +32,8 @@ export {
   type ScopeKind,
   TIME_ZONE,
 } from './periods.ts';
-export type { BackfillOptions, KpiCycleOptions, KpiRunResult, KpiRunScope } from './run-options.ts';
-export { READ_PROGRESS_SQL, WATERMARK_NAME } from './sql/watermark.sql.ts';
+export type { BackfillOptions, KpiCycleOptions, KpiRunOptions, KpiRunResult } from './run-options.ts';
+export { READ_WATERMARKS_SQL, WATERMARK_NAME } from './sql/watermark.sql.ts';
 export { ratio, type Target, targetFor, targetMet, targetRuleParams } from './targets.ts';
 export { shiftMs } from './utc.ts';
 export { type KpiStateCheck, verifyKpiState } from './verify-state.ts';

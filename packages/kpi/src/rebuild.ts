@@ -5,7 +5,7 @@ import { computeValues } from './compute-values.ts';
 import { abandonGeneration, type Claim, claimGeneration, commitGeneration } from './generation-log.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
 import { PERIOD_KINDS } from './periods.ts';
-import { type KpiRunResult, type KpiRunScope, skipped } from './run-options.ts';
+import { type KpiRunOptions, type KpiRunResult, skipped } from './run-options.ts';
 import { BUILD_FACTS_SQL } from './sql/facts.sql.ts';
 import {
   BUILD_OPEN_FACTS_SQL,
@@ -42,7 +42,7 @@ export interface RebuildPlan {
  */
 export async function rebuild(
   clickhouse: ClickHouse,
-  scope: KpiRunScope,
+  options: KpiRunOptions,
   kpis: KpiDefinition[],
   lease: HeldLease | undefined,
   plan: RebuildPlan,
@@ -50,7 +50,7 @@ export async function rebuild(
   const layout = dossierCellLayout();
   const claim: Claim = {
     gen: plan.gen,
-    run_id: scope.runId,
+    run_id: options.runId,
     kind: 'rebuild',
     judged_at: plan.now,
     window_to: plan.windowTo,
@@ -60,15 +60,15 @@ export async function rebuild(
   const lost = await claimGeneration(clickhouse, claim);
   if (lost) {
     if (plan.periods !== 'all') throw new Error(`${lost}; retry later`);
-    return skipped(scope.runId, kpis, lost);
+    return skipped(options.runId, kpis, lost);
   }
   // Building stops at shutdown or when the lease is lost (the next run rebuilds); computing, only at the latter.
-  const signals = [scope.signal, lease?.lost].filter((s): s is AbortSignal => s !== undefined);
+  const signals = [options.signal, lease?.lost].filter((s): s is AbortSignal => s !== undefined);
   const sql = statements(clickhouse, {
-    trace: scope.trace,
+    trace: options.trace,
     signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
   });
-  const at = { run_id: scope.runId, live_id: scope.runId, now: plan.now, day_floor: plan.dayFloor };
+  const at = { run_id: options.runId, live_id: options.runId, now: plan.now, day_floor: plan.dayFloor };
   const base: StatementParams = {
     ...at,
     from: EPOCH,
@@ -85,7 +85,7 @@ export async function rebuild(
       await sql.command(scopeCellsSql(layout, builtCells(kind)), base);
       await sql.command(scopeProceduresSql(layout, builtCells(kind)), base);
     }
-    for (const kind of scope.periodKinds) {
+    for (const kind of options.periodKinds) {
       if (plan.periods === 'all') {
         await sql.command(touchedDossierPeriodsSql(kind, 'all'), base);
         await sql.command(touchedCatalogPeriodsSql(kind), base);
@@ -100,17 +100,17 @@ export async function rebuild(
     await abandonGeneration(clickhouse, claim).catch(() => {});
     throw err;
   }
-  await computeValues(sql.withSignal(lease?.lost), kpis, scope.scopeKinds, scope.periodKinds, at);
+  await computeValues(sql.withSignal(lease?.lost), kpis, options.scopeKinds, options.periodKinds, at);
   // A backfill's rebuild leaves the watermark to the cycles, as a range does.
   await commitGeneration(clickhouse, claim, kpis, plan.periods !== 'all');
   return {
-    runId: scope.runId,
+    runId: options.runId,
     kpiIds: kpis.map((k) => k.id),
     mode: 'rebuild',
     window: { from: EPOCH, to: plan.windowTo },
     dossiersRefreshed: await countFacts(clickhouse),
-    periodsRecomputed: await sql.countRun('kpi_run_periods_v1', scope.runId),
-    rowsWritten: await sql.countRun('kpi_current_v1', scope.runId),
+    periodsRecomputed: await sql.countRun('kpi_run_periods_v1', options.runId),
+    rowsWritten: await sql.countRun('kpi_current_v1', options.runId),
   };
 }
 

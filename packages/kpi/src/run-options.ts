@@ -2,7 +2,8 @@ import type { KpiLeases } from './claim-lease.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
 
-export interface KpiRunScope {
+/** The options of one KPI run: a cycle (runKpiCycle), a backfill or the rebuild either may do. */
+export interface KpiRunOptions {
   /** Identifies the run's scratch rows and its rows in kpi_values_v1. */
   runId: string;
   periodKinds: readonly PeriodKind[];
@@ -37,12 +38,12 @@ export interface KpiRunScope {
  * Cycles always cover the whole catalog: they advance the one shared watermark and replace dossier facts,
  * so a cycle for some KPIs would lose, for the others, the periods the touched dossiers left.
  */
-export interface KpiCycleOptions extends Omit<KpiRunScope, 'kpiIds'> {
+export interface KpiCycleOptions extends Omit<KpiRunOptions, 'kpiIds'> {
   /** Overlap re-read behind the watermark, for inserts whose ingested_at was set before they became visible. */
   graceMs: number;
 }
 
-export interface BackfillOptions extends KpiRunScope {
+export interface BackfillOptions extends KpiRunOptions {
   /** City dates `YYYY-MM-DD`, inclusive: every period overlapping them is recomputed. */
   fromDate: string;
   toDate: string;

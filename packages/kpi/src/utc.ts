@@ -18,7 +18,7 @@ export function shiftMs(timestamp: string, ms: number): string {
 }
 
 /** The first day period kept up to date: `dayHorizonDays` before `now` (every day when unset). */
-export function dayFloor(now: string, scope: { dayHorizonDays?: number }): string {
-  if (scope.dayHorizonDays === undefined) return EPOCH_DAY;
-  return shiftMs(now, -scope.dayHorizonDays * 86_400_000).slice(0, 10);
+export function dayFloor(now: string, options: { dayHorizonDays?: number }): string {
+  if (options.dayHorizonDays === undefined) return EPOCH_DAY;
+  return shiftMs(now, -options.dayHorizonDays * 86_400_000).slice(0, 10);
 }

@@ -1,13 +1,13 @@
 import { KPI_IDS } from '@dossier/kpi';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Progress } from './progress.ts';
+import type { Watermarks } from './watermarks.ts';
 
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
 
 /** Label values are closed sets: job names from the job list, KPI ids from the catalog, three outcomes. */
 export function createAggregatorMetrics(
   registry: Registry,
-  progress: Progress,
+  watermarks: Watermarks,
   now: () => number = Date.now,
   /** The queue's job counts by state, read at each scrape (the monitor's queue panel, for Grafana). */
   queueCounts?: () => Promise<Record<string, number>>,
@@ -37,7 +37,7 @@ export function createAggregatorMetrics(
     labelNames: ['kpi'] as const,
     registers: [registry],
     collect() {
-      const snapshot = progress.current();
+      const snapshot = watermarks.current();
       for (const kpi of KPI_IDS) {
         const at = snapshot.kpiSucceededMs.get(kpi);
         if (at !== undefined) this.set({ kpi }, Math.max(0, (now() - at) / 1000));
@@ -49,7 +49,7 @@ export function createAggregatorMetrics(
     help: 'Seconds between now and the ingestion-time watermark of the last successful cycle',
     registers: [registry],
     collect() {
-      const at = progress.current().watermarkMs;
+      const at = watermarks.current().watermarkMs;
       if (at !== undefined) this.set(Math.max(0, (now() - at) / 1000));
     },
   });

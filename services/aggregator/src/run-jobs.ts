@@ -16,7 +16,7 @@ export interface RunJobsDeps {
   metrics: AggregatorMetrics;
   connection: ConnectionOptions;
   leases?: KpiLeases;
-  /** Called after every successful job (refreshes the shared progress snapshot). */
+  /** Called after every successful job (refreshes the shared watermarks' snapshot). */
   onSuccess?: (result: JobResult) => Promise<void>;
 }
 
@@ -43,7 +43,7 @@ export function createProcessor(deps: Omit<RunJobsDeps, 'connection'>) {
       });
       endTimer();
       if (result.mode === 'skipped') {
-        // Another run holds the next KPI generation: nothing was computed, progress is not refreshed.
+        // Another run holds the next KPI generation: nothing was computed, the watermarks are not refreshed.
         deps.metrics.runs.inc({ job: job.name, outcome: 'skipped' });
         logger.info({ result }, 'kpi job skipped');
         return result;

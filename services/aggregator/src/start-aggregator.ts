@@ -7,10 +7,10 @@ import type { Registry } from 'prom-client';
 import type { AggregatorSettings } from './config.ts';
 import { JOBS } from './jobs/index.ts';
 import { createAggregatorMetrics, QUEUE_STATES } from './metrics.ts';
-import { createProgress, isFresh } from './progress.ts';
 import { redisLeases } from './redis-leases.ts';
 import { leaseMs, startWorker } from './run-jobs.ts';
 import { syncSchedulers } from './schedulers.ts';
+import { createWatermarks, isFresh } from './watermarks.ts';
 
 export interface AggregatorDeps {
   config: AggregatorSettings;
@@ -41,13 +41,13 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
   const now = deps.now ?? Date.now;
   const startedMs = now();
   const logger = deps.logger.child({ component: 'aggregator' });
-  const progress = createProgress(deps.clickhouse);
+  const watermarks = createWatermarks(deps.clickhouse);
   // Without a schedule (interval 0) this instance only works enqueued jobs: freshness is not its promise.
   if (deps.config.AGGREGATOR_INTERVAL_SECONDS > 0) {
     const maxAgeMs =
       deps.config.AGGREGATOR_INTERVAL_SECONDS * 1000 * deps.config.AGGREGATOR_STALE_AFTER_INTERVALS;
     deps.health.addCheck('aggregator', async () =>
-      isFresh(await progress.refresh(), maxAgeMs, startedMs, now()),
+      isFresh(await watermarks.refresh(), maxAgeMs, startedMs, now()),
     );
   }
 
@@ -56,7 +56,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     prefix: deps.config.AGGREGATOR_PREFIX,
   });
   queue.on('error', (err) => logger.error({ err }, 'queue error'));
-  const metrics = createAggregatorMetrics(deps.registry, progress, now, () =>
+  const metrics = createAggregatorMetrics(deps.registry, watermarks, now, () =>
     queue.getJobCounts(...QUEUE_STATES),
   );
   try {
@@ -89,7 +89,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     connection: deps.redis,
     leases,
     onSuccess: async () => {
-      await progress.refresh();
+      await watermarks.refresh();
     },
   });
   logger.info({ queue: deps.config.AGGREGATOR_QUEUE, jobs: JOBS.map((j) => j.name) }, 'aggregator started');

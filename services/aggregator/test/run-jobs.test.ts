@@ -23,14 +23,14 @@ const result: JobResult = {
   dossiersRefreshed: 2,
   periodsRecomputed: 1,
 };
-const noProgress = {
+const noWatermarks = {
   current: () => ({ kpiSucceededMs: new Map<string, number>() }),
   refresh: async () => ({ kpiSucceededMs: new Map() }),
 };
 
 function setup(run: (data: { n: number }, context: JobContext) => Promise<JobResult>) {
   const registry = createMetricsRegistry();
-  const metrics = createAggregatorMetrics(registry, noProgress);
+  const metrics = createAggregatorMetrics(registry, noWatermarks);
   const seen: unknown[] = [];
   const job = defineJob({
     name: 'sum',

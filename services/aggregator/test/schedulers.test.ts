@@ -3,8 +3,8 @@ import type { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import type { AggregatorSettings } from '../src/config.ts';
 import { JOBS } from '../src/jobs/index.ts';
-import { isFresh } from '../src/progress.ts';
 import { syncSchedulers } from '../src/schedulers.ts';
+import { isFresh } from '../src/watermarks.ts';
 
 /** Records calls like a BullMQ Queue's scheduler API would see them. */
 function fakeQueue(existing: string[]) {

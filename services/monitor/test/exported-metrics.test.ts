@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 // The services' own metric factories, not copies of their names: a rename there fails this test.
 import { createAggregatorMetrics } from '../../aggregator/src/metrics.ts';
-import type { Progress } from '../../aggregator/src/progress.ts';
+import type { Watermarks } from '../../aggregator/src/watermarks.ts';
 import { createIngestorMetrics } from '../../ingestor/src/metrics.ts';
 import { createMonitorMetrics } from '../src/metrics.ts';
 
@@ -18,7 +18,7 @@ const SCRAPE_LABELS = new Set(['job', 'instance', 'le']);
 function exportedMetrics(): Map<string, { type: string; labels: Set<string> }> {
   const registry = new Registry();
   createIngestorMetrics(registry);
-  const idle: ReturnType<Progress['current']> = { kpiSucceededMs: new Map() };
+  const idle: ReturnType<Watermarks['current']> = { kpiSucceededMs: new Map() };
   createAggregatorMetrics(registry, { current: () => idle, refresh: async () => idle });
   createMonitorMetrics(registry);
   const metrics = new Map<string, { type: string; labels: Set<string> }>();

@@ -3,7 +3,7 @@ export const WATERMARK_NAME = 'ingested';
 export const JUDGED_NAME = 'judged';
 
 /** When every KPI (and the ingestion watermark) last succeeded, across all aggregator instances. */
-export const READ_PROGRESS_SQL = `
+export const READ_WATERMARKS_SQL = `
 SELECT name, toString(watermark) AS watermark, toString(updated_at) AS updated_at
 FROM kpi_watermarks_v1 FINAL`;
 

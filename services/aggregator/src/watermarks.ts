@@ -1,14 +1,14 @@
 import type { ClickHouse } from '@dossier/clickhouse';
-import { READ_PROGRESS_SQL, WATERMARK_NAME } from '@dossier/kpi';
+import { READ_WATERMARKS_SQL, WATERMARK_NAME } from '@dossier/kpi';
 import { parseUtc } from '@dossier/schemas';
 
-interface ProgressRow {
+interface WatermarkRow {
   name: string;
   watermark: string;
   updated_at: string;
 }
 
-export interface ProgressSnapshot {
+export interface WatermarkSnapshot {
   /** Ingestion-time watermark of the last successful cycle (ms since epoch). */
   watermarkMs?: number;
   /** When the last cycle succeeded (ms), and when each KPI last succeeded (cycle or backfill). */
@@ -17,17 +17,17 @@ export interface ProgressSnapshot {
 }
 
 /**
- * Progress as every instance sees it: read from kpi_watermarks_v1 (shared), not from this process's
+ * The watermarks as every instance sees them: read from kpi_watermarks_v1 (shared), not from this process's
  * own runs, so an instance whose peers took the scheduled jobs is still ready.
  */
-export function createProgress(clickhouse: ClickHouse) {
-  let snapshot: ProgressSnapshot = { kpiSucceededMs: new Map() };
+export function createWatermarks(clickhouse: ClickHouse) {
+  let snapshot: WatermarkSnapshot = { kpiSucceededMs: new Map() };
   return {
-    current: (): ProgressSnapshot => snapshot,
-    async refresh(): Promise<ProgressSnapshot> {
-      const result = await clickhouse.query({ query: READ_PROGRESS_SQL, format: 'JSONEachRow' });
-      const rows = await result.json<ProgressRow>();
-      const next: ProgressSnapshot = { kpiSucceededMs: new Map() };
+    current: (): WatermarkSnapshot => snapshot,
+    async refresh(): Promise<WatermarkSnapshot> {
+      const result = await clickhouse.query({ query: READ_WATERMARKS_SQL, format: 'JSONEachRow' });
+      const rows = await result.json<WatermarkRow>();
+      const next: WatermarkSnapshot = { kpiSucceededMs: new Map() };
       for (const row of rows) {
         if (row.name === WATERMARK_NAME) {
           next.watermarkMs = parseUtc(row.watermark);
@@ -41,10 +41,10 @@ export function createProgress(clickhouse: ClickHouse) {
     },
   };
 }
-export type Progress = ReturnType<typeof createProgress>;
+export type Watermarks = ReturnType<typeof createWatermarks>;
 
 /** Ready while the last successful cycle is recent; before any, during a start-up grace of the same length. */
-export function isFresh(snapshot: ProgressSnapshot, maxAgeMs: number, startedMs: number, nowMs: number) {
+export function isFresh(snapshot: WatermarkSnapshot, maxAgeMs: number, startedMs: number, nowMs: number) {
   const last = snapshot.cycleSucceededMs;
   if (last === undefined) {
     const waited = nowMs - startedMs;
