@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { KPI_CATALOG } from './catalog.ts';
 import { dossierCellLayout } from './cell-layout.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
+import { INDEX766_MAP_INTRO, index766Lines } from './kpi-map-index766.ts';
 
 /**
  * "Where is KPI X computed" in one place: the section of packages/kpi/README.md between these markers is
@@ -72,6 +73,8 @@ function kpiEntry(
       `- numerator, over the catalog snapshot: ${code(oneLine(sql.numerator))}`,
       `- denominator, over the catalog snapshot: ${code(oneLine(sql.denominator))}`,
     );
+  } else if (kpi.source === 'index766') {
+    lines.push(...index766Lines(kpi.id));
   } else {
     // KPIs of another source are computed by the statements named after it (sql/<source>-*.sql.ts).
     const statements = [...files.keys()].filter((path) => path.includes(`/sql/${kpi.source}`));
@@ -109,7 +112,9 @@ export function renderKpiMap(
     "**Catalog KPIs** are counted over the procedure catalog as it stood at each period's end, by",
     '`procedureKpisSql` (`packages/kpi/src/sql/procedure-kpis.sql.ts`).',
     '',
-    'Both are written by `writeChangedValuesSql` (`packages/kpi/src/sql/write-values.sql.ts`) to',
+    INDEX766_MAP_INTRO,
+    '',
+    'All are written by `writeChangedValuesSql` (`packages/kpi/src/sql/write-values.sql.ts`) to',
     '`kpi_values_v1`, which feeds `kpi_current_v1` and the view `kpi_latest`.',
     '',
     ...[

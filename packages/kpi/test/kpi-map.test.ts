@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KPI_CATALOG } from '../src/catalog.ts';
+import { dossierCellLayout } from '../src/cell-layout.ts';
+import { COMPONENTS } from '../src/index766/components.ts';
 import {
   definingFile,
   KPI_MAP_COMMAND,
@@ -11,6 +13,9 @@ import {
   renderKpiMap,
   withKpiMap,
 } from '../src/kpi-map.ts';
+import { definitionsIn } from '../src/kpi-map-index766.ts';
+import { INDEX766_COUNTERS, PROCEDURE_COUNTERS } from '../src/sql/counters.sql.ts';
+import { COUNTS } from '../src/sql/index766-values.sql.ts';
 
 describe('the KPI map in packages/kpi/README.md', () => {
   const sources = kpiSources();
@@ -32,6 +37,68 @@ describe('the KPI map in packages/kpi/README.md', () => {
       expect(entry.indexOf(`defined in \`${file}\``), kpi.id).toBeGreaterThan(0);
       expect(entry, kpi.id).toMatch(/\n- numerator/);
     }
+  });
+});
+
+describe('the Decision 766 entries of the KPI map', () => {
+  const map = renderKpiMap(kpiSources());
+  const layout = dossierCellLayout();
+  const entryOf = (id: string) => {
+    const start = map.indexOf(`### \`${id}\``);
+    const end = map.indexOf('\n### ', start + 1);
+    return map.slice(start, end < 0 ? undefined : end);
+  };
+
+  it('name, for each component counted from dossiers or the catalog, every cell counter it reads', () => {
+    const counters = [...INDEX766_COUNTERS, ...PROCEDURE_COUNTERS];
+    const named = (c: (typeof counters)[number]) => c.key.replace(/^(index766|procedure):/, '');
+    let mapped = 0;
+    for (const component of COMPONENTS.filter((c) => c.source !== 'external')) {
+      const counts = COUNTS[component.id];
+      expect(counts, component.id).toBeDefined();
+      const entry = entryOf(component.id);
+      expect(entry, component.id).toContain(`- numerator: \`${counts?.n}\``);
+      expect(entry, component.id).toContain(`- denominator: \`${counts?.d}\``);
+      const terms = [counts?.n, counts?.d, counts?.scoredN, counts?.scoredD].join(' ');
+      for (const counter of counters) {
+        if (!new RegExp(`\\b${named(counter)}\\b`).test(terms)) continue;
+        expect(entry, component.id).toContain(
+          `- \`${named(counter)}\`: column \`${layout.at(counter.key)}\` of the cells (\`${counter.key}\`) = \`${counter.aggregate}\``,
+        );
+        mapped++;
+      }
+    }
+    // Spot checks against the statements: 2 (progress) reads population_on_time / population,
+    // 4C the per-procedure paid_online counter through paid_procs.
+    expect(entryOf('index766.progress')).toContain(
+      `- \`population_on_time\`: column \`${layout.at('index766:population_on_time')}\` of the cells`,
+    );
+    expect(entryOf('index766.online_payment.procedures_paid')).toContain(
+      '- `paid_procs`, per unit and procedure = `if(paid_online > 0, [procedure_code], [])`',
+    );
+    expect(entryOf('index766.online_payment.procedures_paid')).toContain(
+      `- \`paid_online\`: column \`${layout.at('procedure:paid_online')}\` of the cells`,
+    );
+    expect(mapped).toBeGreaterThanOrEqual(15);
+  });
+
+  it('say where an external component, a group and the total come from', () => {
+    expect(entryOf('index766.transparency.published_on_time')).toContain(
+      'the published figure `index766.transparency.published_on_time` as loaded',
+    );
+    expect(entryOf('index766.transparency')).toContain("the sum of its components' scores, in hundredths");
+    expect(entryOf('index766.total')).toContain("the sum of the six groups' scores, in hundredths");
+  });
+});
+
+describe('definitionsIn', () => {
+  it('finds what a name is selected as, past nested parentheses, without the uniform casts', () => {
+    const sql = `SELECT a, toInt64(sum(if(x > 0, 1, 0))) AS n,
+      CAST(if(f(y), [p], []) AS Array(String)) AS s FROM t UNION ALL SELECT greatest(n, 1) AS m, 0 AS n`;
+    expect(definitionsIn(sql, 'n')).toEqual(['sum(if(x > 0, 1, 0))', '0']);
+    expect(definitionsIn(sql, 's')).toEqual(['if(f(y), [p], [])']);
+    expect(definitionsIn(sql, 'm')).toEqual(['greatest(n, 1)']);
+    expect(definitionsIn(sql, 'none')).toEqual([]);
   });
 });
 

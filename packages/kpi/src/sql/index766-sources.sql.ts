@@ -53,7 +53,7 @@ function sourceColumns(given: Columns): string {
 
 const SERVICE_STATUSES = "('published', 'trial', 'pending_withdrawal')";
 
-function countsSource(layout: CellLayout, periods: string): string {
+export function countsSource(layout: CellLayout, periods: string): string {
   const counters: Columns = Object.fromEntries(
     INDEX766_COUNTERS.map((c) => [c.key.replace('index766:', ''), `sum(${layout.at(c.key)})`]),
   );
@@ -76,7 +76,7 @@ function countsSource(layout: CellLayout, periods: string): string {
   GROUP BY period_kind, period_start, scope_kind, scope_code`;
 }
 
-function procedureSetsSource(layout: CellLayout, periods: string): string {
+export function procedureSetsSource(layout: CellLayout, periods: string): string {
   const col = (column: string) => PROCEDURE_COUNTERS.find((c) => c.column === column)!;
   const columns = PROCEDURE_COUNTERS.map((c) => c.column).join(', ');
   const fromCells = PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`).join(', ');
@@ -118,7 +118,7 @@ const UNITS_OF_PROCEDURE = `if(notEmpty(applied_units),
     arrayMap(u -> (u, if(online_class IN ('partial', 'full'), 'published', 'none')),
       if(empty(fallback_units), [''], fallback_units)))`;
 
-function catalogSource(kinds: readonly PeriodKind[], purposes: readonly string[]): string {
+export function catalogSource(kinds: readonly PeriodKind[], purposes: readonly string[]): string {
   return kinds
     .map(
       (kind) => `
@@ -143,7 +143,7 @@ function catalogSource(kinds: readonly PeriodKind[], purposes: readonly string[]
     .join('\n  UNION ALL');
 }
 
-function externalSource(periods: string): string {
+export function externalSource(periods: string): string {
   return `
   SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
     ${sourceColumns({

@@ -17,7 +17,7 @@ export const INDEX766_PERIOD_KINDS: readonly PeriodKind[] = ['month', 'quarter',
  * received count and the national reporting system's (`sync_denominator`); 3.3 is scored on its ratio
  * times 1.4's; 5.4 leaves out the dossiers that were the subject of a petition.
  */
-const COUNTS: Record<string, { n: string; d: string; scoredN?: string; scoredD?: string }> = {
+export const COUNTS: Record<string, { n: string; d: string; scoredN?: string; scoredD?: string }> = {
   'index766.transparency.synchronised': { n: 'received_synced', d: 'sync_denominator' },
   'index766.progress': { n: 'population_on_time', d: 'population' },
   'index766.online_service.procedures_online': { n: 'length(online_procs)', d: 'length(procs)' },
