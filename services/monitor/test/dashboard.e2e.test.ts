@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, TEST_OUTPUT, type TestBrowser } from './browser.ts';
-import { type FixtureMonitor, startFixtureMonitor } from './fixture-monitor.ts';
+import { openFixtureInBrowser, TEST_OUTPUT, type TestBrowser } from './browser.ts';
+import type { FixtureMonitor } from './fixture-monitor.ts';
 
 let fixture: FixtureMonitor;
 let browser: TestBrowser;
 let page: Page;
-const errors: string[] = [];
+let errors: string[];
+let close: (() => Promise<void>) | undefined;
 
 interface LatestRow {
   kpi: string;
@@ -54,19 +55,10 @@ function expectCardsMatch(
 }
 
 beforeAll(async () => {
-  fixture = await startFixtureMonitor();
-  browser = await openBrowser(fixture.base);
-  page = await browser.context.newPage();
-  page.on('pageerror', (err) => errors.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text());
-  });
+  ({ fixture, browser, page, errors, close } = await openFixtureInBrowser());
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await fixture?.stop();
-});
+afterAll(() => close?.());
 
 describe('dashboard in Chromium over fixture data', () => {
   it('shows the city KPI cards with the values kpi_latest holds, in Vietnamese', async () => {

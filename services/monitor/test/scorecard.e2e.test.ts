@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import { INDEX766_TOTAL } from '@dossier/kpi';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, TEST_OUTPUT, type TestBrowser } from './browser.ts';
-import { type FixtureMonitor, startFixtureMonitor } from './fixture-monitor.ts';
+import { openFixtureInBrowser, TEST_OUTPUT, type TestBrowser } from './browser.ts';
+import type { FixtureMonitor } from './fixture-monitor.ts';
 
 let fixture: FixtureMonitor;
 let browser: TestBrowser;
 let page: Page;
-const errors: string[] = [];
+let errors: string[];
+let close: (() => Promise<void>) | undefined;
 
 interface Latest {
   kpi: string;
@@ -120,19 +121,10 @@ async function expectScorecardMatches(periodKind: string, periodStart: string) {
 }
 
 beforeAll(async () => {
-  fixture = await startFixtureMonitor();
-  browser = await openBrowser(fixture.base);
-  page = await browser.context.newPage();
-  page.on('pageerror', (err) => errors.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text());
-  });
+  ({ fixture, browser, page, errors, close } = await openFixtureInBrowser());
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await fixture?.stop();
-});
+afterAll(() => close?.());
 
 describe('Decision 766 scorecard in Chromium', () => {
   it('shows the current month as kpi_latest holds it, in Vietnamese, units ranked by total', async () => {
