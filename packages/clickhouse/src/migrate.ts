@@ -25,6 +25,8 @@ export interface MigrateOptions {
   dir?: string;
   /** Cluster name: DDL runs ON CLUSTER and tables are Replicated (see cluster-ddl.ts). */
   cluster?: string;
+  /** Called once a file is recorded as applied (whether its statement ran or its only-if skipped it). */
+  onApplied?: (name: string) => void;
 }
 
 /** Start-up refused: applied migrations differ from the files. Lists every problem. */
@@ -126,6 +128,7 @@ export async function migrate(
     await record(clickhouse, [
       { version: migration.version, name: migration.name, checksum: migration.checksum },
     ]);
+    options.onApplied?.(migration.name);
   }
   return appliedNow;
 }

@@ -17,7 +17,13 @@ export {
   latestDeadLettersQuery,
   replaySelectionQuery,
 } from './queries.ts';
-export { type ReplayDeps, type ReplayedLetter, type ReplayFilter, replayDeadLetters } from './replay.ts';
+export {
+  REPLAY_CHUNK,
+  type ReplayDeps,
+  type ReplayedLetter,
+  type ReplayFilter,
+  replayDeadLetters,
+} from './replay.ts';
 export {
   type DeadLetterKeys,
   deadLetterKeys,

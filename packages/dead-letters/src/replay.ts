@@ -33,7 +33,11 @@ export interface ReplayDeps {
   keys: DeadLetterKeys;
 }
 
-const CHUNK = 500;
+/**
+ * Letters sent, then recorded as replayed, at a time. A replay killed between a chunk's send and its
+ * record sends that chunk again on the next run (harmless, see below), so this bounds what a kill repeats.
+ */
+export const REPLAY_CHUNK = 100;
 
 /** The original key, value and headers, byte for byte, plus a header naming the letter. */
 function toReplayMessage(keys: DeadLetterKeys, row: LetterRow): Message {
@@ -48,9 +52,11 @@ function toReplayMessage(keys: DeadLetterKeys, row: LetterRow): Message {
 
 /**
  * Sends not-yet-replayed dead letters back to their source topic with their original key, bytes and
- * headers, then records each in dead_letter_replays_v1 so a later run skips it. The record follows
- * the send: a crash in between replays a letter twice at worst, which the tables absorb (event ids),
- * whereas the other order could lose it.
+ * headers, then records each chunk in dead_letter_replays_v1 so a later run skips it. The record follows
+ * the send: a crash in between replays that chunk's letters twice at worst, which the tables absorb
+ * (a valid event is stored once by its id, a dossier's state and KPIs are the same whatever its events'
+ * arrival order or repeats; a letter still invalid becomes a second dead letter), whereas the other
+ * order could lose them. The fault suite's kill-replay scenario checks this.
  */
 export async function replayDeadLetters(
   deps: ReplayDeps,
@@ -66,8 +72,8 @@ export async function replayDeadLetters(
     rejected_at: r.rejected_at,
   }));
   if (filter.dryRun) return letters;
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
+  for (let i = 0; i < rows.length; i += REPLAY_CHUNK) {
+    const chunk = rows.slice(i, i + REPLAY_CHUNK);
     const byTopic = new Map<string, LetterRow[]>();
     for (const row of chunk) byTopic.set(row.source_topic, [...(byTopic.get(row.source_topic) ?? []), row]);
     for (const [topic, topicRows] of byTopic) {

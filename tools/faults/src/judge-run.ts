@@ -17,6 +17,8 @@ export interface Judged {
   dossiers: Map<string, string>;
   /** kpi|scope_kind|scope_code|period_kind|period_start → numerator/denominator|target|score. */
   kpis: Map<string, string>;
+  /** table name → engine and definition, and each recorded migration, as the run's last start left them. */
+  schema: Map<string, string>;
 }
 
 export async function judge(dataDir: string, judgeAt: string): Promise<Judged> {
@@ -41,8 +43,14 @@ export async function judge(dataDir: string, judgeAt: string): Promise<Judged> {
     events: number;
     dossiers: [string, string][];
     kpis: [string, string][];
+    schema: [string, string][];
   };
-  return { ...raw, dossiers: new Map(raw.dossiers), kpis: new Map(raw.kpis) };
+  return {
+    ...raw,
+    dossiers: new Map(raw.dossiers),
+    kpis: new Map(raw.kpis),
+    schema: new Map(raw.schema),
+  };
 }
 
 /** The counts of a ScenarioReport from a judged run and the uninterrupted one on the same input. */
@@ -65,6 +73,12 @@ export function compareJudged(judged: Judged, reference: Judged, sent: ReadonlyS
   };
   for (const [key, value] of reference.kpis) if (judged.kpis.get(key) !== value) differ(key);
   for (const key of judged.kpis.keys()) if (!reference.kpis.has(key)) differ(key);
+  const schemaDifferences: string[] = [];
+  for (const [name, definition] of reference.schema)
+    if (judged.schema.get(name) !== definition)
+      schemaDifferences.push(`${name}: ${judged.schema.has(name) ? 'defined differently' : 'missing'}`);
+  for (const name of judged.schema.keys())
+    if (!reference.schema.has(name)) schemaDifferences.push(`${name}: not in the uninterrupted run's schema`);
   return {
     dossiersSent: sent.size,
     dossiersStored: judged.dossiers.size,
@@ -75,5 +89,7 @@ export function compareJudged(judged: Judged, reference: Judged, sent: ReadonlyS
     kpiSamples: judged.exact
       ? samples
       : ['the incremental KPI state differs from its recomputation', ...samples],
+    /** Tables or recorded migrations that differ from the uninterrupted run's (a start-up left half done). */
+    schemaDifferences,
   };
 }

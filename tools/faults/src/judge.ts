@@ -17,8 +17,19 @@ import {
 const [dir, judgeAt, out] = process.argv.slice(2);
 if (!dir || !judgeAt || !out) throw new Error('usage: judge.ts <chdb dir> <judge instant> <out file>');
 const clickhouse = await createClickHouse({ url: `chdb:${dir}`, application: 'fault-judge' });
+const rows = async <T>(query: string) => (await clickhouse.query({ query, format: 'JSONEachRow' })).json<T>();
 try {
-  // A run killed during its migrations left them part applied; the all-in-one's next start would finish them.
+  // The schema as the run's last start left it, before anything here touches it: a start killed inside
+  // its migrations must have been completed by the next one.
+  const schema = await rows<{ name: string; definition: string }>(
+    `SELECT name, concat(engine, ' ', create_table_query) AS definition FROM system.tables
+     WHERE database = currentDatabase()
+     UNION ALL
+     SELECT concat('schema_migrations ', toString(version)) AS name, concat(name, ' ', checksum) AS definition
+     FROM schema_migrations FINAL
+     ORDER BY name`,
+  ).catch(() => []);
+  // A run stopped before its migrations finished would leave them part applied (then the schema differs).
   await migrate(clickhouse);
   // As the aggregator runs it (defaults of AGGREGATOR_*): the comparison is about the same computation.
   const cycle = await runKpiCycle(clickhouse, {
@@ -34,8 +45,6 @@ try {
   // Days older than the horizon at the judged instant are no longer maintained: their last values depend
   // on when each run's cycles ran, so only maintained periods are compared.
   const floor = shiftMs(judgeAt, -92 * 86_400_000).slice(0, 10);
-  const rows = async <T>(query: string) =>
-    (await clickhouse.query({ query, format: 'JSONEachRow' })).json<T>();
   const dossiers = await rows<{ code: string; h: string }>(
     `SELECT dossier_code AS code, toString(cityHash64(toString(tuple(* EXCEPT (dossier_code, first_ingested_at, last_ingested_at))))) AS h
      FROM dossiers_v1 ORDER BY code`,
@@ -60,6 +69,7 @@ try {
       events: Number(events?.n ?? 0),
       dossiers: dossiers.map((d) => [d.code, d.h]),
       kpis: kpis.map((r) => [r.k, r.v]),
+      schema: schema.map((t) => [t.name, t.definition]),
     }),
   );
 } finally {

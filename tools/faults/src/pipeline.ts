@@ -51,8 +51,8 @@ export function startAllInOne(options: AllInOneOptions): AllInOne {
 }
 
 /** Starts `main` (a path relative to the repository, or absolute) with `env`, reading its JSON log lines. */
-export function startNodeProcess(main: string, env: NodeJS.ProcessEnv): NodeProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+export function startNodeProcess(main: string, env: NodeJS.ProcessEnv, args: string[] = []): NodeProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
     cwd: REPO,
     env,
     detached: true,

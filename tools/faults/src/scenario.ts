@@ -69,9 +69,12 @@ export interface ScenarioContext {
     options?: { topics?: SuiteInput['topics']; brokers?: string[] },
   ): Promise<PipelineRun>;
   /** Compares a judged run with the uninterrupted run on the same input (run once per suite, on demand). */
-  compare(
-    judged: Judged,
-  ): Promise<Omit<ScenarioReport, 'faultsInjected' | 'details' | 'problems'> & { kpiSamples: string[] }>;
+  compare(judged: Judged): Promise<
+    Omit<ScenarioReport, 'faultsInjected' | 'details' | 'problems'> & {
+      kpiSamples: string[];
+      schemaDifferences: string[];
+    }
+  >;
   /** Unique Kafka topic / group names for a scenario's own input. */
   uniqueName(label: string): string;
   /** Creates the topics (3 partitions) and produces the messages, to the suite's Kafka or `brokers`. */

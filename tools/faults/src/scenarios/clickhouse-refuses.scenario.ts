@@ -78,7 +78,7 @@ export const clickhouseRefuses: FaultScenario = {
     } finally {
       await clickhouse.close();
     }
-    const { kpiSamples, ...counts } = await context.compare(await run.judge());
+    const { kpiSamples, schemaDifferences, ...counts } = await context.compare(await run.judge());
     return {
       faultsInjected: faults,
       ...counts,
@@ -88,6 +88,7 @@ export const clickhouseRefuses: FaultScenario = {
           ? ['the faults never met an insert']
           : []),
         ...kpiSamples.map((s) => `KPI ${s}`),
+        ...schemaDifferences.map((s) => `schema ${s}`),
       ],
     };
   },

@@ -45,8 +45,12 @@ export const kafkaRestart: FaultScenario = {
         await run(KAFKA_SCRIPT, ['start', ...args], { timeout: 120_000, env });
       }
       await pipeline.settle(allInOne);
-      const { kpiSamples, ...counts } = await context.compare(await pipeline.judge());
-      return { faultsInjected: faults, ...counts, problems: kpiSamples.map((s) => `KPI ${s}`) };
+      const { kpiSamples, schemaDifferences, ...counts } = await context.compare(await pipeline.judge());
+      return {
+        faultsInjected: faults,
+        ...counts,
+        problems: [...kpiSamples.map((s) => `KPI ${s}`), ...schemaDifferences.map((s) => `schema ${s}`)],
+      };
     } finally {
       await run(KAFKA_SCRIPT, ['stop', '--data-dir', dataDir], { timeout: 60_000 }).catch(() => {});
     }

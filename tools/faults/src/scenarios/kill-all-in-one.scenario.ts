@@ -71,7 +71,7 @@ export const killAllInOne: FaultScenario = {
     const judged = await run.judge();
     if (judged.cycle.mode === 'skipped')
       problems.push(`the judge's KPI run stood aside: ${judged.cycle.skippedReason}`);
-    const { kpiSamples, ...counts } = await context.compare(judged);
+    const { kpiSamples, schemaDifferences, ...counts } = await context.compare(judged);
     return {
       faultsInjected: faults,
       ...counts,
@@ -81,7 +81,11 @@ export const killAllInOne: FaultScenario = {
         'during a KPI cycle': phases['kpi-cycle'],
         'with a generation claimed': claimsKilled,
       },
-      problems: [...problems, ...kpiSamples.map((s) => `KPI ${s}`)],
+      problems: [
+        ...problems,
+        ...kpiSamples.map((s) => `KPI ${s}`),
+        ...schemaDifferences.map((s) => `schema ${s}`),
+      ],
     };
   },
 };

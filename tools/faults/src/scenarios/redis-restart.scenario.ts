@@ -99,12 +99,16 @@ export const redisRestart: FaultScenario = {
       const skipped = allInOne.lines.filter((l) => l.msg === 'kpi job skipped').length;
       if (skipped > 0) problems.push(`${skipped} KPI run(s) stood aside`);
       await pipeline.settle(allInOne);
-      const { kpiSamples, ...counts } = await context.compare(await pipeline.judge());
+      const { kpiSamples, schemaDifferences, ...counts } = await context.compare(await pipeline.judge());
       return {
         faultsInjected: faults,
         ...counts,
         details: { 'KPI cycles': allInOne.lines.filter((l) => l.msg === 'kpi cycle done').length },
-        problems: [...problems, ...kpiSamples.map((s) => `KPI ${s}`)],
+        problems: [
+          ...problems,
+          ...kpiSamples.map((s) => `KPI ${s}`),
+          ...schemaDifferences.map((s) => `schema ${s}`),
+        ],
       };
     } finally {
       redis.kill('SIGKILL');
