@@ -1,5 +1,7 @@
 import type { ClickHouse } from '@dossier/clickhouse';
-import { SERVER_NOW_SQL } from './sql/watermark.sql.ts';
+
+/** The server's clock as the KPI statements' `YYYY-MM-DD HH:MM:SS.mmm` UTC text. */
+const SERVER_NOW_SQL = "SELECT toString(now64(3, 'UTC')) AS now";
 
 /**
  * Every query parameter a KPI statement may mention (`{run_id:String}` …). A statement is sent only the

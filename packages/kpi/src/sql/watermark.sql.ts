@@ -7,6 +7,4 @@ export const READ_WATERMARKS_SQL = `
 SELECT name, toString(watermark) AS watermark, toString(updated_at) AS updated_at
 FROM kpi_watermarks_v1 FINAL`;
 
-export const SERVER_NOW_SQL = "SELECT toString(now64(3, 'UTC')) AS now";
-
 export const WATERMARK_TABLE = 'kpi_watermarks_v1';
