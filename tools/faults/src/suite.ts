@@ -222,7 +222,13 @@ export function passed(outcome: ScenarioOutcome): boolean {
 }
 
 export function formatOutcome(o: ScenarioOutcome): string {
-  if (!o.report) return `  ${o.scenario}: FAILED to run after ${o.seconds.toFixed(0)} s\n${o.error}`;
+  if (!o.report)
+    return [
+      `  ${o.scenario}: FAILED to run after ${o.seconds.toFixed(0)} s`,
+      // The same counts line as every scenario's, unknown: nothing was judged.
+      '    faults injected ?, dossiers sent ?, stored ?, lost ?, double-counted ?, KPI values differing ? (not judged)',
+      `${o.error}`,
+    ].join('\n');
   const r = o.report;
   const details = Object.entries(r.details ?? {})
     .map(([k, v]) => `${k} ${v}`)
