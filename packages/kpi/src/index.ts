@@ -1,3 +1,4 @@
+export * from './at-risk/index.ts';
 export { backfillKpis } from './backfill.ts';
 export { getKpi, KPI_CATALOG, KPI_IDS, selectKpis } from './catalog.ts';
 export { type HeldLease, type KpiLeases, singleProcessLeases } from './claim-lease.ts';

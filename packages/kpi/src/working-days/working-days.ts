@@ -21,11 +21,14 @@ export interface CalendarDay {
   kind: 'holiday' | 'working_day';
 }
 
-/** A figure computed over a span of dates, and the years of that span the calendar does not cover. */
-export interface WorkingDays<T> {
-  value: T;
+export interface CalendarMissingYears {
   /** Years counted with weekends only because no calendar is loaded for them; empty when exact. */
   calendarMissing: number[];
+}
+
+/** A figure computed over a span of dates, and the years of that span the calendar does not cover. */
+export interface WorkingDays<T> extends CalendarMissingYears {
+  value: T;
 }
 
 export const CITY_TIME_ZONE = 'Asia/Ho_Chi_Minh';

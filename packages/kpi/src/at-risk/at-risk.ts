@@ -1,0 +1,77 @@
+import {
+  type CalendarMissingYears,
+  calendarMissing,
+  cityDate,
+  type WorkingCalendar,
+  workingDaysBetween,
+} from '../working-days/working-days.ts';
+
+// Where an open dossier stands now, under the progress component's on-time rule (cells.sql.ts
+// participationSql) judged at "now": the TypeScript twin of dossiers_at_risk_v1 (at-risk.sql.ts).
+
+export const AT_RISK_STATES = ['overdue', 'due_soon', 'waiting_applicant', 'on_track'] as const;
+export type AtRiskState = (typeof AT_RISK_STATES)[number];
+
+/** The default number of working days ahead that makes a dossier due_soon. */
+export const DEFAULT_HORIZON = 2;
+
+/** The facts the rule reads (kpi_open_facts_v1's columns), instants as Dates. */
+export interface OpenDossierFacts {
+  dueAt: Date | null;
+  /** The procedure's legal maximum from the start, in working days, when there is no due date. */
+  deadlineNoDue: Date | null;
+  supplementRequestedAt: readonly Date[];
+  supplementReceivedAt: readonly Date[];
+}
+
+export interface AtRisk extends CalendarMissingYears {
+  state: AtRiskState;
+  /** The deadline: the due date, else the legal maximum; null when neither is known. */
+  dueAt: Date | null;
+  /** Working days from today to the deadline moved by the supplement wait; null without a deadline. */
+  workingDaysLeft: number | null;
+}
+
+/**
+ * overdue: late if the period ended now (more than one supplement request, or past the deadline moved by
+ * the one supplement's wait); waiting_applicant: a supplement requested and not received (clock paused);
+ * due_soon: late if judged at the end of the working day `horizon` working days from today, i.e. at most
+ * `horizon` working days left; on_track otherwise (also with no deadline at all).
+ */
+export function atRiskState(
+  calendar: WorkingCalendar,
+  facts: OpenDossierFacts,
+  now: Date,
+  horizon = DEFAULT_HORIZON,
+): AtRisk {
+  const t = now.getTime();
+  const requested = facts.supplementRequestedAt.filter((d) => d.getTime() < t);
+  const received = facts.supplementReceivedAt.filter((d) => d.getTime() < t);
+  const first = facts.supplementRequestedAt[0];
+  const firstReceived = facts.supplementReceivedAt[0];
+  let waitingMs = 0;
+  if (requested.length === 1 && first) {
+    const end =
+      firstReceived && firstReceived.getTime() < t ? Math.max(firstReceived.getTime(), first.getTime()) : t;
+    waitingMs = end - first.getTime();
+  }
+  const deadline = facts.dueAt ?? facts.deadlineNoDue;
+  const effective = deadline ? new Date(deadline.getTime() + waitingMs) : null;
+  const late = requested.length > 1 || (effective !== null && t > effective.getTime());
+  const pending = received.length < requested.length;
+  const today = cityDate(now);
+  const left = effective ? workingDaysBetween(calendar, today, cityDate(effective)) : null;
+  const state: AtRiskState = late
+    ? 'overdue'
+    : pending
+      ? 'waiting_applicant'
+      : left !== null && left.value <= horizon
+        ? 'due_soon'
+        : 'on_track';
+  return {
+    state,
+    dueAt: deadline,
+    workingDaysLeft: left?.value ?? null,
+    calendarMissing: left?.calendarMissing ?? calendarMissing(calendar, today, today),
+  };
+}

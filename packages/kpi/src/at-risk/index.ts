@@ -1,0 +1,2 @@
+export * from './at-risk.sql.ts';
+export * from './at-risk.ts';

@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouse } from '@dossier/clickhouse';
+import { formatUtc } from '@dossier/schemas';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
+import {
+  atRiskState,
+  cityDate,
+  endOfCityDay,
+  nthWorkingDay,
+  PERIOD_KINDS,
+  readWorkingCalendar,
+  runKpiCycle,
+  SCOPE_KINDS,
+  type WorkingCalendar,
+} from '../src/index.ts';
+import { agency, type DossierSpec, dossierEvent, dossierEvents, procedure } from './kpi-fixtures.ts';
+
+// dossiers_at_risk_v1 over dossiers placed around the real "now" (the view judges at now()): the rows and
+// states expected by hand, the TypeScript twin agreeing on every row, and a finished dossier leaving
+// with the next KPI cycle.
+
+let test: TestClickHouse;
+let clickhouse: ClickHouse;
+let calendar: WorkingCalendar;
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const at = (ms: number) => formatUtc(ms);
+/** Noon in the city of the working day n working days from today. */
+const noonOfWorkingDay = (n: number) =>
+  endOfCityDay(nthWorkingDay(calendar, cityDate(new Date()), n).value).getTime() - 12 * HOUR;
+
+interface ViewRow {
+  dossier_code: string;
+  agency_code: string;
+  procedure_code: string;
+  field_code: string;
+  channel: string;
+  received_at: string;
+  due_at: string | null;
+  working_days_left: string | null;
+  state: string;
+  calendar_complete: number;
+  as_of: string;
+}
+
+async function readView(): Promise<ViewRow[]> {
+  const result = await clickhouse.query({
+    query: 'SELECT * FROM dossiers_at_risk_v1 ORDER BY dossier_code',
+    format: 'JSONEachRow',
+  });
+  return result.json<ViewRow>();
+}
+
+async function cycle() {
+  await runKpiCycle(clickhouse, {
+    runId: randomUUID(),
+    periodKinds: PERIOD_KINDS,
+    scopeKinds: SCOPE_KINDS,
+    now: formatUtc(Date.now()),
+    graceMs: 0,
+  });
+}
+
+beforeAll(async () => {
+  test = await createTestClickHouse();
+  clickhouse = test.clickhouse;
+  calendar = await readWorkingCalendar(clickhouse);
+});
+afterAll(async () => {
+  await test?.close();
+});
+
+describe('dossiers_at_risk_v1', () => {
+  it('lists every open received dossier with the state the progress rule gives it now', async () => {
+    const now = Date.now();
+    await clickhouse.insert({
+      table: 'agencies_v1',
+      values: [agency('SO-TNMT', 'province'), agency('UB-P1', 'commune')],
+      format: 'JSONEachRow',
+    });
+    await clickhouse.insert({
+      table: 'procedures_v1',
+      values: [procedure('P-LAND', {}), procedure('P-MAX', { max_processing_working_days: 30 })],
+      format: 'JSONEachRow',
+    });
+    const received = at(now - 10 * DAY);
+    const specs: DossierSpec[] = [
+      { code: 'A-OVERDUE', received, due: at(now - DAY) },
+      { code: 'B-TODAY', received, due: at(noonOfWorkingDay(0) > now ? noonOfWorkingDay(0) : now + HOUR) },
+      { code: 'C-NEXT', received, due: at(noonOfWorkingDay(1)) },
+      { code: 'D-TWO', received, due: at(noonOfWorkingDay(2)), agency: 'UB-P1', channel: 'online' },
+      { code: 'E-THREE', received, due: at(noonOfWorkingDay(3)) },
+      {
+        code: 'F-WAITING',
+        received,
+        due: at(noonOfWorkingDay(1)),
+        supplements: { requested: [at(now - HOUR)], received: [] },
+      },
+      {
+        code: 'G-TWO-SUPPLEMENTS',
+        received,
+        due: at(noonOfWorkingDay(5)),
+        supplements: {
+          requested: [at(now - 5 * DAY), at(now - 3 * DAY)],
+          received: [at(now - 4 * DAY), at(now - 2 * DAY)],
+        },
+      },
+      { code: 'H-NO-DUE', received: at(now - DAY), procedure: 'P-MAX' },
+      {
+        code: 'I-FINISHED',
+        received,
+        due: at(now + DAY),
+        finished: { at: at(now - HOUR), kind: 'resolved' },
+      },
+      { code: 'J-SUBMITTED', submitted: at(now - DAY), due: at(now + DAY) },
+      { code: 'K-REJECTED', received, finished: { at: at(now - HOUR), kind: 'rejected' } },
+      {
+        code: 'L-SHIFTED',
+        received,
+        due: at(now - HOUR),
+        supplements: { requested: [at(now - 3 * DAY)], received: [at(now - 2 * HOUR)] },
+      },
+    ];
+    await clickhouse.insert({
+      table: 'dossier_events_v1',
+      values: specs.flatMap(dossierEvents),
+      format: 'JSONEachRow',
+    });
+    await cycle();
+
+    const rows = await readView();
+    expect(rows.map((r) => [r.dossier_code, r.state])).toEqual([
+      ['A-OVERDUE', 'overdue'],
+      ['B-TODAY', 'due_soon'],
+      ['C-NEXT', 'due_soon'],
+      ['D-TWO', 'due_soon'],
+      ['E-THREE', 'on_track'],
+      ['F-WAITING', 'waiting_applicant'],
+      ['G-TWO-SUPPLEMENTS', 'overdue'],
+      ['H-NO-DUE', 'on_track'],
+      // Due an hour ago, but it waited two days and 22 hours for the applicant: its deadline moved.
+      ['L-SHIFTED', 'due_soon'],
+    ]);
+    const byCode = new Map(rows.map((r) => [r.dossier_code, r]));
+    expect(Number(byCode.get('B-TODAY')?.working_days_left)).toBe(0);
+    expect(Number(byCode.get('C-NEXT')?.working_days_left)).toBe(1);
+    expect(Number(byCode.get('D-TWO')?.working_days_left)).toBe(2);
+    expect(Number(byCode.get('E-THREE')?.working_days_left)).toBe(3);
+    expect(byCode.get('D-TWO')).toMatchObject({
+      agency_code: 'UB-P1',
+      channel: 'online',
+      procedure_code: 'P-LAND',
+    });
+    // No due date: the legal maximum (30 working days) from the receipt.
+    expect(byCode.get('H-NO-DUE')?.due_at).not.toBeNull();
+    expect(Number(byCode.get('H-NO-DUE')?.working_days_left)).toBeGreaterThanOrEqual(28);
+    // Every deadline is within a calendar year that has a calendar, but 30 working days may reach one
+    // that has none (2027 is not shipped): the row then says so.
+    for (const r of rows) {
+      const missing = r.due_at !== null && !calendar.years.has(Number(r.due_at.slice(0, 4)));
+      expect([r.dossier_code, r.calendar_complete]).toEqual([r.dossier_code, missing ? 0 : 1]);
+    }
+
+    // The TypeScript twin gives every row the same state and working days left at the view's as_of.
+    for (const spec of specs.filter((s) => byCode.has(s.code))) {
+      const row = byCode.get(spec.code) as ViewRow;
+      const asOf = new Date(`${row.as_of.replace(' ', 'T')}Z`);
+      const twin = atRiskState(
+        calendar,
+        {
+          dueAt: row.due_at ? new Date(`${row.due_at.replace(' ', 'T')}Z`) : null,
+          deadlineNoDue: null,
+          supplementRequestedAt: (spec.supplements?.requested ?? []).map(
+            (s) => new Date(`${s.replace(' ', 'T')}Z`),
+          ),
+          supplementReceivedAt: (spec.supplements?.received ?? []).map(
+            (s) => new Date(`${s.replace(' ', 'T')}Z`),
+          ),
+        },
+        asOf,
+      );
+      expect([spec.code, twin.state, twin.workingDaysLeft]).toEqual([
+        spec.code,
+        row.state,
+        row.working_days_left === null ? null : Number(row.working_days_left),
+      ]);
+    }
+  });
+
+  it('drops a dossier with the KPI cycle after its finishing event', async () => {
+    await clickhouse.insert({
+      table: 'dossier_events_v1',
+      values: [
+        dossierEvent('C-NEXT', 'resolved', at(Date.now() - 60_000), {
+          agency_code: 'SO-TNMT',
+          finished_at: at(Date.now() - 60_000),
+          finish_kind: 'resolved',
+        }),
+      ],
+      format: 'JSONEachRow',
+    });
+    expect((await readView()).map((r) => r.dossier_code)).toContain('C-NEXT');
+    await cycle();
+    const codes = (await readView()).map((r) => r.dossier_code);
+    expect(codes).not.toContain('C-NEXT');
+    expect(codes).toContain('D-TWO');
+  });
+});

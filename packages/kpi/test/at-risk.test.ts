@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  atRiskState,
+  calendarLoadRows,
+  calendarOfRows,
+  dossiersAtRiskViewSql,
+  type OpenDossierFacts,
+  parseCalendarCsv,
+  SHIPPED_LOAD_ID,
+  SHIPPED_LOADED_AT,
+} from '../src/index.ts';
+
+const CSV = readFileSync(new URL('../data/working-calendar-vn.csv', import.meta.url), 'utf8');
+const vn = calendarOfRows(calendarLoadRows(parseCalendarCsv(CSV), SHIPPED_LOAD_ID, SHIPPED_LOADED_AT));
+
+// Thursday 26 November 2026, 10:00 in the city (03:00 UTC).
+const NOW = new Date('2026-11-26T03:00:00Z');
+const city = (local: string) => new Date(`${local}+07:00`);
+const facts = (f: Partial<OpenDossierFacts>): OpenDossierFacts => ({
+  dueAt: null,
+  deadlineNoDue: null,
+  supplementRequestedAt: [],
+  supplementReceivedAt: [],
+  ...f,
+});
+const state = (f: Partial<OpenDossierFacts>, horizon?: number) => atRiskState(vn, facts(f), NOW, horizon);
+
+describe('where an open dossier stands now', () => {
+  it('is overdue when past its due date, by a minute or by days', () => {
+    expect(state({ dueAt: city('2026-11-26T09:59:00') })).toMatchObject({
+      state: 'overdue',
+      workingDaysLeft: 0,
+    });
+    expect(state({ dueAt: city('2026-11-20T17:00:00') })).toMatchObject({
+      state: 'overdue',
+      workingDaysLeft: -4,
+    });
+  });
+
+  it('is due_soon when due later today, or within the horizon of working days', () => {
+    expect(state({ dueAt: city('2026-11-26T17:00:00') })).toMatchObject({
+      state: 'due_soon',
+      workingDaysLeft: 0,
+    });
+    expect(state({ dueAt: city('2026-11-27T17:00:00') })).toMatchObject({
+      state: 'due_soon',
+      workingDaysLeft: 1,
+    });
+    // Saturday 28 counts as Monday 30: two working days ahead.
+    expect(state({ dueAt: city('2026-11-28T09:00:00') })).toMatchObject({
+      state: 'due_soon',
+      workingDaysLeft: 2,
+    });
+    expect(state({ dueAt: city('2026-11-30T23:59:59') })).toMatchObject({
+      state: 'due_soon',
+      workingDaysLeft: 2,
+    });
+    expect(state({ dueAt: city('2026-12-01T00:00:00') })).toMatchObject({
+      state: 'on_track',
+      workingDaysLeft: 3,
+    });
+  });
+
+  it('takes another horizon', () => {
+    expect(state({ dueAt: city('2026-12-01T09:00:00') }, 3).state).toBe('due_soon');
+    expect(state({ dueAt: city('2026-11-27T09:00:00') }, 0).state).toBe('on_track');
+    expect(state({ dueAt: city('2026-11-26T17:00:00') }, 0).state).toBe('due_soon');
+  });
+
+  it('is waiting_applicant while a supplement is requested and not received: the clock is paused', () => {
+    const r = state({
+      dueAt: city('2026-11-25T17:00:00'),
+      supplementRequestedAt: [city('2026-11-24T09:00:00')],
+    });
+    // Due yesterday, but waiting since two days ago: the deadline moves with the wait, so not late.
+    expect(r.state).toBe('waiting_applicant');
+  });
+
+  it('moves the deadline by the one supplement wait once the supplement is back', () => {
+    // Due Tuesday 24 17:00; waited from Monday 23 09:00 to Thursday 26 09:00 (3 days): due Friday 27 17:00.
+    const r = state({
+      dueAt: city('2026-11-24T17:00:00'),
+      supplementRequestedAt: [city('2026-11-23T09:00:00')],
+      supplementReceivedAt: [city('2026-11-26T09:00:00')],
+    });
+    expect(r).toMatchObject({ state: 'due_soon', workingDaysLeft: 1 });
+  });
+
+  it('is overdue after a second supplement request, however far the due date', () => {
+    const r = state({
+      dueAt: city('2026-12-20T17:00:00'),
+      supplementRequestedAt: [city('2026-11-10T09:00:00'), city('2026-11-20T09:00:00')],
+      supplementReceivedAt: [city('2026-11-12T09:00:00')],
+    });
+    expect(r.state).toBe('overdue');
+  });
+
+  it('is overdue when waiting for a supplement requested after the due date', () => {
+    const r = state({
+      dueAt: city('2026-11-20T17:00:00'),
+      supplementRequestedAt: [city('2026-11-24T09:00:00')],
+    });
+    expect(r.state).toBe('overdue');
+  });
+
+  it('takes the legal maximum when there is no due date, and is on_track with neither', () => {
+    expect(state({ deadlineNoDue: city('2026-11-27T23:59:59') })).toMatchObject({
+      state: 'due_soon',
+      dueAt: city('2026-11-27T23:59:59'),
+      workingDaysLeft: 1,
+    });
+    expect(state({})).toMatchObject({ state: 'on_track', dueAt: null, workingDaysLeft: null });
+  });
+
+  it('counts through holidays and says when a year has no calendar', () => {
+    // Due Friday 1 January 2027: no 2027 calendar is shipped, so New Year's Day counts as a working day.
+    const r = atRiskState(vn, facts({ dueAt: city('2027-01-01T17:00:00') }), city('2026-12-30T10:00:00'));
+    expect(r).toMatchObject({ state: 'due_soon', workingDaysLeft: 2, calendarMissing: [2027] });
+    // Tết 2026: on Friday 13 February, a dossier due Wednesday 18 is due the Monday after, one working day.
+    const tet = atRiskState(vn, facts({ dueAt: city('2026-02-18T17:00:00') }), city('2026-02-13T10:00:00'));
+    expect(tet).toMatchObject({ state: 'due_soon', workingDaysLeft: 1, calendarMissing: [] });
+  });
+});
+
+describe('dossiers_at_risk_v1', () => {
+  it('is created by migration 0163 as dossiersAtRiskViewSql() writes it', () => {
+    const migration = readFileSync(
+      new URL('../../clickhouse/migrations/0163_create_dossiers_at_risk_view.sql', import.meta.url),
+      'utf8',
+    );
+    expect(migration).toBe(dossiersAtRiskViewSql());
+  });
+});
