@@ -18,6 +18,7 @@ export {
   replaySelectionQuery,
 } from './queries.ts';
 export {
+  packRequests,
   REPLAY_CHUNK,
   type ReplayDeps,
   type ReplayedLetter,

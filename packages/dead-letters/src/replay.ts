@@ -1,9 +1,11 @@
 import type { ClickHouse } from '@dossier/clickhouse';
 import type { Message, Producer } from 'kafkajs';
 import { REPLAY_HEADER } from './headers.ts';
+import { RECORD_BATCH_OVERHEAD, recordBytes } from './letter.ts';
 import { replaySelectionQuery } from './queries.ts';
 import { type DeadLetterKeys, headerRecord, open, positionOf } from './seal.ts';
 import type { DeadLetterFilter } from './selection.ts';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from './topic-limit.ts';
 
 export interface ReplayFilter extends DeadLetterFilter {
   /** List what would be replayed, send nothing. */
@@ -38,6 +40,30 @@ export interface ReplayDeps {
  * record sends that chunk again on the next run (harmless, see below), so this bounds what a kill repeats.
  */
 export const REPLAY_CHUNK = 100;
+
+/**
+ * Messages in order, in requests whose records fit `maxBytes` as one batch (a partition's batch is what
+ * the broker's size limit applies to, and one request may put them all on one partition). A message
+ * larger on its own goes alone: the source topic took it once, so it takes it again. Without this, a
+ * chunk of large letters (200 KB each) was one batch the broker refused as too large, every time.
+ */
+export function packRequests(messages: readonly Message[], maxBytes: number): Message[][] {
+  const requests: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = RECORD_BATCH_OVERHEAD;
+  for (const message of messages) {
+    const size = recordBytes(message);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      requests.push(current);
+      current = [];
+      bytes = RECORD_BATCH_OVERHEAD;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
 
 /** The original key, value and headers, byte for byte, plus a header naming the letter. */
 function toReplayMessage(keys: DeadLetterKeys, row: LetterRow): Message {
@@ -77,11 +103,9 @@ export async function replayDeadLetters(
     const byTopic = new Map<string, LetterRow[]>();
     for (const row of chunk) byTopic.set(row.source_topic, [...(byTopic.get(row.source_topic) ?? []), row]);
     for (const [topic, topicRows] of byTopic) {
-      await deps.producer.send({
-        topic,
-        messages: topicRows.map((r) => toReplayMessage(deps.keys, r)),
-        acks: -1,
-      });
+      const messages = topicRows.map((r) => toReplayMessage(deps.keys, r));
+      for (const request of packRequests(messages, KAFKA_DEFAULT_MAX_MESSAGE_BYTES))
+        await deps.producer.send({ topic, messages: request, acks: -1 });
     }
     await deps.clickhouse.insert({
       table: 'dead_letter_replays_v1',
