@@ -1,4 +1,4 @@
-import type { ClickHouse } from '@dossier/clickhouse';
+import { type ClickHouse, isMissingTable } from '@dossier/clickhouse';
 import { DEAD_LETTERS_TABLE, type DeadLetterRow } from './letter.ts';
 import { type DeadLetterKeys, type OriginalMessage, open, positionOf, seal } from './seal.ts';
 
@@ -73,12 +73,17 @@ export async function sealLegacyDeadLetters(
   const report: SealReport = { legacy: 0, resealed: 0 };
   if (await tableExists(clickhouse, LEGACY_TABLE)) {
     for (let offset = 0; ; offset += CHUNK) {
+      // Instances starting together (two ingestors, the all-in-one's replay) may both see the table: the
+      // one that finishes first drops it, which it does only after the whole copy, so gone means done.
       const chunk = await rows<LegacyRow>(
         clickhouse,
         `SELECT * FROM ${LEGACY_TABLE} FINAL ORDER BY source_topic, source_partition, source_offset
           LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
         { limit: CHUNK, offset },
-      );
+      ).catch((err: unknown) => {
+        if (isMissingTable(err)) return [];
+        throw err;
+      });
       if (chunk.length === 0) break;
       await insert(
         clickhouse,

@@ -77,4 +77,57 @@ describe('sealing stored dead letters at start', () => {
     expect(all.map((r) => r.payload_key_id)).toEqual([keys.current.id]);
     expect(open(keys, keys.current.id, position, all[0]!.payload_sealed).value).toEqual(value);
   });
+
+  it('lets instances that start together both succeed when one drops dead_letters_v1 under the other', async () => {
+    // As migration 0007 created it (the first case dropped it).
+    await ch.clickhouse.command({
+      query: `CREATE TABLE dead_letters_v1 (source_topic String, source_partition UInt32, source_offset UInt64,
+        message_key_base64 Nullable(String), value_base64 String, value_bytes UInt32, headers_json String,
+        reason_code String, reason_text String, message_timestamp DateTime64(3, 'UTC'),
+        rejected_at DateTime64(3, 'UTC') DEFAULT now64(3))
+        ENGINE = ReplacingMergeTree ORDER BY (source_topic, source_partition, source_offset)`,
+    });
+    const value = Buffer.from('{"late":"letter"}');
+    await ch.clickhouse.insert({
+      table: 'dead_letters_v1',
+      values: [
+        {
+          source_topic: 'dossier.events.v1',
+          source_partition: 0,
+          source_offset: 7,
+          message_key_base64: null,
+          value_base64: value.toString('base64'),
+          value_bytes: value.length,
+          headers_json: '{}',
+          reason_code: 'invalid_json',
+          reason_text: 'not JSON',
+          message_timestamp: '2026-01-01 00:00:00.000',
+        },
+      ],
+      format: 'JSONEachRow',
+    });
+    const config = { DEAD_LETTER_KEY: NEW_KEY, DEAD_LETTER_PREVIOUS_KEYS: [] };
+    // The second instance saw the table, then the first copied everything and dropped it before the
+    // second read its first chunk.
+    let other: Promise<void> | undefined;
+    const second = new Proxy(ch.clickhouse, {
+      get(target, name, receiver) {
+        if (name !== 'query') return Reflect.get(target, name, receiver);
+        return async (params: { query: string }) => {
+          if (params.query.includes('FROM dead_letters_v1 FINAL') && !other) {
+            other = sealStoredDeadLetters(ch.clickhouse, config, logger);
+            await other;
+          }
+          return target.query(params as Parameters<typeof target.query>[0]);
+        };
+      },
+    });
+    await sealStoredDeadLetters(second, config, logger);
+    expect(other).toBeDefined();
+    expect(await rows(`SELECT name FROM system.tables WHERE name = 'dead_letters_v1'`)).toEqual([]);
+    const copied = await rows<{ n: string }>(
+      `SELECT toString(count()) AS n FROM dead_letters_v2 FINAL WHERE source_topic = 'dossier.events.v1'`,
+    );
+    expect(copied).toEqual([{ n: '1' }]);
+  });
 });
