@@ -45,6 +45,9 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
     // must be acknowledged before the offsets move, neither depends on the other, so a batch of hostile
     // input waits for the slower of the two instead of their sum.
     const rejectedEarly = writeDeadLetters(deps, letters.slice(), prepared.tokenBase);
+    // Its failure is handled where it is awaited below; until then it must not count as unhandled (node
+    // reports a rejection that has no handler yet while the inserts are still running).
+    rejectedEarly.catch(() => {});
     const refusedByClickHouse: DeadLetter[] = [];
     try {
       let stale = false;
