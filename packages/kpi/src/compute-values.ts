@@ -1,6 +1,5 @@
 import { dossierCellLayout } from './cell-layout.ts';
 import { INDEX766_SCOPES } from './index766/kpis.ts';
-import { loadUnits } from './index766/units.ts';
 import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
 import { DOSSIER_PURPOSES, dossierValuesSql } from './sql/cells.sql.ts';
@@ -89,7 +88,6 @@ export async function computeValues(
       computed_at: computedAt,
       kpi_ids: ids,
       scope_kinds: source === 'index766' ? index766Scopes : [...scopeKinds],
-      ...(source === 'index766' ? await loadUnits(sql) : {}),
     };
     await sql.command(stageValuesSql(rows), params, {
       label: `kpi_stage_values_v1 <- ${source} ${kinds.join('+')}`,

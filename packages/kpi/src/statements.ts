@@ -32,10 +32,6 @@ export interface StatementParams {
   kpi_ids?: readonly string[];
   scope_kinds?: readonly string[];
   stated_score_kpis?: readonly string[];
-  /** The agency hierarchy (index766/units.ts). */
-  unit_codes?: readonly string[];
-  unit_levels?: readonly string[];
-  unit_chains?: readonly (readonly string[])[];
   t_kpi?: readonly string[];
   t_from?: readonly string[];
   t_to?: readonly string[];

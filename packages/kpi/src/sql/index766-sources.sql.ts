@@ -1,4 +1,4 @@
-import { chainOfSql, rollupScopesSql } from '../index766/units.ts';
+import { chainOfSql, rollupScopesSql, unitsAtLevelsSql } from '../index766/units.ts';
 import type { PeriodKind } from '../periods.ts';
 import type { CellLayout } from './cells.sql.ts';
 import { liveCellsOfRunSql } from './cells.sql.ts';
@@ -133,8 +133,7 @@ export function catalogSource(kinds: readonly PeriodKind[], purposes: readonly s
   FROM
   (
     SELECT *, arrayConcat(if(ifNull(agency_code, '') != '', [agency_code], []),
-      arrayFilter((u, l) -> l IN ('commune', 'district') AND has(admin_levels, l),
-        {unit_codes:Array(String)}, {unit_levels:Array(String)})) AS fallback_units
+      ${unitsAtLevelsSql("l IN ('commune', 'district') AND has(admin_levels, l)")}) AS fallback_units
     FROM (${catalogSnapshotSql(kind, purposes)})
   )
   ARRAY JOIN ${UNITS_OF_PROCEDURE} AS us
