@@ -18,6 +18,7 @@ export {
   scorecard,
   toFixedHundredths,
 } from './index766/score.ts';
+export { chainOfSql } from './index766/units.ts';
 export { runKpiCycle } from './kpi-cycle.ts';
 export type { Comparator, KpiDefinition, KpiSource, TargetRule } from './kpi-definition.ts';
 export {

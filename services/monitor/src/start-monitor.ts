@@ -20,6 +20,7 @@ import { createMonitorMetrics, routeLabel, statusClass } from './metrics.ts';
 import type { KpiCatalogView } from './present.ts';
 import { readMetric, sumBy } from './registry-readers.ts';
 import { withoutFontLinks } from './render-page.ts';
+import { registerAtRiskRoutes } from './routes/at-risk.route.ts';
 import type { MonitorContext } from './routes/context.ts';
 import { registerDashboardRoutes } from './routes/dashboard.route.ts';
 import {
@@ -197,6 +198,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   registerIndex766ScorecardRoutes(app, ctx);
   registerOperatorActionRoutes(app, ctx);
   registerWorkingCalendarRoutes(app, ctx);
+  registerAtRiskRoutes(app, ctx);
   registerPipelineRoutes(app, ctx);
   const deadLetterRoutes: DeadLetterRoutes | undefined = deps.deadLetters
     ? registerDeadLetterRoutes(app, ctx, deps.deadLetters)

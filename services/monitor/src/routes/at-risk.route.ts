@@ -1,0 +1,142 @@
+import { AT_RISK_STATES, type AtRiskState, chainOfSql, DEFAULT_HORIZON } from '@dossier/kpi';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { queryRows } from '../clickhouse-rows.ts';
+import type { MonitorContext } from './context.ts';
+import { badRequest } from './dead-letters.route.ts';
+
+// GET /api/at-risk: dossiers_at_risk_v1 for one unit and its sub-units at any depth (the Decision 766
+// hierarchy of index766/units.ts), with the counts by state of every unit in it, rolled up.
+
+const Query = z.object({
+  agency: z.string().trim().min(1).max(200).optional(),
+  state: z.enum(AT_RISK_STATES).optional(),
+  horizon: z.coerce.number().int().min(0).max(60).default(DEFAULT_HORIZON),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(1000).default(100),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
+const Row = z.object({
+  dossier_code: z.string(),
+  agency_code: z.string(),
+  procedure_code: z.string(),
+  field_code: z.string(),
+  channel: z.string(),
+  received_at: z.string(),
+  due_at: z.string().nullable(),
+  working_days_left: z.coerce.number().nullable(),
+  state: z.enum(AT_RISK_STATES),
+  calendar_complete: z.coerce.number(),
+  as_of: z.string(),
+});
+type Row = z.output<typeof Row>;
+
+const Count = z.object({
+  chain: z.array(z.string()),
+  state: z.enum(AT_RISK_STATES),
+  n: z.coerce.number(),
+});
+
+/** The view's state for another horizon: due_soon and on_track split again on working days left. */
+const STATE_SQL = `if(state IN ('due_soon', 'on_track'),
+  if(working_days_left <= {horizon:Int64}, 'due_soon', 'on_track'), state)`;
+
+const CSV_COLUMNS = [
+  'dossier_code',
+  'agency_code',
+  'procedure_code',
+  'field_code',
+  'channel',
+  'received_at',
+  'due_at',
+  'working_days_left',
+  'state',
+  'calendar_complete',
+  'as_of',
+] as const;
+
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+type Counts = Record<AtRiskState, number>;
+const zero = (): Counts => ({ overdue: 0, due_soon: 0, waiting_applicant: 0, on_track: 0 });
+
+export function registerAtRiskRoutes(app: FastifyInstance, ctx: MonitorContext): void {
+  app.get('/api/at-risk', async (request, reply) => {
+    const q = Query.safeParse(request.query ?? {});
+    if (!q.success) return badRequest(reply, q.error);
+    const { agency, state, horizon, page, pageSize, format } = q.data;
+
+    // The agency's own dossiers and those of its sub-units at any depth: the agency is in their chain.
+    const inAgency = agency ? `has(${chainOfSql('agency_code')}, {agency:String})` : '1';
+    const where = [inAgency, state ? `${STATE_SQL} = {state:String}` : '1'].join(' AND ');
+    const params = { agency: agency ?? '', state: state ?? '', horizon };
+
+    const counted = await queryRows(
+      ctx.clickhouse,
+      {
+        query: `SELECT ${chainOfSql('agency_code')} AS chain, state, toString(n) AS n FROM
+(SELECT agency_code, ${STATE_SQL} AS state, count() AS n FROM dossiers_at_risk_v1 WHERE ${inAgency}
+ GROUP BY agency_code, state)`,
+        query_params: params,
+      },
+      Count,
+    );
+    // Each unit counts its own dossiers and its sub-units' at any depth (within the agency asked for).
+    const perUnit = new Map<string, Counts>();
+    const total = zero();
+    for (const c of counted) {
+      total[c.state] += c.n;
+      const units = agency ? c.chain.slice(0, c.chain.indexOf(agency) + 1) : c.chain;
+      for (const unit of units) {
+        const counts = perUnit.get(unit) ?? zero();
+        counts[c.state] += c.n;
+        perUnit.set(unit, counts);
+      }
+    }
+
+    const select = `SELECT dossier_code, agency_code, procedure_code, field_code, channel,
+  toString(received_at) AS received_at, if(due_at IS NULL, NULL, toString(due_at)) AS due_at,
+  working_days_left, ${STATE_SQL} AS state, calendar_complete, toString(as_of) AS as_of
+FROM dossiers_at_risk_v1 WHERE ${where}
+ORDER BY working_days_left ASC NULLS LAST, dossier_code`;
+    if (format === 'csv') {
+      const rows = await queryRows(ctx.clickhouse, { query: select, query_params: params }, Row);
+      const lines = [
+        CSV_COLUMNS.join(','),
+        ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')),
+      ];
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="dossiers-at-risk.csv"')
+        .send(`${lines.join('\n')}\n`);
+    }
+    const rows: Row[] = await queryRows(
+      ctx.clickhouse,
+      {
+        query: `${select} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+        query_params: { ...params, limit: pageSize, offset: (page - 1) * pageSize },
+      },
+      Row,
+    );
+    const matching = state ? total[state] : Object.values(total).reduce((a, b) => a + b, 0);
+    return {
+      asOf: rows[0]?.as_of ?? null,
+      agency: agency ?? null,
+      horizon,
+      state: state ?? null,
+      page,
+      pageSize,
+      total: matching,
+      counts: total,
+      units: [...perUnit.entries()]
+        .map(([code, counts]) => ({ agency: code, counts }))
+        .sort((a, b) => a.agency.localeCompare(b.agency)),
+      rows,
+      note: 'Open dossiers as of the last KPI cycle, judged now; dossiers that arrive later in the period are not guessed.',
+    };
+  });
+}

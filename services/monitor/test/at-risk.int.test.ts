@@ -1,0 +1,149 @@
+import { formatUtc } from '@dossier/schemas';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FixtureMonitor, startFixtureMonitor } from './fixture-monitor.ts';
+
+// GET /api/at-risk over dossiers_at_risk_v1: a unit with a sub-unit and a sub-sub-unit, and a unit
+// outside it. Open facts are written as the KPI cycle writes them; the view judges them at now().
+
+let fixture: FixtureMonitor;
+const DAY = 86_400_000;
+const now = Date.now();
+
+const agencies = [
+  { agency_code: 'RISK-P', parent_code: null, admin_level: 'province' },
+  { agency_code: 'RISK-C', parent_code: 'RISK-P', admin_level: 'district' },
+  { agency_code: 'RISK-G', parent_code: 'RISK-C', admin_level: 'commune' },
+  { agency_code: 'RISK-X', parent_code: null, admin_level: 'province' },
+];
+
+function open(code: string, agency: string, dueInMs: number | null, extra: Record<string, unknown> = {}) {
+  return {
+    dossier_code: code,
+    agency_code: agency,
+    admin_level: 'province',
+    field_code: 'F1',
+    procedure_code: 'P1',
+    channel: 'online',
+    start_at: formatUtc(now - 20 * DAY),
+    received_at: formatUtc(now - 20 * DAY),
+    finished_at: null,
+    finish_kind: '',
+    due_at: dueInMs === null ? null : formatUtc(now + dueInMs),
+    deadline_no_due: null,
+    supplement_requested_at: [],
+    supplement_received_at: [],
+    sign: 1,
+    ...extra,
+  };
+}
+
+beforeAll(async () => {
+  fixture = await startFixtureMonitor();
+  const ch = fixture.store.clickhouse;
+  await ch.insert({
+    table: 'agencies_v1',
+    values: agencies.map((a) => ({
+      ...a,
+      name: a.agency_code,
+      valid_from: '2020-01-01',
+      valid_to: null,
+      version: 1,
+    })),
+    format: 'JSONEachRow',
+  });
+  await ch.insert({
+    table: 'kpi_open_facts_v1',
+    values: [
+      open('D1-OVERDUE', 'RISK-P', -3 * DAY),
+      open('D2-OVERDUE', 'RISK-G', -DAY),
+      open('D3-FAR', 'RISK-C', 40 * DAY),
+      open('D4-WAITING', 'RISK-G', 30 * DAY, { supplement_requested_at: [formatUtc(now - DAY)] }),
+      open('D5-NODUE', 'RISK-C', null),
+      open('D6-OTHER', 'RISK-X', -DAY),
+    ],
+    format: 'JSONEachRow',
+  });
+});
+afterAll(async () => {
+  await fixture?.stop();
+});
+
+interface Answer {
+  total: number;
+  counts: Record<string, number>;
+  units: { agency: string; counts: Record<string, number> }[];
+  rows: { dossier_code: string; agency_code: string; state: string; working_days_left: number | null }[];
+}
+
+const get = async (query: string) => {
+  const res = await fetch(`${fixture.base}/api/at-risk?${query}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as Answer;
+};
+
+describe('GET /api/at-risk', () => {
+  it('lists a unit and its sub-units at any depth, sorted by working days left, with counts per unit', async () => {
+    const a = await get('agency=RISK-P');
+    expect(a.rows.map((r) => r.dossier_code)).toEqual([
+      'D1-OVERDUE',
+      'D2-OVERDUE',
+      'D4-WAITING',
+      'D3-FAR',
+      'D5-NODUE',
+    ]);
+    expect(a.rows.map((r) => r.state)).toEqual([
+      'overdue',
+      'overdue',
+      'waiting_applicant',
+      'on_track',
+      'on_track',
+    ]);
+    expect(a.total).toBe(5);
+    expect(a.counts).toEqual({ overdue: 2, due_soon: 0, waiting_applicant: 1, on_track: 2 });
+    expect(a.units).toEqual([
+      { agency: 'RISK-C', counts: { overdue: 1, due_soon: 0, waiting_applicant: 1, on_track: 2 } },
+      { agency: 'RISK-G', counts: { overdue: 1, due_soon: 0, waiting_applicant: 1, on_track: 0 } },
+      { agency: 'RISK-P', counts: { overdue: 2, due_soon: 0, waiting_applicant: 1, on_track: 2 } },
+    ]);
+  });
+
+  it('matches dossiers_at_risk_v1 for the unit', async () => {
+    const result = await fixture.store.clickhouse.query({
+      query: `SELECT dossier_code, state FROM dossiers_at_risk_v1
+              WHERE agency_code IN ('RISK-P', 'RISK-C', 'RISK-G') ORDER BY dossier_code`,
+      format: 'JSONEachRow',
+    });
+    const view = await result.json<{ dossier_code: string; state: string }>();
+    const api = (await get('agency=RISK-P')).rows
+      .map((r) => ({ dossier_code: r.dossier_code, state: r.state }))
+      .sort((x, y) => x.dossier_code.localeCompare(y.dossier_code));
+    expect(api).toEqual(view);
+  });
+
+  it('filters by state, takes another horizon, pages, and exports CSV', async () => {
+    const overdue = await get('agency=RISK-C&state=overdue');
+    expect(overdue.rows.map((r) => r.dossier_code)).toEqual(['D2-OVERDUE']);
+    expect(overdue.total).toBe(1);
+    // With a horizon of 60 working days, the dossier due in 40 days is due soon.
+    const wide = await get('agency=RISK-C&horizon=60&state=due_soon');
+    expect(wide.rows.map((r) => r.dossier_code)).toEqual(['D3-FAR']);
+    const page2 = await get('agency=RISK-P&pageSize=2&page=2');
+    expect(page2.rows.map((r) => r.dossier_code)).toEqual(['D4-WAITING', 'D3-FAR']);
+    expect(page2.total).toBe(5);
+    const city = await get('');
+    expect(city.counts.overdue).toBeGreaterThanOrEqual(3);
+
+    const res = await fetch(`${fixture.base}/api/at-risk?agency=RISK-G&format=csv`);
+    expect(res.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (await res.text()).trim().split('\n');
+    expect(lines[0]).toBe(
+      'dossier_code,agency_code,procedure_code,field_code,channel,received_at,due_at,working_days_left,state,calendar_complete,as_of',
+    );
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['D2-OVERDUE', 'D4-WAITING']);
+  });
+
+  it('refuses an unknown state', async () => {
+    const res = await fetch(`${fixture.base}/api/at-risk?state=late`);
+    expect(res.status).toBe(400);
+  });
+});
