@@ -30,6 +30,7 @@ if (values.direct) {
   const clickhouse = await createClickHouse({
     url: config.CLICKHOUSE_URL,
     application: 'aggregator-backfill',
+    requestTimeoutMs: config.AGGREGATOR_STATEMENT_TIMEOUT_SECONDS * 1000,
     settings: budget.pipelineSettings,
     engineArgs: budget.engineArgs,
   });

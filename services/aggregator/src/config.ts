@@ -26,6 +26,12 @@ export const AggregatorConfig = z.object({
     .min(0)
     .default(92)
     .transform((days) => (days === 0 ? undefined : days)),
+  /**
+   * How long the aggregator waits for one ClickHouse statement over HTTP before it gives up on the
+   * request. A rebuild's statements at city scale run for minutes, and a statement queued behind others
+   * waits silently on its socket: the client's 60 s default abandoned them, so no cycle ever finished.
+   */
+  AGGREGATOR_STATEMENT_TIMEOUT_SECONDS: positiveInt().default(1800),
   /** Readiness fails when the last successful cycle is older than this many intervals. */
   AGGREGATOR_STALE_AFTER_INTERVALS: positiveInt().default(3),
 });

@@ -20,6 +20,7 @@ const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
 const clickhouse = await createClickHouse({
   url: config.CLICKHOUSE_URL,
   application: 'aggregator',
+  requestTimeoutMs: config.AGGREGATOR_STATEMENT_TIMEOUT_SECONDS * 1000,
   settings: budget.pipelineSettings,
   engineArgs: budget.engineArgs,
   logger,

@@ -18,7 +18,11 @@ const config = loadConfig(AggregatorConfig);
 
 let result: { exact?: boolean; check?: unknown };
 if (values.direct) {
-  const clickhouse = await createClickHouse({ url: config.CLICKHOUSE_URL, application: 'aggregator-verify' });
+  const clickhouse = await createClickHouse({
+    url: config.CLICKHOUSE_URL,
+    application: 'aggregator-verify',
+    requestTimeoutMs: config.AGGREGATOR_STATEMENT_TIMEOUT_SECONDS * 1000,
+  });
   try {
     const check = await verifyKpiState(clickhouse, { dayHorizonDays: config.AGGREGATOR_DAY_HORIZON_DAYS });
     result = { exact: check.exact, check };

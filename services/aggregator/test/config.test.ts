@@ -11,6 +11,7 @@ describe('AggregatorConfig', () => {
       AGGREGATOR_SCOPE_KINDS: ['city', 'admin_level', 'agency', 'field', 'procedure'],
       AGGREGATOR_QUEUE: 'kpi-aggregator',
       AGGREGATOR_STALE_AFTER_INTERVALS: 3,
+      AGGREGATOR_STATEMENT_TIMEOUT_SECONDS: 1800,
     });
   });
 
