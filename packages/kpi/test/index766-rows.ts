@@ -1,5 +1,6 @@
 import type { ClickHouse } from '@dossier/clickhouse';
 import { KPI_CATALOG } from '../src/catalog.ts';
+import { MISSING_REASON } from '../src/index766/components.ts';
 import { type ScorecardInputs, scorecard } from '../src/index766/score.ts';
 
 /** A Decision 766 row of kpi_latest as the tests compare it. */
@@ -37,7 +38,7 @@ export async function readIndexRows(
 
 /**
  * The rows the reference scoring (score.ts) gives for counted inputs, with the engine's reasons: a
- * component without figures says `no_external_figures`; groups and totals are scored, so their reason is
+ * component without figures says `no_external_figures`, as score.ts notes it; groups and totals are scored, so their reason is
  * empty (their max_score tells which points have data).
  */
 export function expectedRows(inputs: ScorecardInputs): IndexRow[] {
@@ -48,8 +49,7 @@ export function expectedRows(inputs: ScorecardInputs): IndexRow[] {
       denominator: r.denominator,
       score: r.score,
       max_score: r.maxScore,
-      reason:
-        r.note === 'no_figures' ? 'no_external_figures' : r.note.startsWith('no_figures:') ? '' : r.note,
+      reason: r.note.startsWith(`${MISSING_REASON.external}:`) ? '' : r.note,
     }))
     .sort((a, b) => IDS.indexOf(a.kpi) - IDS.indexOf(b.kpi));
 }

@@ -166,11 +166,11 @@ describe('groups and the total', () => {
     const total = rows.find((x) => x.kpi === 'index766.total');
     // Missing: 1.1 (6), 1.2 (4), 1.3 (2), 5.2 (6), 5.3 (6), e-certified copies (2) = 26; 100 − 26 = 74.
     expect(total?.maxScore).toBe(74);
-    expect(total?.note).toBe('no_figures: 1.1, 1.2, 1.3, 5.2, 5.3, 4.e');
+    expect(total?.note).toBe('no_external_figures: 1.1, 1.2, 1.3, 5.2, 5.3, 4.e');
     expect(rows.find((x) => x.kpi === 'index766.transparency.published_on_time')).toMatchObject({
       score: null,
       maxScore: 6,
-      note: 'no_figures',
+      note: 'no_external_figures',
     });
     expect(rows.find((x) => x.kpi === 'index766.transparency')).toMatchObject({ maxScore: 6 });
   });

@@ -32,6 +32,16 @@ export type ZeroDenominator = 'zero' | 'full' | 'null';
  */
 export type Source = 'dossier' | 'catalog' | 'external';
 
+/**
+ * The `reason` of a component whose data is missing, by source (the analysts' guide names them): the
+ * engine writes it to kpi_latest and the TypeScript reference (score.ts) notes it.
+ */
+export const MISSING_REASON = {
+  external: 'no_external_figures',
+  catalog: 'no_catalog_data',
+  dossier: '',
+} as const satisfies Record<Source, string>;
+
 export interface Component {
   /** KPI id, `index766.<group>.<component>` (progress is its own single component). */
   id: string;

@@ -5,6 +5,7 @@ import {
   GROUPS,
   type GroupId,
   groupById,
+  MISSING_REASON,
   type Rounding,
   TOTAL_POINTS,
 } from './components.ts';
@@ -86,7 +87,7 @@ export interface GroupScore {
   hundredths: number;
   /** Points of the group's components that have data. */
   maxPoints: number;
-  /** Components without data (their score is NULL with the reason `no_figures`). */
+  /** Components without data (their score is NULL with the reason `no_external_figures`). */
   missing: string[];
 }
 
@@ -172,7 +173,7 @@ export function scorecard(inputs: ScorecardInputs): ScorecardRow[] {
           denominator: 0,
           score: null,
           maxScore: c.points,
-          note: 'no_figures',
+          note: MISSING_REASON.external,
         });
         continue;
       }
@@ -239,7 +240,7 @@ function groupRow(kpi: string, hundredths: number, maxPoints: number, missing: s
     denominator: maxPoints * 100,
     score: points(hundredths),
     maxScore: maxPoints,
-    note: missing.length === 0 ? '' : `no_figures: ${missing.map(shortCode).join(', ')}`,
+    note: missing.length === 0 ? '' : `${MISSING_REASON.external}: ${missing.map(shortCode).join(', ')}`,
   };
 }
 

@@ -1,4 +1,4 @@
-import { COMPONENTS, type Component, GROUPS, TOTAL_KPI } from '../index766/components.ts';
+import { COMPONENTS, type Component, GROUPS, MISSING_REASON, TOTAL_KPI } from '../index766/components.ts';
 import { componentHundredthsSql } from '../index766/score.sql.ts';
 import type { PeriodKind } from '../periods.ts';
 import type { CellLayout } from './cells.sql.ts';
@@ -76,8 +76,6 @@ function countsOf(c: Component): { n: string; d: string; scoredN: string; scored
   };
 }
 
-const MISSING = { external: 'no_external_figures', catalog: 'no_catalog_data', dossier: '' } as const;
-
 /**
  * New values of every Decision 766 component, group and total for the run's periods of `kinds`, for the
  * city and each unit with its sub-units (same columns as dossierValuesSql). A component's score follows
@@ -96,7 +94,7 @@ export function index766ValuesSql(kinds: readonly PeriodKind[], layout: CellLayo
   );
   const reasons = COMPONENTS.map(
     (c, i) =>
-      `multiIf(NOT has[${i + 1}], '${MISSING[c.source]}', h[${i + 1}] IS NULL, 'zero_denominator', '')`,
+      `multiIf(NOT has[${i + 1}], '${MISSING_REASON[c.source]}', h[${i + 1}] IS NULL, 'zero_denominator', '')`,
   );
   const groupRows = GROUPS.filter((g) => !COMPONENTS.some((c) => c.id === g.kpi));
   const of = (pick: (c: Component) => boolean, term: (i: number) => string) =>
