@@ -41,7 +41,10 @@ export async function completeGeneration(
   at: ValuesAt,
 ): Promise<void> {
   await applyGeneration(sql, claim.gen, claim.run_id, at);
-  await computeValues(sql, kpis, options.scopeKinds, options.periodKinds, at);
+  // Only cycles skip an unchanged Decision 766 statement: a range is asked for on purpose.
+  await computeValues(sql, kpis, options.scopeKinds, options.periodKinds, at, {
+    skipUnchangedIndex766: claim.kind === 'cycle',
+  });
   // A range leaves the watermark to the cycles.
   await commitGeneration(sql.clickhouse, claim, kpis, claim.kind === 'range');
 }

@@ -1,5 +1,6 @@
 import { dossierCellLayout } from './cell-layout.ts';
 import { INDEX766_SCOPES } from './index766/kpis.ts';
+import { type Index766Inputs, readIndex766Inputs } from './index766-inputs.ts';
 import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
 import { DOSSIER_PURPOSES, dossierValuesSql } from './sql/cells.sql.ts';
@@ -23,6 +24,14 @@ export interface ValuesAt {
   day_floor: string;
 }
 
+export interface ComputeOptions {
+  /**
+   * Skip the Decision 766 statement when none of its inputs changed since its periods' values were last
+   * written (index766-inputs.ts): cycles do; a rebuild recomputes everything.
+   */
+  skipUnchangedIndex766?: boolean;
+}
+
 const PURPOSES: Record<KpiSource, readonly string[]> = {
   dossier: DOSSIER_PURPOSES,
   procedure: PROCEDURE_PURPOSES,
@@ -40,6 +49,7 @@ export async function computeValues(
   scopeKinds: readonly ScopeKind[],
   periodKinds: readonly PeriodKind[],
   at: ValuesAt,
+  options: ComputeOptions = {},
 ): Promise<void> {
   const layout = dossierCellLayout();
   const computedAt = await sql.serverNow();
@@ -89,14 +99,23 @@ export async function computeValues(
       kpi_ids: ids,
       scope_kinds: source === 'index766' ? index766Scopes : [...scopeKinds],
     };
-    await sql.command(stageValuesSql(rows), params, {
-      label: `kpi_stage_values_v1 <- ${source} ${kinds.join('+')}`,
-    });
-    await sql.command(
-      writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL),
-      { ...params, ...targetRuleParams(ids), stated_score_kpis: source === 'index766' ? ids : [] },
-      { label: `kpi_values_v1 <- ${source} ${kinds.join('+')}` },
-    );
+    const stage = stageValuesSql(rows);
+    const write = writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL);
+    const writeParams = {
+      ...params,
+      ...targetRuleParams(ids),
+      stated_score_kpis: source === 'index766' ? ids : [],
+    };
+    let inputs: Index766Inputs | undefined;
+    if (source === 'index766') {
+      const text = JSON.stringify([stage, write, ids, writeParams.scope_kinds, targetRuleParams(ids)]);
+      inputs = await readIndex766Inputs(sql, kinds, layout, params, text);
+      if (options.skipUnchangedIndex766 && inputs.unchanged) continue;
+      await inputs.invalidate();
+    }
+    await sql.command(stage, params, { label: `kpi_stage_values_v1 <- ${source} ${kinds.join('+')}` });
+    await sql.command(write, writeParams, { label: `kpi_values_v1 <- ${source} ${kinds.join('+')}` });
+    await inputs?.record();
   }
 }
 

@@ -32,6 +32,8 @@ export interface StatementParams {
   kpi_ids?: readonly string[];
   scope_kinds?: readonly string[];
   stated_score_kpis?: readonly string[];
+  /** A hash of the Decision 766 statement's text, part of its inputs' fingerprint (index766-inputs.ts). */
+  index766_code?: string;
   t_kpi?: readonly string[];
   t_from?: readonly string[];
   t_to?: readonly string[];
