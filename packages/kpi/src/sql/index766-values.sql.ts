@@ -1,5 +1,5 @@
 import { COMPONENTS, type Component, GROUPS, MISSING_REASON, TOTAL_KPI } from '../index766/components.ts';
-import { componentHundredthsSql } from '../index766/score.sql.ts';
+import { ruleArgsOf, ruleHundredthsSql } from '../index766/score.sql.ts';
 import type { PeriodKind } from '../periods.ts';
 import type { CellLayout } from './cells.sql.ts';
 import { index766ScopeInputsSql } from './index766-sources.sql.ts';
@@ -88,10 +88,18 @@ export function index766ValuesSql(kinds: readonly PeriodKind[], layout: CellLayo
   const periods = runPeriodPairsSql(kinds, INDEX766_PURPOSES);
   const counts = COMPONENTS.map(countsOf);
   const list = (f: (x: (typeof counts)[number], i: number) => string) => `[${counts.map(f).join(', ')}]`;
-  const hundredths = COMPONENTS.map(
-    (c, i) =>
-      `if(has[${i + 1}], ${componentHundredthsSql(c, `scored_n[${i + 1}]`, `scored_d[${i + 1}]`)}, NULL)`,
+  // One lambda scores every component: its rule's constants are arrays beside the counts, so each rounding
+  // is written once instead of once per component (the statement took seconds to plan).
+  const rules = COMPONENTS.map((c) => ruleArgsOf(c));
+  const rule = ruleHundredthsSql(
+    { points: 'r_p', fullAtNumerator: 'r_tn', fullAtDenominator: 'r_td', zero: 'r_z', exact: 'r_e' },
+    'r_n',
+    'r_d',
   );
+  const column = (pick: (r: (typeof rules)[number]) => string) => `[${rules.map(pick).join(', ')}]`;
+  const hundredths = `arrayMap((r_has, r_n, r_d, r_p, r_tn, r_td, r_z, r_e) -> if(r_has, ${rule}, NULL),
+        has, scored_n, scored_d, ${column((r) => r.points)}, ${column((r) => r.fullAtNumerator)},
+        ${column((r) => r.fullAtDenominator)}, ${column((r) => r.zero)}, ${column((r) => r.exact)})`;
   const reasons = COMPONENTS.map(
     (c, i) =>
       `multiIf(NOT has[${i + 1}], '${MISSING_REASON[c.source]}', h[${i + 1}] IS NULL, 'zero_denominator', '')`,
@@ -126,7 +134,7 @@ FROM
     SELECT *, ${earned(() => true)} AS total_earned, ${available(() => true)} AS total_points
     FROM
     (
-      SELECT *, [${hundredths.join(',\n        ')}] AS h
+      SELECT *, ${hundredths} AS h
       FROM
       (
         SELECT period_kind, period_start, scope_kind, scope_code,
