@@ -72,6 +72,8 @@ export interface AggregateBenchmarkResult {
    */
   rawFactsReadSeconds: number;
   ratiosToRawFactsRead: Record<string, number>;
+  /** The Decision 766 index's share of each cycle (fingerprint, statement, write) and its ratio to rawFactsReadSeconds. */
+  index766: Record<string, { seconds: number; statementRan: boolean; ratioToRawFactsRead: number }>;
   /** Open dossiers (judged at every cycle's instant) and cells at the end. */
   openDossiers: number;
   cells: number;
@@ -93,6 +95,9 @@ interface CycleFigures {
   /** Seconds waited before the cycle for ClickHouse's background merges to finish. */
   settleSeconds: number;
   mode: string;
+  /** Seconds of the Decision 766 statements in the breakdown, and whether its values statement ran. */
+  index766Seconds: number;
+  index766StatementRan: boolean;
 }
 
 export async function runAggregateBenchmark(
@@ -161,13 +166,13 @@ export async function runAggregateBenchmark(
       enter(label);
       const figures = await timedCycle(clickhouse, dayHorizonDays, now);
       log(
-        `[bench:aggregate] ${label} cycle ${figures.seconds.toFixed(2)} s (cpu ${figures.cpuSeconds.toFixed(2)} s, settled ${figures.settleSeconds.toFixed(1)} s before)`,
+        `[bench:aggregate] ${label} cycle ${figures.seconds.toFixed(2)} s (cpu ${figures.cpuSeconds.toFixed(2)} s, settled ${figures.settleSeconds.toFixed(1)} s before; Decision 766 ${figures.index766Seconds.toFixed(2)} s, statement ${figures.index766StatementRan ? 'ran' : 'skipped'})`,
       );
       Object.assign(result, { [name]: figures });
       return figures;
     };
 
-    await cycle('fullCycle', 'rebuild');
+    const fullCycle = await cycle('fullCycle', 'rebuild');
     const idleCycle = await cycle('idleCycle', 'idle');
     enter('arrivals');
     await insertDossiers(clickhouse, {
@@ -204,6 +209,16 @@ export async function runAggregateBenchmark(
     result.rawFactsReadSeconds = rawFactsReadSeconds;
     result.ratiosToRawFactsRead = Object.fromEntries(
       Object.entries(timed).map(([name, figures]) => [name, round(figures.seconds / rawFactsReadSeconds)]),
+    );
+    result.index766 = Object.fromEntries(
+      Object.entries({ fullCycle, ...timed }).map(([name, f]) => [
+        name,
+        {
+          seconds: f.index766Seconds,
+          statementRan: f.index766StatementRan,
+          ratioToRawFactsRead: round(f.index766Seconds / rawFactsReadSeconds),
+        },
+      ]),
     );
     log(`[bench:aggregate] one read of every dossier's facts ${rawFactsReadSeconds} s`);
     result.openDossiers = await countRows(clickhouse, 'kpi_open_facts_v1');
@@ -301,7 +316,10 @@ async function timedCycle(
     },
   });
   const { user, system } = process.cpuUsage(cpu);
+  const index766 = Object.entries(breakdown).filter(([label]) => label.includes('index766'));
   return {
+    index766Seconds: round(index766.reduce((sum, [, seconds]) => sum + seconds, 0)),
+    index766StatementRan: index766.some(([label]) => label.startsWith('kpi_stage_values_v1 <- index766')),
     seconds: round((performance.now() - began) / 1000),
     cpuSeconds: round((user + system) / 1e6),
     mode: result.mode,
