@@ -85,6 +85,7 @@ const ANALYSTS_READ = new Set([
   'kpi_dossier_facts_v1',
   'kpi_latest',
   'kpi_open_facts_v1',
+  'kpi_rebuild_steps_v1',
   'kpi_run_dossiers_v1',
   'kpi_run_periods_v1',
   'kpi_scope_cells_v1',

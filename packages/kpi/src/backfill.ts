@@ -31,7 +31,7 @@ async function backfill(
   const fingerprint = cellLayoutFingerprint();
   const sql = statements(clickhouse, { trace: options.trace, signal: options.signal });
   const serverTime = await sql.serverNow();
-  const log = await settlePending(clickhouse, options, serverTime);
+  const log = await settlePending(clickhouse, options, serverTime, lease);
   if ('skipped' in log) {
     throw new Error(`another KPI computation holds the next generation (${log.skipped}); retry later`);
   }

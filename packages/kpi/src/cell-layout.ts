@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { KPI_CATALOG } from './catalog.ts';
 import { PERIOD_KINDS } from './periods.ts';
 import { type CellLayout, cellLayout, participationSql } from './sql/cells.sql.ts';
-import { BUILD_FACTS_SQL } from './sql/facts.sql.ts';
+import { FACTS_FORMULA_SQL } from './sql/facts.sql.ts';
 
 // Computed on first use, not at import: a catalog that no longer fits the cell columns fails the first
 // KPI run with its message instead of every process that merely imports the package.
@@ -26,7 +26,12 @@ export function cellLayoutFingerprint(): string {
     const { keys, aggregates } = dossierCellLayout();
     fingerprint = createHash('sha256')
       .update(
-        JSON.stringify([keys, aggregates, PERIOD_KINDS.map((k) => participationSql(k, '')), BUILD_FACTS_SQL]),
+        JSON.stringify([
+          keys,
+          aggregates,
+          PERIOD_KINDS.map((k) => participationSql(k, '')),
+          FACTS_FORMULA_SQL,
+        ]),
       )
       .digest('hex')
       .slice(0, 16);

@@ -1,6 +1,7 @@
 import type { ClickHouse } from '@dossier/clickhouse';
 import { selectKpis } from './catalog.ts';
 import { dossierCellLayout } from './cell-layout.ts';
+import type { HeldLease } from './claim-lease.ts';
 import { computeValues, type ValuesAt } from './compute-values.ts';
 import {
   abandonGeneration,
@@ -10,7 +11,8 @@ import {
   readGenerationLog,
 } from './generation-log.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
-import type { KpiRunOptions } from './run-options.ts';
+import { resumeRebuild } from './rebuild.ts';
+import type { KpiRunOptions, KpiRunResult } from './run-options.ts';
 import {
   APPLY_FACTS_SQL,
   APPLY_OPEN_FACTS_SQL,
@@ -20,7 +22,7 @@ import {
   scopeProceduresSql,
 } from './sql/generation.sql.ts';
 import { type Statements, statements } from './statements.ts';
-import { EPOCH_DAY, utcDate } from './utc.ts';
+import { EPOCH, EPOCH_DAY, utcDate } from './utc.ts';
 
 const DEFAULT_STALE_AFTER_MS = 30 * 60_000;
 
@@ -71,14 +73,16 @@ async function applyGeneration(sql: Statements, gen: number, owner: string, at: 
  * Reads the generation log and deals with a generation claimed but not committed: while its run may still
  * be working (its lease is alive; for a claim without a lease, claimed less than staleAfterMs ago) this
  * run stands aside; once its run is dead or released it, a staged cycle or range is finished from its
- * staged rows (applying them again is harmless), unless these may have expired; a rebuild, or a
- * generation too old to finish, is marked abandoned, so that this run rebuilds instead.
+ * staged rows (applying them again is harmless), unless these may have expired; a rebuild is resumed
+ * from its last recorded step (`resumed`, rebuild.ts); a rebuild that recorded none, or a generation too
+ * old to finish, is marked abandoned, so that this run rebuilds instead.
  */
 export async function settlePending(
   clickhouse: ClickHouse,
   options: KpiRunOptions,
   serverTime: string,
-): Promise<GenerationLog | { skipped: string }> {
+  lease: HeldLease | undefined,
+): Promise<(GenerationLog & { resumed?: KpiRunResult }) | { skipped: string }> {
   const log = await readGenerationLog(clickhouse);
   const { pending } = log;
   if (!pending) return log;
@@ -89,7 +93,18 @@ export async function settlePending(
       return { skipped: `generation ${pending.gen} is being computed by run ${pending.run_id}` };
     }
   }
-  if (pending.kind === 'rebuild' || age > FINISHABLE_MS) {
+  if (pending.kind === 'rebuild') {
+    const resumed = await resumeRebuild(
+      clickhouse,
+      options,
+      lease,
+      pending,
+      log.committed?.judged_at ?? EPOCH,
+    );
+    if (resumed?.mode === 'skipped') return { skipped: resumed.skippedReason ?? 'rebuild taken over first' };
+    if (resumed) return { ...(await readGenerationLog(clickhouse)), resumed };
+    await abandonGeneration(clickhouse, pending);
+  } else if (age > FINISHABLE_MS) {
     await abandonGeneration(clickhouse, pending);
   } else {
     await completeGeneration(

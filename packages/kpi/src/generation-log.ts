@@ -76,11 +76,16 @@ export async function releasingOnFailure(
   try {
     await apply();
   } catch (err) {
-    const { pending } = await readGenerationLog(clickhouse).catch(() => ({ pending: undefined }));
-    if (pending?.gen === claim.gen && pending.run_id === claim.run_id) {
-      await recordGeneration(clickhouse, { ...pending, state: 'released' }).catch(() => {});
-    }
+    await releaseGeneration(clickhouse, claim).catch(() => {});
     throw err;
+  }
+}
+
+/** Marks this run's claim given up: the next run finishes (or resumes) the generation without waiting. */
+export async function releaseGeneration(clickhouse: ClickHouse, claim: Claim): Promise<void> {
+  const { pending } = await readGenerationLog(clickhouse);
+  if (pending?.gen === claim.gen && pending.run_id === claim.run_id) {
+    await recordGeneration(clickhouse, { ...pending, state: 'released' });
   }
 }
 

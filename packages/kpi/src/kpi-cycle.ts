@@ -61,8 +61,10 @@ async function cycle(
   const fingerprint = cellLayoutFingerprint();
   const sql = statements(clickhouse, { trace: options.trace, signal: options.signal });
   const serverTime = await sql.serverNow();
-  const log = await settlePending(clickhouse, options, serverTime);
+  const log = await settlePending(clickhouse, options, serverTime, lease);
   if ('skipped' in log) return skipped(options.runId, kpis, log.skipped);
+  // A dead run's rebuild finished by this one is this run's work: the next run cycles on top of it.
+  if (log.resumed) return log.resumed;
   const { committed } = log;
   const gen = (committed?.gen ?? 0) + 1;
   const now = options.now ?? maxString(serverTime, committed?.judged_at ?? EPOCH);

@@ -1,16 +1,36 @@
 import type { ClickHouse } from '@dossier/clickhouse';
+import { selectKpis } from './catalog.ts';
 import { cellLayoutFingerprint, dossierCellLayout } from './cell-layout.ts';
 import type { HeldLease } from './claim-lease.ts';
 import { computeValues } from './compute-values.ts';
-import { abandonGeneration, type Claim, claimGeneration, commitGeneration } from './generation-log.ts';
+import {
+  abandonGeneration,
+  type Claim,
+  claimGeneration,
+  commitGeneration,
+  type Generation,
+  releaseGeneration,
+  releasingOnFailure,
+} from './generation-log.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
 import { PERIOD_KINDS } from './periods.ts';
+import {
+  DEFAULT_SLICE_DOSSIERS,
+  type RebuildSlicing,
+  readSteps,
+  rebuildId,
+  recordStep,
+  sliceBounds,
+  sliceRange,
+  sliceStep,
+} from './rebuild-steps.ts';
 import { type KpiRunOptions, type KpiRunResult, skipped } from './run-options.ts';
 import { BUILD_FACTS_SQL } from './sql/facts.sql.ts';
 import {
   BUILD_OPEN_FACTS_SQL,
   buildCellsSql,
   builtCells,
+  CELLS_TRUNCATE_SQL,
   REBUILD_TRUNCATE_SQL,
   scopeCellsSql,
   scopeProceduresSql,
@@ -37,8 +57,11 @@ export interface RebuildPlan {
 }
 
 /**
- * Builds facts, open facts and cells from scratch: the first cycle, a clock that went back, a backfill
- * with fresh facts. Interrupted, it is redone from the start by the next run (it begins by emptying them).
+ * Builds facts, open facts and cells from scratch: the first cycle, a clock that went back, a cell-layout
+ * change, a backfill with fresh facts. The facts are built in slices of the dossiers (bounded memory, see
+ * BUILD_FACTS_SQL), each recorded in kpi_rebuild_steps_v1 once written; a run that dies part way is
+ * resumed from its last finished slice by the next one (resumeRebuild). Until the rebuild commits, the
+ * values of the previous generation stay in kpi_latest: it replaces them only when it computes its own.
  */
 export async function rebuild(
   clickhouse: ClickHouse,
@@ -47,7 +70,6 @@ export async function rebuild(
   lease: HeldLease | undefined,
   plan: RebuildPlan,
 ): Promise<KpiRunResult> {
-  const layout = dossierCellLayout();
   const claim: Claim = {
     gen: plan.gen,
     run_id: options.runId,
@@ -62,31 +84,113 @@ export async function rebuild(
     if (plan.periods !== 'all') throw new Error(`${lost}; retry later`);
     return skipped(options.runId, kpis, lost);
   }
-  // Building stops at shutdown or when the lease is lost (the next run rebuilds); computing, only at the latter.
+  return build(clickhouse, options, kpis, lease, claim, plan.previousNow, plan.periods);
+}
+
+/**
+ * Takes over a claimed rebuild whose run is dead or gave up (called by settlePending): this run claims
+ * the same generation (same instant, window and day floor; of two runs taking over at once the first
+ * claim wins) and goes on from the steps recorded as done. Undefined when there is nothing to resume (it
+ * stopped before its first step, or the cell layout changed since): the caller abandons it.
+ */
+export async function resumeRebuild(
+  clickhouse: ClickHouse,
+  options: KpiRunOptions,
+  lease: HeldLease | undefined,
+  pending: Generation,
+  previousNow: string,
+): Promise<KpiRunResult | undefined> {
+  if (pending.layout !== cellLayoutFingerprint()) return undefined;
+  const slicing = (await readSteps(clickhouse, rebuildId(pending))).get('plan');
+  if (slicing === undefined) return undefined;
+  await abandonGeneration(clickhouse, pending);
+  const claim: Claim = {
+    gen: pending.gen,
+    run_id: options.runId,
+    kind: 'rebuild',
+    judged_at: pending.judged_at,
+    window_to: pending.window_to,
+    day_floor: pending.day_floor,
+    layout: pending.layout,
+  };
+  const kpis = selectKpis();
+  const lost = await claimGeneration(clickhouse, claim);
+  if (lost) return skipped(options.runId, kpis, lost);
+  return build(clickhouse, options, kpis, lease, claim, previousNow, undefined);
+}
+
+async function build(
+  clickhouse: ClickHouse,
+  options: KpiRunOptions,
+  kpis: KpiDefinition[],
+  lease: HeldLease | undefined,
+  claim: Claim,
+  previousNow: string,
+  /** A fresh rebuild's periods; undefined when resuming (they are recorded). */
+  periods: RebuildPlan['periods'] | undefined,
+): Promise<KpiRunResult> {
+  const layout = dossierCellLayout();
+  // Building stops at shutdown or when the lease is lost (the next run resumes); computing, only at the latter.
   const signals = [options.signal, lease?.lost].filter((s): s is AbortSignal => s !== undefined);
   const sql = statements(clickhouse, {
     trace: options.trace,
     signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
   });
-  const at = { run_id: options.runId, live_id: options.runId, now: plan.now, day_floor: plan.dayFloor };
-  const base: StatementParams = {
-    ...at,
-    from: EPOCH,
-    to: plan.windowTo,
-    previous_now: plan.previousNow,
-    ...(plan.periods === 'all' ? {} : { from_date: plan.periods.from, to_date: plan.periods.to }),
+  const id = rebuildId(claim);
+  const at = {
+    run_id: options.runId,
+    live_id: options.runId,
+    now: claim.judged_at,
+    day_floor: claim.day_floor,
   };
+  let slicing: RebuildSlicing;
   try {
-    for (const statement of REBUILD_TRUNCATE_SQL) await sql.command(statement, base);
-    await sql.command(BUILD_FACTS_SQL, base);
-    await sql.command(BUILD_OPEN_FACTS_SQL, base);
-    for (const kind of PERIOD_KINDS) {
-      await sql.command(buildCellsSql(kind, layout), base);
-      await sql.command(scopeCellsSql(layout, builtCells(kind)), base);
-      await sql.command(scopeProceduresSql(layout, builtCells(kind)), base);
+    const done = await readSteps(clickhouse, id);
+    const recorded = done.get('plan');
+    if (recorded !== undefined) {
+      slicing = JSON.parse(recorded) as RebuildSlicing;
+    } else {
+      if (periods === undefined) throw new Error(`rebuild ${id} has no recorded plan to resume`);
+      for (const statement of REBUILD_TRUNCATE_SQL) await sql.command(statement, {});
+      const perSlice = options.rebuildSliceDossiers ?? DEFAULT_SLICE_DOSSIERS;
+      slicing = { bounds: await sliceBounds(clickhouse, perSlice), periods };
+      await recordStep(clickhouse, id, options.runId, 'plan', JSON.stringify(slicing));
+    }
+    const range = slicing.periods;
+    const base: StatementParams = {
+      ...at,
+      from: EPOCH,
+      to: claim.window_to,
+      previous_now: previousNow,
+      ...(range === 'all' ? {} : { from_date: range.from, to_date: range.to }),
+    };
+    const of = slicing.bounds.length;
+    for (let i = 0; i < of; i++) {
+      const step = sliceStep(i, of);
+      if (done.has(step)) continue;
+      await sql.command(
+        BUILD_FACTS_SQL,
+        { ...base, ...sliceRange(slicing.bounds, i) },
+        {
+          label: 'kpi_dossier_facts_v1 <- dossiers_v1 slice',
+        },
+      );
+      await recordStep(clickhouse, id, options.runId, step);
+    }
+    // Open facts, cells and scopes come from the facts in a few statements whose memory follows the
+    // number of cells, not of dossiers; interrupted, they are redone from empty tables.
+    if (!done.has('cells')) {
+      for (const statement of CELLS_TRUNCATE_SQL) await sql.command(statement, {});
+      await sql.command(BUILD_OPEN_FACTS_SQL, base);
+      for (const kind of PERIOD_KINDS) {
+        await sql.command(buildCellsSql(kind, layout), base);
+        await sql.command(scopeCellsSql(layout, builtCells(kind)), base);
+        await sql.command(scopeProceduresSql(layout, builtCells(kind)), base);
+      }
+      await recordStep(clickhouse, id, options.runId, 'cells');
     }
     for (const kind of options.periodKinds) {
-      if (plan.periods === 'all') {
+      if (range === 'all') {
         await sql.command(touchedDossierPeriodsSql(kind, 'all'), base);
         await sql.command(touchedCatalogPeriodsSql(kind), base);
         await sql.command(touchedExternalPeriodsSql(kind), base);
@@ -96,18 +200,20 @@ export async function rebuild(
       }
     }
   } catch (err) {
-    // Half-built tables: the next run rebuilds at once rather than waiting for this claim to go stale.
-    await abandonGeneration(clickhouse, claim).catch(() => {});
+    // The next run resumes at once from the last recorded step rather than waiting for this claim to go stale.
+    await releaseGeneration(clickhouse, claim).catch(() => {});
     throw err;
   }
-  await computeValues(sql.withSignal(lease?.lost), kpis, options.scopeKinds, options.periodKinds, at);
-  // A backfill's rebuild leaves the watermark to the cycles, as a range does.
-  await commitGeneration(clickhouse, claim, kpis, plan.periods !== 'all');
+  await releasingOnFailure(clickhouse, claim, async () => {
+    await computeValues(sql.withSignal(lease?.lost), kpis, options.scopeKinds, options.periodKinds, at);
+    // A backfill's rebuild leaves the watermark to the cycles, as a range does.
+    await commitGeneration(clickhouse, claim, kpis, slicing.periods !== 'all');
+  });
   return {
     runId: options.runId,
     kpiIds: kpis.map((k) => k.id),
     mode: 'rebuild',
-    window: { from: EPOCH, to: plan.windowTo },
+    window: { from: EPOCH, to: claim.window_to },
     dossiersRefreshed: await countFacts(clickhouse),
     periodsRecomputed: await sql.countRun('kpi_run_periods_v1', options.runId),
     rowsWritten: await sql.countRun('kpi_current_v1', options.runId),

@@ -32,6 +32,11 @@ export interface KpiRunOptions {
    * lost with its run and finished (or, for a rebuild, redone) by this one. Default 30 minutes.
    */
   staleAfterMs?: number;
+  /**
+   * Dossiers per slice when this run builds every dossier's facts (a rebuild): the rebuild's peak memory
+   * follows this, not the history. Default DEFAULT_SLICE_DOSSIERS (rebuild-steps.ts).
+   */
+  rebuildSliceDossiers?: number;
 }
 
 /**

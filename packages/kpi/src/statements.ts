@@ -42,6 +42,11 @@ export interface StatementParams {
   t_value?: readonly number[];
   t_strict?: readonly number[];
   role?: string;
+  /** A rebuild's slice of dossier codes: [slice_from, slice_to), '' as slice_to for no upper bound. */
+  slice_from?: string;
+  slice_to?: string;
+  /** A rebuild's identity in kpi_rebuild_steps_v1 (rebuild-steps.ts). */
+  rebuild?: string;
 }
 
 export interface StatementOptions {

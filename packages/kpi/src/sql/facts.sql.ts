@@ -1,8 +1,20 @@
 import { TIME_ZONE } from '../periods.ts';
 import { FACT_COLUMNS } from './cells.sql.ts';
 
-/** Every dossier's facts into kpi_dossier_facts_v1 (a rebuild; the table was emptied first). */
+/**
+ * The facts of one slice of the dossiers into kpi_dossier_facts_v1 (a rebuild; the table was emptied
+ * first): dossier codes in [{slice_from}, {slice_to}), an empty {slice_to} meaning no upper bound. The
+ * range is on dossier_state_v1's sorting key, so a slice reads and merges only its own dossiers and its
+ * memory follows the slice, not the history. Writing a slice twice changes nothing (ReplacingMergeTree).
+ */
 export const BUILD_FACTS_SQL = `INSERT INTO kpi_dossier_facts_v1 (${FACT_COLUMNS})
+${factsSelectSql('slice')}`;
+
+/**
+ * The facts formula over every dossier, as the cell layout's fingerprint hashes it (cell-layout.ts): the
+ * text it had before rebuilds ran in slices, so that slicing, which changes no fact, forces no rebuild.
+ */
+export const FACTS_FORMULA_SQL = `INSERT INTO kpi_dossier_facts_v1 (${FACT_COLUMNS})
 ${factsSelectSql('all')}`;
 
 /**
@@ -14,17 +26,19 @@ SELECT {run_id:String}, 'candidate', 1, * FROM (${factsSelectSql('run')})`;
 
 /**
  * Facts rows from dossiers_v1, either for the dossiers a run listed in kpi_run_dossiers_v1 ({run_id})
- * or for every dossier. The catalog row valid at the dossier's start (ASOF on valid_from) gives admin
+ * or for a slice of the dossiers (BUILD_FACTS_SQL). The catalog row valid at the dossier's start (ASOF on valid_from) gives admin
  * level, field, fee-bearing and the legal maximum; when the dossier predates every catalog row, the
  * earliest row is used rather than leaving the scope empty. Columns in the order of FACT_COLUMNS.
  */
-function factsSelectSql(target: 'run' | 'all'): string {
+function factsSelectSql(target: 'run' | 'slice' | 'all'): string {
   const maxDays = "if(p.procedure_code != '', p.max_processing_working_days, p0.max_processing_working_days)";
   const paperResult = "if(p.procedure_code != '', p.paper_result_required, p0.paper_result_required)";
-  const filter =
-    target === 'run'
-      ? 'WHERE dossier_code IN (SELECT dossier_code FROM kpi_run_dossiers_v1 WHERE run_id = {run_id:String})'
-      : '';
+  const filter = {
+    run: 'WHERE dossier_code IN (SELECT dossier_code FROM kpi_run_dossiers_v1 WHERE run_id = {run_id:String})',
+    slice:
+      "WHERE dossier_code >= {slice_from:String} AND ({slice_to:String} = '' OR dossier_code < {slice_to:String})",
+    all: '',
+  }[target];
   return `
 SELECT
   d.dossier_code,

@@ -212,16 +212,18 @@ export const APPLY_FACTS_SQL = `
 INSERT INTO kpi_dossier_facts_v1 (${FACT_COLUMNS})
 SELECT ${FACT_COLUMNS} FROM ${STAGED('new')}`;
 
-// A rebuild (first cycle, clock moved back, backfill with fresh facts) starts from empty tables and
-// is redone from the start if interrupted.
+// A rebuild (first cycle, clock moved back, backfill with fresh facts) starts from empty tables; if
+// interrupted, it goes on from its last recorded step (rebuild.ts), the derived tables from empty again.
 
-export const REBUILD_TRUNCATE_SQL = [
-  'TRUNCATE TABLE kpi_dossier_facts_v1',
+/** What a rebuild builds from the facts: emptied again when a resumed rebuild builds them. */
+export const CELLS_TRUNCATE_SQL = [
   'TRUNCATE TABLE kpi_open_facts_v1',
   'TRUNCATE TABLE kpi_cells_v1',
   'TRUNCATE TABLE kpi_scope_cells_v1',
   'TRUNCATE TABLE kpi_scope_procedures_v1',
 ];
+
+export const REBUILD_TRUNCATE_SQL = ['TRUNCATE TABLE kpi_dossier_facts_v1', ...CELLS_TRUNCATE_SQL];
 
 export const BUILD_OPEN_FACTS_SQL = `
 INSERT INTO kpi_open_facts_v1 (${FACT_COLUMNS}, sign)
