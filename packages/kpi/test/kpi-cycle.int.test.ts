@@ -66,7 +66,8 @@ beforeAll(async () => {
     format: 'JSONEachRow',
   });
   firstRun = await cycle();
-});
+  // Provisioning, migrations and a first rebuild: over the 180 s hook default at load 40 on 2 cores.
+}, 600_000);
 
 afterAll(async () => {
   await test?.close();
