@@ -137,7 +137,8 @@ async function resumedAndExact(dir: string, before: unknown) {
 
 const SLICE = 'kpi_dossier_facts_v1 <- dossiers_v1 slice';
 
-describe('a KPI rebuild SIGKILLed part way', { timeout: 900_000 }, () => {
+// Six processes per test, each loading chDB: at load 20–40 on 2 cores one test took over 15 minutes.
+describe('a KPI rebuild SIGKILLed part way', { timeout: 1_800_000 }, () => {
   it('is resumed from its last finished slice by the next process, and the state is exact', async () => {
     const { dir, before, stepsAtKill } = await killedRebuild(SLICE, 3);
     // Killed after the third slice's facts were written and before that slice was recorded.
