@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import { createClickHouse, migrate } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
-import { type IngestorClickHouse, IngestorConfig, startIngestor } from '@dossier/ingestor';
+import {
+  type IngestorClickHouse,
+  IngestorConfig,
+  sealStoredDeadLetters,
+  startIngestor,
+} from '@dossier/ingestor';
 import { createHealth, createLogger, createMetricsRegistry } from '@dossier/observability';
 import { Kafka, logLevel } from 'kafkajs';
 import { caughtUp } from '../pipeline.ts';
@@ -53,9 +58,13 @@ export const clickhouseRefuses: FaultScenario = {
     });
     try {
       await migrate(clickhouse);
+      const logger = createLogger({ service: 'faults-ingestor', level: 'silent' });
+      // As every composition root does after the migrations (the legacy dead_letters_v1 is sealed into v2
+      // and dropped); without it this run's schema differs from the uninterrupted run's.
+      await sealStoredDeadLetters(clickhouse, config, logger);
       const ingestor = await startIngestor({
         config,
-        logger: createLogger({ service: 'faults-ingestor', level: 'silent' }),
+        logger,
         registry: createMetricsRegistry(),
         health: createHealth(),
         clickhouse: flaky,
