@@ -32,12 +32,16 @@ const CHAINS = `(
   )
 )`;
 
-/** (codes, levels) of every agency, aligned, as one scalar. */
-const LEVELS = `(SELECT (groupArray(code), groupArray(level)) FROM (${LATEST_UNITS}))`;
+/** (code, level) of every agency, as one scalar. */
+const LEVELS = `(SELECT groupArray((code, level)) FROM (${LATEST_UNITS}))`;
 
-/** The chain (Array(String)) of the agency code expression `code`: itself when it is not in the catalog. */
+/**
+ * The chain (Array(String)) of the agency code expression `code`: itself when it is not in the catalog.
+ * A chain starts with its agency, so the code followed by the chain's parents is either; the map is named
+ * once (a missing key gives []), which keeps the statement, whose planning is most of its cost, short.
+ */
 export function chainOfSql(code: string): string {
-  return `if(mapContains(${CHAINS}, ${code}), ${CHAINS}[${code}], [${code}])`;
+  return `arrayConcat([${code}], arrayPopFront(${CHAINS}[${code}]))`;
 }
 
 /** (scope_kind, scope_code) pairs the counts of agency `code` roll up to: the city and the agency's chain. */
@@ -45,7 +49,7 @@ export function rollupScopesSql(code: string): string {
   return `arrayConcat([('city', '')], if(${code} = '', [], arrayMap(c -> ('agency', c), ${chainOfSql(code)})))`;
 }
 
-/** The codes of the agencies whose admin level satisfies `levelPredicate` (a lambda body over `l`). */
-export function unitsAtLevelsSql(levelPredicate: string): string {
-  return `arrayFilter((u, l) -> ${levelPredicate}, ${LEVELS}.1, ${LEVELS}.2)`;
+/** The codes of the agencies whose admin level satisfies `levelPredicate` (given the level's expression). */
+export function unitsAtLevelsSql(levelPredicate: (level: string) => string): string {
+  return `arrayMap(u -> u.1, arrayFilter(u -> ${levelPredicate('u.2')}, ${LEVELS}))`;
 }

@@ -133,7 +133,7 @@ export function catalogSource(kinds: readonly PeriodKind[], purposes: readonly s
   FROM
   (
     SELECT *, arrayConcat(if(ifNull(agency_code, '') != '', [agency_code], []),
-      ${unitsAtLevelsSql("l IN ('commune', 'district') AND has(admin_levels, l)")}) AS fallback_units
+      ${unitsAtLevelsSql((l) => `${l} IN ('commune', 'district') AND has(admin_levels, ${l})`)}) AS fallback_units
     FROM (${catalogSnapshotSql(kind, purposes)})
   )
   ARRAY JOIN ${UNITS_OF_PROCEDURE} AS us
