@@ -218,6 +218,23 @@ describe('pipeline panel', () => {
       }),
     ]);
   });
+
+  it('dates the KPIs by the last committed run when no value moved since the newest one', async () => {
+    // A cycle over unchanged input writes no value, only the watermark; the KPIs are still that fresh.
+    await fixture.store.clickhouse.insert({
+      table: 'kpi_watermarks_v1',
+      values: [
+        { name: 'ingested', watermark: '2026-11-02 05:00:00.000', updated_at: '2026-11-02 05:00:01.000' },
+      ],
+      format: 'JSONEachRow',
+    });
+    try {
+      const body = await getJson('/api/pipeline');
+      expect(body.aggregation.lastComputedAt).toBe('2026-11-02 05:00:01.000');
+    } finally {
+      await fixture.store.clickhouse.command({ query: 'TRUNCATE TABLE kpi_watermarks_v1' });
+    }
+  });
 });
 
 describe('ops routes, page and Bull Board', () => {

@@ -1,4 +1,4 @@
-import { type PeriodKind, SCOPE_KINDS } from '@dossier/kpi';
+import { type PeriodKind, SCOPE_KINDS, WATERMARK_NAME } from '@dossier/kpi';
 import { z } from 'zod';
 
 /** A query and its parameters; values never enter the SQL text. */
@@ -112,13 +112,21 @@ export function filterScopesQuery(): BoundQuery {
   };
 }
 
-/** Freshness of the KPI tables, readable in every deployment mode (unlike the aggregator's own gauge). */
+/**
+ * When the KPIs were last brought up to date, readable in every deployment mode (unlike the aggregator's
+ * own gauge): the later of the newest stored value and the last committed run's watermark. A cycle writes
+ * only the values that moved, so with no new input the values keep their time while the runs go on.
+ */
 export function aggregationAgeQuery(): BoundQuery {
   return {
-    query: `SELECT toString(max(computed_at)) AS last_computed_at,
-        if(count() = 0, NULL, toFloat64(dateDiff('millisecond', max(computed_at), now64(3))) / 1000) AS age_seconds
-      FROM kpi_latest`,
-    query_params: {},
+    query: `SELECT toString(max(at)) AS last_computed_at,
+        if(count() = 0, NULL, toFloat64(dateDiff('millisecond', max(at), now64(3))) / 1000) AS age_seconds
+      FROM (
+        SELECT max(computed_at) AS at FROM kpi_latest HAVING count() > 0
+        UNION ALL
+        SELECT updated_at AS at FROM kpi_watermarks_v1 FINAL WHERE name = {watermark:String}
+      )`,
+    query_params: { watermark: WATERMARK_NAME },
   };
 }
 
