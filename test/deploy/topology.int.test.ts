@@ -344,6 +344,7 @@ function expectSameStore(judged: Judged, reference: Judged, sent: ReadonlySet<st
     lost: 0,
     doubleCounted: 0,
     kpiValuesDiffering: 0,
+    schemaDifferences: [],
     kpiSamples: [],
   });
   expect(judged.kpis.size).toBeGreaterThan(100);
