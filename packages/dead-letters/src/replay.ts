@@ -10,6 +10,11 @@ import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from './topic-limit.ts';
 export interface ReplayFilter extends DeadLetterFilter {
   /** List what would be replayed, send nothing. */
   dryRun?: boolean;
+  /**
+   * At most this many letters a second, paced chunk by chunk: a backlog of thousands sent back at once
+   * would queue ahead of the agencies' live input on the same partitions. Unset: as fast as Kafka takes them.
+   */
+  ratePerSecond?: number;
 }
 
 export interface ReplayedLetter {
@@ -33,7 +38,12 @@ export interface ReplayDeps {
   producer: Pick<Producer, 'send'>;
   /** Opens the sealed payloads; the replay is the only path that does. */
   keys: DeadLetterKeys;
+  /** Waits between paced chunks (tests pass a fake clock). */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
+
+const realSleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 /**
  * Letters sent, then recorded as replayed, at a time. A replay killed between a chunk's send and its
@@ -98,7 +108,12 @@ export async function replayDeadLetters(
     rejected_at: r.rejected_at,
   }));
   if (filter.dryRun) return letters;
+  const now = deps.now ?? Date.now;
+  const began = now();
   for (let i = 0; i < rows.length; i += REPLAY_CHUNK) {
+    // Chunk k starts no earlier than k chunks' worth of the rate after the first.
+    const due = filter.ratePerSecond ? began + (i / filter.ratePerSecond) * 1000 : began;
+    if (due > now()) await (deps.sleep ?? realSleep)(due - now());
     const chunk = rows.slice(i, i + REPLAY_CHUNK);
     const byTopic = new Map<string, LetterRow[]>();
     for (const row of chunk) byTopic.set(row.source_topic, [...(byTopic.get(row.source_topic) ?? []), row]);

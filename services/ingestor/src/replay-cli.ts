@@ -28,12 +28,14 @@ export const LOCAL_DEAD_LETTER_KEY_FILE = 'dead-letter.key';
 const PID_FILE = 'all-in-one.pid';
 const EMBEDDED_PREFIX = 'chdb:';
 
-export const USAGE = `npm run replay-dead-letters -- [--since ISO] [--until ISO] [--reason CODE] [--topic T] [--dry-run]
+export const USAGE = `npm run replay-dead-letters -- [--since ISO] [--until ISO] [--reason CODE] [--topic T] [--rate N] [--dry-run]
 
 Sends not-yet-replayed dead letters back to their source topic, each at most once.
   --since, --until   rejected at or after / before these instants (ISO 8601)
   --reason           only this reason code (e.g. too_large)
   --topic            only letters from this source topic
+  --rate             at most N letters a second (default: as fast as Kafka takes them), so that a
+                     large backlog does not queue ahead of the agencies' live input
   --dry-run          list what would be replayed, send nothing
 
 While \`npm start\` runs on the same data directory (chDB allows one process per directory), the
@@ -78,6 +80,16 @@ function instant(name: string, text: string | undefined): Date | undefined {
   if (Number.isNaN(date.getTime()))
     throw new ReplayCliError(`--${name}: expected an ISO 8601 instant, got ${text}`);
   return date;
+}
+
+function rate(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || value > 1_000_000)
+    throw new ReplayCliError(
+      `--rate: expected letters a second, a number above 0 and at most 1000000, got ${text}`,
+    );
+  return value;
 }
 
 function isAlive(pid: number): boolean {
@@ -183,6 +195,7 @@ export async function replayThroughMonitor(
     reason: filter.reason,
     topic: filter.topic,
     dryRun: filter.dryRun ?? false,
+    ratePerSecond: filter.ratePerSecond,
   });
   let res: { status: number; text: string };
   try {
@@ -266,6 +279,7 @@ export async function runReplayCli(
     reason: values.reason,
     topic: values.topic,
     dryRun: values['dry-run'],
+    ratePerSecond: rate(values.rate),
   };
   const target = runningAllInOne(config);
   if (target) note(`npm start (pid ${target.pid}) holds the data: replaying through ${target.url}`);
@@ -299,6 +313,7 @@ function parseFlags(args: string[]) {
       until: { type: 'string' },
       reason: { type: 'string' },
       topic: { type: 'string' },
+      rate: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },

@@ -305,7 +305,10 @@ describe('dead-letter operator routes', () => {
     expect(await highWatermarkSum()).toBe(before);
 
     lines.length = 0;
-    await runReplayCli(['--reason', 'invalid_json', '--until', until], env, (l) => lines.push(l));
+    // Paced: the monitor takes the rate with the selection (its body is strict: an unknown key fails).
+    await runReplayCli(['--reason', 'invalid_json', '--until', until, '--rate', '500'], env, (l) =>
+      lines.push(l),
+    );
     expect(lines).toEqual([lines[0]?.replace(/^would replay/, 'replayed'), '1 dead letter(s) replayed']);
     expect(lines[0]).toBe(
       planned[0] &&
@@ -326,6 +329,9 @@ describe('dead-letter operator routes', () => {
       /answered 403: .*not MONITOR_ADMIN_TOKEN/,
     );
     await expect(runReplayCli(['--since', 'soon'], env, () => {})).rejects.toThrow(ReplayCliError);
+    await expect(runReplayCli(['--rate', '0'], env, () => {})).rejects.toThrow(
+      /--rate: expected letters a second/,
+    );
     const closed = { ...env, MONITOR_PORT: String((await freePorts(1))[0]) };
     await expect(runReplayCli(['--dry-run'], closed, () => {})).rejects.toThrow(/cannot reach .*\n.*stale/);
     await rm(join(dataDir, LOCAL_ADMIN_TOKEN_FILE));

@@ -41,7 +41,12 @@ const ListQuery = z
   .strictObject({ ...selection, limit: z.coerce.number().int().min(1).max(1000).default(100) })
   .superRefine(sinceBeforeUntil);
 const ReplayBody = z
-  .strictObject({ ...selection, dryRun: z.boolean().default(false) })
+  .strictObject({
+    ...selection,
+    dryRun: z.boolean().default(false),
+    /** Letters a second at most; absent: as fast as Kafka takes them. */
+    ratePerSecond: z.number().positive().max(1_000_000).optional(),
+  })
   .superRefine(sinceBeforeUntil);
 
 const ListRow = z.object({

@@ -10,6 +10,11 @@ const REPLAY_MAIN = 'services/ingestor/src/replay.main.ts';
  * few catalog rows are over it, dead-lettered as too_large: the letters an operator replays after the fix.
  */
 const SMALL_CAP_BYTES = 950;
+/**
+ * The killed replays' pace (`--rate`): one chunk a second, so that a kill aimed between two chunks lands
+ * there; unpaced, the few hundred letters of the short profile went out between two polls of the offsets.
+ */
+const KILLED_REPLAY_RATE = REPLAY_CHUNK;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `npm run replay-dead-letters -- --reason too_large [flags]` over the run's data directory. */
@@ -75,6 +80,7 @@ export const killReplay: FaultScenario = {
       return sum;
     };
     const before = await sentSoFar();
+    const paced = ['--rate', String(KILLED_REPLAY_RATE)];
     let faults = 0;
     let midway = 0;
     const modes = { 'replay command killed': 0, 'npm start killed while replaying': 0 };
@@ -87,14 +93,19 @@ export const killReplay: FaultScenario = {
           const [monitorPort] = await freePorts(1);
           allInOne = await run.start({ MONITOR_PORT: String(monitorPort) });
           await allInOne.waitForLine((l) => l.msg === 'all-in-one ready');
-          cli = replay(run, { MONITOR_PORT: String(monitorPort), MONITOR_HOST: '127.0.0.1' });
+          cli = replay(run, { MONITOR_PORT: String(monitorPort), MONITOR_HOST: '127.0.0.1' }, paced);
         } else {
-          cli = replay(run, direct);
+          cli = replay(run, direct, paced);
         }
-        // Kill once some letters of this replay reached Kafka, at a random point before all of them did.
+        // Kill once some chunks of this replay reached Kafka, before the last one did: after chunk k of
+        // n, k drawn from 1..n-1 (the next chunk is a second away at the paced rate).
         const at = await sentSoFar();
         const remaining = letters - (at - before);
-        const target = Math.max(1, Math.floor(context.rng.uniform(0.1, 0.9) * Math.max(remaining, 1)));
+        const chunks = Math.ceil(remaining / REPLAY_CHUNK);
+        const target =
+          chunks > 1
+            ? REPLAY_CHUNK * (1 + Math.floor(context.rng.uniform(0, chunks - 1)))
+            : Math.max(remaining, 1);
         let sent = 0;
         while (cli.child.exitCode === null) {
           sent = (await sentSoFar()) - at;
