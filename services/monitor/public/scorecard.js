@@ -67,6 +67,19 @@ function componentRows(unit) {
   );
 }
 
+/** The unit's open dossiers and where each stands now (at-risk.js); the city's row opens the whole city. */
+function atRiskLink(unit) {
+  const q = new URLSearchParams();
+  if (unit.scopeKind === 'agency') q.set('agency', unit.scopeCode);
+  if (boot.lang !== 'vi') q.set('lang', boot.lang);
+  return el('a', {
+    href: q.size ? `/at-risk?${q}` : '/at-risk',
+    class: 'sc-at-risk',
+    'data-testid': 'scorecard-at-risk',
+    text: t['risk.link'],
+  });
+}
+
 function unitRows(unit, columns) {
   const key = `${unit.scopeKind}:${unit.scopeCode}`;
   const toggle = el('button', {
@@ -139,7 +152,7 @@ function unitRows(unit, columns) {
     ),
     el('td', { class: 'num', 'data-testid': 'scorecard-covered', text: unit.total.maxScoreText }),
     ...unit.groups.map((g) => scoreCell(g, 'scorecard-group')),
-    el('td', {}, toggle),
+    el('td', { class: 'sc-actions' }, toggle, atRiskLink(unit)),
   );
   return [row, detail];
 }

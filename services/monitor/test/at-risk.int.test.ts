@@ -1,12 +1,12 @@
 import { formatUtc } from '@dossier/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY, openFacts, seedAtRiskAgencies, seedOpenFacts } from './at-risk-fixtures.ts';
 import { type FixtureMonitor, startFixtureMonitor } from './fixture-monitor.ts';
 
 // GET /api/at-risk over dossiers_at_risk_v1: a unit with a sub-unit and a sub-sub-unit, and a unit
 // outside it. Open facts are written as the KPI cycle writes them; the view judges them at now().
 
 let fixture: FixtureMonitor;
-const DAY = 86_400_000;
 const now = Date.now();
 
 const agencies = [
@@ -15,54 +15,21 @@ const agencies = [
   { agency_code: 'RISK-G', parent_code: 'RISK-C', admin_level: 'commune' },
   { agency_code: 'RISK-X', parent_code: null, admin_level: 'province' },
 ];
-
-function open(code: string, agency: string, dueInMs: number | null, extra: Record<string, unknown> = {}) {
-  return {
-    dossier_code: code,
-    agency_code: agency,
-    admin_level: 'province',
-    field_code: 'F1',
-    procedure_code: 'P1',
-    channel: 'online',
-    start_at: formatUtc(now - 20 * DAY),
-    received_at: formatUtc(now - 20 * DAY),
-    finished_at: null,
-    finish_kind: '',
-    due_at: dueInMs === null ? null : formatUtc(now + dueInMs),
-    deadline_no_due: null,
-    supplement_requested_at: [],
-    supplement_received_at: [],
-    sign: 1,
-    ...extra,
-  };
-}
+const open = (code: string, agency: string, dueInMs: number | null, extra: Record<string, unknown> = {}) =>
+  openFacts(now, code, agency, dueInMs, extra);
 
 beforeAll(async () => {
   fixture = await startFixtureMonitor();
   const ch = fixture.store.clickhouse;
-  await ch.insert({
-    table: 'agencies_v1',
-    values: agencies.map((a) => ({
-      ...a,
-      name: a.agency_code,
-      valid_from: '2020-01-01',
-      valid_to: null,
-      version: 1,
-    })),
-    format: 'JSONEachRow',
-  });
-  await ch.insert({
-    table: 'kpi_open_facts_v1',
-    values: [
-      open('D1-OVERDUE', 'RISK-P', -3 * DAY),
-      open('D2-OVERDUE', 'RISK-G', -DAY),
-      open('D3-FAR', 'RISK-C', 40 * DAY),
-      open('D4-WAITING', 'RISK-G', 30 * DAY, { supplement_requested_at: [formatUtc(now - DAY)] }),
-      open('D5-NODUE', 'RISK-C', null),
-      open('D6-OTHER', 'RISK-X', -DAY),
-    ],
-    format: 'JSONEachRow',
-  });
+  await seedAtRiskAgencies(ch, agencies);
+  await seedOpenFacts(ch, [
+    open('D1-OVERDUE', 'RISK-P', -3 * DAY),
+    open('D2-OVERDUE', 'RISK-G', -DAY),
+    open('D3-FAR', 'RISK-C', 40 * DAY),
+    open('D4-WAITING', 'RISK-G', 30 * DAY, { supplement_requested_at: [formatUtc(now - DAY)] }),
+    open('D5-NODUE', 'RISK-C', null),
+    open('D6-OTHER', 'RISK-X', -DAY),
+  ]);
 });
 afterAll(async () => {
   await fixture?.stop();

@@ -30,8 +30,10 @@ async function loadAssets(): Promise<Map<string, Asset>> {
     ['/assets/scorecard.js', join(PUBLIC_DIR, 'scorecard.js'), 'text/javascript; charset=utf-8'],
     ['/assets/pipeline.js', join(PUBLIC_DIR, 'pipeline.js'), 'text/javascript; charset=utf-8'],
     ['/assets/actions.js', join(PUBLIC_DIR, 'actions.js'), 'text/javascript; charset=utf-8'],
+    ['/assets/at-risk.js', join(PUBLIC_DIR, 'at-risk.js'), 'text/javascript; charset=utf-8'],
     ['/assets/app.css', join(PUBLIC_DIR, 'app.css'), 'text/css; charset=utf-8'],
     ['/assets/scorecard.css', join(PUBLIC_DIR, 'scorecard.css'), 'text/css; charset=utf-8'],
+    ['/assets/at-risk.css', join(PUBLIC_DIR, 'at-risk.css'), 'text/css; charset=utf-8'],
     ['/assets/login.css', join(PUBLIC_DIR, 'login.css'), 'text/css; charset=utf-8'],
     ['/assets/vendor/chart.umd.min.js', join(chartDir, 'chart.umd.min.js'), 'text/javascript; charset=utf-8'],
   ];
@@ -41,21 +43,26 @@ async function loadAssets(): Promise<Map<string, Asset>> {
 }
 
 export async function registerDashboardRoutes(app: FastifyInstance): Promise<void> {
-  const [assets, template] = await Promise.all([
+  const [assets, dashboard, atRisk] = await Promise.all([
     loadAssets(),
     readFile(join(PUBLIC_DIR, 'index.html'), 'utf8'),
+    readFile(join(PUBLIC_DIR, 'at-risk.html'), 'utf8'),
   ]);
-  // Rendered once per language at start: the page holds no data, the script fetches it.
-  const pages = { vi: renderPage(template, 'vi'), en: renderPage(template, 'en') };
-
-  app.get('/', async (request, reply) => {
-    const html = pages[resolveLang((request.query as { lang?: unknown }).lang)];
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('content-security-policy', DASHBOARD_CSP)
-      .send(html);
-  });
+  // Rendered once per language at start: the pages hold no data, their scripts fetch it.
+  for (const [path, template] of [
+    ['/', dashboard],
+    ['/at-risk', atRisk],
+  ] as const) {
+    const pages = { vi: renderPage(template, 'vi'), en: renderPage(template, 'en') };
+    app.get(path, async (request, reply) => {
+      const html = pages[resolveLang((request.query as { lang?: unknown }).lang)];
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('content-security-policy', DASHBOARD_CSP)
+        .send(html);
+    });
+  }
 
   // Code and styles hold no data; the login page needs them before anyone has a credential.
   for (const [path, asset] of assets) {
