@@ -21,6 +21,7 @@ import type { KpiCatalogView } from './present.ts';
 import { readMetric, sumBy } from './registry-readers.ts';
 import { withoutFontLinks } from './render-page.ts';
 import { registerAtRiskRoutes } from './routes/at-risk.route.ts';
+import { registerAtRiskOutlookRoute } from './routes/at-risk-outlook.route.ts';
 import type { MonitorContext } from './routes/context.ts';
 import { registerDashboardRoutes } from './routes/dashboard.route.ts';
 import {
@@ -199,6 +200,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   registerOperatorActionRoutes(app, ctx);
   registerWorkingCalendarRoutes(app, ctx);
   registerAtRiskRoutes(app, ctx);
+  registerAtRiskOutlookRoute(app, ctx);
   registerPipelineRoutes(app, ctx);
   const deadLetterRoutes: DeadLetterRoutes | undefined = deps.deadLetters
     ? registerDeadLetterRoutes(app, ctx, deps.deadLetters)

@@ -69,17 +69,25 @@ SELECT
   period_end > {now:DateTime64(3, 'UTC')} AND NOT in_finished AS live,
   finish_kind IN ('resolved', 'result_returned') AS resolved,
   if(in_finished, finished_at, judged_at) AS judge_t,
-  arrayCount(x -> x < judge_t, supplement_requested_at) AS supplement_requests,
-  if(supplement_requests = 1,
-     dateDiff('millisecond', supplement_requested_at[1],
-       if(length(supplement_received_at) >= 1 AND supplement_received_at[1] < judge_t,
-          greatest(supplement_received_at[1], supplement_requested_at[1]), judge_t)),
-     0) AS waiting_ms,
-  coalesce(due_at, deadline_no_due) AS deadline,
-  supplement_requests <= 1 AND (deadline IS NULL OR judge_t <= deadline + toIntervalMillisecond(waiting_ms)) AS on_time
+  ${onTimeSql('judge_t')}
 FROM (${source})
 ARRAY JOIN ${dossierPeriodsSql(kind, 'clip_from')} AS p
 WHERE start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}`;
+}
+
+/**
+ * The on-time verdict of a dossier's facts judged at `t` (a DateTime64 expression), as the columns
+ * supplement_requests, waiting_ms, deadline and on_time (the rule is participationSql's).
+ */
+export function onTimeSql(t: string): string {
+  return `arrayCount(x -> x < ${t}, supplement_requested_at) AS supplement_requests,
+  if(supplement_requests = 1,
+     dateDiff('millisecond', supplement_requested_at[1],
+       if(length(supplement_received_at) >= 1 AND supplement_received_at[1] < ${t},
+          greatest(supplement_received_at[1], supplement_requested_at[1]), ${t})),
+     0) AS waiting_ms,
+  coalesce(due_at, deadline_no_due) AS deadline,
+  supplement_requests <= 1 AND (deadline IS NULL OR ${t} <= deadline + toIntervalMillisecond(waiting_ms)) AS on_time`;
 }
 
 /** Counter columns of kpi_cells_v1 / kpi_stage_cells_v1 (migration 0020): c01 … c32. */
