@@ -71,6 +71,10 @@ export const MonitorConfig = z
     MONITOR_DEAD_LETTER_SAMPLE: positiveInt().max(100).default(10),
     /** Months of history in the trend charts. */
     MONITOR_TREND_MONTHS: positiveInt().max(120).default(24),
+    /** How often dossiers_open_overdue and dossiers_due_soon are read again from the at-risk list. */
+    MONITOR_AT_RISK_INTERVAL_MS: positiveInt().default(15_000),
+    /** Top-level units those gauges label at most; the rest are summed under agency="_other". */
+    MONITOR_AT_RISK_MAX_UNITS: positiveInt().max(1000).default(50),
     /**
      * The operator credential (credential id `admin`): Bearer token for scripts, exchanged for a session on
      * /login in a browser. `npm start` generates one into DATA_DIR when it is unset and the monitor is on loopback.

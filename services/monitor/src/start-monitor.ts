@@ -8,6 +8,7 @@ import type { Health, Logger } from '@dossier/observability';
 import { type ConnectionOptions, Queue } from 'bullmq';
 import Fastify from 'fastify';
 import type { Registry } from 'prom-client';
+import { startAtRiskGauges } from './at-risk-gauges.ts';
 import { type AccessControl, installAccessControl, type RouteAccess } from './auth/access.ts';
 import { installOperatorAudit } from './auth/audit.ts';
 import { createCredentials } from './auth/credentials.ts';
@@ -103,6 +104,13 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     sample().catch((err) => logger.warn({ err }, 'throughput sample failed'));
   }, config.MONITOR_SAMPLE_INTERVAL_MS);
   sampler.unref();
+  const atRiskGauges = startAtRiskGauges({
+    clickhouse: deps.clickhouse,
+    registry,
+    logger,
+    intervalMs: config.MONITOR_AT_RISK_INTERVAL_MS,
+    maxUnits: config.MONITOR_AT_RISK_MAX_UNITS,
+  });
 
   const ctx: MonitorContext = {
     config,
@@ -214,6 +222,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     await app.listen({ port: config.MONITOR_PORT, host: config.MONITOR_HOST });
   } catch (err) {
     clearInterval(sampler);
+    atRiskGauges.stop();
     await Promise.allSettled(queues.map((q) => q.close()));
     throw err;
   }
@@ -228,6 +237,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       // Stop serving first, then release the queue connections the server was reading.
       stopping ??= (async () => {
         clearInterval(sampler);
+        atRiskGauges.stop();
         await app.close();
         await Promise.all([
           ...queues.map((q) => q.close()),

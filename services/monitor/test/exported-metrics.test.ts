@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { createAggregatorMetrics } from '../../aggregator/src/metrics.ts';
 import type { Watermarks } from '../../aggregator/src/watermarks.ts';
 import { createIngestorMetrics } from '../../ingestor/src/metrics.ts';
+import { createAtRiskGauges } from '../src/at-risk-gauges.ts';
 import { createMonitorMetrics } from '../src/metrics.ts';
 
 const infra = (path: string) =>
@@ -21,6 +22,7 @@ function exportedMetrics(): Map<string, { type: string; labels: Set<string> }> {
   const idle: ReturnType<Watermarks['current']> = { kpiSucceededMs: new Map() };
   createAggregatorMetrics(registry, { current: () => idle, refresh: async () => idle });
   createMonitorMetrics(registry);
+  createAtRiskGauges(registry);
   const metrics = new Map<string, { type: string; labels: Set<string> }>();
   for (const metric of registry.getMetricsAsArray()) {
     const m = metric as unknown as { name: string; type: string; labelNames: string[] };
@@ -38,7 +40,9 @@ interface Reference {
 /** Service metrics referenced by a PromQL expression, with the label names of their selectors. */
 function referencedMetrics(expr: string, where: string): Reference[] {
   const refs: Reference[] = [];
-  for (const match of expr.matchAll(/\b((?:ingestor|aggregator|monitor)_[a-z0-9_]+)(\{([^}]*)\})?/g)) {
+  for (const match of expr.matchAll(
+    /\b((?:ingestor|aggregator|monitor|dossiers)_[a-z0-9_]+)(\{([^}]*)\})?/g,
+  )) {
     const labels = [...(match[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map(
       (m) => m[1]!,
     );
@@ -88,6 +92,8 @@ const CONTRACT = [
   'aggregator_queue_jobs',
   'monitor_http_requests_total',
   'monitor_analyst_queries_total',
+  'dossiers_open_overdue',
+  'dossiers_due_soon',
 ];
 
 describe('metrics named in alerts and the Grafana dashboard', () => {

@@ -13,7 +13,7 @@ const dir = fileURLToPath(new URL('../../../infra/prometheus/', import.meta.url)
 describe.skipIf(!existsSync(PROMTOOL))('Prometheus config and alert rules (promtool)', () => {
   it('validates prometheus.yml and the rule file it loads', async () => {
     const { stdout } = await run(PROMTOOL, ['check', 'config', 'prometheus.yml'], { cwd: dir });
-    expect(stdout).toContain('SUCCESS: 11 rules found');
+    expect(stdout).toContain('SUCCESS: 13 rules found');
   });
 
   it('fires each alert on a bad series and keeps quiet on a healthy one (alerts.test.yml)', async () => {
