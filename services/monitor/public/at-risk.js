@@ -1,5 +1,6 @@
 // The open dossiers of one unit (its sub-units included) and where each stands now: counts by state,
 // the units below it rolled up, and the list by working days left, page by page (GET /api/at-risk).
+import { outlookKinds, refreshOutlook } from './at-risk-outlook.js';
 import { el, replace, table } from './render.js';
 import { $, boot, fmt, getJson, t } from './shared.js';
 
@@ -15,6 +16,7 @@ const state = {
   state: STATES.includes(params.get('state')) ? params.get('state') : '',
   horizon: Number.isInteger(horizonParam) && horizonParam >= 0 && horizonParam <= 60 ? horizonParam : null,
   page: Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1),
+  outlook: ['quarter', 'year'].includes(params.get('outlook')) ? params.get('outlook') : 'month',
 };
 let names = new Map();
 
@@ -39,7 +41,10 @@ function query(extra = {}) {
 }
 
 function syncUrl() {
-  const q = query(state.page > 1 ? { page: state.page } : {});
+  const q = query({
+    ...(state.page > 1 ? { page: state.page } : {}),
+    ...(state.outlook !== 'month' ? { outlook: state.outlook } : {}),
+  });
   if (boot.lang !== 'vi') q.set('lang', boot.lang);
   history.replaceState(null, '', q.size ? `?${q}` : location.pathname);
   const other = new URLSearchParams(q);
@@ -156,10 +161,9 @@ function daysLeft(row) {
   if (row.calendar_complete) return text;
   return el(
     'span',
-    {},
+    { title: t['risk.weekendsOnly'] },
     text,
-    ' ',
-    el('span', { class: 'risk-partial', text: `(${t['risk.weekendsOnly']})` }),
+    el('span', { class: 'risk-partial', text: ' *' }),
   );
 }
 
@@ -229,9 +233,16 @@ async function start() {
   }
   renderFilters();
   if (state.horizon !== null) $('risk-horizon').value = String(state.horizon);
+  replace($('risk-outlook-kind'), ...outlookKinds(state.outlook));
   $('risk-agency').addEventListener('change', (event) => {
     Object.assign(state, { agency: event.target.value, page: 1 });
     void refresh();
+    void refreshOutlook(state.agency, state.outlook);
+  });
+  $('risk-outlook-kind').addEventListener('change', (event) => {
+    state.outlook = event.target.value;
+    syncUrl();
+    void refreshOutlook(state.agency, state.outlook);
   });
   $('risk-state').addEventListener('change', (event) => {
     Object.assign(state, { state: event.target.value, page: 1 });
@@ -250,8 +261,9 @@ async function start() {
     state.page += 1;
     void refresh();
   });
-  await refresh();
+  await Promise.all([refresh(), refreshOutlook(state.agency, state.outlook)]);
   setInterval(refresh, REFRESH_MS);
+  setInterval(() => refreshOutlook(state.agency, state.outlook), REFRESH_MS);
 }
 
 void start();

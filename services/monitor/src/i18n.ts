@@ -144,6 +144,18 @@ const vi = {
   'risk.csv': 'Tải về CSV',
   'risk.empty': 'Không có hồ sơ đang giải quyết',
   'risk.asOf': 'Tính đến (giờ TP.HCM)',
+  'outlook.title': 'Điểm Quyết định 766 đơn vị đang hướng tới trong kỳ',
+  'outlook.component': 'Chỉ tiêu',
+  'outlook.now': 'Hiện tại',
+  'outlook.ifMissed': 'Nếu các hồ sơ này trễ hạn',
+  'outlook.projected': 'Dự kiến',
+  'outlook.max': 'Điểm tối đa',
+  'outlook.progress': 'Tiến độ giải quyết hồ sơ',
+  'outlook.satisfaction': 'Mức độ hài lòng trong giải quyết hồ sơ',
+  'outlook.stake':
+    '{n} hồ sơ đến hạn trước khi hết kỳ cần được giải quyết đúng hạn (dự kiến {p} đúng hạn); {o} hồ sơ đã quá hạn, {w} hồ sơ đang chờ bổ sung.',
+  'outlook.note':
+    'Chỉ tính hồ sơ đang giải quyết: hồ sơ nộp sau trong kỳ không được ước đoán. Điểm dự kiến theo tỷ lệ đúng hạn trong 90 ngày gần nhất của từng thủ tục tại đơn vị.',
   'risk.note':
     'Hồ sơ đã tiếp nhận và chưa giải quyết xong tính đến chu kỳ tổng hợp gần nhất, đánh giá tại thời điểm hiện tại; hồ sơ nộp sau trong kỳ không được ước đoán.',
 } as const;
@@ -288,6 +300,18 @@ const en: Record<MessageKey, string> = {
   'risk.csv': 'Download CSV',
   'risk.empty': 'No open dossiers',
   'risk.asOf': 'As of (city time)',
+  'outlook.title': 'The Decision 766 score the unit is heading for this period',
+  'outlook.component': 'Component',
+  'outlook.now': 'Now',
+  'outlook.ifMissed': 'If these miss their due date',
+  'outlook.projected': 'Projected',
+  'outlook.max': 'Maximum',
+  'outlook.progress': 'Progress of dossier handling',
+  'outlook.satisfaction': 'Satisfaction with dossier handling',
+  'outlook.stake':
+    '{n} dossiers due before the period ends are at stake ({p} expected on time); {o} are already overdue, {w} wait for the applicant.',
+  'outlook.note':
+    "Open dossiers only: dossiers arriving later in the period are not guessed. Projected from each procedure's on-time share at the unit over the last 90 days.",
   'risk.note':
     'Dossiers received and not yet finished as of the last KPI cycle, judged now; dossiers arriving later in the period are not guessed.',
 };

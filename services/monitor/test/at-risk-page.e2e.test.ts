@@ -84,6 +84,48 @@ async function expectPageMatches(query: string) {
   return answer;
 }
 
+interface Scored {
+  score: number;
+}
+interface Outlook {
+  atStake: number;
+  projectedOnTime: number;
+  progress: { now: Scored; ifMissed: Scored; projected: Scored } | null;
+  dossierSatisfaction: { now: Scored; ifMissed: Scored; projected: Scored } | null;
+  total: { now: number; ifMissed: number; projected: number } | null;
+}
+
+/** The outlook section shows GET /api/at-risk/outlook for the unit and the current month. */
+async function expectOutlookMatches(unit: string) {
+  await page.locator(`body[data-outlook-loaded="${unit}:month"]`).waitFor();
+  const res = await fetch(`${fixture.base}/api/at-risk/outlook?agency=${unit}&period_kind=month`);
+  expect(res.status).toBe(200);
+  const outlook = (await res.json()) as Outlook;
+  const expected: Record<string, number[]> = {};
+  for (const [kpi, c] of [
+    ['index766.progress', outlook.progress],
+    ['index766.satisfaction.dossier_satisfaction', outlook.dossierSatisfaction],
+  ] as const)
+    if (c) expected[kpi] = [c.now.score, c.ifMissed.score, c.projected.score];
+  if (outlook.total)
+    expected['index766.total'] = [outlook.total.now, outlook.total.ifMissed, outlook.total.projected];
+  expect(Object.keys(expected).length).toBeGreaterThan(0);
+  const seen = await page
+    .getByTestId('risk-outlook-row')
+    .evaluateAll((rows) =>
+      Object.fromEntries(
+        rows.map((r) => [
+          r.getAttribute('data-kpi'),
+          ['data-now', 'data-if-missed', 'data-projected'].map((a) => Number(r.getAttribute(a))),
+        ]),
+      ),
+    );
+  expect(seen).toEqual(expected);
+  const stake = page.getByTestId('risk-outlook-stake');
+  expect(Number(await stake.getAttribute('data-at-stake'))).toBe(outlook.atStake);
+  expect(Number(await stake.getAttribute('data-projected-on-time'))).toBe(outlook.projectedOnTime);
+}
+
 beforeAll(async () => {
   ({ fixture, browser, page, errors, close } = await openFixtureInBrowser());
   const ch = fixture.store.clickhouse;
@@ -132,6 +174,7 @@ describe('at-risk page in Chromium', () => {
     expect(answer.rows.some((r) => r.dossier_code.startsWith('OTHER-'))).toBe(false);
     expect(await page.getByTestId('risk-unit-name').textContent()).toBe('UBND Quận 1');
     expect(await page.getByTestId('risk-count').first().textContent()).toContain('Đã quá hạn');
+    await expectOutlookMatches(UNIT);
     await page.screenshot({ path: join(TEST_OUTPUT, 'at-risk-vi.png'), fullPage: true });
 
     await page.getByTestId('risk-next').click();

@@ -31,6 +31,7 @@ async function loadAssets(): Promise<Map<string, Asset>> {
     ['/assets/pipeline.js', join(PUBLIC_DIR, 'pipeline.js'), 'text/javascript; charset=utf-8'],
     ['/assets/actions.js', join(PUBLIC_DIR, 'actions.js'), 'text/javascript; charset=utf-8'],
     ['/assets/at-risk.js', join(PUBLIC_DIR, 'at-risk.js'), 'text/javascript; charset=utf-8'],
+    ['/assets/at-risk-outlook.js', join(PUBLIC_DIR, 'at-risk-outlook.js'), 'text/javascript; charset=utf-8'],
     ['/assets/app.css', join(PUBLIC_DIR, 'app.css'), 'text/css; charset=utf-8'],
     ['/assets/scorecard.css', join(PUBLIC_DIR, 'scorecard.css'), 'text/css; charset=utf-8'],
     ['/assets/at-risk.css', join(PUBLIC_DIR, 'at-risk.css'), 'text/css; charset=utf-8'],
