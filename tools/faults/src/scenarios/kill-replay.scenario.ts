@@ -87,6 +87,12 @@ export const killReplay: FaultScenario = {
     try {
       for (let i = 0; i < context.iterations; i++) {
         const throughMonitor = i % 2 === 1;
+        // What is left to replay, as the command sees it (letters resent after a kill are not in it);
+        // asked before npm start opens the data directory, and counted from before the replay starts.
+        const remaining = total(
+          await finished(replay(run, direct, ['--dry-run']), `the dry run before kill ${i + 1}`),
+        );
+        const at = await sentSoFar();
         let allInOne: NodeProcess | undefined;
         let cli: NodeProcess;
         if (throughMonitor) {
@@ -99,8 +105,6 @@ export const killReplay: FaultScenario = {
         }
         // Kill once some chunks of this replay reached Kafka, before the last one did: after chunk k of
         // n, k drawn from 1..n-1 (the next chunk is a second away at the paced rate).
-        const at = await sentSoFar();
-        const remaining = letters - (at - before);
         const chunks = Math.ceil(remaining / REPLAY_CHUNK);
         const target =
           chunks > 1
