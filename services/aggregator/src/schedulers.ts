@@ -39,4 +39,13 @@ export async function syncSchedulers(
   return { upserted, removed };
 }
 
+/**
+ * One cycle of every scheduled job `delayMs` from now, besides the schedule: the all-in-one's simulator
+ * sends its first input right after the start, and the schedule's next run is a whole interval away.
+ */
+export async function enqueueCycleSoon(queue: Queue, jobs: readonly AggregatorJob[], delayMs: number) {
+  for (const job of jobs.filter((j) => j.scheduled))
+    await queue.add(job.name, {}, { ...KEEP, attempts: 1, delay: delayMs });
+}
+
 export const BACKFILL_JOB_OPTIONS = { ...KEEP, attempts: 3, backoff: { type: 'exponential', delay: 5_000 } };

@@ -9,7 +9,7 @@ import { JOBS } from './jobs/index.ts';
 import { createAggregatorMetrics, QUEUE_STATES } from './metrics.ts';
 import { redisLeases } from './redis-leases.ts';
 import { leaseMs, startWorker } from './run-jobs.ts';
-import { syncSchedulers } from './schedulers.ts';
+import { enqueueCycleSoon, syncSchedulers } from './schedulers.ts';
 import { createWatermarks, isFresh } from './watermarks.ts';
 
 export interface AggregatorDeps {
@@ -26,6 +26,8 @@ export interface AggregatorDeps {
    * so a KPI claim it does not hold is dead at once. Otherwise claims are judged by their leases.
    */
   singleProcess?: boolean;
+  /** Run the scheduled cycle once more this long after the start (the all-in-one with its simulator). */
+  extraCycleAfterMs?: number;
 }
 
 export interface Aggregator {
@@ -64,6 +66,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     // would find the generation claimed and skip; this keeps it from being started at all.)
     await queue.setGlobalConcurrency(1);
     await syncSchedulers(queue, JOBS, deps.config, logger);
+    if (deps.extraCycleAfterMs !== undefined) await enqueueCycleSoon(queue, JOBS, deps.extraCycleAfterMs);
   } catch (err) {
     await queue.close();
     throw err;

@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import type { AggregatorSettings } from '../src/config.ts';
 import { JOBS } from '../src/jobs/index.ts';
-import { syncSchedulers } from '../src/schedulers.ts';
+import { enqueueCycleSoon, syncSchedulers } from '../src/schedulers.ts';
 import { isFresh } from '../src/watermarks.ts';
 
 /** Records calls like a BullMQ Queue's scheduler API would see them. */
@@ -46,6 +46,30 @@ describe('syncSchedulers', () => {
     const { queue, schedulers } = fakeQueue(['recompute-kpis']);
     await syncSchedulers(queue, JOBS, settings(0), logger);
     expect(schedulers.size).toBe(0);
+  });
+});
+
+describe('enqueueCycleSoon', () => {
+  it('adds one delayed run of each scheduled job, once, with the schedule’s retention', async () => {
+    const added: { name: string; data: unknown; opts: Record<string, unknown> }[] = [];
+    const queue = {
+      async add(name: string, data: unknown, opts: Record<string, unknown>) {
+        added.push({ name, data, opts });
+      },
+    } as unknown as Queue;
+    await enqueueCycleSoon(queue, JOBS, 15_000);
+    expect(added).toEqual([
+      {
+        name: 'recompute-kpis',
+        data: {},
+        opts: {
+          removeOnComplete: { count: 100 },
+          removeOnFail: { count: 500 },
+          attempts: 1,
+          delay: 15_000,
+        },
+      },
+    ]);
   });
 });
 

@@ -72,7 +72,7 @@ export const MonitorConfig = z
     /** Months of history in the trend charts. */
     MONITOR_TREND_MONTHS: positiveInt().max(120).default(24),
     /** How often dossiers_open_overdue and dossiers_due_soon are read again from the at-risk list. */
-    MONITOR_AT_RISK_INTERVAL_MS: positiveInt().default(15_000),
+    MONITOR_AT_RISK_INTERVAL_MS: positiveInt().default(60_000),
     /** Top-level units those gauges label at most; the rest are summed under agency="_other". */
     MONITOR_AT_RISK_MAX_UNITS: positiveInt().max(1000).default(50),
     /**
