@@ -1,5 +1,6 @@
-// `npm run bench [-- --only ingest,freshness,memory,aggregate (any of them)] [--events N] [--dossiers N]
-//   [--load-dossiers N] [--fresh-seconds S] [--backlog N] [--backlog-seconds S] [--verify]`
+// `npm run bench [-- --only ingest,freshness,memory,aggregate,at-risk (any of them)] [--events N] [--dossiers N]
+//   [--load-dossiers N] [--fresh-seconds S] [--backlog N] [--backlog-seconds S] [--verify]
+//   [--risk-dossiers N] [--risk-runs N]`
 // Each benchmark runs in its own process: embedded ClickHouse (chDB) allows one data directory per process,
 // and a fresh process keeps one benchmark's memory figures free of the other's.
 import { spawn } from 'node:child_process';
@@ -19,11 +20,14 @@ const { values } = parseArgs({
     'backlog-seconds': { type: 'string' },
     // Aggregate: recompute every cell from the facts at the end and count those the increments got wrong.
     verify: { type: 'boolean', default: false },
+    // At-risk: the history behind the list (5% never finish) and the timed reads of one unit's list.
+    'risk-dossiers': { type: 'string' },
+    'risk-runs': { type: 'string' },
   },
 });
 
 interface Bench {
-  name: 'ingest' | 'freshness' | 'memory' | 'aggregate';
+  name: 'ingest' | 'freshness' | 'memory' | 'aggregate' | 'at-risk';
   args: string[];
   env: Record<string, string>;
 }
@@ -59,6 +63,16 @@ const benches: Bench[] = [
   {
     name: 'aggregate',
     args: ['bench/aggregate.bench.ts', values.dossiers ?? '10000000', ...(values.verify ? ['--verify'] : [])],
+    env: {},
+  },
+  {
+    name: 'at-risk',
+    args: [
+      'bench/at-risk.bench.ts',
+      values['risk-dossiers'] ?? '10000000',
+      '--runs',
+      values['risk-runs'] ?? '20',
+    ],
     env: {},
   },
 ];

@@ -61,6 +61,28 @@ const csvCell = (v: unknown) => {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
+/**
+ * The route's statements for a unit (its sub-units at any depth: the unit is in their chain) or the city,
+ * and a state: the counts by state per deepest unit with its chain, every matching row sorted by working
+ * days left, and one page of them (parameters agency, state, horizon, limit, offset). The bench times them.
+ */
+export function atRiskSql(agency: string | undefined, state: AtRiskState | undefined) {
+  const inAgency = agency ? `has(${chainOfSql('agency_code')}, {agency:String})` : '1';
+  const where = [inAgency, state ? `${STATE_SQL} = {state:String}` : '1'].join(' AND ');
+  const list = `SELECT dossier_code, agency_code, procedure_code, field_code, channel,
+  toString(received_at) AS received_at, if(due_at IS NULL, NULL, toString(due_at)) AS due_at,
+  working_days_left, ${STATE_SQL} AS state, calendar_complete, toString(as_of) AS as_of
+FROM dossiers_at_risk_v1 WHERE ${where}
+ORDER BY working_days_left ASC NULLS LAST, dossier_code`;
+  return {
+    counts: `SELECT ${chainOfSql('agency_code')} AS chain, state, toString(n) AS n FROM
+(SELECT agency_code, ${STATE_SQL} AS state, count() AS n FROM dossiers_at_risk_v1 WHERE ${inAgency}
+ GROUP BY agency_code, state)`,
+    list,
+    page: `${list} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+  };
+}
+
 type Counts = Record<AtRiskState, number>;
 const zero = (): Counts => ({ overdue: 0, due_soon: 0, waiting_applicant: 0, on_track: 0 });
 
@@ -70,21 +92,9 @@ export function registerAtRiskRoutes(app: FastifyInstance, ctx: MonitorContext):
     if (!q.success) return badRequest(reply, q.error);
     const { agency, state, horizon, page, pageSize, format } = q.data;
 
-    // The agency's own dossiers and those of its sub-units at any depth: the agency is in their chain.
-    const inAgency = agency ? `has(${chainOfSql('agency_code')}, {agency:String})` : '1';
-    const where = [inAgency, state ? `${STATE_SQL} = {state:String}` : '1'].join(' AND ');
+    const sql = atRiskSql(agency, state);
     const params = { agency: agency ?? '', state: state ?? '', horizon };
-
-    const counted = await queryRows(
-      ctx.clickhouse,
-      {
-        query: `SELECT ${chainOfSql('agency_code')} AS chain, state, toString(n) AS n FROM
-(SELECT agency_code, ${STATE_SQL} AS state, count() AS n FROM dossiers_at_risk_v1 WHERE ${inAgency}
- GROUP BY agency_code, state)`,
-        query_params: params,
-      },
-      Count,
-    );
+    const counted = await queryRows(ctx.clickhouse, { query: sql.counts, query_params: params }, Count);
     // Each unit counts its own dossiers and its sub-units' at any depth (within the agency asked for).
     const perUnit = new Map<string, Counts>();
     const total = zero();
@@ -98,13 +108,8 @@ export function registerAtRiskRoutes(app: FastifyInstance, ctx: MonitorContext):
       }
     }
 
-    const select = `SELECT dossier_code, agency_code, procedure_code, field_code, channel,
-  toString(received_at) AS received_at, if(due_at IS NULL, NULL, toString(due_at)) AS due_at,
-  working_days_left, ${STATE_SQL} AS state, calendar_complete, toString(as_of) AS as_of
-FROM dossiers_at_risk_v1 WHERE ${where}
-ORDER BY working_days_left ASC NULLS LAST, dossier_code`;
     if (format === 'csv') {
-      const rows = await queryRows(ctx.clickhouse, { query: select, query_params: params }, Row);
+      const rows = await queryRows(ctx.clickhouse, { query: sql.list, query_params: params }, Row);
       const lines = [
         CSV_COLUMNS.join(','),
         ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')),
@@ -117,7 +122,7 @@ ORDER BY working_days_left ASC NULLS LAST, dossier_code`;
     const rows: Row[] = await queryRows(
       ctx.clickhouse,
       {
-        query: `${select} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+        query: sql.page,
         query_params: { ...params, limit: pageSize, offset: (page - 1) * pageSize },
       },
       Row,
