@@ -279,7 +279,7 @@ describe('distributed topology: every service its own process, ClickHouse over H
     const done = await other.waitForLine((l) => l.msg === 'kpi cycle done', from);
     const started = other.lines.find((l) => l.msg === 'kpi job started' && l.runId === done.runId);
     expect(started, 'the start of the run that completed').toBeDefined();
-    // Started within two intervals of the kill: the dead run's lock and claim lease are shorter than one.
+    // Started within two intervals of the kill: the dead run's job lock lasts 3/4 of one, its claim lease 1/4.
     expect(Date.parse(String(started!.time)) - killedAt).toBeLessThanOrEqual(2 * INTERVAL_S * 1000);
     // The monitor's KPI age comes from the KPI tables: it shows the surviving instance's computation.
     await until(

@@ -56,7 +56,11 @@ export function createProcessor(deps: Omit<RunJobsDeps, 'connection'>) {
       endTimer();
       deps.metrics.runs.inc({ job: job.name, outcome: 'error' });
       if (signal?.aborted) {
-        logger.info({ attempt: bullJob.attemptsMade + 1 }, 'kpi job abandoned at shutdown');
+        const lockLost = signal.reason === JOB_LOCK_LOST;
+        logger.info(
+          { attempt: bullJob.attemptsMade + 1 },
+          lockLost ? 'kpi job abandoned: lock lost' : 'kpi job abandoned at shutdown',
+        );
         throw err;
       }
       const kind = classifyError(err);
@@ -70,26 +74,50 @@ export function createProcessor(deps: Omit<RunJobsDeps, 'connection'>) {
 }
 
 export function startWorker(deps: RunJobsDeps): Worker {
+  const interval = deps.settings.AGGREGATOR_INTERVAL_SECONDS;
   const worker = new Worker(deps.settings.AGGREGATOR_QUEUE, createProcessor(deps), {
     connection: { ...deps.connection, maxRetriesPerRequest: null },
     prefix: deps.settings.AGGREGATOR_PREFIX,
     // One job at a time per instance; the queue's global concurrency (1) keeps instances from overlapping.
     concurrency: 1,
     // The job of a dead instance holds the queue's one slot until its lock lapses and a stalled-job
-    // check (two passes) moves it back: both scaled to the interval, so KPIs move again within it.
-    lockDuration: leaseMs(deps.settings.AGGREGATOR_INTERVAL_SECONDS),
-    stalledInterval: leaseMs(deps.settings.AGGREGATOR_INTERVAL_SECONDS),
+    // check moves it back (lockMs + leaseMs: within two intervals). A live instance whose renewals stop
+    // for longer than the lock (a loaded machine, a long GC) loses its running job to another instance.
+    lockDuration: lockMs(interval),
+    stalledInterval: leaseMs(interval),
   });
   worker.on('error', (err) => deps.logger.error({ err }, 'worker error'));
+  // The job now belongs to whichever instance the stalled-job check gave it to: this one stops at its
+  // next statement instead of computing alongside it.
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const jobId of jobIds) {
+      const cancelled = worker.cancelJob(jobId, JOB_LOCK_LOST);
+      deps.logger.warn({ jobId, cancelled }, 'kpi job lock lost');
+    }
+  });
   return worker;
 }
 
+/** The abort reason of a run whose BullMQ job lock lapsed: the job may run on another instance now. */
+export const JOB_LOCK_LOST = 'the job lock lapsed: another instance may run the job';
+
 /**
- * How long a KPI run's liveness outlives its last renewal: the BullMQ job lock, the stalled-job check
- * period and the KPI claim lease. A quarter of the interval (3 s to 30 s): a dead instance's work is taken
- * over within about three of them, inside one interval.
+ * How long a KPI run's liveness outlives its last renewal in the KPI claim lease, and the stalled-job
+ * check period: a quarter of the interval (3 s to 30 s).
  */
 export function leaseMs(intervalSeconds: number): number {
   if (intervalSeconds <= 0) return 30_000;
   return Math.min(30_000, Math.max(3_000, (intervalSeconds * 1000) / 4));
+}
+
+/**
+ * The BullMQ job lock: three quarters of the interval (3 s to 45 s), renewed every quarter to half of it.
+ * It was the lease (a quarter): under load 20-40 a renewal came more than 3 s late and the stalled-job
+ * check handed a running job to the other instance. A killed instance's job is still taken over within
+ * lockMs + leaseMs, one interval, and the claim lease (leaseMs) has lapsed by then, so the run that
+ * takes it computes.
+ */
+export function lockMs(intervalSeconds: number): number {
+  if (intervalSeconds <= 0) return 45_000;
+  return Math.min(45_000, Math.max(3_000, (intervalSeconds * 1000 * 3) / 4));
 }

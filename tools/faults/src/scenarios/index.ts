@@ -6,6 +6,7 @@ import { killAllInOne } from './kill-all-in-one.scenario.ts';
 import { killMigrations } from './kill-migrations.scenario.ts';
 import { killReplay } from './kill-replay.scenario.ts';
 import { redisRestart } from './redis-restart.scenario.ts';
+import { twoAggregators } from './two-aggregators.scenario.ts';
 
 /** Every scenario of `npm run faults`, in the order they run. Add a scenario module here. */
 export const SCENARIOS: readonly FaultScenario[] = [
@@ -13,6 +14,7 @@ export const SCENARIOS: readonly FaultScenario[] = [
   killMigrations,
   kafkaRestart,
   redisRestart,
+  twoAggregators,
   clickhouseRefuses,
   killReplay,
   hostileInput,
