@@ -18,8 +18,15 @@ import {
   migrate,
 } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
-import { PERIOD_KINDS, periodStartOf, runKpiCycle, SCOPE_KINDS, shiftMs, verifyKpiState } from '@dossier/kpi';
+import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, shiftMs, verifyKpiState } from '@dossier/kpi';
 import { formatUtc } from '@dossier/schemas';
+import {
+  type CycleTarget,
+  cycleTargets,
+  nextCityDay,
+  nextCityYear,
+  type TimedCycle,
+} from './aggregate-cycles.ts';
 import { insertCatalog, insertDossiers } from './aggregate-data.ts';
 import { rssSampler } from './rss.ts';
 
@@ -72,6 +79,8 @@ export interface AggregateBenchmarkResult {
    */
   rawFactsReadSeconds: number;
   ratiosToRawFactsRead: Record<string, number>;
+  /** Each timed cycle kind against its target (aggregate-cycles.ts): met, or missed by how many seconds. */
+  targets: Record<TimedCycle, CycleTarget>;
   /** The Decision 766 index's share of each cycle (fingerprint, statement, write) and its ratio to rawFactsReadSeconds. */
   index766: Record<string, { seconds: number; statementRan: boolean; ratioToRawFactsRead: number }>;
   /** Open dossiers (judged at every cycle's instant) and cells at the end. */
@@ -207,6 +216,7 @@ export async function runAggregateBenchmark(
       yearRolloverCycle,
     };
     result.rawFactsReadSeconds = rawFactsReadSeconds;
+    result.targets = cycleTargets(timed, dossiers);
     result.ratiosToRawFactsRead = Object.fromEntries(
       Object.entries(timed).map(([name, figures]) => [name, round(figures.seconds / rawFactsReadSeconds)]),
     );
@@ -361,18 +371,6 @@ async function settle(clickhouse: ClickHouse): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return round((performance.now() - began) / 1000);
-}
-
-/** One minute past the next city midnight, as a UTC timestamp. */
-function nextCityDay(at: Date): string {
-  const today = periodStartOf('day', at);
-  return formatUtc(Date.parse(`${today}T00:01:00+07:00`) + 86_400_000);
-}
-
-/** One minute past the next city new year, as a UTC timestamp. */
-function nextCityYear(at: Date): string {
-  const year = Number(periodStartOf('year', at).slice(0, 4)) + 1;
-  return formatUtc(Date.parse(`${year}-01-01T00:01:00+07:00`));
 }
 
 async function countRows(
