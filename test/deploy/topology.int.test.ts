@@ -12,11 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser } from '../../services/monitor/test/browser.ts';
 import { buildInput } from '../../tools/faults/src/input.ts';
 import { compareJudged, type Judged, judge } from '../../tools/faults/src/judge-run.ts';
-import { type AllInOne, caughtUp, type LogLine, startAllInOne } from '../../tools/faults/src/pipeline.ts';
 import {
-  type ClickHouseHttpStandIn,
-  startClickHouseHttpStandIn,
-} from '../support/clickhouse-http-standin.ts';
+  type AllInOne,
+  caughtUp,
+  type LogLine,
+  type NodeProcess,
+  startAllInOne,
+  startNodeProcess,
+} from '../../tools/faults/src/pipeline.ts';
+import { type DistributedClickHouse, startDistributedClickHouse } from '../support/distributed-clickhouse.ts';
 import { freePorts } from '../support/free-port.ts';
 import { testKafka } from '../support/kafka.ts';
 import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.ts';
@@ -76,9 +80,11 @@ describe('distributed topology: every service its own process, ClickHouse over H
   const groupId = kafka.uniqueName('topology-group');
   const referenceGroup = kafka.uniqueName('topology-reference');
   let root: string;
-  let standIn: ClickHouseHttpStandIn | undefined;
+  let store: DistributedClickHouse | undefined;
   let topology: Topology;
   let reference: AllInOne | undefined;
+  /** `npm run simulate` live on the same topics before the comparison; both runs see its input. */
+  let simulator: NodeProcess | undefined;
   const procs: Record<string, ServiceProcess> = {};
 
   async function produce(messages: readonly SimMessage[]) {
@@ -98,7 +104,7 @@ describe('distributed topology: every service its own process, ClickHouse over H
     return (await response.json()) as PipelinePanels;
   };
   const stored = async (query: string): Promise<number> => {
-    const client = createClient({ url: standIn!.url });
+    const client = createClient({ url: store!.url });
     try {
       const [row] = await (await client.query({ query, format: 'JSONEachRow' })).json<{ n: string }>();
       return Number(row?.n);
@@ -113,11 +119,11 @@ describe('distributed topology: every service its own process, ClickHouse over H
     root = await mkdtemp(join(tmpdir(), 'dossier-topology-'));
     await kafka.createTopics([...inputTopics(), index766Topic]);
     await produce(input.messages.slice(0, half));
-    standIn = await startClickHouseHttpStandIn({ dataDir: join(root, 'distributed', 'clickhouse') });
+    store = await startDistributedClickHouse(join(root, 'distributed', 'clickhouse'));
     topology = await createTopology({
       brokers: kafka.brokers,
       redisUrl,
-      clickhouseUrl: standIn.url,
+      clickhouseUrl: store.url,
       names: {
         TOPIC_EVENTS: topics.events,
         TOPIC_DVCQG: topics.dvcqg,
@@ -156,9 +162,10 @@ describe('distributed topology: every service its own process, ClickHouse over H
   }, 300_000);
 
   afterAll(async () => {
+    await simulator?.kill();
     await topology?.killAll();
     await reference?.kill();
-    await standIn?.stop();
+    await store?.drop();
     await deleteKeys(prefix, redisUrl);
     if (root) await rm(root, { recursive: true, force: true });
   }, 120_000);
@@ -294,6 +301,27 @@ describe('distributed topology: every service its own process, ClickHouse over H
   }, 300_000);
 
   it('stores the same dossiers and KPI values as the embedded mode on the same input', async () => {
+    // Live agency traffic from `npm run simulate` on the same topics for half a minute, beside the
+    // counted input: both runs consume it, so it must end up the same in both.
+    const { CLICKHOUSE_URL: _, ...env } = process.env;
+    simulator = startNodeProcess(
+      'tools/simulator/src/main.ts',
+      {
+        ...env,
+        TOPIC_EVENTS: topics.events,
+        TOPIC_DVCQG: topics.dvcqg,
+        TOPIC_CATALOG: topics.catalog,
+        LOG_FORMAT: 'json',
+        LOG_LEVEL: 'info',
+      },
+      ['--rate', '20', '--duration', '30', '--seed', 'topology-live', '--brokers', kafka.brokers.join(',')],
+    );
+    expect(await simulator.exited, simulator.output().slice(-2000)).toBe(0);
+    const finished = simulator.lines.find((l) => l.msg === 'simulator finished') as
+      | { stats?: { messages?: number; sendErrors?: number } }
+      | undefined;
+    expect(finished?.stats?.messages ?? 0, 'messages the live simulator sent').toBeGreaterThan(0);
+    expect(finished?.stats?.sendErrors).toBe(0);
     const settle = async (label: string, group: string, lastCycle: () => Promise<unknown>) => {
       await until(
         `${label} caught up`,
@@ -318,9 +346,10 @@ describe('distributed topology: every service its own process, ClickHouse over H
     const codes = await topology.stopAll();
     expect(codes).toEqual(Object.fromEntries(Object.keys(codes).map((name) => [name, 0])));
     expect(await reference!.stop()).toBe(0);
-    await standIn!.stop();
+    // The stand-in releases its chDB directory for the judge; a server is judged over HTTP.
+    await store!.release();
     const [distributed, embedded] = await Promise.all([
-      judge(join(root, 'distributed'), input.judgeAt),
+      judge(join(root, 'distributed'), input.judgeAt, store!.source === 'server' ? store!.url : undefined),
       judge(join(root, 'reference'), input.judgeAt),
     ]);
     expectSameStore(distributed, embedded, input.dossierCodes);

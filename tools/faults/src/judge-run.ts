@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,11 +21,13 @@ export interface Judged {
   schema: Map<string, string>;
 }
 
-export async function judge(dataDir: string, judgeAt: string): Promise<Judged> {
+export async function judge(dataDir: string, judgeAt: string, clickhouseUrl?: string): Promise<Judged> {
   const out = join(dataDir, 'judged.json');
+  // A run on a ClickHouse server has no data directory of its own: the judgement still goes there.
+  mkdirSync(dataDir, { recursive: true });
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', JUDGE, join(dataDir, 'clickhouse'), judgeAt, out],
+    ['--import', 'tsx', JUDGE, clickhouseUrl ?? `chdb:${join(dataDir, 'clickhouse')}`, judgeAt, out],
     {
       cwd: REPO,
       stdio: ['ignore', 'ignore', 'pipe'],

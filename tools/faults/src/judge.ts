@@ -1,6 +1,6 @@
-// `node --import tsx tools/faults/src/judge.ts <chdb dir> <judge instant> <out file>`: opens a stopped
-// all-in-one's embedded ClickHouse (chDB binds a data directory to one process, hence a process of its
-// own), runs one KPI cycle judged at the suite's fixed instant (finishing any generation a killed run
+// `node --import tsx tools/faults/src/judge.ts <clickhouse url> <judge instant> <out file>`: opens a
+// stopped all-in-one's embedded ClickHouse (`chdb:<dir>`: chDB binds a data directory to one process,
+// hence a process of its own) or a distributed run's server database (`http://…/<database>`), runs one KPI cycle judged at the suite's fixed instant (finishing any generation a killed run
 // left), checks the incremental state against a recomputation, and writes stored dossiers and KPI values.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -14,15 +14,20 @@ import {
   verifyKpiState,
 } from '@dossier/kpi';
 
-const [dir, judgeAt, out] = process.argv.slice(2);
-if (!dir || !judgeAt || !out) throw new Error('usage: judge.ts <chdb dir> <judge instant> <out file>');
-const clickhouse = await createClickHouse({ url: `chdb:${dir}`, application: 'fault-judge' });
+const [target, judgeAt, out] = process.argv.slice(2);
+if (!target || !judgeAt || !out)
+  throw new Error('usage: judge.ts <clickhouse url> <judge instant> <out file>');
+// A bare path is a chDB directory.
+const url = /^[a-z]+:/.test(target) ? target : `chdb:${target}`;
+const clickhouse = await createClickHouse({ url, application: 'fault-judge' });
 const rows = async <T>(query: string) => (await clickhouse.query({ query, format: 'JSONEachRow' })).json<T>();
 try {
   // The schema as the run's last start left it, before anything here touches it: a start killed inside
   // its migrations must have been completed by the next one.
   const schema = await rows<{ name: string; definition: string }>(
-    `SELECT name, concat(engine, ' ', create_table_query) AS definition FROM system.tables
+    // Without the database's name, which differs between a chDB directory and a server's test database.
+    `SELECT name, concat(engine, ' ', replaceAll(create_table_query, concat(currentDatabase(), '.'), '')) AS definition
+     FROM system.tables
      WHERE database = currentDatabase()
      UNION ALL
      SELECT concat('schema_migrations ', toString(version)) AS name, concat(name, ' ', checksum) AS definition

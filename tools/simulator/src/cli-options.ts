@@ -2,6 +2,7 @@ import { logFormat, logLevel } from '@dossier/config';
 import { z } from 'zod';
 import type { BacklogOptions } from './backlog.ts';
 import type { FaultShares } from './faults.ts';
+import { DEFAULT_TOPICS } from './producer.ts';
 
 export const USAGE = `Usage: npm run simulate -- [options]
   --rate N                 messages per second (live mode, default 50)
@@ -14,12 +15,20 @@ export const USAGE = `Usage: npm run simulate -- [options]
   --seed S                 random seed (default 1)
   --backlog N              write N dossiers of history as fast as possible, then exit
   --from DATE --to DATE    backlog range (default: two years up to now)
-  --batch-size N           backlog messages per Kafka request (default 10000)`;
+  --batch-size N           backlog messages per Kafka request (default 10000)
+Topics from TOPIC_EVENTS, TOPIC_DVCQG and TOPIC_CATALOG as the services read them (defaults
+${DEFAULT_TOPICS.events}, ${DEFAULT_TOPICS.dvcqg}, ${DEFAULT_TOPICS.catalog}).`;
 
 const share = z.coerce.number().min(0).max(1);
 
-/** What the simulator reads from the environment besides KAFKA_BROKERS. */
-export const SimulatorEnv = z.object({ LOG_LEVEL: logLevel(), LOG_FORMAT: logFormat() });
+/** What the simulator reads from the environment besides KAFKA_BROKERS: the services' topic names too. */
+export const SimulatorEnv = z.object({
+  LOG_LEVEL: logLevel(),
+  LOG_FORMAT: logFormat(),
+  TOPIC_EVENTS: z.string().min(1).default(DEFAULT_TOPICS.events),
+  TOPIC_DVCQG: z.string().min(1).default(DEFAULT_TOPICS.dvcqg),
+  TOPIC_CATALOG: z.string().min(1).default(DEFAULT_TOPICS.catalog),
+});
 
 const Cli = z
   .object({

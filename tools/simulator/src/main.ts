@@ -5,7 +5,7 @@ import { createLogger } from '@dossier/observability';
 import { Kafka, logLevel } from 'kafkajs';
 import { generateBacklog } from './backlog.ts';
 import { parseCliOptions, SimulatorEnv, USAGE } from './cli-options.ts';
-import { connectProducer, DEFAULT_TOPICS } from './producer.ts';
+import { connectProducer } from './producer.ts';
 import { createSimulator } from './simulator.ts';
 
 const { values } = parseArgs({
@@ -31,6 +31,7 @@ if (values.help) {
 }
 const options = parseCliOptions(values, process.env, new Date());
 const env = loadConfig(SimulatorEnv);
+const topics = { events: env.TOPIC_EVENTS, dvcqg: env.TOPIC_DVCQG, catalog: env.TOPIC_CATALOG };
 const logger = createLogger({ service: 'simulator', level: env.LOG_LEVEL, format: env.LOG_FORMAT });
 const kafka = new Kafka({
   clientId: 'dossier-simulator',
@@ -41,7 +42,7 @@ const kafka = new Kafka({
 const admin = kafka.admin();
 await admin.connect();
 const existing = new Set(await admin.listTopics());
-const missing = Object.values(DEFAULT_TOPICS).filter((t) => !existing.has(t));
+const missing = Object.values(topics).filter((t) => !existing.has(t));
 if (missing.length > 0)
   await admin.createTopics({
     topics: missing.map((topic) => ({ topic, numPartitions: 3 })),
@@ -50,7 +51,7 @@ if (missing.length > 0)
 await admin.disconnect();
 
 if (options.mode === 'backlog') {
-  const producer = await connectProducer(kafka, DEFAULT_TOPICS);
+  const producer = await connectProducer(kafka, topics);
   const began = Date.now();
   let sent = 0;
   let lastReport = began;
@@ -72,7 +73,7 @@ if (options.mode === 'backlog') {
   await producer.disconnect();
   logger.info({ sent, seconds: (Date.now() - began) / 1000 }, 'backlog sent');
 } else {
-  const simulator = createSimulator({ ...options.live, kafka, logger });
+  const simulator = createSimulator({ ...options.live, kafka, logger, topics });
   const stop = () => void simulator.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
