@@ -3,7 +3,7 @@ import { INDEX766_SCOPES } from './index766/kpis.ts';
 import { type Index766Inputs, readIndex766Inputs } from './index766-inputs.ts';
 import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
-import { DOSSIER_PURPOSES, dossierValuesSql } from './sql/cells.sql.ts';
+import { DOSSIER_PURPOSES, dossierKeysSql, dossierValuesSql } from './sql/cells.sql.ts';
 import { stageLiveCellsSql } from './sql/generation.sql.ts';
 import { INDEX766_PERIOD_KINDS, INDEX766_PURPOSES, index766ValuesSql } from './sql/index766-values.sql.ts';
 import { PROCEDURE_PURPOSES, procedureKpisSql } from './sql/procedure-kpis.sql.ts';
@@ -100,7 +100,8 @@ export async function computeValues(
       scope_kinds: source === 'index766' ? index766Scopes : [...scopeKinds],
     };
     const stage = stageValuesSql(rows);
-    const write = writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL);
+    const keys = source === 'dossier' ? dossierKeysSql(kinds) : undefined;
+    const write = writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL, keys);
     const writeParams = {
       ...params,
       ...targetRuleParams(ids),

@@ -3,7 +3,8 @@ import { PERIOD_SQL, type PeriodKind, periodEndSql, TIME_ZONE } from '../periods
 import { NAMED_COUNTERS } from './counters.sql.ts';
 import { dossierPeriodsSql, runPeriodPairsSql } from './run-periods.sql.ts';
 
-export const DOSSIER_PURPOSES = ['dossier', 'all'] as const;
+/** Run periods of the dossier KPIs: 'touched' ones for the scopes of the run's cell deltas only. */
+export const DOSSIER_PURPOSES = ['dossier', 'all', 'touched'] as const;
 
 /** What the KPIs read from a dossier's facts. */
 const KPI_FACTS = `agency_code, admin_level, field_code, procedure_code, channel, start_at, received_at, finished_at,
@@ -227,7 +228,7 @@ export function dossierValuesSql(
   const nums = kpis.map((k) => total(`${k.id}:n`)).join(', ');
   const dens = kpis.map((k) => total(`${k.id}:d`)).join(', ');
   const columns = layout.columns.join(', ');
-  const stored = `(period_kind, period_start) IN ${periods} AND scope_kind IN {scope_kinds:Array(String)}`;
+  const stored = `${dossierKeysSql(kinds)} AND scope_kind IN {scope_kinds:Array(String)}`;
   return `
 SELECT kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator,
   CAST(NULL AS Nullable(Float64)) AS score_override, CAST(NULL AS Nullable(Float64)) AS max_score_override,
@@ -249,6 +250,23 @@ FROM
 )
 ARRAY JOIN {kpi_ids:Array(String)} AS kpi, arrayMap(x -> toUInt64(x), nums) AS numerator,
   arrayMap(x -> toUInt64(x), dens) AS denominator`;
+}
+
+/**
+ * Which (period_kind, period_start, scope_kind, scope_code) keys of the run's periods of `kinds` the
+ * dossier KPIs are recomputed for, as a condition on those columns: every scope of a 'dossier' or 'all'
+ * period (the current ones, a rebuild, a range), and in a period only 'touched' by changed dossiers the
+ * scopes their cell deltas reach (role 'delta' of {run_id}). The values of any other scope read cells
+ * that did not change: late data for a few dossiers over years of periods rewrites a few scopes each.
+ * The live cells exist for running periods only, which are always 'dossier' periods.
+ */
+export function dossierKeysSql(kinds: readonly PeriodKind[]): string {
+  const touched = runPeriodPairsSql(kinds, ['touched']);
+  return `((period_kind, period_start) IN ${runPeriodPairsSql(kinds, ['dossier', 'all'])}
+    OR (period_kind, period_start, scope_kind, scope_code) IN
+      (SELECT DISTINCT toString(period_kind), period_start, sc.1, sc.2
+       FROM kpi_stage_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
+       WHERE run_id = {run_id:String} AND role = 'delta' AND (period_kind, period_start) IN ${touched}))`;
 }
 
 /** The run's live cells (written by {live_id}) of the periods `periods` selects, as a FROM body. */

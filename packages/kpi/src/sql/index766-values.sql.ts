@@ -6,7 +6,7 @@ import { index766ScopeInputsSql } from './index766-sources.sql.ts';
 import { runPeriodPairsSql } from './run-periods.sql.ts';
 
 /** Run periods of every purpose: dossiers, the catalog and loaded figures all move the index. */
-export const INDEX766_PURPOSES = ['dossier', 'procedure', 'all', 'index766'] as const;
+export const INDEX766_PURPOSES = ['dossier', 'touched', 'procedure', 'all', 'index766'] as const;
 
 /** The period kinds the index is computed for (the portal publishes month, quarter and year). */
 export const INDEX766_PERIOD_KINDS: readonly PeriodKind[] = ['month', 'quarter', 'year'];

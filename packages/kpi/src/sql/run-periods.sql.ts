@@ -17,7 +17,9 @@ export function dossierPeriodsSql(kind: PeriodKind, clipFrom?: string, clipTo?: 
  * Records the periods of the run's changed dossiers, as their facts stood ('old', kpi_dossier_facts_v1)
  * and as they stand now ('new', the run's staged facts), or of every dossier ('all'): both the periods a
  * dossier left and the ones it joined are recomputed. Days start at {day_floor}, below which the run
- * recomputes none: a dossier open for years would otherwise list every day since its start.
+ * recomputes none: a dossier open for years would otherwise list every day since its start. A changed
+ * dossier's periods are 'touched': there the dossier KPIs of only the scopes its cell deltas reach are
+ * recomputed (dossierKeysSql); every dossier's are 'dossier' periods, recomputed for every scope.
  */
 export function touchedDossierPeriodsSql(kind: PeriodKind, facts: 'old' | 'new' | 'all'): string {
   const changed =
@@ -29,7 +31,7 @@ export function touchedDossierPeriodsSql(kind: PeriodKind, facts: 'old' | 'new' 
   }[facts];
   return `
 INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
-SELECT DISTINCT {run_id:String}, '${kind}', p, 'dossier'
+SELECT DISTINCT {run_id:String}, '${kind}', p, '${facts === 'all' ? 'dossier' : 'touched'}'
 FROM (SELECT start_at, finished_at FROM ${source} AND start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')})
 ARRAY JOIN ${dossierPeriodsSql(kind, kind === 'day' ? '{day_floor:Date}' : undefined)} AS p`;
 }

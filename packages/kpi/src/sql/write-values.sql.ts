@@ -18,8 +18,9 @@ export function writeChangedValuesSql(
   kinds: readonly PeriodKind[],
   purposes: readonly string[],
   newRowsSql: string,
+  /** The stored keys compared, as a condition on their columns (default: every key of the run's periods). */
+  keys = `(period_kind, period_start) IN ${runPeriodPairsSql(kinds, purposes)}`,
 ): string {
-  const periods = runPeriodPairsSql(kinds, purposes);
   // Each layer computes columns the next one reads: an alias used in its own SELECT is inlined by
   // ClickHouse at every use, which made planning alone cost more than running the statement.
   return `
@@ -72,7 +73,7 @@ FROM
           max_score AS l_max_score, reason AS l_reason, 1 AS l_present
         FROM kpi_current_v1 FINAL
         WHERE kpi IN {kpi_ids:Array(String)} AND scope_kind IN {scope_kinds:Array(String)}
-          AND (period_kind, period_start) IN ${periods}
+          AND ${keys}
       ) AS l
       USING (kpi, scope_kind, scope_code, period_kind, period_start)
     )
