@@ -38,17 +38,20 @@ const FINISHABLE_MS = 5 * 3_600_000;
 export async function completeGeneration(
   sql: Statements,
   kpis: KpiDefinition[],
-  options: Pick<KpiRunOptions, 'periodKinds' | 'scopeKinds'>,
+  options: Pick<KpiRunOptions, 'periodKinds' | 'scopeKinds' | 'onPhase'>,
   claim: Claim,
   at: ValuesAt,
 ): Promise<void> {
   await applyGeneration(sql, claim.gen, claim.run_id, at);
+  options.onPhase?.('applied');
   // Only cycles skip an unchanged Decision 766 statement: a range is asked for on purpose.
   await computeValues(sql, kpis, options.scopeKinds, options.periodKinds, at, {
     skipUnchangedIndex766: claim.kind === 'cycle',
   });
+  options.onPhase?.('computed');
   // A range leaves the watermark to the cycles.
   await commitGeneration(sql.clickhouse, claim, kpis, claim.kind === 'range');
+  options.onPhase?.('committed');
 }
 
 /** Applies a staged generation; each insert carries a token of the generation and its run. */

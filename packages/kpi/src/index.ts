@@ -34,7 +34,14 @@ export {
   type ScopeKind,
   TIME_ZONE,
 } from './periods.ts';
-export type { BackfillOptions, KpiCycleOptions, KpiRunOptions, KpiRunResult } from './run-options.ts';
+export type {
+  BackfillOptions,
+  KpiCycleOptions,
+  KpiPhase,
+  KpiRunOptions,
+  KpiRunResult,
+} from './run-options.ts';
+export { KPI_PHASES } from './run-options.ts';
 export { READ_WATERMARKS_SQL, WATERMARK_NAME } from './sql/watermark.sql.ts';
 export { ratio, type Target, targetFor, targetMet, targetRuleParams } from './targets.ts';
 export { shiftMs } from './utc.ts';

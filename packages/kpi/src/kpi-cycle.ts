@@ -93,6 +93,7 @@ async function cycle(
     judged_before: committed.judged_at,
     previous_now: committed.judged_at,
   };
+  options.onPhase?.('staging');
   // Statements over nothing are skipped: each costs its planning even when it reads no row.
   await sql.command(TOUCHED_DOSSIERS_SQL, base);
   const catalogChanged = await sql.exists(CATALOG_CHANGED_SQL, base);
@@ -136,6 +137,7 @@ async function cycle(
   };
   const lost = await claimGeneration(clickhouse, claim);
   if (lost) return skipped(options.runId, kpis, lost);
+  options.onPhase?.('claimed');
   await releasingOnFailure(clickhouse, claim, () =>
     completeGeneration(sql.withSignal(lease?.lost), kpis, options, claim, at),
   );

@@ -2,6 +2,10 @@ import type { KpiLeases } from './claim-lease.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
 
+/** The steps of a KPI cycle's generation, in order (see KpiRunOptions.onPhase). */
+export const KPI_PHASES = ['staging', 'claimed', 'applied', 'computed', 'committed'] as const;
+export type KpiPhase = (typeof KPI_PHASES)[number];
+
 /** The options of one KPI run: a cycle (runKpiCycle), a backfill or the rebuild either may do. */
 export interface KpiRunOptions {
   /** Identifies the run's scratch rows and its rows in kpi_values_v1. */
@@ -19,6 +23,11 @@ export interface KpiRunOptions {
   dayHorizonDays?: number;
   /** Called after each statement with a constant label and its duration (benchmark breakdowns). */
   trace?: (label: string, ms: number) => void;
+  /**
+   * Called as a cycle's generation moves on (named checkpoints: logged at debug level by the aggregator,
+   * where the fault suite aims its kills): staging its rows, claimed, applied, values computed, committed.
+   */
+  onPhase?: (phase: KpiPhase) => void;
   /** Abandons the run before its next statement (shutdown) while nothing is applied yet. */
   signal?: AbortSignal;
   /**

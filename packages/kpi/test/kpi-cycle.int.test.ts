@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
-import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS } from '../src/index.ts';
+import { KPI_PHASES, PERIOD_KINDS, runKpiCycle, SCOPE_KINDS } from '../src/index.ts';
 import { dossierEvents, procedure } from './kpi-fixtures.ts';
 import {
   AGENCIES,
@@ -308,6 +308,19 @@ describe('incremental runs', CYCLES, () => {
     const again = await cycle();
     expect(again.dossiersRefreshed).toBe(0);
     expect(again.rowsWritten).toBe(0);
+  });
+
+  it("names each step of its generation as it passes it (the fault suite's kill points)", async () => {
+    const phases: string[] = [];
+    await runKpiCycle(clickhouse, {
+      runId: randomUUID(),
+      periodKinds: PERIOD_KINDS,
+      scopeKinds: SCOPE_KINDS,
+      now: NOW,
+      graceMs: 0,
+      onPhase: (phase) => phases.push(phase),
+    });
+    expect(phases).toEqual([...KPI_PHASES]);
   });
 
   it('a dossier arriving after March was computed updates March, and history keeps both values', async () => {

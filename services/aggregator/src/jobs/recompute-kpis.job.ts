@@ -19,6 +19,7 @@ export const recomputeKpis = defineJob({
       dayHorizonDays: settings.AGGREGATOR_DAY_HORIZON_DAYS,
       signal,
       leases,
+      onPhase: (phase) => logger.debug({ phase }, 'kpi cycle phase'),
     });
     logger.info(
       {

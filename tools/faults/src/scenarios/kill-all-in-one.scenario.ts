@@ -1,68 +1,109 @@
-import { freePorts } from '../../../../test/support/free-port.ts';
-import type { AllInOne } from '../pipeline.ts';
-import type { FaultScenario } from '../scenario.ts';
-import { SUITE_INTERVAL_SECONDS } from '../suite.ts';
+import { cp, mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KPI_PHASES } from '@dossier/kpi';
+import { judge } from '../judge-run.ts';
+import type { AllInOne, LogLine } from '../pipeline.ts';
+import type { FaultScenario, ScenarioContext } from '../scenario.ts';
 
-const PHASES = ['migrations', 'batches', 'kpi-cycle'] as const;
-type Phase = (typeof PHASES)[number];
+/**
+ * Where a kill is aimed. `migrations` and `batches` are random moments of a start; the others are named
+ * checkpoints the all-in-one logs at debug level, the kill following the line: `batch stored` (a batch's
+ * rows inserted, its offset not committed yet) and each `kpi cycle phase` of a KPI generation (staging
+ * its rows, claimed, applied, values computed, committed).
+ */
+const POINTS = ['migrations', 'batch-stored', 'batches', ...KPI_PHASES] as const;
+type Point = (typeof POINTS)[number];
 
+/**
+ * The points of a run: in the long profile every point, round after round (a stored batch only in the
+ * first: each kill there is judged, so no input is left after it); in the short one (inside `npm test`,
+ * where each restart costs a minute or two on a loaded machine) migrations, a stored batch and two KPI
+ * phases drawn from the seed, so that successive runs cover every phase.
+ */
+function planKills(context: ScenarioContext): Point[] {
+  if (context.profile === 'long')
+    return Array.from({ length: context.iterations }, (_, i) => POINTS[i % POINTS.length]!).filter(
+      (p, i) => i < POINTS.length || p !== 'batch-stored',
+    );
+  const first = context.rng.int(0, KPI_PHASES.length - 1);
+  const second = (first + context.rng.int(1, KPI_PHASES.length - 1)) % KPI_PHASES.length;
+  return ['migrations', 'batch-stored', ...[first, second].sort().map((k) => KPI_PHASES[k]!)];
+}
+
+/** A checkpoint not logged within this long was not reached (a rebuild on a loaded machine takes minutes). */
+const POINT_WAIT_MS = 600_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls the generation log through the run's analysts endpoint until a generation is claimed, not committed. */
-async function claimSeen(url: string, allInOne: AllInOne, capMs: number): Promise<boolean> {
-  const query = `SELECT state FROM kpi_cycles_v1 ORDER BY gen DESC, created_at DESC LIMIT 1 FORMAT TSV`;
-  const deadline = Date.now() + capMs;
-  while (Date.now() < deadline && allInOne.child.exitCode === null) {
-    const state = await fetch(`${url}/?query=${encodeURIComponent(query)}`)
-      .then((r) => (r.ok ? r.text() : ''))
-      .catch(() => '');
-    if (state.trim() === 'staged') return true;
-    await sleep(20);
+/** The line a point is aimed at, undefined for a random moment. */
+function checkpoint(point: Point): ((l: LogLine) => boolean) | undefined {
+  if (point === 'batch-stored') return (l) => l.msg === 'batch stored';
+  if ((KPI_PHASES as readonly string[]).includes(point))
+    return (l) => l.msg === 'kpi cycle phase' && l.phase === point;
+  return undefined;
+}
+
+/** Kills at `point`: true when it landed where aimed (the checkpoint was logged, or a random moment). */
+async function killAt(point: Point, allInOne: AllInOne, context: ScenarioContext): Promise<boolean> {
+  const match = checkpoint(point);
+  if (point === 'migrations') {
+    // Only the first start migrates a fresh directory; later ones re-check the applied migrations.
+    await sleep(context.rng.uniform(300, 3_000));
+  } else if (point === 'batches') {
+    await allInOne.waitForLine((l) => l.msg === 'ingestor started');
+    await sleep(context.rng.uniform(0, 2_000));
   }
-  return false;
+  let reached = true;
+  if (match) {
+    let timer: NodeJS.Timeout | undefined;
+    reached = await Promise.race([
+      allInOne.waitForLine(match).then(() => true),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), POINT_WAIT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+  await allInOne.kill();
+  return reached;
 }
 
 /**
- * SIGKILL of the whole all-in-one process group at random moments of each phase, then a restart: while
- * migrations run on a fresh data directory, while batches are inserted and offsets committed, and
- * while a KPI cycle holds a claimed generation. After the last restart the run catches up and must
- * store what the uninterrupted run stored, with the same KPI values; no KPI run after a restart may
- * stand aside for the dead process's claim.
+ * SIGKILL of the whole all-in-one process group aimed at each point in turn (POINTS), then a restart.
+ * After the last restart the run catches up and must store what the uninterrupted run stored, with the
+ * same KPI values; no KPI run after a restart may stand aside for the dead process's claim. The long
+ * profile also judges a copy of the data directory after every kill's recovery, so each point gets a
+ * verdict of its own; the short one judges once, after its four kills (see planKills).
  */
 export const killAllInOne: FaultScenario = {
   name: 'kill-all-in-one',
-  description: 'SIGKILL of npm start at random moments (migrations, batches, KPI cycle phases), restart',
-  iterations: { short: 3, long: 30 },
+  description:
+    'SIGKILL of npm start at each point (migrations, batches, insert before offset commit, each KPI cycle phase), restart',
+  iterations: { short: 4, long: 4 * POINTS.length },
   async run(context) {
     const run = await context.newRun('kill');
-    const phases: Record<Phase, number> = { migrations: 0, batches: 0, 'kpi-cycle': 0 };
+    const kills = Object.fromEntries(POINTS.map((p) => [p, 0])) as Record<Point, number>;
+    const verdicts: string[] = [];
     const problems: string[] = [];
-    let faults = 0;
-    let claimsKilled = 0;
+    const perKill = context.profile === 'long';
     const skippedRuns = (a: AllInOne) => a.lines.filter((l) => l.msg === 'kpi job skipped').length;
-    for (let i = 0; i < context.iterations; i++) {
-      // Every phase in turn, the moment within it at random.
-      const phase = PHASES[i % PHASES.length]!;
-      const [analystsPort] = await freePorts(1);
-      const allInOne = await run.start({ ANALYSTS_PORT: String(analystsPort) });
-      if (phase === 'migrations') {
-        // Only the first start migrates a fresh directory; later ones re-check the applied migrations.
-        await sleep(context.rng.uniform(300, 3_000));
-      } else if (phase === 'batches') {
-        await allInOne.waitForLine((l) => l.msg === 'ingestor started');
-        await sleep(context.rng.uniform(0, 2_000));
-      } else {
-        await allInOne.waitForLine((l) => l.msg === 'all-in-one ready');
-        const url = `http://127.0.0.1:${analystsPort}`;
-        if (await claimSeen(url, allInOne, 4 * SUITE_INTERVAL_SECONDS * 1000)) claimsKilled += 1;
-        await sleep(context.rng.uniform(0, 150));
-      }
-      await allInOne.kill();
-      faults += 1;
-      phases[phase] += 1;
+    let reached = 0;
+    const plan = planKills(context);
+    for (const [i, point] of plan.entries()) {
+      const allInOne = await run.start({ LOG_LEVEL: 'debug' });
+      if (await killAt(point, allInOne, context)) reached += 1;
+      else problems.push(`kill ${i + 1}: ${point} was not reached within ${POINT_WAIT_MS / 1000} s`);
+      kills[point] += 1;
       const skipped = skippedRuns(allInOne);
       if (skipped > 0) problems.push(`${skipped} KPI run(s) stood aside after restart ${i}`);
-      context.log(`kill ${i + 1}: ${phase}`);
+      context.log(`kill ${i + 1}: ${point}`);
+      if (perKill && point !== 'migrations') {
+        const recovered = await run.start();
+        await run.settle(recovered);
+        const c = await compareCopy(run.dataDir, context);
+        const verdict = `${point}: lost ${c.lost}, double-counted ${c.doubleCounted}, KPI values differing ${c.kpiValuesDiffering}`;
+        verdicts.push(verdict);
+        if (c.lost + c.doubleCounted + c.kpiValuesDiffering > 0)
+          problems.push(`after the kill ${i + 1} at ${verdict}`);
+      }
     }
     const last = await run.start();
     await run.settle(last);
@@ -73,13 +114,12 @@ export const killAllInOne: FaultScenario = {
       problems.push(`the judge's KPI run stood aside: ${judged.cycle.skippedReason}`);
     const { kpiSamples, schemaDifferences, ...counts } = await context.compare(judged);
     return {
-      faultsInjected: faults,
+      faultsInjected: POINTS.reduce((n, p) => n + kills[p], 0),
       ...counts,
       details: {
-        'killed during migrations': phases.migrations,
-        'during batches': phases.batches,
-        'during a KPI cycle': phases['kpi-cycle'],
-        'with a generation claimed': claimsKilled,
+        'kills by point': POINTS.map((p) => `${p} ${kills[p]}`).join(', '),
+        'aimed kills that found their point': reached,
+        ...(perKill ? { 'judged after each kill': verdicts.join('; ') } : {}),
       },
       problems: [
         ...problems,
@@ -89,3 +129,10 @@ export const killAllInOne: FaultScenario = {
     };
   },
 };
+
+/** Judges a copy of a stopped run's data (the judge writes a KPI cycle of its own) against the reference. */
+async function compareCopy(dataDir: string, context: ScenarioContext) {
+  const copy = await mkdtemp(join(context.workDir, 'judged-'));
+  await cp(join(dataDir, 'clickhouse'), join(copy, 'clickhouse'), { recursive: true });
+  return context.compare(await judge(copy, context.input.judgeAt));
+}
