@@ -18,11 +18,13 @@ import { committedProgress, produce, SCENARIO_HEADER } from './hostile-input-kaf
 import { planHostileMessages } from './hostile-messages.ts';
 
 /**
- * How much slower hostile input may be ingested than the same number of clean messages (clean msg/s ÷
- * hostile msg/s) before the long profile fails: the hostile mix carries 200 KB and over-1 MiB values, so
- * it moves far more bytes per message, and every bad message is sealed and written twice (topic, table).
+ * How much slower hostile input's bytes may be ingested than clean input's (clean bytes/s ÷ hostile
+ * bytes/s) before the long profile fails: every bad message is sealed and written twice (topic, table).
+ * A bound per message could not hold: the hostile mix carries 200 KB and over-1 MiB values, 21.9 times
+ * the bytes of a clean message on average at 100,000 messages (1.49 GB against 68 MB), so the per-message
+ * factor follows the mix, not the ingestor (README.md, hostile-input).
  */
-export const MAX_THROUGHPUT_FACTOR = 5;
+export const MAX_BYTE_THROUGHPUT_FACTOR = 2;
 
 /** Messages per profile: the short one runs inside `npm test`, the long one is the operator's. */
 export const PROFILES: Record<Profile, { messages: number }> = {
@@ -317,10 +319,15 @@ export async function runHostileInput(options: ScenarioOptions): Promise<Scenari
     const cleanRate = total / cleanRun.seconds;
     const badRate = plan.messages.length / badRun.seconds;
     const factor = cleanRate / badRate;
+    const bytesOf = (ms: readonly { value: Buffer }[]) => ms.reduce((n, m) => n + m.value.length, 0);
+    const cleanBytes = bytesOf(cleanPlan.messages);
+    const badBytes = bytesOf(plan.messages);
+    const byteFactor = cleanBytes / cleanRun.seconds / (badBytes / badRun.seconds);
+    const mbPerS = (bytes: number, seconds: number) => Number((bytes / seconds / 1e6).toFixed(2));
     // Judged on the long profile only: a few thousand messages measure mostly the group's join.
-    if (options.profile === 'long' && factor > MAX_THROUGHPUT_FACTOR)
+    if (options.profile === 'long' && byteFactor > MAX_BYTE_THROUGHPUT_FACTOR)
       problems.push(
-        `hostile input ingested ${factor.toFixed(2)} times slower than clean input (${Math.round(badRate)} vs ${Math.round(cleanRate)} msg/s); at most ${MAX_THROUGHPUT_FACTOR} is accepted`,
+        `hostile input's bytes ingested ${byteFactor.toFixed(2)} times slower than clean input's (${mbPerS(badBytes, badRun.seconds)} vs ${mbPerS(cleanBytes, cleanRun.seconds)} MB/s); at most ${MAX_BYTE_THROUGHPUT_FACTOR} is accepted`,
       );
     return {
       name: 'hostile-input',
@@ -347,7 +354,12 @@ export async function runHostileInput(options: ScenarioOptions): Promise<Scenari
         clean_msgs_per_s: Math.round(cleanRate),
         hostile_msgs_per_s: Math.round(badRate),
         throughput_factor: Number(factor.toFixed(2)),
-        throughput_factor_max: options.profile === 'long' ? MAX_THROUGHPUT_FACTOR : 'not judged (short)',
+        bytes_per_message_ratio: Number((badBytes / plan.messages.length / (cleanBytes / total)).toFixed(2)),
+        clean_mb_per_s: mbPerS(cleanBytes, cleanRun.seconds),
+        hostile_mb_per_s: mbPerS(badBytes, badRun.seconds),
+        byte_throughput_factor: Number(byteFactor.toFixed(2)),
+        byte_throughput_factor_max:
+          options.profile === 'long' ? MAX_BYTE_THROUGHPUT_FACTOR : 'not judged (short)',
       },
     };
   } finally {
