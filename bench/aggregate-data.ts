@@ -33,13 +33,19 @@ export async function insertCatalog(clickhouse: ClickHouse): Promise<void> {
  * each statement writes few partitions and its memory does not grow with the history generated. */
 export const SLICE_DOSSIERS = 500_000;
 
+/** Slices written at once: each statement runs mostly on one thread, so two keep this machine's two
+ * cores busy; the generator's memory is that of two slices whatever the history's length. */
+export const PARALLEL_SLICES = 2;
+
 /**
- * `count` dossiers numbered from `first`, received evenly over `spanSeconds` ending at `endAt`
+ * `count` dossiers numbered from `first`, received evenly over `spanSeconds` from `startAt`
  * (default: the five years 2021–2025): a `received` event each and, for 95%, a `resolved` event 1–12
  * days later if that moment has passed (due after 7–11 days, so some are late); every 20th had one
- * supplement round of 2 days. Written in slices of {@link SLICE_DOSSIERS}, both events of a dossier in
- * one statement (so the dossier-state view folds them into one row), through the same materialized
- * views as ingested data; `onSlice` hears after each.
+ * supplement round of 2 days. Written in slices of {@link SLICE_DOSSIERS}, {@link PARALLEL_SLICES} at
+ * a time, both events of a dossier in one statement, through the same materialized views as ingested
+ * data except the dossier state's, whose rows are written directly as it would fold them; `onSlice`
+ * hears after each. Every value is a function of the dossier's number and the options (`now` included:
+ * the moment of the call by default), so equal options write equal data, in any order of the slices.
  */
 export async function insertDossiers(
   clickhouse: ClickHouse,
@@ -49,21 +55,28 @@ export async function insertDossiers(
     startAt?: string;
     spanSeconds?: number;
     prefix?: string;
+    /** The instant the data is generated at: later receipts and finishes do not exist yet. */
+    now?: string;
+    /** Slices written at once (default {@link PARALLEL_SLICES}). */
+    parallel?: number;
+    /** Dossiers per slice (default {@link SLICE_DOSSIERS}). */
+    sliceDossiers?: number;
     onSlice?: (written: number) => void;
   },
 ): Promise<number> {
-  const now = formatUtc(Date.now());
+  // One instant for every statement, so events and states agree on which dossiers have finished.
+  const now = options.now ?? formatUtc(Date.now());
   const slices: Record<string, unknown>[] = [];
-  for (let from = 0; from < options.count; from += SLICE_DOSSIERS) {
+  const sliceDossiers = options.sliceDossiers ?? SLICE_DOSSIERS;
+  for (let from = 0; from < options.count; from += sliceDossiers) {
     slices.push({
       first: options.first,
       count: options.count,
       slice_first: options.first + from,
-      slice_count: Math.min(SLICE_DOSSIERS, options.count - from),
+      slice_count: Math.min(sliceDossiers, options.count - from),
       start_at: options.startAt ?? '2021-01-01 00:00:00.000',
       span: options.spanSeconds ?? SPAN_SECONDS,
       prefix: options.prefix ?? 'B',
-      // One instant for every statement, so events and states agree on which dossiers have finished.
       now_at: now,
     });
   }
@@ -72,13 +85,21 @@ export async function insertDossiers(
   await clickhouse.command({ query: 'DETACH TABLE dossier_state_mv_v1' });
   try {
     let written = 0;
-    for (const params of slices) {
-      for (const query of [EVENTS_INSERT, STATES_INSERT]) {
-        await clickhouse.command({ query, query_params: params, clickhouse_settings: GENERATOR_SETTINGS });
+    let next = 0;
+    const writeSlices = async () => {
+      for (let params = slices[next++]; params; params = slices[next++]) {
+        for (const query of [EVENTS_INSERT, STATES_INSERT]) {
+          await clickhouse.command({ query, query_params: params, clickhouse_settings: GENERATOR_SETTINGS });
+        }
+        written += Number(params.slice_count);
+        options.onSlice?.(written);
       }
-      written += Number(params.slice_count);
-      options.onSlice?.(written);
-    }
+    };
+    const writers = Math.max(1, Math.min(options.parallel ?? PARALLEL_SLICES, slices.length));
+    // allSettled: no writer may still be writing once the view is attached again.
+    const settled = await Promise.allSettled(Array.from({ length: writers }, writeSlices));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
     await clickhouse.command({ query: 'ATTACH TABLE dossier_state_mv_v1' });
   }
@@ -94,10 +115,12 @@ const SOURCE = `SELECT number AS n,
     n % 20 != 7 AND finished <= {now_at:DateTime64(3, 'UTC')} AS finishes
   FROM numbers({slice_first:UInt64}, {slice_count:UInt64})`;
 
-// Generated rows carry no deduplication token and are unique by construction; smaller insert blocks
-// bound each statement's memory.
+// Generated rows carry no deduplication token and are unique by construction, so the replacing or
+// aggregating merge ClickHouse runs on each insert block cannot change one (optimize_on_insert=0 skips
+// it: 40% of the generator's CPU); smaller insert blocks bound each statement's memory.
 const GENERATOR_SETTINGS: Parameters<ClickHouse['command']>[0]['clickhouse_settings'] = {
   insert_deduplicate: 0,
+  optimize_on_insert: 0,
   min_insert_block_size_rows: '262144',
   max_insert_threads: '2',
 };
