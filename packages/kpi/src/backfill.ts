@@ -68,6 +68,7 @@ async function backfill(
     window_to: committed.window_to,
     day_floor: committed.day_floor,
     layout: fingerprint,
+    computed: '',
   };
   if (await claimGeneration(clickhouse, claim)) {
     throw new Error(`another KPI computation claimed generation ${gen} first; retry later`);

@@ -17,6 +17,8 @@ export interface Generation {
   window_to: string;
   day_floor: string;
   layout: string;
+  /** What the generation computed values for (computedKey); '' for a range and for older generations. */
+  computed: string;
   created_at: string;
 }
 

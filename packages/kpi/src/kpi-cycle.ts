@@ -3,12 +3,13 @@ import { selectKpis } from './catalog.ts';
 import { cellLayoutFingerprint, dossierCellLayout } from './cell-layout.ts';
 import type { HeldLease } from './claim-lease.ts';
 import { completeGeneration, settlePending } from './complete-generation.ts';
-import { type Claim, claimGeneration, releasingOnFailure } from './generation-log.ts';
+import { type Claim, claimGeneration, commitGeneration, releasingOnFailure } from './generation-log.ts';
 import { PERIOD_KINDS, periodStartOf } from './periods.ts';
 import { rebuild } from './rebuild.ts';
-import { type KpiCycleOptions, type KpiRunResult, skipped } from './run-options.ts';
+import { computedKey, type KpiCycleOptions, type KpiRunResult, skipped } from './run-options.ts';
 import { STAGE_CANDIDATE_FACTS_SQL } from './sql/facts.sql.ts';
 import {
+  OPEN_FACTS_CROSSED_SQL,
   OPEN_FACTS_DUE_SQL,
   STAGE_CHANGED_FACTS_SQL,
   STAGE_OPEN_FACTS_SQL,
@@ -105,6 +106,31 @@ async function cycle(
   }
   const dossiersRefreshed = await countStaged(clickhouse, options.runId, 'new');
   const changed = dossiersRefreshed > 0;
+  const claim: Claim = {
+    gen,
+    run_id: options.runId,
+    kind: 'cycle',
+    judged_at: now,
+    window_to: serverTime,
+    day_floor: committed.day_floor,
+    layout: fingerprint,
+    computed: computedKey(options),
+  };
+  const due = await sql.exists(OPEN_FACTS_DUE_SQL, base);
+  const samePeriods = PERIOD_KINDS.every(
+    (kind) => periodStartOf(kind, utcDate(committed.judged_at)) === periodStartOf(kind, utcDate(now)),
+  );
+  if (
+    !changed &&
+    !catalogChanged &&
+    !externalLoaded &&
+    samePeriods &&
+    committed.computed === claim.computed &&
+    !due &&
+    !(await sql.exists(OPEN_FACTS_CROSSED_SQL, base))
+  ) {
+    return quietCycle(clickhouse, options, kpis, claim, from);
+  }
   for (const kind of options.periodKinds) {
     if (changed) {
       await sql.command(touchedDossierPeriodsSql(kind, 'old'), base);
@@ -115,7 +141,6 @@ async function cycle(
     await sql.command(currentPeriodSql(kind), base);
   }
   // Cells hold every period kind, whatever this run recomputes: the next run may ask for another.
-  const due = await sql.exists(OPEN_FACTS_DUE_SQL, base);
   for (const kind of PERIOD_KINDS) {
     const settle =
       due || periodStartOf(kind, utcDate(committed.judged_at)) !== periodStartOf(kind, utcDate(now));
@@ -126,15 +151,6 @@ async function cycle(
   }
   if (changed || due) await sql.command(STAGE_OPEN_FACTS_SQL, base);
 
-  const claim: Claim = {
-    gen,
-    run_id: options.runId,
-    kind: 'cycle',
-    judged_at: now,
-    window_to: serverTime,
-    day_floor: committed.day_floor,
-    layout: fingerprint,
-  };
   const lost = await claimGeneration(clickhouse, claim);
   if (lost) return skipped(options.runId, kpis, lost);
   options.onPhase?.('claimed');
@@ -149,6 +165,40 @@ async function cycle(
     dossiersRefreshed,
     periodsRecomputed: await sql.countRun('kpi_run_periods_v1', options.runId),
     rowsWritten: await sql.countRun('kpi_current_v1', options.runId),
+  };
+}
+
+/**
+ * A cycle with nothing to count or judge anew: no changed dossier, catalog row or figure, the same periods
+ * of every kind, and no open dossier whose verdict turned since the last instant. Every cell, live cell
+ * and value it would compute equals the previous generation's, so it commits its generation (the new
+ * instant and watermark) without recomputing: an idle cycle's cost no longer follows the open dossiers.
+ * A run dying after the claim leaves a generation with nothing staged, which the next run finishes as any.
+ */
+async function quietCycle(
+  clickhouse: ClickHouse,
+  options: KpiCycleOptions,
+  kpis: ReturnType<typeof selectKpis>,
+  claim: Claim,
+  from: string,
+): Promise<KpiRunResult> {
+  const lost = await claimGeneration(clickhouse, claim);
+  if (lost) return skipped(options.runId, kpis, lost);
+  options.onPhase?.('claimed');
+  await releasingOnFailure(clickhouse, claim, async () => {
+    options.onPhase?.('applied');
+    options.onPhase?.('computed');
+    await commitGeneration(clickhouse, claim, kpis, false);
+  });
+  options.onPhase?.('committed');
+  return {
+    runId: options.runId,
+    kpiIds: kpis.map((k) => k.id),
+    mode: 'cycle',
+    window: { from, to: claim.window_to },
+    dossiersRefreshed: 0,
+    periodsRecomputed: 0,
+    rowsWritten: 0,
   };
 }
 

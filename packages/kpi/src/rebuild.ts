@@ -24,7 +24,7 @@ import {
   sliceRange,
   sliceStep,
 } from './rebuild-steps.ts';
-import { type KpiRunOptions, type KpiRunResult, skipped } from './run-options.ts';
+import { computedKey, type KpiRunOptions, type KpiRunResult, skipped } from './run-options.ts';
 import { BUILD_FACTS_SQL } from './sql/facts.sql.ts';
 import {
   BUILD_OPEN_FACTS_SQL,
@@ -78,6 +78,8 @@ export async function rebuild(
     window_to: plan.windowTo,
     day_floor: plan.dayFloor,
     layout: cellLayoutFingerprint(),
+    // A backfill's rebuild recomputes the values of its range only: a cycle after it recomputes.
+    computed: plan.periods === 'all' ? computedKey(options) : '',
   };
   const lost = await claimGeneration(clickhouse, claim);
   if (lost) {
@@ -112,6 +114,7 @@ export async function resumeRebuild(
     window_to: pending.window_to,
     day_floor: pending.day_floor,
     layout: pending.layout,
+    computed: pending.computed === '' ? '' : computedKey(options),
   };
   const kpis = selectKpis();
   const lost = await claimGeneration(clickhouse, claim);

@@ -82,6 +82,16 @@ export interface KpiRunResult {
   rowsWritten: number;
 }
 
+/**
+ * What a run computes values for: its period kinds, scope kinds and day horizon. A cycle with nothing new
+ * to count or judge relies on the previous generation's values only when that one computed the same.
+ */
+export function computedKey(
+  options: Pick<KpiRunOptions, 'periodKinds' | 'scopeKinds' | 'dayHorizonDays'>,
+): string {
+  return JSON.stringify([options.periodKinds, options.scopeKinds, options.dayHorizonDays ?? null]);
+}
+
 export function skipped(runId: string, kpis: KpiDefinition[], reason: string): KpiRunResult {
   return {
     runId,

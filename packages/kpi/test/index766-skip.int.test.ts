@@ -18,7 +18,7 @@ let clickhouse: ClickHouse;
 let minutes = 0;
 
 /** A cycle a few minutes after the previous one (or at `now`); the labels of the statements it ran. */
-async function cycle(now?: string, failAfter?: string): Promise<string[]> {
+async function cycle(now?: string, failAfter?: string, dayHorizonDays?: number): Promise<string[]> {
   minutes += 2;
   const labels: string[] = [];
   await runKpiCycle(clickhouse, {
@@ -27,6 +27,7 @@ async function cycle(now?: string, failAfter?: string): Promise<string[]> {
     scopeKinds: SCOPE_KINDS,
     now: now ?? shiftMs(NOW, minutes * 60_000),
     graceMs: 0,
+    dayHorizonDays,
     trace: (label) => {
       labels.push(label);
       if (label === failAfter) throw new Error(`stopped after ${label}`);
@@ -87,7 +88,10 @@ describe('Decision 766 statement skipped while its inputs are unchanged', () => 
     async () => {
       const before = await indexRows();
       expect(before.length).toBeGreaterThan(0);
-      const labels = await cycle();
+      // With nothing to count or judge anew a cycle does not even fingerprint (kpi-quiet-cycle.int.test.ts);
+      // one that recomputes (here asked for another day horizon, as after a configuration change) does.
+      expect(await cycle()).not.toContain('kpi_index766_inputs_v1 fingerprint');
+      const labels = await cycle(undefined, undefined, 400);
       expect(labels).toContain('kpi_index766_inputs_v1 fingerprint');
       expect(labels).not.toContain(STAGE);
       expect(await indexRows()).toEqual(before);

@@ -61,6 +61,23 @@ export function stageCycleDeltaSql(
 }
 
 /**
+ * Whether any open dossier's rows judged at {now} can differ from those judged at {judged_before}: one of
+ * the instants its verdict turns at lies in [{judged_before}, {now}] — its start, its finish, a supplement
+ * requested or received, its deadline (due date, else the legal maximum) or that deadline moved by the
+ * time waited for the one supplement (participationSql, onTimeSql). Cancelled rows may answer too, which
+ * only costs a cycle that recomputes. With none, the same periods and no new data, a cycle changes nothing.
+ */
+export const OPEN_FACTS_CROSSED_SQL = `
+SELECT count() AS n FROM kpi_open_facts_v1
+WHERE arrayExists(t -> ifNull(t >= ${BEFORE} AND t <= ${NOW}, 0),
+  arrayConcat([start_at, finished_at, coalesce(due_at, deadline_no_due),
+      if(length(supplement_requested_at) >= 1 AND length(supplement_received_at) >= 1,
+        coalesce(due_at, deadline_no_due) + toIntervalMillisecond(dateDiff('millisecond', supplement_requested_at[1],
+          greatest(supplement_received_at[1], supplement_requested_at[1]))),
+        NULL)],
+    arrayMap(x -> CAST(x AS Nullable(DateTime64(3, 'UTC'))), arrayConcat(supplement_requested_at, supplement_received_at))))`;
+
+/**
  * Whether any open dossier can have settled between {judged_before} and {now} without a period ending:
  * it finished or started in between (facts may lie a few minutes ahead). Cancelled rows may answer too,
  * which only costs a needless read.
@@ -239,7 +256,7 @@ ${builtCellsSql(kind, layout)}`;
 
 export const READ_GENERATION_LOG_SQL = `
 SELECT gen, run_id, kind, state, toString(judged_at) AS judged_at, toString(window_to) AS window_to,
-  toString(day_floor) AS day_floor, layout, toString(created_at) AS created_at
+  toString(day_floor) AS day_floor, layout, computed, toString(created_at) AS created_at
 FROM kpi_cycles_v1
 WHERE gen >= (SELECT max(gen) FROM kpi_cycles_v1 WHERE state = 'committed')
 ORDER BY gen, created_at, run_id`;

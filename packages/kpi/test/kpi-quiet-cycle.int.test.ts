@@ -1,0 +1,177 @@
+// A cycle with nothing new to count or judge commits without recomputing (kpi-cycle.ts quietCycle): its
+// cost no longer follows the open dossiers. Any instant one of them turns at (a due time, a supplement
+// received) between two cycles makes the next one recompute. After each cycle of a sequence of quiet
+// cycles, due-time crossings and new data, the state must equal a recomputation from scratch.
+import { randomUUID } from 'node:crypto';
+import type { ClickHouse } from '@dossier/clickhouse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
+import { backfillKpis, PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, verifyKpiState } from '../src/index.ts';
+import { agency, dossierEvents, procedure } from './kpi-fixtures.ts';
+
+const SLOW = 600_000;
+const LIVE = 'kpi_stage_cells_v1 <- live';
+
+let test: TestClickHouse;
+let clickhouse: ClickHouse;
+
+/** A cycle at `now` (UTC, city day 2026-03-10 throughout): its result and the labels of its statements. */
+async function cycle(now: string) {
+  const labels: string[] = [];
+  const result = await runKpiCycle(clickhouse, {
+    runId: randomUUID(),
+    periodKinds: PERIOD_KINDS,
+    scopeKinds: SCOPE_KINDS,
+    now: `2026-03-10 ${now}:00.000`,
+    graceMs: 0,
+    trace: (label) => labels.push(label),
+  });
+  return { result, labels };
+}
+
+async function json<T>(query: string): Promise<T[]> {
+  return (await clickhouse.query({ query, format: 'JSONEachRow' })).json<T>();
+}
+
+const latest = () =>
+  json<Record<string, unknown>>(`SELECT kpi, scope_kind, scope_code, period_kind, period_start, numerator,
+      denominator, score, max_score, reason FROM kpi_latest
+    ORDER BY kpi, scope_kind, scope_code, period_kind, period_start`);
+
+/** The city's on-time count of the current day (dossiers finished on time + open within their due time). */
+const onTimeToday = async () => {
+  const [row] = await json<{ numerator: string; denominator: string }>(
+    `SELECT numerator, denominator FROM kpi_latest WHERE kpi = 'on_time_rate' AND scope_kind = 'city'
+      AND period_kind = 'day' AND period_start = '2026-03-10'`,
+  );
+  return { numerator: Number(row?.numerator), denominator: Number(row?.denominator) };
+};
+
+async function expectExact(context: string) {
+  expect(await verifyKpiState(clickhouse), context).toMatchObject({ exact: true });
+}
+
+beforeAll(async () => {
+  test = await createTestClickHouse();
+  clickhouse = test.clickhouse;
+  await clickhouse.insert({
+    table: 'agencies_v1',
+    values: [agency('PROV', 'province'), agency('COMM', 'commune', { parent_code: 'PROV' })],
+    format: 'JSONEachRow',
+  });
+  await clickhouse.insert({
+    table: 'procedures_v1',
+    values: [procedure('P-1', { agency_code: 'PROV', online_class: 'full', admin_levels: ['province'] })],
+    format: 'JSONEachRow',
+  });
+  const dossiers = [
+    // Open, due at 05:00 UTC: on time until then, late after.
+    dossierEvents({
+      code: 'DUE',
+      agency: 'PROV',
+      procedure: 'P-1',
+      received: '2026-03-09 01:00',
+      due: '2026-03-10 05:00',
+    }),
+    // Open, a supplement requested yesterday and received at 03:00: its deadline moves by the wait.
+    dossierEvents({
+      code: 'SUP',
+      agency: 'COMM',
+      procedure: 'P-1',
+      channel: 'online',
+      received: '2026-03-08 01:00',
+      due: '2026-03-10 04:00',
+      supplements: { requested: ['2026-03-09 02:00'], received: ['2026-03-10 03:00'] },
+    }),
+    // Finished on time, and open without a due date: neither turns during the day.
+    dossierEvents({
+      code: 'DONE',
+      agency: 'PROV',
+      procedure: 'P-1',
+      received: '2026-03-09 02:00',
+      due: '2026-03-12 00:00',
+      finished: { at: '2026-03-09 20:00', kind: 'resolved' },
+    }),
+    dossierEvents({ code: 'NODUE', agency: 'COMM', procedure: 'P-1', received: '2026-03-09 03:00' }),
+  ].flat();
+  await clickhouse.insert({ table: 'dossier_events_v1', values: dossiers, format: 'JSONEachRow' });
+}, SLOW);
+
+afterAll(async () => {
+  await test?.close();
+});
+
+describe('a cycle with nothing to count or judge anew', () => {
+  it(
+    'commits without recomputing, while a due time passed, a supplement received or new data recompute',
+    async () => {
+      expect((await cycle('02:00')).result.mode).toBe('rebuild');
+      const first = await latest();
+      expect(first.length).toBeGreaterThan(0);
+      const before = await onTimeToday();
+      expect(before.denominator).toBeGreaterThan(1);
+
+      const quiet = await cycle('02:30');
+      expect(quiet.result).toMatchObject({ mode: 'cycle', periodsRecomputed: 0, rowsWritten: 0 });
+      expect(quiet.labels).not.toContain(LIVE);
+      expect(await latest()).toEqual(first);
+      await expectExact('quiet at 02:30');
+
+      // SUP's supplement came back at 03:00: judged again (its verdict holds: the wait moved its deadline).
+      const received = await cycle('03:30');
+      expect(received.labels).toContain(LIVE);
+      expect(received.result.periodsRecomputed).toBeGreaterThan(0);
+      await expectExact('supplement received');
+
+      // DUE's due time (05:00) passed: it turns late in every running period.
+      const crossed = await cycle('05:30');
+      expect(crossed.labels).toContain(LIVE);
+      expect(await onTimeToday()).toEqual({ ...before, numerator: before.numerator - 1 });
+      await expectExact('due time passed');
+
+      const after = await latest();
+      expect((await cycle('06:00')).result.periodsRecomputed).toBe(0);
+      expect(await latest()).toEqual(after);
+
+      await clickhouse.insert({
+        table: 'dossier_events_v1',
+        values: dossierEvents({
+          code: 'NEW',
+          agency: 'COMM',
+          procedure: 'P-1',
+          received: '2026-03-10 06:10',
+        }),
+        format: 'JSONEachRow',
+      });
+      const arrived = await cycle('06:20');
+      expect(arrived.result.dossiersRefreshed).toBe(1);
+      expect(await onTimeToday()).toEqual({
+        numerator: before.numerator,
+        denominator: before.denominator + 1,
+      });
+      expect((await cycle('06:40')).result.periodsRecomputed).toBe(0);
+      await expectExact('after new data and a quiet cycle');
+    },
+    SLOW,
+  );
+
+  it(
+    'leaves every value as a recomputation from scratch gives it',
+    async () => {
+      const rebuilt = await backfillKpis(clickhouse, {
+        runId: randomUUID(),
+        periodKinds: PERIOD_KINDS,
+        scopeKinds: SCOPE_KINDS,
+        fromDate: '2026-01-01',
+        toDate: '2026-03-10',
+        now: '2026-03-10 06:40:00.000',
+      });
+      expect(rebuilt.mode).toBe('rebuild');
+      expect(rebuilt.periodsRecomputed).toBeGreaterThan(0);
+      expect(rebuilt.rowsWritten).toBe(0);
+      // A backfill recomputed a range only: the next cycle recomputes instead of relying on it.
+      expect((await cycle('06:50')).labels).toContain(LIVE);
+    },
+    SLOW,
+  );
+});
