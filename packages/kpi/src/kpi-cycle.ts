@@ -41,7 +41,8 @@ import { dayFloor, EPOCH, maxString, shiftMs, utcDate } from './utc.ts';
  *    so a generation applied twice (a crash in between, another run finishing it) counts once;
  * 5. recomputes the touched periods and the current ones from the cells, writes the values that changed,
  *    and commits the generation.
- * Its cost follows the touched dossiers and the open ones, not the history.
+ * Its cost follows the touched dossiers and the open ones, not the history. A cycle with nothing to count
+ * or judge anew (quietCycle) only claims and commits its generation.
  */
 export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptions): Promise<KpiRunResult> {
   const lease = await options.leases?.hold(options.runId);
