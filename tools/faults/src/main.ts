@@ -1,4 +1,4 @@
-// `npm run faults -- [--profile short|long] [--seed S] [--scenario name,name]`: the fault suite (README.md).
+// `npm run faults -- [--profile short|long] [--seed S] [--scenario name,name] [--iterations N]`: the fault suite (README.md).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SCENARIOS } from './scenarios/index.ts';
@@ -10,12 +10,13 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     scenario: { type: 'string' },
     only: { type: 'string' },
+    iterations: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    `Usage: npm run faults -- [--profile short|long] [--seed S] [--scenario ${SCENARIOS.map((s) => s.name).join(',')}]`,
+    `Usage: npm run faults -- [--profile short|long] [--seed S] [--scenario ${SCENARIOS.map((s) => s.name).join(',')}] [--iterations N]`,
   );
   process.exit(0);
 }
@@ -33,7 +34,13 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
+const iterations = values.iterations === undefined ? undefined : Number(values.iterations);
+if (iterations !== undefined && !(Number.isInteger(iterations) && iterations > 0)) {
+  console.error(`--iterations must be a positive integer, not ${values.iterations}`);
+  process.exit(2);
+}
 const outcomes = await runSuite({
+  iterations,
   profile,
   seed: values.seed ?? randomBytes(4).toString('hex'),
   scenarios: only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS,

@@ -25,6 +25,8 @@ export interface SuiteOptions {
   /** Kafka to use (default: KAFKA_BROKERS, else a native broker the suite starts and stops). */
   brokers?: string[];
   redisUrl?: string;
+  /** Overrides every scenario's iterations for the profile (`--iterations`: e.g. one round of each kill point). */
+  iterations?: number;
   log?: (message: string) => void;
 }
 
@@ -168,7 +170,7 @@ export async function runSuite(options: SuiteOptions): Promise<ScenarioOutcome[]
 
     const outcomes: ScenarioOutcome[] = [];
     for (const scenario of options.scenarios) {
-      const iterations = scenario.iterations[options.profile];
+      const iterations = options.iterations ?? scenario.iterations[options.profile];
       if (iterations === 0) continue;
       const began = Date.now();
       const workDir = join(root, uniqueName(scenario.name));

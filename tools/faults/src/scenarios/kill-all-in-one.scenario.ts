@@ -11,19 +11,23 @@ import type { FaultScenario, ScenarioContext } from '../scenario.ts';
  * rows inserted, its offset not committed yet) and each `kpi cycle phase` of a KPI generation (staging
  * its rows, claimed, applied, values computed, committed).
  */
-const POINTS = ['migrations', 'batch-stored', 'batches', ...KPI_PHASES] as const;
+const POINTS = ['migrations', 'batches', 'batch-stored', ...KPI_PHASES] as const;
+/** Points that need input left to consume: only the first round of the long profile has any. */
+const INGEST_POINTS: readonly Point[] = ['batches', 'batch-stored'];
 type Point = (typeof POINTS)[number];
 
 /**
- * The points of a run: in the long profile every point, round after round (a stored batch only in the
- * first: each kill there is judged, so no input is left after it); in the short one (inside `npm test`,
+ * The points of a run: in the long profile every point, round after round (the ingest points only in the
+ * first: the kill after a stored batch is judged, so no input is left after it; a random moment of
+ * ingest comes before it and is judged with it, as judging it alone would consume the input before
+ * `batch stored` could be aimed at); in the short one (inside `npm test`,
  * where each restart costs a minute or two on a loaded machine) migrations, a stored batch and two KPI
  * phases drawn from the seed, so that successive runs cover every phase.
  */
 function planKills(context: ScenarioContext): Point[] {
   if (context.profile === 'long')
     return Array.from({ length: context.iterations }, (_, i) => POINTS[i % POINTS.length]!).filter(
-      (p, i) => i < POINTS.length || p !== 'batch-stored',
+      (p, i) => i < POINTS.length || !INGEST_POINTS.includes(p),
     );
   const first = context.rng.int(0, KPI_PHASES.length - 1);
   const second = (first + context.rng.int(1, KPI_PHASES.length - 1)) % KPI_PHASES.length;
@@ -86,16 +90,20 @@ export const killAllInOne: FaultScenario = {
     const perKill = context.profile === 'long';
     const skippedRuns = (a: AllInOne) => a.lines.filter((l) => l.msg === 'kpi job skipped').length;
     let reached = 0;
+    const batchesBeforeRandomKill: number[] = [];
     const plan = planKills(context);
     for (const [i, point] of plan.entries()) {
       const allInOne = await run.start({ LOG_LEVEL: 'debug' });
       if (await killAt(point, allInOne, context)) reached += 1;
       else problems.push(`kill ${i + 1}: ${point} was not reached within ${POINT_WAIT_MS / 1000} s`);
       kills[point] += 1;
+      // A random moment of ingest is a kill during batches only if batches were flowing.
+      if (point === 'batches')
+        batchesBeforeRandomKill.push(allInOne.lines.filter((l) => l.msg === 'batch stored').length);
       const skipped = skippedRuns(allInOne);
       if (skipped > 0) problems.push(`${skipped} KPI run(s) stood aside after restart ${i}`);
       context.log(`kill ${i + 1}: ${point}`);
-      if (perKill && point !== 'migrations') {
+      if (perKill && point !== 'migrations' && point !== 'batches') {
         const recovered = await run.start();
         await run.settle(recovered);
         const c = await compareCopy(run.dataDir, context);
@@ -119,6 +127,7 @@ export const killAllInOne: FaultScenario = {
       details: {
         'kills by point': POINTS.map((p) => `${p} ${kills[p]}`).join(', '),
         'aimed kills that found their point': reached,
+        'batches stored before each random ingest kill': batchesBeforeRandomKill.join(' ') || '-',
         ...(perKill ? { 'judged after each kill': verdicts.join('; ') } : {}),
       },
       problems: [
