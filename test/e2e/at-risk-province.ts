@@ -2,7 +2,6 @@
 // dossiers due on several working days around today, overdue ones, ones waiting for a supplement, and
 // others that must not be listed, placed on the working-day calendar the pipeline loaded; and where each
 // must stand, judged by the rule's TypeScript twin (packages/kpi/src/at-risk/at-risk.ts).
-import { randomUUID } from 'node:crypto';
 import {
   type AtRiskState,
   atRiskState,
@@ -15,6 +14,7 @@ import {
   type WorkingCalendar,
   workingDayIndex,
 } from '@dossier/kpi';
+import { agencyEvents, catalogEvent } from '../support/catalog-events.ts';
 
 export const ROOT = 'H29.970';
 export const UNITS = [
@@ -208,16 +208,7 @@ export function expectedRows(
 }
 
 export const catalogMessages = () => [
-  ...UNITS.map((u) =>
-    catalogEvent('agency', u.code, {
-      code: u.code,
-      name: `Đơn vị ${u.code}`,
-      admin_level: u.level,
-      parent_code: u.parent,
-      valid_from: '2020-01-01',
-      valid_to: null,
-    }),
-  ),
+  ...agencyEvents(UNITS),
   ...[PROCEDURE, PROCEDURE_NO_DUE].map((code) =>
     catalogEvent('procedure', code, {
       code,
@@ -237,18 +228,3 @@ export const catalogMessages = () => [
     }),
   ),
 ];
-
-function catalogEvent(type: 'agency' | 'procedure', subject: string, data: Record<string, unknown>) {
-  return {
-    key: subject,
-    value: JSON.stringify({
-      specversion: '1.0',
-      id: randomUUID(),
-      source: '/catalog/h29',
-      type: `vn.catalog.${type}`,
-      time: new Date().toISOString(),
-      subject,
-      data,
-    }),
-  };
-}

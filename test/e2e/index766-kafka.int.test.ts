@@ -12,6 +12,7 @@ import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedRows, type IndexRow, readIndexRows } from '../../packages/kpi/test/index766-rows.ts';
 import { testConfig } from '../../services/ingestor/test/factories.ts';
+import { agencyEvents, catalogEvent } from '../support/catalog-events.ts';
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
 import { testKafka } from '../support/kafka.ts';
 import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.ts';
@@ -27,18 +28,8 @@ let producer: Producer;
 let aggregator: Aggregator | undefined;
 const stops: (() => Promise<void>)[] = [];
 
-const catalogEvent = (type: 'agency' | 'procedure', subject: string, data: Record<string, unknown>) => ({
-  key: subject,
-  value: JSON.stringify({
-    specversion: '1.0',
-    id: randomUUID(),
-    source: '/catalog/h29',
-    type: `vn.catalog.${type}`,
-    time: '2026-11-01T08:00:00+07:00',
-    subject,
-    data,
-  }),
-});
+// The catalog as of the month the dossiers are in.
+const CATALOG_TIME = '2026-11-01T08:00:00+07:00';
 
 beforeAll(async () => {
   store = await createTestClickHouse();
@@ -67,35 +58,31 @@ beforeAll(async () => {
     topic: config.TOPIC_CATALOG,
     acks: -1,
     messages: [
-      ...UNITS.map((u) =>
-        catalogEvent('agency', u.code, {
-          code: u.code,
-          name: `Đơn vị ${u.code}`,
-          admin_level: u.level,
-          parent_code: u.parent,
-          valid_from: '2020-01-01',
-          valid_to: null,
-        }),
-      ),
+      ...agencyEvents(UNITS, CATALOG_TIME),
       ...PROCEDURES.map((p) =>
-        catalogEvent('procedure', p.code, {
-          code: p.code,
-          name: `Thủ tục ${p.code}`,
-          field_code: 'G01-CA05',
-          agency_code: p.agency,
-          admin_levels: p.levels,
-          online_eligible: true,
-          online_class: p.online,
-          full_process_eligible: p.online === 'full',
-          fee_bearing: p.fee,
-          online_payment: p.fee,
-          dvcqg_integrated: true,
-          valid_from: '2020-01-01',
-          valid_to: null,
-          paper_result_required: p.paper,
-          serves: p.serves,
-          ...(p.units.length > 0 ? { applied_units: p.units } : {}),
-        }),
+        catalogEvent(
+          'procedure',
+          p.code,
+          {
+            code: p.code,
+            name: `Thủ tục ${p.code}`,
+            field_code: 'G01-CA05',
+            agency_code: p.agency,
+            admin_levels: p.levels,
+            online_eligible: true,
+            online_class: p.online,
+            full_process_eligible: p.online === 'full',
+            fee_bearing: p.fee,
+            online_payment: p.fee,
+            dvcqg_integrated: true,
+            valid_from: '2020-01-01',
+            valid_to: null,
+            paper_result_required: p.paper,
+            serves: p.serves,
+            ...(p.units.length > 0 ? { applied_units: p.units } : {}),
+          },
+          CATALOG_TIME,
+        ),
       ),
     ],
   });

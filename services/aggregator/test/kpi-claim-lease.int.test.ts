@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { KpiRunResult, KpiStateCheck } from '@dossier/kpi';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { deleteKeys, testRedisUrl, uniquePrefix } from '../../../test/support/redis.ts';
 import { CHDB_DIR_PREFIX, ownedTempPrefix } from '../../../test/support/stale-dirs.ts';
+import { type Child, runChild } from './child-process.ts';
 
 // A KPI run SIGKILLed after it claimed a generation and applied part of it, then new runs in a new
 // process (chDB binds a data directory to one process, which is also what makes a claim of an earlier
@@ -12,58 +12,9 @@ import { CHDB_DIR_PREFIX, ownedTempPrefix } from '../../../test/support/stale-di
 
 const CHILD = fileURLToPath(new URL('./kpi-run-child.ts', import.meta.url));
 const PREFIX = uniquePrefix('kpi-lease');
-const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-
-interface Child {
-  lines: Record<string, unknown>[];
-  exited: Promise<number | null>;
-  kill(): void;
-  /** Resolves with the first line that has `key`. */
-  line(key: string): Promise<Record<string, unknown>>;
-}
 
 function child(args: string[]): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
-    cwd: REPO,
-    env: { ...process.env, LEASE_REDIS_URL: testRedisUrl(), LEASE_PREFIX: PREFIX },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  const waiting: { key: string; resolve: (l: Record<string, unknown>) => void }[] = [];
-  let buffer = '';
-  let stderr = '';
-  proc.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  proc.stdout.on('data', (c: Buffer) => {
-    buffer += c.toString();
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const line = JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>;
-      buffer = buffer.slice(nl + 1);
-      lines.push(line);
-      for (const w of waiting.filter((w) => w.key in line)) w.resolve(line);
-    }
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => {
-      if (code !== 0 && code !== null) console.error(stderr.slice(-4000));
-      resolve(code);
-    }),
-  );
-  return {
-    lines,
-    exited,
-    kill: () => proc.kill('SIGKILL'),
-    line: (key) =>
-      new Promise((resolve, reject) => {
-        const seen = lines.find((l) => key in l);
-        if (seen) return resolve(seen);
-        waiting.push({ key, resolve });
-        void exited.then((code) =>
-          reject(new Error(`child exited (${code}) before "${key}": ${stderr.slice(-2000)}`)),
-        );
-      }),
-  };
+  return runChild(CHILD, args, { LEASE_REDIS_URL: testRedisUrl(), LEASE_PREFIX: PREFIX });
 }
 
 const dirs: string[] = [];

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { KpiRunResult } from '@dossier/kpi';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHDB_DIR_PREFIX, ownedTempPrefix } from '../../../test/support/stale-dirs.ts';
+import { type Child, type Line, runChild } from './child-process.ts';
 
 // A full KPI rebuild (in slices of the dossiers) SIGKILLed part way, then the next process: it resumes
 // from the last finished slice, kpi:verify finds the state exact, and a rebuild from scratch changes no
@@ -11,68 +11,8 @@ import { CHDB_DIR_PREFIX, ownedTempPrefix } from '../../../test/support/stale-di
 
 const CHILD = fileURLToPath(new URL('./rebuild-child.ts', import.meta.url));
 const VERIFY = fileURLToPath(new URL('../src/verify.main.ts', import.meta.url));
-const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
-type Line = Record<string, unknown>;
-
-interface Child {
-  lines: Line[];
-  stdout: () => string;
-  exited: Promise<number | null>;
-  kill(): void;
-  line(key: string): Promise<Line>;
-}
-
-function run(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Line[] = [];
-  const waiting: { key: string; resolve: (l: Line) => void }[] = [];
-  let out = '';
-  let buffer = '';
-  let stderr = '';
-  proc.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  proc.stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-    buffer += c.toString();
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const text = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (!text.startsWith('{')) continue;
-      const line = JSON.parse(text) as Line;
-      lines.push(line);
-      for (const w of waiting.filter((w) => w.key in line)) w.resolve(line);
-    }
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => {
-      if (code !== 0 && code !== null) console.error(stderr.slice(-4000));
-      resolve(code);
-    }),
-  );
-  return {
-    lines,
-    stdout: () => out,
-    exited,
-    kill: () => proc.kill('SIGKILL'),
-    line: (key) =>
-      new Promise((resolve, reject) => {
-        const seen = lines.find((l) => key in l);
-        if (seen) return resolve(seen);
-        waiting.push({ key, resolve });
-        void exited.then((code) =>
-          reject(new Error(`child exited (${code}) before "${key}": ${stderr.slice(-2000)}`)),
-        );
-      }),
-  };
-}
-
-const child = (args: string[]) => run(CHILD, args);
+const child = (args: string[]) => runChild(CHILD, args);
 const find = (c: Child, key: string) => c.lines.find((l) => key in l) as Line;
 
 const dirs: string[] = [];
@@ -117,7 +57,7 @@ async function resumedAndExact(dir: string, before: unknown) {
   expect(result.dossiersRefreshed).toBe(33_000);
   expect(latest).not.toEqual(before);
 
-  const verify = run(VERIFY, ['--direct'], {
+  const verify = runChild(VERIFY, ['--direct'], {
     CLICKHOUSE_URL: `chdb:${dir}`,
     AGGREGATOR_DAY_HORIZON_DAYS: '92',
   });

@@ -1,5 +1,6 @@
 // Databases written before dead letters were sealed keep plaintext payloads in dead_letters_v1; the
 // ingestor's start seals them into dead_letters_v2 and drops the old table. A key rotation re-seals.
+import { loadMigrations } from '@dossier/clickhouse';
 import { deadLetterKeys, open, positionOf } from '@dossier/dead-letters';
 import { createLogger } from '@dossier/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,14 +80,10 @@ describe('sealing stored dead letters at start', () => {
   });
 
   it('lets instances that start together both succeed when one drops dead_letters_v1 under the other', async () => {
-    // As migration 0007 created it (the first case dropped it).
-    await ch.clickhouse.command({
-      query: `CREATE TABLE dead_letters_v1 (source_topic String, source_partition UInt32, source_offset UInt64,
-        message_key_base64 Nullable(String), value_base64 String, value_bytes UInt32, headers_json String,
-        reason_code String, reason_text String, message_timestamp DateTime64(3, 'UTC'),
-        rejected_at DateTime64(3, 'UTC') DEFAULT now64(3))
-        ENGINE = ReplacingMergeTree ORDER BY (source_topic, source_partition, source_offset)`,
-    });
+    // As migration 0007 created it (the first case dropped it), from the file itself.
+    const created = (await loadMigrations()).find((m) => m.version === 7);
+    expect(created?.name).toBe('0007_create_dead_letters.sql');
+    await ch.clickhouse.command({ query: created!.sql });
     const value = Buffer.from('{"late":"letter"}');
     await ch.clickhouse.insert({
       table: 'dead_letters_v1',
