@@ -11,11 +11,17 @@ import { type ClickHouse, createClickHouse, migrate } from '@dossier/clickhouse'
 import { DEAD_LETTERS_TABLE, deadLetterKeys, open, positionOf } from '@dossier/dead-letters';
 import { IngestorConfig, startIngestor } from '@dossier/ingestor';
 import { createHealth, createLogger, createMetricsRegistry } from '@dossier/observability';
-import { normalizeMessage } from '@dossier/schemas';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Profile } from '../scenario.ts';
+import {
+  eventIdsOf,
+  type Freshness,
+  LIVE_RATE_PER_SECOND,
+  measureFreshness,
+  producePaced,
+} from './hostile-input-freshness.ts';
 import { committedProgress, produce, SCENARIO_HEADER } from './hostile-input-kafka.ts';
-import { planHostileMessages } from './hostile-messages.ts';
+import { type PlannedMessage, planHostileMessages } from './hostile-messages.ts';
 
 /**
  * How much slower hostile input's bytes may be ingested than clean input's (clean bytes/s ÷ hostile
@@ -27,9 +33,9 @@ import { planHostileMessages } from './hostile-messages.ts';
 export const MAX_BYTE_THROUGHPUT_FACTOR = 2;
 
 /** Messages per profile: the short one runs inside `npm test`, the long one is the operator's. */
-export const PROFILES: Record<Profile, { messages: number }> = {
-  short: { messages: 3_000 },
-  long: { messages: 100_000 },
+export const PROFILES: Record<Profile, { messages: number; liveMessages: number }> = {
+  short: { messages: 3_000, liveMessages: 200 },
+  long: { messages: 100_000, liveMessages: 2_000 },
 };
 
 export interface ScenarioOptions {
@@ -50,6 +56,7 @@ export interface ScenarioResult {
 }
 
 const KEY = '7e'.repeat(32);
+const HASH_KEY = 'hostile-input-scenario-hash-key';
 const INPUT_TOPIC_MAX_BYTES = '2000000';
 
 async function scalar(
@@ -79,6 +86,8 @@ async function ingest(
   clickhouse: ClickHouse,
   names: { events: string; dvcqg: string; catalog: string; deadLetter: string; group: string },
   stallMs: number,
+  /** Runs once the ingestor started (a live producer); the run ends when it finished and all is committed. */
+  during?: () => Promise<void>,
 ): Promise<RunFigures> {
   const config = IngestorConfig.parse({
     KAFKA_BROKERS: brokers.join(','),
@@ -88,7 +97,7 @@ async function ingest(
     TOPIC_DVCQG: names.dvcqg,
     TOPIC_CATALOG: names.catalog,
     TOPIC_DEAD_LETTER: names.deadLetter,
-    APPLICANT_HASH_KEY: 'hostile-input-scenario-hash-key',
+    APPLICANT_HASH_KEY: HASH_KEY,
     DEAD_LETTER_KEY: KEY,
     LOG_LEVEL: 'error',
     RETRY_INITIAL_MS: '200',
@@ -106,11 +115,23 @@ async function ingest(
   });
   let stalled = false;
   let finished = started;
+  let producing = true;
+  let failed: unknown;
+  const live = (during ?? (async () => {}))().then(
+    () => {
+      producing = false;
+    },
+    (err: unknown) => {
+      producing = false;
+      failed = err;
+    },
+  );
   try {
     let last = { committed: -1, at: Date.now() };
     for (;;) {
       const now = await committedProgress(kafka, names.group, [names.events, names.dvcqg]);
-      if (now.behind === 0) break;
+      if (failed) throw failed;
+      if (now.behind === 0 && !producing) break;
       if (now.committed !== last.committed) last = { committed: now.committed, at: Date.now() };
       else if (Date.now() - last.at > stallMs) {
         stalled = true;
@@ -120,11 +141,53 @@ async function ingest(
     }
     finished = Date.now();
   } finally {
+    await live;
     await ingestor.stop();
   }
   const readiness = await health.readiness();
   const crashed = JSON.stringify(readiness).includes('consumer crashed');
   return { seconds: (finished - started) / 1000, crashed, stalled };
+}
+
+/**
+ * One live phase: `plan` sent at LIVE_RATE_PER_SECOND to `names`' topics once the ingestor's group is
+ * consuming (its join is not the events' wait), then every valid event's sent-to-queryable time.
+ * Events stored before the phase (seeds can share dossiers and events) are left out of the measure.
+ */
+async function liveFreshness(
+  kafka: Kafka,
+  brokers: string[],
+  clickhouse: ClickHouse,
+  names: { events: string; dvcqg: string; catalog: string; deadLetter: string; group: string },
+  plan: { messages: PlannedMessage[] },
+  stallMs: number,
+): Promise<Freshness> {
+  const before = await clickhouse.query({
+    query: 'SELECT DISTINCT event_id FROM dossier_events_v1',
+    format: 'JSONEachRow',
+  });
+  const known = new Set((await before.json<{ event_id: string }>()).map((r) => r.event_id));
+  let sentAt = new Map<string, number>();
+  await ingest(kafka, brokers, clickhouse, names, stallMs, async () => {
+    await consuming(kafka, names.group);
+    sentAt = await producePaced(kafka, names, plan.messages, LIVE_RATE_PER_SECOND);
+  });
+  return measureFreshness(clickhouse, names, plan.messages, sentAt, HASH_KEY, known);
+}
+
+/** Resolves once `group` is stable with a member (its partitions assigned). */
+async function consuming(kafka: Kafka, group: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (;;) {
+      const { groups } = await admin.describeGroups([group]);
+      if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export async function runHostileInput(options: ScenarioOptions): Promise<ScenarioResult> {
@@ -150,6 +213,8 @@ export async function runHostileInput(options: ScenarioOptions): Promise<Scenari
     });
     const hostile = names('bad');
     const clean = names('clean');
+    const liveHostile = names('live-bad');
+    const liveClean = names('live-clean');
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -158,13 +223,13 @@ export async function runHostileInput(options: ScenarioOptions): Promise<Scenari
         numPartitions: 3,
         configEntries: [{ name: 'max.message.bytes', value: INPUT_TOPIC_MAX_BYTES }],
       });
+      const runs = [hostile, clean, liveHostile, liveClean];
       await admin.createTopics({
         waitForLeaders: true,
         topics: [
-          ...[hostile, clean].flatMap((n) => [input(n.events), input(n.dvcqg), input(n.catalog)]),
+          ...runs.flatMap((n) => [input(n.events), input(n.dvcqg), input(n.catalog)]),
           // The dead-letter topics keep Kafka's default limit: the oversize letters must become references.
-          { topic: hostile.deadLetter, numPartitions: 3 },
-          { topic: clean.deadLetter, numPartitions: 3 },
+          ...runs.map((n) => ({ topic: n.deadLetter, numPartitions: 3 })),
         ],
       });
     } finally {
@@ -188,27 +253,11 @@ export async function runHostileInput(options: ScenarioOptions): Promise<Scenari
     // Which events the valid messages are, by the input contract's identity (canonical id; DVCQG
     // MaHoSo, version, status): resends and identical snapshots are one event.
     const expectedIds = new Set<string>();
-    const normalizeOptions = {
-      topics: { events: hostile.events, dvcqg: hostile.dvcqg, catalog: hostile.catalog },
-      now: new Date(),
-      applicantHashKey: 'hostile-input-scenario-hash-key',
-    };
     for (const m of plan.messages) {
       if (m.expectedReasons) continue;
-      const topic = m.topic === 'dvcqg' ? hostile.dvcqg : hostile.events;
-      const raw = {
-        topic,
-        partition: 0,
-        offset: '0',
-        timestamp: '0',
-        key: m.key === null ? null : Buffer.from(m.key),
-        value: m.value,
-        headers: {},
-      };
-      const result = normalizeMessage(raw, normalizeOptions);
-      if (result.ok)
-        for (const row of result.output.rows) expectedIds.add((row as { event_id: string }).event_id);
-      else problems.push(`the simulator sent an invalid message ${m.id} (${result.rejection.code})`);
+      const event = eventIdsOf(m, hostile, HASH_KEY);
+      if (event.ok) for (const id of event.ids) expectedIds.add(id);
+      else problems.push(`the simulator sent an invalid message ${m.id} (${event.code})`);
     }
     const storedIds = new Set(
       (
@@ -337,6 +386,27 @@ export async function runHostileInput(options: ScenarioOptions): Promise<Scenari
       problems.push(
         `hostile input's bytes ingested ${byteFactor.toFixed(2)} times slower than clean input's (${mbPerS(badBytes, badRun.seconds)} vs ${mbPerS(cleanBytes, cleanRun.seconds)} MB/s); at most ${MAX_BYTE_THROUGHPUT_FACTOR} is accepted`,
       );
+    // Freshness, live: the same pace of clean and of hostile input while the ingestor runs (after the
+    // checks above, which read every topic's events).
+    const liveCount = PROFILES[options.profile].liveMessages;
+    const livePlan = planHostileMessages(`${options.seed}:live`, liveCount);
+    const liveCleanPlan = planHostileMessages(`${options.seed}:live-clean`, liveCount, 0, 0);
+    const cleanFresh = await liveFreshness(
+      kafka,
+      options.brokers,
+      clickhouse,
+      liveClean,
+      liveCleanPlan,
+      stallMs,
+    );
+    const badFresh = await liveFreshness(kafka, options.brokers, clickhouse, liveHostile, livePlan, stallMs);
+    for (const [label, f] of [
+      ['clean', cleanFresh],
+      ['hostile', badFresh],
+    ] as const)
+      if (f.missing > 0)
+        problems.push(`${f.missing} valid events sent live with ${label} input were not stored`);
+    const seconds = (ms: number) => Number((ms / 1000).toFixed(2));
     return {
       name: 'hostile-input',
       seed: options.seed,
@@ -368,6 +438,14 @@ export async function runHostileInput(options: ScenarioOptions): Promise<Scenari
         byte_throughput_factor: Number(byteFactor.toFixed(2)),
         byte_throughput_factor_max:
           options.profile === 'long' ? MAX_BYTE_THROUGHPUT_FACTOR : 'not judged (short)',
+        live_messages_per_s: LIVE_RATE_PER_SECOND,
+        live_valid_events_clean: cleanFresh.events,
+        live_valid_events_hostile: badFresh.events,
+        freshness_clean_p50_s: seconds(cleanFresh.p50Ms),
+        freshness_clean_p99_s: seconds(cleanFresh.p99Ms),
+        freshness_hostile_p50_s: seconds(badFresh.p50Ms),
+        freshness_hostile_p99_s: seconds(badFresh.p99Ms),
+        freshness_hostile_max_s: seconds(badFresh.maxMs),
       },
     };
   } finally {
