@@ -41,6 +41,8 @@ export interface ScenarioOutcome {
 const DOSSIERS: Record<Profile, number> = { short: 400, long: 4_000 };
 /** The all-in-one's KPI interval in the suite: short, so that cycles (and kills during them) are frequent. */
 export const SUITE_INTERVAL_SECONDS = 4;
+/** How long a stopped all-in-one may take to stop cleanly (its own default is 40 s). */
+const SHUTDOWN_TIMEOUT_MS = 300_000;
 /** Same key for every run: the applicant hash is part of a stored dossier's state. */
 const APPLICANT_HASH_KEY = 'fault-suite-applicant-hash-key-0001';
 /** Same dead-letter key for every run, so a scenario that runs the ingestor in the suite's process has one too. */
@@ -122,6 +124,11 @@ export async function runSuite(options: SuiteOptions): Promise<ScenarioOutcome[]
         DEAD_LETTER_KEY,
         MONITOR_HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
+        // A stop lets a KPI generation already claimed finish (packages/kpi statements.ts, withSignal):
+        // the suite's 4 s interval starts one right after the cycle settle waits for, and on a loaded
+        // 2-core machine the reference's (2,681 periods, the catalog's history) outlasted the default
+        // 40 s, so the clean stop the suite requires ended in `shutdown deadline passed`, exit 1.
+        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       };
       delete base.CLICKHOUSE_URL;
       return {

@@ -53,8 +53,10 @@ async function killAt(point: Point, allInOne: AllInOne, context: ScenarioContext
     // Only the first start migrates a fresh directory; later ones re-check the applied migrations.
     await sleep(context.rng.uniform(300, 3_000));
   } else if (point === 'batches') {
-    await allInOne.waitForLine((l) => l.msg === 'ingestor started');
-    await sleep(context.rng.uniform(0, 2_000));
+    // Once batches flow (the first stored; the group's join alone can outlast a random delay after
+    // 'ingestor started', which killed before any batch), at a random moment among the next ones.
+    await allInOne.waitForLine((l) => l.msg === 'batch stored');
+    await sleep(context.rng.uniform(0, 1_500));
   }
   let reached = true;
   if (match) {
