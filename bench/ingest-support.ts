@@ -16,6 +16,7 @@ export function benchIngestorConfig(brokers: string[], topic: string, groupId: s
     TOPIC_EVENTS: topic,
     TOPIC_DVCQG: `${topic}-dvcqg`,
     TOPIC_CATALOG: `${topic}-catalog`,
+    TOPIC_INDEX766_EXTERNAL: `${topic}-index766-external`,
     TOPIC_DEAD_LETTER: `${topic}-dlq`,
     APPLICANT_HASH_KEY: NORMALIZE_KEY,
     DEAD_LETTER_KEY: 'ab'.repeat(32),
@@ -134,7 +135,7 @@ export async function scalar(clickhouse: ClickHouse, query: string, params: Reco
 
 /** Every topic the ingestor of {@link benchIngestorConfig} reads or writes for `topic`. */
 export function ingestorTopics(topic: string): string[] {
-  return [topic, `${topic}-dvcqg`, `${topic}-catalog`, `${topic}-dlq`];
+  return [topic, `${topic}-dvcqg`, `${topic}-catalog`, `${topic}-index766-external`, `${topic}-dlq`];
 }
 
 /**
