@@ -1,4 +1,5 @@
 import type { ClickHouse } from '@dossier/clickhouse';
+import { APPLY_AT_RISK_OPEN_SQL } from './at-risk/at-risk.sql.ts';
 import { selectKpis } from './catalog.ts';
 import { dossierCellLayout } from './cell-layout.ts';
 import type { HeldLease } from './claim-lease.ts';
@@ -69,6 +70,9 @@ async function applyGeneration(sql: Statements, gen: number, owner: string, at: 
     settings: { insert_deduplication_token: `${token}-scope-procedures` },
   });
   await sql.command(APPLY_OPEN_FACTS_SQL, run, { settings: { insert_deduplication_token: `${token}-open` } });
+  await sql.command(APPLY_AT_RISK_OPEN_SQL, run, {
+    settings: { insert_deduplication_token: `${token}-at-risk` },
+  });
   await sql.command(APPLY_FACTS_SQL, run);
 }
 

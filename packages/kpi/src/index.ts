@@ -18,6 +18,7 @@ export {
   scorecard,
   toFixedHundredths,
 } from './index766/score.ts';
+export { UNIT_PARENTS_SQL, type UnitParent, type UnitTree, unitTree } from './index766/unit-tree.ts';
 export { chainOfSql } from './index766/units.ts';
 export { runKpiCycle } from './kpi-cycle.ts';
 export type { Comparator, KpiDefinition, KpiSource, TargetRule } from './kpi-definition.ts';

@@ -1,4 +1,5 @@
 import type { ClickHouse } from '@dossier/clickhouse';
+import { BUILD_AT_RISK_OPEN_SQL } from './at-risk/at-risk.sql.ts';
 import { selectKpis } from './catalog.ts';
 import { cellLayoutFingerprint, dossierCellLayout } from './cell-layout.ts';
 import type { HeldLease } from './claim-lease.ts';
@@ -185,6 +186,7 @@ async function build(
     if (!done.has('cells')) {
       for (const statement of CELLS_TRUNCATE_SQL) await sql.command(statement, {});
       await sql.command(BUILD_OPEN_FACTS_SQL, base);
+      await sql.command(BUILD_AT_RISK_OPEN_SQL, base);
       for (const kind of PERIOD_KINDS) {
         await sql.command(buildCellsSql(kind, layout), base);
         await sql.command(scopeCellsSql(layout, builtCells(kind)), base);

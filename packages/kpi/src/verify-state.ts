@@ -1,4 +1,5 @@
 import type { ClickHouse } from '@dossier/clickhouse';
+import { VERIFY_AT_RISK_OPEN_SQL } from './at-risk/at-risk.sql.ts';
 import { dossierCellLayout } from './cell-layout.ts';
 import { readGenerationLog } from './generation-log.ts';
 import { PERIOD_KINDS, type PeriodKind } from './periods.ts';
@@ -21,6 +22,8 @@ export interface KpiStateCheck {
   cellsDiffering: Record<PeriodKind, number>;
   /** Dossiers whose open facts differ from the facts open at the judged instant. */
   openFactsDiffering: number;
+  /** Dossiers whose at-risk list row (dossiers_at_risk_open_v1) differs from their open facts. */
+  atRiskDiffering: number;
   /** Running-period cells per kind where the open dossiers' one-pass rows differ from their own kind's. */
   liveCellsDiffering: Record<PeriodKind, number>;
   /** Scope rows that differ from the cells summed per scope. */
@@ -46,6 +49,7 @@ export async function verifyKpiState(
       exact: true,
       cellsDiffering,
       openFactsDiffering: 0,
+      atRiskDiffering: 0,
       liveCellsDiffering,
       scopeRowsDiffering: { cells: 0, procedures: 0 },
     };
@@ -63,6 +67,7 @@ export async function verifyKpiState(
     liveCellsDiffering[kind] = Number(liveRow?.n ?? 0);
   }
   const [open] = await sql.rows<Count>(VERIFY_OPEN_FACTS_SQL, { now: committed.judged_at });
+  const [atRisk] = await sql.rows<Count>(VERIFY_AT_RISK_OPEN_SQL);
   const [scopes] = await sql.rows<{ scope_cells: string | number; scope_procedures: string | number }>(
     verifyScopesSql(layout),
   );
@@ -71,8 +76,10 @@ export async function verifyKpiState(
     procedures: Number(scopes?.scope_procedures ?? 0),
   };
   const openFactsDiffering = Number(open?.n ?? 0);
+  const atRiskDiffering = Number(atRisk?.n ?? 0);
   const counts = [
     openFactsDiffering,
+    atRiskDiffering,
     ...Object.values(cellsDiffering),
     ...Object.values(liveCellsDiffering),
     ...Object.values(scopeRowsDiffering),
@@ -84,6 +91,7 @@ export async function verifyKpiState(
     scopeRowsDiffering,
     cellsDiffering,
     openFactsDiffering,
+    atRiskDiffering,
     liveCellsDiffering,
   };
 }

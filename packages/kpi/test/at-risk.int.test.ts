@@ -12,6 +12,7 @@ import {
   readWorkingCalendar,
   runKpiCycle,
   SCOPE_KINDS,
+  verifyKpiState,
   type WorkingCalendar,
 } from '../src/index.ts';
 import { agency, type DossierSpec, dossierEvent, dossierEvents, procedure } from './kpi-fixtures.ts';
@@ -206,5 +207,33 @@ describe('dossiers_at_risk_v1', () => {
     const codes = (await readView()).map((r) => r.dossier_code);
     expect(codes).not.toContain('C-NEXT');
     expect(codes).toContain('D-TWO');
+    expect(await verifyKpiState(clickhouse)).toMatchObject({ atRiskDiffering: 0, openFactsDiffering: 0 });
+  });
+
+  it('moves a dossier whose due date changed to its new place in the list, once', async () => {
+    // A later event of D-TWO carries a new due date: its row leaves its old key and enters at the new one.
+    await clickhouse.insert({
+      table: 'dossier_events_v1',
+      values: [
+        dossierEvent('D-TWO', 'processing', at(Date.now() - 30_000), {
+          agency_code: 'UB-P1',
+          due_at: at(noonOfWorkingDay(4)),
+        }),
+      ],
+      format: 'JSONEachRow',
+    });
+    await cycle();
+    const rows = (await readView()).filter((r) => r.dossier_code === 'D-TWO');
+    expect(rows.map((r) => [r.state, Number(r.working_days_left)])).toEqual([['on_track', 4]]);
+    // The stored rows of the dossier, signed, add up to one row at the new due day.
+    const stored = await clickhouse.query({
+      query: `SELECT toString(due_day) AS day, toString(sum(sign)) AS n FROM dossiers_at_risk_open_v1
+        WHERE dossier_code = 'D-TWO' GROUP BY due_day HAVING sum(sign) != 0`,
+      format: 'JSONEachRow',
+    });
+    expect(await stored.json()).toEqual([
+      { day: nthWorkingDay(calendar, cityDate(new Date()), 4).value, n: '1' },
+    ]);
+    expect(await verifyKpiState(clickhouse)).toMatchObject({ atRiskDiffering: 0 });
   });
 });

@@ -124,9 +124,9 @@ describe('where an open dossier stands now', () => {
 });
 
 describe('dossiers_at_risk_v1', () => {
-  it('is replaced by migration 0190 as dossiersAtRiskViewSql() writes it', () => {
+  it('is replaced by migration 0222 as dossiersAtRiskViewSql() writes it', () => {
     const migration = readFileSync(
-      new URL('../../clickhouse/migrations/0190_replace_dossiers_at_risk_view.sql', import.meta.url),
+      new URL('../../clickhouse/migrations/0222_replace_dossiers_at_risk_view.sql', import.meta.url),
       'utf8',
     );
     expect(migration).toBe(dossiersAtRiskViewSql());

@@ -1,5 +1,5 @@
 import type { ClickHouse } from '@dossier/clickhouse';
-import { chainOfSql } from '@dossier/kpi';
+import { atRiskUnitCountsSql, chainOfSql, DEFAULT_HORIZON } from '@dossier/kpi';
 import type { Logger } from '@dossier/observability';
 import { Gauge, type Registry } from 'prom-client';
 import { z } from 'zod';
@@ -33,14 +33,11 @@ export function boundedUnits(rows: readonly TopUnitCounts[], maxUnits: number): 
   return [...kept, other];
 }
 
+// The list's counts per deepest unit (signed rows summed: no FINAL over every open dossier), rolled up.
 const TOP_UNITS_SQL = `SELECT ${chainOfSql('agency_code')}[-1] AS unit,
-  toUInt32(sum(overdue)) AS overdue, toUInt32(sum(due_soon)) AS due_soon
-FROM
-(
-  SELECT agency_code, countIf(state = 'overdue') AS overdue, countIf(state = 'due_soon') AS due_soon
-  FROM dossiers_at_risk_v1 WHERE state IN ('overdue', 'due_soon')
-  GROUP BY agency_code
-)
+  toUInt32(sumIf(n, state = 'overdue')) AS overdue, toUInt32(sumIf(n, state = 'due_soon')) AS due_soon
+FROM (${atRiskUnitCountsSql(null)})
+WHERE state IN ('overdue', 'due_soon')
 GROUP BY unit`;
 
 const Row = z.object({ unit: z.string(), overdue: z.coerce.number(), due_soon: z.coerce.number() });
@@ -79,7 +76,7 @@ export function startAtRiskGauges(deps: {
 }): AtRiskGauges {
   const { overdue, dueSoon } = createAtRiskGauges(deps.registry);
   const refresh = async () => {
-    const rows = await queryRows(deps.clickhouse, { query: TOP_UNITS_SQL, query_params: {} }, Row);
+    const rows = await queryRows(deps.clickhouse, { query: TOP_UNITS_SQL, query_params: { horizon: DEFAULT_HORIZON } }, Row);
     const units = boundedUnits(
       rows.map((r) => ({ unit: r.unit, overdue: r.overdue, dueSoon: r.due_soon })),
       deps.maxUnits,

@@ -1,8 +1,9 @@
 import type { ClickHouse } from '@dossier/clickhouse';
+import { BUILD_AT_RISK_OPEN_SQL } from '@dossier/kpi';
 import { formatUtc } from '@dossier/schemas';
 
-// Open dossiers as the KPI cycle writes them to kpi_open_facts_v1, for the at-risk route and page
-// tests: dossiers_at_risk_v1 judges them at now().
+// Open dossiers as the KPI cycle writes them to kpi_open_facts_v1 and the at-risk list's table, for the
+// at-risk route and page tests: dossiers_at_risk_v1 judges them at now().
 
 export const DAY = 86_400_000;
 
@@ -53,4 +54,7 @@ export async function seedAtRiskAgencies(
 
 export async function seedOpenFacts(clickhouse: ClickHouse, rows: ReturnType<typeof openFacts>[]) {
   await clickhouse.insert({ table: 'kpi_open_facts_v1', values: rows, format: 'JSONEachRow' });
+  // As a rebuild does: the list's table refilled from every open fact.
+  await clickhouse.command({ query: 'TRUNCATE TABLE dossiers_at_risk_open_v1' });
+  await clickhouse.command({ query: BUILD_AT_RISK_OPEN_SQL });
 }

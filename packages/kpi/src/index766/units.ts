@@ -9,10 +9,10 @@
  * city's catalog (thousands of agencies) outgrows what a server or proxy accepts there (HTTP 431).
  */
 
-const MAX_DEPTH = 32;
+export const MAX_DEPTH = 32;
 
 /** Each agency's latest admin level and parent ('' when none). */
-const LATEST_UNITS = `
+export const LATEST_UNITS_SQL = `
   SELECT agency_code AS code, toString(argMax(admin_level, valid_from)) AS level,
     argMax(coalesce(parent_code, ''), valid_from) AS parent
   FROM agencies_v1 FINAL
@@ -28,12 +28,12 @@ const CHAINS = `(
   (
     SELECT groupArray(code) AS codes,
       CAST(mapFromArrays(groupArray(code), groupArray(parent)), 'Map(String, String)') AS parents
-    FROM (${LATEST_UNITS})
+    FROM (${LATEST_UNITS_SQL})
   )
 )`;
 
 /** (code, level) of every agency, as one scalar. */
-const LEVELS = `(SELECT groupArray((code, level)) FROM (${LATEST_UNITS}))`;
+const LEVELS = `(SELECT groupArray((code, level)) FROM (${LATEST_UNITS_SQL}))`;
 
 /**
  * The chain (Array(String)) of the agency code expression `code`: itself when it is not in the catalog.

@@ -1,4 +1,13 @@
-import { AT_RISK_STATES, type AtRiskState, chainOfSql, DEFAULT_HORIZON } from '@dossier/kpi';
+import type { ClickHouse } from '@dossier/clickhouse';
+import {
+  AT_RISK_STATES,
+  type AtRiskState,
+  atRiskUnitCountsSql,
+  atRiskUnitRowsSql,
+  DEFAULT_HORIZON,
+  UNIT_PARENTS_SQL,
+  unitTree,
+} from '@dossier/kpi';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { queryRows } from '../clickhouse-rows.ts';
@@ -32,15 +41,13 @@ const Row = z.object({
 });
 type Row = z.output<typeof Row>;
 
+const UnitParentRow = z.object({ code: z.string(), parent: z.string() });
+
 const Count = z.object({
-  chain: z.array(z.string()),
+  agency_code: z.string(),
   state: z.enum(AT_RISK_STATES),
   n: z.coerce.number(),
 });
-
-/** The view's state for another horizon: due_soon and on_track split again on working days left. */
-const STATE_SQL = `if(state IN ('due_soon', 'on_track'),
-  if(working_days_left <= {horizon:Int64}, 'due_soon', 'on_track'), state)`;
 
 const CSV_COLUMNS = [
   'dossier_code',
@@ -62,22 +69,20 @@ const csvCell = (v: unknown) => {
 };
 
 /**
- * The route's statements for a unit (its sub-units at any depth: the unit is in their chain) or the city,
- * and a state: the counts by state per deepest unit with its chain, every matching row sorted by working
- * days left, and one page of them (parameters agency, state, horizon, limit, offset). The bench times them.
+ * The route's statements for a set of deepest units (null: the city) and a state: the counts by state per
+ * deepest unit, every matching row sorted by working days left, and one page of them (parameters state,
+ * horizon, limit, offset). They read dossiers_at_risk_v1's rows from its table's key ranges of those
+ * units (at-risk.sql.ts).
  */
-export function atRiskSql(agency: string | undefined, state: AtRiskState | undefined) {
-  const inAgency = agency ? `has(${chainOfSql('agency_code')}, {agency:String})` : '1';
-  const where = [inAgency, state ? `${STATE_SQL} = {state:String}` : '1'].join(' AND ');
+export function atRiskSql(units: readonly string[] | null, state: AtRiskState | undefined) {
+  const where = state ? 'WHERE state = {state:String}' : '';
   const list = `SELECT dossier_code, agency_code, procedure_code, field_code, channel,
   toString(received_at) AS received_at, if(due_at IS NULL, NULL, toString(due_at)) AS due_at,
-  working_days_left, ${STATE_SQL} AS state, calendar_complete, toString(as_of) AS as_of
-FROM dossiers_at_risk_v1 WHERE ${where}
+  working_days_left, state, calendar_complete, toString(as_of) AS as_of
+FROM (${atRiskUnitRowsSql(units)}) ${where}
 ORDER BY working_days_left ASC NULLS LAST, dossier_code`;
   return {
-    counts: `SELECT ${chainOfSql('agency_code')} AS chain, state, toString(n) AS n FROM
-(SELECT agency_code, ${STATE_SQL} AS state, count() AS n FROM dossiers_at_risk_v1 WHERE ${inAgency}
- GROUP BY agency_code, state)`,
+    counts: `SELECT agency_code, state, toString(n) AS n FROM (${atRiskUnitCountsSql(units)})`,
     list,
     page: `${list} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
   };
@@ -86,30 +91,76 @@ ORDER BY working_days_left ASC NULLS LAST, dossier_code`;
 type Counts = Record<AtRiskState, number>;
 const zero = (): Counts => ({ overdue: 0, due_soon: 0, waiting_applicant: 0, on_track: 0 });
 
+export type AtRiskQuery = Omit<z.output<typeof Query>, 'format'>;
+
+/**
+ * The counts by state of a unit (its sub-units at any depth) or the city, per unit rolled up along the
+ * chains: the hierarchy read once (a row per agency), the unit's sub-units naming the key ranges read.
+ * The bench times it for the whole city.
+ */
+export async function readAtRiskCounts(
+  clickhouse: ClickHouse,
+  q: Pick<AtRiskQuery, 'agency' | 'state' | 'horizon'>,
+) {
+  const { agency, state, horizon } = q;
+  const tree = unitTree(
+    await queryRows(clickhouse, { query: UNIT_PARENTS_SQL, query_params: {} }, UnitParentRow),
+  );
+  const sql = atRiskSql(agency ? tree.descendantsOf(agency) : null, state);
+  const params = { state: state ?? '', horizon };
+  const counted = await queryRows(clickhouse, { query: sql.counts, query_params: params }, Count);
+  // Each unit counts its own dossiers and its sub-units' at any depth (within the agency asked for).
+  const perUnit = new Map<string, Counts>();
+  const total = zero();
+  for (const c of counted) {
+    total[c.state] += c.n;
+    const chain = tree.chainOf(c.agency_code);
+    const units = agency ? chain.slice(0, chain.indexOf(agency) + 1) : chain;
+    for (const unit of units) {
+      const counts = perUnit.get(unit) ?? zero();
+      counts[c.state] += c.n;
+      perUnit.set(unit, counts);
+    }
+  }
+  return { sql, params, total, perUnit };
+}
+
+/** GET /api/at-risk's answer, with one page of rows or (`all`, for CSV) every matching row. The bench times it for one unit. */
+export async function readAtRisk(clickhouse: ClickHouse, q: AtRiskQuery, all = false) {
+  const { agency, state, horizon, page, pageSize } = q;
+  const { sql, params, total, perUnit } = await readAtRiskCounts(clickhouse, q);
+  const rows: Row[] = await queryRows(
+    clickhouse,
+    all
+      ? { query: sql.list, query_params: params }
+      : { query: sql.page, query_params: { ...params, limit: pageSize, offset: (page - 1) * pageSize } },
+    Row,
+  );
+  const matching = state ? total[state] : Object.values(total).reduce((a, b) => a + b, 0);
+  return {
+    asOf: rows[0]?.as_of ?? null,
+    agency: agency ?? null,
+    horizon,
+    state: state ?? null,
+    page,
+    pageSize,
+    total: matching,
+    counts: total,
+    units: [...perUnit.entries()]
+      .map(([code, counts]) => ({ agency: code, counts }))
+      .sort((a, b) => a.agency.localeCompare(b.agency)),
+    rows,
+    note: 'Open dossiers as of the last KPI cycle, judged now; dossiers that arrive later in the period are not guessed.',
+  };
+}
+
 export function registerAtRiskRoutes(app: FastifyInstance, ctx: MonitorContext): void {
   app.get('/api/at-risk', async (request, reply) => {
     const q = Query.safeParse(request.query ?? {});
     if (!q.success) return badRequest(reply, q.error);
-    const { agency, state, horizon, page, pageSize, format } = q.data;
-
-    const sql = atRiskSql(agency, state);
-    const params = { agency: agency ?? '', state: state ?? '', horizon };
-    const counted = await queryRows(ctx.clickhouse, { query: sql.counts, query_params: params }, Count);
-    // Each unit counts its own dossiers and its sub-units' at any depth (within the agency asked for).
-    const perUnit = new Map<string, Counts>();
-    const total = zero();
-    for (const c of counted) {
-      total[c.state] += c.n;
-      const units = agency ? c.chain.slice(0, c.chain.indexOf(agency) + 1) : c.chain;
-      for (const unit of units) {
-        const counts = perUnit.get(unit) ?? zero();
-        counts[c.state] += c.n;
-        perUnit.set(unit, counts);
-      }
-    }
-
+    const { format, ...query } = q.data;
     if (format === 'csv') {
-      const rows = await queryRows(ctx.clickhouse, { query: sql.list, query_params: params }, Row);
+      const { rows } = await readAtRisk(ctx.clickhouse, query, true);
       const lines = [
         CSV_COLUMNS.join(','),
         ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')),
@@ -119,29 +170,6 @@ export function registerAtRiskRoutes(app: FastifyInstance, ctx: MonitorContext):
         .header('content-disposition', 'attachment; filename="dossiers-at-risk.csv"')
         .send(`${lines.join('\n')}\n`);
     }
-    const rows: Row[] = await queryRows(
-      ctx.clickhouse,
-      {
-        query: sql.page,
-        query_params: { ...params, limit: pageSize, offset: (page - 1) * pageSize },
-      },
-      Row,
-    );
-    const matching = state ? total[state] : Object.values(total).reduce((a, b) => a + b, 0);
-    return {
-      asOf: rows[0]?.as_of ?? null,
-      agency: agency ?? null,
-      horizon,
-      state: state ?? null,
-      page,
-      pageSize,
-      total: matching,
-      counts: total,
-      units: [...perUnit.entries()]
-        .map(([code, counts]) => ({ agency: code, counts }))
-        .sort((a, b) => a.agency.localeCompare(b.agency)),
-      rows,
-      note: 'Open dossiers as of the last KPI cycle, judged now; dossiers that arrive later in the period are not guessed.',
-    };
+    return readAtRisk(ctx.clickhouse, query);
   });
 }
