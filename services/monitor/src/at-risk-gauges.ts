@@ -76,7 +76,11 @@ export function startAtRiskGauges(deps: {
 }): AtRiskGauges {
   const { overdue, dueSoon } = createAtRiskGauges(deps.registry);
   const refresh = async () => {
-    const rows = await queryRows(deps.clickhouse, { query: TOP_UNITS_SQL, query_params: { horizon: DEFAULT_HORIZON } }, Row);
+    const rows = await queryRows(
+      deps.clickhouse,
+      { query: TOP_UNITS_SQL, query_params: { horizon: DEFAULT_HORIZON } },
+      Row,
+    );
     const units = boundedUnits(
       rows.map((r) => ({ unit: r.unit, overdue: r.overdue, dueSoon: r.due_soon })),
       deps.maxUnits,

@@ -1,6 +1,8 @@
 import {
+  CALENDAR_PARAMS,
   CALENDAR_WITH,
   CALENDAR_WITH_SQL,
+  type CalendarSqlRefs,
   calendarCompleteSql,
   cityDateSql,
   workingDaysBetweenSql,
@@ -104,18 +106,30 @@ function openNowSql(table: string, where = '1'): string {
 
 const today = cityDateSql('as_of');
 const dueDay = cityDateSql('effective_due');
-const WORKING_DAYS_LEFT = `toInt64(if(effective_due IS NULL, NULL, ${workingDaysBetweenSql(today, dueDay, CALENDAR_WITH)}))`;
+const workingDaysLeftSql = (c: CalendarSqlRefs) =>
+  `toInt64(if(effective_due IS NULL, NULL, ${workingDaysBetweenSql(today, dueDay, c)}))`;
 const stateSql = (horizon: string) => `multiIf(
     requests > 1 OR (effective_due IS NOT NULL AND as_of > effective_due), 'overdue',
     received < requests, 'waiting_applicant',
     working_days_left <= ${horizon}, 'due_soon',
     'on_track')`;
 
-/** The view's columns over the rows of `from`; `horizon` is a SQL expression (the view: DEFAULT_HORIZON). */
-function atRiskRowsSql(table: string, where: string, horizon: string): string {
-  return `WITH
-  ${CALENDAR_WITH_SQL},
-  now64(3, 'UTC') AS as_of
+/**
+ * Where a statement finds the working calendar: the view reads working_calendar_latest_v1 (three scalar
+ * subqueries, planned and run with every statement); the route reads it once per request and passes it
+ * as query parameters (calendarParams).
+ */
+type CalendarFrom = 'view' | 'params';
+const calendarRefs = (from: CalendarFrom) => (from === 'view' ? CALENDAR_WITH : CALENDAR_PARAMS);
+const withSql = (from: CalendarFrom) =>
+  from === 'view'
+    ? `WITH\n  ${CALENDAR_WITH_SQL},\n  now64(3, 'UTC') AS as_of`
+    : "WITH now64(3, 'UTC') AS as_of";
+
+/** The view's columns over the rows of `table` matching `where`; `horizon` is a SQL expression. */
+function atRiskRowsSql(table: string, where: string, horizon: string, calendar: CalendarFrom): string {
+  const c = calendarRefs(calendar);
+  return `${withSql(calendar)}
 SELECT
   dossier_code,
   agency_code,
@@ -124,9 +138,9 @@ SELECT
   channel,
   received_at,
   due_at,
-  ${WORKING_DAYS_LEFT} AS working_days_left,
+  ${workingDaysLeftSql(c)} AS working_days_left,
   ${stateSql(horizon)} AS state,
-  toUInt8(${calendarCompleteSql(today, `coalesce(${dueDay}, ${today})`, CALENDAR_WITH)}) AS calendar_complete,
+  toUInt8(${calendarCompleteSql(today, `coalesce(${dueDay}, ${today})`, c)}) AS calendar_complete,
   as_of,
   effective_due AS effective_due_at
 FROM
@@ -136,7 +150,7 @@ FROM
 
 export function dossiersAtRiskViewSql(): string {
   return `${HEADER}CREATE OR REPLACE VIEW dossiers_at_risk_v1 AS
-${atRiskRowsSql(`${AT_RISK_OPEN_TABLE} FINAL`, '1', String(DEFAULT_HORIZON))}
+${atRiskRowsSql(`${AT_RISK_OPEN_TABLE} FINAL`, '1', String(DEFAULT_HORIZON), 'view')}
 `;
 }
 
@@ -154,24 +168,25 @@ const inUnits = (units: readonly string[] | null) =>
 /**
  * The rows of the deepest units `units` (a unit and its sub-units at any depth: UnitTree.descendantsOf;
  * null for the city), judged now with the horizon {horizon:Int64}: the view's columns, read from the key
- * ranges of those units only.
+ * ranges of those units only. With `calendar` 'params', the calendar is calendarParams' parameters.
  */
-export function atRiskUnitRowsSql(units: readonly string[] | null): string {
-  return atRiskRowsSql(`${AT_RISK_OPEN_TABLE} FINAL`, inUnits(units), '{horizon:Int64}');
+export function atRiskUnitRowsSql(units: readonly string[] | null, calendar: CalendarFrom = 'view'): string {
+  return atRiskRowsSql(`${AT_RISK_OPEN_TABLE} FINAL`, inUnits(units), '{horizon:Int64}', calendar);
 }
 
 /**
  * Open dossiers per deepest unit and state (horizon {horizon:Int64}) of `units` (null: the city): the
  * signed rows summed, so no FINAL (a dossier's row and its cancelling copy always judge alike).
  */
-export function atRiskUnitCountsSql(units: readonly string[] | null): string {
-  return `WITH
-  ${CALENDAR_WITH_SQL},
-  now64(3, 'UTC') AS as_of
+export function atRiskUnitCountsSql(
+  units: readonly string[] | null,
+  calendar: CalendarFrom = 'view',
+): string {
+  return `${withSql(calendar)}
 SELECT agency_code, state, sum(sign) AS n
 FROM
 (
-  SELECT agency_code, sign, ${WORKING_DAYS_LEFT} AS working_days_left, ${stateSql('{horizon:Int64}')} AS state
+  SELECT agency_code, sign, ${workingDaysLeftSql(calendarRefs(calendar))} AS working_days_left, ${stateSql('{horizon:Int64}')} AS state
   FROM (${openNowSql(AT_RISK_OPEN_TABLE, inUnits(units))})
 )
 GROUP BY agency_code, state

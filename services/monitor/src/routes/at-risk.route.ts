@@ -4,7 +4,9 @@ import {
   type AtRiskState,
   atRiskUnitCountsSql,
   atRiskUnitRowsSql,
+  calendarParams,
   DEFAULT_HORIZON,
+  readWorkingCalendar,
   UNIT_PARENTS_SQL,
   unitTree,
 } from '@dossier/kpi';
@@ -75,14 +77,15 @@ const csvCell = (v: unknown) => {
  * units (at-risk.sql.ts).
  */
 export function atRiskSql(units: readonly string[] | null, state: AtRiskState | undefined) {
+  // The calendar travels as parameters (read once per request), not as three subqueries per statement.
   const where = state ? 'WHERE state = {state:String}' : '';
   const list = `SELECT dossier_code, agency_code, procedure_code, field_code, channel,
   toString(received_at) AS received_at, if(due_at IS NULL, NULL, toString(due_at)) AS due_at,
   working_days_left, state, calendar_complete, toString(as_of) AS as_of
-FROM (${atRiskUnitRowsSql(units)}) ${where}
+FROM (${atRiskUnitRowsSql(units, 'params')}) ${where}
 ORDER BY working_days_left ASC NULLS LAST, dossier_code`;
   return {
-    counts: `SELECT agency_code, state, toString(n) AS n FROM (${atRiskUnitCountsSql(units)})`,
+    counts: `SELECT agency_code, state, toString(n) AS n FROM (${atRiskUnitCountsSql(units, 'params')})`,
     list,
     page: `${list} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
   };
@@ -103,11 +106,13 @@ export async function readAtRiskCounts(
   q: Pick<AtRiskQuery, 'agency' | 'state' | 'horizon'>,
 ) {
   const { agency, state, horizon } = q;
-  const tree = unitTree(
-    await queryRows(clickhouse, { query: UNIT_PARENTS_SQL, query_params: {} }, UnitParentRow),
-  );
+  const [parents, calendar] = await Promise.all([
+    queryRows(clickhouse, { query: UNIT_PARENTS_SQL, query_params: {} }, UnitParentRow),
+    readWorkingCalendar(clickhouse),
+  ]);
+  const tree = unitTree(parents);
   const sql = atRiskSql(agency ? tree.descendantsOf(agency) : null, state);
-  const params = { state: state ?? '', horizon };
+  const params = { state: state ?? '', horizon, ...calendarParams(calendar) };
   const counted = await queryRows(clickhouse, { query: sql.counts, query_params: params }, Count);
   // Each unit counts its own dossiers and its sub-units' at any depth (within the agency asked for).
   const perUnit = new Map<string, Counts>();
