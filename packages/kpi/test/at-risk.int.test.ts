@@ -158,7 +158,7 @@ describe('dossiers_at_risk_v1', () => {
     expect(byCode.get('H-NO-DUE')?.due_at).not.toBeNull();
     expect(Number(byCode.get('H-NO-DUE')?.working_days_left)).toBeGreaterThanOrEqual(28);
     // Every deadline is within a calendar year that has a calendar, but 30 working days may reach one
-    // that has none (2027 is not shipped): the row then says so.
+    // that has none: the row then says so.
     for (const r of rows) {
       const missing = r.due_at !== null && !calendar.years.has(Number(r.due_at.slice(0, 4)));
       expect([r.dossier_code, r.calendar_complete]).toEqual([r.dossier_code, missing ? 0 : 1]);

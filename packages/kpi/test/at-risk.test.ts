@@ -114,9 +114,15 @@ describe('where an open dossier stands now', () => {
   });
 
   it('counts through holidays and says when a year has no calendar', () => {
-    // Due Friday 1 January 2027: no 2027 calendar is shipped, so New Year's Day counts as a working day.
-    const r = atRiskState(vn, facts({ dueAt: city('2027-01-01T17:00:00') }), city('2026-12-30T10:00:00'));
-    expect(r).toMatchObject({ state: 'due_soon', workingDaysLeft: 2, calendarMissing: [2027] });
+    // Due Monday 3 January 2028: no 2028 calendar is shipped, so that Monday (by the Labour Code the day off
+    // for New Year's Day on a Saturday) counts as a working day.
+    const r = atRiskState(vn, facts({ dueAt: city('2028-01-03T17:00:00') }), city('2027-12-30T10:00:00'));
+    expect(r).toMatchObject({ state: 'due_soon', workingDaysLeft: 2, calendarMissing: [2028] });
+    // Due Friday 1 January 2027, New Year's Day in the shipped 2027 calendar: due the Monday after.
+    const ny = atRiskState(vn, facts({ dueAt: city('2027-01-01T17:00:00') }), city('2026-12-30T10:00:00'));
+    expect(ny).toMatchObject({ state: 'due_soon', workingDaysLeft: 2, calendarMissing: [] });
+    const tet27 = atRiskState(vn, facts({ dueAt: city('2027-02-09T17:00:00') }), city('2027-02-04T10:00:00'));
+    expect(tet27).toMatchObject({ state: 'due_soon', workingDaysLeft: 1, calendarMissing: [] });
     // Tết 2026: on Friday 13 February, a dossier due Wednesday 18 is due the Monday after, one working day.
     const tet = atRiskState(vn, facts({ dueAt: city('2026-02-18T17:00:00') }), city('2026-02-13T10:00:00'));
     expect(tet).toMatchObject({ state: 'due_soon', workingDaysLeft: 1, calendarMissing: [] });

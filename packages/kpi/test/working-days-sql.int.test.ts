@@ -48,17 +48,17 @@ async function rows<T>(query: string, calendar: WorkingCalendar, params: Record<
 }
 
 const FIRST = '2024-12-20';
-const LAST = '2027-01-15';
+const LAST = '2028-01-15';
 
 describe('working days in ClickHouse', () => {
   it('the migrations ship the CSV: the effective calendar read back is the one the CSV gives', async () => {
     const stored = await readWorkingCalendar(test.clickhouse);
-    expect([...stored.years].sort()).toEqual([2025, 2026]);
+    expect([...stored.years].sort()).toEqual([2025, 2026, 2027]);
     expect(stored.holidays).toEqual(shippedCalendar.holidays);
     expect(stored.workingWeekends).toEqual(shippedCalendar.workingWeekends);
   });
 
-  it('gives every day from 2024-12-20 to 2027-01-15 the same index and working-day flag as TypeScript', async () => {
+  it('gives every day from 2024-12-20 to 2028-01-15 the same index and working-day flag as TypeScript', async () => {
     const calendar = await readWorkingCalendar(test.clickhouse);
     const days = (dayNumber(LAST) as number) - (dayNumber(FIRST) as number) + 1;
     const got = await rows<{ d: string; idx: number; working: number }>(
@@ -94,6 +94,11 @@ describe('working days in ClickHouse', () => {
       '2026-12-31',
       '2027-01-01',
       '2027-01-04',
+      '2027-02-05',
+      '2027-02-12',
+      '2027-05-01',
+      '2027-12-31',
+      '2028-01-03',
     ];
     const pairs = dates.flatMap((a) => dates.map((b) => [a, b] as const));
     const got = await rows<{ a: string; b: string; n: number; complete: number }>(
@@ -135,9 +140,9 @@ describe('working days in ClickHouse', () => {
   });
 
   it('a load replaces the calendar of the years it covers, and only those', async () => {
-    // A correction of 2026 that drops Monday 27 April, and a first calendar for 2027 (one holiday).
+    // A correction of 2026 that drops Monday 27 April, and a 2027 of one holiday replacing the shipped one.
     const csv = CSV.split('\n')
-      .filter((l) => !l.startsWith('2025-') && !l.startsWith('2026-04-27'))
+      .filter((l) => !l.startsWith('2025-') && !l.startsWith('2027-') && !l.startsWith('2026-04-27'))
       .concat(['2027-01-01,holiday,Tết Dương lịch (test load),test'])
       .join('\n');
     const parsed = parseCalendarCsv(csv);
@@ -150,7 +155,7 @@ describe('working days in ClickHouse', () => {
     expect([...calendar.years].sort()).toEqual([2025, 2026, 2027]);
     expect(calendar.holidays).toContain('2025-09-02');
     expect(calendar.holidays).not.toContain('2026-04-27');
-    expect(calendar.holidays).toContain('2027-01-01');
+    expect(calendar.holidays.filter((d) => d.startsWith('2027-'))).toEqual(['2027-01-01']);
     expect(calendar.holidays.filter((d) => d.startsWith('2026-'))).toHaveLength(
       shippedCalendar.holidays.filter((d) => d.startsWith('2026-')).length - 1,
     );

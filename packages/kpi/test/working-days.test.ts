@@ -6,6 +6,7 @@ import {
   calendarOfRows,
   cityDate,
   endOfCityDay,
+  isoWeekday,
   isWorkingDay,
   nthWorkingDay,
   parseCalendarCsv,
@@ -17,6 +18,7 @@ import {
   workingDaysBetween,
   workingDaysLeft,
 } from '../src/index.ts';
+import { lunarToSolar } from './lunar-calendar.ts';
 
 const CSV = readFileSync(new URL('../data/working-calendar-vn.csv', import.meta.url), 'utf8');
 const shipped = parseCalendarCsv(CSV);
@@ -26,23 +28,27 @@ const between = (from: string, to: string) => workingDaysBetween(vn, from, to).v
 describe('working days in the shipped calendar', () => {
   it('reads the shipped CSV without a rejected line, for the years it covers', () => {
     expect(shipped.rejected).toEqual([]);
-    expect(shipped.years).toEqual([2025, 2026]);
-    expect([...vn.years].sort()).toEqual([2025, 2026]);
+    expect(shipped.years).toEqual([2025, 2026, 2027]);
+    expect([...vn.years].sort()).toEqual([2025, 2026, 2027]);
   });
 
-  it('is what migration 0162 stores: its INSERT is the CSV as the loader would store it', () => {
-    const migration = readFileSync(
-      new URL('../../clickhouse/migrations/0162_fill_working_calendar.sql', import.meta.url),
-      'utf8',
-    );
-    const statement = migration
-      .split('\n')
-      .filter((l) => !l.startsWith('--'))
-      .join('\n');
-    expect(statement).toBe(
-      shippedCalendarInsertSql(calendarLoadRows(shipped, SHIPPED_LOAD_ID, SHIPPED_LOADED_AT)),
-    );
-  });
+  it.each([
+    ['0162_fill_working_calendar.sql', [2025, 2026]],
+    ['0223_fill_working_calendar_2027.sql', [2027]],
+  ])(
+    'is what migration %s stores: its INSERT is the CSV lines of %j as the loader would store them',
+    (file, years) => {
+      const migration = readFileSync(new URL(`../../clickhouse/migrations/${file}`, import.meta.url), 'utf8');
+      const statement = migration
+        .split('\n')
+        .filter((l) => !l.startsWith('--'))
+        .join('\n');
+      const part = { rows: shipped.rows.filter((r) => years.includes(Number(r.date.slice(0, 4)))), years };
+      expect(statement).toBe(
+        shippedCalendarInsertSql(calendarLoadRows(part, SHIPPED_LOAD_ID, SHIPPED_LOADED_AT)),
+      );
+    },
+  );
 
   it('counts across a weekend: Friday to Monday is one working day, Monday to Friday minus one week', () => {
     // 2026-12-04 is a Friday, 2026-12-07 the Monday after.
@@ -97,11 +103,12 @@ describe('working days in the shipped calendar', () => {
   });
 
   it('falls back to weekends only in a year without a calendar, and says which years', () => {
-    // 1 January 2027 is a Friday; no 2027 calendar is shipped, so it counts as a working day.
-    const r = workingDaysBetween(vn, '2026-12-31', '2027-01-04');
+    // 3 January 2028 is a Monday; no 2028 calendar is shipped, so it counts as a working day (by the Labour
+    // Code it is the day off for New Year's Day on a Saturday).
+    const r = workingDaysBetween(vn, '2027-12-31', '2028-01-04');
     expect(r.value).toBe(2);
-    expect(r.calendarMissing).toEqual([2027]);
-    expect(calendarMissing(vn, '2024-12-30', '2028-01-01')).toEqual([2024, 2027, 2028]);
+    expect(r.calendarMissing).toEqual([2028]);
+    expect(calendarMissing(vn, '2024-12-30', '2028-01-01')).toEqual([2024, 2028]);
     expect(workingDaysBetween(WEEKENDS_ONLY, '2026-02-13', '2026-02-23')).toEqual({
       value: 6,
       calendarMissing: [2026],
@@ -128,7 +135,66 @@ describe('working days in the shipped calendar', () => {
     expect(nthWorkingDay(vn, '2026-12-05', 0).value).toBe('2026-12-07');
     expect(nthWorkingDay(vn, '2026-02-12', 2).value).toBe('2026-02-23');
     expect(nthWorkingDay(vn, '2026-08-21', 1).value).toBe('2026-08-22');
-    expect(nthWorkingDay(vn, '2026-12-30', 2)).toEqual({ value: '2027-01-01', calendarMissing: [2027] });
+    expect(nthWorkingDay(vn, '2027-12-30', 2)).toEqual({ value: '2028-01-03', calendarMissing: [2028] });
+  });
+});
+
+describe('the shipped 2027 calendar (statutory days, Labour Code 2019 art. 111-112)', () => {
+  const holidays2027 = shipped.rows.filter((r) => r.date.startsWith('2027') && r.kind === 'holiday');
+  const dates = holidays2027.map((r) => r.date);
+
+  it('computes the lunar dates it rests on: Tết 6 February and the Hùng Kings 16 April 2027', () => {
+    // The computation first reproduces the dates the Government announced for earlier years.
+    expect([2020, 2021, 2022, 2023, 2024, 2025, 2026].map((y) => lunarToSolar(1, 1, y))).toEqual([
+      '2020-01-25',
+      '2021-02-12',
+      '2022-02-01',
+      '2023-01-22',
+      '2024-02-10',
+      '2025-01-29',
+      '2026-02-17',
+    ]);
+    expect([2023, 2024, 2025, 2026].map((y) => lunarToSolar(10, 3, y))).toEqual([
+      '2023-04-29',
+      '2024-04-18',
+      '2025-04-07',
+      '2026-04-26',
+    ]);
+    expect(lunarToSolar(1, 1, 2027)).toBe('2027-02-06');
+    expect(lunarToSolar(10, 3, 2027)).toBe('2027-04-16');
+  });
+
+  it('gives five Tết days, the day before Tết and four after, those on the weekend taken the next working days', () => {
+    const tet = lunarToSolar(1, 1, 2027);
+    const tetDays = dates.filter((d) => d >= '2027-02-01' && d <= '2027-02-28');
+    expect(tetDays).toEqual(['2027-02-05', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11']);
+    expect(isoWeekday(tet)).toBe(6);
+    // Thursday 4 February to Friday 12 February: one working day.
+    expect(between('2027-02-04', '2027-02-12')).toBe(1);
+    expect(isWorkingDay(vn, '2027-02-12')).toBe(true);
+  });
+
+  it('has every other statutory day, a day falling on Saturday taken the Monday after', () => {
+    expect(dates.filter((d) => d < '2027-02-01' || d > '2027-02-28')).toEqual([
+      '2027-01-01',
+      lunarToSolar(10, 3, 2027),
+      '2027-04-30',
+      '2027-05-03',
+      '2027-09-02',
+      '2027-09-03',
+    ]);
+    expect(isoWeekday('2027-05-01')).toBe(6);
+    // Thursday 29 April to Tuesday 4 May: Friday 30 April and Monday 3 May are off.
+    expect(between('2027-04-29', '2027-05-04')).toBe(1);
+    // Wednesday 1 September to Monday 6 September: Thursday 2 and Friday 3 are off.
+    expect(between('2027-09-01', '2027-09-06')).toBe(1);
+    expect(workingDaysBetween(vn, '2026-12-31', '2027-01-04')).toEqual({ value: 1, calendarMissing: [] });
+  });
+
+  it('says in each row that the Government had announced nothing for 2027, and no exchanged working day', () => {
+    for (const r of holidays2027)
+      expect([r.date, r.source]).toEqual([r.date, expect.stringMatching(/statutory/)]);
+    expect(shipped.rows.filter((r) => r.date.startsWith('2027') && r.kind === 'working_day')).toEqual([]);
   });
 });
 
@@ -179,7 +245,7 @@ describe('calendar CSV', () => {
 
   it('marks every year a load covers, so the load replaces that year whole', () => {
     const rows = calendarLoadRows(shipped, 'L1', '2026-12-05 00:00:00.000');
-    expect(rows.filter((r) => r.kind === 'year').map((r) => r.year)).toEqual([2025, 2026]);
+    expect(rows.filter((r) => r.kind === 'year').map((r) => r.year)).toEqual([2025, 2026, 2027]);
     expect(rows.filter((r) => r.kind !== 'year')).toHaveLength(shipped.rows.length);
   });
 });

@@ -38,8 +38,8 @@ const storedRows = async () => {
 
 const GOOD = [
   'date,kind,name,source',
-  '2027-01-01,holiday,Tết Dương lịch (test),test announcement',
-  '2027-01-09,working_day,"Saturday worked, test",test announcement',
+  '2028-01-03,holiday,Tết Dương lịch (test),test announcement',
+  '2028-01-08,working_day,"Saturday worked, test",test announcement',
 ].join('\n');
 
 describe('loading the working calendar through the monitor', () => {
@@ -57,16 +57,16 @@ describe('loading the working calendar through the monitor', () => {
   it('rejects a file with a bad line as a whole: every bad line with its reason, nothing stored', async () => {
     const before = await storedRows();
     const { status, lines, file } = await cli(
-      `${GOOD}\n2027-01-02,holiday,A Saturday,x\n2027-13-01,holiday,No such month,x\n`,
+      `${GOOD}\n2028-01-01,holiday,A Saturday,x\n2028-13-01,holiday,No such month,x\n`,
     );
     expect(status).toBe(1);
     expect(lines[0]).toBe(
-      `${file}:4: rejected: date: 2027-01-02 is a Saturday, already a day off: list only the weekdays taken off`,
+      `${file}:4: rejected: date: 2028-01-01 is a Saturday, already a day off: list only the weekdays taken off`,
     );
-    expect(lines[1]).toMatch(new RegExp(`^${file}:5: rejected: date: '2027-13-01' is not a calendar date`));
+    expect(lines[1]).toMatch(new RegExp(`^${file}:5: rejected: date: '2028-13-01' is not a calendar date`));
     expect(lines[2]).toMatch(/2 of 4 lines rejected; nothing was loaded/);
     expect(await storedRows()).toBe(before);
-    expect((await readWorkingCalendar(fixture.store.clickhouse)).years.has(2027)).toBe(false);
+    expect((await readWorkingCalendar(fixture.store.clickhouse)).years.has(2028)).toBe(false);
   });
 
   it('a dry run validates and stores nothing', async () => {
@@ -74,14 +74,14 @@ describe('loading the working calendar through the monitor', () => {
     const { status, lines } = await cli(GOOD, '--dry-run');
     expect(status).toBe(0);
     expect(lines[0]).toMatch(
-      /2 lines, years 2027: 1 days off, 1 weekend days worked; dry run, nothing stored/,
+      /2 lines, years 2028: 1 days off, 1 weekend days worked; dry run, nothing stored/,
     );
     expect(await storedRows()).toBe(before);
   });
 
   it('refuses a file whose header is wrong with exit status 2', async () => {
-    await expect(cli('day,kind\n2027-01-01,holiday')).rejects.toThrow(CalendarCliError);
-    await expect(cli('day,kind\n2027-01-01,holiday')).rejects.toThrow(/header must be date,kind,name,source/);
+    await expect(cli('day,kind\n2028-01-03,holiday')).rejects.toThrow(CalendarCliError);
+    await expect(cli('day,kind\n2028-01-03,holiday')).rejects.toThrow(/header must be date,kind,name,source/);
   });
 
   it('stores a good file whole; a later load of a year replaces that year and leaves the others', async () => {
@@ -89,21 +89,21 @@ describe('loading the working calendar through the monitor', () => {
     expect(first.status).toBe(0);
     expect(first.lines[0]).toMatch(/stored 2; load /);
     let calendar = await readWorkingCalendar(fixture.store.clickhouse);
-    expect(calendar.years.has(2027)).toBe(true);
-    expect(calendar.holidays).toContain('2027-01-01');
-    expect(calendar.workingWeekends).toContain('2027-01-09');
+    expect(calendar.years.has(2028)).toBe(true);
+    expect(calendar.holidays).toContain('2028-01-03');
+    expect(calendar.workingWeekends).toContain('2028-01-08');
     expect(calendar.holidays).toContain('2026-09-02'); // the shipped 2026 is untouched
 
-    // A correction of 2027: 9 January was not worked after all, 4 January is off.
+    // A correction of 2028: 8 January was not worked after all, 4 January is off.
     const correction = [
       'date,kind,name,source',
-      '2027-01-01,holiday,Tết Dương lịch,fixed',
-      '2027-01-04,holiday,Exchanged,fixed',
+      '2028-01-03,holiday,Tết Dương lịch,fixed',
+      '2028-01-04,holiday,Exchanged,fixed',
     ];
     expect((await cli(correction.join('\n'))).status).toBe(0);
     calendar = await readWorkingCalendar(fixture.store.clickhouse);
-    expect(calendar.holidays.filter((d) => d.startsWith('2027-'))).toEqual(['2027-01-01', '2027-01-04']);
-    expect(calendar.workingWeekends.filter((d) => d.startsWith('2027-'))).toEqual([]);
+    expect(calendar.holidays.filter((d) => d.startsWith('2028-'))).toEqual(['2028-01-03', '2028-01-04']);
+    expect(calendar.workingWeekends.filter((d) => d.startsWith('2028-'))).toEqual([]);
     expect(calendar.holidays).toContain('2026-09-02');
 
     const res = await fetch(`${fixture.base}/api/working-calendar`);
@@ -112,10 +112,10 @@ describe('loading the working calendar through the monitor', () => {
       years: { year: number }[];
       days: { date: string; source: string }[];
     };
-    expect(body.years.map((y) => y.year)).toEqual([2025, 2026, 2027]);
-    expect(body.days.filter((d) => d.date.startsWith('2027-'))).toEqual([
-      expect.objectContaining({ date: '2027-01-01', source: 'fixed' }),
-      expect.objectContaining({ date: '2027-01-04', source: 'fixed' }),
+    expect(body.years.map((y) => y.year)).toEqual([2025, 2026, 2027, 2028]);
+    expect(body.days.filter((d) => d.date.startsWith('2028-'))).toEqual([
+      expect.objectContaining({ date: '2028-01-03', source: 'fixed' }),
+      expect.objectContaining({ date: '2028-01-04', source: 'fixed' }),
     ]);
   });
 });

@@ -1,0 +1,19 @@
+-- The shipped working calendar's 2027 (packages/kpi/data/working-calendar-vn.csv, its 2027 lines), as
+-- the calendar loader stores it under load 'shipped' dated 2000-01-01 (as 0162 stores 2025-2026), so an
+-- operator's load of 2027 replaces it. Statutory days of the Labour Code 2019 (art. 111-112), the lunar ones
+-- computed (Tết 1/1 lunar = 6 Feb 2027, Hùng Kings 10/3 lunar = 16 Apr 2027): the Government had announced
+-- no 2027 schedule or exchanged working day when this shipped; the CSV's sources say which days are assumed.
+-- A test checks this text against the CSV.
+INSERT INTO working_calendar_v1 (year, date, kind, name, source, load_id, loaded_at, csv_line) VALUES
+(2027, '2027-01-01', 'year', '', '', 'shipped', '2000-01-01 00:00:00.000', 0),
+(2027, '2027-01-01', 'holiday', 'Tết Dương lịch (New Year\'s Day)', 'Labour Code 2019 art. 112 (statutory; no Government announcement for 2027 when shipped)', 'shipped', '2000-01-01 00:00:00.000', 30),
+(2027, '2027-02-05', 'holiday', 'Tết Nguyên đán Đinh Mùi (Lunar New Year: last day of the year Bính Ngọ)', 'Labour Code 2019 art. 112 (5 days; statutory: the Government\'s 2027 schedule was not announced when shipped. Assumed: the last day of the lunar year and the first four of Đinh Mùi; Tết = 1/1 lunar = Sat 6 Feb 2027 by computation)', 'shipped', '2000-01-01 00:00:00.000', 31),
+(2027, '2027-02-08', 'holiday', 'Tết Nguyên đán Đinh Mùi (Lunar New Year: 3rd day)', 'Labour Code 2019 art. 112 (5 days; statutory: the Government\'s 2027 schedule was not announced when shipped. Assumed: the last day of the lunar year and the first four of Đinh Mùi; Tết = 1/1 lunar = Sat 6 Feb 2027 by computation)', 'shipped', '2000-01-01 00:00:00.000', 32),
+(2027, '2027-02-09', 'holiday', 'Tết Nguyên đán Đinh Mùi (Lunar New Year: 4th day)', 'Labour Code 2019 art. 112 (5 days; statutory: the Government\'s 2027 schedule was not announced when shipped. Assumed: the last day of the lunar year and the first four of Đinh Mùi; Tết = 1/1 lunar = Sat 6 Feb 2027 by computation)', 'shipped', '2000-01-01 00:00:00.000', 33),
+(2027, '2027-02-10', 'holiday', 'Nghỉ bù Tết Nguyên đán (for Sat 6 Feb on the weekly rest day)', 'Labour Code 2019 art. 111(3) (a holiday on a weekly rest day is taken the next working day); statutory: no Government announcement for 2027 when shipped', 'shipped', '2000-01-01 00:00:00.000', 34),
+(2027, '2027-02-11', 'holiday', 'Nghỉ bù Tết Nguyên đán (for Sun 7 Feb on the weekly rest day)', 'Labour Code 2019 art. 111(3) (a holiday on a weekly rest day is taken the next working day); statutory: no Government announcement for 2027 when shipped', 'shipped', '2000-01-01 00:00:00.000', 35),
+(2027, '2027-04-16', 'holiday', 'Giỗ Tổ Hùng Vương (Hùng Kings\' Commemoration)', 'Labour Code 2019 art. 112 (10th day of the 3rd lunar month = Fri 16 Apr 2027; computed); statutory: no Government announcement for 2027 when shipped', 'shipped', '2000-01-01 00:00:00.000', 36),
+(2027, '2027-04-30', 'holiday', 'Ngày Chiến thắng (Reunification Day)', 'Labour Code 2019 art. 112 (statutory; no Government announcement for 2027 when shipped)', 'shipped', '2000-01-01 00:00:00.000', 37),
+(2027, '2027-05-03', 'holiday', 'Nghỉ bù Ngày Quốc tế Lao động (1 May falls on Saturday)', 'Labour Code 2019 art. 111(3)-112 (a holiday on a weekly rest day is taken the next working day); statutory: no Government announcement for 2027 when shipped', 'shipped', '2000-01-01 00:00:00.000', 38),
+(2027, '2027-09-02', 'holiday', 'Quốc khánh (National Day)', 'Labour Code 2019 art. 112 (statutory; no Government announcement for 2027 when shipped)', 'shipped', '2000-01-01 00:00:00.000', 39),
+(2027, '2027-09-03', 'holiday', 'Quốc khánh (National Day: the adjacent day)', 'Labour Code 2019 art. 112 (2 Sep and one day before or after; statutory: the Government had not chosen when shipped. Assumed: Fri 3 Sep after Thu 2 Sep as in 2021)', 'shipped', '2000-01-01 00:00:00.000', 40)
