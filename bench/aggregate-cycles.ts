@@ -28,15 +28,20 @@ export interface CycleTarget {
   missedBySeconds: number;
   /** The targets hold at 10M dossiers; a smaller run's verdict only indicates. */
   atTargetScale: boolean;
+  /**
+   * The cycle had nothing to count or judge anew and recomputed nothing (kpi-cycle.ts quietCycle): an idle
+   * cycle is quiet only when no open dossier's due time (or other turning instant) passed since the last.
+   */
+  quiet: boolean;
 }
 
 export function cycleTargets(
-  timed: Record<TimedCycle, { seconds: number; cpuSeconds: number }>,
+  timed: Record<TimedCycle, { seconds: number; cpuSeconds: number; periodsRecomputed: number; mode: string }>,
   dossiers: number,
 ): Record<TimedCycle, CycleTarget> {
   const entries = (Object.keys(CYCLE_TARGET_SECONDS) as TimedCycle[]).map((name) => {
     const targetSeconds = CYCLE_TARGET_SECONDS[name];
-    const { seconds, cpuSeconds } = timed[name];
+    const { seconds, cpuSeconds, periodsRecomputed, mode } = timed[name];
     const missedBySeconds = Math.max(0, Math.round((seconds - targetSeconds) * 1000) / 1000);
     const target: CycleTarget = {
       targetSeconds,
@@ -45,6 +50,7 @@ export function cycleTargets(
       met: missedBySeconds === 0,
       missedBySeconds,
       atTargetScale: dossiers >= 10_000_000,
+      quiet: mode === 'cycle' && periodsRecomputed === 0,
     };
     return [name, target] as const;
   });
