@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 import {
   atRiskState,
+  atRiskUnitCountsSql,
+  atRiskUnitRowsSql,
+  calendarParams,
   cityDate,
   endOfCityDay,
   nthWorkingDay,
@@ -235,5 +238,22 @@ describe('dossiers_at_risk_v1', () => {
       { day: nthWorkingDay(calendar, cityDate(new Date()), 4).value, n: '1' },
     ]);
     expect(await verifyKpiState(clickhouse)).toMatchObject({ atRiskDiffering: 0 });
+  });
+
+  it("reads a unit's rows through the table's primary key: its sub-units name key ranges", async () => {
+    const params = { ...calendarParams(calendar), horizon: 2 };
+    for (const sql of [
+      atRiskUnitRowsSql(['SO-TNMT', 'UB-P1'], 'params'),
+      atRiskUnitCountsSql(['UB-P1'], 'params'),
+    ]) {
+      const explained = await clickhouse.query({
+        query: `EXPLAIN indexes = 1 ${sql}`,
+        query_params: params,
+        format: 'TabSeparated',
+      });
+      const text = await explained.text();
+      expect(text).toMatch(/PrimaryKey/);
+      expect(text).toMatch(/Condition: \(agency_code in \d-element set\)/);
+    }
   });
 });
