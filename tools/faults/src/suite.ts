@@ -8,7 +8,7 @@ import { freePorts } from '../../../test/support/free-port.ts';
 import { startKafka } from '../../../test/support/start-kafka.ts';
 import { buildInput } from './input.ts';
 import { compareJudged, type Judged, judge } from './judge-run.ts';
-import { caughtUp, startAllInOne } from './pipeline.ts';
+import { type AllInOne, caughtUp, startAllInOne } from './pipeline.ts';
 import type {
   FaultScenario,
   PipelineRun,
@@ -42,7 +42,7 @@ const DOSSIERS: Record<Profile, number> = { short: 400, long: 4_000 };
 /** The all-in-one's KPI interval in the suite: short, so that cycles (and kills during them) are frequent. */
 export const SUITE_INTERVAL_SECONDS = 4;
 /** How long a stopped all-in-one may take to stop cleanly (its own default is 40 s). */
-const SHUTDOWN_TIMEOUT_MS = 300_000;
+export const SHUTDOWN_TIMEOUT_MS = 300_000;
 /** Same key for every run: the applicant hash is part of a stored dossier's state. */
 const APPLICANT_HASH_KEY = 'fault-suite-applicant-hash-key-0001';
 /** Same dead-letter key for every run, so a scenario that runs the ingestor in the suite's process has one too. */
@@ -108,29 +108,14 @@ export async function runSuite(options: SuiteOptions): Promise<ScenarioOutcome[]
       const dataDir = join(root, uniqueName(label));
       await mkdir(dataDir, { recursive: true });
       const groupId = uniqueName(`${label}-group`);
-      const base: NodeJS.ProcessEnv = {
-        ...process.env,
-        KAFKA_BROKERS: runBrokers.join(','),
-        REDIS_URL: redisUrl,
-        SIMULATOR: 'false',
-        TOPIC_EVENTS: runTopics.events,
-        TOPIC_DVCQG: runTopics.dvcqg,
-        TOPIC_CATALOG: runTopics.catalog,
-        TOPIC_DEAD_LETTER: uniqueName(`${label}-dead-letter`),
-        KAFKA_GROUP_ID: groupId,
-        AGGREGATOR_PREFIX: `faults:${uniqueName(label)}`,
-        AGGREGATOR_INTERVAL_SECONDS: String(SUITE_INTERVAL_SECONDS),
-        APPLICANT_HASH_KEY,
-        DEAD_LETTER_KEY,
-        MONITOR_HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        // A stop lets a KPI generation already claimed finish (packages/kpi statements.ts, withSignal):
-        // the suite's 4 s interval starts one right after the cycle settle waits for, and on a loaded
-        // 2-core machine the reference's (2,681 periods, the catalog's history) outlasted the default
-        // 40 s, so the clean stop the suite requires ended in `shutdown deadline passed`, exit 1.
-        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-      };
-      delete base.CLICKHOUSE_URL;
+      const base = runEnvironment(process.env, {
+        brokers: runBrokers,
+        redisUrl,
+        topics: runTopics,
+        deadLetterTopic: uniqueName(`${label}-dead-letter`),
+        groupId,
+        queuePrefix: `faults:${uniqueName(label)}`,
+      });
       return {
         dataDir,
         groupId,
@@ -156,9 +141,7 @@ export async function runSuite(options: SuiteOptions): Promise<ScenarioOutcome[]
               throw new Error(`all-in-one exited:\n${allInOne.output().slice(-3000)}`);
           }
           await allInOne.waitForLine((l) => l.msg === 'kpi cycle done', allInOne.lines.length);
-          const code = await allInOne.stop();
-          if (code !== 0)
-            throw new Error(`all-in-one stopped with ${code}:\n${allInOne.output().slice(-3000)}`);
+          await stopCleanly(allInOne);
         },
         judge: () => judge(dataDir, input.judgeAt),
       };
@@ -216,6 +199,57 @@ export async function runSuite(options: SuiteOptions): Promise<ScenarioOutcome[]
     if (process.env.FAULTS_KEEP) log(`work directory kept: ${root}`);
     else await rm(root, { recursive: true, force: true });
   }
+}
+
+/** What one run is: its input, the group, dead-letter topic and queue prefix of its own. */
+export interface RunNames {
+  brokers: readonly string[];
+  redisUrl: string;
+  topics: SuiteInput['topics'];
+  deadLetterTopic: string;
+  groupId: string;
+  queuePrefix: string;
+}
+
+/**
+ * The all-in-one's environment for every run of the suite (the uninterrupted reference's too), without
+ * its ports (each start gets free ones): `inherited` (the suite's environment) with the run's names, the
+ * suite's interval and keys, and its shutdown deadline; no CLICKHOUSE_URL (embedded, in its data dir).
+ */
+export function runEnvironment(inherited: NodeJS.ProcessEnv, run: RunNames): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...inherited,
+    KAFKA_BROKERS: run.brokers.join(','),
+    REDIS_URL: run.redisUrl,
+    SIMULATOR: 'false',
+    TOPIC_EVENTS: run.topics.events,
+    TOPIC_DVCQG: run.topics.dvcqg,
+    TOPIC_CATALOG: run.topics.catalog,
+    TOPIC_DEAD_LETTER: run.deadLetterTopic,
+    KAFKA_GROUP_ID: run.groupId,
+    AGGREGATOR_PREFIX: run.queuePrefix,
+    AGGREGATOR_INTERVAL_SECONDS: String(SUITE_INTERVAL_SECONDS),
+    APPLICANT_HASH_KEY,
+    DEAD_LETTER_KEY,
+    MONITOR_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    // A stop lets a KPI generation already claimed finish (packages/kpi statements.ts, withSignal):
+    // the suite's 4 s interval starts one right after the cycle settle waits for, and on a loaded
+    // 2-core machine the reference's (2,681 periods, the catalog's history) outlasted the default
+    // 40 s, so the clean stop the suite requires ended in `shutdown deadline passed`, exit 1.
+    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+  };
+  delete env.CLICKHOUSE_URL;
+  return env;
+}
+
+/**
+ * Stops a settled run (SIGTERM) and requires a clean stop: exit 0. A stop past the shutdown deadline
+ * (exit 1, `shutdown deadline passed`) or any other exit fails the run, the reference's included.
+ */
+export async function stopCleanly(allInOne: Pick<AllInOne, 'stop' | 'output'>): Promise<void> {
+  const code = await allInOne.stop();
+  if (code !== 0) throw new Error(`all-in-one stopped with ${code}:\n${allInOne.output().slice(-3000)}`);
 }
 
 /** A scenario passed: it ran, lost nothing, counted nothing twice, and its KPIs equal the reference's. */

@@ -14,7 +14,7 @@ import type { FaultScenario, ScenarioContext } from '../scenario.ts';
 const POINTS = ['migrations', 'batches', 'batch-stored', ...KPI_PHASES] as const;
 /** Points that need input left to consume: only the first round of the long profile has any. */
 const INGEST_POINTS: readonly Point[] = ['batches', 'batch-stored'];
-type Point = (typeof POINTS)[number];
+export type Point = (typeof POINTS)[number];
 
 /**
  * The points of a run: in the long profile every point, round after round (the ingest points only in the
@@ -47,7 +47,11 @@ function checkpoint(point: Point): ((l: LogLine) => boolean) | undefined {
 }
 
 /** Kills at `point`: true when it landed where aimed (the checkpoint was logged, or a random moment). */
-async function killAt(point: Point, allInOne: AllInOne, context: ScenarioContext): Promise<boolean> {
+export async function killAt(
+  point: Point,
+  allInOne: Pick<AllInOne, 'waitForLine' | 'kill'>,
+  context: Pick<ScenarioContext, 'rng'>,
+): Promise<boolean> {
   const match = checkpoint(point);
   if (point === 'migrations') {
     // Only the first start migrates a fresh directory; later ones re-check the applied migrations.
