@@ -115,6 +115,8 @@ export const killAllInOne: FaultScenario = {
         const c = await compareCopy(run.dataDir, context);
         const verdict = `${point}: lost ${c.lost}, double-counted ${c.doubleCounted}, KPI values differing ${c.kpiValuesDiffering}`;
         verdicts.push(verdict);
+        // As it goes: a long run (about an hour) says each verdict when it is known, not only at the end.
+        context.log(`kill ${i + 1} judged after recovery: ${verdict}`);
         if (c.lost + c.doubleCounted + c.kpiValuesDiffering > 0)
           problems.push(`after the kill ${i + 1} at ${verdict}`);
       }
