@@ -9,12 +9,7 @@ import {
   INDEX766_SUMS,
   procedureSetsSource,
 } from './sql/index766-sources.sql.ts';
-import {
-  COUNTS,
-  INDEX766_PERIOD_KINDS,
-  INDEX766_PURPOSES,
-  index766ValuesSql,
-} from './sql/index766-values.sql.ts';
+import { COUNTS, INDEX766_PERIOD_KINDS, index766ValuesSql } from './sql/index766-values.sql.ts';
 
 /**
  * The Decision 766 part of the KPI map: for each component, the terms its numerator and denominator are
@@ -77,7 +72,7 @@ function sources(): Source[] {
     { where: 'per unit and procedure', sql: procedureSetsSource(layout, periods) },
     {
       where: "over the catalog as it stood at the period's end",
-      sql: catalogSource(INDEX766_PERIOD_KINDS, INDEX766_PURPOSES),
+      sql: catalogSource(INDEX766_PERIOD_KINDS, periods),
     },
     { where: 'over the loaded figures', sql: externalSource(periods) },
     { where: 'per scope', sql: countsSource(layout, periods) },

@@ -3,18 +3,18 @@ import type { PeriodKind } from '../periods.ts';
 import type { CellLayout } from './cells.sql.ts';
 import { liveCellsOfRunSql } from './cells.sql.ts';
 import { INDEX766_COUNTERS, PROCEDURE_COUNTERS } from './counters.sql.ts';
-import { catalogSnapshotSql } from './procedure-kpis.sql.ts';
+import { catalogOnDaysSql, snapshotDaySql } from './procedure-kpis.sql.ts';
 
 /**
  * What the Decision 766 index reads per (period, scope), for the city and every unit with its sub-units
- * at any depth (index766/units.ts): four sources, each as rows of the same columns, summed per scope by
- * index766ScopeInputsSql.
+ * at any depth (index766/units.ts): four sources; counts, procedure sets and external figures as rows of
+ * the same columns, summed per scope by index766ScopeInputsSql, which joins the catalog's sets to them.
  * - counts: the cells' Decision 766 counters (kpi_scope_cells_v1 plus the run's live cells), an agency's
  *   counts added to every agency of its chain;
  * - procedure sets: per unit and procedure, whether it had a non-zero fee, an online payment, a dossier
  *   received online or one using the population database (kpi_scope_procedures_v1 plus live cells);
  * - catalog: the procedures applied at each unit as the catalog stood at the period's end, with their
- *   online services (unit|procedure) and attributes;
+ *   online services (unit|procedure) and attributes, computed once per snapshot day (catalogSource);
  * - external: the published figures loaded for the scope and period (used as they are, no rollup).
  */
 
@@ -118,28 +118,49 @@ const UNITS_OF_PROCEDURE = `if(notEmpty(applied_units),
     arrayMap(u -> (u, if(online_class IN ('partial', 'full'), 'published', 'none')),
       if(empty(fallback_units), [''], fallback_units)))`;
 
-export function catalogSource(kinds: readonly PeriodKind[], purposes: readonly string[]): string {
-  return kinds
-    .map(
-      (kind) => `
-  SELECT '${kind}' AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
-    ${sourceColumns({
-      procs: '[procedure_code]',
-      online_procs: "if(online_class IN ('partial', 'full'), [procedure_code], [])",
-      services: `if(us.2 IN ${SERVICE_STATUSES}, [concat(us.1, '|', procedure_code)], [])`,
-      fee_procs: 'if(fee_bearing = 1, [procedure_code], [])',
-      citizen_procs: "if(has(serves, 'citizen'), [procedure_code], [])",
-    })}
-  FROM
+/** The catalog's sets, filled by catalogSource only; the other sources fill the rest. */
+const CATALOG_SETS = ['procs', 'online_procs', 'services', 'fee_procs', 'citizen_procs'] as const;
+const DOSSIER_SETS = INDEX766_SETS.filter((c) => !(CATALOG_SETS as readonly string[]).includes(c));
+
+/**
+ * The catalog's sets per (period, scope) of the run's periods of `kinds` (`periods`: their pairs), each
+ * set as `catalog_<set>`. A period's catalog is the one that stood on its snapshot day (its last day, or
+ * today while it runs); the sets are computed once per snapshot day and shared by the periods taking it:
+ * the running month, quarter and year take one snapshot, not three.
+ */
+export function catalogSource(kinds: readonly PeriodKind[], periods: string): string {
+  const day = `multiIf(${kinds.map((k) => `period_kind = '${k}', ${snapshotDaySql(k, 'period_start')}`).join(', ')}, toDate('1970-01-01'))`;
+  const runPeriods = `(SELECT DISTINCT toString(period_kind) AS period_kind, period_start, ${day} AS snapshot_day FROM ${periods})`;
+  const sets: Columns = {
+    procs: '[procedure_code]',
+    online_procs: "if(online_class IN ('partial', 'full'), [procedure_code], [])",
+    services: `if(us.2 IN ${SERVICE_STATUSES}, [concat(us.1, '|', procedure_code)], [])`,
+    fee_procs: 'if(fee_bearing = 1, [procedure_code], [])',
+    citizen_procs: "if(has(serves, 'citizen'), [procedure_code], [])",
+  };
+  return `
+  SELECT p.period_kind AS period_kind, p.period_start AS period_start, c.scope_kind AS scope_kind,
+    c.scope_code AS scope_code, ${CATALOG_SETS.map((c) => `c.catalog_${c} AS catalog_${c}`).join(', ')}
+  FROM ${runPeriods} AS p
+  INNER JOIN
   (
-    SELECT *, arrayConcat(if(ifNull(agency_code, '') != '', [agency_code], []),
-      ${unitsAtLevelsSql((l) => `${l} IN ('commune', 'district') AND has(admin_levels, ${l})`)}) AS fallback_units
-    FROM (${catalogSnapshotSql(kind, purposes)})
-  )
-  ARRAY JOIN ${UNITS_OF_PROCEDURE} AS us
-  ARRAY JOIN ${rollupScopesSql('us.1')} AS sc`,
+    SELECT snapshot_day, scope_kind, scope_code,
+      ${CATALOG_SETS.map((c) => `groupUniqArrayArray(${c}) AS catalog_${c}`).join(', ')}
+    FROM
+    (
+      SELECT snapshot_day, sc.1 AS scope_kind, sc.2 AS scope_code,
+        ${CATALOG_SETS.map((c) => `CAST(${sets[c]} AS Array(String)) AS ${c}`).join(',\n        ')}
+      FROM
+      (
+        SELECT *, arrayConcat(if(ifNull(agency_code, '') != '', [agency_code], []),
+          ${unitsAtLevelsSql((l) => `${l} IN ('commune', 'district') AND has(admin_levels, ${l})`)}) AS fallback_units
+        FROM (${catalogOnDaysSql(`(SELECT DISTINCT snapshot_day FROM ${runPeriods})`)})
+      )
+      ARRAY JOIN ${UNITS_OF_PROCEDURE} AS us
+      ARRAY JOIN ${rollupScopesSql('us.1')} AS sc
     )
-    .join('\n  UNION ALL');
+    GROUP BY snapshot_day, scope_kind, scope_code
+  ) AS c ON c.snapshot_day = p.snapshot_day`;
 }
 
 export function externalSource(periods: string): string {
@@ -157,28 +178,34 @@ export function externalSource(periods: string): string {
 /**
  * Every source summed per (period_kind, period_start, scope_kind, scope_code) of the run's periods of
  * `kinds` (`periods`: their pairs), with `catalog_size`: the procedures of the period's catalog (0: no
- * catalog data).
+ * catalog data). The catalog's sets join the others' sums per scope: a scope with catalog rows only, or
+ * dossier rows only, has the other side's empty values (0, []).
  */
 export function index766ScopeInputsSql(
   kinds: readonly PeriodKind[],
-  purposes: readonly string[],
   periods: string,
   layout: CellLayout,
 ): string {
   const sums = INDEX766_SUMS.map((c) => `sum(${c}) AS ${c}`);
-  const sets = INDEX766_SETS.map((c) => `groupUniqArrayArray(${c}) AS ${c}`);
+  const sets = DOSSIER_SETS.map((c) => `groupUniqArrayArray(${c}) AS ${c}`);
+  const keys = ['period_kind', 'period_start', 'scope_kind', 'scope_code'];
   return `
 SELECT *, max(length(procs)) OVER (PARTITION BY period_kind, period_start) AS catalog_size
 FROM
 (
-  SELECT period_kind, period_start, scope_kind, scope_code, ${[...sums, ...sets].join(', ')},
-    groupArrayArray(figures) AS figures
+  SELECT ${keys.join(', ')}, ${[...INDEX766_SUMS, ...DOSSIER_SETS, 'figures'].join(', ')},
+    ${CATALOG_SETS.map((c) => `catalog_${c} AS ${c}`).join(', ')}
   FROM
-  (${countsSource(layout, periods)}
-  UNION ALL${procedureSetsSource(layout, periods)}
-  UNION ALL${catalogSource(kinds, purposes)}
-  UNION ALL${externalSource(periods)}
-  )
-  GROUP BY period_kind, period_start, scope_kind, scope_code
+  (
+    SELECT ${keys.join(', ')}, ${[...sums, ...sets].join(', ')}, groupArrayArray(figures) AS figures
+    FROM
+    (${countsSource(layout, periods)}
+    UNION ALL${procedureSetsSource(layout, periods)}
+    UNION ALL${externalSource(periods)}
+    )
+    GROUP BY ${keys.join(', ')}
+  ) AS d
+  FULL OUTER JOIN (${catalogSource(kinds, periods)}) AS c USING (${keys.join(', ')})
+  SETTINGS join_use_nulls = 0
 )`;
 }
