@@ -50,8 +50,13 @@ export function definitionsIn(sql: string, name: string): string[] {
   return found;
 }
 
-/** `toInt64(x)` and `CAST(x AS Array(…))`, the sources' uniform column types, as `x`. */
+/**
+ * `toInt64(x)` and `CAST(x AS Array(…))`, the sources' uniform column types, as `x`; a unit's sets gathered
+ * before their rollup (`groupArrayArray(x)`) as what each row adds.
+ */
 function unwrap(expression: string): string {
+  const gathered = /^groupArrayArray\((.*)\)$/.exec(expression);
+  if (gathered?.[1]) return unwrap(gathered[1]);
   const cast = /^CAST\((.*) AS Array\([\w(), ]*\)\)$/.exec(expression);
   if (cast?.[1]) return cast[1];
   const int = /^toInt64\((.*)\)$/.exec(expression);
@@ -116,7 +121,7 @@ function termLines(expressions: string[], valuesSql: string, all: Source[]): str
       }
       const defined = all.flatMap((s) =>
         [...new Set(definitionsIn(s.sql, name))]
-          .filter((d) => !EMPTY.has(d))
+          .filter((d) => !EMPTY.has(d) && d !== name)
           .map((d) => ({ where: s.where, d })),
       );
       const found =

@@ -81,32 +81,41 @@ export function procedureSetsSource(layout: CellLayout, periods: string): string
   const columns = PROCEDURE_COUNTERS.map((c) => c.column).join(', ');
   const fromCells = PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`).join(', ');
   const sums = PROCEDURE_COUNTERS.map((c) => `sum(${c.column}) AS ${c.column}`).join(', ');
-  const set = (column: string) => `if(${col(column).column} > 0, [procedure_code], [])`;
+  const set = (column: string) => `groupArrayIf(procedure_code, ${col(column).column} > 0)`;
+  // Each unit's sets are gathered before they roll up to the city and the unit's chain: one row per unit
+  // goes up the chain, not one per unit and procedure.
   return `
   SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
-    ${sourceColumns({
-      fee_data_procs: set('fee_data'),
-      paid_procs: set('paid_online'),
-      population_db_procs: set('population_db'),
-      used_services: "if(online_received > 0, [concat(agency_code, '|', procedure_code)], [])",
-    })}
+    ${sourceColumns(Object.fromEntries(PROCEDURE_SETS.map((c) => [c, c])))}
   FROM
   (
-    SELECT period_kind, period_start, agency_code, procedure_code, ${sums}
+    SELECT period_kind, period_start, agency_code,
+      ${set('fee_data')} AS fee_data_procs,
+      ${set('paid_online')} AS paid_procs,
+      ${set('population_db')} AS population_db_procs,
+      groupArrayIf(concat(agency_code, '|', procedure_code), online_received > 0) AS used_services
     FROM
     (
-      SELECT toString(period_kind) AS period_kind, period_start, scope_code AS agency_code,
-        toString(procedure_code) AS procedure_code, ${columns}
-      FROM kpi_scope_procedures_v1 WHERE (period_kind, period_start) IN ${periods} AND scope_kind = 'agency'
-      UNION ALL
-      SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency_code,
-        toString(procedure_code) AS procedure_code, ${fromCells}
-      FROM ${liveCellsOfRunSql(periods)}
+      SELECT period_kind, period_start, agency_code, procedure_code, ${sums}
+      FROM
+      (
+        SELECT toString(period_kind) AS period_kind, period_start, scope_code AS agency_code,
+          toString(procedure_code) AS procedure_code, ${columns}
+        FROM kpi_scope_procedures_v1 WHERE (period_kind, period_start) IN ${periods} AND scope_kind = 'agency'
+        UNION ALL
+        SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency_code,
+          toString(procedure_code) AS procedure_code, ${fromCells}
+        FROM ${liveCellsOfRunSql(periods)}
+      )
+      GROUP BY period_kind, period_start, agency_code, procedure_code
     )
-    GROUP BY period_kind, period_start, agency_code, procedure_code
+    GROUP BY period_kind, period_start, agency_code
   )
   ARRAY JOIN ${rollupScopesSql('agency_code')} AS sc`;
 }
+
+/** The sets procedureSetsSource fills. */
+const PROCEDURE_SETS = ['fee_data_procs', 'paid_procs', 'population_db_procs', 'used_services'] as const;
 
 /**
  * The units a catalog procedure is applied at, as (unit, online service status) pairs: its explicit units,
@@ -144,12 +153,12 @@ export function catalogSource(kinds: readonly PeriodKind[], periods: string): st
   FROM ${runPeriods} AS p
   INNER JOIN
   (
-    SELECT snapshot_day, scope_kind, scope_code,
+    SELECT snapshot_day, sc.1 AS scope_kind, sc.2 AS scope_code,
       ${CATALOG_SETS.map((c) => `groupUniqArrayArray(${c}) AS catalog_${c}`).join(', ')}
     FROM
     (
-      SELECT snapshot_day, sc.1 AS scope_kind, sc.2 AS scope_code,
-        ${CATALOG_SETS.map((c) => `CAST(${sets[c]} AS Array(String)) AS ${c}`).join(',\n        ')}
+      SELECT snapshot_day, us.1 AS unit,
+        ${CATALOG_SETS.map((c) => `groupArrayArray(CAST(${sets[c]} AS Array(String))) AS ${c}`).join(',\n        ')}
       FROM
       (
         SELECT *, arrayConcat(if(ifNull(agency_code, '') != '', [agency_code], []),
@@ -157,8 +166,9 @@ export function catalogSource(kinds: readonly PeriodKind[], periods: string): st
         FROM (${catalogOnDaysSql(`(SELECT DISTINCT snapshot_day FROM ${runPeriods})`)})
       )
       ARRAY JOIN ${UNITS_OF_PROCEDURE} AS us
-      ARRAY JOIN ${rollupScopesSql('us.1')} AS sc
+      GROUP BY snapshot_day, unit
     )
+    ARRAY JOIN ${rollupScopesSql('unit')} AS sc
     GROUP BY snapshot_day, scope_kind, scope_code
   ) AS c ON c.snapshot_day = p.snapshot_day`;
 }
