@@ -1,7 +1,7 @@
 import { TIME_ZONE } from '../periods.ts';
 import type { CellLayout } from './cells.sql.ts';
 import { CELL_KEY_COLUMNS } from './cells.sql.ts';
-import { PROCEDURE_COUNTERS } from './counters.sql.ts';
+import { INDEX766_COUNTERS, PROCEDURE_COUNTERS } from './counters.sql.ts';
 
 /**
  * Per Decision 766 period of the run (`periods`: its pairs), the fingerprint of everything the index's
@@ -18,6 +18,10 @@ export function index766InputsSql(periods: string, layout: CellLayout): string {
       .map((c) => `toUInt64(${c}) * bitOr(cityHash64('${c}'), 1)`)
       .join(' + ')}))`;
   const procedureColumns = PROCEDURE_COUNTERS.map((c) => c.column);
+  // Only the cell columns the index's statement reads (index766-sources.sql.ts): a change of a dossier
+  // KPI's counter alone, which the index does not read, neither reruns it nor costs its hashing.
+  const scopeColumns = [...INDEX766_COUNTERS.map((c) => c.key), '_rows'].map((k) => layout.at(k));
+  const liveColumns = [...scopeColumns, ...PROCEDURE_COUNTERS.map((c) => layout.at(c.key))];
   const byPeriod = (body: string) =>
     `(SELECT toString(period_kind) AS period_kind, period_start, ${body} GROUP BY period_kind, period_start)`;
   return `
@@ -31,13 +35,13 @@ CROSS JOIN
   SELECT cityHash64(ifNull((SELECT sum(cityHash64(tuple(*))) FROM procedures_v1 FINAL), 0),
     ifNull((SELECT sum(cityHash64(tuple(*))) FROM agencies_v1 FINAL), 0)) AS catalog
 ) AS g
-LEFT JOIN ${byPeriod(`${linear('period_kind, period_start, scope_kind, scope_code', layout.columns)} AS h
+LEFT JOIN ${byPeriod(`${linear('period_kind, period_start, scope_kind, scope_code', scopeColumns)} AS h
   FROM kpi_scope_cells_v1 WHERE (period_kind, period_start) IN ${periods} AND scope_kind IN ('city', 'agency')`)} AS c
   ON c.period_kind = r.period_kind AND c.period_start = r.period_start
 LEFT JOIN ${byPeriod(`${linear('period_kind, period_start, scope_kind, scope_code, procedure_code', procedureColumns)} AS h
   FROM kpi_scope_procedures_v1 WHERE (period_kind, period_start) IN ${periods} AND scope_kind = 'agency'`)} AS p
   ON p.period_kind = r.period_kind AND p.period_start = r.period_start
-LEFT JOIN ${byPeriod(`${linear(CELL_KEY_COLUMNS, layout.columns)} AS h
+LEFT JOIN ${byPeriod(`${linear(CELL_KEY_COLUMNS, liveColumns)} AS h
   FROM kpi_stage_cells_v1 WHERE run_id = {live_id:String} AND role = 'live' AND (period_kind, period_start) IN ${periods}`)} AS l
   ON l.period_kind = r.period_kind AND l.period_start = r.period_start
 LEFT JOIN ${byPeriod(`sum(cityHash64(scope_kind, scope_code, figure, dossier_code, numerator, denominator)) AS h
