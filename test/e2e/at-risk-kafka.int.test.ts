@@ -25,6 +25,7 @@ import {
   dvcqgRecord,
   expectedRows,
   finishedNow,
+  ON_TIME_UNIT,
   ROOT,
   UNITS,
 } from './at-risk-province.ts';
@@ -220,6 +221,24 @@ describe('dossiers at risk through Kafka and npm start', { timeout: 900_000 }, (
     const noDue = expected.find((r) => r.procedure_code.endsWith('971.000.00.00.H29'));
     expect(noDue?.due_at, 'the legal maximum stands for the missing due date').not.toBeNull();
     expect(noDue?.working_days_left).toBeLessThan(-10);
+  });
+
+  it("counts a supplement's wait once: on time by the appointment re-issued on receipt", async () => {
+    const finished = cases.filter((x) => x.unit === ON_TIME_UNIT.code && x.finishedAt);
+    await cycleAfter(await storedAt(finished));
+    // The month (city time) the supplement cases finished in; the open overdue dossier counts in it too.
+    const month = `${new Date(finished[0]!.finishedAt!.getTime() + 7 * 3_600_000).toISOString().slice(0, 7)}-01`;
+    const read = async () =>
+      (
+        await rows<{ numerator: number; denominator: number }>(
+          `SELECT toUInt32(numerator) AS numerator, toUInt32(denominator) AS denominator FROM kpi_latest
+           WHERE kpi = 'on_time_rate' AND scope_kind = 'agency' AND scope_code = {unit:String}
+             AND period_kind = 'month' AND period_start = {month:Date}`,
+          { unit: ON_TIME_UNIT.code, month },
+        )
+      )[0];
+    await until(async () => (await read())?.denominator === ON_TIME_UNIT.of);
+    expect(await read()).toEqual({ numerator: ON_TIME_UNIT.onTime, denominator: ON_TIME_UNIT.of });
   });
 
   it('drops a dossier with the first KPI cycle whose watermark covers its finishing event', async () => {

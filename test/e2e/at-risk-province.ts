@@ -58,8 +58,13 @@ export interface Dossier {
   online: boolean;
   submittedAt: Date;
   receivedAt: Date | null;
+  /** The appointment in force (the rule's due date). */
   dueAt: Date | null;
-  supplements: { requestedAt: Date; receivedAt?: Date }[];
+  /** NgayHenTra as the record sends it, when it differs from dueAt (a system that re-issued the
+   * appointment only in the supplement entry's NgayHenTraMoi). */
+  sentDueAt?: Date;
+  /** movedFrom/movedTo: the supplement entry's NgayHenTraTruoc/NgayHenTraMoi (appointment re-issued on receipt). */
+  supplements: { requestedAt: Date; receivedAt?: Date; movedFrom?: Date; movedTo?: Date }[];
   finishedAt?: Date;
   /** The state meant when the case was written; the twin must agree (a check of the case itself). */
   intended: AtRiskState | 'not_listed';
@@ -99,15 +104,39 @@ export function dossiers(calendar: WorkingCalendar, now: Date): Dossier[] {
       supplements: [{ requestedAt: ago(2) }],
       intended: 'waiting_applicant',
     }),
-    // The supplement came back: its wait moves a dossier due the previous working day to the next one.
+    // The supplement came back and the agency re-issued the appointment, moved by the wait from the
+    // previous working day to the next one: due the next working day (the wait counts once).
     d(subsub, {
-      dueAt: due(-1),
+      dueAt: due(1),
       supplements: [
         {
           requestedAt: new Date(ago(1).getTime() - (due(1).getTime() - due(-1).getTime())),
           receivedAt: ago(1),
+          movedFrom: due(-1),
+          movedTo: due(1),
         },
       ],
+      intended: 'due_soon',
+    }),
+    // The same, re-issued only in the supplement entry (NgayHenTra left as it was): NgayHenTraMoi is due.
+    d(sub, {
+      dueAt: due(1),
+      sentDueAt: due(-1),
+      supplements: [
+        {
+          requestedAt: new Date(ago(1).getTime() - (due(1).getTime() - due(-1).getTime())),
+          receivedAt: ago(1),
+          movedFrom: due(-1),
+          movedTo: due(1),
+        },
+      ],
+      intended: 'due_soon',
+    }),
+    // The supplement came back and the appointment was not re-issued: the record's appointment is the
+    // deadline, two working days ahead (adding the four days waited would put it out of the horizon).
+    d(ROOT, {
+      dueAt: due(2),
+      supplements: [{ requestedAt: ago(5), receivedAt: ago(1) }],
       intended: 'due_soon',
     }),
     // A second supplement request makes a dossier late, whatever its due date.
@@ -121,12 +150,34 @@ export function dossiers(calendar: WorkingCalendar, now: Date): Dossier[] {
     d(sub, { procedure: PROCEDURE_NO_DUE, submittedAt: ago(30), receivedAt: ago(30), intended: 'overdue' }),
     // Another unit: listed in the view, not under ROOT.
     d(other, { dueAt: due(-2), intended: 'overdue' }),
+    // Not listed, finished a minute ago in the other unit after a supplement's wait, which counts once in
+    // its on-time count (ON_TIME_UNIT): re-issued from 4 days ago to yesterday, so late (counting the 3
+    // days waited again would make it on time); re-issued from 2 days ago to tomorrow, on time; no
+    // supplement, due in two days, on time. With the open overdue dossier above: 2 on time of 4.
+    d(other, {
+      status: 10,
+      dueAt: ago(1),
+      supplements: [{ requestedAt: ago(6), receivedAt: ago(3), movedFrom: ago(4), movedTo: ago(1) }],
+      finishedAt: ago(1 / 1440),
+      intended: 'not_listed',
+    }),
+    d(other, {
+      status: 10,
+      dueAt: ago(-1),
+      supplements: [{ requestedAt: ago(6), receivedAt: ago(3), movedFrom: ago(2), movedTo: ago(-1) }],
+      finishedAt: ago(1 / 1440),
+      intended: 'not_listed',
+    }),
+    d(other, { status: 10, dueAt: ago(-2), finishedAt: ago(1 / 1440), intended: 'not_listed' }),
     // Not listed: finished, not accepted, only submitted.
     d(ROOT, { status: 10, dueAt: due(1), finishedAt: ago(1), intended: 'not_listed' }),
     d(sub, { status: 3, dueAt: due(1), receivedAt: null, finishedAt: ago(9), intended: 'not_listed' }),
     d(subsub, { status: 1, dueAt: due(5), receivedAt: null, intended: 'not_listed' }),
   ];
 }
+
+/** The unit whose on-time count the finished supplement cases fix: 2 on time of 4 this month. */
+export const ON_TIME_UNIT = { code: 'H29.980', onTime: 2, of: 4 } as const;
 
 /** One DVCQG sync record: the dossier's snapshot as its agency system sends it. */
 export function dvcqgRecord(x: Dossier): Record<string, unknown> {
@@ -139,7 +190,8 @@ export function dvcqgRecord(x: Dossier): Record<string, unknown> {
     NgayNopHoSo: dvcqgTime(x.submittedAt),
   };
   if (x.receivedAt) r.NgayTiepNhan = dvcqgTime(x.receivedAt);
-  if (x.dueAt) r.NgayHenTra = dvcqgTime(x.dueAt);
+  const sentDue = x.sentDueAt ?? x.dueAt;
+  if (sentDue) r.NgayHenTra = dvcqgTime(sentDue);
   if (x.status === 3 && x.finishedAt) r.NgayTuChoi = dvcqgTime(x.finishedAt);
   if ((x.status === 9 || x.status === 10) && x.finishedAt) r.NgayKetThucXuLy = dvcqgTime(x.finishedAt);
   if (x.status === 10 && x.finishedAt) r.NgayTra = dvcqgTime(x.finishedAt);
@@ -147,6 +199,8 @@ export function dvcqgRecord(x: Dossier): Record<string, unknown> {
     r.DanhSachHoSoBoSung = x.supplements.map((s) => ({
       NgayBoSung: dvcqgTime(s.requestedAt),
       ...(s.receivedAt ? { NgayTiepNhanBoSung: dvcqgTime(s.receivedAt) } : {}),
+      ...(s.movedFrom ? { NgayHenTraTruoc: dvcqgTime(s.movedFrom) } : {}),
+      ...(s.movedTo ? { NgayHenTraMoi: dvcqgTime(s.movedTo) } : {}),
     }));
   return r;
 }

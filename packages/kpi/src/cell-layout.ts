@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BUILD_AT_RISK_OPEN_SQL } from './at-risk/at-risk.sql.ts';
 import { KPI_CATALOG } from './catalog.ts';
 import { PERIOD_KINDS } from './periods.ts';
 import { type CellLayout, cellLayout, participationSql } from './sql/cells.sql.ts';
@@ -17,9 +18,9 @@ export function dossierCellLayout(): CellLayout {
 }
 
 /**
- * What the cells were computed with: counters, formulas, participation rules and facts. Cells built by
- * another version of any of them are rebuilt by the next cycle (the fingerprint is stored with every
- * generation).
+ * What the cells were computed with: counters, formulas, participation rules, facts and the at-risk
+ * list's rows. Cells built by another version of any of them are rebuilt by the next cycle (the
+ * fingerprint is stored with every generation), which also refills the at-risk list.
  */
 export function cellLayoutFingerprint(): string {
   if (fingerprint === undefined) {
@@ -31,6 +32,7 @@ export function cellLayoutFingerprint(): string {
           aggregates,
           PERIOD_KINDS.map((k) => participationSql(k, '')),
           FACTS_FORMULA_SQL,
+          BUILD_AT_RISK_OPEN_SQL,
         ]),
       )
       .digest('hex')

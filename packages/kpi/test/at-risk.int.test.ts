@@ -125,6 +125,13 @@ describe('dossiers_at_risk_v1', () => {
         received,
         due: at(now - HOUR),
         supplements: { requested: [at(now - 3 * DAY)], received: [at(now - 2 * HOUR)] },
+        dueAfterSupplement: at(now - HOUR + 3 * DAY - 2 * HOUR),
+      },
+      {
+        code: 'M-NOT-MOVED',
+        received,
+        due: at(now - HOUR),
+        supplements: { requested: [at(now - 3 * DAY)], received: [at(now - 2 * HOUR)] },
       },
     ];
     await clickhouse.insert({
@@ -144,8 +151,11 @@ describe('dossiers_at_risk_v1', () => {
       ['F-WAITING', 'waiting_applicant'],
       ['G-TWO-SUPPLEMENTS', 'overdue'],
       ['H-NO-DUE', 'on_track'],
-      // Due an hour ago, but it waited two days and 22 hours for the applicant: its deadline moved.
+      // Due an hour ago, but it waited two days and 22 hours for the applicant and the agency re-issued the
+      // appointment by that much on receipt: due by it (the wait counted once, not added again).
       ['L-SHIFTED', 'due_soon'],
+      // The same without a re-issued appointment: judged by the one it has, late.
+      ['M-NOT-MOVED', 'overdue'],
     ]);
     const byCode = new Map(rows.map((r) => [r.dossier_code, r]));
     expect(Number(byCode.get('B-TODAY')?.working_days_left)).toBe(0);

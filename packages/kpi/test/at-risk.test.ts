@@ -73,18 +73,32 @@ describe('where an open dossier stands now', () => {
       dueAt: city('2026-11-25T17:00:00'),
       supplementRequestedAt: [city('2026-11-24T09:00:00')],
     });
-    // Due yesterday, but waiting since two days ago: the deadline moves with the wait, so not late.
-    expect(r.state).toBe('waiting_applicant');
+    // Due yesterday 17:00, but waiting since Tuesday 09:00 (2 days 1 hour so far): the deadline moves with
+    // the wait to Friday 27 18:00, so not late, and one working day left.
+    expect(r).toMatchObject({ state: 'waiting_applicant', workingDaysLeft: 1 });
   });
 
-  it('moves the deadline by the one supplement wait once the supplement is back', () => {
-    // Due Tuesday 24 17:00; waited from Monday 23 09:00 to Thursday 26 09:00 (3 days): due Friday 27 17:00.
+  it('takes the appointment re-issued on receipt as it is: the wait counts once', () => {
+    // Due Tuesday 24 17:00; waited from Monday 23 09:00 to Thursday 26 09:00 (3 days); the agency re-issued
+    // the appointment on receipt for Friday 27 17:00 (dueAt is the latest appointment). Adding the 3 days
+    // again would give Monday 30 (3 working days, on_track).
+    const r = state({
+      dueAt: city('2026-11-27T17:00:00'),
+      supplementRequestedAt: [city('2026-11-23T09:00:00')],
+      supplementReceivedAt: [city('2026-11-26T09:00:00')],
+    });
+    expect(r).toMatchObject({ state: 'due_soon', workingDaysLeft: 1, dueAt: city('2026-11-27T17:00:00') });
+  });
+
+  it('judges by the unchanged appointment when the supplement came back without a new one', () => {
+    // Due Tuesday 24 17:00, supplement back this morning, no appointment re-issued: late since Tuesday (the
+    // days waited would have made it due Friday 27).
     const r = state({
       dueAt: city('2026-11-24T17:00:00'),
       supplementRequestedAt: [city('2026-11-23T09:00:00')],
       supplementReceivedAt: [city('2026-11-26T09:00:00')],
     });
-    expect(r).toMatchObject({ state: 'due_soon', workingDaysLeft: 1 });
+    expect(r).toMatchObject({ state: 'overdue', workingDaysLeft: -2 });
   });
 
   it('is overdue after a second supplement request, however far the due date', () => {

@@ -118,7 +118,7 @@ describe('dossier KPIs for March 2025 (city)', () => {
   });
 
   it('on_time_rate applies the national rule; open dossiers are judged at the period end', async () => {
-    // Finished in March: D1 ✓ D2 ✗ D3 ✓ (waiting excluded) D4 ✗ (2 requests) D5 ✓ D6 ✗ (no due date,
+    // Finished in March: D1 ✓ D2 ✗ D3 ✓ (by the appointment re-issued after the wait) D4 ✗ (2 requests) D5 ✓ D6 ✗ (no due date,
     // over 5 working days) D7 ✓ (withdrawn) D8 ✓ (rejected) D11 ✓; open at 1 April: D9 ✓ D10 ✗.
     expect(await latest('on_time_rate', 'city', 'month', '2025-03-01')).toMatchObject({
       numerator: 7,
@@ -136,7 +136,7 @@ describe('dossier KPIs for March 2025 (city)', () => {
   });
 
   it('on_time_rate for one day counts the dossiers finished that day and those still open at its end', async () => {
-    // 12 March: finished D2 ✗ D4 ✗ D8 ✓; open at midnight D3 ✓ (waiting 5 days) D5 ✓ D6 ✓ D7 ✓.
+    // 12 March: finished D2 ✗ D4 ✗ D8 ✓; open at midnight D3 ✓ (appointment re-issued for 17 March) D5 ✓ D6 ✓ D7 ✓.
     expect(await latest('on_time_rate', 'city', 'day', '2025-03-12')).toMatchObject({
       numerator: 5,
       denominator: 7,

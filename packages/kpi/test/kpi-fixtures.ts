@@ -43,6 +43,8 @@ export interface DossierSpec {
   fee?: number;
   paidOnline?: 0 | 1;
   supplements?: { requested: string[]; received: string[] };
+  /** The appointment re-issued when a supplement is received (it holds the wait), as agency systems send it. */
+  dueAfterSupplement?: string;
   digitized?: boolean;
   satisfied?: 0 | 1;
   /** More columns of the first event (received or submitted), e.g. the Decision 766 facts. */
@@ -72,7 +74,11 @@ export function dossierEvents(spec: DossierSpec): DossierEventRow[] {
   }
   for (const at of spec.supplements?.received ?? []) {
     events.push(
-      dossierEvent(spec.code, 'supplement_received', at, { ...common, supplement_received_at: [ts(at)] }),
+      dossierEvent(spec.code, 'supplement_received', at, {
+        ...common,
+        supplement_received_at: [ts(at)],
+        due_at: spec.dueAfterSupplement ? ts(spec.dueAfterSupplement) : null,
+      }),
     );
   }
   if (spec.paidOnline !== undefined) {

@@ -73,7 +73,8 @@ beforeAll(async () => {
       received: '2026-03-09 01:00',
       due: '2026-03-10 05:00',
     }),
-    // Open, a supplement requested yesterday and received at 03:00: its deadline moves by the wait.
+    // Open, a supplement requested yesterday and received at 03:00, the appointment re-issued then by the
+    // wait (25 hours): on time while waiting and after.
     dossierEvents({
       code: 'SUP',
       agency: 'COMM',
@@ -82,6 +83,7 @@ beforeAll(async () => {
       received: '2026-03-08 01:00',
       due: '2026-03-10 04:00',
       supplements: { requested: ['2026-03-09 02:00'], received: ['2026-03-10 03:00'] },
+      dueAfterSupplement: '2026-03-11 05:00',
     }),
     // Finished on time, and open without a due date: neither turns during the day.
     dossierEvents({
@@ -117,7 +119,7 @@ describe('a cycle with nothing to count or judge anew', () => {
       expect(await latest()).toEqual(first);
       await expectExact('quiet at 02:30');
 
-      // SUP's supplement came back at 03:00: judged again (its verdict holds: the wait moved its deadline).
+      // SUP's supplement came back at 03:00: judged again (its verdict holds: the re-issued appointment).
       const received = await cycle('03:30');
       expect(received.labels).toContain(LIVE);
       expect(received.result.periodsRecomputed).toBeGreaterThan(0);

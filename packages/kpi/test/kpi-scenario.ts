@@ -62,13 +62,15 @@ export const MARCH_DOSSIERS: DossierSpec[] = [
     paidOnline: 0,
     satisfied: 0,
   },
-  // One supplement, 5 days of waiting: finished 4 days after the due date, yet on time.
+  // One supplement, 5 days of waiting: the agency re-issued the appointment 5 days later on receipt;
+  // finished 4 days after the first due date, yet on time (the wait counted once, in the appointment).
   {
     code: 'D3',
     channel: 'online',
     received: d('2025-03-05'),
     due: d('2025-03-12'),
     supplements: { requested: [d('2025-03-06')], received: [d('2025-03-11')] },
+    dueAfterSupplement: d('2025-03-17'),
     finished: { at: d('2025-03-16'), kind: 'resolved' },
     fee: 0,
     digitized: true,

@@ -120,6 +120,10 @@ export const SupplementRequestedData = z.object({
 export const SupplementReceivedData = z.object({
   ...common,
   received_at: Timestamp.optional().meta({ description: 'default: the event time' }),
+  due_at: Timestamp.optional().meta({
+    description:
+      'appointment date re-issued on receipt (DVCQG NgayHenTraMoi); it holds the wait, which the on-time rule then no longer adds',
+  }),
 });
 
 export const PaymentRequestedData = z.object({

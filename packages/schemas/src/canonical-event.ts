@@ -167,6 +167,7 @@ function applyKind(row: DossierEventRow, kind: DossierKind, data: unknown, t: nu
     case 'supplement_received': {
       const d = data as CanonicalData['supplement_received'];
       row.supplement_received_at = [past('data.received_at', d.received_at, t, ctx)];
+      row.due_at = optionalUtc(due(d.due_at));
       break;
     }
     case 'payment_requested':

@@ -188,6 +188,20 @@ function applicantId(r: DvcqgRecord): string | undefined {
   return undefined;
 }
 
+/**
+ * The appointment in force: NgayHenTra, or a later NgayHenTraMoi of a supplement entry when the system
+ * re-issued the appointment there without updating NgayHenTra. The re-issued appointment already holds
+ * the supplement's wait, which the on-time rule therefore no longer adds once the supplement is received.
+ */
+function appointment(r: DvcqgRecord, due: number | null): number | null {
+  let latest = due;
+  for (const s of r.DanhSachHoSoBoSung ?? []) {
+    const moved = time(s.NgayHenTraMoi);
+    if (moved !== null && (latest === null || moved > latest)) latest = moved;
+  }
+  return latest;
+}
+
 function supplementTimes(r: DvcqgRecord, key: 'NgayBoSung' | 'NgayTiepNhanBoSung'): number[] {
   return (r.DanhSachHoSoBoSung ?? []).flatMap((s) => {
     const ms = time(s[key]);
@@ -218,7 +232,7 @@ export function normalizeDvcqgRecord(value: unknown, ctx: NormalizeContext): Dos
   const t: Times = {
     NgayNopHoSo: time(r.NgayNopHoSo),
     NgayTiepNhan: time(r.NgayTiepNhan),
-    NgayHenTra: time(r.NgayHenTra),
+    NgayHenTra: appointment(r, time(r.NgayHenTra)),
     NgayTra: time(r.NgayTra),
     NgayKetThucXuLy: time(r.NgayKetThucXuLy),
     NgayTuChoi: time(r.NgayTuChoi),

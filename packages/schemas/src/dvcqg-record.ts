@@ -60,6 +60,11 @@ export const DvcqgFee = z.object({
 export const DvcqgSupplement = z.object({
   NgayBoSung: Time.optional().meta({ description: 'when the supplement was requested' }),
   NgayTiepNhanBoSung: Time.optional().meta({ description: 'when the supplement was received' }),
+  NgayHenTraTruoc: Time.optional().meta({ description: 'the appointment date before the supplement' }),
+  NgayHenTraMoi: Time.optional().meta({
+    description:
+      'the appointment date re-issued for the supplement (it holds the wait); the later of it and NgayHenTra is the due date',
+  }),
   NguoiYeuCau: Dropped,
   NoiDungBoSung: Dropped,
 });

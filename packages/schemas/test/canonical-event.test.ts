@@ -171,6 +171,19 @@ describe('canonical events', () => {
     });
   });
 
+  it('takes the appointment re-issued when a supplement is received', () => {
+    const row = normalizeOne(
+      canonicalEvent('supplement_received', T, {
+        received_at: '2025-03-04T08:00:00+07:00',
+        due_at: '2025-03-21T17:00:00+07:00',
+      }),
+    );
+    expect(row).toMatchObject({
+      supplement_received_at: ['2025-03-04 01:00:00.000'],
+      due_at: '2025-03-21 10:00:00.000',
+    });
+  });
+
   it('counts submitted documents per flag and reads the result documents', () => {
     const received = normalizeOne(
       canonicalEvent('received', '2025-03-04T09:00:00+07:00', {

@@ -182,6 +182,26 @@ describe('DVCQG sync records', () => {
     expect(row.supplement_received_at).toEqual(['2025-03-07 03:00:00.000']);
   });
 
+  it('takes the appointment re-issued for a supplement (NgayHenTraMoi) when NgayHenTra still has the old one', () => {
+    const supplement = {
+      NgayBoSung: '20250306100000',
+      NgayTiepNhanBoSung: '20250307100000',
+      NgayHenTraTruoc: '20250318170000',
+      NgayHenTraMoi: '20250319170000',
+    };
+    const stale = normalizeOne(dvcqgRecord({ TrangThaiHoSo: 4, DanhSachHoSoBoSung: [supplement] }));
+    expect(stale.due_at).toBe('2025-03-19 10:00:00.000');
+    // NgayHenTra updated (to the re-issued or a later appointment): it stands.
+    const updated = normalizeOne(
+      dvcqgRecord({ TrangThaiHoSo: 4, NgayHenTra: '20250320170000', DanhSachHoSoBoSung: [supplement] }),
+    );
+    expect(updated.due_at).toBe('2025-03-20 10:00:00.000');
+    // Not re-issued: NgayHenTra as sent.
+    const { NgayHenTraMoi: _, ...notMoved } = supplement;
+    const kept = normalizeOne(dvcqgRecord({ TrangThaiHoSo: 4, DanhSachHoSoBoSung: [notMoved] }));
+    expect(kept.due_at).toBe('2025-03-18 10:00:00.000');
+  });
+
   it.each([
     [{ HoSoCoThanhPhanSoHoa: 1 }, 1],
     [{ HoSoCoThanhPhanSoHoa: 0 }, 0],

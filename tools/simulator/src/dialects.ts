@@ -82,7 +82,12 @@ function canonicalData(d: Dossier, step: Step, filedAt: number): Record<string, 
     case 'supplement_requested':
       return { ...base, requested_at: formatHoChiMinh(step.at), reason: 'Bổ sung thành phần hồ sơ' };
     case 'supplement_received':
-      return { ...base, received_at: formatHoChiMinh(step.at) };
+      // The appointment re-issued on receipt: it holds the wait.
+      return {
+        ...base,
+        received_at: formatHoChiMinh(step.at),
+        due_at: step.due === undefined ? undefined : formatHoChiMinh(step.due),
+      };
     case 'payment_requested':
       return { ...base, fees };
     case 'paid':
@@ -232,12 +237,18 @@ export function dvcqgMessages(d: Dossier): SimMessage[] {
       }
       continue;
     }
+    const before = record.NgayHenTra as string | undefined;
     if (step.due !== undefined) record.NgayHenTra = dvcqgTime(step.due);
     if (step.kind === 'supplement_requested')
       supplements.push({ NgayBoSung: dvcqgTime(step.at), NoiDungBoSung: 'Bổ sung giấy tờ' });
     if (step.kind === 'supplement_received') {
       const open = supplements[supplements.length - 1];
-      if (open) open.NgayTiepNhanBoSung = dvcqgTime(step.at);
+      if (open) {
+        open.NgayTiepNhanBoSung = dvcqgTime(step.at);
+        // The appointment re-issued on receipt, and the one it replaced.
+        if (before !== undefined) open.NgayHenTraTruoc = before;
+        if (step.due !== undefined) open.NgayHenTraMoi = dvcqgTime(step.due);
+      }
     }
     if (supplements.length > 0) record.DanhSachHoSoBoSung = supplements.map((s) => ({ ...s }));
     if (step.kind === 'payment_requested' && d.feeList === 'listed')

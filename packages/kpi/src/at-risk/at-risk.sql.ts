@@ -24,6 +24,19 @@ export const AT_RISK_OPEN_TABLE = 'dossiers_at_risk_open_v1';
 /** The open facts a row keeps: received, not rejected (these never change without new facts). */
 const KEPT = "received_at IS NOT NULL AND finish_kind != 'rejected'";
 
+/**
+ * The receipts a row keeps. The on-time rule (cells.sql.ts onTimeSql, at-risk.ts) adds the one
+ * supplement's wait to the deadline only while the supplement is awaited: once it is received, the
+ * appointment the record carries (NgayHenTra, NgayHenTraMoi; the canonical due_at) is the one the agency
+ * re-issued on receipt and already holds the wait. The view's text (migration 0222, reproduced by
+ * openNowSql below) adds the wait up to the first receipt, so a row keeps the receipt of its one
+ * supplement at the request itself: the wait it reads is zero once received and runs while awaited, and
+ * the row still reads as received. Other rows keep their receipts as they are.
+ */
+const RECEIPTS = `if(length(supplement_requested_at) = 1 AND length(supplement_received_at) >= 1,
+    arrayConcat([least(supplement_received_at[1], supplement_requested_at[1])], arraySlice(supplement_received_at, 2)),
+    supplement_received_at)`;
+
 /** Column list of dossiers_at_risk_open_v1, and the same read from a facts row (open or staged). */
 const COLUMNS = `dossier_code, agency_code, procedure_code, field_code, channel, received_at, finished_at,
   due_at, due_day, supplement_requested_at, supplement_received_at, sign`;
@@ -32,7 +45,7 @@ const FROM_FACTS = (
 ) => `dossier_code, agency_code, procedure_code, field_code, channel, received_at, finished_at,
   coalesce(due_at, deadline_no_due) AS due_at,
   ifNull(${cityDateSql('coalesce(due_at, deadline_no_due)')}, toDate('2149-06-06')) AS due_day,
-  supplement_requested_at, supplement_received_at, ${sign} AS sign`;
+  supplement_requested_at, ${RECEIPTS} AS supplement_received_at, ${sign} AS sign`;
 
 /** A cycle generation's signed open-fact rows (STAGE_OPEN_FACTS_SQL), applied with the generation's token. */
 export const APPLY_AT_RISK_OPEN_SQL = `

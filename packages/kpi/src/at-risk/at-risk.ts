@@ -28,13 +28,13 @@ export interface AtRisk extends CalendarMissingYears {
   state: AtRiskState;
   /** The deadline: the due date, else the legal maximum; null when neither is known. */
   dueAt: Date | null;
-  /** Working days from today to the deadline moved by the supplement wait; null without a deadline. */
+  /** Working days from today to the deadline (moved by the wait while awaited); null without a deadline. */
   workingDaysLeft: number | null;
 }
 
 /**
- * overdue: late if the period ended now (more than one supplement request, or past the deadline moved by
- * the one supplement's wait); waiting_applicant: a supplement requested and not received (clock paused);
+ * overdue: late if the period ended now (more than one supplement request, or past the deadline, moved by
+ * the wait so far while the one supplement is awaited); waiting_applicant: a supplement requested and not received (clock paused);
  * due_soon: late if judged at the end of the working day `horizon` working days from today, i.e. at most
  * `horizon` working days left; on_track otherwise (also with no deadline at all).
  */
@@ -48,13 +48,9 @@ export function atRiskState(
   const requested = facts.supplementRequestedAt.filter((d) => d.getTime() < t);
   const received = facts.supplementReceivedAt.filter((d) => d.getTime() < t);
   const first = facts.supplementRequestedAt[0];
-  const firstReceived = facts.supplementReceivedAt[0];
-  let waitingMs = 0;
-  if (requested.length === 1 && first) {
-    const end =
-      firstReceived && firstReceived.getTime() < t ? Math.max(firstReceived.getTime(), first.getTime()) : t;
-    waitingMs = end - first.getTime();
-  }
+  // The clock is paused only while the one supplement is awaited: once it is received, the appointment the
+  // record carries is the one re-issued on receipt, which already holds the wait (onTimeSql).
+  const waitingMs = requested.length === 1 && first && received.length === 0 ? t - first.getTime() : 0;
   const deadline = facts.dueAt ?? facts.deadlineNoDue;
   const effective = deadline ? new Date(deadline.getTime() + waitingMs) : null;
   const late = requested.length > 1 || (effective !== null && t > effective.getTime());

@@ -43,9 +43,12 @@ export function factsSourceSql(from: string, sign: 1 | -1, clipFrom: string): st
  *
  * On time (national rule), judged at the finish when the dossier finished in the period, otherwise at
  * the period end (or now, for the current period): more than one supplement request before that moment
- * makes it late; the time waiting for the one supplement (request to receipt, or to the judging moment
- * while still waiting) shifts the deadline; the deadline is the due date, else the procedure's legal
- * maximum in working days from the start (deadline_no_due); with neither, it is on time.
+ * makes it late; while the one supplement is still awaited at that moment the clock is paused (the wait
+ * so far shifts the deadline); once it is received, the deadline is the appointment the record carries
+ * then, which agency systems re-issue on receipt (DVCQG NgayHenTra / NgayHenTraMoi, the canonical
+ * due_at): adding the finished wait to it again would count it twice. The deadline is the due date,
+ * else the procedure's legal maximum in working days from the start (deadline_no_due); with neither, it
+ * is on time.
  */
 export function participationSql(kind: PeriodKind, source: string): string {
   const startOf = PERIOD_SQL[kind].startOf;
@@ -82,10 +85,8 @@ WHERE start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}`;
  */
 export function onTimeSql(t: string): string {
   return `arrayCount(x -> x < ${t}, supplement_requested_at) AS supplement_requests,
-  if(supplement_requests = 1,
-     dateDiff('millisecond', supplement_requested_at[1],
-       if(length(supplement_received_at) >= 1 AND supplement_received_at[1] < ${t},
-          greatest(supplement_received_at[1], supplement_requested_at[1]), ${t})),
+  if(supplement_requests = 1 AND NOT arrayExists(x -> x < ${t}, supplement_received_at),
+     dateDiff('millisecond', supplement_requested_at[1], ${t}),
      0) AS waiting_ms,
   coalesce(due_at, deadline_no_due) AS deadline,
   supplement_requests <= 1 AND (deadline IS NULL OR ${t} <= deadline + toIntervalMillisecond(waiting_ms)) AS on_time`;

@@ -63,18 +63,15 @@ export function stageCycleDeltaSql(
 /**
  * Whether any open dossier's rows judged at {now} can differ from those judged at {judged_before}: one of
  * the instants its verdict turns at lies in [{judged_before}, {now}] — its start, its finish, a supplement
- * requested or received, its deadline (due date, else the legal maximum) or that deadline moved by the
- * time waited for the one supplement (participationSql, onTimeSql). Cancelled rows may answer too, which
- * only costs a cycle that recomputes. With none, the same periods and no new data, a cycle changes nothing.
+ * requested or received, or its deadline (due date, else the legal maximum). While the one supplement is
+ * awaited the deadline moves with the judging instant, so the verdict holds until its receipt
+ * (participationSql, onTimeSql). Cancelled rows may answer too, which only costs a cycle that
+ * recomputes. With none, the same periods and no new data, a cycle changes nothing.
  */
 export const OPEN_FACTS_CROSSED_SQL = `
 SELECT count() AS n FROM kpi_open_facts_v1
 WHERE arrayExists(t -> ifNull(t >= ${BEFORE} AND t <= ${NOW}, 0),
-  arrayConcat([start_at, finished_at, coalesce(due_at, deadline_no_due),
-      if(length(supplement_requested_at) >= 1 AND length(supplement_received_at) >= 1,
-        coalesce(due_at, deadline_no_due) + toIntervalMillisecond(dateDiff('millisecond', supplement_requested_at[1],
-          greatest(supplement_received_at[1], supplement_requested_at[1]))),
-        NULL)],
+  arrayConcat([start_at, finished_at, coalesce(due_at, deadline_no_due)],
     arrayMap(x -> CAST(x AS Nullable(DateTime64(3, 'UTC'))), arrayConcat(supplement_requested_at, supplement_received_at))))`;
 
 /**
