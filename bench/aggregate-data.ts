@@ -1,5 +1,6 @@
 // Synthetic history for bench/aggregate.bench.ts, generated inside ClickHouse (INSERT … SELECT from
 // numbers()) so that ten million dossiers take seconds, not a Kafka replay.
+import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
 import { formatUtc } from '@dossier/schemas';
 
@@ -43,8 +44,9 @@ export const PARALLEL_SLICES = 2;
  * days later if that moment has passed (due after 7–11 days, so some are late); every 20th had one
  * supplement round of 2 days. Written in slices of {@link SLICE_DOSSIERS}, {@link PARALLEL_SLICES} at
  * a time, both events of a dossier in one statement, through the same materialized views as ingested
- * data except the dossier state's, whose rows are written directly as it would fold them; `onSlice`
- * hears after each. Every value is a function of the dossier's number and the options (`now` included:
+ * data except the dossier state's, whose rows are written directly as it would fold them (into a
+ * staging table per writer, each merged into one part and attached at the end: {@link STATES_STAGING});
+ * `onSlice` hears after each. Every value is a function of the dossier's number and the options (`now` included:
  * the moment of the call by default), so equal options write equal data, in any order of the slices.
  */
 export async function insertDossiers(
@@ -82,29 +84,82 @@ export async function insertDossiers(
   }
   // The dossier-state view folds ~25 argMax states per event through a GROUP BY, 88% of the generator's
   // CPU; the state rows are written here directly, one per dossier, as that view would fold them.
+  const writers = Math.max(1, Math.min(options.parallel ?? PARALLEL_SLICES, slices.length));
+  const id = randomUUID().replaceAll('-', '');
+  // One staging table per writer, so that their final merges run at once too.
+  const staging = Array.from({ length: writers }, (_, w) => `${STATES_STAGING}_${id}_${w}`);
   await clickhouse.command({ query: 'DETACH TABLE dossier_state_mv_v1' });
   try {
+    for (const table of staging) {
+      await clickhouse.command({
+        query: `CREATE TABLE ${table} AS dossier_state_v1 ENGINE = MergeTree ORDER BY dossier_code`,
+      });
+    }
     let written = 0;
     let next = 0;
-    const writeSlices = async () => {
+    const writeSlices = async (table: string) => {
       for (let params = slices[next++]; params; params = slices[next++]) {
-        for (const query of [EVENTS_INSERT, STATES_INSERT]) {
-          await clickhouse.command({ query, query_params: params, clickhouse_settings: GENERATOR_SETTINGS });
-        }
+        await clickhouse.command({
+          query: EVENTS_INSERT,
+          query_params: params,
+          clickhouse_settings: GENERATOR_SETTINGS,
+        });
+        await clickhouse.command({
+          query: statesInsert(table),
+          query_params: params,
+          clickhouse_settings: {
+            ...GENERATOR_SETTINGS,
+            // One part per slice, from one thread: the writers are the parallelism.
+            min_insert_block_size_rows: String(params.slice_count),
+            min_insert_block_size_bytes: '0',
+            max_insert_threads: '1',
+            max_threads: 1,
+          },
+        });
         written += Number(params.slice_count);
         options.onSlice?.(written);
       }
     };
-    const writers = Math.max(1, Math.min(options.parallel ?? PARALLEL_SLICES, slices.length));
+    const settled = await Promise.allSettled(staging.map(writeSlices));
     // allSettled: no writer may still be writing once the view is attached again.
-    const settled = await Promise.allSettled(Array.from({ length: writers }, writeSlices));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    // Each staging table merged into one part (vertically: a plain MergeTree's merge reads a column at a
+    // time), the tables at once; allSettled again, as they are dropped next.
+    const merged = await Promise.allSettled(
+      staging.map((table) =>
+        clickhouse.command({
+          query: `OPTIMIZE TABLE ${table} FINAL`,
+          clickhouse_settings: { optimize_skip_merged_partitions: 1 },
+        }),
+      ),
+    );
+    const notMerged = merged.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (notMerged) throw notMerged.reason;
+    for (const table of staging) {
+      await clickhouse.command({
+        query: `ALTER TABLE dossier_state_v1 ATTACH PARTITION tuple() FROM ${table}`,
+      });
+    }
   } finally {
+    for (const table of staging) await clickhouse.command({ query: `DROP TABLE IF EXISTS ${table} SYNC` });
     await clickhouse.command({ query: 'ATTACH TABLE dossier_state_mv_v1' });
   }
   return options.count;
 }
+
+/**
+ * Name prefix of the generator's own tables for the state rows while it writes them (plain MergeTree,
+ * dossier_state_v1's columns and key; a random suffix per call, dropped at the end, left behind only by
+ * a killed run). dossier_state_v1's own merges fold every aggregate state of every row again: merging
+ * 1M rows from 6 parts cost 22.9 CPU-s there against 2.1 in a plain MergeTree (load 15–20), and as an
+ * aggregating table it merges horizontally, holding each column's buffers of every part in the merge
+ * at once (484 MB for those 6 parts), so its merges grew the generator's memory with the history. The
+ * rows are unique by construction, so the plain table's merges cannot change one: merged there into one
+ * part per writer and attached, the state table receives each row once, in parts too large for its
+ * merge selector to pick soon.
+ */
+export const STATES_STAGING = 'bench_dossier_state_staging';
 
 const SOURCE = `SELECT number AS n,
     concat({prefix:String}, '-', toString(n)) AS code,
@@ -151,7 +206,9 @@ const EVENTS_INSERT = `INSERT INTO dossier_events_v1 (${COLUMNS})
 // What dossier_state_mv_v1 folds the events above into, one row per dossier: each argMax keeps the value
 // of the latest event (by version, event id) that carries one, so the resolved event's key wins where it
 // repeats a value; columns no generated event carries keep their empty states.
-const STATES_INSERT = `INSERT INTO dossier_state_v1 (dossier_code, agency_code, procedure_code, channel, submitted_at,
+const statesInsert = (
+  table: string,
+) => `INSERT INTO ${table} (dossier_code, agency_code, procedure_code, channel, submitted_at,
     received_at, due_at, finished_at, finish_kind, fee_vnd, paid_online, supplement_requested_at,
     supplement_received_at, components_digitized, result_digitized, rating_satisfied, last_version,
     first_ingested_at, last_ingested_at)

@@ -1,6 +1,6 @@
 import type { ClickHouse } from '@dossier/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertCatalog, insertDossiers } from '../../bench/aggregate-data.ts';
+import { insertCatalog, insertDossiers, STATES_STAGING } from '../../bench/aggregate-data.ts';
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
 
 // The benchmarks' history generator (bench/aggregate-data.ts, #21): what it writes in parallel slices
@@ -22,8 +22,8 @@ const options = {
   sliceDossiers: 7_000,
 };
 
-const rows = async <T>(query: string): Promise<T[]> =>
-  (await clickhouse.query({ query, format: 'JSONEachRow' })).json<T>();
+const rows = async <T>(query: string, query_params?: Record<string, unknown>): Promise<T[]> =>
+  (await clickhouse.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
 
 beforeAll(async () => {
   test = await createTestClickHouse();
@@ -97,6 +97,19 @@ describe('the aggregate bench generator', () => {
     expect(shares?.first_received).toBe('2025-05-05 00:00:00.000');
     expect(Date.parse(`${shares?.last_received}Z`)).toBeLessThan(Date.parse(`${NOW}Z`));
     expect(Date.parse(`${shares?.last_finished}Z`)).toBeLessThanOrEqual(Date.parse(`${NOW}Z`));
+  });
+
+  it('attaches the state rows of each writer as one part, and leaves no staging table behind', async () => {
+    // P with two writers, S with one: at most three parts, each state row once (no merge has anything to fold).
+    const [parts] = await rows<Record<string, string | number>>(
+      `SELECT count() AS parts, sum(rows) AS rows,
+          (SELECT count() FROM system.tables WHERE database = currentDatabase() AND startsWith(name, {staging:String})) AS staging
+        FROM system.parts WHERE database = currentDatabase() AND table = 'dossier_state_v1' AND active`,
+      { staging: STATES_STAGING },
+    );
+    expect(Number(parts?.parts)).toBeLessThanOrEqual(3);
+    expect(Number(parts?.rows)).toBe(2 * COUNT);
+    expect(Number(parts?.staging)).toBe(0);
   });
 
   it("writes each dossier's state as dossier_state_mv_v1 folds its events, and attaches that view again", async () => {
