@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  atRiskListCutDay,
+  atRiskSoonUntil,
   atRiskState,
   calendarLoadRows,
   calendarOfRows,
@@ -140,6 +142,42 @@ describe('where an open dossier stands now', () => {
     // Tết 2026: on Friday 13 February, a dossier due Wednesday 18 is due the Monday after, one working day.
     const tet = atRiskState(vn, facts({ dueAt: city('2026-02-18T17:00:00') }), city('2026-02-13T10:00:00'));
     expect(tet).toMatchObject({ state: 'due_soon', workingDaysLeft: 1, calendarMissing: [] });
+  });
+});
+
+describe('what the route reads for a page', () => {
+  it('takes due_soon as due by the horizon-th working day from today', () => {
+    // Thursday 26: Friday 27 is one working day ahead, Saturday 28 to Monday 30 two.
+    expect(atRiskSoonUntil(vn, NOW, 2)).toBe('2026-11-30');
+    expect(atRiskSoonUntil(vn, NOW, 1)).toBe('2026-11-27');
+    expect(atRiskSoonUntil(vn, NOW, 0)).toBe('2026-11-26');
+    // On a Saturday, today counts as Monday.
+    expect(atRiskSoonUntil(vn, city('2026-11-28T10:00:00'), 0)).toBe('2026-11-30');
+    // Each agrees with the rule: the day is due_soon, the next one is not.
+    for (const h of [0, 1, 2, 5]) {
+      const until = atRiskSoonUntil(vn, NOW, h);
+      expect(state({ dueAt: city(`${until}T23:59:59`) }, h).state).toBe('due_soon');
+      const next = new Date(city(`${until}T23:59:59`).getTime() + 1000);
+      expect(state({ dueAt: next }, h).state).toBe('on_track');
+    }
+  });
+
+  it('reads up to the first working day on or after the due day where the rows reach the page', () => {
+    const days = [
+      { day: '2026-11-26', state: 'overdue', n: 3 },
+      { day: '2026-11-27', state: 'due_soon', n: 2 },
+      { day: '2026-11-28', state: 'due_soon', n: 1 },
+      { day: '2026-12-01', state: 'on_track', n: 5 },
+    ] as const;
+    expect(atRiskListCutDay(vn, days, 3)).toBe('2026-11-26');
+    expect(atRiskListCutDay(vn, days, 4)).toBe('2026-11-27');
+    // Reached on Saturday 28: Sunday 29 and Monday 30 have as many working days left, so they are read.
+    expect(atRiskListCutDay(vn, days, 6)).toBe('2026-11-30');
+    expect(atRiskListCutDay(vn, days, 7)).toBe('2026-12-01');
+    expect(atRiskListCutDay(vn, days, 12)).toBeNull();
+    expect(atRiskListCutDay(vn, days, 2, 'on_track')).toBe('2026-12-01');
+    expect(atRiskListCutDay(vn, days, 1, 'waiting_applicant')).toBeNull();
+    expect(atRiskListCutDay(vn, [{ day: '2149-06-06', state: 'on_track', n: 9 }], 1)).toBeNull();
   });
 });
 

@@ -14,9 +14,32 @@ const agencies = [
   { agency_code: 'RISK-C', parent_code: 'RISK-P', admin_level: 'district' },
   { agency_code: 'RISK-G', parent_code: 'RISK-C', admin_level: 'commune' },
   { agency_code: 'RISK-X', parent_code: null, admin_level: 'province' },
+  { agency_code: 'RISK-Q', parent_code: null, admin_level: 'province' },
+  { agency_code: 'RISK-Q1', parent_code: 'RISK-Q', admin_level: 'commune' },
 ];
 const open = (code: string, agency: string, dueInMs: number | null, extra: Record<string, unknown> = {}) =>
   openFacts(now, code, agency, dueInMs, extra);
+
+// A unit whose pages stop reading early: due every 13 hours from 5 days ago (weekends and days off between,
+// so several due days share their working days left), some waiting for the applicant (their deadline
+// moves later), some with two requests, one without a due date.
+const many = Array.from({ length: 48 }, (_, i) => {
+  const extra: Record<string, unknown> =
+    i % 7 === 3
+      ? { supplement_requested_at: [formatUtc(now - ((i % 3) + 1) * DAY)] }
+      : i % 11 === 5
+        ? {
+            supplement_requested_at: [formatUtc(now - 4 * DAY), formatUtc(now - 2 * DAY)],
+            supplement_received_at: [formatUtc(now - 3 * DAY)],
+          }
+        : {};
+  return open(
+    `Q${String(i).padStart(2, '0')}`,
+    i % 2 ? 'RISK-Q1' : 'RISK-Q',
+    i === 47 ? null : (i * 13 - 120) * 3_600_000,
+    extra,
+  );
+});
 
 beforeAll(async () => {
   fixture = await startFixtureMonitor();
@@ -29,6 +52,7 @@ beforeAll(async () => {
     open('D4-WAITING', 'RISK-G', 30 * DAY, { supplement_requested_at: [formatUtc(now - DAY)] }),
     open('D5-NODUE', 'RISK-C', null),
     open('D6-OTHER', 'RISK-X', -DAY),
+    ...many,
   ]);
 });
 afterAll(async () => {
@@ -107,6 +131,27 @@ describe('GET /api/at-risk', () => {
       'dossier_code,agency_code,procedure_code,field_code,channel,received_at,due_at,working_days_left,state,calendar_complete,as_of',
     );
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['D2-OVERDUE', 'D4-WAITING']);
+  });
+
+  it('pages read only up to the due day their rows reach, in the same order as the whole list', async () => {
+    for (const state of ['', 'overdue', 'due_soon', 'on_track', 'waiting_applicant']) {
+      const filter = `agency=RISK-Q${state ? `&state=${state}` : ''}`;
+      const res = await fetch(`${fixture.base}/api/at-risk?${filter}&format=csv`);
+      const whole = (await res.text())
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]);
+      for (const pageSize of [1, 7]) {
+        const paged: string[] = [];
+        for (let page = 1; (page - 1) * pageSize < whole.length && page <= 8; page++) {
+          const a = await get(`${filter}&pageSize=${pageSize}&page=${page}`);
+          expect(a.total).toBe(whole.length);
+          paged.push(...a.rows.map((r) => r.dossier_code));
+        }
+        expect([state, pageSize, paged]).toEqual([state, pageSize, whole.slice(0, paged.length)]);
+      }
+    }
   });
 
   it('refuses an unknown state', async () => {

@@ -98,12 +98,12 @@ const HEADER = `-- The open received dossiers and where each stands now (issue 1
 
 /**
  * The facts of the rows of `table` (FINAL allowed) open now and matching `where` (a condition), with the
- * supplement's wait and the deadline.
+ * supplement's wait and the deadline; `extra` adds columns (the view's text has none).
  */
-function openNowSql(table: string, where = '1'): string {
+function openNowSql(table: string, where = '1', extra = ''): string {
   return `
   SELECT
-    dossier_code, agency_code, procedure_code, field_code, channel, received_at, due_at,
+    dossier_code, agency_code, procedure_code, field_code, channel, received_at, due_at,${extra}
     arrayCount(x -> x < as_of, supplement_requested_at) AS requests,
     arrayCount(x -> x < as_of, supplement_received_at) AS received,
     if(requests = 1,
@@ -128,16 +128,28 @@ const stateSql = (horizon: string) => `multiIf(
     'on_track')`;
 
 /**
- * Where a statement finds the working calendar: the view reads working_calendar_latest_v1 (three scalar
- * subqueries, planned and run with every statement); the route reads it once per request and passes it
- * as query parameters (calendarParams).
+ * The state without working-day arithmetic per row, for the route: a deadline whose day is at most
+ * {soon_until:Date} has at most `horizon` working days left (atRiskSoonUntil: working days left only grow
+ * with the due day, so those days are the ones up to the last day within the horizon).
+ */
+const stateByDaySql = `multiIf(
+    requests > 1 OR (effective_due IS NOT NULL AND as_of > effective_due), 'overdue',
+    received < requests, 'waiting_applicant',
+    effective_due IS NOT NULL AND ${dueDay} <= {soon_until:Date}, 'due_soon',
+    'on_track')`;
+
+/**
+ * Where a statement finds the working calendar and the instant it judges at: the view reads
+ * working_calendar_latest_v1 (three scalar subqueries, planned and run with every statement) and judges
+ * at now(); the route reads the calendar once per request, passes it as query parameters
+ * (calendarParams) and judges every statement of a request at the same {as_of:DateTime64(3, 'UTC')}.
  */
 type CalendarFrom = 'view' | 'params';
 const calendarRefs = (from: CalendarFrom) => (from === 'view' ? CALENDAR_WITH : CALENDAR_PARAMS);
 const withSql = (from: CalendarFrom) =>
   from === 'view'
     ? `WITH\n  ${CALENDAR_WITH_SQL},\n  now64(3, 'UTC') AS as_of`
-    : "WITH now64(3, 'UTC') AS as_of";
+    : "WITH {as_of:DateTime64(3, 'UTC')} AS as_of";
 
 /** The view's columns over the rows of `table` matching `where`; `horizon` is a SQL expression. */
 function atRiskRowsSql(table: string, where: string, horizon: string, calendar: CalendarFrom): string {
@@ -181,25 +193,54 @@ const inUnits = (units: readonly string[] | null) =>
 /**
  * The rows of the deepest units `units` (a unit and its sub-units at any depth: UnitTree.descendantsOf;
  * null for the city), judged now with the horizon {horizon:Int64}: the view's columns, read from the key
- * ranges of those units only. With `calendar` 'params', the calendar is calendarParams' parameters.
+ * ranges of those units only. With `calendar` 'params', the calendar is calendarParams' parameters and
+ * the instant {as_of}; with `upToDay`, only the rows due by {up_to_day:Date} are read (the first rows in
+ * working-days-left order: atRiskListCutDay).
  */
-export function atRiskUnitRowsSql(units: readonly string[] | null, calendar: CalendarFrom = 'view'): string {
-  return atRiskRowsSql(`${AT_RISK_OPEN_TABLE} FINAL`, inUnits(units), '{horizon:Int64}', calendar);
+export function atRiskUnitRowsSql(
+  units: readonly string[] | null,
+  calendar: CalendarFrom = 'view',
+  upToDay = false,
+): string {
+  const where = upToDay ? `${inUnits(units)} AND due_day <= {up_to_day:Date}` : inUnits(units);
+  return atRiskRowsSql(`${AT_RISK_OPEN_TABLE} FINAL`, where, '{horizon:Int64}', calendar);
 }
 
 /**
  * Open dossiers per deepest unit and state (horizon {horizon:Int64}) of `units` (null: the city): the
- * signed rows summed, so no FINAL (a dossier's row and its cancelling copy always judge alike).
+ * signed rows summed, so no FINAL (a dossier's row and its cancelling copy always judge alike). With
+ * `calendar` 'params' (the route), judged at {as_of} with due_soon up to {soon_until:Date}: no working
+ * days are counted per row. With `byDueDay` ('params' only), the same pass also counts them per due day
+ * and state: rows (agency_code, day, state, n) where either agency_code or day is NULL, the due-day
+ * counts for atRiskListCutDay (a dossier not waiting for the applicant is due on its due day).
  */
 export function atRiskUnitCountsSql(
   units: readonly string[] | null,
   calendar: CalendarFrom = 'view',
+  byDueDay = false,
 ): string {
+  const judged =
+    calendar === 'params'
+      ? `${stateByDaySql} AS state`
+      : `${workingDaysLeftSql(CALENDAR_WITH)} AS working_days_left, ${stateSql('{horizon:Int64}')} AS state`;
+  if (byDueDay) {
+    if (calendar !== 'params') throw new Error('due-day counts are judged at {as_of} only');
+    return `${withSql(calendar)}
+SELECT agency_code, toString(due_day) AS day, state, sum(sign) AS n
+FROM
+(
+  SELECT agency_code, due_day, sign, ${judged}
+  FROM (${openNowSql(AT_RISK_OPEN_TABLE, inUnits(units), ' due_day,')})
+)
+GROUP BY GROUPING SETS ((agency_code, state), (due_day, state))
+HAVING n != 0
+SETTINGS group_by_use_nulls = 1`;
+  }
   return `${withSql(calendar)}
 SELECT agency_code, state, sum(sign) AS n
 FROM
 (
-  SELECT agency_code, sign, ${workingDaysLeftSql(calendarRefs(calendar))} AS working_days_left, ${stateSql('{horizon:Int64}')} AS state
+  SELECT agency_code, sign, ${judged}
   FROM (${openNowSql(AT_RISK_OPEN_TABLE, inUnits(units))})
 )
 GROUP BY agency_code, state

@@ -1,7 +1,9 @@
 import {
+  type CalendarDate,
   type CalendarMissingYears,
   calendarMissing,
   cityDate,
+  nthWorkingDay,
   type WorkingCalendar,
   workingDaysBetween,
 } from '../working-days/working-days.ts';
@@ -70,4 +72,47 @@ export function atRiskState(
     workingDaysLeft: left?.value ?? null,
     calendarMissing: left?.calendarMissing ?? calendarMissing(calendar, today, today),
   };
+}
+
+/**
+ * The last day a deadline may fall on and still have at most `horizon` working days left at `now`: the
+ * `horizon`-th working day from today (a day off after it counts as the next working day). Working days
+ * left only grow with the due day, so due_soon is "due by this day" (at-risk.sql.ts stateByDaySql).
+ */
+export function atRiskSoonUntil(calendar: WorkingCalendar, now: Date, horizon: number): CalendarDate {
+  return nthWorkingDay(calendar, cityDate(now), horizon).value;
+}
+
+/** Open dossiers not waiting for the applicant, per due day and state (at-risk.sql.ts atRiskUnitCountsSql byDueDay). */
+export interface DueDayCount {
+  day: CalendarDate;
+  state: AtRiskState;
+  n: number;
+}
+
+/** The due day a dossier without any deadline is stored with (dossiers_at_risk_open_v1). */
+const NO_DUE_DAY = '2149-06-06';
+
+/**
+ * The day up to which the list must read to hold its first `need` rows (of `state`, if given) in
+ * working-days-left order, or null to read them all. A dossier not waiting for the applicant is due on
+ * its due day, and a waiting one's deadline only moves later; so the rows due after the first working
+ * day on or after the day where `dueDays` (in due-day order) reach `need` all have more working days
+ * left than those `need`, and need not be read. Waiting dossiers' own list is read whole.
+ */
+export function atRiskListCutDay(
+  calendar: WorkingCalendar,
+  dueDays: readonly DueDayCount[],
+  need: number,
+  state?: AtRiskState,
+): CalendarDate | null {
+  if (state === 'waiting_applicant') return null;
+  let sum = 0;
+  for (const d of dueDays) {
+    if (d.day === NO_DUE_DAY) return null;
+    if (state !== undefined && d.state !== state) continue;
+    sum += d.n;
+    if (sum >= need) return nthWorkingDay(calendar, d.day, 0).value;
+  }
+  return null;
 }

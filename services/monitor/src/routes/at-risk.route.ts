@@ -2,14 +2,20 @@ import type { ClickHouse } from '@dossier/clickhouse';
 import {
   AT_RISK_STATES,
   type AtRiskState,
+  atRiskListCutDay,
+  atRiskSoonUntil,
   atRiskUnitCountsSql,
   atRiskUnitRowsSql,
+  CALENDAR_VIEW,
+  calendarOfRows,
   calendarParams,
   DEFAULT_HORIZON,
-  readWorkingCalendar,
+  type DueDayCount,
+  type EffectiveCalendarRow,
   UNIT_PARENTS_SQL,
   unitTree,
 } from '@dossier/kpi';
+import { formatUtc } from '@dossier/schemas';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { queryRows } from '../clickhouse-rows.ts';
@@ -43,7 +49,24 @@ const Row = z.object({
 });
 type Row = z.output<typeof Row>;
 
-const UnitParentRow = z.object({ code: z.string(), parent: z.string() });
+/** The hierarchy and the working calendar in one statement: a row per agency, a row per calendar entry. */
+const CONTEXT_SQL = `SELECT 'unit' AS what, code AS a, parent AS b, '' AS c FROM (${UNIT_PARENTS_SQL})
+UNION ALL
+SELECT 'calendar' AS what, toString(year) AS a, toString(date) AS b, toString(kind) AS c FROM ${CALENDAR_VIEW}`;
+const ContextRow = z.object({
+  what: z.enum(['unit', 'calendar']),
+  a: z.string(),
+  b: z.string(),
+  c: z.string(),
+});
+
+/** A row of the counts per unit and per due day (atRiskUnitCountsSql byDueDay): one of the two keys is null. */
+const UnitOrDayCount = z.object({
+  agency_code: z.string().nullable(),
+  day: z.string().nullable(),
+  state: z.enum(AT_RISK_STATES),
+  n: z.coerce.number(),
+});
 
 const Count = z.object({
   agency_code: z.string(),
@@ -72,22 +95,26 @@ const csvCell = (v: unknown) => {
 
 /**
  * The route's statements for a set of deepest units (null: the city) and a state: the counts by state per
- * deepest unit, every matching row sorted by working days left, and one page of them (parameters state,
- * horizon, limit, offset). They read dossiers_at_risk_v1's rows from its table's key ranges of those
- * units (at-risk.sql.ts).
+ * deepest unit (with, for a page, the same per due day, to stop the list early), every matching row
+ * sorted by working days left, and one page of them (parameters as_of, soon_until, state, horizon,
+ * limit, offset, and up_to_day for `pageUpTo`). They read dossiers_at_risk_v1's rows from its table's key
+ * ranges of those units (at-risk.sql.ts).
  */
 export function atRiskSql(units: readonly string[] | null, state: AtRiskState | undefined) {
   // The calendar travels as parameters (read once per request), not as three subqueries per statement.
   const where = state ? 'WHERE state = {state:String}' : '';
-  const list = `SELECT dossier_code, agency_code, procedure_code, field_code, channel,
+  const listOf = (upToDay: boolean) => `SELECT dossier_code, agency_code, procedure_code, field_code, channel,
   toString(received_at) AS received_at, if(due_at IS NULL, NULL, toString(due_at)) AS due_at,
   working_days_left, state, calendar_complete, toString(as_of) AS as_of
-FROM (${atRiskUnitRowsSql(units, 'params')}) ${where}
+FROM (${atRiskUnitRowsSql(units, 'params', upToDay)}) ${where}
 ORDER BY working_days_left ASC NULLS LAST, dossier_code`;
+  const list = listOf(false);
   return {
     counts: `SELECT agency_code, state, toString(n) AS n FROM (${atRiskUnitCountsSql(units, 'params')})`,
+    countsByDueDay: atRiskUnitCountsSql(units, 'params', true),
     list,
     page: `${list} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+    pageUpTo: `${listOf(true)} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
   };
 }
 
@@ -98,22 +125,48 @@ export type AtRiskQuery = Omit<z.output<typeof Query>, 'format'>;
 
 /**
  * The counts by state of a unit (its sub-units at any depth) or the city, per unit rolled up along the
- * chains: the hierarchy read once (a row per agency), the unit's sub-units naming the key ranges read.
- * The bench times it for the whole city.
+ * chains: the hierarchy and the calendar read once (one statement), the unit's sub-units naming the key
+ * ranges read, every statement judging at the same instant. The bench times it for the whole city.
  */
 export async function readAtRiskCounts(
   clickhouse: ClickHouse,
   q: Pick<AtRiskQuery, 'agency' | 'state' | 'horizon'>,
+  byDueDay = false,
 ) {
   const { agency, state, horizon } = q;
-  const [parents, calendar] = await Promise.all([
-    queryRows(clickhouse, { query: UNIT_PARENTS_SQL, query_params: {} }, UnitParentRow),
-    readWorkingCalendar(clickhouse),
-  ]);
-  const tree = unitTree(parents);
+  const context = await queryRows(clickhouse, { query: CONTEXT_SQL, query_params: {} }, ContextRow);
+  const tree = unitTree(context.filter((r) => r.what === 'unit').map((r) => ({ code: r.a, parent: r.b })));
+  const calendar = calendarOfRows(
+    context
+      .filter((r) => r.what === 'calendar')
+      .map((r) => ({ year: Number(r.a), date: r.b, kind: r.c as EffectiveCalendarRow['kind'] })),
+  );
+  const now = new Date();
   const sql = atRiskSql(agency ? tree.descendantsOf(agency) : null, state);
-  const params = { state: state ?? '', horizon, ...calendarParams(calendar) };
-  const counted = await queryRows(clickhouse, { query: sql.counts, query_params: params }, Count);
+  const params = {
+    as_of: formatUtc(now.getTime()),
+    soon_until: atRiskSoonUntil(calendar, now, horizon),
+    state: state ?? '',
+    horizon,
+    ...calendarParams(calendar),
+  };
+  const counted: z.output<typeof Count>[] = [];
+  const dueDays: DueDayCount[] = [];
+  if (byDueDay) {
+    const rows = await queryRows(
+      clickhouse,
+      { query: sql.countsByDueDay, query_params: params },
+      UnitOrDayCount,
+    );
+    for (const r of rows) {
+      if (r.agency_code !== null) counted.push({ agency_code: r.agency_code, state: r.state, n: r.n });
+      else if (r.day !== null && r.state !== 'waiting_applicant')
+        dueDays.push({ day: r.day, state: r.state, n: r.n });
+    }
+    dueDays.sort((a, b) => a.day.localeCompare(b.day));
+  } else {
+    counted.push(...(await queryRows(clickhouse, { query: sql.counts, query_params: params }, Count)));
+  }
   // Each unit counts its own dossiers and its sub-units' at any depth (within the agency asked for).
   const perUnit = new Map<string, Counts>();
   const total = zero();
@@ -127,21 +180,29 @@ export async function readAtRiskCounts(
       perUnit.set(unit, counts);
     }
   }
-  return { sql, params, total, perUnit };
+  return { sql, params, calendar, total, perUnit, dueDays };
 }
 
-/** GET /api/at-risk's answer, with one page of rows or (`all`, for CSV) every matching row. The bench times it for one unit. */
+/**
+ * GET /api/at-risk's answer, with one page of rows or (`all`, for CSV) every matching row. A page of a
+ * unit reads only the rows due by the day its first rows reach (atRiskListCutDay), from the counts per
+ * due day taken in the same pass as the counts per unit. The bench times it for one unit.
+ */
 export async function readAtRisk(clickhouse: ClickHouse, q: AtRiskQuery, all = false) {
   const { agency, state, horizon, page, pageSize } = q;
-  const { sql, params, total, perUnit } = await readAtRiskCounts(clickhouse, q);
+  const { sql, params, calendar, total, perUnit, dueDays } = await readAtRiskCounts(clickhouse, q, !all);
+  const matching = state ? total[state] : Object.values(total).reduce((a, b) => a + b, 0);
+  const window = { limit: pageSize, offset: (page - 1) * pageSize };
+  const upToDay = all ? null : atRiskListCutDay(calendar, dueDays, window.offset + window.limit, state);
   const rows: Row[] = await queryRows(
     clickhouse,
     all
       ? { query: sql.list, query_params: params }
-      : { query: sql.page, query_params: { ...params, limit: pageSize, offset: (page - 1) * pageSize } },
+      : upToDay === null
+        ? { query: sql.page, query_params: { ...params, ...window } }
+        : { query: sql.pageUpTo, query_params: { ...params, ...window, up_to_day: upToDay } },
     Row,
   );
-  const matching = state ? total[state] : Object.values(total).reduce((a, b) => a + b, 0);
   return {
     asOf: rows[0]?.as_of ?? null,
     agency: agency ?? null,
