@@ -42,16 +42,21 @@ export async function completeGeneration(
   options: Pick<KpiRunOptions, 'periodKinds' | 'scopeKinds' | 'onPhase'>,
   claim: Claim,
   at: ValuesAt,
+  /** What the claiming run knows of its generation (a run finishing another's assumes the worst). */
+  known: { staged: boolean; crossedFrom?: string } = { staged: true },
 ): Promise<void> {
-  await applyGeneration(sql, claim.gen, claim.run_id, at);
+  // Applying nothing costs each statement's planning: the claiming run knows when it staged nothing.
+  if (known.staged) await applyGeneration(sql, claim.gen, claim.run_id, at);
   options.onPhase?.('applied');
   // Only cycles skip an unchanged Decision 766 statement: a range is asked for on purpose.
   await computeValues(sql, kpis, options.scopeKinds, options.periodKinds, at, {
     skipUnchangedIndex766: claim.kind === 'cycle',
+    crossedFrom: known.crossedFrom,
   });
   options.onPhase?.('computed');
-  // A range leaves the watermark to the cycles.
-  await commitGeneration(sql.clickhouse, claim, kpis, claim.kind === 'range');
+  // A range leaves the watermark to the cycles, and its live cells judge only the periods it computed.
+  const range = claim.kind === 'range';
+  await commitGeneration(sql.clickhouse, claim, kpis, range, range ? '' : at.live_id);
   options.onPhase?.('committed');
 }
 

@@ -4,6 +4,7 @@ import { type Index766Inputs, readIndex766Inputs } from './index766-inputs.ts';
 import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
 import { DOSSIER_PURPOSES, dossierKeysSql, dossierValuesSql } from './sql/cells.sql.ts';
+import { stageLiveFromCrossedSql } from './sql/crossed.sql.ts';
 import { stageLiveCellsSql } from './sql/generation.sql.ts';
 import { INDEX766_PERIOD_KINDS, INDEX766_PURPOSES, index766ValuesSql } from './sql/index766-values.sql.ts';
 import { PROCEDURE_PURPOSES, procedureKpisSql } from './sql/procedure-kpis.sql.ts';
@@ -30,6 +31,11 @@ export interface ComputeOptions {
    * written (index766-inputs.ts): cycles do; a rebuild recomputes everything.
    */
   skipUnchangedIndex766?: boolean;
+  /**
+   * A crossing-only cycle (kpi-cycle.ts): the live cells are the previous generation's (this owner's)
+   * plus the crossed dossiers' change the run staged, not a pass over every open dossier.
+   */
+  crossedFrom?: string;
 }
 
 const PURPOSES: Record<KpiSource, readonly string[]> = {
@@ -73,7 +79,13 @@ export async function computeValues(
   const due = statements.filter((_, i) => counts[i] !== 0);
   const kindsOf = (source: KpiSource) => due.filter((st) => st.source === source).map((st) => st.kind);
   const liveKinds = [...new Set([...kindsOf('dossier'), ...kindsOf('index766')])];
-  if (liveKinds.length > 0) {
+  if (liveKinds.length > 0 && options.crossedFrom !== undefined) {
+    await sql.command(
+      stageLiveFromCrossedSql(layout),
+      { ...at, previous_live_id: options.crossedFrom },
+      { label: 'kpi_stage_cells_v1 <- live + crossed' },
+    );
+  } else if (liveKinds.length > 0) {
     await sql.command(stageLiveCellsSql(liveKinds, layout), at, { label: 'kpi_stage_cells_v1 <- live' });
   }
   // The dossier KPIs of every kind in one statement (planning one costs about what running it does), the

@@ -19,14 +19,19 @@ export interface Generation {
   layout: string;
   /** What the generation computed values for (computedKey); '' for a range and for older generations. */
   computed: string;
+  /**
+   * Whose live cells (kpi_stage_cells_v1, role 'live') hold the open dossiers judged at `judged_at`, on
+   * a committed generation; '' when none are known (a range, older generations).
+   */
+  live_id: string;
   created_at: string;
 }
 
 /** What a run records when it claims a generation (its state and time are added on writing). */
-export type Claim = Omit<Generation, 'created_at' | 'state'>;
+export type Claim = Omit<Generation, 'created_at' | 'state' | 'live_id'>;
 
 /** A row of the log; a state recorded on an existing claim keeps the claim's `created_at`. */
-type GenerationRow = Omit<Generation, 'created_at'> & { created_at?: string };
+type GenerationRow = Omit<Generation, 'created_at' | 'live_id'> & { created_at?: string; live_id?: string };
 
 export interface GenerationLog {
   committed?: Generation;
@@ -63,7 +68,7 @@ export async function claimGeneration(clickhouse: ClickHouse, claim: Claim): Pro
 
 /** Marks a claimed generation given up part way: the next run rebuilds instead of finishing it. */
 export async function abandonGeneration(clickhouse: ClickHouse, claim: Claim | Generation): Promise<void> {
-  await recordGeneration(clickhouse, { ...claim, state: 'abandoned' });
+  await recordGeneration(clickhouse, { ...claim, state: 'abandoned', live_id: '' });
 }
 
 /**
@@ -87,7 +92,7 @@ export async function releasingOnFailure(
 export async function releaseGeneration(clickhouse: ClickHouse, claim: Claim): Promise<void> {
   const { pending } = await readGenerationLog(clickhouse);
   if (pending?.gen === claim.gen && pending.run_id === claim.run_id) {
-    await recordGeneration(clickhouse, { ...pending, state: 'released' });
+    await recordGeneration(clickhouse, { ...pending, state: 'released', live_id: '' });
   }
 }
 
@@ -95,16 +100,18 @@ export async function releaseGeneration(clickhouse: ClickHouse, claim: Claim): P
  * Records the claimed generation committed (unless another run already committed or gave it up) and
  * the watermark rows read by readiness and the monitor: every KPI's, and — unless `keepWatermark` (a
  * range or a backfill's rebuild leaves it to the cycles) — the ingestion watermark and judged instant.
+ * `liveId` owns live cells of every running period judged at the generation's instant ('' for none).
  */
 export async function commitGeneration(
   clickhouse: ClickHouse,
   claim: Claim,
   kpis: KpiDefinition[],
   keepWatermark: boolean,
+  liveId: string,
 ): Promise<void> {
   const { pending } = await readGenerationLog(clickhouse);
   if (pending?.gen === claim.gen && pending.run_id === claim.run_id) {
-    await recordGeneration(clickhouse, { ...pending, state: 'committed' });
+    await recordGeneration(clickhouse, { ...pending, state: 'committed', live_id: liveId });
   }
   await saveWatermarks(
     clickhouse,

@@ -7,9 +7,9 @@ import { type Claim, claimGeneration, commitGeneration, releasingOnFailure } fro
 import { PERIOD_KINDS, periodStartOf } from './periods.ts';
 import { rebuild } from './rebuild.ts';
 import { computedKey, type KpiCycleOptions, type KpiRunResult, skipped } from './run-options.ts';
+import { OPEN_FACTS_CROSSED_SQL, PREVIOUS_LIVE_READY_SQL, stageCrossedCellsSql } from './sql/crossed.sql.ts';
 import { STAGE_CANDIDATE_FACTS_SQL } from './sql/facts.sql.ts';
 import {
-  OPEN_FACTS_CROSSED_SQL,
   OPEN_FACTS_DUE_SQL,
   STAGE_CHANGED_FACTS_SQL,
   STAGE_OPEN_FACTS_SQL,
@@ -42,7 +42,9 @@ import { dayFloor, EPOCH, maxString, shiftMs, utcDate } from './utc.ts';
  * 5. recomputes the touched periods and the current ones from the cells, writes the values that changed,
  *    and commits the generation.
  * Its cost follows the touched dossiers and the open ones, not the history. A cycle with nothing to count
- * or judge anew (quietCycle) only claims and commits its generation.
+ * or judge anew (quietCycle) only claims and commits its generation; one whose only change is open
+ * dossiers crossing a due time (or another instant of theirs) starts from the previous generation's live
+ * cells, adds the crossed dossiers' change (sql/crossed.sql.ts) and recomputes the scopes it reached.
  */
 export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptions): Promise<KpiRunResult> {
   const lease = await options.leases?.hold(options.runId);
@@ -121,16 +123,27 @@ async function cycle(
   const samePeriods = PERIOD_KINDS.every(
     (kind) => periodStartOf(kind, utcDate(committed.judged_at)) === periodStartOf(kind, utcDate(now)),
   );
-  if (
+  const onlyTime =
     !changed &&
     !catalogChanged &&
     !externalLoaded &&
     samePeriods &&
     committed.computed === claim.computed &&
-    !due &&
-    !(await sql.exists(OPEN_FACTS_CROSSED_SQL, base))
-  ) {
-    return quietCycle(clickhouse, options, kpis, claim, from);
+    !due;
+  if (onlyTime && !(await sql.exists(OPEN_FACTS_CROSSED_SQL, base))) {
+    return quietCycle(clickhouse, options, kpis, claim, from, committed.live_id);
+  }
+  // Only due times passed (crossingOnly): the previous live cells plus the crossed dossiers' change.
+  const crossedFrom =
+    onlyTime &&
+    committed.live_id !== '' &&
+    (await sql.exists(PREVIOUS_LIVE_READY_SQL, { previous_live_id: committed.live_id }))
+      ? committed.live_id
+      : undefined;
+  if (crossedFrom !== undefined) {
+    await sql.command(stageCrossedCellsSql(options.periodKinds, layout), base, {
+      label: 'kpi_stage_cells_v1 <- crossed',
+    });
   }
   for (const kind of options.periodKinds) {
     if (changed) {
@@ -139,7 +152,7 @@ async function cycle(
     }
     if (catalogChanged) await sql.command(touchedCatalogPeriodsSql(kind), base);
     if (externalLoaded) await sql.command(touchedExternalPeriodsSql(kind), base);
-    await sql.command(currentPeriodSql(kind), base);
+    await sql.command(currentPeriodSql(kind, crossedFrom === undefined ? 'dossier' : 'touched'), base);
   }
   // Cells hold every period kind, whatever this run recomputes: the next run may ask for another.
   for (const kind of PERIOD_KINDS) {
@@ -155,8 +168,10 @@ async function cycle(
   const lost = await claimGeneration(clickhouse, claim);
   if (lost) return skipped(options.runId, kpis, lost);
   options.onPhase?.('claimed');
+  // Nothing is staged unless a dossier changed or time settled rows (the stage statements above).
+  const staged = changed || due || !samePeriods;
   await releasingOnFailure(clickhouse, claim, () =>
-    completeGeneration(sql.withSignal(lease?.lost), kpis, options, claim, at),
+    completeGeneration(sql.withSignal(lease?.lost), kpis, options, claim, at, { staged, crossedFrom }),
   );
   return {
     runId: options.runId,
@@ -182,6 +197,8 @@ async function quietCycle(
   kpis: ReturnType<typeof selectKpis>,
   claim: Claim,
   from: string,
+  /** The previous generation's live cells: still the open dossiers' rows at this instant. */
+  liveId: string,
 ): Promise<KpiRunResult> {
   const lost = await claimGeneration(clickhouse, claim);
   if (lost) return skipped(options.runId, kpis, lost);
@@ -189,7 +206,7 @@ async function quietCycle(
   await releasingOnFailure(clickhouse, claim, async () => {
     options.onPhase?.('applied');
     options.onPhase?.('computed');
-    await commitGeneration(clickhouse, claim, kpis, false);
+    await commitGeneration(clickhouse, claim, kpis, false, liveId);
   });
   options.onPhase?.('committed');
   return {

@@ -212,7 +212,8 @@ async function build(
   await releasingOnFailure(clickhouse, claim, async () => {
     await computeValues(sql.withSignal(lease?.lost), kpis, options.scopeKinds, options.periodKinds, at);
     // A backfill's rebuild leaves the watermark to the cycles, as a range does.
-    await commitGeneration(clickhouse, claim, kpis, slicing.periods !== 'all');
+    const all = slicing.periods === 'all';
+    await commitGeneration(clickhouse, claim, kpis, !all, all ? at.live_id : '');
   });
   return {
     runId: options.runId,

@@ -12,6 +12,8 @@ export interface StatementParams {
   run_id?: string;
   /** Owner of the live cells and staged values this run computes. */
   live_id?: string;
+  /** Owner of the live cells of the previous generation (a crossing-only cycle starts from them). */
+  previous_live_id?: string;
   /** The instant the generation judges open dossiers at. */
   now?: string;
   /** The previous generation's instant: cells stand judged at it. */

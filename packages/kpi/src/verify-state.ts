@@ -8,6 +8,7 @@ import {
   verifyCellsSql,
   verifyLiveCellsSql,
   verifyScopesSql,
+  verifyStoredLiveCellsSql,
 } from './sql/generation.sql.ts';
 import { statements } from './statements.ts';
 import { dayFloor, maxString } from './utc.ts';
@@ -26,6 +27,12 @@ export interface KpiStateCheck {
   atRiskDiffering: number;
   /** Running-period cells per kind where the open dossiers' one-pass rows differ from their own kind's. */
   liveCellsDiffering: Record<PeriodKind, number>;
+  /**
+   * Running-period cells per kind where the live cells the generation recorded (kpi_cycles_v1.live_id,
+   * which crossing-only cycles start from) differ from the open dossiers judged at its instant; 0 for
+   * kinds it did not compute or when it recorded none.
+   */
+  storedLiveDiffering: Record<PeriodKind, number>;
   /** Scope rows that differ from the cells summed per scope. */
   scopeRowsDiffering: { cells: number; procedures: number };
 }
@@ -44,6 +51,7 @@ export async function verifyKpiState(
   const { committed } = await readGenerationLog(clickhouse);
   const cellsDiffering = { day: 0, month: 0, quarter: 0, year: 0 };
   const liveCellsDiffering = { ...cellsDiffering };
+  const storedLiveDiffering = { ...cellsDiffering };
   if (!committed) {
     return {
       exact: true,
@@ -51,6 +59,7 @@ export async function verifyKpiState(
       openFactsDiffering: 0,
       atRiskDiffering: 0,
       liveCellsDiffering,
+      storedLiveDiffering,
       scopeRowsDiffering: { cells: 0, procedures: 0 },
     };
   }
@@ -65,6 +74,16 @@ export async function verifyKpiState(
     cellsDiffering[kind] = Number(row?.n ?? 0);
     const [liveRow] = await sql.rows<Count>(verifyLiveCellsSql(kind, layout), at);
     liveCellsDiffering[kind] = Number(liveRow?.n ?? 0);
+  }
+  if (committed.live_id !== '') {
+    const [computedKinds] = JSON.parse(committed.computed || '[[]]') as [PeriodKind[]];
+    for (const kind of computedKinds) {
+      const [row] = await sql.rows<Count>(verifyStoredLiveCellsSql(kind, layout), {
+        ...at,
+        live_id: committed.live_id,
+      });
+      storedLiveDiffering[kind] = Number(row?.n ?? 0);
+    }
   }
   const [open] = await sql.rows<Count>(VERIFY_OPEN_FACTS_SQL, { now: committed.judged_at });
   const [atRisk] = await sql.rows<Count>(VERIFY_AT_RISK_OPEN_SQL);
@@ -82,6 +101,7 @@ export async function verifyKpiState(
     atRiskDiffering,
     ...Object.values(cellsDiffering),
     ...Object.values(liveCellsDiffering),
+    ...Object.values(storedLiveDiffering),
     ...Object.values(scopeRowsDiffering),
   ];
   return {
@@ -93,5 +113,6 @@ export async function verifyKpiState(
     openFactsDiffering,
     atRiskDiffering,
     liveCellsDiffering,
+    storedLiveDiffering,
   };
 }

@@ -146,6 +146,7 @@ async function expectExactState(context?: string, dayHorizonDays?: number) {
     cellsDiffering: NOTHING,
     openFactsDiffering: 0,
     liveCellsDiffering: NOTHING,
+    storedLiveDiffering: NOTHING,
     scopeRowsDiffering: { cells: 0, procedures: 0 },
   });
 }

@@ -11,6 +11,7 @@ import { agency, dossierEvents, procedure } from './kpi-fixtures.ts';
 
 const SLOW = 600_000;
 const LIVE = 'kpi_stage_cells_v1 <- live';
+const CROSSED = 'kpi_stage_cells_v1 <- live + crossed';
 
 let test: TestClickHouse;
 let clickhouse: ClickHouse;
@@ -49,6 +50,24 @@ const onTimeToday = async () => {
 
 async function expectExact(context: string) {
   expect(await verifyKpiState(clickhouse), context).toMatchObject({ exact: true });
+}
+
+/**
+ * Every value a crossing-only cycle left (it recomputes the scopes of its crossed dossiers only, from the
+ * previous live cells plus their change) equals a recomputation from scratch at its instant: a rebuild of
+ * the month writes no value.
+ */
+async function expectAsRecomputed(now: string) {
+  const rebuilt = await backfillKpis(clickhouse, {
+    runId: randomUUID(),
+    periodKinds: PERIOD_KINDS,
+    scopeKinds: SCOPE_KINDS,
+    fromDate: '2026-03-01',
+    toDate: '2026-03-10',
+    now: `2026-03-10 ${now}:00.000`,
+  });
+  expect(rebuilt.mode).toBe('rebuild');
+  expect(rebuilt.rowsWritten, `values after the crossing-only cycle at ${now}`).toBe(0);
 }
 
 beforeAll(async () => {
@@ -120,18 +139,26 @@ describe('a cycle with nothing to count or judge anew', () => {
       await expectExact('quiet at 02:30');
 
       // SUP's supplement came back at 03:00: judged again (its verdict holds: the re-issued appointment).
+      // Only an instant passed: the previous live cells plus the crossed dossier's change, no full pass.
       const received = await cycle('03:30');
-      expect(received.labels).toContain(LIVE);
+      expect(received.labels).toContain(CROSSED);
+      expect(received.labels).not.toContain(LIVE);
       expect(received.result.periodsRecomputed).toBeGreaterThan(0);
       await expectExact('supplement received');
 
       // DUE's due time (05:00) passed: it turns late in every running period.
       const crossed = await cycle('05:30');
-      expect(crossed.labels).toContain(LIVE);
+      expect(crossed.labels).toContain(CROSSED);
+      expect(crossed.labels).not.toContain(LIVE);
       expect(await onTimeToday()).toEqual({ ...before, numerator: before.numerator - 1 });
       await expectExact('due time passed');
+      await expectAsRecomputed('05:30');
 
+      // After a range rebuild the next cycle recomputes in full (it cannot rely on a range's live cells),
+      // and the one after is quiet again.
       const after = await latest();
+      expect((await cycle('05:45')).labels).toContain(LIVE);
+      expect(await latest()).toEqual(after);
       expect((await cycle('06:00')).result.periodsRecomputed).toBe(0);
       expect(await latest()).toEqual(after);
 

@@ -243,9 +243,13 @@ FROM
     SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code, ${columns}
     FROM kpi_scope_cells_v1 WHERE ${stored}
     UNION ALL
-    SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
-    FROM ${liveCellsOfRunSql(periods)} ARRAY JOIN ${SCOPES_OF_CELL} AS sc
-    WHERE sc.1 IN {scope_kinds:Array(String)}
+    SELECT * FROM
+    (
+      SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
+      FROM ${liveCellsOfRunSql(periods)} ARRAY JOIN ${SCOPES_OF_CELL} AS sc
+      WHERE sc.1 IN {scope_kinds:Array(String)}
+    )
+    WHERE ${dossierKeysSql(kinds)}
   )
   GROUP BY period_kind, period_start, scope_kind, scope_code
 )
@@ -257,9 +261,10 @@ ARRAY JOIN {kpi_ids:Array(String)} AS kpi, arrayMap(x -> toUInt64(x), nums) AS n
  * Which (period_kind, period_start, scope_kind, scope_code) keys of the run's periods of `kinds` the
  * dossier KPIs are recomputed for, as a condition on those columns: every scope of a 'dossier' or 'all'
  * period (the current ones, a rebuild, a range), and in a period only 'touched' by changed dossiers the
- * scopes their cell deltas reach (role 'delta' of {run_id}). The values of any other scope read cells
- * that did not change: late data for a few dossiers over years of periods rewrites a few scopes each.
- * The live cells exist for running periods only, which are always 'dossier' periods.
+ * scopes their cell deltas reach (role 'delta' of {run_id}), or, in a crossing-only cycle's running
+ * periods, the scopes its crossed dossiers' live cells moved in (role 'crossed'). The values of any other
+ * scope read cells that did not change: late data for a few dossiers over years of periods rewrites a
+ * few scopes each, a due time passing the scopes of the dossiers it passed for.
  */
 export function dossierKeysSql(kinds: readonly PeriodKind[]): string {
   const touched = runPeriodPairsSql(kinds, ['touched']);
@@ -267,7 +272,7 @@ export function dossierKeysSql(kinds: readonly PeriodKind[]): string {
     OR (period_kind, period_start, scope_kind, scope_code) IN
       (SELECT DISTINCT toString(period_kind), period_start, sc.1, sc.2
        FROM kpi_stage_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
-       WHERE run_id = {run_id:String} AND role = 'delta' AND (period_kind, period_start) IN ${touched}))`;
+       WHERE run_id = {run_id:String} AND role IN ('delta', 'crossed') AND (period_kind, period_start) IN ${touched}))`;
 }
 
 /** The run's live cells (written by {live_id}) of the periods `periods` selects, as a FROM body. */

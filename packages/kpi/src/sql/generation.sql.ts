@@ -61,20 +61,6 @@ export function stageCycleDeltaSql(
 }
 
 /**
- * Whether any open dossier's rows judged at {now} can differ from those judged at {judged_before}: one of
- * the instants its verdict turns at lies in [{judged_before}, {now}] — its start, its finish, a supplement
- * requested or received, or its deadline (due date, else the legal maximum). While the one supplement is
- * awaited the deadline moves with the judging instant, so the verdict holds until its receipt
- * (participationSql, onTimeSql). Cancelled rows may answer too, which only costs a cycle that
- * recomputes. With none, the same periods and no new data, a cycle changes nothing.
- */
-export const OPEN_FACTS_CROSSED_SQL = `
-SELECT count() AS n FROM kpi_open_facts_v1
-WHERE arrayExists(t -> ifNull(t >= ${BEFORE} AND t <= ${NOW}, 0),
-  arrayConcat([start_at, finished_at, coalesce(due_at, deadline_no_due)],
-    arrayMap(x -> CAST(x AS Nullable(DateTime64(3, 'UTC'))), arrayConcat(supplement_requested_at, supplement_received_at))))`;
-
-/**
  * Whether any open dossier can have settled between {judged_before} and {now} without a period ending:
  * it finished or started in between (facts may lie a few minutes ahead). Cancelled rows may answer too,
  * which only costs a needless read.
@@ -155,7 +141,7 @@ function builtCellsSql(kind: PeriodKind, layout: CellLayout): string {
  * Signed counters summed per group: the SELECT items (`sum(c) AS sum_c`) and the HAVING condition that
  * drops groups where every sum is zero (deltas that cancelled out).
  */
-function counterSums(counters: readonly string[]): { select: string; nonZero: string } {
+export function counterSums(counters: readonly string[]): { select: string; nonZero: string } {
   return {
     select: counters.map((c) => `sum(${c}) AS sum_${c}`).join(', '),
     nonZero: counters.map((c) => `sum_${c} != 0`).join(' OR '),
@@ -254,7 +240,7 @@ ${builtCellsSql(kind, layout)}`;
 
 export const READ_GENERATION_LOG_SQL = `
 SELECT gen, run_id, kind, state, toString(judged_at) AS judged_at, toString(window_to) AS window_to,
-  toString(day_floor) AS day_floor, layout, computed, toString(created_at) AS created_at
+  toString(day_floor) AS day_floor, layout, computed, live_id, toString(created_at) AS created_at
 FROM kpi_cycles_v1
 WHERE gen >= (SELECT max(gen) FROM kpi_cycles_v1 WHERE state = 'committed')
 ORDER BY gen, created_at, run_id`;
@@ -329,6 +315,18 @@ export function verifyLiveCellsSql(kind: PeriodKind, layout: CellLayout): string
     cellsSql(kind, layout, open, 'live'),
     openLiveCellsSql([kind], layout),
   );
+}
+
+/**
+ * Running-period cells of `kind` where the live cells a generation recorded ({live_id}, kpi_stage_cells_v1)
+ * differ from the open dossiers' rows judged at {now}: 0 unless a crossing-only cycle (stageCrossedCellsSql)
+ * or a quiet one carried them wrong.
+ */
+export function verifyStoredLiveCellsSql(kind: PeriodKind, layout: CellLayout): string {
+  const stored = `SELECT period_start, toString(admin_level) AS admin_level, toString(agency_code) AS agency_code,
+      toString(field_code) AS field_code, toString(procedure_code) AS procedure_code, ${layout.columns.join(', ')}
+    FROM kpi_stage_cells_v1 WHERE run_id = {live_id:String} AND role = 'live' AND period_kind = '${kind}'`;
+  return countDifferingSql(CELL_KEY, layout.columns, openLiveCellsSql([kind], layout), stored);
 }
 
 /** Scope rows (kpi_scope_cells_v1, kpi_scope_procedures_v1) that differ from their cells summed per scope. */

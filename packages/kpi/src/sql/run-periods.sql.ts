@@ -42,16 +42,20 @@ ARRAY JOIN ${dossierPeriodsSql(kind, kind === 'day' ? '{day_floor:Date}' : undef
  * at its end (the aggregator may have been stopped for days). The catalog snapshot of a current period is
  * the city day's, so while the previous cycle judged on the same city day only the dossier KPIs are due
  * (catalog rows ingested since come in through touchedCatalogPeriodsSql); a period that ended always
- * differs in day, so it is still judged in full.
+ * differs in day, so it is still judged in full. A crossing-only cycle marks them 'touched' instead:
+ * only the scopes its crossed dossiers moved in are recomputed (dossierKeysSql).
  */
-export function currentPeriodSql(kind: PeriodKind): string {
+export function currentPeriodSql(
+  kind: PeriodKind,
+  sameDayPurpose: 'dossier' | 'touched' = 'dossier',
+): string {
   const now = "{now:DateTime64(3, 'UTC')}";
   const previous = "{previous_now:DateTime64(3, 'UTC')}";
   const sameDay = `toDate(${previous}, '${TIME_ZONE}') = toDate(${now}, '${TIME_ZONE}')`;
   const since = `if(${previous} > toDateTime64('1970-01-02 00:00:00', 3, 'UTC'), least(${previous}, ${now}), ${now})`;
   return `
 INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
-SELECT {run_id:String}, '${kind}', p, if(${sameDay}, 'dossier', 'all')
+SELECT {run_id:String}, '${kind}', p, if(${sameDay}, '${sameDayPurpose}', 'all')
 FROM system.one
 ARRAY JOIN ${periodRangeSql(kind, since, now)} AS p`;
 }

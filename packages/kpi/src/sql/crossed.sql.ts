@@ -1,0 +1,80 @@
+import type { PeriodKind } from '../periods.ts';
+import { CELL_KEY_COLUMNS, type CellLayout, factsSourceSql, liveCellsSql, periodOfSql } from './cells.sql.ts';
+import { counterSums } from './generation.sql.ts';
+
+// A cycle whose only change since the last instant is time passing over some open dossiers' own instants
+// (a due time, a supplement requested or received): which dossiers crossed one, and the live cells moved
+// by them only. Parameters as generation.sql.ts's.
+
+const NOW = "{now:DateTime64(3, 'UTC')}";
+const BEFORE = "{judged_before:DateTime64(3, 'UTC')}";
+
+/**
+ * Whether any open dossier's rows judged at {now} can differ from those judged at {judged_before}: one of
+ * the instants its verdict turns at lies in [{judged_before}, {now}] — its start, its finish, a supplement
+ * requested or received, or its deadline (due date, else the legal maximum). While the one supplement is
+ * awaited the deadline moves with the judging instant, so the verdict holds until its receipt
+ * (participationSql, onTimeSql). Cancelled rows may answer too, which only costs a cycle that
+ * recomputes. With none, the same periods and no new data, a cycle changes nothing.
+ */
+const CROSSED = `arrayExists(t -> ifNull(t >= ${BEFORE} AND t <= ${NOW}, 0),
+  arrayConcat([start_at, finished_at, coalesce(due_at, deadline_no_due)],
+    arrayMap(x -> CAST(x AS Nullable(DateTime64(3, 'UTC'))), arrayConcat(supplement_requested_at, supplement_received_at))))`;
+
+export const OPEN_FACTS_CROSSED_SQL = `
+SELECT count() AS n FROM kpi_open_facts_v1
+WHERE ${CROSSED}`;
+
+/**
+ * A cycle whose only change since {judged_before} is open dossiers crossing one of their instants (no
+ * new data, the same periods, none started or finished) changes the live cells by the crossed dossiers
+ * only: every other open dossier's rows judged at {now} equal those judged at {judged_before}. Stages,
+ * as role 'crossed' of {run_id}, their live cells judged at {now} minus those judged at {judged_before}
+ * (the running periods are the same at both instants); counters that cancel out are dropped.
+ */
+export function stageCrossedCellsSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
+  const source = (t: string) =>
+    factsSourceSql(`kpi_open_facts_v1 FINAL WHERE ${CROSSED}`, 1, periodOfSql('day', t));
+  // liveCellsSql judges at {now}: the same text judging at {judged_before}, over the same dossiers.
+  const mark = '/* crossed dossiers */';
+  const before = liveCellsSql(kinds, layout, mark).replaceAll(NOW, BEFORE).replace(mark, source(BEFORE));
+
+  const sums = counterSums(layout.columns);
+  const columns = layout.columns.join(', ');
+  return `
+INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${columns})
+SELECT {run_id:String}, 'crossed', ${CELL_KEY_COLUMNS}, ${sums.select}
+FROM
+(
+  SELECT ${CELL_KEY_COLUMNS}, ${columns} FROM (${liveCellsSql(kinds, layout, source(NOW))})
+  UNION ALL
+  SELECT ${CELL_KEY_COLUMNS}, ${layout.columns.map((c) => `-${c} AS ${c}`).join(', ')} FROM (${before})
+)
+GROUP BY ${CELL_KEY_COLUMNS}
+HAVING ${sums.nonZero}`;
+}
+
+/**
+ * The run's live cells (as {live_id}) from the previous generation's ({previous_live_id}, judged at
+ * {judged_before}) plus the crossed dossiers' change (stageCrossedCellsSql): what stageLiveCellsSql
+ * computes from every open dossier, at the cost of reading cells.
+ */
+export function stageLiveFromCrossedSql(layout: CellLayout): string {
+  const sums = counterSums(layout.columns);
+  const columns = layout.columns.join(', ');
+  return `
+INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${columns})
+SELECT {live_id:String}, 'live', ${CELL_KEY_COLUMNS}, ${sums.select}
+FROM kpi_stage_cells_v1
+WHERE (run_id = {previous_live_id:String} AND role = 'live') OR (run_id = {run_id:String} AND role = 'crossed')
+GROUP BY ${CELL_KEY_COLUMNS}
+HAVING ${sums.nonZero}`;
+}
+
+/**
+ * Whether the live cells of {previous_live_id} can be started from: there are some, and none is near the
+ * staged rows' expiry (6 hours, ttl_only_drop_parts: a part goes whole, so all or none of an old run's).
+ */
+export const PREVIOUS_LIVE_READY_SQL = `
+SELECT toUInt8(count() > 0 AND min(created_at) > now() - INTERVAL 4 HOUR) AS n FROM kpi_stage_cells_v1
+WHERE run_id = {previous_live_id:String} AND role = 'live'`;
