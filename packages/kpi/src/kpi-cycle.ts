@@ -7,19 +7,17 @@ import { type Claim, claimGeneration, commitGeneration, releasingOnFailure } fro
 import { PERIOD_KINDS, periodStartOf } from './periods.ts';
 import { rebuild } from './rebuild.ts';
 import { computedKey, type KpiCycleOptions, type KpiRunResult, skipped } from './run-options.ts';
-import { OPEN_FACTS_CROSSED_SQL, PREVIOUS_LIVE_READY_SQL, stageCrossedCellsSql } from './sql/crossed.sql.ts';
+import { CROSSED_PROBE_SQL, stageCrossedCellsSql } from './sql/crossed.sql.ts';
 import { STAGE_CANDIDATE_FACTS_SQL } from './sql/facts.sql.ts';
 import {
-  OPEN_FACTS_DUE_SQL,
+  CYCLE_PROBE_SQL,
   STAGE_CHANGED_FACTS_SQL,
   STAGE_OPEN_FACTS_SQL,
   stageCycleDeltaSql,
 } from './sql/generation.sql.ts';
 import {
-  CATALOG_CHANGED_SQL,
   CATALOG_TOUCHED_DOSSIERS_SQL,
-  currentPeriodSql,
-  EXTERNAL_LOADED_SQL,
+  currentPeriodsSql,
   TOUCHED_DOSSIERS_SQL,
   touchedCatalogPeriodsSql,
   touchedDossierPeriodsSql,
@@ -100,14 +98,23 @@ async function cycle(
   options.onPhase?.('staging');
   // Statements over nothing are skipped: each costs its planning even when it reads no row.
   await sql.command(TOUCHED_DOSSIERS_SQL, base);
-  const catalogChanged = await sql.exists(CATALOG_CHANGED_SQL, base);
-  const externalLoaded = await sql.exists(EXTERNAL_LOADED_SQL, base);
+  const [probe] = await sql.rows<Record<'catalog' | 'external' | 'dossiers' | 'due', string | number>>(
+    CYCLE_PROBE_SQL,
+    base,
+    'read cycle probe',
+  );
+  const catalogChanged = Number(probe?.catalog ?? 1) > 0;
+  const externalLoaded = Number(probe?.external ?? 1) > 0;
+  const due = Number(probe?.due ?? 1) > 0;
   if (catalogChanged) await sql.command(CATALOG_TOUCHED_DOSSIERS_SQL, base);
-  if ((await sql.countRun('kpi_run_dossiers_v1', options.runId)) > 0) {
+  const toRefresh = catalogChanged
+    ? await sql.countRun('kpi_run_dossiers_v1', options.runId)
+    : Number(probe?.dossiers ?? 1);
+  if (toRefresh > 0) {
     await sql.command(STAGE_CANDIDATE_FACTS_SQL, base);
     await sql.command(STAGE_CHANGED_FACTS_SQL, base);
   }
-  const dossiersRefreshed = await countStaged(clickhouse, options.runId, 'new');
+  const dossiersRefreshed = toRefresh > 0 ? await countStaged(clickhouse, options.runId, 'new') : 0;
   const changed = dossiersRefreshed > 0;
   const claim: Claim = {
     gen,
@@ -119,7 +126,6 @@ async function cycle(
     layout: fingerprint,
     computed: computedKey(options),
   };
-  const due = await sql.exists(OPEN_FACTS_DUE_SQL, base);
   const samePeriods = PERIOD_KINDS.every(
     (kind) => periodStartOf(kind, utcDate(committed.judged_at)) === periodStartOf(kind, utcDate(now)),
   );
@@ -130,16 +136,22 @@ async function cycle(
     samePeriods &&
     committed.computed === claim.computed &&
     !due;
-  if (onlyTime && !(await sql.exists(OPEN_FACTS_CROSSED_SQL, base))) {
+  const [crossing] = onlyTime
+    ? await sql.rows<Record<'crossed' | 'ready', string | number>>(
+        CROSSED_PROBE_SQL,
+        {
+          ...base,
+          previous_live_id: committed.live_id,
+        },
+        'read crossed probe',
+      )
+    : [];
+  if (onlyTime && Number(crossing?.crossed ?? 1) === 0) {
     return quietCycle(clickhouse, options, kpis, claim, from, committed.live_id);
   }
-  // Only due times passed (crossingOnly): the previous live cells plus the crossed dossiers' change.
+  // Only due times passed: the previous live cells plus the crossed dossiers' change (sql/crossed.sql.ts).
   const crossedFrom =
-    onlyTime &&
-    committed.live_id !== '' &&
-    (await sql.exists(PREVIOUS_LIVE_READY_SQL, { previous_live_id: committed.live_id }))
-      ? committed.live_id
-      : undefined;
+    onlyTime && committed.live_id !== '' && Number(crossing?.ready ?? 0) > 0 ? committed.live_id : undefined;
   if (crossedFrom !== undefined) {
     await sql.command(stageCrossedCellsSql(options.periodKinds, layout), base, {
       label: 'kpi_stage_cells_v1 <- crossed',
@@ -152,8 +164,11 @@ async function cycle(
     }
     if (catalogChanged) await sql.command(touchedCatalogPeriodsSql(kind), base);
     if (externalLoaded) await sql.command(touchedExternalPeriodsSql(kind), base);
-    await sql.command(currentPeriodSql(kind, crossedFrom === undefined ? 'dossier' : 'touched'), base);
   }
+  await sql.command(
+    currentPeriodsSql(options.periodKinds, crossedFrom === undefined ? 'dossier' : 'touched'),
+    base,
+  );
   // Cells hold every period kind, whatever this run recomputes: the next run may ask for another.
   for (const kind of PERIOD_KINDS) {
     const settle =

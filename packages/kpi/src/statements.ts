@@ -69,7 +69,8 @@ export interface Statements {
   readonly clickhouse: ClickHouse;
   readonly trace?: (label: string, ms: number) => void;
   command(query: string, params: StatementParams, options?: StatementOptions): Promise<void>;
-  rows<T>(query: string, params?: StatementParams): Promise<T[]>;
+  /** Rows of a query, traced under `label` when given (reads cost their planning too). */
+  rows<T>(query: string, params?: StatementParams, label?: string): Promise<T[]>;
   /** Whether a `SELECT count() AS n …` statement counts more than zero. */
   exists(query: string, params: StatementParams): Promise<boolean>;
   /** Rows of a run's scratch table (a constant name from this package) tagged with `runId`. */
@@ -85,13 +86,16 @@ export interface Statements {
 
 export function statements(clickhouse: ClickHouse, options: RunnerOptions = {}): Statements {
   const { trace, signal } = options;
-  const rows = async <T>(query: string, params: StatementParams = {}) => {
+  const rows = async <T>(query: string, params: StatementParams = {}, label?: string) => {
+    const began = performance.now();
     const result = await clickhouse.query({
       query,
       query_params: pick(query, params),
       format: 'JSONEachRow',
     });
-    return result.json<T>();
+    const read = await result.json<T>();
+    if (label) trace?.(label, performance.now() - began);
+    return read;
   };
   return {
     clickhouse,
@@ -108,18 +112,23 @@ export function statements(clickhouse: ClickHouse, options: RunnerOptions = {}):
     },
     rows,
     async exists(query, params) {
-      const [row] = await rows<{ n: string | number }>(query, params);
+      const [row] = await rows<{ n: string | number }>(
+        query,
+        params,
+        `read ${/FROM (\w+)/.exec(query)?.[1] ?? ''}`,
+      );
       return Number(row?.n ?? 0) > 0;
     },
     async countRun(table, runId) {
       const [row] = await rows<{ n: string | number }>(
         `SELECT count() AS n FROM ${table} WHERE run_id = {run_id:String}`,
         { run_id: runId },
+        `read ${table} count`,
       );
       return Number(row?.n ?? 0);
     },
     async serverNow() {
-      const [row] = await rows<{ now: string }>(SERVER_NOW_SQL);
+      const [row] = await rows<{ now: string }>(SERVER_NOW_SQL, {}, 'read server time');
       if (!row) throw new Error('ClickHouse returned no time');
       return row.now;
     },

@@ -3,6 +3,7 @@ import { VERIFY_AT_RISK_OPEN_SQL } from './at-risk/at-risk.sql.ts';
 import { dossierCellLayout } from './cell-layout.ts';
 import { readGenerationLog } from './generation-log.ts';
 import { PERIOD_KINDS, type PeriodKind } from './periods.ts';
+import { PREVIOUS_LIVE_READY_SQL } from './sql/crossed.sql.ts';
 import {
   VERIFY_OPEN_FACTS_SQL,
   verifyCellsSql,
@@ -30,7 +31,7 @@ export interface KpiStateCheck {
   /**
    * Running-period cells per kind where the live cells the generation recorded (kpi_cycles_v1.live_id,
    * which crossing-only cycles start from) differ from the open dossiers judged at its instant; 0 for
-   * kinds it did not compute or when it recorded none.
+   * kinds it did not compute, when it recorded none, or when they are too old to be started from.
    */
   storedLiveDiffering: Record<PeriodKind, number>;
   /** Scope rows that differ from the cells summed per scope. */
@@ -75,7 +76,11 @@ export async function verifyKpiState(
     const [liveRow] = await sql.rows<Count>(verifyLiveCellsSql(kind, layout), at);
     liveCellsDiffering[kind] = Number(liveRow?.n ?? 0);
   }
-  if (committed.live_id !== '') {
+  // Live cells near their expiry are not started from (PREVIOUS_LIVE_READY_SQL): nothing to check then.
+  const ready =
+    committed.live_id !== '' &&
+    (await sql.exists(PREVIOUS_LIVE_READY_SQL, { previous_live_id: committed.live_id }));
+  if (ready) {
     const [computedKinds] = JSON.parse(committed.computed || '[[]]') as [PeriodKind[]];
     for (const kind of computedKinds) {
       const [row] = await sql.rows<Count>(verifyStoredLiveCellsSql(kind, layout), {

@@ -78,3 +78,7 @@ HAVING ${sums.nonZero}`;
 export const PREVIOUS_LIVE_READY_SQL = `
 SELECT toUInt8(count() > 0 AND min(created_at) > now() - INTERVAL 4 HOUR) AS n FROM kpi_stage_cells_v1
 WHERE run_id = {previous_live_id:String} AND role = 'live'`;
+
+/** OPEN_FACTS_CROSSED_SQL (as `crossed`) and PREVIOUS_LIVE_READY_SQL (as `ready`) in one statement. */
+export const CROSSED_PROBE_SQL = `
+SELECT (SELECT n FROM (${OPEN_FACTS_CROSSED_SQL})) AS crossed, (SELECT n FROM (${PREVIOUS_LIVE_READY_SQL})) AS ready`;

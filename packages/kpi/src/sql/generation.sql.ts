@@ -13,7 +13,7 @@ import {
   volatileAtSql,
 } from './cells.sql.ts';
 import { PROCEDURE_COUNTERS } from './counters.sql.ts';
-import { runPeriodsFilterSql } from './run-periods.sql.ts';
+import { CATALOG_CHANGED_SQL, EXTERNAL_LOADED_SQL, runPeriodsFilterSql } from './run-periods.sql.ts';
 
 // Statements of one cycle generation. Parameters: {run_id} owns the staged rows; {now} is the instant
 // the generation judges at; {judged_before} the previous generation's. Cells hold, for every dossier,
@@ -68,6 +68,16 @@ export function stageCycleDeltaSql(
 export const OPEN_FACTS_DUE_SQL = `
 SELECT count() AS n FROM kpi_open_facts_v1
 WHERE finished_at >= ${BEFORE} OR start_at > ${BEFORE}`;
+
+/**
+ * What a cycle asks before staging, in one statement (each costs its planning): catalog rows ingested in
+ * the window (CATALOG_CHANGED_SQL), external figures loaded in it (EXTERNAL_LOADED_SQL), the dossiers
+ * listed to refresh (TOUCHED_DOSSIERS_SQL ran first) and OPEN_FACTS_DUE_SQL, each as a count.
+ */
+export const CYCLE_PROBE_SQL = `
+SELECT (SELECT n FROM (${CATALOG_CHANGED_SQL})) AS catalog, (SELECT n FROM (${EXTERNAL_LOADED_SQL})) AS external,
+  (SELECT count() FROM kpi_run_dossiers_v1 WHERE run_id = {run_id:String}) AS dossiers,
+  (SELECT n FROM (${OPEN_FACTS_DUE_SQL})) AS due`;
 
 function stageDeltaSql(kind: PeriodKind, layout: CellLayout, source: string): string {
   return `

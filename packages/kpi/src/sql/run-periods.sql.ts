@@ -60,6 +60,17 @@ FROM system.one
 ARRAY JOIN ${periodRangeSql(kind, since, now)} AS p`;
 }
 
+/** currentPeriodSql of every kind of `kinds` in one statement (each statement costs its planning). */
+export function currentPeriodsSql(
+  kinds: readonly PeriodKind[],
+  sameDayPurpose: 'dossier' | 'touched' = 'dossier',
+): string {
+  const insert = 'INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)';
+  return `${insert}\n${kinds
+    .map((kind) => currentPeriodSql(kind, sameDayPurpose).replace(insert, '').trim())
+    .join('\nUNION ALL\n')}`;
+}
+
 /**
  * Catalog rows ingested in the window change procedure KPIs from their validity start to now; those
  * periods are recomputed for the procedure KPIs (dossier KPIs follow through the refreshed facts).
