@@ -203,4 +203,51 @@ describe('a cycle with nothing to count or judge anew', () => {
     },
     SLOW,
   );
+
+  it(
+    'finishes a crossing-only generation whose run died after its claim from every open dossier',
+    async () => {
+      await clickhouse.insert({
+        table: 'dossier_events_v1',
+        values: dossierEvents({
+          code: 'SOON',
+          agency: 'PROV',
+          procedure: 'P-1',
+          received: '2026-03-10 06:55',
+          due: '2026-03-10 07:30',
+        }),
+        format: 'JSONEachRow',
+      });
+      expect((await cycle('07:00')).result.dossiersRefreshed).toBe(1);
+      // SOON's due time passes; the run dies right after its claim (as a SIGKILL: the claim stays staged).
+      const labels: string[] = [];
+      await expect(
+        runKpiCycle(clickhouse, {
+          runId: randomUUID(),
+          periodKinds: PERIOD_KINDS,
+          scopeKinds: SCOPE_KINDS,
+          now: '2026-03-10 07:40:00.000',
+          graceMs: 0,
+          trace: (label) => labels.push(label),
+          onPhase: (phase) => {
+            if (phase === 'claimed') throw new Error('killed after its claim');
+          },
+        }),
+      ).rejects.toThrow('killed after its claim');
+      expect(labels).toContain('kpi_stage_cells_v1 <- crossed');
+      // The next run finishes it (its run counts as dead), then cycles on top: nothing counted twice.
+      const next = await runKpiCycle(clickhouse, {
+        runId: randomUUID(),
+        periodKinds: PERIOD_KINDS,
+        scopeKinds: SCOPE_KINDS,
+        now: '2026-03-10 07:50:00.000',
+        graceMs: 0,
+        staleAfterMs: 0,
+      });
+      expect(next.mode).toBe('cycle');
+      await expectExact('crossing-only generation finished by another run');
+      await expectAsRecomputed('07:50');
+    },
+    SLOW,
+  );
 });
