@@ -159,9 +159,24 @@ GROUP BY period_start, admin_level, agency_code, field_code, procedure_code, sig
  * period (judged at {now}, not finished in it) but for in_received and in_filed — received (filed) since
  * that period began — and index766_period, so counters that read them are aggregated once per kind with
  * them read as that kind's flags, and the others once for all kinds.
+ *
+ * With `judgedAt` (a column of `source`: the instant each row is judged at, in the running periods of
+ * {now}) rows are counted with their `sign`, as cells per sign: one pass judging some dossiers at two
+ * instants (crossed.sql.ts).
  */
-export function liveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout, source: string): string {
+export function liveCellsSql(
+  kinds: readonly PeriodKind[],
+  layout: CellLayout,
+  source: string,
+  judgedAt?: string,
+): string {
   const now = "{now:DateTime64(3, 'UTC')}";
+  const signed = judgedAt === undefined ? '' : ' * sign';
+  const mark = '/* live source */';
+  const participation =
+    judgedAt === undefined
+      ? participationSql('day', source)
+      : participationSql('day', mark).replaceAll(now, judgedAt).replace(mark, source);
   const perKindFlag = /\b(in_received|in_filed|index766_period)\b/g;
   const perKind = layout.aggregates.map((a) => /\b(in_received|in_filed|index766_period)\b/.test(a));
   const since = (k: PeriodKind) => `toDateTime64(${PERIOD_SQL[k].startOf(now)}, 3, '${TIME_ZONE}')`;
@@ -177,11 +192,11 @@ export function liveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout, s
     .map((k) => {
       const counters = layout.aggregates
         .filter((_, i) => perKind[i])
-        .map((a) => `toInt64(${a.replace(perKindFlag, (flag) => `${flag}_${k}`)})`);
+        .map((a) => `toInt64(${a.replace(perKindFlag, (flag) => `${flag}_${k}`)})${signed}`);
       return `('${k}', ${PERIOD_SQL[k].startOf(now)}, [${counters.join(', ')}])`;
     })
     .join(',\n    ');
-  const shared = layout.aggregates.filter((_, i) => !perKind[i]).map((a) => `toInt64(${a})`);
+  const shared = layout.aggregates.filter((_, i) => !perKind[i]).map((a) => `toInt64(${a})${signed}`);
   let k = 0;
   let m = 0;
   const columns = layout.columns
@@ -198,10 +213,10 @@ FROM
   (
     SELECT *,
     ${received}
-    FROM (${participationSql('day', source)})
-    WHERE live AND sign = 1
+    FROM (${participation})
+    WHERE live${judgedAt === undefined ? ' AND sign = 1' : ''}
   )
-  GROUP BY admin_level, agency_code, field_code, procedure_code
+  GROUP BY admin_level, agency_code, field_code, procedure_code${judgedAt === undefined ? '' : ', sign'}
 )
 ARRAY JOIN by_kind AS kp`;
 }

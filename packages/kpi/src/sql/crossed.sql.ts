@@ -1,5 +1,5 @@
 import type { PeriodKind } from '../periods.ts';
-import { CELL_KEY_COLUMNS, type CellLayout, factsSourceSql, liveCellsSql, periodOfSql } from './cells.sql.ts';
+import { CELL_KEY_COLUMNS, type CellLayout, FACT_COLUMNS, liveCellsSql, periodOfSql } from './cells.sql.ts';
 import { counterSums } from './generation.sql.ts';
 
 // A cycle whose only change since the last instant is time passing over some open dossiers' own instants
@@ -33,23 +33,16 @@ WHERE ${CROSSED}`;
  * (the running periods are the same at both instants); counters that cancel out are dropped.
  */
 export function stageCrossedCellsSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
-  const source = (t: string) =>
-    factsSourceSql(`kpi_open_facts_v1 FINAL WHERE ${CROSSED}`, 1, periodOfSql('day', t));
-  // liveCellsSql judges at {now}: the same text judging at {judged_before}, over the same dossiers.
-  const mark = '/* crossed dossiers */';
-  const before = liveCellsSql(kinds, layout, mark).replaceAll(NOW, BEFORE).replace(mark, source(BEFORE));
-
+  // One read of the crossed dossiers, each row twice: judged at {now} counted in, at {judged_before} out.
+  const source = `SELECT ${FACT_COLUMNS}, j.2 AS sign, ${periodOfSql('day', 'j.1')} AS clip_from, j.1 AS judge_at
+    FROM kpi_open_facts_v1 FINAL ARRAY JOIN [(${NOW}, toInt8(1)), (${BEFORE}, toInt8(-1))] AS j
+    WHERE ${CROSSED}`;
   const sums = counterSums(layout.columns);
   const columns = layout.columns.join(', ');
   return `
 INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${columns})
 SELECT {run_id:String}, 'crossed', ${CELL_KEY_COLUMNS}, ${sums.select}
-FROM
-(
-  SELECT ${CELL_KEY_COLUMNS}, ${columns} FROM (${liveCellsSql(kinds, layout, source(NOW))})
-  UNION ALL
-  SELECT ${CELL_KEY_COLUMNS}, ${layout.columns.map((c) => `-${c} AS ${c}`).join(', ')} FROM (${before})
-)
+FROM (${liveCellsSql(kinds, layout, source, 'judge_at')})
 GROUP BY ${CELL_KEY_COLUMNS}
 HAVING ${sums.nonZero}`;
 }
