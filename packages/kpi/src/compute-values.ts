@@ -6,7 +6,12 @@ import type { PeriodKind, ScopeKind } from './periods.ts';
 import { DOSSIER_PURPOSES, dossierKeysSql, dossierValuesSql } from './sql/cells.sql.ts';
 import { stageLiveFromCrossedSql } from './sql/crossed.sql.ts';
 import { stageLiveCellsSql } from './sql/generation.sql.ts';
-import { INDEX766_PERIOD_KINDS, INDEX766_PURPOSES, index766ValuesSql } from './sql/index766-values.sql.ts';
+import {
+  INDEX766_PERIOD_KINDS,
+  INDEX766_PURPOSES,
+  index766KeysSql,
+  index766ValuesSql,
+} from './sql/index766-values.sql.ts';
 import { PROCEDURE_PURPOSES, procedureKpisSql } from './sql/procedure-kpis.sql.ts';
 import { runPeriodCountsSql } from './sql/run-periods.sql.ts';
 import { STAGED_VALUES_SQL, stageValuesSql, writeChangedValuesSql } from './sql/write-values.sql.ts';
@@ -112,7 +117,12 @@ export async function computeValues(
       scope_kinds: source === 'index766' ? index766Scopes : [...scopeKinds],
     };
     const stage = stageValuesSql(rows);
-    const keys = source === 'dossier' ? dossierKeysSql(kinds) : undefined;
+    const keys =
+      source === 'dossier'
+        ? dossierKeysSql(kinds)
+        : source === 'index766'
+          ? index766KeysSql(kinds)
+          : undefined;
     const write = writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL, keys);
     const writeParams = {
       ...params,

@@ -1,5 +1,6 @@
 import { COMPONENTS, type Component, GROUPS, MISSING_REASON, TOTAL_KPI } from '../index766/components.ts';
 import { ruleArgsOf, ruleHundredthsSql } from '../index766/score.sql.ts';
+import { chainOfSql } from '../index766/units.ts';
 import type { PeriodKind } from '../periods.ts';
 import type { CellLayout } from './cells.sql.ts';
 import { index766ScopeInputsSql } from './index766-sources.sql.ts';
@@ -7,6 +8,29 @@ import { runPeriodPairsSql } from './run-periods.sql.ts';
 
 /** Run periods of every purpose: dossiers, the catalog and loaded figures all move the index. */
 export const INDEX766_PURPOSES = ['dossier', 'touched', 'procedure', 'all', 'index766'] as const;
+
+/** Run periods where every scope of the index is recomputed: all but those only 'touched' by dossiers. */
+const INDEX766_FULL_PURPOSES = INDEX766_PURPOSES.filter((p) => p !== 'touched');
+
+/**
+ * Which (period_kind, period_start, scope_kind, scope_code) keys of the run's periods of `kinds` the
+ * Decision 766 index is recomputed for, as a condition on those columns: every scope of a period the
+ * catalog, loaded figures, a new day or a rebuild moved; in a period only 'touched' (by changed dossiers,
+ * or in a crossing-only cycle's running periods by open dossiers crossing a due time), the city and the
+ * chain (the agency and its ancestors, index766/units.ts) of each agency whose cells changed there (the
+ * run's 'delta' and 'crossed' cells, as dossierKeysSql). Every other unit rolls up cells, live cells,
+ * procedure sets, catalog sets and figures that did not change there, so its values stay as they were.
+ */
+export function index766KeysSql(kinds: readonly PeriodKind[]): string {
+  const touched = runPeriodPairsSql(kinds, ['touched']);
+  return `((period_kind, period_start) IN ${runPeriodPairsSql(kinds, INDEX766_FULL_PURPOSES)}
+    OR (scope_kind = 'city' AND (period_kind, period_start) IN ${touched})
+    OR (period_kind, period_start, scope_kind, scope_code) IN
+      (SELECT DISTINCT toString(period_kind), period_start, 'agency', unit
+       FROM kpi_stage_cells_v1 ARRAY JOIN ${chainOfSql('toString(agency_code)')} AS unit
+       WHERE run_id = {run_id:String} AND role IN ('delta', 'crossed') AND agency_code != ''
+         AND (period_kind, period_start) IN ${touched}))`;
+}
 
 /** The period kinds the index is computed for (the portal publishes month, quarter and year). */
 export const INDEX766_PERIOD_KINDS: readonly PeriodKind[] = ['month', 'quarter', 'year'];
@@ -149,7 +173,7 @@ FROM
           SELECT *, greatest(received, toInt64(if(${figureAt('national_reporting.received')} = 0, 0,
             figures[${figureAt('national_reporting.received')}].2))) AS sync_denominator
           FROM (${index766ScopeInputsSql(kinds, periods, layout)})
-          WHERE scope_kind IN {scope_kinds:Array(String)}
+          WHERE scope_kind IN {scope_kinds:Array(String)} AND ${index766KeysSql(kinds)}
         )
       )
     )
