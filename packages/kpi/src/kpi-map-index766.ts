@@ -9,7 +9,12 @@ import {
   INDEX766_SUMS,
   procedureSetsSource,
 } from './sql/index766-sources.sql.ts';
-import { COUNTS, INDEX766_PERIOD_KINDS, index766ValuesSql } from './sql/index766-values.sql.ts';
+import {
+  COUNTS,
+  INDEX766_PERIOD_KINDS,
+  INDEX766_PURPOSES,
+  index766ValuesSql,
+} from './sql/index766-values.sql.ts';
 
 /**
  * The Decision 766 part of the KPI map: for each component, the terms its numerator and denominator are
@@ -50,13 +55,8 @@ export function definitionsIn(sql: string, name: string): string[] {
   return found;
 }
 
-/**
- * `toInt64(x)` and `CAST(x AS Array(…))`, the sources' uniform column types, as `x`; a unit's sets gathered
- * before their rollup (`groupArrayArray(x)`) as what each row adds.
- */
+/** `toInt64(x)` and `CAST(x AS Array(…))`, the sources' uniform column types, as `x`. */
 function unwrap(expression: string): string {
-  const gathered = /^groupArrayArray\((.*)\)$/.exec(expression);
-  if (gathered?.[1]) return unwrap(gathered[1]);
   const cast = /^CAST\((.*) AS Array\([\w(), ]*\)\)$/.exec(expression);
   if (cast?.[1]) return cast[1];
   const int = /^toInt64\((.*)\)$/.exec(expression);
@@ -77,7 +77,7 @@ function sources(): Source[] {
     { where: 'per unit and procedure', sql: procedureSetsSource(layout, periods) },
     {
       where: "over the catalog as it stood at the period's end",
-      sql: catalogSource(INDEX766_PERIOD_KINDS, periods),
+      sql: catalogSource(INDEX766_PERIOD_KINDS, INDEX766_PURPOSES),
     },
     { where: 'over the loaded figures', sql: externalSource(periods) },
     { where: 'per scope', sql: countsSource(layout, periods) },
@@ -121,7 +121,7 @@ function termLines(expressions: string[], valuesSql: string, all: Source[]): str
       }
       const defined = all.flatMap((s) =>
         [...new Set(definitionsIn(s.sql, name))]
-          .filter((d) => !EMPTY.has(d) && d !== name)
+          .filter((d) => !EMPTY.has(d))
           .map((d) => ({ where: s.where, d })),
       );
       const found =

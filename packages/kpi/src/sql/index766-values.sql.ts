@@ -172,7 +172,7 @@ FROM
         (
           SELECT *, greatest(received, toInt64(if(${figureAt('national_reporting.received')} = 0, 0,
             figures[${figureAt('national_reporting.received')}].2))) AS sync_denominator
-          FROM (${index766ScopeInputsSql(kinds, periods, layout)})
+          FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, periods, layout)})
           WHERE scope_kind IN {scope_kinds:Array(String)} AND ${index766KeysSql(kinds)}
         )
       )
