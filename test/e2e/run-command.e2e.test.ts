@@ -99,6 +99,20 @@ describe('npm start: the whole pipeline in one process', { timeout: 900_000 }, (
       300_000,
     );
     expect(kpis.every((k) => k.value >= 0 && k.value <= 1)).toBe(true);
+    // The catalog is valid from 2020, so the cycle after it loads scores every period since then: the
+    // heaviest statement of a start (the Decision 766 index over ~2,700 periods). It must fit the default
+    // memory budget; a cycle that fails on it fails every time, and no 2020 value is ever written.
+    await waitFor(
+      "the catalog's first cycle: the city's Decision 766 total for 2020",
+      async () => {
+        const [r] = await rows<{ n: string }>(
+          "SELECT count() AS n FROM kpi_latest WHERE kpi = 'index766.total' AND scope_kind = 'city' AND period_start < '2021-01-01'",
+        );
+        return Number(r?.n) > 0 ? true : undefined;
+      },
+      cmd,
+      300_000,
+    );
 
     // The JDBC driver behind DBeaver and DataGrip, with the analysts' guide URL and its default settings.
     const jdbc = await runJdbcChecks(`jdbc:clickhouse://127.0.0.1:${analystsPort}/default`);
