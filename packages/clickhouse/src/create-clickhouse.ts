@@ -19,6 +19,12 @@ export interface ClickHouseOptions {
    * to open its data directory in the process; ignored for a server.
    */
   engineArgs?: string[];
+  /**
+   * Embedded engine only: bind query parameters on this client's own session (`SET param_<name>`), so
+   * its bound statements never queue behind other clients' in chDB's process-wide queue for them (see
+   * session-scoped-settings.ts). For readers that must answer while the pipeline writes (the monitor).
+   */
+  sessionParams?: boolean;
   /** Where the client's own log lines go (see client-log.ts); without one, the client's console logger. */
   logger?: Logger;
 }
@@ -58,7 +64,9 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
       : undefined;
     // chdb types its connection against @clickhouse/client-common while @clickhouse/client bundles its own
     // copy of the same interfaces; they differ only in the settings catalogue, so the cast is structural.
-    const connection = scopeSettingsPerCall(createChdbConnection({ path }) as unknown as ClientConnection);
+    const connection = scopeSettingsPerCall(createChdbConnection({ path }) as unknown as ClientConnection, {
+      sessionParams: options.sessionParams ?? false,
+    });
     const client = createClient({ ...common, connection });
     if (!primer) return client;
     const close = client.close.bind(client);

@@ -1,7 +1,22 @@
 import type { createClient } from '@clickhouse/client';
+// The HTTP client's own formatting of `param_<name>` values: bound on the session, a value reads exactly
+// as it would over HTTP, so the same SQL serves both engines.
+import { formatQueryParams } from '@clickhouse/client/dist/common/data_formatter/index.js';
 
 type Connection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 type Settings = Record<string, unknown> | undefined;
+type Params = Record<string, unknown> | undefined;
+
+export interface ScopeOptions {
+  /**
+   * Bind query parameters with `SET param_<name>` on this connection's session instead of chDB's
+   * bound-statement path, which runs every parameterized statement of the process through one queue:
+   * there, a reader waits behind any long bound statement of any connection (the monitor waited 57 s
+   * behind a KPI cycle's write, #15). A bound value stays set on the session until a later call sets it
+   * again; every statement sets the values it names, so none reads another's.
+   */
+  sessionParams?: boolean;
+}
 
 /**
  * chDB applies a call's `clickhouse_settings` as session-wide `SET k = v` before the statement, so a
@@ -13,7 +28,7 @@ type Settings = Record<string, unknown> | undefined;
  * chDB cannot interrupt a running statement: an aborted call is rejected at once, but the session stays
  * busy (and the next call waits) until the statement ends, and a call aborted before its turn never runs.
  */
-export function scopeSettingsPerCall(inner: Connection): Connection {
+export function scopeSettingsPerCall(inner: Connection, options: ScopeOptions = {}): Connection {
   let tail: Promise<unknown> = Promise.resolve();
 
   function serial<T>(
@@ -43,21 +58,40 @@ export function scopeSettingsPerCall(inner: Connection): Connection {
     await inner.command({ query: keys.map((key) => `SET ${key} = DEFAULT`).join('; ') });
   }
 
+  /** The statement with its parameters set on the session first, and no parameters left for chDB. */
+  function bound<P extends { query: string; query_params?: Params }>(params: P): P {
+    const values = Object.entries(params.query_params ?? {});
+    if (!options.sessionParams || values.length === 0) return params;
+    const sets = values.map(([name, value]) => {
+      if (!PARAM_NAME.test(name)) throw new Error(`Invalid query parameter name: ${JSON.stringify(name)}`);
+      return `SET param_${name} = ${stringLiteral(formatQueryParams({ value }))}`;
+    });
+    const { query_params: _bound, ...rest } = params;
+    return { ...rest, query: `${sets.join('; ')}; ${params.query}` } as P;
+  }
+
   // The signal stays here: given to chDB it would settle the call early and let the next one start
   // while the statement still runs.
   const wrapped: Connection = {
     ping: (params) => serial(undefined, undefined, () => inner.ping(params)),
     query: ({ abort_signal, ...params }) =>
-      serial(params.clickhouse_settings, abort_signal, () => inner.query(params)),
+      serial(params.clickhouse_settings, abort_signal, () => inner.query(bound(params))),
     insert: ({ abort_signal, ...params }) =>
       serial(params.clickhouse_settings, abort_signal, () => inner.insert(params)),
     command: ({ abort_signal, ...params }) =>
-      serial(params.clickhouse_settings, abort_signal, () => inner.command(params)),
+      serial(params.clickhouse_settings, abort_signal, () => inner.command(bound(params))),
     exec: ({ abort_signal, ...params }) =>
-      serial(params.clickhouse_settings, abort_signal, () => inner.exec(params)),
+      serial(params.clickhouse_settings, abort_signal, () => inner.exec(bound(params))),
     close: () => serial(undefined, undefined, () => inner.close()),
   };
   return wrapped;
+}
+
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A ClickHouse string literal holding `text` exactly. */
+function stringLiteral(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** The call's outcome, or the abort reason as soon as the signal fires (the call itself goes on). */

@@ -20,6 +20,7 @@ import { createSimulator } from '@dossier/simulator';
 import { Redis } from 'ioredis';
 import { Kafka } from 'kafkajs';
 import { startAnalystsEndpoint } from '../../monitor/src/analysts/index.ts';
+import { openSideClients } from './clickhouse-clients.ts';
 import type { AllInOneSettings } from './config.ts';
 import { ensureKafka, ensureRedis } from './local-stack.ts';
 
@@ -39,9 +40,9 @@ export interface AllInOne {
 export const SIMULATOR_FIRST_CYCLE_MS = 15_000;
 
 /**
- * Every service in one process over one ClickHouse engine (the ingestor on a connection of its own),
- * one metrics registry and one health: local Kafka and Redis when none answer, topics, migrations,
- * ingestor, aggregator, monitor, the analysts' endpoint and the simulator.
+ * Every service in one process over one ClickHouse engine (the ingestor and the monitor each on a
+ * connection of its own), one metrics registry and one health: local Kafka and Redis when none answer,
+ * topics, migrations, ingestor, aggregator, monitor, the analysts' endpoint and the simulator.
  */
 export async function startAllInOne(settings: AllInOneSettings, logger: Logger): Promise<AllInOne> {
   const { own } = settings;
@@ -111,22 +112,11 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
 
     const base = { logger, registry, health, clickhouse };
     await sealStoredDeadLetters(clickhouse, settings.ingestor, logger);
-    // chDB runs one statement at a time per connection: on the shared one an insert waited behind every
-    // KPI and dashboard statement queued before it (freshness p99 2.4–3.6 s under load, #15). Its own
-    // connection runs beside them; its inserts take no query parameters, so chDB never serializes them.
-    const ingestClickHouse = isEmbeddedUrl(settings.clickhouseUrl)
-      ? await createClickHouse({
-          url: settings.clickhouseUrl,
-          application: 'dossier-ingestor',
-          settings: budget.pipelineSettings,
-          logger,
-        })
-      : clickhouse;
-    if (ingestClickHouse !== clickhouse)
-      later.unshift({ name: 'clickhouse-ingest', run: () => ingestClickHouse.close() });
+    const side = await openSideClients(settings.clickhouseUrl, clickhouse, budget, logger);
+    later.unshift(...side.closeSteps);
     const ingestor = await startIngestor({
       ...base,
-      clickhouse: ingestClickHouse,
+      clickhouse: side.ingest,
       config: settings.ingestor,
       kafka,
     });
@@ -143,6 +133,7 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
     steps.push({ name: 'aggregator', run: aggregator.stop });
     const monitor = await startMonitor({
       ...base,
+      clickhouse: side.monitor,
       config: settings.monitor,
       redis,
       queueNames: [settings.aggregator.AGGREGATOR_QUEUE],

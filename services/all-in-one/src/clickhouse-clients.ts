@@ -1,0 +1,42 @@
+import { type ClickHouse, createClickHouse, isEmbeddedUrl, type MemoryBudget } from '@dossier/clickhouse';
+import type { Logger, ShutdownStep } from '@dossier/observability';
+
+export interface SideClients {
+  /** The ingestor's inserts. */
+  ingest: ClickHouse;
+  /** The monitor's reads and its few writes (audit trail, replays). */
+  monitor: ClickHouse;
+  /** Closes the clients opened here (none over HTTP), to run before the pipeline's client closes. */
+  closeSteps: ShutdownStep[];
+}
+
+/**
+ * In embedded mode chDB runs one statement at a time per connection, and every statement bound through
+ * its parameter path in one queue for the whole process. Sharing the aggregator's connection, an insert
+ * waited behind every KPI statement (#15) and the monitor's first `/api/at-risk` waited 57 s behind the
+ * catalog cycle's write. So each gets a connection of its own: the ingestor's inserts take no parameters,
+ * and the monitor binds its values on its own session. Over HTTP the server runs calls side by side.
+ */
+export async function openSideClients(
+  url: string,
+  pipeline: ClickHouse,
+  budget: MemoryBudget,
+  logger: Logger,
+): Promise<SideClients> {
+  if (!isEmbeddedUrl(url)) return { ingest: pipeline, monitor: pipeline, closeSteps: [] };
+  const open = (application: string, sessionParams: boolean) =>
+    createClickHouse({ url, application, settings: budget.pipelineSettings, sessionParams, logger });
+  const ingest = await open('dossier-ingestor', false);
+  const monitor = await open('dossier-monitor', true).catch(async (err: unknown) => {
+    await ingest.close();
+    throw err;
+  });
+  return {
+    ingest,
+    monitor,
+    closeSteps: [
+      { name: 'clickhouse-monitor', run: () => monitor.close() },
+      { name: 'clickhouse-ingest', run: () => ingest.close() },
+    ],
+  };
+}
