@@ -68,7 +68,7 @@ export async function runFreshnessUnderLoad(options: FreshnessLoadOptions = {}) 
   });
   const own = options.sharedConnection
     ? undefined
-    : await createClickHouse({ url, application: 'bench-ingestor', settings: budget.pipelineSettings });
+    : await createClickHouse({ url, application: 'bench-ingestor', settings: budget.ingestSettings });
   const kafka = new Kafka({ clientId: 'bench-fresh', brokers, logLevel: logLevel.ERROR });
   const logger = createLogger({ service: 'bench', level: 'warn' });
   const registry = createMetricsRegistry();
@@ -162,6 +162,8 @@ export async function runFreshnessUnderLoad(options: FreshnessLoadOptions = {}) 
       delays.insert.push(ack.ackedAt - ack.calledAt);
     }
     const total = quantiles(delays.total);
+    const eventCalls = acks.calls.filter((c) => c.rows > 0);
+    const busySeconds = eventCalls.reduce((sum, c) => sum + c.seconds, 0);
     return {
       mode: options.sharedConnection ? 'shared-connection' : 'own-connection',
       dossiers,
@@ -175,6 +177,12 @@ export async function runFreshnessUnderLoad(options: FreshnessLoadOptions = {}) 
       toInsertCall: quantiles(delays.toInsert),
       /** … and the insert call → ClickHouse's acknowledgement (waiting for the connection, the insert, its views). */
       insertCall: quantiles(delays.insert),
+      /** The ingestor's insert calls while measured: how many, rows each, and their summed seconds. */
+      inserts: {
+        count: eventCalls.length,
+        rowsP50: quantiles(eventCalls.map((c) => c.rows)).p50Ms,
+        busySeconds: round(busySeconds),
+      },
       targetP99Ms: 1_000,
       targetMet: total.p99Ms <= 1_000,
       missedByMs: Math.max(0, total.p99Ms - 1_000),

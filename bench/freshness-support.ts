@@ -15,11 +15,17 @@ export interface Ack {
 /** Wraps the client the ingestor inserts with, recording per event id when its insert was called and acknowledged. */
 export function ackRecorder(client: Pick<ClickHouse, 'insert'>) {
   const acked = new Map<string, Ack>();
+  /** Rows of each insert call, and the call's seconds from call to acknowledgement. */
+  const calls: { rows: number; seconds: number }[] = [];
   const clickhouse: Pick<ClickHouse, 'insert'> = {
     insert: async (params) => {
       const calledAt = Date.now();
       const result = await client.insert(params);
       const ackedAt = Date.now();
+      calls.push({
+        rows: Array.isArray(params.values) ? params.values.length : 0,
+        seconds: (ackedAt - calledAt) / 1000,
+      });
       if (Array.isArray(params.values))
         for (const row of params.values as { event_id?: unknown }[])
           if (typeof row.event_id === 'string') acked.set(row.event_id, { calledAt, ackedAt });
@@ -29,6 +35,7 @@ export function ackRecorder(client: Pick<ClickHouse, 'insert'>) {
   return {
     clickhouse,
     acked,
+    calls,
     /** Waits until every id is acknowledged or `timeoutMs` passes; returns how many never were. */
     async waitFor(ids: string[], timeoutMs: number): Promise<number> {
       const deadline = Date.now() + timeoutMs;

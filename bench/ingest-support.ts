@@ -23,6 +23,8 @@ export function benchIngestorConfig(brokers: string[], topic: string, groupId: s
     // The benchmark creates them (createTopics): the ingestor's creation waits through kafkajs.
     KAFKA_ENSURE_TOPICS: 'false',
     LOG_LEVEL: 'warn',
+    // Batch settings to try (INGEST_MAX_WAIT_MS, INGEST_PARTITIONS_CONCURRENTLY …) from the environment.
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('INGEST_'))),
   });
 }
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -26,6 +26,8 @@ export interface MemoryBudget {
   engineArgs: string[];
   /** Settings every pipeline statement carries (embedded or over HTTP to a server). */
   pipelineSettings: Record<string, number>;
+  /** The ingestor's inserts: the pipeline's limits, and a place ahead of every other statement. */
+  ingestSettings: Record<string, number>;
   /** Settings every analyst query carries, before readonly=1 locks them. */
   analystSettings: Record<string, number>;
 }
@@ -80,8 +82,11 @@ export function memoryBudget(options: MemoryBudgetOptions): MemoryBudget {
       '--index_uncompressed_cache_size=0',
       ...caches.map(([name, bytes]) => `--${name}=${bytes}`),
     ],
-    // Lower is sooner: an analyst's query pauses between blocks while a pipeline statement runs.
-    pipelineSettings: { ...statementLimits(pipelineBytes), priority: 1 },
+    // Lower is sooner: a statement pauses between the blocks it reads while one of a lower number runs.
+    // An insert of fresh events goes first (a KPI statement or a monitor read waits for it), then the
+    // pipeline's statements, then the analysts' queries (#15).
+    ingestSettings: { ...statementLimits(pipelineBytes), priority: 1 },
+    pipelineSettings: { ...statementLimits(pipelineBytes), priority: 2 },
     analystSettings: { ...statementLimits(analystQueryBytes), priority: 10 },
   };
 }

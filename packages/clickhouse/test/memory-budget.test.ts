@@ -27,7 +27,9 @@ describe('one memory budget split between caches, the pipeline and analysts', ()
       max_bytes_before_external_sort: Math.floor(budget.analystQueryBytes / 2),
       priority: 10,
     });
-    expect(budget.pipelineSettings.priority).toBe(1);
+    // Fresh events' inserts first, then the pipeline's statements, the analysts' queries last.
+    expect(budget.ingestSettings).toEqual({ ...budget.pipelineSettings, priority: 1 });
+    expect(budget.pipelineSettings.priority).toBe(2);
     // 4 GiB: about 0.4 GiB of caches, 2.7 GiB for the pipeline, 0.45 GiB per analyst query.
     expect(budget.pipelineBytes / GiB).toBeCloseTo(2.7, 1);
     expect(budget.analystQueryBytes / GiB).toBeCloseTo(0.45, 2);

@@ -24,10 +24,10 @@ export async function openSideClients(
   logger: Logger,
 ): Promise<SideClients> {
   if (!isEmbeddedUrl(url)) return { ingest: pipeline, monitor: pipeline, closeSteps: [] };
-  const open = (application: string, sessionParams: boolean) =>
-    createClickHouse({ url, application, settings: budget.pipelineSettings, sessionParams, logger });
-  const ingest = await open('dossier-ingestor', false);
-  const monitor = await open('dossier-monitor', true).catch(async (err: unknown) => {
+  const open = (application: string, settings: Record<string, number>, sessionParams: boolean) =>
+    createClickHouse({ url, application, settings, sessionParams, logger });
+  const ingest = await open('dossier-ingestor', budget.ingestSettings, false);
+  const monitor = await open('dossier-monitor', budget.pipelineSettings, true).catch(async (err: unknown) => {
     await ingest.close();
     throw err;
   });

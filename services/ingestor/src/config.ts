@@ -48,7 +48,8 @@ export const IngestorConfig = z
     // insert body): 8 MiB a fetch kept the ingestor under 300 MB resident before a backlog, 24 MiB did not.
     INGEST_MAX_BYTES_PER_PARTITION: positiveInt().default(4 * 1024 * 1024),
     INGEST_MAX_BYTES: positiveInt().default(8 * 1024 * 1024),
-    INGEST_PARTITIONS_CONCURRENTLY: positiveInt().default(1),
+    // The partitions of one fetch are handled together, so their inserts merge into one (coalesced-inserts.ts).
+    INGEST_PARTITIONS_CONCURRENTLY: positiveInt().default(3),
     INGEST_MAX_MESSAGE_BYTES: positiveInt().optional(),
     INGEST_FUTURE_TOLERANCE_MS: positiveInt().optional(),
     RETRY_INITIAL_MS: positiveInt().default(500),

@@ -24,7 +24,7 @@ const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
 const clickhouse = await createClickHouse({
   url: config.CLICKHOUSE_URL,
   application: 'dossier-ingestor',
-  settings: budget.pipelineSettings,
+  settings: budget.ingestSettings,
   engineArgs: budget.engineArgs,
   logger,
 });

@@ -5,6 +5,7 @@ import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createBatchHandler } from './batch-handler.ts';
 import type { IngestorClickHouse } from './clickhouse-writer.ts';
+import { coalesceInserts } from './coalesced-inserts.ts';
 import { type IngestorConfig, inputTopics, type TopicKind } from './config.ts';
 import { BatchAbandonedError } from './errors.ts';
 import { createLagMonitor } from './lag-monitor.ts';
@@ -145,7 +146,7 @@ export async function startIngestor(deps: IngestorDeps): Promise<Ingestor> {
   const eachBatch = createBatchHandler({
     logger,
     metrics,
-    clickhouse: deps.clickhouse,
+    clickhouse: coalesceInserts(deps.clickhouse),
     producer,
     deadLetterTopic: config.TOPIC_DEAD_LETTER,
     keys,
