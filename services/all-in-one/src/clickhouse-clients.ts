@@ -40,3 +40,23 @@ export async function openSideClients(
     ],
   };
 }
+
+/** libuv's default: node reads UV_THREADPOOL_SIZE once, before the pool's first use, so only at start. */
+const DEFAULT_THREADPOOL = 4;
+/** Besides chDB's statements, the pool's own users (file system, DNS lookups) keep this many threads. */
+const THREADPOOL_SPARE = 4;
+
+/**
+ * chDB runs each statement on a thread of libuv's pool (two 1 s statements on two connections took
+ * 2.04 s with a pool of 1). The all-in-one runs at once the aggregator's, the ingestor's and the monitor's
+ * statements and up to `analystsConcurrency` analysts' queries: with fewer threads, an insert of fresh
+ * events waits for a thread (#15). Returns the pool size wanted when `env` gives fewer, else undefined.
+ */
+export function threadpoolShortfall(
+  env: Record<string, string | undefined>,
+  analystsConcurrency: number,
+): { size: number; wanted: number } | undefined {
+  const size = Number(env.UV_THREADPOOL_SIZE) || DEFAULT_THREADPOOL;
+  const wanted = 3 + analystsConcurrency + THREADPOOL_SPARE;
+  return size < wanted ? { size, wanted } : undefined;
+}

@@ -20,7 +20,7 @@ import { createSimulator } from '@dossier/simulator';
 import { Redis } from 'ioredis';
 import { Kafka } from 'kafkajs';
 import { startAnalystsEndpoint } from '../../monitor/src/analysts/index.ts';
-import { openSideClients } from './clickhouse-clients.ts';
+import { openSideClients, threadpoolShortfall } from './clickhouse-clients.ts';
 import type { AllInOneSettings } from './config.ts';
 import { ensureKafka, ensureRedis } from './local-stack.ts';
 
@@ -113,6 +113,14 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
     const base = { logger, registry, health, clickhouse };
     await sealStoredDeadLetters(clickhouse, settings.ingestor, logger);
     const side = await openSideClients(settings.clickhouseUrl, clickhouse, budget, logger);
+    const shortfall = isEmbeddedUrl(settings.clickhouseUrl)
+      ? threadpoolShortfall(process.env, settings.memory.ANALYSTS_MAX_CONCURRENT_QUERIES)
+      : undefined;
+    if (shortfall)
+      logger.warn(
+        shortfall,
+        'libuv threadpool smaller than the statements chDB may run at once: set UV_THREADPOOL_SIZE',
+      );
     later.unshift(...side.closeSteps);
     const ingestor = await startIngestor({
       ...base,
