@@ -191,12 +191,15 @@ ORDER BY period_kind, period_start, scope_kind, scope_code`;
 }
 
 export function scopeProceduresSql(layout: CellLayout, cells: string): string {
-  const sums = counterSums(PROCEDURE_COUNTERS.map((c) => layout.at(c.key)));
+  const counters = PROCEDURE_COUNTERS.map((c) => layout.at(c.key));
+  const sums = counterSums(counters);
   const columns = PROCEDURE_COUNTERS.map((c) => c.column).join(', ');
+  // A cell with none of these counts adds nothing to any sum: day cells never have any (they count only
+  // in month, quarter and year periods), and fanning them out to five scopes each cost most of this.
   return `
 INSERT INTO kpi_scope_procedures_v1 (period_kind, period_start, scope_kind, scope_code, procedure_code, ${columns})
 SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, procedure_code, ${sums.select}
-FROM ${cells}
+FROM (SELECT * FROM ${cells} WHERE ${counters.map((c) => `${c} != 0`).join(' OR ')})
 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
 GROUP BY period_kind, period_start, scope_kind, scope_code, procedure_code
 HAVING ${sums.nonZero}
