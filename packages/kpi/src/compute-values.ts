@@ -94,10 +94,12 @@ export async function computeValues(
     await sql.command(stageLiveCellsSql(liveKinds, layout), at, { label: 'kpi_stage_cells_v1 <- live' });
   }
   // The dossier KPIs of every kind in one statement (planning one costs about what running it does), the
-  // Decision 766 index likewise; the catalog KPIs, due only when the day or the catalog changed, per kind.
+  // catalog KPIs (due only when the day or the catalog changed) and the Decision 766 index likewise.
   const writes = [
     ...(kindsOf('dossier').length > 0 ? [{ kinds: kindsOf('dossier'), source: 'dossier' as const }] : []),
-    ...kindsOf('procedure').map((kind) => ({ kinds: [kind], source: 'procedure' as const })),
+    ...(kindsOf('procedure').length > 0
+      ? [{ kinds: kindsOf('procedure'), source: 'procedure' as const }]
+      : []),
     ...(kindsOf('index766').length > 0 ? [{ kinds: kindsOf('index766'), source: 'index766' as const }] : []),
   ];
   for (const { kinds, source } of writes) {
@@ -106,7 +108,7 @@ export async function computeValues(
       source === 'dossier'
         ? dossierValuesSql(kinds, bySource.dossier, layout)
         : source === 'procedure'
-          ? procedureKpisSql(kinds[0]!, bySource.procedure)
+          ? procedureKpisSql(kinds, bySource.procedure)
           : index766ValuesSql(kinds, layout);
     // Computed into a scratch table, then compared: one statement doing both took longer to plan.
     const params: StatementParams = {

@@ -34,8 +34,16 @@ WHERE valid_to IS NULL OR valid_to > snapshot_day`;
 const PROCEDURE_SCOPES = `arrayConcat([('city', ''), ('field', field_code), ('procedure', procedure_code)],
   arrayFilter(s -> s.2 != '', [('agency', agency_code)]), arrayMap(l -> ('admin_level', l), admin_levels))`;
 
-/** New values of the procedure KPIs for the run's periods of `kind` (same columns as dossierValuesSql). */
-export function procedureKpisSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
+/**
+ * New values of the procedure KPIs for the run's periods of `kinds` (same columns as dossierValuesSql), in
+ * one statement: a new day moves every kind's current period, and each statement costs its planning and
+ * its read of the stored values.
+ */
+export function procedureKpisSql(kinds: readonly PeriodKind[], kpis: readonly KpiDefinition[]): string {
+  return kinds.map((kind) => procedureKindSql(kind, kpis)).join('\nUNION ALL\n');
+}
+
+function procedureKindSql(kind: PeriodKind, kpis: readonly KpiDefinition[]): string {
   const nums = kpis.map((k) => `toUInt64(${kpiSql(k).numerator})`).join(', ');
   const dens = kpis.map((k) => `toUInt64(${kpiSql(k).denominator})`).join(', ');
   return `
