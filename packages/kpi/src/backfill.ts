@@ -81,7 +81,6 @@ async function backfill(
     kpiIds: kpis.map((k) => k.id),
     mode: 'range',
     dossiersRefreshed: 0,
-    periodsRecomputed: await sql.countRun('kpi_run_periods_v1', options.runId),
-    rowsWritten: await sql.countRun('kpi_current_v1', options.runId),
+    ...(await sql.runTotals(options.runId)),
   };
 }

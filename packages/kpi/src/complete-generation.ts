@@ -43,10 +43,11 @@ export async function completeGeneration(
   claim: Claim,
   at: ValuesAt,
   /** What the claiming run knows of its generation (a run finishing another's assumes the worst). */
-  known: { staged: boolean; crossedFrom?: string } = { staged: true },
+  known: { staged: boolean; stagedFacts?: boolean; crossedFrom?: string } = { staged: true },
 ): Promise<void> {
-  // Applying nothing costs each statement's planning: the claiming run knows when it staged nothing.
-  if (known.staged) await applyGeneration(sql, claim.gen, claim.run_id, at);
+  // Applying nothing costs each statement's planning: the claiming run knows when it staged nothing, or
+  // only cell deltas (a new day or year settles cells, not facts).
+  if (known.staged) await applyGeneration(sql, claim.gen, claim.run_id, at, known.stagedFacts ?? true);
   options.onPhase?.('applied');
   // Only cycles skip an unchanged Decision 766 statement: a range is asked for on purpose.
   await computeValues(sql, kpis, options.scopeKinds, options.periodKinds, at, {
@@ -61,19 +62,29 @@ export async function completeGeneration(
 }
 
 /** Applies a staged generation; each insert carries a token of the generation and its run. */
-async function applyGeneration(sql: Statements, gen: number, owner: string, at: ValuesAt): Promise<void> {
+async function applyGeneration(
+  sql: Statements,
+  gen: number,
+  owner: string,
+  at: ValuesAt,
+  stagedFacts: boolean,
+): Promise<void> {
   const layout = dossierCellLayout();
   const token = `kpi-gen-${gen}-${owner}`;
   const run = { ...at, run_id: owner };
+  // These three statements group by their table's key, so the summing tables' merge of each inserted
+  // block finds nothing to sum or drop; skipping it wrote the same rows for about a fifth less CPU.
+  const grouped = { optimize_on_insert: '0' };
   await sql.command(applyCellsSql(layout), run, {
-    settings: { insert_deduplication_token: `${token}-cells` },
+    settings: { insert_deduplication_token: `${token}-cells`, ...grouped },
   });
   await sql.command(scopeCellsSql(layout, STAGED_DELTAS), run, {
-    settings: { insert_deduplication_token: `${token}-scope-cells` },
+    settings: { insert_deduplication_token: `${token}-scope-cells`, ...grouped },
   });
   await sql.command(scopeProceduresSql(layout, STAGED_DELTAS), run, {
-    settings: { insert_deduplication_token: `${token}-scope-procedures` },
+    settings: { insert_deduplication_token: `${token}-scope-procedures`, ...grouped },
   });
+  if (!stagedFacts) return;
   await sql.command(APPLY_OPEN_FACTS_SQL, run, { settings: { insert_deduplication_token: `${token}-open` } });
   await sql.command(APPLY_AT_RISK_OPEN_SQL, run, {
     settings: { insert_deduplication_token: `${token}-at-risk` },

@@ -186,7 +186,12 @@ async function cycle(
   // Nothing is staged unless a dossier changed or time settled rows (the stage statements above).
   const staged = changed || due || !samePeriods;
   await releasingOnFailure(clickhouse, claim, () =>
-    completeGeneration(sql.withSignal(lease?.lost), kpis, options, claim, at, { staged, crossedFrom }),
+    completeGeneration(sql.withSignal(lease?.lost), kpis, options, claim, at, {
+      staged,
+      // Facts are staged only for changed dossiers ('new') and open ones that changed or settled ('open').
+      stagedFacts: changed || due,
+      crossedFrom,
+    }),
   );
   return {
     runId: options.runId,
@@ -194,8 +199,7 @@ async function cycle(
     mode: 'cycle',
     window: { from, to: serverTime },
     dossiersRefreshed,
-    periodsRecomputed: await sql.countRun('kpi_run_periods_v1', options.runId),
-    rowsWritten: await sql.countRun('kpi_current_v1', options.runId),
+    ...(await sql.runTotals(options.runId)),
   };
 }
 

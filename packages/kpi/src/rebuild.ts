@@ -221,8 +221,7 @@ async function build(
     mode: 'rebuild',
     window: { from: EPOCH, to: claim.window_to },
     dossiersRefreshed: await countFacts(clickhouse),
-    periodsRecomputed: await sql.countRun('kpi_run_periods_v1', options.runId),
-    rowsWritten: await sql.countRun('kpi_current_v1', options.runId),
+    ...(await sql.runTotals(options.runId)),
   };
 }
 

@@ -4,6 +4,15 @@ import type { ClickHouse } from '@dossier/clickhouse';
 const SERVER_NOW_SQL = "SELECT toString(now64(3, 'UTC')) AS now";
 
 /**
+ * A run's periods, and the values it wrote: each lies in one of its periods, so the count reads only
+ * those periods of kpi_current_v1 (its key starts with them) instead of the whole table.
+ */
+const RUN_TOTALS_SQL = `
+SELECT (SELECT count() FROM kpi_run_periods_v1 WHERE run_id = {run_id:String}) AS periods,
+  (SELECT count() FROM kpi_current_v1 WHERE run_id = {run_id:String} AND (period_kind, period_start) IN
+    (SELECT period_kind, period_start FROM kpi_run_periods_v1 WHERE run_id = {run_id:String})) AS written`;
+
+/**
  * Every query parameter a KPI statement may mention (`{run_id:String}` …). A statement is sent only the
  * ones its text mentions: ClickHouse rejects unused ones on some versions.
  */
@@ -75,6 +84,8 @@ export interface Statements {
   exists(query: string, params: StatementParams): Promise<boolean>;
   /** Rows of a run's scratch table (a constant name from this package) tagged with `runId`. */
   countRun(table: string, runId: string): Promise<number>;
+  /** A run's periods (kpi_run_periods_v1) and the values it wrote (kpi_current_v1), in one read. */
+  runTotals(runId: string): Promise<{ periodsRecomputed: number; rowsWritten: number }>;
   /** ClickHouse's clock, `YYYY-MM-DD HH:MM:SS.mmm` UTC. */
   serverNow(): Promise<string>;
   /**
@@ -126,6 +137,14 @@ export function statements(clickhouse: ClickHouse, options: RunnerOptions = {}):
         `read ${table} count`,
       );
       return Number(row?.n ?? 0);
+    },
+    async runTotals(runId) {
+      const [row] = await rows<Record<'periods' | 'written', string | number>>(
+        RUN_TOTALS_SQL,
+        { run_id: runId },
+        'read run totals',
+      );
+      return { periodsRecomputed: Number(row?.periods ?? 0), rowsWritten: Number(row?.written ?? 0) };
     },
     async serverNow() {
       const [row] = await rows<{ now: string }>(SERVER_NOW_SQL, {}, 'read server time');
