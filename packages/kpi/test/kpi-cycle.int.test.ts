@@ -304,6 +304,18 @@ describe('incremental runs', CYCLES, () => {
     expect(firstRun.rowsWritten).toBeGreaterThan(0);
   });
 
+  it('reports the values it wrote and the periods it recomputed', async () => {
+    const result = await clickhouse.query({
+      query: `SELECT (SELECT count() FROM kpi_values_v1 WHERE run_id = {run_id:String}) AS written,
+        (SELECT count() FROM kpi_run_periods_v1 WHERE run_id = {run_id:String}) AS periods`,
+      query_params: { run_id: firstRun.runId },
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<Record<'written' | 'periods', string | number>>();
+    expect(firstRun.rowsWritten).toBe(Number(row?.written));
+    expect(firstRun.periodsRecomputed).toBe(Number(row?.periods));
+  });
+
   it('a run without new data writes nothing', async () => {
     const again = await cycle();
     expect(again.dossiersRefreshed).toBe(0);
