@@ -1,7 +1,7 @@
 // Synthetic history for bench/aggregate.bench.ts, generated inside ClickHouse (INSERT … SELECT from
 // numbers()) so that ten million dossiers take seconds, not a Kafka replay.
 import { randomUUID } from 'node:crypto';
-import type { ClickHouse } from '@dossier/clickhouse';
+import { type ClickHouse, createClickHouse } from '@dossier/clickhouse';
 import { formatUtc } from '@dossier/schemas';
 
 export const PROCEDURES = 200;
@@ -34,6 +34,13 @@ export async function insertCatalog(clickhouse: ClickHouse): Promise<void> {
  * each statement writes few partitions and its memory does not grow with the history generated. */
 export const SLICE_DOSSIERS = 500_000;
 
+/**
+ * State rows per block (so per part) of a staging table. A block of state rows is squashed in memory with
+ * its aggregate states: with two writers at once, blocks of a whole 500,000-row slice held 3.1 GB in the
+ * statements (system.processes, 2M dossiers), blocks of 125,000 1.9 GB; the staging tables merge the parts.
+ */
+export const STATE_BLOCK_ROWS = 125_000;
+
 /** Slices written at once: each statement runs mostly on one thread, so two keep this machine's two
  * cores busy; the generator's memory is that of two slices whatever the history's length. */
 export const PARALLEL_SLICES = 2;
@@ -46,8 +53,11 @@ export const PARALLEL_SLICES = 2;
  * a time, both events of a dossier in one statement, through the same materialized views as ingested
  * data except the dossier state's, whose rows are written directly as it would fold them (into a
  * staging table per writer, each merged into one part and attached at the end: {@link STATES_STAGING});
- * `onSlice` hears after each. Every value is a function of the dossier's number and the options (`now` included:
- * the moment of the call by default), so equal options write equal data, in any order of the slices.
+ * `onSlice` hears after each. The writers run at once only on clients of their own (`writers`): the
+ * embedded engine runs one statement at a time per client, and chDB's bound statements queue
+ * process-wide, so {@link openWriters}' clients bind values on their own sessions (`sessionParams`).
+ * Every value is a function of the dossier's number and the options (`now` included: the moment of the
+ * call by default), so equal options write equal data, in any order of the slices.
  */
 export async function insertDossiers(
   clickhouse: ClickHouse,
@@ -61,6 +71,11 @@ export async function insertDossiers(
     now?: string;
     /** Slices written at once (default {@link PARALLEL_SLICES}). */
     parallel?: number;
+    /**
+     * Clients of the same store, one per writer ({@link openWriters}); their count replaces `parallel`.
+     * Without them the writers share `clickhouse` and, on the embedded engine, take turns.
+     */
+    writers?: ClickHouse[];
     /** Dossiers per slice (default {@link SLICE_DOSSIERS}). */
     sliceDossiers?: number;
     onSlice?: (written: number) => void;
@@ -84,10 +99,14 @@ export async function insertDossiers(
   }
   // The dossier-state view folds ~25 argMax states per event through a GROUP BY, 88% of the generator's
   // CPU; the state rows are written here directly, one per dossier, as that view would fold them.
-  const writers = Math.max(1, Math.min(options.parallel ?? PARALLEL_SLICES, slices.length));
+  const clients = options.writers?.length
+    ? options.writers
+    : Array.from<ClickHouse>({ length: options.parallel ?? PARALLEL_SLICES }).fill(clickhouse);
+  const writers = Math.max(1, Math.min(clients.length, slices.length));
   const id = randomUUID().replaceAll('-', '');
   // One staging table per writer, so that their final merges run at once too.
   const staging = Array.from({ length: writers }, (_, w) => `${STATES_STAGING}_${id}_${w}`);
+  const clientOf = (w: number) => clients[w] ?? clickhouse;
   await clickhouse.command({ query: 'DETACH TABLE dossier_state_mv_v1' });
   try {
     for (const table of staging) {
@@ -97,20 +116,21 @@ export async function insertDossiers(
     }
     let written = 0;
     let next = 0;
-    const writeSlices = async (table: string) => {
+    const writeSlices = async (table: string, w: number) => {
+      const client = clientOf(w);
       for (let params = slices[next++]; params; params = slices[next++]) {
-        await clickhouse.command({
+        await client.command({
           query: EVENTS_INSERT,
           query_params: params,
           clickhouse_settings: GENERATOR_SETTINGS,
         });
-        await clickhouse.command({
+        await client.command({
           query: statesInsert(table),
           query_params: params,
           clickhouse_settings: {
             ...GENERATOR_SETTINGS,
-            // One part per slice, from one thread: the writers are the parallelism.
-            min_insert_block_size_rows: String(params.slice_count),
+            // Parts of STATE_BLOCK_ROWS, from one thread: the writers are the parallelism.
+            min_insert_block_size_rows: String(STATE_BLOCK_ROWS),
             min_insert_block_size_bytes: '0',
             max_insert_threads: '1',
             max_threads: 1,
@@ -120,15 +140,15 @@ export async function insertDossiers(
         options.onSlice?.(written);
       }
     };
-    const settled = await Promise.allSettled(staging.map(writeSlices));
+    const settled = await Promise.allSettled(staging.map((table, w) => writeSlices(table, w)));
     // allSettled: no writer may still be writing once the view is attached again.
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     // Each staging table merged into one part (vertically: a plain MergeTree's merge reads a column at a
     // time), the tables at once; allSettled again, as they are dropped next.
     const merged = await Promise.allSettled(
-      staging.map((table) =>
-        clickhouse.command({
+      staging.map((table, w) =>
+        clientOf(w).command({
           query: `OPTIMIZE TABLE ${table} FINAL`,
           clickhouse_settings: { optimize_skip_merged_partitions: 1 },
         }),
@@ -146,6 +166,23 @@ export async function insertDossiers(
     await clickhouse.command({ query: 'ATTACH TABLE dossier_state_mv_v1' });
   }
   return options.count;
+}
+
+/**
+ * `count` clients of the store at `url` for {@link insertDossiers}' writers, each a connection (on the
+ * embedded engine a session binding its values itself) of its own, with the statement settings of
+ * `settings` (the memory budget's); the caller closes them.
+ */
+export async function openWriters(
+  url: string,
+  settings: Record<string, number>,
+  count = PARALLEL_SLICES,
+): Promise<ClickHouse[]> {
+  return Promise.all(
+    Array.from({ length: count }, () =>
+      createClickHouse({ url, application: 'bench-writer', settings, sessionParams: true }),
+    ),
+  );
 }
 
 /**

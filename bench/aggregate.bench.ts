@@ -27,7 +27,7 @@ import {
   nextCityYear,
   type TimedCycle,
 } from './aggregate-cycles.ts';
-import { insertCatalog, insertDossiers } from './aggregate-data.ts';
+import { insertCatalog, insertDossiers, openWriters } from './aggregate-data.ts';
 import { rssSampler } from './rss.ts';
 
 export interface AggregateBenchmarkOptions {
@@ -149,18 +149,20 @@ export async function runAggregateBenchmark(
     } else {
       await insertCatalog(clickhouse);
       let reported = 0;
+      const writers = await openWriters(options.clickhouseUrl ?? `chdb:${dir}`, budget.pipelineSettings); // sessions of their own: at once
       await insertDossiers(clickhouse, {
         first: 0,
         count: dossiers,
         startAt: formatUtc(Date.now() - FIVE_YEARS_MS),
         spanSeconds: FIVE_YEARS_MS / 1000,
+        writers,
         onSlice: (written) => {
           if (written - reported < 5_000_000 && written < dossiers) return;
           reported = written;
           const seconds = (performance.now() - began) / 1000;
           log(`[bench:aggregate] generated ${written} dossiers (${Math.round(written / seconds)}/s)`);
         },
-      });
+      }).finally(() => Promise.all(writers.map((writer) => writer.close())));
     }
     const generateSeconds = (performance.now() - began) / 1000;
     const { user, system } = process.cpuUsage(cpu);

@@ -1,6 +1,6 @@
 import type { ClickHouse } from '@dossier/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertCatalog, insertDossiers, STATES_STAGING } from '../../bench/aggregate-data.ts';
+import { insertCatalog, insertDossiers, openWriters, STATES_STAGING } from '../../bench/aggregate-data.ts';
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
 
 // The benchmarks' history generator (bench/aggregate-data.ts, #21): what it writes in parallel slices
@@ -30,8 +30,17 @@ beforeAll(async () => {
   clickhouse = test.clickhouse;
   await insertCatalog(clickhouse);
   const heard: number[] = [];
-  await insertDossiers(clickhouse, { ...options, prefix: 'P', parallel: 2, onSlice: (n) => heard.push(n) });
-  expect(heard).toEqual([7_000, 14_000, 21_000, 28_000, 35_000, 40_000]);
+  // P: two writers on clients of their own (sessions of their own on the embedded engine), at once.
+  const writers = await openWriters(test.url, {});
+  try {
+    await insertDossiers(clickhouse, { ...options, prefix: 'P', writers, onSlice: (n) => heard.push(n) });
+  } finally {
+    for (const writer of writers) await writer.close();
+  }
+  // Slices of 7,000 and a last one of 5,000, heard as each ends (the writers may end them in any order).
+  expect(heard).toHaveLength(6);
+  expect(heard).toEqual([...heard].sort((a, b) => a - b));
+  expect(heard.at(-1)).toBe(40_000);
   await insertDossiers(clickhouse, { ...options, prefix: 'S', parallel: 1 });
 }, 300_000);
 
