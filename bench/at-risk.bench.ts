@@ -1,14 +1,15 @@
-// `tsx bench/at-risk.bench.ts [dossiers] [--runs N]`: the early-warning list (#19) over a synthetic
+// `tsx bench/at-risk.bench.ts [dossiers] [--runs N] [--dir <path>]`: the early-warning list (#19) over a synthetic
 // history in embedded chDB under the service's memory budget (bench/aggregate-data.ts: 5% of the dossiers
 // never finish, so 10 million leave 500,000 open; agencies AG0–AG6 are made parents of the others, so a
 // unit has sub-units). Times what GET /api/at-risk runs (readAtRisk): one unit's list (its counts by
 // state and first page) for the busiest unit without sub-units and the busiest parent, and the whole
 // city's counts by state, against one plain read of the open facts (the raw limit); and what keeping the
-// list fresh adds to a KPI cycle: the statements writing dossiers_at_risk_open_v1 (the signed rows of the
+// list fresh adds to a KPI cycle: the statements writing dossiers_at_risk_open_v2 (the signed rows of the
 // open dossiers that changed), beside the open facts' own upkeep. `targets` holds each figure against
-// its target at 10M dossiers (500,000 open).
+// its target at 10M dossiers (500,000 open). With --dir the embedded database lives there and is kept:
+// a later run with the same --dir migrates it, skips generating and times the reads again.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -46,7 +47,7 @@ interface CycleUpkeep {
   seconds: number;
   /** Statements writing kpi_open_facts_v1, the table the list reads: the KPIs' own upkeep. */
   openFactsSeconds: number;
-  /** Statements the list adds to the cycle: applying its signed rows to dossiers_at_risk_open_v1. */
+  /** Statements the list adds to the cycle: applying its signed rows to dossiers_at_risk_open_v2. */
   addedSeconds: number;
 }
 
@@ -139,11 +140,17 @@ async function insertHierarchy(clickhouse: ClickHouse): Promise<void> {
 
 const verdict = (seconds: number, target: number): Verdict => ({ seconds, target, met: seconds <= target });
 
-export async function runAtRiskBenchmark(dossiers: number, runs: number, log = console.error) {
+export async function runAtRiskBenchmark(
+  dossiers: number,
+  runs: number,
+  log = console.error,
+  keptDir?: string,
+) {
   const cpuAtStart = process.cpuUsage();
   const loadAtStart = loadavg().map(round);
   const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
-  const dir = await mkdtemp(join(tmpdir(), 'dossier-bench-at-risk-'));
+  if (keptDir) await mkdir(keptDir, { recursive: true });
+  const dir = keptDir ?? (await mkdtemp(join(tmpdir(), 'dossier-bench-at-risk-')));
   const clickhouse = await createClickHouse({
     url: `chdb:${dir}`,
     application: 'bench',
@@ -152,15 +159,21 @@ export async function runAtRiskBenchmark(dossiers: number, runs: number, log = c
   });
   try {
     await migrate(clickhouse);
-    await insertCatalog(clickhouse);
-    await insertHierarchy(clickhouse);
-    await insertDossiers(clickhouse, {
-      first: 0,
-      count: dossiers,
-      startAt: formatUtc(Date.now() - FIVE_YEARS_MS),
-      spanSeconds: FIVE_YEARS_MS / 1000,
-    });
-    log(`[bench:at-risk] ${dossiers} dossiers generated; first KPI cycle (rebuild)`);
+    const [kept] = (await read(clickhouse, 'SELECT toString(count()) AS n FROM kpi_open_facts_v1', {})) as {
+      n: string;
+    }[];
+    const reused = Number(kept?.n ?? 0) > 0;
+    if (!reused) {
+      await insertCatalog(clickhouse);
+      await insertHierarchy(clickhouse);
+      await insertDossiers(clickhouse, {
+        first: 0,
+        count: dossiers,
+        startAt: formatUtc(Date.now() - FIVE_YEARS_MS),
+        spanSeconds: FIVE_YEARS_MS / 1000,
+      });
+      log(`[bench:at-risk] ${dossiers} dossiers generated; first KPI cycle (rebuild)`);
+    } else log(`[bench:at-risk] reusing the database in ${dir}; first KPI cycle`);
     await cycle(clickhouse);
     const idleCycle = await cycle(clickhouse);
     await insertDossiers(clickhouse, {
@@ -168,7 +181,7 @@ export async function runAtRiskBenchmark(dossiers: number, runs: number, log = c
       count: 1_000,
       startAt: formatUtc(Date.now() - 3_600_000),
       spanSeconds: 3_000,
-      prefix: 'N',
+      prefix: reused ? `N${Date.now()}-` : 'N',
     });
     const incrementalCycle = await cycle(clickhouse);
     log('[bench:at-risk] cycles done; timing the reads');
@@ -236,15 +249,20 @@ export async function runAtRiskBenchmark(dossiers: number, runs: number, log = c
     return result;
   } finally {
     await clickhouse.close();
-    await rm(dir, { recursive: true, force: true });
+    if (!keptDir) await rm(dir, { recursive: true, force: true });
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { runs: { type: 'string' } },
+    options: { runs: { type: 'string' }, dir: { type: 'string' } },
   });
-  const result = await runAtRiskBenchmark(Number(positionals[0] ?? 10_000_000), Number(values.runs ?? 20));
+  const result = await runAtRiskBenchmark(
+    Number(positionals[0] ?? 10_000_000),
+    Number(values.runs ?? 20),
+    console.error,
+    values.dir,
+  );
   console.log(JSON.stringify(result, null, 2));
 }

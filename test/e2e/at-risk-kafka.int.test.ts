@@ -1,7 +1,7 @@
 // Early warning end to end (#19): DVCQG sync records of open dossiers go through real Kafka into
 // `npm start` (the all-in-one: ingestor, aggregator on BullMQ and Redis, embedded ClickHouse, monitor)
 // run as a child process, and dossiers_at_risk_v1 and GET /api/at-risk hold exactly the expected rows
-// and states. dossiers_at_risk_v1 is a view computed on read over dossiers_at_risk_open_v1, which each
+// and states. dossiers_at_risk_v1 is a view computed on read over dossiers_at_risk_open_v2, which each
 // KPI cycle of the aggregator refreshes with kpi_open_facts_v1: what keeps the list fresh is the cycle, so "leaves within one
 // interval" means the first committed cycle whose watermark covers the finishing event, and the SIGKILL
 // lands on the all-in-one while a cycle that took the finishing events in holds its generation (staged,

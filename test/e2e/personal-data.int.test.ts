@@ -74,7 +74,7 @@ const ANALYSTS_READ = new Set([
   'dossier_events_v1',
   'dossier_state_mv_v1',
   'dossier_state_v1',
-  'dossiers_at_risk_open_v1',
+  'dossiers_at_risk_open_v2',
   'dossiers_at_risk_v1',
   'dossiers_v1',
   'index766_external_latest_v1',

@@ -24,7 +24,7 @@ export interface KpiStateCheck {
   cellsDiffering: Record<PeriodKind, number>;
   /** Dossiers whose open facts differ from the facts open at the judged instant. */
   openFactsDiffering: number;
-  /** Dossiers whose at-risk list row (dossiers_at_risk_open_v1) differs from their open facts. */
+  /** Dossiers whose at-risk list row (dossiers_at_risk_open_v2) differs from their open facts. */
   atRiskDiffering: number;
   /** Running-period cells per kind where the open dossiers' one-pass rows differ from their own kind's. */
   liveCellsDiffering: Record<PeriodKind, number>;

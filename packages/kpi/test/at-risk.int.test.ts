@@ -158,6 +158,18 @@ describe('dossiers_at_risk_v1', () => {
       ['M-NOT-MOVED', 'overdue'],
     ]);
     const byCode = new Map(rows.map((r) => [r.dossier_code, r]));
+    // L and M waited for their supplement until two hours ago: the list's table keeps that receipt, not
+    // the request time, and the view judges L by its re-issued appointment (1 working day left or so).
+    const receipts = await clickhouse.query({
+      query: `SELECT dossier_code, arrayMap(x -> toString(x), supplement_received_at) AS received
+        FROM dossiers_at_risk_open_v2 FINAL WHERE dossier_code IN ('L-SHIFTED', 'M-NOT-MOVED') ORDER BY dossier_code`,
+      format: 'JSONEachRow',
+    });
+    const receivedAt = specs.find((x) => x.code === 'L-SHIFTED')?.supplements?.received;
+    expect(await receipts.json()).toEqual([
+      { dossier_code: 'L-SHIFTED', received: receivedAt },
+      { dossier_code: 'M-NOT-MOVED', received: receivedAt },
+    ]);
     expect(Number(byCode.get('B-TODAY')?.working_days_left)).toBe(0);
     expect(Number(byCode.get('C-NEXT')?.working_days_left)).toBe(1);
     expect(Number(byCode.get('D-TWO')?.working_days_left)).toBe(2);
@@ -240,13 +252,35 @@ describe('dossiers_at_risk_v1', () => {
     expect(rows.map((r) => [r.state, Number(r.working_days_left)])).toEqual([['on_track', 4]]);
     // The stored rows of the dossier, signed, add up to one row at the new due day.
     const stored = await clickhouse.query({
-      query: `SELECT toString(due_day) AS day, toString(sum(sign)) AS n FROM dossiers_at_risk_open_v1
+      query: `SELECT toString(due_day) AS day, toString(sum(sign)) AS n FROM dossiers_at_risk_open_v2
         WHERE dossier_code = 'D-TWO' GROUP BY due_day HAVING sum(sign) != 0`,
       format: 'JSONEachRow',
     });
     expect(await stored.json()).toEqual([
       { day: nthWorkingDay(calendar, cityDate(new Date()), 4).value, n: '1' },
     ]);
+    expect(await verifyKpiState(clickhouse)).toMatchObject({ atRiskDiffering: 0 });
+  });
+
+  it('is checked row by row against the open facts: a row whose content differs is counted', async () => {
+    // D-TWO's row (its finished_at is NULL, as every open row's) replaced by one due a day later, then back.
+    const columns = `dossier_code, agency_code, procedure_code, field_code, channel, received_at, finished_at,
+      due_at, due_day, supplement_requested_at, supplement_received_at`;
+    const shift = async (days: number) =>
+      clickhouse.command({
+        query: `INSERT INTO dossiers_at_risk_open_v2 (${columns}, sign)
+          SELECT dossier_code, agency_code, procedure_code, field_code, channel, received_at, finished_at,
+            due_at + toIntervalDay(if(s = 1, ${days}, 0)), due_day, supplement_requested_at, supplement_received_at, toInt8(s)
+          FROM
+          (
+            SELECT ${columns} FROM dossiers_at_risk_open_v2 WHERE dossier_code = 'D-TWO'
+            GROUP BY ${columns} HAVING sum(sign) = 1
+          )
+          ARRAY JOIN [-1, 1] AS s`,
+      });
+    await shift(1);
+    expect(await verifyKpiState(clickhouse)).toMatchObject({ atRiskDiffering: 2 });
+    await shift(-1);
     expect(await verifyKpiState(clickhouse)).toMatchObject({ atRiskDiffering: 0 });
   });
 

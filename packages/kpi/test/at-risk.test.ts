@@ -4,6 +4,7 @@ import {
   atRiskListCutDay,
   atRiskSoonUntil,
   atRiskState,
+  CARRY_AT_RISK_OPEN_SQL,
   calendarLoadRows,
   calendarOfRows,
   dossiersAtRiskViewSql,
@@ -182,11 +183,20 @@ describe('what the route reads for a page', () => {
 });
 
 describe('dossiers_at_risk_v1', () => {
-  it('is replaced by migration 0222 as dossiersAtRiskViewSql() writes it', () => {
+  it('is replaced by migration 0226 as dossiersAtRiskViewSql() writes it', () => {
     const migration = readFileSync(
-      new URL('../../clickhouse/migrations/0222_replace_dossiers_at_risk_view.sql', import.meta.url),
+      new URL('../../clickhouse/migrations/0226_replace_dossiers_at_risk_view.sql', import.meta.url),
       'utf8',
     );
     expect(migration).toBe(dossiersAtRiskViewSql());
+  });
+
+  it('reads dossiers_at_risk_open_v2, which migration 0225 fills from v1 as CARRY_AT_RISK_OPEN_SQL writes it', () => {
+    const migration = readFileSync(
+      new URL('../../clickhouse/migrations/0225_fill_dossiers_at_risk_open_v2.sql', import.meta.url),
+      'utf8',
+    );
+    expect(migration).toBe(`${CARRY_AT_RISK_OPEN_SQL}\n`);
+    expect(dossiersAtRiskViewSql()).toContain('FROM dossiers_at_risk_open_v2 FINAL');
   });
 });

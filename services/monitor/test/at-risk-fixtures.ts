@@ -55,6 +55,6 @@ export async function seedAtRiskAgencies(
 export async function seedOpenFacts(clickhouse: ClickHouse, rows: ReturnType<typeof openFacts>[]) {
   await clickhouse.insert({ table: 'kpi_open_facts_v1', values: rows, format: 'JSONEachRow' });
   // As a rebuild does: the list's table refilled from every open fact.
-  await clickhouse.command({ query: 'TRUNCATE TABLE dossiers_at_risk_open_v1' });
+  await clickhouse.command({ query: 'TRUNCATE TABLE dossiers_at_risk_open_v2' });
   await clickhouse.command({ query: BUILD_AT_RISK_OPEN_SQL });
 }

@@ -1,3 +1,4 @@
+import { atRiskState, readWorkingCalendar } from '@dossier/kpi';
 import { formatUtc } from '@dossier/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, openFacts, seedAtRiskAgencies, seedOpenFacts } from './at-risk-fixtures.ts';
@@ -16,6 +17,7 @@ const agencies = [
   { agency_code: 'RISK-X', parent_code: null, admin_level: 'province' },
   { agency_code: 'RISK-Q', parent_code: null, admin_level: 'province' },
   { agency_code: 'RISK-Q1', parent_code: 'RISK-Q', admin_level: 'commune' },
+  { agency_code: 'RISK-R', parent_code: null, admin_level: 'province' },
 ];
 const open = (code: string, agency: string, dueInMs: number | null, extra: Record<string, unknown> = {}) =>
   openFacts(now, code, agency, dueInMs, extra);
@@ -41,6 +43,17 @@ const many = Array.from({ length: 48 }, (_, i) => {
   );
 });
 
+// Supplements received after a wait, the appointment re-issued on receipt (the wait is in it): R1's new
+// appointment passed an hour ago (overdue, though it waited five days), R2's is in three days.
+const supplement = (requestedAgo: number, receivedAgo: number) => ({
+  supplement_requested_at: [formatUtc(now - requestedAgo)],
+  supplement_received_at: [formatUtc(now - receivedAgo)],
+});
+const received = [
+  open('R1-RECEIVED-LATE', 'RISK-R', -3_600_000, supplement(6 * DAY, DAY)),
+  open('R2-RECEIVED', 'RISK-R', 3 * DAY, supplement(3 * DAY, 2 * 3_600_000)),
+];
+
 beforeAll(async () => {
   fixture = await startFixtureMonitor();
   const ch = fixture.store.clickhouse;
@@ -52,6 +65,7 @@ beforeAll(async () => {
     open('D4-WAITING', 'RISK-G', 30 * DAY, { supplement_requested_at: [formatUtc(now - DAY)] }),
     open('D5-NODUE', 'RISK-C', null),
     open('D6-OTHER', 'RISK-X', -DAY),
+    ...received,
     ...many,
   ]);
 });
@@ -109,6 +123,64 @@ describe('GET /api/at-risk', () => {
       .map((r) => ({ dossier_code: r.dossier_code, state: r.state }))
       .sort((x, y) => x.dossier_code.localeCompare(y.dossier_code));
     expect(api).toEqual(view);
+  });
+
+  it('judges a dossier whose supplement was received after a wait by its re-issued appointment, the wait not added again', async () => {
+    const ch = fixture.store.clickhouse;
+    const calendar = await readWorkingCalendar(ch);
+    const a = await get('agency=RISK-R');
+    const view = await (
+      await ch.query({
+        query: `SELECT dossier_code, state, working_days_left, as_of FROM dossiers_at_risk_v1
+                WHERE agency_code = 'RISK-R' ORDER BY dossier_code`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ dossier_code: string; state: string; working_days_left: string; as_of: string }>();
+    const utc = (s: string) => new Date(`${s.replace(' ', 'T')}Z`);
+    const twin = (fixtureRow: (typeof received)[number], asOf: Date) => {
+      const row = fixtureRow as typeof fixtureRow & {
+        supplement_requested_at: string[];
+        supplement_received_at: string[];
+      };
+      const t = atRiskState(
+        calendar,
+        {
+          dueAt: utc(String(row.due_at)),
+          deadlineNoDue: null,
+          supplementRequestedAt: row.supplement_requested_at.map(utc),
+          supplementReceivedAt: row.supplement_received_at.map(utc),
+        },
+        asOf,
+      );
+      return { dossier_code: row.dossier_code, state: t.state, working_days_left: t.workingDaysLeft };
+    };
+    expect(a.rows.map((r) => r.state)).toEqual(['overdue', expect.stringMatching(/^(due_soon|on_track)$/)]);
+    expect(
+      a.rows.map((r) => ({
+        dossier_code: r.dossier_code,
+        state: r.state,
+        working_days_left: r.working_days_left,
+      })),
+    ).toEqual(received.map((row) => twin(row, new Date())));
+    expect(
+      view.map((r) => ({ ...r, working_days_left: Number(r.working_days_left), as_of: undefined })),
+    ).toEqual(
+      received.map((row) => ({
+        ...twin(row, utc(view[0]?.as_of ?? '')),
+        as_of: undefined,
+      })),
+    );
+    // The list's table keeps the real receipt (not the request time).
+    const stored = await (
+      await ch.query({
+        query: `SELECT dossier_code, arrayMap(x -> toString(x), supplement_received_at) AS received
+                FROM dossiers_at_risk_open_v2 FINAL WHERE agency_code = 'RISK-R' ORDER BY dossier_code`,
+        format: 'JSONEachRow',
+      })
+    ).json();
+    expect(stored).toEqual(
+      received.map((r) => ({ dossier_code: r.dossier_code, received: r.supplement_received_at })),
+    );
   });
 
   it('filters by state, takes another horizon, pages, and exports CSV', async () => {

@@ -90,7 +90,7 @@ export interface DueDayCount {
   n: number;
 }
 
-/** The due day a dossier without any deadline is stored with (dossiers_at_risk_open_v1). */
+/** The due day a dossier without any deadline is stored with (dossiers_at_risk_open_v2). */
 const NO_DUE_DAY = '2149-06-06';
 
 /**

@@ -234,7 +234,7 @@ export const CELLS_TRUNCATE_SQL = [
   'TRUNCATE TABLE kpi_cells_v1',
   'TRUNCATE TABLE kpi_scope_cells_v1',
   'TRUNCATE TABLE kpi_scope_procedures_v1',
-  'TRUNCATE TABLE dossiers_at_risk_open_v1',
+  'TRUNCATE TABLE dossiers_at_risk_open_v2',
 ];
 
 export const REBUILD_TRUNCATE_SQL = ['TRUNCATE TABLE kpi_dossier_facts_v1', ...CELLS_TRUNCATE_SQL];
