@@ -5,7 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type EmbeddedSession, openEmbeddedEngine } from '@dossier/clickhouse';
+import {
+  type EmbeddedSession,
+  openEmbeddedEngine,
+  QUERY_PARAM_NAME,
+  stringLiteral,
+} from '@dossier/clickhouse';
 import {
   CODES,
   createClickHouseHttpHandler,
@@ -31,12 +36,7 @@ export interface ClickHouseHttpStandIn {
 
 /** Inserts carry their rows in the body; a batch of the ingestor is tens of MB at most. */
 const MAX_BODY_BYTES = 1 << 30;
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INSERT = /^\s*INSERT\b/i;
-
-function stringLiteral(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 /**
  * Runs every statement on one chDB session, one at a time in arrival order (the engine's session
@@ -85,7 +85,7 @@ function createWritableBackend(session: EmbeddedSession): {
       reset.push(`SET ${name} = DEFAULT`);
     }
     for (const [name, value] of Object.entries(query.params)) {
-      if (!IDENTIFIER.test(name)) {
+      if (!QUERY_PARAM_NAME.test(name)) {
         throw new EndpointError(CODES.BAD_ARGUMENTS, `Invalid query parameter name '${name.slice(0, 60)}'`);
       }
       setup.push(`SET param_${name} = ${stringLiteral(value)}`);

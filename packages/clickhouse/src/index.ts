@@ -47,3 +47,4 @@ export {
   migrationChecksum,
 } from './migrate.ts';
 export { clickhouseCluster, clusterNeedsServer, MigratorConfig } from './migrator-config.ts';
+export { QUERY_PARAM_NAME, stringLiteral } from './sql-literals.ts';

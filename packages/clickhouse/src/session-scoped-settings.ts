@@ -2,6 +2,7 @@ import type { createClient } from '@clickhouse/client';
 // The HTTP client's own formatting of `param_<name>` values: bound on the session, a value reads exactly
 // as it would over HTTP, so the same SQL serves both engines.
 import { formatQueryParams } from '@clickhouse/client/dist/common/data_formatter/index.js';
+import { QUERY_PARAM_NAME, stringLiteral } from './sql-literals.ts';
 
 type Connection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 type Settings = Record<string, unknown> | undefined;
@@ -63,7 +64,8 @@ export function scopeSettingsPerCall(inner: Connection, options: ScopeOptions = 
     const values = Object.entries(params.query_params ?? {});
     if (!options.sessionParams || values.length === 0) return params;
     const sets = values.map(([name, value]) => {
-      if (!PARAM_NAME.test(name)) throw new Error(`Invalid query parameter name: ${JSON.stringify(name)}`);
+      if (!QUERY_PARAM_NAME.test(name))
+        throw new Error(`Invalid query parameter name: ${JSON.stringify(name)}`);
       return `SET param_${name} = ${stringLiteral(formatQueryParams({ value }))}`;
     });
     const { query_params: _bound, ...rest } = params;
@@ -85,13 +87,6 @@ export function scopeSettingsPerCall(inner: Connection, options: ScopeOptions = 
     close: () => serial(undefined, undefined, () => inner.close()),
   };
   return wrapped;
-}
-
-const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** A ClickHouse string literal holding `text` exactly. */
-function stringLiteral(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** The call's outcome, or the abort reason as soon as the signal fires (the call itself goes on). */

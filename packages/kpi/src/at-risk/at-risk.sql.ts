@@ -1,3 +1,4 @@
+import { stringLiteral } from '@dossier/clickhouse';
 import {
   CALENDAR_PARAMS,
   CALENDAR_WITH,
@@ -214,16 +215,13 @@ ${atRiskRowsSql(`${AT_RISK_OPEN_TABLE} FINAL`, '1', String(DEFAULT_HORIZON), 'vi
 `;
 }
 
-/** A ClickHouse string literal. */
-const literal = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
 /**
  * The rows' condition for a set of units (null: every unit). The codes are written into the statement's
  * text, which travels in the request body: as query parameters (the URL) a unit with thousands of
  * sub-units would outgrow what a server or proxy accepts (units.ts).
  */
 const inUnits = (units: readonly string[] | null) =>
-  units === null ? '1' : `agency_code IN (${units.length > 0 ? units.map(literal).join(', ') : "''"})`;
+  units === null ? '1' : `agency_code IN (${units.length > 0 ? units.map(stringLiteral).join(', ') : "''"})`;
 
 /**
  * The rows of the deepest units `units` (a unit and its sub-units at any depth: UnitTree.descendantsOf;

@@ -1,4 +1,4 @@
-import type { ClickHouse } from '@dossier/clickhouse';
+import { type ClickHouse, stringLiteral } from '@dossier/clickhouse';
 import type { CalendarRow, ParsedCalendar } from './calendar-csv.ts';
 import { type WorkingCalendar, workingCalendar } from './working-days.ts';
 
@@ -61,13 +61,11 @@ export async function storeCalendarLoad(clickhouse: ClickHouse, rows: CalendarTa
   await clickhouse.insert({ table: CALENDAR_TABLE, values: rows, format: 'JSONEachRow' });
 }
 
-const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
 /** The INSERT of migration 0162 (the shipped calendar); a test checks the migration is this text. */
 export function shippedCalendarInsertSql(rows: CalendarTableRow[]): string {
   const values = rows.map(
     (r) =>
-      `(${r.year}, '${r.date}', '${r.kind}', ${sqlString(r.name)}, ${sqlString(r.source)}, '${r.load_id}', '${r.loaded_at}', ${r.csv_line})`,
+      `(${r.year}, '${r.date}', '${r.kind}', ${stringLiteral(r.name)}, ${stringLiteral(r.source)}, '${r.load_id}', '${r.loaded_at}', ${r.csv_line})`,
   );
   return `INSERT INTO ${CALENDAR_TABLE} (year, date, kind, name, source, load_id, loaded_at, csv_line) VALUES\n${values.join(',\n')}\n`;
 }

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { EmbeddedEngine, EmbeddedSession } from '@dossier/clickhouse';
+import {
+  type EmbeddedEngine,
+  type EmbeddedSession,
+  QUERY_PARAM_NAME,
+  stringLiteral,
+} from '@dossier/clickhouse';
 import {
   CODES,
   EndpointError,
@@ -16,7 +21,6 @@ import {
   refuseDeniedReads,
   refuseEscapes,
   refuseLockedSettings,
-  stringLiteral,
   treeTarget,
 } from './read-only-policy.ts';
 
@@ -105,7 +109,7 @@ export function createReadOnlyBackend(engine: EmbeddedEngine, limits: AnalystLim
       if (name !== 'readonly') statements.push(`SET ${name} = ${stringLiteral(value)}`);
     }
     for (const [name, value] of Object.entries(query.params)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      if (!QUERY_PARAM_NAME.test(name)) {
         throw new EndpointError(CODES.BAD_ARGUMENTS, `Invalid query parameter name '${name.slice(0, 60)}'`);
       }
       statements.push(`SET param_${name} = ${stringLiteral(value)}`);

@@ -30,11 +30,6 @@ export function lockedSettings(limits: AnalystLimits): [string, string | number]
   ];
 }
 
-/** A ClickHouse string literal holding `text` exactly (backslash escapes, as the engine's lexer reads them). */
-export function stringLiteral(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 /** The FORMAT of the query's top level, read from the engine's own formatting of it. */
 export function formatClause(formatted: string): string | undefined {
   let found: string | undefined;
