@@ -1,7 +1,6 @@
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
+import { startHeldUrlServer } from '../../../test/support/held-url-server.ts';
 import { type ClickHouse, createClickHouse } from '../src/index.ts';
 
 // chDB runs every statement bound through its own parameter path in one process-wide queue. A client
@@ -48,39 +47,20 @@ describe('a client binding parameters on its own session', () => {
 
   it('answers while a bound statement of another client is still running', async () => {
     // The other client's statement reads from this server, which answers only when the test says so.
-    const held: ServerResponse[] = [];
-    let released = false;
-    const server = createServer((req, res) => {
-      if (released || req.method !== 'GET') res.end(req.method === 'GET' ? '1\n' : undefined);
-      else held.push(res);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
-    const release = () => {
-      released = true;
-      for (const res of held.splice(0)) res.end('1\n');
-    };
-    // Whatever happens, the held statement ends within a minute and the test reports the order.
-    const safety = setTimeout(release, 60_000);
+    const held = await startHeldUrlServer();
     try {
       let longDone = false;
-      const long = rows(
-        ch.clickhouse,
-        `SELECT sum(x) AS s FROM url('http://127.0.0.1:${port}/', CSV, 'x UInt8') WHERE x >= {min:UInt8}`,
-        { min: 0 },
-      ).then((r) => {
+      const long = rows(ch.clickhouse, held.heldStatement, { min: 0 }).then((r) => {
         longDone = true;
         return r;
       });
-      while (held.length === 0) await new Promise((r) => setTimeout(r, 20));
+      await held.reached();
       expect(await rows(own, 'SELECT {v:UInt32} + 1 AS v', { v: 41 })).toEqual([{ v: 42 }]);
       expect(longDone).toBe(false);
-      release();
+      held.release();
       expect(await long).toEqual([{ s: 1 }]);
     } finally {
-      clearTimeout(safety);
-      release();
-      server.close();
+      held.close();
     }
   });
 });

@@ -1,8 +1,7 @@
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { memoryBudget } from '@dossier/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
+import { startHeldUrlServer } from '../../../test/support/held-url-server.ts';
 import { testLogger } from '../../../test/support/test-log.ts';
 import { openSideClients, type SideClients } from '../src/clickhouse-clients.ts';
 
@@ -23,26 +22,13 @@ afterAll(async () => {
 describe("the all-in-one's ingest and monitor clients", () => {
   it('insert and read while a bound statement of the pipeline is still running', async () => {
     // The pipeline's statement reads from this server, which answers only when the test says so.
-    const held: ServerResponse[] = [];
-    let released = false;
-    const server = createServer((req, res) => {
-      if (released || req.method !== 'GET') res.end(req.method === 'GET' ? '1\n' : undefined);
-      else held.push(res);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
-    const release = () => {
-      released = true;
-      for (const res of held.splice(0)) res.end('1\n');
-    };
-    // Whatever happens, the held statement ends within a minute and the test reports the order.
-    const safety = setTimeout(release, 60_000);
+    const held = await startHeldUrlServer();
     try {
       await ch.clickhouse.command({ query: 'CREATE TABLE probe (n UInt32) ENGINE = MergeTree ORDER BY n' });
       let pipelineDone = false;
       const pipeline = ch.clickhouse
         .query({
-          query: `SELECT sum(x) AS s FROM url('http://127.0.0.1:${port}/', CSV, 'x UInt8') WHERE x >= {min:UInt8}`,
+          query: held.heldStatement,
           query_params: { min: 0 },
           format: 'JSONEachRow',
         })
@@ -50,7 +36,7 @@ describe("the all-in-one's ingest and monitor clients", () => {
         .then(() => {
           pipelineDone = true;
         });
-      while (held.length === 0) await new Promise((r) => setTimeout(r, 20));
+      await held.reached();
       await side.ingest.insert({ table: 'probe', values: [{ n: 7 }], format: 'JSONEachRow' });
       const read = await side.monitor.query({
         query: 'SELECT count() AS c FROM probe WHERE n = {n:UInt32}',
@@ -59,12 +45,10 @@ describe("the all-in-one's ingest and monitor clients", () => {
       });
       expect(await read.json()).toEqual([{ c: 1 }]);
       expect(pipelineDone).toBe(false);
-      release();
+      held.release();
       await pipeline;
     } finally {
-      clearTimeout(safety);
-      release();
-      server.close();
+      held.close();
     }
   });
 });
