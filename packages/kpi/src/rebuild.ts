@@ -220,14 +220,20 @@ async function build(
     kpiIds: kpis.map((k) => k.id),
     mode: 'rebuild',
     window: { from: EPOCH, to: claim.window_to },
-    dossiersRefreshed: await countFacts(clickhouse),
+    dossiersRefreshed: await countFactDossiers(clickhouse),
     ...(await sql.runTotals(options.runId)),
   };
 }
 
-async function countFacts(clickhouse: ClickHouse): Promise<number> {
+/**
+ * Dossiers in the facts. Not `uniqExact(dossier_code)`: its set of every dossier's code grows with the
+ * history and at 50M dossiers failed the pipeline's memory limit after the rebuild had committed. The
+ * table is ordered by `dossier_code`, so `FINAL` collapses a dossier's versions by merging sorted
+ * streams, in memory that follows the number of parts, not of dossiers.
+ */
+export async function countFactDossiers(clickhouse: ClickHouse): Promise<number> {
   const [row] = await statements(clickhouse).rows<{ n: string | number }>(
-    'SELECT uniqExact(dossier_code) AS n FROM kpi_dossier_facts_v1',
+    'SELECT count() AS n FROM kpi_dossier_facts_v1 FINAL',
   );
   return Number(row?.n ?? 0);
 }
