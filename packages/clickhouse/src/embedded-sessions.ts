@@ -66,3 +66,13 @@ export async function openEmbeddedEngine(url: string): Promise<EmbeddedEngine> {
     },
   };
 }
+
+/**
+ * Resolves once no chDB statement of this process runs any more. chDB cannot interrupt a statement (an
+ * aborted call rejects at once and the statement goes on), and `process.exit` joins libuv's threads, so
+ * it would wait for one still running: a shutdown awaits this under its deadline before it exits.
+ */
+export async function embeddedStatementsDone(): Promise<void> {
+  const { drainPending } = await import('chdb');
+  await drainPending();
+}

@@ -17,6 +17,7 @@ export {
   type EmbeddedChunk,
   type EmbeddedEngine,
   type EmbeddedSession,
+  embeddedStatementsDone,
   openEmbeddedEngine,
 } from './embedded-sessions.ts';
 export {

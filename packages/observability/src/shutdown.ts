@@ -9,12 +9,39 @@ export interface ShutdownOptions {
   logger: Logger;
   timeoutMs?: number;
   signals?: NodeJS.Signals[];
+  /** Ends the process once every step is done. */
   exit?: (code: number) => void;
+  /**
+   * Ends the process past the deadline, or on a second signal, in a way nothing inside it can block.
+   * Default: flush the logs, then SIGKILL this process (see {@link killSelf}).
+   */
+  kill?: () => void;
+}
+
+/** How long {@link killSelf} waits for the log transport to take its last lines. */
+const FLUSH_MS = 2_000;
+
+/**
+ * `process.exit` joins libuv's thread pool, so it waits for a native call still running there (a chDB
+ * statement cannot be interrupted: under load one ran minutes past the deadline, #15). SIGKILL cannot be
+ * waited on; the log lines are flushed first, since no exit hook runs after it.
+ */
+export function killSelf(logger: Logger): void {
+  const kill = () => process.kill(process.pid, 'SIGKILL');
+  // Not unref'd: were the loop to run empty, node would end through the very exit that can hang.
+  setTimeout(kill, FLUSH_MS);
+  try {
+    logger.flush(() => kill());
+  } catch {
+    kill();
+  }
 }
 
 /**
- * Runs the steps in order on the first signal (stop intake first, close stores last). Past the deadline
- * the process exits non-zero; a second signal exits at once.
+ * Runs the steps in order on the first signal (stop intake first, close stores last). The deadline is a
+ * hard bound: past it the process logs the step it still waited for and is killed; a second signal kills
+ * it at once. At-least-once intake with idempotent writes makes that safe: offsets are committed only
+ * after the rows they carry are written, and a KPI cycle cut short is computed again.
  */
 export function onShutdown(steps: ShutdownStep[], options: ShutdownOptions): () => Promise<void> {
   const {
@@ -22,18 +49,21 @@ export function onShutdown(steps: ShutdownStep[], options: ShutdownOptions): () 
     timeoutMs = 25_000,
     signals = ['SIGINT', 'SIGTERM'],
     exit = (c) => process.exit(c),
+    kill = () => killSelf(logger),
   } = options;
   let running: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     if (running) return running;
     running = (async () => {
+      let waitingFor = steps[0]?.name ?? 'exit';
       const timer = setTimeout(() => {
-        logger.error({ timeoutMs }, 'shutdown deadline passed');
-        exit(1);
+        logger.error({ timeoutMs, waitingFor }, 'shutdown deadline passed, killing the process');
+        kill();
       }, timeoutMs);
       timer.unref();
       let failed = false;
       for (const step of steps) {
+        waitingFor = step.name;
         try {
           await step.run();
           logger.info({ step: step.name }, 'shutdown step done');
@@ -50,7 +80,10 @@ export function onShutdown(steps: ShutdownStep[], options: ShutdownOptions): () 
   for (const signal of signals) {
     process.once(signal, () => {
       logger.info({ signal }, 'shutting down');
-      process.once(signal, () => exit(130));
+      process.once(signal, () => {
+        logger.warn({ signal }, 'second signal, killing the process');
+        kill();
+      });
       void shutdown();
     });
   }

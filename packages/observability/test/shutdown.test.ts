@@ -37,6 +37,57 @@ describe('onShutdown', () => {
     expect(order).toEqual(['b']);
     expect(exits).toEqual([1]);
   });
+
+  it('past the deadline, logs the step it waits for and kills the process instead of exiting', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      service: 'test',
+      destination: new Writable({
+        write: (chunk, _enc, done) => {
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    });
+    const exits: number[] = [];
+    let killed!: () => void;
+    const kill = new Promise<void>((resolve) => {
+      killed = resolve;
+    });
+    void onShutdown(
+      [
+        { name: 'ingestor', run: () => undefined },
+        // A chDB statement cannot be interrupted; exit would wait for it too (process.exit joins libuv's threads).
+        { name: 'aggregator', run: () => new Promise(() => undefined) },
+      ],
+      { logger, timeoutMs: 10, signals: [], exit: (code) => exits.push(code), kill: killed },
+    )();
+    await kill;
+    expect(exits).toEqual([]);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'shutdown deadline passed, killing the process',
+        waitingFor: 'aggregator',
+        timeoutMs: 10,
+      }),
+    );
+  });
+
+  it('kills the process on a second signal', async () => {
+    const exits: number[] = [];
+    const kills: string[] = [];
+    onShutdown([{ name: 'held', run: () => new Promise(() => undefined) }], {
+      logger: silent,
+      signals: ['SIGUSR2'],
+      timeoutMs: 60_000,
+      exit: (code) => exits.push(code),
+      kill: () => kills.push('kill'),
+    });
+    process.emit('SIGUSR2');
+    process.emit('SIGUSR2');
+    expect(kills).toEqual(['kill']);
+    expect(exits).toEqual([]);
+  });
 });
 
 describe('createLogger', () => {

@@ -1,6 +1,7 @@
 import { startAggregator } from '@dossier/aggregator';
 import {
   createClickHouse,
+  embeddedStatementsDone,
   isEmbeddedUrl,
   memoryBudgetOf,
   migrate,
@@ -77,6 +78,10 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
       engineArgs: budget.engineArgs,
       logger,
     });
+    // Once the clients are closed, a statement may still run (an analyst's query whose client left):
+    // exiting would wait for it, so the shutdown waits here, where its deadline bounds the wait.
+    if (isEmbeddedUrl(settings.clickhouseUrl))
+      later.unshift({ name: 'embedded-statements', run: embeddedStatementsDone });
     later.unshift({ name: 'clickhouse', run: () => clickhouse.close() });
     const applied = await migrate(clickhouse, {
       cluster: own.CLICKHOUSE_CLUSTER,
@@ -137,7 +142,8 @@ export async function startAllInOne(settings: AllInOneSettings, logger: Logger):
       // The simulator's first dossiers reach the KPIs and the at-risk list within a minute of the start.
       ...(own.SIMULATOR ? { extraCycleAfterMs: SIMULATOR_FIRST_CYCLE_MS } : {}),
     });
-    // Its stop abandons a running cycle, so it ends within one statement and needs no deadline of its own.
+    // Its stop abandons a running cycle at its next statement; one statement can outlast the shutdown's
+    // deadline under load, and the deadline then kills the process (the cycle is computed again).
     steps.push({ name: 'aggregator', run: aggregator.stop });
     const monitor = await startMonitor({
       ...base,
