@@ -30,16 +30,20 @@ function firstMinute(): SimMessage[] {
   return sent;
 }
 
-/** The progress rule judged at NOW, as dossiers_at_risk_v1 applies it (weekends only, horizon 2). */
+/**
+ * The progress rule judged at NOW, as dossiers_at_risk_v1 applies it (migration 0226, the rule of
+ * onTimeSql; weekends only, horizon 2): the wait since the one supplement request moves the due date
+ * only while that supplement is still awaited; once received, the agency re-issues the due date.
+ */
 function stateAtNow(s: {
   due_at: string | null;
   supplement_requested_at: string[];
   supplement_received_at: string[];
 }): string {
-  const requested = s.supplement_requested_at.map(parseUtc);
-  const received = s.supplement_received_at.map(parseUtc);
+  const requested = s.supplement_requested_at.map(parseUtc).filter((t) => t < NOW);
+  const received = s.supplement_received_at.map(parseUtc).filter((t) => t < NOW);
   const first = requested[0];
-  const waiting = requested.length === 1 && first !== undefined ? (received[0] ?? NOW) - first : 0;
+  const waiting = requested.length === 1 && received.length === 0 && first !== undefined ? NOW - first : 0;
   const effective = s.due_at === null ? null : parseUtc(s.due_at) + waiting;
   if (requested.length > 1 || (effective !== null && NOW > effective)) return 'overdue';
   if (received.length < requested.length) return 'waiting_applicant';
@@ -52,11 +56,15 @@ describe('the live simulator’s first minute', () => {
     const { states, rejections } = normalizeAll(firstMinute());
     expect(rejections).toEqual([]);
     const counts: Record<string, number> = {};
+    let resumed = 0;
     for (const s of states.values()) {
       if (s.received_at === null || s.finished_at !== null) continue;
       const state = stateAtNow(s);
       counts[state] = (counts[state] ?? 0) + 1;
+      if (s.supplement_received_at.length > 0) resumed++;
     }
+    // Open dossiers whose supplement came in: judged by their re-issued due date, with no wait added.
+    expect(resumed).toBeGreaterThanOrEqual(5);
     expect(counts.overdue).toBeGreaterThanOrEqual(5);
     expect(counts.due_soon).toBeGreaterThanOrEqual(5);
     expect(counts.waiting_applicant).toBeGreaterThanOrEqual(5);
