@@ -67,7 +67,11 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   if (options.destination) return pino(settings, options.destination);
   const format = resolveLogFormat(options.format ?? 'auto', process.stdout.isTTY === true);
-  return format === 'pretty' ? pino(settings, prettyTransport()) : pino(settings);
+  // Written synchronously: a line logged right before the process kills itself (the shutdown deadline,
+  // shutdown.ts) is on stdout before the kill; pino's default writes it later on libuv's thread pool.
+  return format === 'pretty'
+    ? pino(settings, prettyTransport())
+    : pino(settings, pino.destination({ dest: 1, sync: true }));
 }
 
 /** A bug: log it with the service's logger, then exit non-zero (never carry on in an unknown state). */
