@@ -246,7 +246,7 @@ const EVENTS_INSERT = `INSERT INTO dossier_events_v1 (${COLUMNS})
 const statesInsert = (
   table: string,
 ) => `INSERT INTO ${table} (dossier_code, agency_code, procedure_code, channel, submitted_at,
-    received_at, due_at, finished_at, finish_kind, fee_vnd, paid_online, supplement_requested_at,
+    received_at, due_at, due_history, finished_at, finish_kind, fee_vnd, paid_online, supplement_requested_at,
     supplement_received_at, components_digitized, result_digitized, rating_satisfied, last_version,
     first_ingested_at, last_ingested_at)
   SELECT code,
@@ -255,6 +255,7 @@ const statesInsert = (
     initializeAggregation('argMaxState', toNullable(if(n % 3 = 0, 'direct', 'online')), received_key),
     toNullable(received), toNullable(received),
     initializeAggregation('argMaxState', toNullable(due), received_key),
+    ([due], [received]),
     if(finishes, toNullable(finished), NULL),
     initializeAggregation('argMinStateIf', 'resolved', (finished, 'f:' || code), finishes),
     initializeAggregation('argMaxState', if(n % 4 = 0, toNullable(toUInt64(50000)), NULL), received_key),

@@ -162,12 +162,15 @@ function applyKind(row: DossierEventRow, kind: DossierKind, data: unknown, t: nu
       const d = data as CanonicalData['supplement_requested'];
       row.supplement_requested_at = [past('data.requested_at', d.requested_at, t, ctx)];
       row.due_at = optionalUtc(due(d.due_at));
+      // A moved appointment is in force from the request (receipt) on; the one before stays for earlier instants.
+      if (row.due_at !== null) row.due_since_at = row.supplement_requested_at[0] ?? null;
       break;
     }
     case 'supplement_received': {
       const d = data as CanonicalData['supplement_received'];
       row.supplement_received_at = [past('data.received_at', d.received_at, t, ctx)];
       row.due_at = optionalUtc(due(d.due_at));
+      if (row.due_at !== null) row.due_since_at = row.supplement_received_at[0] ?? null;
       break;
     }
     case 'payment_requested':

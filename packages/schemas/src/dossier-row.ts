@@ -40,6 +40,8 @@ export function baseRow(id: RowIdentity, origin: MessageOrigin): DossierEventRow
     submitted_at: null,
     received_at: null,
     due_at: null,
+    due_since_at: null,
+    due_before_at: null,
     finished_at: null,
     finish_kind: null,
     fee_vnd: null,

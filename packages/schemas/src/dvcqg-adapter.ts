@@ -7,7 +7,7 @@ import {
   type NormalizeContext,
   optionalUtc,
 } from './dossier-row.ts';
-import { DvcqgRecord, dropBlanks } from './dvcqg-record.ts';
+import { DvcqgRecord, type DvcqgSupplement, dropBlanks } from './dvcqg-record.ts';
 import { reject, rejectionFromZod } from './rejection.ts';
 import type { Channel, DossierEventRow, DossierKind, FinishKind } from './rows.ts';
 import { formatUtc, parseDvcqgTime } from './time.ts';
@@ -188,18 +188,39 @@ function applicantId(r: DvcqgRecord): string | undefined {
   return undefined;
 }
 
+/** The appointment in force, since when (null: the snapshot's own time) and the one it replaced. */
+interface Appointment {
+  due: number | null;
+  since: number | null;
+  before: number | null;
+}
+
 /**
  * The appointment in force: NgayHenTra, or a later NgayHenTraMoi of a supplement entry when the system
  * re-issued the appointment there without updating NgayHenTra. The re-issued appointment already holds
  * the supplement's wait, which the on-time rule therefore no longer adds once the supplement is received.
+ * It is in force from that supplement's receipt (its request, without one); before, NgayHenTraTruoc was
+ * (or NgayHenTra when the system left it earlier), which a past instant is judged against.
  */
-function appointment(r: DvcqgRecord, due: number | null): number | null {
-  let latest = due;
+function appointment(r: DvcqgRecord, due: number | null): Appointment {
+  let latest: DvcqgSupplement | undefined;
+  let moved: number | null = null;
   for (const s of r.DanhSachHoSoBoSung ?? []) {
-    const moved = time(s.NgayHenTraMoi);
-    if (moved !== null && (latest === null || moved > latest)) latest = moved;
+    const at = time(s.NgayHenTraMoi);
+    if (at !== null && (moved === null || at >= moved)) {
+      moved = at;
+      latest = s;
+    }
   }
-  return latest;
+  if (latest === undefined || moved === null || (due !== null && due > moved)) {
+    return { due, since: null, before: null };
+  }
+  const before = time(latest.NgayHenTraTruoc) ?? (due !== null && due < moved ? due : null);
+  return {
+    due: moved,
+    since: time(latest.NgayTiepNhanBoSung) ?? time(latest.NgayBoSung),
+    before: before !== null && before !== moved ? before : null,
+  };
 }
 
 function supplementTimes(r: DvcqgRecord, key: 'NgayBoSung' | 'NgayTiepNhanBoSung'): number[] {
@@ -229,10 +250,11 @@ export function normalizeDvcqgRecord(value: unknown, ctx: NormalizeContext): Dos
       `KenhThucHien: ${Number(r.KenhThucHien)} is not a known channel; expected 1 (direct), 2 (online) or 3 (postal)`,
     );
   }
+  const due = appointment(r, time(r.NgayHenTra));
   const t: Times = {
     NgayNopHoSo: time(r.NgayNopHoSo),
     NgayTiepNhan: time(r.NgayTiepNhan),
-    NgayHenTra: appointment(r, time(r.NgayHenTra)),
+    NgayHenTra: due.due,
     NgayTra: time(r.NgayTra),
     NgayKetThucXuLy: time(r.NgayKetThucXuLy),
     NgayTuChoi: time(r.NgayTuChoi),
@@ -279,6 +301,8 @@ export function normalizeDvcqgRecord(value: unknown, ctx: NormalizeContext): Dos
   row.submitted_at = optionalUtc(t.NgayNopHoSo);
   row.received_at = optionalUtc(t.NgayTiepNhan);
   row.due_at = optionalUtc(t.NgayHenTra);
+  row.due_since_at = optionalUtc(due.since);
+  row.due_before_at = optionalUtc(due.before);
   row.finished_at = ended ? formatUtc(ended.at) : null;
   row.finish_kind = ended?.kind ?? null;
   row.fee_vnd = feeTotal(r);

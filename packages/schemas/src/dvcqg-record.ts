@@ -68,6 +68,7 @@ export const DvcqgSupplement = z.object({
   NguoiYeuCau: Dropped,
   NoiDungBoSung: Dropped,
 });
+export type DvcqgSupplement = z.output<typeof DvcqgSupplement>;
 
 const Text = (max: number, description: string) => z.string().max(max).optional().meta({ description });
 

@@ -13,6 +13,9 @@ export interface DossierState {
   submitted_at: UtcTimestamp | null;
   received_at: UtcTimestamp | null;
   due_at: UtcTimestamp | null;
+  /** The appointment in force before the last re-issue, and that re-issue's instant (dossiers_v1, 0231). */
+  due_before_at: UtcTimestamp | null;
+  due_moved_at: UtcTimestamp | null;
   finished_at: UtcTimestamp | null;
   finish_kind: FinishKind | null;
   fee_vnd: number | null;
@@ -102,6 +105,39 @@ function sortedUnique(arrays: UtcTimestamp[][]): UtcTimestamp[] {
   return [...new Set(arrays.flat())].sort();
 }
 
+const EPOCH = '1970-01-01 00:00:00.000';
+
+/**
+ * The appointment in force before the last re-issue and when it was re-issued, as dossiers_v1 derives
+ * them: every appointment with the earliest instant it is known in force (an appointment replaced, DVCQG
+ * NgayHenTraTruoc, from the epoch), in time order; after the last one that is not `due` comes the one
+ * in force, whose instant is the re-issue.
+ */
+function dueChange(
+  rows: DossierEventRow[],
+  due: UtcTimestamp | null,
+): Pick<DossierState, 'due_before_at' | 'due_moved_at'> {
+  const since = new Map<UtcTimestamp, UtcTimestamp>();
+  const seen = (appointment: UtcTimestamp | null, from: UtcTimestamp) => {
+    if (appointment === null) return;
+    const known = since.get(appointment);
+    if (known === undefined || from < known) since.set(appointment, from);
+  };
+  for (const r of rows) {
+    seen(r.due_before_at, EPOCH);
+    seen(r.due_at, r.due_since_at ?? r.occurred_at);
+  }
+  const history = [...since].map(([appointment, from]) => [from, appointment] as const);
+  history.sort((a, b) => (a[0] !== b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  let last = -1;
+  history.forEach(([, appointment], i) => {
+    if (appointment !== due) last = i;
+  });
+  const next = history[last + 1];
+  if (last < 0 || next === undefined) return { due_before_at: null, due_moved_at: null };
+  return { due_before_at: history[last]?.[1] ?? null, due_moved_at: next[0] };
+}
+
 function foldOne(dossierCode: string, rows: DossierEventRow[]): DossierState {
   return {
     dossier_code: dossierCode,
@@ -118,6 +154,7 @@ function foldOne(dossierCode: string, rows: DossierEventRow[]): DossierState {
       'min',
     ),
     due_at: argMax(rows, 'due_at'),
+    ...dueChange(rows, argMax(rows, 'due_at')),
     finished_at: extreme(
       rows.map((r) => r.finished_at),
       'min',

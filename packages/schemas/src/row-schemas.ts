@@ -41,6 +41,8 @@ export const DossierEventRowSchema = z.strictObject({
   submitted_at: utc.nullable(),
   received_at: utc.nullable(),
   due_at: utc.nullable(),
+  due_since_at: utc.nullable(),
+  due_before_at: utc.nullable(),
   finished_at: utc.nullable(),
   finish_kind: z.enum(FINISH_KINDS).nullable(),
   fee_vnd: z.number().int().min(0).nullable(),

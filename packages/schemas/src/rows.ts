@@ -55,6 +55,13 @@ export interface DossierEventRow {
   submitted_at: UtcTimestamp | null;
   received_at: UtcTimestamp | null;
   due_at: UtcTimestamp | null;
+  /**
+   * When due_at came into force, when the input says (a supplement's receipt for an appointment re-issued
+   * then); otherwise the row's own instant (occurred_at) is taken.
+   */
+  due_since_at: UtcTimestamp | null;
+  /** The appointment in force before due_at was re-issued (DVCQG NgayHenTraTruoc), when the input says. */
+  due_before_at: UtcTimestamp | null;
   /** Set only when this event finishes the dossier (first of resolved/result_returned/rejected/withdrawn/stopped). */
   finished_at: UtcTimestamp | null;
   finish_kind: FinishKind | null;

@@ -182,4 +182,63 @@ describe('both dialects, one dossier state', () => {
     const state = foldDossierState([newer as DossierEventRow, older as DossierEventRow]).get(DOSSIER);
     expect(state?.due_at).toBe('2025-03-20 10:00:00.000');
   });
+  it('keeps the appointment a late supplement replaced, and when, from either dialect or one final snapshot', () => {
+    // Due 18 March; the supplement is requested only on 20 March, received on 25 March, due again 3 April.
+    const canonical = rows(TOPICS.events, [
+      canonicalHistory[1],
+      canonicalEvent('supplement_requested', '2025-03-20T10:00:00+07:00'),
+      canonicalEvent('supplement_received', '2025-03-25T11:00:00+07:00', {
+        due_at: '2025-04-03T17:00:00+07:00',
+      }),
+    ]);
+    const reissued = {
+      NgayHenTra: '20250403170000',
+      DanhSachHoSoBoSung: [
+        {
+          NgayBoSung: '20250320100000',
+          NgayTiepNhanBoSung: '20250325110000',
+          NgayHenTraTruoc: '20250318170000',
+          NgayHenTraMoi: '20250403170000',
+        },
+      ],
+    };
+    const snapshots = rows(TOPICS.dvcqg, [
+      dvcqgRecord({ TrangThaiHoSo: 2, ...received }),
+      dvcqgRecord({ TrangThaiHoSo: 5, ...received, DanhSachHoSoBoSung: [{ NgayBoSung: '20250320100000' }] }),
+      dvcqgRecord({ TrangThaiHoSo: 4, ...received, ...reissued }),
+    ]);
+    const change = (r: DossierEventRow[]) => {
+      const s = foldDossierState(r).get(DOSSIER);
+      return { due_at: s?.due_at, due_before_at: s?.due_before_at, due_moved_at: s?.due_moved_at };
+    };
+    const expected = {
+      due_at: '2025-04-03 10:00:00.000',
+      due_before_at: '2025-03-18 10:00:00.000',
+      due_moved_at: '2025-03-25 04:00:00.000',
+    };
+    expect(change(canonical)).toEqual(expected);
+    expect(change(snapshots)).toEqual(expected);
+    expect(change(snapshots.slice(2))).toEqual(expected);
+    // A system that leaves NgayHenTra as it was and sends no NgayHenTraTruoc: NgayHenTra was the one before.
+    const [untouched] = rows(TOPICS.dvcqg, [
+      dvcqgRecord({
+        TrangThaiHoSo: 4,
+        ...received,
+        DanhSachHoSoBoSung: [
+          {
+            NgayBoSung: '20250320100000',
+            NgayTiepNhanBoSung: '20250325110000',
+            NgayHenTraMoi: '20250403170000',
+          },
+        ],
+      }),
+    ]);
+    expect(change([untouched as DossierEventRow])).toEqual(expected);
+    // Without a re-issue nothing is kept.
+    expect(change(snapshots.slice(0, 2))).toEqual({
+      due_at: expected.due_before_at,
+      due_before_at: null,
+      due_moved_at: null,
+    });
+  });
 });
