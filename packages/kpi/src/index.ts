@@ -22,6 +22,7 @@ export { UNIT_PARENTS_SQL, type UnitParent, type UnitTree, unitTree } from './in
 export { chainOfSql } from './index766/units.ts';
 export { runKpiCycle } from './kpi-cycle.ts';
 export type { Comparator, KpiDefinition, KpiSource, TargetRule } from './kpi-definition.ts';
+export { type OnTimeFacts, type OnTimeVerdict, onTimeAt } from './on-time.ts';
 export {
   nextPeriodStart,
   PERIOD_KINDS,

@@ -1,3 +1,4 @@
+import { type OnTimeFacts, onTimeAt } from '../on-time.ts';
 import {
   type CalendarDate,
   type CalendarMissingYears,
@@ -18,13 +19,7 @@ export type AtRiskState = (typeof AT_RISK_STATES)[number];
 export const DEFAULT_HORIZON = 2;
 
 /** The facts the rule reads (kpi_open_facts_v1's columns), instants as Dates. */
-export interface OpenDossierFacts {
-  dueAt: Date | null;
-  /** The procedure's legal maximum from the start, in working days, when there is no due date. */
-  deadlineNoDue: Date | null;
-  supplementRequestedAt: readonly Date[];
-  supplementReceivedAt: readonly Date[];
-}
+export type OpenDossierFacts = OnTimeFacts;
 
 export interface AtRisk extends CalendarMissingYears {
   state: AtRiskState;
@@ -47,15 +42,13 @@ export function atRiskState(
   horizon = DEFAULT_HORIZON,
 ): AtRisk {
   const t = now.getTime();
-  const requested = facts.supplementRequestedAt.filter((d) => d.getTime() < t);
-  const received = facts.supplementReceivedAt.filter((d) => d.getTime() < t);
-  const first = facts.supplementRequestedAt[0];
   // The clock is paused only while the one supplement is awaited: once it is received, the appointment the
   // record carries is the one re-issued on receipt, which already holds the wait (onTimeSql).
-  const waitingMs = requested.length === 1 && first && received.length === 0 ? t - first.getTime() : 0;
-  const deadline = facts.dueAt ?? facts.deadlineNoDue;
+  const { onTime, waitingMs, deadline } = onTimeAt(facts, now);
   const effective = deadline ? new Date(deadline.getTime() + waitingMs) : null;
-  const late = requested.length > 1 || (effective !== null && t > effective.getTime());
+  const late = !onTime;
+  const requested = facts.supplementRequestedAt.filter((d) => d.getTime() < t);
+  const received = facts.supplementReceivedAt.filter((d) => d.getTime() < t);
   const pending = received.length < requested.length;
   const today = cityDate(now);
   const left = effective ? workingDaysBetween(calendar, today, cityDate(effective)) : null;

@@ -8,7 +8,7 @@ export const DOSSIER_PURPOSES = ['dossier', 'all', 'touched'] as const;
 
 /** What the KPIs read from a dossier's facts. */
 const KPI_FACTS = `agency_code, admin_level, field_code, procedure_code, channel, start_at, received_at, finished_at,
-  finish_kind, due_at, deadline_no_due, supplement_requested_at, supplement_received_at, fee_known,
+  finish_kind, due_at, due_before_at, due_moved_at, deadline_no_due, supplement_requested_at, supplement_received_at, fee_known,
   fee_positive, paid_online, fee_bearing, rating_satisfied, digitized, synced_national, e_result,
   online_with_result, dossier_digitized, data_reused, data_shared, population_db`;
 
@@ -46,9 +46,11 @@ export function factsSourceSql(from: string, sign: 1 | -1, clipFrom: string): st
  * makes it late; while the one supplement is still awaited at that moment the clock is paused (the wait
  * so far shifts the deadline); once it is received, the deadline is the appointment the record carries
  * then, which agency systems re-issue on receipt (DVCQG NgayHenTra / NgayHenTraMoi, the canonical
- * due_at): adding the finished wait to it again would count it twice. The deadline is the due date,
- * else the procedure's legal maximum in working days from the start (deadline_no_due); with neither, it
- * is on time.
+ * due_at): adding the finished wait to it again would count it twice. The due date is the appointment in
+ * force at that moment: before the last re-issue (due_moved_at) the one it replaced (due_before_at), so a
+ * past period's end between the original due date and a late supplement is judged by the original one.
+ * The deadline is that due date, else the procedure's legal maximum in working days from the start
+ * (deadline_no_due); with neither, it is on time.
  */
 export function participationSql(kind: PeriodKind, source: string): string {
   const startOf = PERIOD_SQL[kind].startOf;
@@ -88,7 +90,7 @@ export function onTimeSql(t: string): string {
   if(supplement_requests = 1 AND NOT arrayExists(x -> x < ${t}, supplement_received_at),
      dateDiff('millisecond', supplement_requested_at[1], ${t}),
      0) AS waiting_ms,
-  coalesce(due_at, deadline_no_due) AS deadline,
+  coalesce(if(${t} < due_moved_at, due_before_at, due_at), deadline_no_due) AS deadline,
   supplement_requests <= 1 AND (deadline IS NULL OR ${t} <= deadline + toIntervalMillisecond(waiting_ms)) AS on_time`;
 }
 

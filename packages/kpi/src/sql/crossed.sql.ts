@@ -12,13 +12,15 @@ const BEFORE = "{judged_before:DateTime64(3, 'UTC')}";
 /**
  * Whether any open dossier's rows judged at {now} can differ from those judged at {judged_before}: one of
  * the instants its verdict turns at lies in [{judged_before}, {now}] — its start, its finish, a supplement
- * requested or received, or its deadline (due date, else the legal maximum). While the one supplement is
+ * requested or received, or its deadline (due date, else the legal maximum; the appointment a re-issue
+ * replaced, when it passed before the re-issue, and the re-issue itself). While the one supplement is
  * awaited the deadline moves with the judging instant, so the verdict holds until its receipt
  * (participationSql, onTimeSql). Cancelled rows may answer too, which only costs a cycle that
  * recomputes. With none, the same periods and no new data, a cycle changes nothing.
  */
 const CROSSED = `arrayExists(t -> ifNull(t >= ${BEFORE} AND t <= ${NOW}, 0),
-  arrayConcat([start_at, finished_at, coalesce(due_at, deadline_no_due)],
+  arrayConcat([start_at, finished_at, coalesce(due_at, deadline_no_due),
+    if(due_before_at < due_moved_at, due_before_at, NULL), due_moved_at],
     arrayMap(x -> CAST(x AS Nullable(DateTime64(3, 'UTC'))), arrayConcat(supplement_requested_at, supplement_received_at))))`;
 
 export const OPEN_FACTS_CROSSED_SQL = `
