@@ -224,9 +224,13 @@ export function planDossier(input: {
   const allowed = due - received;
   const r = rng.next();
   const supplements = r < 0.03 ? 2 : r < 0.15 ? 1 : 0;
+  // A fifth of the single supplements are requested once the appointment has passed: the re-issued one
+  // lies after the receipt, but a period that ended in between judges the dossier by the one it missed.
+  const lateRequest = r >= 0.126;
   let waited = 0;
   for (let i = 0; i < supplements; i++) {
-    t += rng.uniform(0.1, 0.4) * allowed;
+    const gap = rng.uniform(0.1, 0.4) * allowed;
+    t = (lateRequest ? Math.max(t, due) : t) + gap;
     push({ kind: 'supplement_requested', at: t });
     if (rng.chance(0.06)) {
       push({ kind: rng.chance(0.7) ? 'withdrawn' : 'stopped', at: t + rng.uniform(10, 30) * DAY_MS });
@@ -235,7 +239,7 @@ export function planDossier(input: {
     const wait = rng.uniform(1, 10) * DAY_MS;
     t += wait;
     waited += wait;
-    due += wait;
+    due = lateRequest ? t + 0.5 * allowed : due + wait;
     push({ kind: 'supplement_received', at: t, due });
     push({ kind: 'processing', at: t + rng.uniform(0.1, 2) * HOUR_MS, due });
   }

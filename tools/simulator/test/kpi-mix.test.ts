@@ -67,4 +67,21 @@ describe('the default mix lands KPIs near, not all above, the programme targets'
     expect(all.some((d) => d.supplement_requested_at.length === 2)).toBe(true);
     expect(all.some((d) => d.components_digitized === 1 && d.result_digitized === 1)).toBe(true);
   });
+
+  it('requests some supplements after the appointment passed, and keeps the appointment they replaced', () => {
+    const late = all.filter(
+      (d) =>
+        d.due_before_at !== null &&
+        d.due_moved_at !== null &&
+        (d.supplement_requested_at[0] ?? '') > d.due_before_at &&
+        d.due_moved_at > d.due_before_at,
+    );
+    // About a fifth of the 12% of dossiers with one supplement.
+    expect(late.length / all.length).toBeGreaterThan(0.01);
+    expect(late.length / all.length).toBeLessThan(0.05);
+    // Mostly finished by the appointment re-issued after the receipt, though past the one they missed.
+    expect(
+      late.filter((d) => d.finished_at !== null && d.due_at !== null && d.finished_at <= d.due_at).length,
+    ).toBeGreaterThan(late.length / 2);
+  });
 });
