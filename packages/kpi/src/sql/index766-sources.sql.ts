@@ -156,14 +156,18 @@ export function externalSource(periods: string): string {
 
 /**
  * Every source summed per (period_kind, period_start, scope_kind, scope_code) of the run's periods of
- * `kinds` (`periods`: their pairs), with `catalog_size`: the procedures of the period's catalog (0: no
- * catalog data).
+ * `kinds` (`periods`: their pairs) that satisfy `keys`, with `catalog_size`: the procedures of the
+ * period's catalog (0: no catalog data). `keys` must keep the city of every period it keeps a unit of:
+ * the city's catalog set holds every procedure, so catalog_size, the largest set of the period, is its.
+ * Filtering before the window (which no predicate crosses) lets the engine drop the other units' rows
+ * before they are summed, instead of summing every unit to keep a few.
  */
 export function index766ScopeInputsSql(
   kinds: readonly PeriodKind[],
   purposes: readonly string[],
   periods: string,
   layout: CellLayout,
+  keys = '1',
 ): string {
   const sums = INDEX766_SUMS.map((c) => `sum(${c}) AS ${c}`);
   const sets = INDEX766_SETS.map((c) => `groupUniqArrayArray(${c}) AS ${c}`);
@@ -180,5 +184,6 @@ FROM
   UNION ALL${externalSource(periods)}
   )
   GROUP BY period_kind, period_start, scope_kind, scope_code
-)`;
+)
+WHERE ${keys}`;
 }

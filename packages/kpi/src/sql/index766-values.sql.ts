@@ -16,10 +16,11 @@ const INDEX766_FULL_PURPOSES = INDEX766_PURPOSES.filter((p) => p !== 'touched');
  * Which (period_kind, period_start, scope_kind, scope_code) keys of the run's periods of `kinds` the
  * Decision 766 index is recomputed for, as a condition on those columns: every scope of a period the
  * catalog, loaded figures, a new day or a rebuild moved; in a period only 'touched' (by changed dossiers,
- * or in a crossing-only cycle's running periods by open dossiers crossing a due time), the city and the
- * chain (the agency and its ancestors, index766/units.ts) of each agency whose cells changed there (the
- * run's 'delta' and 'crossed' cells, as dossierKeysSql). Every other unit rolls up cells, live cells,
- * procedure sets, catalog sets and figures that did not change there, so its values stay as they were.
+ * or in the running periods of a cycle starting from the previous live cells by open dossiers crossing a
+ * due time or changing), the city and the chain (the agency and its ancestors, index766/units.ts) of
+ * each agency whose cells changed there (the run's 'delta' and 'crossed' cells, as dossierKeysSql).
+ * Every other unit rolls up cells, live cells, procedure sets, catalog sets and figures that did not
+ * change there, so its values stay as they were.
  */
 export function index766KeysSql(kinds: readonly PeriodKind[]): string {
   const touched = runPeriodPairsSql(kinds, ['touched']);
@@ -172,8 +173,8 @@ FROM
         (
           SELECT *, greatest(received, toInt64(if(${figureAt('national_reporting.received')} = 0, 0,
             figures[${figureAt('national_reporting.received')}].2))) AS sync_denominator
-          FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, periods, layout)})
-          WHERE scope_kind IN {scope_kinds:Array(String)} AND ${index766KeysSql(kinds)}
+          FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, periods, layout, index766KeysSql(kinds))})
+          WHERE scope_kind IN {scope_kinds:Array(String)}
         )
       )
     )
