@@ -7,7 +7,7 @@ import { type Claim, claimGeneration, commitGeneration, releasingOnFailure } fro
 import { PERIOD_KINDS, periodStartOf } from './periods.ts';
 import { rebuild } from './rebuild.ts';
 import { computedKey, type KpiCycleOptions, type KpiRunResult, skipped } from './run-options.ts';
-import { CROSSED_PROBE_SQL, stageCrossedCellsSql } from './sql/crossed.sql.ts';
+import { CROSSED_PROBE_SQL, PREVIOUS_LIVE_READY_SQL, stageCrossedCellsSql } from './sql/crossed.sql.ts';
 import { STAGE_CANDIDATE_FACTS_SQL } from './sql/facts.sql.ts';
 import {
   CYCLE_PROBE_SQL,
@@ -17,10 +17,10 @@ import {
 } from './sql/generation.sql.ts';
 import {
   CATALOG_TOUCHED_DOSSIERS_SQL,
+  changedDossierPeriodsSql,
   currentPeriodsSql,
   TOUCHED_DOSSIERS_SQL,
   touchedCatalogPeriodsSql,
-  touchedDossierPeriodsSql,
   touchedExternalPeriodsSql,
 } from './sql/run-periods.sql.ts';
 import { type StatementParams, statements } from './statements.ts';
@@ -40,9 +40,10 @@ import { dayFloor, EPOCH, maxString, shiftMs, utcDate } from './utc.ts';
  * 5. recomputes the touched periods and the current ones from the cells, writes the values that changed,
  *    and commits the generation.
  * Its cost follows the touched dossiers and the open ones, not the history. A cycle with nothing to count
- * or judge anew (quietCycle) only claims and commits its generation; one whose only change is open
- * dossiers crossing a due time (or another instant of theirs) starts from the previous generation's live
- * cells, adds the crossed dossiers' change (sql/crossed.sql.ts) and recomputes the scopes it reached.
+ * or judge anew (quietCycle) only claims and commits its generation; one in the same running periods as
+ * the last, with no catalog row or figure loaded, starts from the previous generation's live cells, adds
+ * the change of the open dossiers that crossed a due time (or another instant of theirs) and of the
+ * changed ones (sql/crossed.sql.ts), and recomputes the current periods for the scopes these reached.
  */
 export async function runKpiCycle(clickhouse: ClickHouse, options: KpiCycleOptions): Promise<KpiRunResult> {
   const lease = await options.leases?.hold(options.runId);
@@ -149,19 +150,26 @@ async function cycle(
   if (onlyTime && Number(crossing?.crossed ?? 1) === 0) {
     return quietCycle(clickhouse, options, kpis, claim, from, committed.live_id);
   }
-  // Only due times passed: the previous live cells plus the crossed dossiers' change (sql/crossed.sql.ts).
-  const crossedFrom =
-    onlyTime && committed.live_id !== '' && Number(crossing?.ready ?? 0) > 0 ? committed.live_id : undefined;
+  // The same running periods, catalog and figures: the previous live cells plus the change of the dossiers
+  // that crossed an instant or changed (sql/crossed.sql.ts), and only the scopes they moved in recomputed.
+  const fromPrevious =
+    !catalogChanged &&
+    !externalLoaded &&
+    samePeriods &&
+    committed.computed === claim.computed &&
+    committed.live_id !== '' &&
+    (onlyTime
+      ? Number(crossing?.ready ?? 0) > 0
+      : await sql.exists(PREVIOUS_LIVE_READY_SQL, { previous_live_id: committed.live_id }));
+  const crossedFrom = fromPrevious ? committed.live_id : undefined;
   if (crossedFrom !== undefined) {
-    await sql.command(stageCrossedCellsSql(options.periodKinds, layout), base, {
-      label: 'kpi_stage_cells_v1 <- crossed',
+    await sql.command(stageCrossedCellsSql(options.periodKinds, layout, changed), base, {
+      label: `kpi_stage_cells_v1 <- crossed${changed ? ' + changed' : ''}`,
     });
   }
+  // One statement for every kind (each costs its planning).
+  if (changed) await sql.command(changedDossierPeriodsSql(options.periodKinds), base);
   for (const kind of options.periodKinds) {
-    if (changed) {
-      await sql.command(touchedDossierPeriodsSql(kind, 'old'), base);
-      await sql.command(touchedDossierPeriodsSql(kind, 'new'), base);
-    }
     if (catalogChanged) await sql.command(touchedCatalogPeriodsSql(kind), base);
     if (externalLoaded) await sql.command(touchedExternalPeriodsSql(kind), base);
   }

@@ -278,10 +278,11 @@ ARRAY JOIN {kpi_ids:Array(String)} AS kpi, arrayMap(x -> toUInt64(x), nums) AS n
  * Which (period_kind, period_start, scope_kind, scope_code) keys of the run's periods of `kinds` the
  * dossier KPIs are recomputed for, as a condition on those columns: every scope of a 'dossier' or 'all'
  * period (the current ones, a rebuild, a range), and in a period only 'touched' by changed dossiers the
- * scopes their cell deltas reach (role 'delta' of {run_id}), or, in a crossing-only cycle's running
- * periods, the scopes its crossed dossiers' live cells moved in (role 'crossed'). The values of any other
- * scope read cells that did not change: late data for a few dossiers over years of periods rewrites a
- * few scopes each, a due time passing the scopes of the dossiers it passed for.
+ * scopes their cell deltas reach (role 'delta' of {run_id}), or, in the running periods of a cycle
+ * starting from the previous live cells, the scopes its crossed and changed dossiers' live cells moved
+ * in (role 'crossed'). The values of any other scope read cells that did not change: late data for a
+ * few dossiers over years of periods rewrites a few scopes each, a due time passing the scopes of the
+ * dossiers it passed for.
  */
 export function dossierKeysSql(kinds: readonly PeriodKind[]): string {
   const touched = runPeriodPairsSql(kinds, ['touched']);

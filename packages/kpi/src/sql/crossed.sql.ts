@@ -1,5 +1,12 @@
 import type { PeriodKind } from '../periods.ts';
-import { CELL_KEY_COLUMNS, type CellLayout, FACT_COLUMNS, liveCellsSql, periodOfSql } from './cells.sql.ts';
+import {
+  CELL_KEY_COLUMNS,
+  type CellLayout,
+  FACT_COLUMNS,
+  liveCellsSql,
+  periodOfSql,
+  volatileAtSql,
+} from './cells.sql.ts';
 import { counterSums } from './generation.sql.ts';
 
 // A cycle whose only change since the last instant is time passing over some open dossiers' own instants
@@ -33,12 +40,37 @@ WHERE ${CROSSED}`;
  * only: every other open dossier's rows judged at {now} equal those judged at {judged_before}. Stages,
  * as role 'crossed' of {run_id}, their live cells judged at {now} minus those judged at {judged_before}
  * (the running periods are the same at both instants); counters that cancel out are dropped.
+ *
+ * With `changed` (a cycle with new data or dossiers that started or finished, the same periods), the run's
+ * changed dossiers (its 'new' facts) count too: out with their open facts as judged at {judged_before},
+ * in with their new facts if open at {now} (as STAGE_OPEN_FACTS_SQL moves them), and only the others
+ * are judged at both instants. Rows no longer live at {now} (finished, the period ended) count only out,
+ * as the settled cells take them in.
  */
-export function stageCrossedCellsSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
+export function stageCrossedCellsSql(
+  kinds: readonly PeriodKind[],
+  layout: CellLayout,
+  changed = false,
+): string {
+  const judged = (from: string, instants: string, where: string) =>
+    `SELECT ${FACT_COLUMNS}, j.2 AS sign, ${periodOfSql('day', 'j.1')} AS clip_from, j.1 AS judge_at
+    FROM ${from} ARRAY JOIN ${instants} AS j
+    WHERE ${where}`;
+  const both = `[(${NOW}, toInt8(1)), (${BEFORE}, toInt8(-1))]`;
+  const changedCodes =
+    "SELECT dossier_code FROM kpi_stage_facts_v1 WHERE run_id = {run_id:String} AND role = 'new'";
   // One read of the crossed dossiers, each row twice: judged at {now} counted in, at {judged_before} out.
-  const source = `SELECT ${FACT_COLUMNS}, j.2 AS sign, ${periodOfSql('day', 'j.1')} AS clip_from, j.1 AS judge_at
-    FROM kpi_open_facts_v1 FINAL ARRAY JOIN [(${NOW}, toInt8(1)), (${BEFORE}, toInt8(-1))] AS j
-    WHERE ${CROSSED}`;
+  const source = changed
+    ? [
+        judged('kpi_open_facts_v1 FINAL', both, `${CROSSED} AND dossier_code NOT IN (${changedCodes})`),
+        judged('kpi_open_facts_v1 FINAL', `[(${BEFORE}, toInt8(-1))]`, `dossier_code IN (${changedCodes})`),
+        judged(
+          'kpi_stage_facts_v1',
+          `[(${NOW}, toInt8(1))]`,
+          `run_id = {run_id:String} AND role = 'new' AND ${volatileAtSql(NOW)}`,
+        ),
+      ].join('\n    UNION ALL\n    ')
+    : judged('kpi_open_facts_v1 FINAL', both, CROSSED);
   const sums = counterSums(layout.columns);
   const columns = layout.columns.join(', ');
   return `

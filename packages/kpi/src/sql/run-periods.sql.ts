@@ -36,14 +36,26 @@ FROM (SELECT start_at, finished_at FROM ${source} AND start_at IS NOT NULL AND s
 ARRAY JOIN ${dossierPeriodsSql(kind, kind === 'day' ? '{day_floor:Date}' : undefined)} AS p`;
 }
 
+/** The periods of the run's changed dossiers, old and new facts, of every kind of `kinds`, in one statement. */
+export function changedDossierPeriodsSql(kinds: readonly PeriodKind[]): string {
+  const insert = 'INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)';
+  const selects = kinds.flatMap((kind) =>
+    (['old', 'new'] as const).map((facts) =>
+      touchedDossierPeriodsSql(kind, facts).replace(insert, '').trim(),
+    ),
+  );
+  return `${insert}\n${selects.join('\nUNION ALL\n')}`;
+}
+
 /**
  * The current period of every kind (open dossiers age, the catalog snapshot moves with time), and every
  * period since the one the previous cycle ran in: once such a period has ended it is judged one last time
  * at its end (the aggregator may have been stopped for days). The catalog snapshot of a current period is
  * the city day's, so while the previous cycle judged on the same city day only the dossier KPIs are due
  * (catalog rows ingested since come in through touchedCatalogPeriodsSql); a period that ended always
- * differs in day, so it is still judged in full. A crossing-only cycle marks them 'touched' instead:
- * only the scopes its crossed dossiers moved in are recomputed (dossierKeysSql).
+ * differs in day, so it is still judged in full. A cycle starting from the previous live cells marks them
+ * 'touched' instead: only the scopes its crossed and changed dossiers moved in are recomputed
+ * (dossierKeysSql).
  */
 export function currentPeriodSql(
   kind: PeriodKind,
