@@ -22,6 +22,20 @@ export function dossierPeriodsSql(kind: PeriodKind, clipFrom?: string, clipTo?: 
  * recomputed (dossierKeysSql); every dossier's are 'dossier' periods, recomputed for every scope.
  */
 export function touchedDossierPeriodsSql(kind: PeriodKind, facts: 'old' | 'new' | 'all'): string {
+  return `${RUN_PERIODS_INSERT}\n${dossierPeriodsSelect(kind, facts)}`;
+}
+
+/** The periods of the run's changed dossiers, old and new facts, of every kind of `kinds`, in one statement. */
+export function changedDossierPeriodsSql(kinds: readonly PeriodKind[]): string {
+  const selects = kinds.flatMap((kind) =>
+    (['old', 'new'] as const).map((facts) => dossierPeriodsSelect(kind, facts)),
+  );
+  return `${RUN_PERIODS_INSERT}\n${selects.join('\nUNION ALL\n')}`;
+}
+
+const RUN_PERIODS_INSERT = 'INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)';
+
+function dossierPeriodsSelect(kind: PeriodKind, facts: 'old' | 'new' | 'all'): string {
   const changed =
     "SELECT dossier_code FROM kpi_stage_facts_v1 WHERE run_id = {run_id:String} AND role = 'new'";
   const source = {
@@ -29,22 +43,9 @@ export function touchedDossierPeriodsSql(kind: PeriodKind, facts: 'old' | 'new' 
     new: "kpi_stage_facts_v1 WHERE run_id = {run_id:String} AND role = 'new'",
     all: 'kpi_dossier_facts_v1 FINAL WHERE 1',
   }[facts];
-  return `
-INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
-SELECT DISTINCT {run_id:String}, '${kind}', p, '${facts === 'all' ? 'dossier' : 'touched'}'
+  return `SELECT DISTINCT {run_id:String}, '${kind}', p, '${facts === 'all' ? 'dossier' : 'touched'}'
 FROM (SELECT start_at, finished_at FROM ${source} AND start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')})
 ARRAY JOIN ${dossierPeriodsSql(kind, kind === 'day' ? '{day_floor:Date}' : undefined)} AS p`;
-}
-
-/** The periods of the run's changed dossiers, old and new facts, of every kind of `kinds`, in one statement. */
-export function changedDossierPeriodsSql(kinds: readonly PeriodKind[]): string {
-  const insert = 'INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)';
-  const selects = kinds.flatMap((kind) =>
-    (['old', 'new'] as const).map((facts) =>
-      touchedDossierPeriodsSql(kind, facts).replace(insert, '').trim(),
-    ),
-  );
-  return `${insert}\n${selects.join('\nUNION ALL\n')}`;
 }
 
 /**
