@@ -1,7 +1,8 @@
-// The timed KPI cycle kinds of bench/aggregate.bench.ts: the instants some of them are judged at, and the
-// targets each is held to.
+// The timed KPI cycle kinds of bench/aggregate.bench.ts: the instants some of them are judged at, the late
+// data's receipts, and the targets each is held to.
 import { periodStartOf } from '@dossier/kpi';
 import { formatUtc } from '@dossier/schemas';
+import { CITY_DOSSIERS_PER_YEAR } from './aggregate-data.ts';
 
 /**
  * Seconds each cycle kind may take at 10M dossiers on this machine kind: idle and incremental as the
@@ -67,4 +68,23 @@ export function nextCityDay(at: Date): string {
 export function nextCityYear(at: Date): string {
   const year = Number(periodStartOf('year', at).slice(0, 4)) + 1;
   return formatUtc(Date.parse(`${year}-01-01T00:01:00+07:00`));
+}
+
+/**
+ * The late data's time: a 10M history's at the city's rate (≈ 1.4 years), so that from 10M on the late
+ * dossiers touch the same periods and 50M against 10M compares like with like.
+ */
+export const LATE_SPAN_MS = (10_000_000 / CITY_DOSSIERS_PER_YEAR) * 365 * 86_400_000;
+/** Late receipts end this long ago: each has finished (1–12 days) but the stuck tail's. */
+const LATE_END_AGO_MS = 14 * 86_400_000;
+
+/** Late receipts: over {@link LATE_SPAN_MS} up to two weeks ago, within the history when it is shorter. */
+export function lateData(history: { startAt: string; spanSeconds: number }): {
+  startAt: string;
+  spanSeconds: number;
+} {
+  const end = Date.now() - LATE_END_AGO_MS;
+  const historyStart = Date.parse(`${history.startAt.replace(' ', 'T')}Z`);
+  const start = Math.min(Math.max(historyStart, end - LATE_SPAN_MS), end - 86_400_000);
+  return { startAt: formatUtc(start), spanSeconds: Math.round((end - start) / 1000) };
 }

@@ -7,6 +7,37 @@ import { formatUtc } from '@dossier/schemas';
 export const PROCEDURES = 200;
 export const AGENCIES = 300;
 const SPAN_SECONDS = 5 * 365 * 86_400; // 2021-01-01 … end of 2025
+const DAY_MS = 86_400_000;
+
+/**
+ * Dossiers Ho Chi Minh City receives in a year (#21): the national portal published 184,513 received in
+ * August 2026 for Phú Thọ (≈ 4M inhabitants); the merged city has ≈ 14M, so ≈ 600,000 a month, ≈ 7M a
+ * year. At this rate 10M dossiers are about a year and a half of the city, 50M the 2021–2030 programme.
+ */
+export const CITY_DOSSIERS_PER_YEAR = 7_000_000;
+
+/**
+ * The receipts of `count` dossiers at `perYear` (the city's rate by default) ending at `now` (ms): the
+ * history's length follows the count, its monthly volume does not.
+ */
+export function cityHistory(
+  count: number,
+  now: number,
+  perYear = CITY_DOSSIERS_PER_YEAR,
+): { startAt: string; spanSeconds: number } {
+  const spanSeconds = Math.max(1, Math.round(((count / perYear) * 365 * DAY_MS) / 1000));
+  return { startAt: formatUtc(now - spanSeconds * 1000), spanSeconds };
+}
+
+/**
+ * Days before `now` whose receipts keep a stuck tail: every 20th dossier received in them never finishes
+ * (5% of the last 90 days' receipts, ≈ 86,000 at the city's rate). A share of recent volume, not of all
+ * history (#21), so the open set follows the city's flow whatever the history's length (5% of all
+ * history kept 2.67M open at 50M against 535,000 at 10M). The share and window are a choice, not a
+ * measured figure: the same dossiers as before stay stuck in the last quarter (its periods' open share
+ * unchanged), and 5% of a quarter errs high (more open dossiers: more work per cycle, not less).
+ */
+export const STUCK_DAYS = 90;
 
 export async function insertCatalog(clickhouse: ClickHouse): Promise<void> {
   await clickhouse.command({
@@ -30,8 +61,9 @@ export async function insertCatalog(clickhouse: ClickHouse): Promise<void> {
   });
 }
 
-/** Dossiers per INSERT … SELECT: a slice stays within about a month of receipts at 50M over five years, so
- * each statement writes few partitions and its memory does not grow with the history generated. */
+/** Dossiers per INSERT … SELECT: a slice is about 26 days of receipts at the city's rate (a month's
+ * partition or two), so each statement writes few partitions and its memory does not grow with the
+ * history generated. */
 export const SLICE_DOSSIERS = 500_000;
 
 /**
@@ -47,9 +79,10 @@ export const PARALLEL_SLICES = 2;
 
 /**
  * `count` dossiers numbered from `first`, received evenly over `spanSeconds` from `startAt`
- * (default: the five years 2021–2025): a `received` event each and, for 95%, a `resolved` event 1–12
- * days later if that moment has passed (due after 7–11 days, so some are late); every 20th had one
- * supplement round of 2 days. Written in slices of {@link SLICE_DOSSIERS}, {@link PARALLEL_SLICES} at
+ * (default: the five years 2021–2025; {@link cityHistory} gives the city's rate ending now): a `received`
+ * event each and a `resolved` event 1–12 days later if that moment has passed (due after 7–11 days, so
+ * some are late), except for every 20th received since `stuckSince`, which never finishes; every 20th
+ * had one supplement round of 2 days. Written in slices of {@link SLICE_DOSSIERS}, {@link PARALLEL_SLICES} at
  * a time, both events of a dossier in one statement, through the same materialized views as ingested
  * data except the dossier state's, whose rows are written directly as it would fold them (into a
  * staging table per writer, each merged into one part and attached at the end: {@link STATES_STAGING});
@@ -69,6 +102,11 @@ export async function insertDossiers(
     prefix?: string;
     /** The instant the data is generated at: later receipts and finishes do not exist yet. */
     now?: string;
+    /**
+     * From this receipt instant on, every 20th dossier never finishes (default {@link STUCK_DAYS} before
+     * `now`; `startAt` keeps 5% of all history open, as before #21).
+     */
+    stuckSince?: string;
     /** Slices written at once (default {@link PARALLEL_SLICES}). */
     parallel?: number;
     /**
@@ -83,6 +121,8 @@ export async function insertDossiers(
 ): Promise<number> {
   // One instant for every statement, so events and states agree on which dossiers have finished.
   const now = options.now ?? formatUtc(Date.now());
+  const stuckSince =
+    options.stuckSince ?? formatUtc(Date.parse(`${now.replace(' ', 'T')}Z`) - STUCK_DAYS * DAY_MS);
   const slices: Record<string, unknown>[] = [];
   const sliceDossiers = options.sliceDossiers ?? SLICE_DOSSIERS;
   for (let from = 0; from < options.count; from += sliceDossiers) {
@@ -95,6 +135,7 @@ export async function insertDossiers(
       span: options.spanSeconds ?? SPAN_SECONDS,
       prefix: options.prefix ?? 'B',
       now_at: now,
+      stuck_since: stuckSince,
     });
   }
   // The dossier-state view folds ~25 argMax states per event through a GROUP BY, 88% of the generator's
@@ -204,7 +245,7 @@ const SOURCE = `SELECT number AS n,
     received + toIntervalHour(24 * (1 + n % 12) + n % 7) AS finished,
     received + toIntervalDay(7 + n % 5) AS due,
     n % 20 = 0 AS with_supplement,
-    n % 20 != 7 AND finished <= {now_at:DateTime64(3, 'UTC')} AS finishes
+    NOT (n % 20 = 7 AND received >= {stuck_since:DateTime64(3, 'UTC')}) AND finished <= {now_at:DateTime64(3, 'UTC')} AS finishes
   FROM numbers({slice_first:UInt64}, {slice_count:UInt64})`;
 
 // Generated rows carry no deduplication token and are unique by construction, so the replacing or
@@ -222,9 +263,9 @@ const COLUMNS = `event_id, dialect, source, kind, dossier_code, agency_code, pro
   supplement_requested_at, supplement_received_at, components_digitized, result_digitized, rating_satisfied,
   source_topic, source_partition, source_offset`;
 
-// k = 0: the `received` event; k = 1: the `resolved` one. 5% never finish; the others finish 1–12 days
-// after receipt, once that moment has come (the ingestor refuses facts from the future): the latest
-// dossiers are still open.
+// k = 0: the `received` event; k = 1: the `resolved` one. Every 20th since stuck_since never finishes; the
+// others finish 1–12 days after receipt, once that moment has come (the ingestor refuses facts from the
+// future): the latest dossiers are still open.
 const EVENTS_INSERT = `INSERT INTO dossier_events_v1 (${COLUMNS})
   SELECT if(k = 0, 'r:', 'f:') || code, 'canonical', 'bench', if(k = 0, 'received', 'resolved'), code,
     concat('AG', toString(n % ${AGENCIES})), concat('PR', toString(intHash32(n) % ${PROCEDURES})),

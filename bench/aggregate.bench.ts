@@ -1,8 +1,9 @@
 // `tsx bench/aggregate.bench.ts [dossiers] [--url chdb:<dir>|http…] [--verify]`: times KPI cycles over a
-// synthetic five-year history ending now, in embedded chDB, with the service's defaults (every scope and
-// period kind, 92-day day horizon) and its memory budget (CLICKHOUSE_MEMORY_BUDGET, as npm start applies
-// it: the engine's cap and caches, each statement's limit and spill thresholds). Each timed cycle starts once ClickHouse has no merge running (the
-// steady state of an aggregator cycling every minute); the wait is reported. With --url pointing at a
+// history at the city's rate ending now (aggregate-data.ts cityHistory: 10M ≈ 1.4 years, 50M ≈ 7), in
+// embedded chDB, with the service's defaults (every scope and period kind, 92-day day horizon) and its memory
+// budget (CLICKHOUSE_MEMORY_BUDGET, as npm start applies it: the engine's cap and caches, each statement's
+// limit and spill thresholds). Each timed cycle starts once ClickHouse has no merge running (the steady
+// state of an aggregator cycling every minute); the wait is reported. With --url pointing at a
 // directory that already holds the history, generation is skipped and the KPI state is rebuilt.
 
 import { randomUUID } from 'node:crypto';
@@ -23,11 +24,12 @@ import { formatUtc } from '@dossier/schemas';
 import {
   type CycleTarget,
   cycleTargets,
+  lateData,
   nextCityDay,
   nextCityYear,
   type TimedCycle,
 } from './aggregate-cycles.ts';
-import { insertCatalog, insertDossiers, openWriters } from './aggregate-data.ts';
+import { cityHistory, insertCatalog, insertDossiers, openWriters } from './aggregate-data.ts';
 import { rssSampler } from './rss.ts';
 
 export interface AggregateBenchmarkOptions {
@@ -65,7 +67,7 @@ export interface AggregateBenchmarkResult {
   idleCycle: CycleFigures;
   /** After `newDossiers` arrive for the last hour (live traffic). */
   incrementalCycle: CycleFigures;
-  /** After `newDossiers` arrive for three weeks three years ago (late data; 5% of them still open). */
+  /** After `newDossiers` arrive late: over a 10M history's time up to two weeks ago (aggregate-cycles.ts lateData). */
   lateDataCycle: CycleFigures;
   /** Nothing new, first cycle of the next city day: every open dossier's day row settles. */
   dayRolloverCycle: CycleFigures;
@@ -115,6 +117,7 @@ export async function runAggregateBenchmark(
   const dossiers = options.dossiers ?? 10_000_000;
   const newDossiers = options.newDossiers ?? 1_000;
   const dayHorizonDays = options.dayHorizonDays ?? 92;
+  const history = cityHistory(dossiers, Date.now());
   const log = options.log ?? ((line: string) => console.error(line));
   const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
   const dir = options.clickhouseUrl ? undefined : await mkdtemp(join(tmpdir(), 'dossier-bench-agg-'));
@@ -153,8 +156,7 @@ export async function runAggregateBenchmark(
       await insertDossiers(clickhouse, {
         first: 0,
         count: dossiers,
-        startAt: formatUtc(Date.now() - FIVE_YEARS_MS),
-        spanSeconds: FIVE_YEARS_MS / 1000,
+        ...history,
         writers,
         onSlice: (written) => {
           if (written - reported < 5_000_000 && written < dossiers) return;
@@ -198,8 +200,7 @@ export async function runAggregateBenchmark(
     await insertDossiers(clickhouse, {
       first: dossiers + newDossiers,
       count: newDossiers,
-      startAt: formatUtc(Date.now() - 3 * 365 * 86_400_000),
-      spanSeconds: 20 * 86_400,
+      ...lateData(history),
       prefix: 'L',
     });
     const lateDataCycle = await cycle('lateDataCycle', 'late-data');
@@ -387,7 +388,6 @@ async function countRows(
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
-const FIVE_YEARS_MS = 5 * 365 * 86_400_000;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values, positionals } = parseArgs({

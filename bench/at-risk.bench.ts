@@ -166,11 +166,14 @@ export async function runAtRiskBenchmark(
     if (!reused) {
       await insertCatalog(clickhouse);
       await insertHierarchy(clickhouse);
+      const startAt = formatUtc(Date.now() - FIVE_YEARS_MS);
+      // stuckSince: 5% of all five years open, the list's population its figures were measured with.
       await insertDossiers(clickhouse, {
         first: 0,
         count: dossiers,
-        startAt: formatUtc(Date.now() - FIVE_YEARS_MS),
+        startAt,
         spanSeconds: FIVE_YEARS_MS / 1000,
+        stuckSince: startAt,
       });
       log(`[bench:at-risk] ${dossiers} dossiers generated; first KPI cycle (rebuild)`);
     } else log(`[bench:at-risk] reusing the database in ${dir}; first KPI cycle`);

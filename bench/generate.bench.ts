@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClickHouse, MemoryBudgetConfig, memoryBudgetOf, migrate } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
-import { formatUtc } from '@dossier/schemas';
-import { insertCatalog, insertDossiers, openWriters } from './aggregate-data.ts';
+import { cityHistory, insertCatalog, insertDossiers, openWriters } from './aggregate-data.ts';
 import { rssSampler } from './rss.ts';
 
 const { values, positionals } = parseArgs({
@@ -62,8 +61,7 @@ try {
   await insertDossiers(clickhouse, {
     first: 0,
     count: dossiers,
-    startAt: formatUtc(Date.now() - 5 * 365 * 86_400_000),
-    spanSeconds: 5 * 365 * 86_400,
+    ...cityHistory(dossiers, Date.now()),
     writers,
     onSlice: (written) => {
       if (written < dossiers) return;

@@ -61,6 +61,8 @@ if (mode === 'prepare') {
     count: 30_000,
     startAt: '2025-01-01 00:00:00.000',
     spanSeconds: 300 * 86_400,
+    // 5% open across the history (the generator's default keeps only the last 90 days' stuck).
+    stuckSince: '2025-01-01 00:00:00.000',
   });
   say({ first: await runKpiCycle(clickhouse, { ...options, runId: randomUUID(), now: FIRST }) });
   say({ latest: await latest() });
@@ -71,6 +73,7 @@ if (mode === 'prepare') {
     prefix: 'C',
     startAt: '2025-06-01 00:00:00.000',
     spanSeconds: 30 * 86_400,
+    stuckSince: '2025-06-01 00:00:00.000',
   });
 } else if (mode === 'hang') {
   let seen = 0;
