@@ -1,7 +1,7 @@
 import { type KpiDefinition, kpiSql } from '../kpi-definition.ts';
 import { PERIOD_SQL, type PeriodKind, periodEndSql, TIME_ZONE } from '../periods.ts';
 import { NAMED_COUNTERS } from './counters.sql.ts';
-import { dossierPeriodsSql, runPeriodPairsSql } from './run-periods.sql.ts';
+import { dossierPeriodsSql, runPeriodPairsSql, settledStretchesSql } from './run-periods.sql.ts';
 
 /** Run periods of the dossier KPIs: 'touched' ones for the scopes of the run's cell deltas only. */
 export const DOSSIER_PURPOSES = ['dossier', 'all', 'touched'] as const;
@@ -52,11 +52,14 @@ export function factsSourceSql(from: string, sign: 1 | -1, clipFrom: string): st
  * The deadline is that due date, else the procedure's legal maximum in working days from the start
  * (deadline_no_due); with neither, it is on time.
  */
-export function participationSql(kind: PeriodKind, source: string): string {
+export function participationSql(kind: PeriodKind, source: string, stretched = false): string {
   const startOf = PERIOD_SQL[kind].startOf;
+  const periods = stretched
+    ? `${settledStretchesSql(kind, 'clip_from')} AS stretch`
+    : `${dossierPeriodsSql(kind, 'clip_from')} AS p`;
   return `
 SELECT
-  p AS period_start,
+  ${stretched ? 'stretch.1 AS p, stretch.2 AS span, ' : ''}p AS period_start,
   sign,
   toString(admin_level) AS admin_level,
   toString(agency_code) AS agency_code,
@@ -77,7 +80,7 @@ SELECT
   if(in_finished, finished_at, judged_at) AS judge_t,
   ${onTimeSql('judge_t')}
 FROM (${source})
-ARRAY JOIN ${dossierPeriodsSql(kind, 'clip_from')} AS p
+ARRAY JOIN ${periods}
 WHERE start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}`;
 }
 
@@ -143,16 +146,40 @@ export const CELL_KEY_COLUMNS =
  * each counter multiplied by the rows' sign: (period_kind, period_start, admin_level, agency_code,
  * field_code, procedure_code, <counter columns>). `where` filters participation rows (e.g. `NOT live`).
  */
-export function cellsSql(kind: PeriodKind, layout: CellLayout, source: string, where: string): string {
+export function cellsSql(
+  kind: PeriodKind,
+  layout: CellLayout,
+  source: string,
+  where: string,
+  stretched = false,
+): string {
   const counters = layout.aggregates
     .map((a, i) => `toInt64(${a}) * sign AS ${layout.columns[i]}`)
     .join(',\n  ');
-  return `
+  if (!stretched) {
+    return `
 SELECT '${kind}' AS period_kind, period_start, admin_level, agency_code, field_code, procedure_code,
   ${counters}
 FROM (${participationSql(kind, source)})
 WHERE ${where}
 GROUP BY period_start, admin_level, agency_code, field_code, procedure_code, sign`;
+  }
+  // Each dossier judged once per stretch (settledStretchesSql), the stretches' counts summed per cell and
+  // stretch, then spread over the stretch's periods: the rows of every period, for a stretch's reads.
+  const sums = layout.columns.map((c) => `sum(${c}) AS ${c}`).join(', ');
+  return `
+SELECT '${kind}' AS period_kind, ${PERIOD_SQL[kind].add}(stretch_first, i) AS period_start, admin_level, agency_code,
+  field_code, procedure_code, ${sums}
+FROM
+(
+  SELECT period_start AS stretch_first, span, admin_level, agency_code, field_code, procedure_code,
+    ${counters}
+  FROM (${participationSql(kind, source, true)})
+  WHERE ${where}
+  GROUP BY period_start, span, admin_level, agency_code, field_code, procedure_code, sign
+)
+ARRAY JOIN range(span) AS i
+GROUP BY period_start, admin_level, agency_code, field_code, procedure_code`;
 }
 
 /**

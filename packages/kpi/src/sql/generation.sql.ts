@@ -79,10 +79,12 @@ SELECT (SELECT n FROM (${CATALOG_CHANGED_SQL})) AS catalog, (SELECT n FROM (${EX
   (SELECT count() FROM kpi_run_dossiers_v1 WHERE run_id = {run_id:String}) AS dossiers,
   (SELECT n FROM (${OPEN_FACTS_DUE_SQL})) AS due`;
 
+// Days are settled in stretches (settledStretchesSql): a catch-up after weeks would judge every open
+// dossier once per elapsed day. A month, quarter or year elapses one at a time; stretches only cost there.
 function stageDeltaSql(kind: PeriodKind, layout: CellLayout, source: string): string {
   return `
 INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
-SELECT {run_id:String}, 'delta', * FROM (${cellsSql(kind, layout, source, 'NOT live')})`;
+SELECT {run_id:String}, 'delta', * FROM (${cellsSql(kind, layout, source, 'NOT live', kind === 'day')})`;
 }
 
 /**

@@ -14,6 +14,36 @@ export function dossierPeriodsSql(kind: PeriodKind, clipFrom?: string, clipTo?: 
 }
 
 /**
+ * The periods of dossierPeriodsSql whose rows no longer move with time (all but the running one while the
+ * dossier is open at {now}), as stretches of consecutive periods over which the dossier's participation
+ * row (participationSql) is the same but for its period: an array of (first period, number of periods).
+ * A row judged at a period's end reads that instant only through comparisons with the dossier's own
+ * instants (start, receipt, finish, due dates and their re-issue, the legal maximum, supplements
+ * requested and received), and through whether one of them falls in the period; so a stretch
+ * starts at the period of each such instant, at the one after it, and at the one before it when the
+ * instant is a period's very start (that period's end: `<` and `<=` differ there). An open dossier's
+ * days elapsed since the last cycle are then judged once per stretch, not once per day.
+ */
+export function settledStretchesSql(kind: PeriodKind, clipFrom: string): string {
+  const k = PERIOD_SQL[kind];
+  const now = "{now:DateTime64(3, 'UTC')}";
+  const first = `greatest(${k.startOf('assumeNotNull(start_at)')}, ${clipFrom})`;
+  // The running period of a dossier open at {now} moves with time (a live row): it is never settled.
+  const last = `if(finished_at IS NULL OR finished_at >= ${now}, ${k.add}(${k.startOf(now)}, -1), ${k.startOf('finished_at')})`;
+  const at = "Nullable(DateTime64(3, 'UTC'))";
+  const instants = `arrayMap(x -> assumeNotNull(x), arrayFilter(x -> x IS NOT NULL, arrayConcat(
+    [CAST(start_at AS ${at}), CAST(received_at AS ${at}), CAST(finished_at AS ${at}), CAST(due_at AS ${at}),
+     CAST(due_before_at AS ${at}), CAST(due_moved_at AS ${at}), CAST(deadline_no_due AS ${at})],
+    arrayMap(x -> CAST(x AS ${at}), arrayConcat(supplement_requested_at, supplement_received_at)))))`;
+  const cuts = `arrayFlatten(arrayMap(x -> [${k.startOf('x - toIntervalMillisecond(1)')}, ${k.startOf('x')}, ${k.add}(${k.startOf('x')}, 1)], ${instants}))`;
+  const starts = `if(start_at IS NOT NULL AND ${first} <= ${last},
+    arraySort(arrayDistinct(arrayConcat([${first}], arrayFilter(s -> s > ${first} AND s <= ${last}, ${cuts})))), [])`;
+  return `arrayMap(i -> (stretch_starts[i], toUInt32(dateDiff('${k.unit}', stretch_starts[i],
+      if(i < length(stretch_starts), stretch_starts[i + 1], ${k.add}(${last}, 1))))),
+    arrayEnumerate(${starts} AS stretch_starts))`;
+}
+
+/**
  * Records the periods of the run's changed dossiers, as their facts stood ('old', kpi_dossier_facts_v1)
  * and as they stand now ('new', the run's staged facts), or of every dossier ('all'): both the periods a
  * dossier left and the ones it joined are recomputed. Days start at {day_floor}, below which the run
