@@ -85,6 +85,7 @@ const ANALYSTS_READ = new Set([
   'kpi_cycles_v1',
   'kpi_dossier_facts_v1',
   'kpi_index766_inputs_v1',
+  'kpi_index766_scope_inputs_v1',
   'kpi_latest',
   'kpi_open_facts_v1',
   'kpi_rebuild_steps_v1',

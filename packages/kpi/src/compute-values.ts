@@ -1,6 +1,7 @@
 import { dossierCellLayout } from './cell-layout.ts';
 import { INDEX766_SCOPES } from './index766/kpis.ts';
 import { type Index766Inputs, readIndex766Inputs } from './index766-inputs.ts';
+import { computeRunningIndex766 } from './index766-running.ts';
 import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
 import { DOSSIER_PURPOSES, dossierKeysSql, dossierValuesSql } from './sql/cells.sql.ts';
@@ -132,6 +133,19 @@ export async function computeValues(
       stated_score_kpis: source === 'index766' ? ids : [],
     };
     let inputs: Index766Inputs | undefined;
+    if (
+      source === 'index766' &&
+      (await computeRunningIndex766(sql, {
+        kinds,
+        layout,
+        params,
+        previousLiveId: options.crossedFrom,
+        write: () =>
+          sql.command(write, writeParams, { label: `kpi_values_v1 <- ${source} ${kinds.join('+')}` }),
+      }))
+    ) {
+      continue;
+    }
     if (source === 'index766') {
       const text = JSON.stringify([stage, write, ids, writeParams.scope_kinds, targetRuleParams(ids)]);
       inputs = await readIndex766Inputs(sql, kinds, layout, params, text);

@@ -1,0 +1,297 @@
+import { createHash } from 'node:crypto';
+import { INDEX766_SCOPES } from './index766/kpis.ts';
+import { addDeltas, type DeltaRow, deltaRowsSql, movedScopes, scopeKey } from './index766/running-deltas.ts';
+import { UNIT_PARENTS_SQL, type UnitParent, unitTree } from './index766/unit-tree.ts';
+import {
+  index766ValueRows,
+  type ScopeInputs,
+  UnscorableInputs,
+  type ValueRow,
+} from './index766/value-rows.ts';
+import { type PeriodKind, periodStartOf } from './periods.ts';
+import type { CellLayout } from './sql/cells.sql.ts';
+import { INDEX766_SETS, INDEX766_SUMS, index766ScopeInputsSql } from './sql/index766-sources.sql.ts';
+import { INDEX766_PURPOSES, index766KeysSql } from './sql/index766-values.sql.ts';
+import { INDEX766_INPUTS_TABLE } from './sql/inputs-fingerprint.sql.ts';
+import { runPeriodPairsSql } from './sql/run-periods.sql.ts';
+import type { StatementParams, Statements } from './statements.ts';
+import { utcDate } from './utc.ts';
+
+/**
+ * The Decision 766 index of the running periods (the month, quarter and year holding the judging instant)
+ * without its statement, in the cycles where only dossiers moved: a cycle starting from the previous
+ * generation's live cells (kpi-cycle.ts `crossedFrom`), on the same city day, with no catalog row or
+ * figure loaded, whose only Decision 766 periods are running ones marked 'touched'. Then the catalog's
+ * sets, the loaded figures and the unit tree are those of the previous generation, and every input of
+ * the index moved by the run's cell deltas (role 'delta', applied to kpi_scope_cells_v1 and
+ * kpi_scope_procedures_v1) and crossed cells (role 'crossed', added to the previous live cells) only.
+ *
+ * The inputs of every scope of those periods are kept in kpi_index766_scope_inputs_v1 under the live id of
+ * the generation they stand at (migration 0243). Such a cycle takes the previous generation's rows, adds
+ * its deltas' counters to the scopes they roll up to (the city and the agency's chain, as
+ * index766ScopeInputsSql sums them), adds the procedures whose per-unit count turned positive to their
+ * sets, scores the scopes that moved (index766KeysSql's: the city and the chains of the agencies with
+ * deltas) with index766ValueRows, and writes the changed values as the statement's path does. When the
+ * previous rows are missing (the generation before computed the index with its statement, or its rows
+ * are older than 4 hours), a procedure left a set, or a moved scope would be left with no input at all
+ * (the statement's row for it then depends on merges of zero rows), the inputs of every scope are read
+ * with the statement's input part instead (index766ScopeInputsSql, without its scoring) and scored the
+ * same way. Either way the rows of the new generation are written under its live id, marker last.
+ */
+
+const MARKER = '';
+
+// Rows go in as arrays (JSONCompactEachRow): a third of the engine's parsing of named JSON rows.
+const VALUE_COLUMNS = [
+  'kpi',
+  'scope_kind',
+  'scope_code',
+  'period_kind',
+  'period_start',
+  'numerator',
+  'denominator',
+  'score_override',
+  'max_score_override',
+  'reason',
+  'scope_rows',
+] as const satisfies readonly (keyof ValueRow)[];
+const INPUT_COLUMNS = [
+  'period_kind',
+  'period_start',
+  'scope_kind',
+  'scope_code',
+  'sums',
+  'sets',
+  'figures',
+  'catalog_size',
+] as const satisfies readonly (keyof ScopeInputs)[];
+const TAG_VALID = 'created_at > now() - INTERVAL 4 HOUR';
+
+interface PeriodRow {
+  period_kind: string;
+  period_start: string;
+  purposes: string[];
+}
+
+interface StoredRow {
+  period_kind: string;
+  period_start: string;
+  scope_kind: string;
+  scope_code: string;
+  sums: (string | number)[];
+  sets: string[][];
+  figures: [string, string | number, string | number][];
+  catalog_size: string | number;
+}
+
+export interface RunningIndexOptions {
+  kinds: readonly PeriodKind[];
+  layout: CellLayout;
+  /** The values statement's parameters (run_id, live_id, now, values_id, scope_kinds …). */
+  params: StatementParams;
+  /** The previous generation's live id (kpi-cycle.ts `crossedFrom`); undefined: not such a cycle. */
+  previousLiveId: string | undefined;
+  /** Writes the staged values ({values_id}) that changed: the statement path's write. */
+  write: () => Promise<void>;
+}
+
+/** Whether the running periods were computed here; false: the statement's path must compute them. */
+export async function computeRunningIndex766(
+  sql: Statements,
+  options: RunningIndexOptions,
+): Promise<boolean> {
+  const { kinds, layout, params, previousLiveId } = options;
+  if (previousLiveId === undefined || !params.now || !params.live_id) return false;
+  const now = utcDate(params.now);
+  const pairs = runPeriodPairsSql(kinds, INDEX766_PURPOSES);
+  const periods = await sql.rows<PeriodRow>(
+    `SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start,
+      groupUniqArray(purpose) AS purposes
+    FROM kpi_run_periods_v1 WHERE (period_kind, period_start) IN ${pairs} AND run_id = {run_id:String}
+      AND purpose IN (${INDEX766_PURPOSES.map((p) => `'${p}'`).join(', ')})
+    GROUP BY period_kind, period_start`,
+    params,
+    'index766 running: periods',
+  );
+  const eligible =
+    periods.length > 0 &&
+    periods.every(
+      (p) =>
+        p.purposes.length === 1 &&
+        p.purposes[0] === 'touched' &&
+        p.period_start === periodStartOf(p.period_kind as PeriodKind, now),
+    );
+  if (!eligible) return false;
+  // The statement's input part (index766ScopeInputsSql, no scoring), every scope; its text is the rows' code.
+  const inputsSql = `
+SELECT period_kind, period_start, scope_kind, scope_code,
+  [${INDEX766_SUMS.join(', ')}] AS sums, [${INDEX766_SETS.join(', ')}] AS sets, figures, catalog_size
+FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, pairs, layout)})`;
+  const code = createHash('sha256').update(inputsSql).digest('hex');
+  const periodKey = (kind: string, start: string) => `${kind}|${start}`;
+  const wanted = new Set(periods.map((p) => periodKey(p.period_kind, p.period_start)));
+
+  const [deltas, parents, markers] = [
+    await sql.rows<DeltaRow>(deltaRowsSql(layout, pairs), params, 'index766 running: deltas'),
+    await sql.rows<UnitParent>(UNIT_PARENTS_SQL, {}, 'index766 running: units'),
+    await sql.rows<{ period_kind: string; period_start: string; code: string }>(
+      `SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start, code
+      FROM kpi_index766_scope_inputs_v1
+      WHERE tag = {previous_live_id:String} AND scope_kind = '' AND ${TAG_VALID}`,
+      { previous_live_id: previousLiveId },
+      'index766 running: markers',
+    ),
+  ];
+  const tree = unitTree(parents);
+  const moved = movedScopes(periods, deltas, tree);
+  const complete = [...wanted].every((key) =>
+    markers.some((m) => periodKey(m.period_kind, m.period_start) === key && m.code === code),
+  );
+  const storedOf = (tag: string, label: string) =>
+    sql.rows<StoredRow>(
+      `SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start,
+        toString(scope_kind) AS scope_kind, scope_code, sums, sets, figures, catalog_size
+      FROM kpi_index766_scope_inputs_v1
+      WHERE tag = {previous_live_id:String} AND scope_kind != '' AND ${index766KeysSql(kinds)}`,
+      { ...params, previous_live_id: tag },
+      label,
+    );
+
+  // From the previous generation's rows of the moved scopes plus the deltas (the others are copied as
+  // they are once the values are written), else from every scope's inputs read anew, stored as they read.
+  let scopes = complete
+    ? await addDeltas(
+        sql,
+        params,
+        toInputs(await storedOf(previousLiveId, 'index766 running: previous inputs')),
+        deltas,
+        tree,
+        moved,
+        pairs,
+        layout,
+      )
+    : undefined;
+  const fromPrevious = scopes !== undefined;
+  if (!scopes) {
+    await sql.command(
+      `INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')})
+      SELECT {live_id:String}, ${INPUT_COLUMNS.join(', ')} FROM (${inputsSql})`,
+      params,
+      { label: 'index766 running: inputs' },
+    );
+    scopes = toInputs(await storedOf(params.live_id, 'index766 running: read inputs'));
+  }
+
+  let rows: ValueRow[];
+  try {
+    const scopeKinds = new Set(params.scope_kinds ?? INDEX766_SCOPES);
+    rows = [...(scopes as Map<string, ScopeInputs>).values()]
+      .filter((s) => scopeKinds.has(s.scope_kind))
+      .flatMap((s) => index766ValueRows(s));
+  } catch (err) {
+    if (err instanceof UnscorableInputs) return false;
+    throw err;
+  }
+  const began = performance.now();
+  if (rows.length > 0) {
+    await sql.clickhouse.insert({
+      table: 'kpi_stage_values_v1',
+      values: rows.map((r) => [params.values_id, ...VALUE_COLUMNS.map((c) => r[c])]),
+      columns: ['values_id', ...VALUE_COLUMNS],
+      format: 'JSONCompactEachRow',
+    });
+  }
+  // The fingerprints of these periods no longer describe what their values were computed from.
+  await sql.clickhouse.insert({
+    table: INDEX766_INPUTS_TABLE,
+    values: periods.map((p) => ({
+      period_kind: p.period_kind,
+      period_start: p.period_start,
+      fingerprint: '0',
+      run_id: params.live_id,
+    })),
+    format: 'JSONEachRow',
+  });
+  sql.trace?.('index766 running: stage scored values', performance.now() - began);
+  await options.write();
+  await storeInputs(
+    sql,
+    params.live_id,
+    periods,
+    code,
+    fromPrevious ? { from: previousLiveId, scopes, keys: index766KeysSql(kinds), params } : undefined,
+  );
+  return true;
+}
+
+/**
+ * The generation's inputs under its live id, then each period's marker: when computed from the previous
+ * generation's, the moved scopes as computed and the others copied (read anew, they are already stored).
+ */
+async function storeInputs(
+  sql: Statements,
+  tag: string,
+  periods: readonly PeriodRow[],
+  code: string,
+  previous:
+    | {
+        from: string;
+        scopes: ReadonlyMap<string, ScopeInputs>;
+        /** The moved scopes (index766KeysSql), which `scopes` holds. */
+        keys: string;
+        /** The run's parameters the keys read ({run_id}, {day_floor}). */
+        params: StatementParams;
+      }
+    | undefined,
+): Promise<void> {
+  const began = performance.now();
+  if (previous) {
+    if (previous.scopes.size > 0) {
+      await sql.clickhouse.insert({
+        table: 'kpi_index766_scope_inputs_v1',
+        values: [...previous.scopes.values()].map((s) => [tag, ...INPUT_COLUMNS.map((c) => s[c])]),
+        columns: ['tag', ...INPUT_COLUMNS],
+        format: 'JSONCompactEachRow',
+      });
+    }
+    await sql.command(
+      `INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')})
+      SELECT {live_id:String}, ${INPUT_COLUMNS.join(', ')}
+      FROM kpi_index766_scope_inputs_v1
+      WHERE tag = {previous_live_id:String} AND scope_kind != ''
+        AND NOT ${previous.keys}`,
+      { ...previous.params, live_id: tag, previous_live_id: previous.from },
+      { label: 'index766 running: copy unmoved inputs' },
+    );
+  }
+  await sql.clickhouse.insert({
+    table: 'kpi_index766_scope_inputs_v1',
+    values: periods.map((p) => ({
+      tag,
+      period_kind: p.period_kind,
+      period_start: p.period_start,
+      scope_kind: MARKER,
+      scope_code: '',
+      code,
+    })),
+    format: 'JSONEachRow',
+  });
+  sql.trace?.('index766 running: store inputs', performance.now() - began);
+}
+
+function toInputs(rows: readonly StoredRow[]): Map<string, ScopeInputs> {
+  const scopes = new Map<string, ScopeInputs>();
+  for (const r of rows) {
+    scopes.set(scopeKey(r.period_kind, r.period_start, r.scope_kind, r.scope_code), {
+      period_kind: r.period_kind,
+      period_start: r.period_start,
+      scope_kind: r.scope_kind,
+      scope_code: r.scope_code,
+      sums: r.sums.map(Number),
+      sets: r.sets.map((s) => [...s]),
+      figures: r.figures.map((f) => [f[0], Number(f[1]), Number(f[2])]),
+      catalog_size: Number(r.catalog_size),
+    });
+  }
+  return scopes;
+}

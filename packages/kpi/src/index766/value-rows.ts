@@ -1,0 +1,202 @@
+import { INDEX766_SETS, INDEX766_SUMS } from '../sql/index766-sources.sql.ts';
+import { COMPONENTS, type Component, GROUPS, MISSING_REASON, TOTAL_KPI } from './components.ts';
+import { componentHundredths } from './score.ts';
+
+/**
+ * The rows the Decision 766 statement (sql/index766-values.sql.ts) writes for one (period, scope), computed
+ * in TypeScript from the same inputs (index766ScopeInputsSql's columns): the index of the running periods
+ * is kept per scope and scored here for the scopes that moved (index766-running.ts). Same numbers, scores,
+ * maxima and reasons as the statement; a test compares both on the engine's scenario.
+ */
+
+export type SumName = (typeof INDEX766_SUMS)[number];
+export type SetName = (typeof INDEX766_SETS)[number];
+
+/** One (period, scope) of index766ScopeInputsSql: sums in INDEX766_SUMS order, sets in INDEX766_SETS order. */
+export interface ScopeInputs {
+  period_kind: string;
+  period_start: string;
+  scope_kind: string;
+  scope_code: string;
+  sums: number[];
+  /** Each set without duplicates (the statement's groupUniqArrayArray). */
+  sets: string[][];
+  figures: [string, number, number][];
+  catalog_size: number;
+}
+
+/** A staged values row (kpi_stage_values_v1's columns but values_id). */
+export interface ValueRow {
+  kpi: string;
+  scope_kind: string;
+  scope_code: string;
+  period_kind: string;
+  period_start: string;
+  numerator: number;
+  denominator: number;
+  score_override: number | null;
+  max_score_override: number;
+  reason: string;
+  scope_rows: number;
+}
+
+/** A scope's counts out of the range the statement's unsigned columns hold the same way: not scored here. */
+export class UnscorableInputs extends Error {}
+
+interface Counts {
+  n: number;
+  d: number;
+  scoredN: number;
+  scoredD: number;
+  has: boolean;
+}
+
+type Reader = {
+  sum: (name: SumName) => number;
+  size: (name: SetName) => number;
+  common: (a: SetName, b: SetName) => number;
+  syncDenominator: number;
+};
+
+/** COUNTS of index766-values.sql.ts, in TypeScript. */
+const COUNTS_TS: Record<string, (r: Reader) => { n: number; d: number; scoredN?: number; scoredD?: number }> =
+  {
+    'index766.transparency.synchronised': (r) => ({ n: r.sum('received_synced'), d: r.syncDenominator }),
+    'index766.progress': (r) => ({ n: r.sum('population_on_time'), d: r.sum('population') }),
+    'index766.online_service.procedures_online': (r) => ({ n: r.size('online_procs'), d: r.size('procs') }),
+    'index766.online_service.services_used': (r) => ({
+      n: r.common('services', 'used_services'),
+      d: r.size('services'),
+    }),
+    'index766.online_service.online_dossiers': (r) => ({
+      n: r.sum('received_online'),
+      d: r.sum('received'),
+      scoredN: r.sum('received_online') * r.sum('received_synced'),
+      scoredD: r.sum('received') * r.syncDenominator,
+    }),
+    'index766.online_payment.dossiers_paid': (r) => ({
+      n: r.sum('fee_dossiers_paid'),
+      d: r.sum('fee_dossiers'),
+    }),
+    'index766.online_payment.procedures_with_fee': (r) => ({
+      n: r.common('fee_procs', 'fee_data_procs'),
+      d: r.size('fee_procs'),
+    }),
+    'index766.online_payment.procedures_paid': (r) => ({
+      n: r.common('fee_procs', 'paid_procs'),
+      d: r.size('fee_procs'),
+    }),
+    'index766.satisfaction.dossier_satisfaction': (r) => ({
+      n: Math.max(r.sum('population_satisfied') - r.sum('petitioned'), 0),
+      d: r.sum('population'),
+    }),
+    'index766.digitization.e_result': (r) => ({ n: r.sum('population_e_result'), d: r.sum('population') }),
+    'index766.digitization.digitized_dossiers': (r) => ({
+      n: r.sum('population_digitized'),
+      d: r.sum('population'),
+    }),
+    'index766.digitization.reuse': (r) => ({ n: r.sum('received_reused'), d: r.sum('received') }),
+    'index766.digitization.shared': (r) => ({ n: r.sum('received_shared'), d: r.sum('received') }),
+    'index766.digitization.population_db_procedures': (r) => ({
+      n: r.common('citizen_procs', 'population_db_procs'),
+      d: r.size('citizen_procs'),
+    }),
+    'index766.digitization.population_db_dossiers': (r) => ({
+      n: r.sum('population_db_dossiers'),
+      d: r.sum('population'),
+    }),
+  };
+
+const figureIndex = (figures: ScopeInputs['figures'], id: string) => figures.findIndex((f) => f[0] === id);
+
+function countsOf(c: Component, inputs: ScopeInputs, r: Reader): Counts {
+  if (c.source === 'external') {
+    const at = figureIndex(inputs.figures, c.id);
+    const f = inputs.figures[at];
+    const n = f ? f[1] : 0;
+    const d = f ? f[2] : 0;
+    return { n, d, scoredN: n, scoredD: d, has: at >= 0 };
+  }
+  const counts = COUNTS_TS[c.id];
+  if (!counts) throw new Error(`no counts for Decision 766 component ${c.id}`);
+  const x = counts(r);
+  return {
+    n: x.n,
+    d: x.d,
+    scoredN: x.scoredN ?? x.n,
+    scoredD: x.scoredD ?? x.d,
+    has: c.source === 'catalog' ? inputs.catalog_size > 0 : true,
+  };
+}
+
+/** A count as the statement's toUInt64 holds it: a whole number in [0, 2^53). */
+function unsigned(x: number): number {
+  if (!Number.isSafeInteger(x) || x < 0) throw new UnscorableInputs(`count ${x} out of range`);
+  return x;
+}
+
+const GROUP_ROWS = GROUPS.filter((g) => !COMPONENTS.some((c) => c.id === g.kpi));
+
+/** Every component, group and total row of one (period, scope), as index766ValuesSql gives them. */
+export function index766ValueRows(inputs: ScopeInputs): ValueRow[] {
+  const sums = new Map(INDEX766_SUMS.map((name, i) => [name, inputs.sums[i] ?? 0]));
+  const sets = new Map(INDEX766_SETS.map((name, i) => [name, inputs.sets[i] ?? []]));
+  const set = (name: SetName) => sets.get(name) ?? [];
+  const sum = (name: SumName) => sums.get(name) ?? 0;
+  const national = figureIndex(inputs.figures, 'national_reporting.received');
+  const reader: Reader = {
+    sum,
+    size: (name) => set(name).length,
+    common: (a, b) => {
+      const other = new Set(set(b));
+      return set(a).filter((x) => other.has(x)).length;
+    },
+    syncDenominator: Math.max(sum('received'), national < 0 ? 0 : (inputs.figures[national]?.[1] ?? 0)),
+  };
+  const key = {
+    scope_kind: inputs.scope_kind,
+    scope_code: inputs.scope_code,
+    period_kind: inputs.period_kind,
+    period_start: inputs.period_start,
+  };
+  const scopeRows = unsigned(sum('dossier_rows') + set('procs').length + inputs.figures.length);
+  const rows: ValueRow[] = [];
+  const scored = COMPONENTS.map((c) => {
+    const counts = countsOf(c, inputs, reader);
+    const h = counts.has
+      ? componentHundredths(c, { numerator: unsigned(counts.scoredN), denominator: unsigned(counts.scoredD) })
+      : null;
+    rows.push({
+      kpi: c.id,
+      ...key,
+      numerator: unsigned(counts.n),
+      denominator: unsigned(counts.d),
+      score_override: h === null ? null : h / 100,
+      max_score_override: c.points,
+      reason: !counts.has ? MISSING_REASON[c.source] : h === null ? 'zero_denominator' : '',
+      scope_rows: scopeRows,
+    });
+    return { c, has: counts.has, h };
+  });
+  const earned = (pick: (c: Component) => boolean) =>
+    scored.filter((s) => pick(s.c) && s.has).reduce((total, s) => total + (s.h ?? 0), 0);
+  const available = (pick: (c: Component) => boolean) =>
+    scored.filter((s) => pick(s.c) && s.has).reduce((total, s) => total + s.c.points, 0);
+  const groupRow = (kpi: string, pick: (c: Component) => boolean) => {
+    const e = earned(pick);
+    const p = available(pick);
+    rows.push({
+      kpi,
+      ...key,
+      numerator: e,
+      denominator: p * 100,
+      score_override: e / 100,
+      max_score_override: p,
+      reason: '',
+      scope_rows: scopeRows,
+    });
+  };
+  for (const g of GROUP_ROWS) groupRow(g.kpi, (c) => c.group === g.id);
+  groupRow(TOTAL_KPI, () => true);
+  return rows;
+}

@@ -1,0 +1,254 @@
+// Cycles starting from the previous live cells on the same city day (new dossiers, due times passing) no
+// longer run the Decision 766 statement for the running periods: the previous generation's inputs per
+// scope (kpi_index766_scope_inputs_v1) plus the run's deltas, scored in TypeScript (index766-running.ts).
+// After each such cycle every Decision 766 value of the running periods must equal what the statement
+// computes from the same state, and at the end the whole state must equal a recomputation from scratch.
+import { randomUUID } from 'node:crypto';
+import type { ClickHouse } from '@dossier/clickhouse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
+import { dossierCellLayout } from '../src/cell-layout.ts';
+import { backfillKpis, PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, verifyKpiState } from '../src/index.ts';
+import { index766ValuesSql } from '../src/sql/index766-values.sql.ts';
+import { agency, dossierEvent, dossierEvents, procedure, ts } from './kpi-fixtures.ts';
+
+const SLOW = 600_000;
+const STATEMENT = 'kpi_stage_values_v1 <- index766 month+quarter+year';
+const FROM_INPUTS = 'index766 running: inputs';
+const FROM_PREVIOUS = 'index766 running: previous inputs';
+const DAY = '2026-03-10';
+
+let test: TestClickHouse;
+let clickhouse: ClickHouse;
+
+async function cycle(now: string) {
+  const labels: string[] = [];
+  const runId = randomUUID();
+  const result = await runKpiCycle(clickhouse, {
+    runId,
+    periodKinds: PERIOD_KINDS,
+    scopeKinds: SCOPE_KINDS,
+    now: `${DAY} ${now}:00.000`,
+    graceMs: 0,
+    trace: (label) => labels.push(label),
+  });
+  return { result, labels, runId, now: `${DAY} ${now}:00.000` };
+}
+
+async function json<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  return (await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+}
+
+const events = (rows: ReturnType<typeof dossierEvents>) =>
+  clickhouse.insert({ table: 'dossier_events_v1', values: rows, format: 'JSONEachRow' });
+
+const KEY = 'kpi, scope_kind, scope_code, period_kind, toString(period_start) AS period_start';
+
+/**
+ * Every Decision 766 value of the running periods as the statement computes it from the state the cycle
+ * `runId` left (its live cells, the cells, the catalog), every scope recomputed, against kpi_latest.
+ */
+async function expectAsTheStatement(run: { runId: string; now: string }) {
+  const probe = randomUUID();
+  await clickhouse.insert({
+    table: 'kpi_run_periods_v1',
+    values: [
+      ['month', '2026-03-01'],
+      ['quarter', '2026-01-01'],
+      ['year', '2026-01-01'],
+    ].map(([period_kind, period_start]) => ({
+      run_id: probe,
+      period_kind,
+      period_start,
+      purpose: 'dossier',
+    })),
+    format: 'JSONEachRow',
+  });
+  const statement = await json<Record<string, unknown>>(
+    `SELECT ${KEY}, toUInt64(numerator) AS numerator, toUInt64(denominator) AS denominator,
+      score_override AS score, max_score_override AS max_score, reason
+    FROM (${index766ValuesSql(['month', 'quarter', 'year'], dossierCellLayout())})
+    ORDER BY kpi, scope_kind, scope_code, period_kind, period_start`,
+    {
+      run_id: probe,
+      live_id: run.runId,
+      now: run.now,
+      day_floor: '2026-01-01',
+      scope_kinds: ['city', 'agency'],
+    },
+  );
+  const latest = await json<Record<string, unknown>>(
+    `SELECT ${KEY}, numerator, denominator, score, max_score, reason FROM kpi_latest
+    WHERE kpi LIKE 'index766%' AND (period_kind, period_start) IN
+      (('month', '2026-03-01'), ('quarter', '2026-01-01'), ('year', '2026-01-01'))
+    ORDER BY kpi, scope_kind, scope_code, period_kind, period_start`,
+  );
+  expect(statement.length).toBeGreaterThan(0);
+  expect(latest).toEqual(statement);
+}
+
+beforeAll(async () => {
+  test = await createTestClickHouse();
+  clickhouse = test.clickhouse;
+  // PROV ← DEPT ← COMM, and DIST on its own.
+  await clickhouse.insert({
+    table: 'agencies_v1',
+    values: [
+      agency('PROV', 'province'),
+      agency('DEPT', 'province', { parent_code: 'PROV' }),
+      agency('COMM', 'commune', { parent_code: 'DEPT' }),
+      agency('DIST', 'district'),
+    ],
+    format: 'JSONEachRow',
+  });
+  await clickhouse.insert({
+    table: 'procedures_v1',
+    values: [
+      procedure('P-1', { agency_code: 'PROV', online_class: 'full', admin_levels: ['province'] }),
+      procedure('P-2', { agency_code: 'DIST', fee_bearing: 1, admin_levels: ['district', 'commune'] }),
+    ],
+    format: 'JSONEachRow',
+  });
+  await events(
+    [
+      dossierEvents({
+        code: 'DUE',
+        agency: 'COMM',
+        procedure: 'P-2',
+        received: '2026-03-09 01:00',
+        due: '2026-03-10 05:00',
+      }),
+      dossierEvents({
+        code: 'OPEN',
+        agency: 'PROV',
+        procedure: 'P-1',
+        channel: 'online',
+        received: '2026-03-09 02:00',
+        due: '2026-03-12 00:00',
+      }),
+      dossierEvents({
+        code: 'DONE',
+        agency: 'DIST',
+        procedure: 'P-2',
+        received: '2026-03-02 02:00',
+        due: '2026-03-05 00:00',
+        finished: { at: '2026-03-04 20:00', kind: 'resolved' },
+        fee: 10_000,
+      }),
+    ].flat(),
+  );
+}, SLOW);
+
+afterAll(async () => {
+  await test?.close();
+});
+
+describe('the Decision 766 index of the running periods from the previous inputs plus the deltas', () => {
+  it(
+    'scores the moved scopes without the statement and equals it after every cycle',
+    async () => {
+      expect((await cycle('02:00')).result.mode).toBe('rebuild');
+
+      // New data: the first such cycle reads every scope's inputs (the rebuild kept none).
+      await events(
+        dossierEvents({
+          code: 'NEW1',
+          agency: 'COMM',
+          procedure: 'P-2',
+          channel: 'online',
+          received: '2026-03-10 02:10',
+          due: '2026-03-13 00:00',
+          fee: 10_000,
+          paidOnline: 1,
+        }),
+      );
+      const first = await cycle('02:30');
+      expect(first.result.dossiersRefreshed).toBe(1);
+      expect(first.labels).toContain(FROM_INPUTS);
+      expect(first.labels).not.toContain(STATEMENT);
+      await expectAsTheStatement(first);
+
+      // More new data in another unit: the previous inputs plus the deltas, no statement at all.
+      await events(
+        dossierEvents({
+          code: 'NEW2',
+          agency: 'DIST',
+          procedure: 'P-2',
+          received: '2026-03-10 02:40',
+          due: '2026-03-10 04:00',
+          fee: 10_000,
+        }),
+      );
+      const second = await cycle('02:50');
+      expect(second.labels).toContain(FROM_PREVIOUS);
+      expect(second.labels).not.toContain(FROM_INPUTS);
+      expect(second.labels).not.toContain(STATEMENT);
+      await expectAsTheStatement(second);
+
+      // Due times pass (NEW2 at 04:00, DUE at 05:00): a crossing-only cycle, from the previous inputs.
+      const crossed = await cycle('05:30');
+      expect(crossed.result.periodsRecomputed).toBeGreaterThan(0);
+      expect(crossed.labels).toContain(FROM_PREVIOUS);
+      expect(crossed.labels).not.toContain(STATEMENT);
+      await expectAsTheStatement(crossed);
+
+      // A procedure new to a unit's sets: DIST receives P-1 online with data from the population database.
+      await events(
+        dossierEvents({
+          code: 'NEW3',
+          agency: 'DIST',
+          procedure: 'P-1',
+          channel: 'online',
+          received: '2026-03-10 05:35',
+          due: '2026-03-12 00:00',
+          extra: { population_db_used: 1 },
+        }),
+      );
+      const joined = await cycle('05:40');
+      expect(joined.labels).toContain(FROM_PREVIOUS);
+      expect(joined.labels).not.toContain(STATEMENT);
+      await expectAsTheStatement(joined);
+
+      // NEW3 moves to P-2: DIST|P-1 leaves the used services, which only the inputs read anew give.
+      await events([
+        dossierEvent('NEW3', 'processing', '2026-03-10 05:45', {
+          agency_code: 'DIST',
+          procedure_code: 'P-2',
+          channel: 'online',
+          received_at: ts('2026-03-10 05:35'),
+        }),
+      ]);
+      const left = await cycle('05:50');
+      expect(left.result.dossiersRefreshed).toBe(1);
+      expect(left.labels).toContain(FROM_INPUTS);
+      expect(left.labels).not.toContain(STATEMENT);
+      await expectAsTheStatement(left);
+
+      // And the next one goes on from those.
+      await events(
+        dossierEvents({
+          code: 'NEW4',
+          agency: 'PROV',
+          procedure: 'P-1',
+          received: '2026-03-10 05:55',
+          due: '2026-03-10 23:00',
+        }),
+      );
+      const after = await cycle('06:00');
+      expect(after.labels).toContain(FROM_PREVIOUS);
+      await expectAsTheStatement(after);
+
+      expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
+      const rebuilt = await backfillKpis(clickhouse, {
+        runId: randomUUID(),
+        periodKinds: PERIOD_KINDS,
+        scopeKinds: SCOPE_KINDS,
+        fromDate: '2026-01-01',
+        toDate: '2026-03-10',
+        now: `${DAY} 06:00:00.000`,
+      });
+      expect(rebuilt.rowsWritten).toBe(0);
+    },
+    SLOW,
+  );
+});
