@@ -21,7 +21,8 @@ const DAY = '2026-03-10';
 let test: TestClickHouse;
 let clickhouse: ClickHouse;
 
-async function cycle(now: string) {
+/** A cycle at `now` (city day 2026-03-10); `failAfter`: the run dies after that statement. */
+async function cycle(now: string, failAfter?: string) {
   const labels: string[] = [];
   const runId = randomUUID();
   const result = await runKpiCycle(clickhouse, {
@@ -30,7 +31,10 @@ async function cycle(now: string) {
     scopeKinds: SCOPE_KINDS,
     now: `${DAY} ${now}:00.000`,
     graceMs: 0,
-    trace: (label) => labels.push(label),
+    trace: (label) => {
+      labels.push(label);
+      if (label === failAfter) throw new Error(`stopped after ${label}`);
+    },
   });
   return { result, labels, runId, now: `${DAY} ${now}:00.000` };
 }
@@ -248,6 +252,28 @@ describe('the Decision 766 index of the running periods from the previous inputs
         now: `${DAY} 06:00:00.000`,
       });
       expect(rebuilt.rowsWritten).toBe(0);
+    },
+    SLOW,
+  );
+
+  it(
+    'a run stopped after staging the scored values is finished by the next, and the chain starts again',
+    async () => {
+      // After the range rebuild above the next cycle computes in full; the one after starts from it.
+      await cycle('06:30');
+      await events(
+        dossierEvents({ code: 'NEW5', agency: 'COMM', procedure: 'P-2', received: '2026-03-10 06:35' }),
+      );
+      await expect(cycle('06:40', 'index766 running: stage scored values')).rejects.toThrow(/stopped after/);
+      // The next run finishes the generation (with the statement: it does not start from live cells).
+      await cycle('06:50');
+      await events(
+        dossierEvents({ code: 'NEW6', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 06:55' }),
+      );
+      const next = await cycle('07:00');
+      expect(next.labels).toContain(FROM_INPUTS);
+      await expectAsTheStatement(next);
+      expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
     },
     SLOW,
   );
