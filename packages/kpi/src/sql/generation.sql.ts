@@ -163,6 +163,8 @@ export function counterSums(counters: readonly string[]): { select: string; nonZ
 // Applying a staged generation: each insert carries the generation's deduplication token, so applying
 // it again (the run that staged it crashed, or two runs finish it) adds nothing.
 
+// No ORDER BY: the insert sorts each block by the table's key anyway, and sorting the whole result first
+// took two thirds of this statement's CPU (a catch-up's weeks of day cells: 0.54-1.32 -> 0.21-0.34 CPU-s at 1M).
 export function applyCellsSql(layout: CellLayout): string {
   const sums = counterSums(layout.columns);
   return `
@@ -171,8 +173,7 @@ SELECT ${CELL_KEY_COLUMNS}, ${sums.select}
 FROM kpi_stage_cells_v1
 WHERE run_id = {run_id:String} AND role = 'delta'
 GROUP BY ${CELL_KEY_COLUMNS}
-HAVING ${sums.nonZero}
-ORDER BY ${CELL_KEY_COLUMNS}`;
+HAVING ${sums.nonZero}`;
 }
 
 /**
