@@ -453,4 +453,34 @@ describe('catalog KPIs of the current period', CYCLES, () => {
       denominator: 0,
     });
   });
+
+  it('a catalog row valid for years lists its days only from the day floor, and counts only those', async () => {
+    const longLived = procedure('P-LONG', { online_class: 'full', valid_from: '2020-01-01' });
+    await clickhouse.insert({ table: 'procedures_v1', values: [longLived], format: 'JSONEachRow' });
+    // 92 days before 3 April 2025 (09:00 local): day periods from 1 January 2025 on are recomputed.
+    const run = await cycle(92, '2025-04-03 02:00:00.000');
+    const result = await clickhouse.query({
+      query: `SELECT countIf(period_kind = 'day' AND period_start < '2025-01-01') AS below,
+          countIf(period_kind = 'day' AND period_start = '2025-01-01') AS floor,
+          countIf(period_kind = 'month' AND period_start = '2020-01-01') AS first_month, count() AS periods
+        FROM kpi_run_periods_v1 WHERE run_id = {run_id:String}`,
+      query_params: { run_id: run.runId },
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<Record<'below' | 'floor' | 'first_month' | 'periods', string | number>>();
+    // Before, every day since 2020 was listed (1,827 rows here) though none below the floor is computed.
+    expect(Number(row?.below)).toBe(0);
+    expect(Number(row?.floor)).toBeGreaterThan(0);
+    expect(Number(row?.first_month)).toBeGreaterThan(0);
+    expect(run.periodsRecomputed).toBe(Number(row?.periods));
+    expect(run.periodsRecomputed).toBeLessThan(400);
+    expect(await latest('online_service_coverage', 'procedure:P-LONG', 'month', '2020-01-01')).toMatchObject({
+      numerator: 1,
+      denominator: 1,
+    });
+    expect(await latest('online_service_coverage', 'procedure:P-LONG', 'day', '2025-01-01')).toMatchObject({
+      numerator: 1,
+      denominator: 1,
+    });
+  });
 });

@@ -116,9 +116,13 @@ export function currentPeriodsSql(
 
 /**
  * Catalog rows ingested in the window change procedure KPIs from their validity start to now; those
- * periods are recomputed for the procedure KPIs (dossier KPIs follow through the refreshed facts).
+ * periods are recomputed for the procedure KPIs (dossier KPIs follow through the refreshed facts). Days
+ * start at {day_floor}, below which no run recomputes any (runPeriodsSourceSql): a catalog valid since
+ * 2020 listed every day since, about 2,500 rows that nothing read but the run's reported period count.
  */
 export function touchedCatalogPeriodsSql(kind: PeriodKind): string {
+  const from =
+    kind === 'day' ? `greatest(start_at, toDateTime64({day_floor:Date}, 3, '${TIME_ZONE}'))` : 'start_at';
   return `
 INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
 SELECT {run_id:String}, '${kind}', p, 'procedure'
@@ -133,7 +137,7 @@ FROM
   )
   HAVING count() > 0
 )
-ARRAY JOIN ${periodRangeSql(kind, 'start_at', "{now:DateTime64(3, 'UTC')}")} AS p`;
+ARRAY JOIN ${periodRangeSql(kind, from, "{now:DateTime64(3, 'UTC')}")} AS p`;
 }
 
 /**
