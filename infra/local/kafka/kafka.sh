@@ -14,7 +14,9 @@
 #   --data-dir DIR       KAFKA_DATA_DIR         default ./data/kafka (pid file, config, partitions)
 #   --log-dir DIR        KAFKA_LOG_DIR          broker's own log, default <data-dir>/logs
 #   --heap SIZE          KAFKA_HEAP             -Xmx, default 512m
-#   --owner-pid PID      KAFKA_OWNER_PID        stop the broker when that process exits (tests)
+#   --owner-pid PID      KAFKA_OWNER_PID        stop the broker when that process exits (SIGTERM, then
+#                                               SIGKILL after KAFKA_STOP_TIMEOUT); a later start on the
+#                                               same data dir replaces a broker whose owner has exited
 #   --timeout SECONDS    KAFKA_START_TIMEOUT    wait for the port, default 60
 # Also: KAFKA_JAVA_OPTS extra JVM options (the tests pass -XX:TieredStopAtLevel=1), KAFKA_CDS=0 to
 # skip the class-data-sharing archive, KAFKA_STOP_TIMEOUT (default 20 s before SIGKILL), and
@@ -60,6 +62,7 @@ parse_options() {
   LOG_DIR="${LOG_DIR:-$DATA_DIR/logs}"
   PID_FILE="$DATA_DIR/kafka.pid"
   WATCH_PID_FILE="$DATA_DIR/owner-watch.pid"
+  OWNER_FILE="$DATA_DIR/owner.pid"
 }
 
 pom_hash() { sha256sum "$SCRIPT_DIR/pom.xml" | cut -d' ' -f1; }
@@ -227,8 +230,18 @@ start() {
   parse_options "$@"
   local pid
   if pid="$(running_pid)"; then
-    log "already running (pid $pid, $DATA_DIR)"
-    return 0
+    # A broker whose owner died (a SIGKILLed `npm start`) is shutting down or about to: its watcher
+    # sends SIGTERM within a second. A caller restarted at once must not take it for a live broker,
+    # or it finds no broker a few seconds later and never starts one. Replace it.
+    if [[ -f "$OWNER_FILE" ]] && ! kill -0 "$(cat "$OWNER_FILE")" 2>/dev/null; then
+      log "pid $pid belonged to a process that has exited ($(cat "$OWNER_FILE")); replacing it"
+      stop_watch
+      stop_pid "$pid"
+      rm -f "$PID_FILE" "$OWNER_FILE"
+    else
+      log "already running (pid $pid, $DATA_DIR)"
+      return 0
+    fi
   fi
   install
   command -v java >/dev/null || die "Java 17+ is required"
@@ -254,9 +267,16 @@ start() {
   setsid "${JAVA[@]}" kafka.Kafka "$DATA_DIR/server.properties" >"$LOG_DIR/kafka.out" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$PID_FILE"
+  rm -f "$OWNER_FILE"
   if [[ -n "$OWNER_PID" ]]; then
+    echo "$OWNER_PID" >"$OWNER_FILE"
+    # SIGTERM when the owner is gone, SIGKILL when the broker is still there STOP_TIMEOUT seconds later
+    # (a broker hung in its shutdown must not outlive its owner and hold the port and the data dir).
     setsid bash -c 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
-      kill -TERM "$2" 2>/dev/null || true' kafka-owner-watch "$OWNER_PID" "$pid" >/dev/null 2>&1 </dev/null &
+      kill -TERM "$2" 2>/dev/null || exit 0
+      for ((i = 0; i < $3 * 10; i++)); do kill -0 "$2" 2>/dev/null || exit 0; sleep 0.1; done
+      kill -KILL "$2" 2>/dev/null || true' kafka-owner-watch "$OWNER_PID" "$pid" "$STOP_TIMEOUT" \
+      >/dev/null 2>&1 </dev/null &
     echo $! >"$WATCH_PID_FILE"
   fi
   local deadline=$((SECONDS + START_TIMEOUT))
@@ -266,7 +286,7 @@ start() {
       tail -n 40 "$LOG_DIR/server.log" "$LOG_DIR/kafka.out" >&2 2>/dev/null || true
       stop_watch
       stop_pid "$pid"
-      rm -f "$PID_FILE"
+      rm -f "$PID_FILE" "$OWNER_FILE"
       exit 1
     fi
     sleep 0.1
@@ -307,7 +327,7 @@ stop() {
   else
     log "not running ($DATA_DIR)"
   fi
-  rm -f "$PID_FILE"
+  rm -f "$PID_FILE" "$OWNER_FILE"
 }
 
 status() {

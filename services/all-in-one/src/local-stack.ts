@@ -30,33 +30,64 @@ export function reachable(host: string, port: number, timeoutMs = 1_000): Promis
   });
 }
 
-/** A broker on 127.0.0.1:port: the one already there, else the project's native Kafka under dataDir. */
+/**
+ * A broker on 127.0.0.1:port: this data dir's own broker (replaced when the process that started it has
+ * died, as after a SIGKILL), else one already answering there, else the project's native Kafka under dataDir.
+ */
 export async function ensureKafka(options: {
   port: number;
   dataDir: string;
   logger: Logger;
+  /** The process the broker goes down with (default this one). */
+  ownerPid?: number;
 }): Promise<LocalService<string[]>> {
   const brokers = [`127.0.0.1:${options.port}`];
-  if (await reachable('127.0.0.1', options.port)) {
+  const dataDir = resolve(options.dataDir);
+  // Our data dir's broker is asked first: a broker left by a killed predecessor still answers on the
+  // port for a few seconds while it shuts down, and taking it for a live one would leave this run
+  // without a broker for good.
+  if (!(await localKafkaRunning(dataDir)) && (await reachable('127.0.0.1', options.port))) {
     options.logger.info({ brokers }, 'using the Kafka already running');
     return { value: brokers, stop: async () => {} };
   }
-  const dataDir = resolve(options.dataDir);
   options.logger.info({ port: options.port, dataDir }, 'starting local Kafka');
   // --owner-pid: the broker goes down with this process even when it dies without shutting down.
-  await run(
+  const { stderr } = await run(
     KAFKA_SH,
-    ['start', '--port', String(options.port), '--data-dir', dataDir, '--owner-pid', String(process.pid)],
-    {
-      timeout: 600_000,
-    },
+    [
+      'start',
+      '--port',
+      String(options.port),
+      '--data-dir',
+      dataDir,
+      '--owner-pid',
+      String(options.ownerPid ?? process.pid),
+    ],
+    { timeout: 600_000 },
   );
+  if (/already running/.test(stderr)) {
+    // Started by someone alive (by hand, or another run): theirs to stop.
+    options.logger.info({ brokers }, 'using the Kafka already running');
+    return { value: brokers, stop: async () => {} };
+  }
+  if (/replacing it/.test(stderr))
+    options.logger.warn({ dataDir }, 'replaced the broker of a process that died');
   return {
     value: brokers,
     stop: async () => {
       await run(KAFKA_SH, ['stop', '--data-dir', dataDir], { timeout: 60_000 });
     },
   };
+}
+
+/** Whether the broker kafka.sh started for this data dir is running. */
+export async function localKafkaRunning(dataDir: string): Promise<boolean> {
+  try {
+    await run(KAFKA_SH, ['status', '--data-dir', resolve(dataDir)], { timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A Redis URL from `redis.sh ensure` (given REDIS_URL, the usual local one, or a private server). */
