@@ -31,12 +31,32 @@ const { errorCodes } = createRequire(import.meta.url)('kafkajs/src/protocol/erro
   errorCodes: { type: string; message: string }[];
 };
 const SETTLING_TEXTS = new Set(errorCodes.filter((e) => SETTLING_TYPES.has(e.type)).map((e) => e.message));
-const SETTLING_CRASHES = new Set([...SETTLING_TEXTS].map((text) => `Crash: KafkaJSProtocolError: ${text}`));
+// A consumer crashes on a settling error as the protocol error itself or, when kafkajs's own retries ran
+// out first (a loaded machine: a fresh broker's coordinator took longer than those retries), as
+// KafkaJSNumberOfRetriesExceeded carrying the same text.
+const SETTLING_CRASHES = new Set(
+  [...SETTLING_TEXTS].flatMap((text) => [
+    `Crash: KafkaJSProtocolError: ${text}`,
+    `Crash: KafkaJSNumberOfRetriesExceeded: ${text}`,
+  ]),
+);
 
-/** Whether a kafkajs error is one of a group or topic settling (see SETTLING_TYPES). */
+/**
+ * Whether a kafkajs error is one of a group or topic settling (see SETTLING_TYPES), also when kafkajs
+ * re-threw it: a rebalance-like protocol error comes back as a plain KafkaJSError with the same text (no
+ * type), wrapped in KafkaJSNumberOfRetriesExceeded when the retries ran out.
+ */
 export function isSettlingKafkaError(err: unknown): boolean {
-  const type = (err as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && SETTLING_TYPES.has(type);
+  let error = err as
+    | { type?: unknown; name?: unknown; message?: unknown; cause?: unknown }
+    | null
+    | undefined;
+  for (let depth = 0; error && depth < 5; depth++, error = error.cause as typeof error) {
+    if (typeof error.type === 'string' && SETTLING_TYPES.has(error.type)) return true;
+    const kafkajs = typeof error.name === 'string' && error.name.startsWith('KafkaJS');
+    if (kafkajs && typeof error.message === 'string' && SETTLING_TEXTS.has(error.message)) return true;
+  }
+  return false;
 }
 
 /**

@@ -1,7 +1,13 @@
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
-import { logLevel } from 'kafkajs';
+import { KafkaJSError, KafkaJSNumberOfRetriesExceeded, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { createLogger, isSettlingKafkaError, kafkaLogCreator } from '../src/index.ts';
+
+// The protocol errors kafkajs throws for a response's error code.
+const { createErrorFromCode } = createRequire(import.meta.url)('kafkajs/src/protocol/error') as {
+  createErrorFromCode: (code: number) => Error;
+};
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -29,6 +35,9 @@ describe('kafkajs log lines', () => {
     entry('Connection', logLevel.ERROR, 'Response Produce(key: 0, version: 7)', {
       error: 'The request included a message larger than the max message size the server will accept',
     });
+    const moved = 'This is not the correct coordinator for this group';
+    entry('Consumer', logLevel.ERROR, `Crash: KafkaJSNumberOfRetriesExceeded: ${moved}`, { groupId: 'g' });
+    entry('Consumer', logLevel.ERROR, 'Restarting the consumer in 300ms', { groupId: 'g', retryTime: 300 });
     entry('Consumer', logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded: gave up', { groupId: 'g' });
     entry('Consumer', logLevel.ERROR, 'Restarting the consumer in 300ms', { groupId: 'g', retryTime: 300 });
     expect(lines.map((l) => [l.level, l.kafka])).toEqual([
@@ -36,6 +45,8 @@ describe('kafkajs log lines', () => {
       [20, `Crash: KafkaJSProtocolError: ${loading}`],
       [20, 'Restarting the consumer in 300ms'],
       [50, 'Response Produce(key: 0, version: 7)'],
+      [20, 'Crash: KafkaJSNumberOfRetriesExceeded: This is not the correct coordinator for this group'],
+      [20, 'Restarting the consumer in 300ms'],
       [50, 'Crash: KafkaJSNumberOfRetriesExceeded: gave up'],
       [50, 'Restarting the consumer in 300ms'],
     ]);
@@ -47,5 +58,20 @@ describe('kafkajs log lines', () => {
     expect(isSettlingKafkaError({ type: 'GROUP_LOAD_IN_PROGRESS' })).toBe(true);
     expect(isSettlingKafkaError({ type: 'MESSAGE_TOO_LARGE' })).toBe(false);
     expect(isSettlingKafkaError(new Error('The group coordinator is not available'))).toBe(false);
+  });
+
+  it('tells a settling error that kafkajs re-threw and gave up on', () => {
+    // As consumerGroup.js re-throws NOT_COORDINATOR_FOR_GROUP during a join, and the retrier wraps it.
+    const protocol = createErrorFromCode(16);
+    const rethrown = new KafkaJSError(protocol);
+    expect(
+      isSettlingKafkaError(new KafkaJSNumberOfRetriesExceeded(rethrown, { retryCount: 5, retryTime: 382 })),
+    ).toBe(true);
+    expect(isSettlingKafkaError(rethrown)).toBe(true);
+    const tooLarge = createErrorFromCode(10);
+    expect(
+      isSettlingKafkaError(new KafkaJSNumberOfRetriesExceeded(tooLarge, { retryCount: 5, retryTime: 382 })),
+    ).toBe(false);
+    expect(isSettlingKafkaError(new KafkaJSError('The group coordinator is loading, maybe'))).toBe(false);
   });
 });
