@@ -1,7 +1,7 @@
 import { dossierCellLayout } from './cell-layout.ts';
 import { INDEX766_SCOPES } from './index766/kpis.ts';
 import { type Index766Inputs, readIndex766Inputs } from './index766-inputs.ts';
-import { computeRunningIndex766 } from './index766-running.ts';
+import { computeRunningIndex766, storeRunningIndex766Inputs } from './index766-running.ts';
 import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
 import { DOSSIER_PURPOSES, dossierKeysSql, dossierValuesSql } from './sql/cells.sql.ts';
@@ -42,6 +42,11 @@ export interface ComputeOptions {
    * plus the crossed dossiers' change the run staged, not a pass over every open dossier.
    */
   crossedFrom?: string;
+  /**
+   * Keep the running periods' Decision 766 inputs after its statement (a rebuild whose live id is
+   * committed): the cycles after it start from them (index766-running.ts) instead of reading them anew.
+   */
+  keepRunningIndex766Inputs?: boolean;
 }
 
 const PURPOSES: Record<KpiSource, readonly string[]> = {
@@ -155,6 +160,9 @@ export async function computeValues(
     await sql.command(stage, params, { label: `kpi_stage_values_v1 <- ${source} ${kinds.join('+')}` });
     await sql.command(write, writeParams, { label: `kpi_values_v1 <- ${source} ${kinds.join('+')}` });
     await inputs?.record();
+    if (source === 'index766' && options.keepRunningIndex766Inputs) {
+      await storeRunningIndex766Inputs(sql, kinds, layout, params);
+    }
   }
 }
 

@@ -1,6 +1,17 @@
 import { createHash } from 'node:crypto';
 import { INDEX766_SCOPES } from './index766/kpis.ts';
-import { addDeltas, type DeltaRow, deltaRowsSql, movedScopes, scopeKey } from './index766/running-deltas.ts';
+import { addDeltas, type DeltaRow, deltaRowsSql, movedScopes } from './index766/running-deltas.ts';
+import {
+  chainOf,
+  INPUT_COLUMNS,
+  type MarkerRow,
+  type PeriodRow,
+  periodKey,
+  type StoredRow,
+  storeInputs,
+  TAG_VALID,
+  toInputs,
+} from './index766/stored-inputs.ts';
 import { UNIT_PARENTS_SQL, type UnitParent, unitTree } from './index766/unit-tree.ts';
 import {
   index766ValueRows,
@@ -37,9 +48,17 @@ import { utcDate } from './utc.ts';
  * (the statement's row for it then depends on merges of zero rows), the inputs of every scope are read
  * with the statement's input part instead (index766ScopeInputsSql, without its scoring) and scored the
  * same way. Either way the rows of the new generation are written under its live id, marker last.
+ *
+ * A generation computed from the previous one's inputs writes the rows of the scopes that moved only,
+ * and its marker names that generation as `parent` (migration 0247): a scope's inputs are its row under
+ * the nearest tag of the chain of parents from the previous live id down to a tag holding every scope
+ * (parent ''), each with its marker. A dead run's tag is never a parent (only committed live ids are
+ * started from), so its rows are never read. Every {@link CHAIN_LIMITS} `tags` generations, or once the
+ * chain's full tag is 2 hours old, a generation writes every scope again (copying the unmoved ones
+ * from the chain), so a chain never outlives the markers' 4 hours. A rebuild, which computes the index
+ * with its statement, keeps its running periods' inputs as a full tag too (storeRunningIndex766Inputs):
+ * the cycles after it start from them instead of reading every scope anew.
  */
-
-const MARKER = '';
 
 // Rows go in as arrays (JSONCompactEachRow): a third of the engine's parsing of named JSON rows.
 const VALUE_COLUMNS = [
@@ -55,35 +74,6 @@ const VALUE_COLUMNS = [
   'reason',
   'scope_rows',
 ] as const satisfies readonly (keyof ValueRow)[];
-const INPUT_COLUMNS = [
-  'period_kind',
-  'period_start',
-  'scope_kind',
-  'scope_code',
-  'sums',
-  'sets',
-  'figures',
-  'catalog_size',
-] as const satisfies readonly (keyof ScopeInputs)[];
-const TAG_VALID = 'created_at > now() - INTERVAL 4 HOUR';
-
-interface PeriodRow {
-  period_kind: string;
-  period_start: string;
-  purposes: string[];
-}
-
-interface StoredRow {
-  period_kind: string;
-  period_start: string;
-  scope_kind: string;
-  scope_code: string;
-  sums: (string | number)[];
-  sets: string[][];
-  figures: [string, string | number, string | number][];
-  catalog_size: string | number;
-}
-
 export interface RunningIndexOptions {
   kinds: readonly PeriodKind[];
   layout: CellLayout;
@@ -123,47 +113,42 @@ export async function computeRunningIndex766(
     );
   if (!eligible) return false;
   // The statement's input part (index766ScopeInputsSql, no scoring), every scope; its text is the rows' code.
-  const inputsSql = `
-SELECT period_kind, period_start, scope_kind, scope_code,
-  [${INDEX766_SUMS.join(', ')}] AS sums, [${INDEX766_SETS.join(', ')}] AS sets, figures, catalog_size
-FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, pairs, layout)})`;
+  const inputsSql = scopeInputsSql(kinds, layout);
   const code = createHash('sha256').update(inputsSql).digest('hex');
-  const periodKey = (kind: string, start: string) => `${kind}|${start}`;
   const wanted = new Set(periods.map((p) => periodKey(p.period_kind, p.period_start)));
 
-  const [deltas, parents, markers] = [
-    await sql.rows<DeltaRow>(deltaRowsSql(layout, pairs), params, 'index766 running: deltas'),
-    await sql.rows<UnitParent>(UNIT_PARENTS_SQL, {}, 'index766 running: units'),
-    await sql.rows<{ period_kind: string; period_start: string; code: string }>(
-      `SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start, code
-      FROM kpi_index766_scope_inputs_v1
-      WHERE tag = {previous_live_id:String} AND scope_kind = '' AND ${TAG_VALID}`,
-      { previous_live_id: previousLiveId },
-      'index766 running: markers',
-    ),
-  ];
+  const deltas = await sql.rows<DeltaRow>(deltaRowsSql(layout, pairs), params, 'index766 running: deltas');
+  const parents = await sql.rows<UnitParent>(UNIT_PARENTS_SQL, {}, 'index766 running: units');
+  const markers = await sql.rows<MarkerRow>(
+    `SELECT tag, toString(period_kind) AS period_kind, toString(period_start) AS period_start, code, parent,
+      toUInt32(greatest(dateDiff('second', created_at, now()), 0)) AS age
+    FROM kpi_index766_scope_inputs_v1 WHERE scope_kind = '' AND ${TAG_VALID}`,
+    {},
+    'index766 running: markers',
+  );
   const tree = unitTree(parents);
   const moved = movedScopes(periods, deltas, tree);
-  const complete = [...wanted].every((key) =>
-    markers.some((m) => periodKey(m.period_kind, m.period_start) === key && m.code === code),
-  );
-  const storedOf = (tag: string, label: string) =>
+  const chain = chainOf(markers, previousLiveId, wanted, code);
+  const keys = index766KeysSql(kinds);
+  const storedOf = (tags: readonly string[], label: string) =>
     sql.rows<StoredRow>(
       `SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start,
         toString(scope_kind) AS scope_kind, scope_code, sums, sets, figures, catalog_size
       FROM kpi_index766_scope_inputs_v1
-      WHERE tag = {previous_live_id:String} AND scope_kind != '' AND ${index766KeysSql(kinds)}`,
-      { ...params, previous_live_id: tag },
+      WHERE tag IN {input_tags:Array(String)} AND scope_kind != '' AND ${keys}
+      ORDER BY indexOf({input_tags:Array(String)}, tag)
+      LIMIT 1 BY period_kind, period_start, scope_kind, scope_code`,
+      { ...params, input_tags: tags },
       label,
     );
 
-  // From the previous generation's rows of the moved scopes plus the deltas (the others are copied as
-  // they are once the values are written), else from every scope's inputs read anew, stored as they read.
-  let scopes = complete
+  // From the chain's rows of the moved scopes plus the deltas (only these are written, or every scope
+  // once the chain is due to start again), else from every scope's inputs read anew, stored as they read.
+  let scopes = chain
     ? await addDeltas(
         sql,
         params,
-        toInputs(await storedOf(previousLiveId, 'index766 running: previous inputs')),
+        toInputs(await storedOf(chain.tags, 'index766 running: previous inputs')),
         deltas,
         tree,
         moved,
@@ -171,7 +156,7 @@ FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, pairs, layout)})`;
         layout,
       )
     : undefined;
-  const fromPrevious = scopes !== undefined;
+  const fromChain = scopes !== undefined ? chain : undefined;
   if (!scopes) {
     await sql.command(
       `INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')})
@@ -179,7 +164,7 @@ FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, pairs, layout)})`;
       params,
       { label: 'index766 running: inputs' },
     );
-    scopes = toInputs(await storedOf(params.live_id, 'index766 running: read inputs'));
+    scopes = toInputs(await storedOf([params.live_id], 'index766 running: read inputs'));
   }
 
   let rows: ValueRow[];
@@ -219,79 +204,51 @@ FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, pairs, layout)})`;
     params.live_id,
     periods,
     code,
-    fromPrevious ? { from: previousLiveId, scopes, keys: index766KeysSql(kinds), params } : undefined,
+    fromChain ? { from: previousLiveId, chain: fromChain, scopes, keys, params } : undefined,
   );
   return true;
 }
 
-/**
- * The generation's inputs under its live id, then each period's marker: when computed from the previous
- * generation's, the moved scopes as computed and the others copied (read anew, they are already stored).
- */
-async function storeInputs(
-  sql: Statements,
-  tag: string,
-  periods: readonly PeriodRow[],
-  code: string,
-  previous:
-    | {
-        from: string;
-        scopes: ReadonlyMap<string, ScopeInputs>;
-        /** The moved scopes (index766KeysSql), which `scopes` holds. */
-        keys: string;
-        /** The run's parameters the keys read ({run_id}, {day_floor}). */
-        params: StatementParams;
-      }
-    | undefined,
-): Promise<void> {
-  const began = performance.now();
-  if (previous) {
-    if (previous.scopes.size > 0) {
-      await sql.clickhouse.insert({
-        table: 'kpi_index766_scope_inputs_v1',
-        values: [...previous.scopes.values()].map((s) => [tag, ...INPUT_COLUMNS.map((c) => s[c])]),
-        columns: ['tag', ...INPUT_COLUMNS],
-        format: 'JSONCompactEachRow',
-      });
-    }
-    await sql.command(
-      `INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')})
-      SELECT {live_id:String}, ${INPUT_COLUMNS.join(', ')}
-      FROM kpi_index766_scope_inputs_v1
-      WHERE tag = {previous_live_id:String} AND scope_kind != ''
-        AND NOT ${previous.keys}`,
-      { ...previous.params, live_id: tag, previous_live_id: previous.from },
-      { label: 'index766 running: copy unmoved inputs' },
-    );
-  }
-  await sql.clickhouse.insert({
-    table: 'kpi_index766_scope_inputs_v1',
-    values: periods.map((p) => ({
-      tag,
-      period_kind: p.period_kind,
-      period_start: p.period_start,
-      scope_kind: MARKER,
-      scope_code: '',
-      code,
-    })),
-    format: 'JSONEachRow',
-  });
-  sql.trace?.('index766 running: store inputs', performance.now() - began);
+/** The statement's input part (index766ScopeInputsSql, no scoring), every scope; its text is the rows' code. */
+function scopeInputsSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
+  return `
+SELECT period_kind, period_start, scope_kind, scope_code,
+  [${INDEX766_SUMS.join(', ')}] AS sums, [${INDEX766_SETS.join(', ')}] AS sets, figures, catalog_size
+FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, runPeriodPairsSql(kinds, INDEX766_PURPOSES), layout)})`;
 }
 
-function toInputs(rows: readonly StoredRow[]): Map<string, ScopeInputs> {
-  const scopes = new Map<string, ScopeInputs>();
-  for (const r of rows) {
-    scopes.set(scopeKey(r.period_kind, r.period_start, r.scope_kind, r.scope_code), {
-      period_kind: r.period_kind,
-      period_start: r.period_start,
-      scope_kind: r.scope_kind,
-      scope_code: r.scope_code,
-      sums: r.sums.map(Number),
-      sets: r.sets.map((s) => [...s]),
-      figures: r.figures.map((f) => [f[0], Number(f[1]), Number(f[2])]),
-      catalog_size: Number(r.catalog_size),
-    });
-  }
-  return scopes;
+/**
+ * After a rebuild's statement: its running periods' inputs (every scope, as the running path reads them
+ * anew) under its live id, so that the cycles after it start from them. `at`: the values' parameters
+ * (live_id, now, day_floor); the periods are listed under a run id of their own.
+ */
+export async function storeRunningIndex766Inputs(
+  sql: Statements,
+  kinds: readonly PeriodKind[],
+  layout: CellLayout,
+  at: StatementParams,
+): Promise<void> {
+  if (!at.live_id || !at.now || kinds.length === 0) return;
+  const now = utcDate(at.now);
+  const periods = kinds.map((kind) => ({ period_kind: kind, period_start: periodStartOf(kind, now) }));
+  const params = { ...at, run_id: `${at.live_id}:index766-inputs` };
+  await sql.clickhouse.insert({
+    table: 'kpi_run_periods_v1',
+    values: periods.map((p) => ({ run_id: params.run_id, ...p, purpose: 'dossier' })),
+    format: 'JSONEachRow',
+  });
+  const inputsSql = scopeInputsSql(kinds, layout);
+  await sql.command(
+    `INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')})
+    SELECT {live_id:String}, ${INPUT_COLUMNS.join(', ')} FROM (${inputsSql})`,
+    params,
+    { label: 'index766 running: keep inputs' },
+  );
+  await storeInputs(
+    sql,
+    at.live_id,
+    periods.map((p) => ({ ...p, purposes: [] })),
+    createHash('sha256').update(inputsSql).digest('hex'),
+    undefined,
+  );
 }

@@ -210,9 +210,11 @@ async function build(
     throw err;
   }
   await releasingOnFailure(clickhouse, claim, async () => {
-    await computeValues(sql.withSignal(lease?.lost), kpis, options.scopeKinds, options.periodKinds, at);
     // A backfill's rebuild leaves the watermark to the cycles, as a range does.
     const all = slicing.periods === 'all';
+    await computeValues(sql.withSignal(lease?.lost), kpis, options.scopeKinds, options.periodKinds, at, {
+      keepRunningIndex766Inputs: all,
+    });
     await commitGeneration(clickhouse, claim, kpis, !all, all ? at.live_id : '');
   });
   return {

@@ -43,6 +43,8 @@ export interface StatementParams {
   kpi_ids?: readonly string[];
   scope_kinds?: readonly string[];
   stated_score_kpis?: readonly string[];
+  /** Tags of kpi_index766_scope_inputs_v1 a scope's stored inputs are looked up through, nearest first. */
+  input_tags?: readonly string[];
   /** A hash of the Decision 766 statement's text, part of its inputs' fingerprint (index766-inputs.ts). */
   index766_code?: string;
   t_kpi?: readonly string[];

@@ -1,6 +1,8 @@
 // Cycles starting from the previous live cells on the same city day (new dossiers, due times passing) no
 // longer run the Decision 766 statement for the running periods: the previous generation's inputs per
 // scope (kpi_index766_scope_inputs_v1) plus the run's deltas, scored in TypeScript (index766-running.ts).
+// A rebuild keeps its running periods' inputs; a cycle writes only the scopes that moved, its marker naming
+// the generation it stands on, and every scope again once the chain is long enough.
 // After each such cycle every Decision 766 value of the running periods must equal what the statement
 // computes from the same state, and at the end the whole state must equal a recomputation from scratch.
 import { randomUUID } from 'node:crypto';
@@ -9,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 import { dossierCellLayout } from '../src/cell-layout.ts';
 import { backfillKpis, PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, verifyKpiState } from '../src/index.ts';
+import { CHAIN_LIMITS } from '../src/index766/stored-inputs.ts';
 import { index766ValuesSql } from '../src/sql/index766-values.sql.ts';
 import { agency, dossierEvent, dossierEvents, procedure, ts } from './kpi-fixtures.ts';
 
@@ -45,6 +48,16 @@ async function json<T>(query: string, params: Record<string, unknown> = {}): Pro
 
 const events = (rows: ReturnType<typeof dossierEvents>) =>
   clickhouse.insert({ table: 'dossier_events_v1', values: rows, format: 'JSONEachRow' });
+
+/** A generation's stored scope rows and its markers' parents. */
+async function stored(tag: string) {
+  const [row] = await json<{ scopes: string; parents: string[] }>(
+    `SELECT countIf(scope_kind != '') AS scopes, groupUniqArrayIf(parent, scope_kind = '') AS parents
+    FROM kpi_index766_scope_inputs_v1 WHERE tag = {tag:String}`,
+    { tag },
+  );
+  return { scopes: Number(row?.scopes ?? 0), parents: row?.parents ?? [] };
+}
 
 const KEY = 'kpi, scope_kind, scope_code, period_kind, toString(period_start) AS period_start';
 
@@ -151,9 +164,12 @@ describe('the Decision 766 index of the running periods from the previous inputs
   it(
     'scores the moved scopes without the statement and equals it after every cycle',
     async () => {
-      expect((await cycle('02:00')).result.mode).toBe('rebuild');
+      const start = await cycle('02:00');
+      expect(start.result.mode).toBe('rebuild');
+      // The rebuild keeps every scope of its running periods: the city and 4 units, 3 periods.
+      expect(await stored(start.runId)).toEqual({ scopes: 15, parents: [''] });
 
-      // New data: the first such cycle reads every scope's inputs (the rebuild kept none).
+      // New data: the first such cycle starts from the rebuild's inputs.
       await events(
         dossierEvents({
           code: 'NEW1',
@@ -168,9 +184,12 @@ describe('the Decision 766 index of the running periods from the previous inputs
       );
       const first = await cycle('02:30');
       expect(first.result.dossiersRefreshed).toBe(1);
-      expect(first.labels).toContain(FROM_INPUTS);
+      expect(first.labels).toContain(FROM_PREVIOUS);
+      expect(first.labels).not.toContain(FROM_INPUTS);
       expect(first.labels).not.toContain(STATEMENT);
       await expectAsTheStatement(first);
+      // Only the scopes that moved are written (the city, COMM, DEPT, PROV), over the rebuild's.
+      expect(await stored(first.runId)).toEqual({ scopes: 12, parents: [start.runId] });
 
       // More new data in another unit: the previous inputs plus the deltas, no statement at all.
       await events(
@@ -188,6 +207,8 @@ describe('the Decision 766 index of the running periods from the previous inputs
       expect(second.labels).not.toContain(FROM_INPUTS);
       expect(second.labels).not.toContain(STATEMENT);
       await expectAsTheStatement(second);
+      // The city and DIST; COMM's row is first's, the others' the rebuild's.
+      expect(await stored(second.runId)).toEqual({ scopes: 6, parents: [first.runId] });
 
       // Due times pass (NEW2 at 04:00, DUE at 05:00): a crossing-only cycle, from the previous inputs.
       const crossed = await cycle('05:30');
@@ -273,6 +294,54 @@ describe('the Decision 766 index of the running periods from the previous inputs
       const next = await cycle('07:00');
       expect(next.labels).toContain(FROM_INPUTS);
       await expectAsTheStatement(next);
+      expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
+
+      // A run dying once its moved scopes' rows and markers are stored, before its commit: the generation
+      // is finished by the next run, and no later chain reads the dead run's rows.
+      CHAIN_LIMITS.tags = 2;
+      try {
+        await events(
+          dossierEvents({ code: 'NEW7', agency: 'PROV', procedure: 'P-1', received: '2026-03-10 07:05' }),
+        );
+        const over = await cycle('07:10');
+        expect(await stored(over.runId)).toEqual({ scopes: 6, parents: [next.runId] });
+        await expectAsTheStatement(over);
+        await events(
+          dossierEvents({ code: 'NEW8', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 07:15' }),
+        );
+        const dead = cycle('07:20', 'index766 running: store inputs');
+        await expect(dead).rejects.toThrow(/stopped after/);
+        await cycle('07:30');
+        await events(
+          dossierEvents({ code: 'NEW9', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 07:35' }),
+        );
+        const anew = await cycle('07:40');
+        expect(anew.labels).toContain(FROM_INPUTS);
+        await expectAsTheStatement(anew);
+        await events(
+          dossierEvents({ code: 'NEW10', agency: 'COMM', procedure: 'P-2', received: '2026-03-10 07:45' }),
+        );
+        const chained = await cycle('07:50');
+        expect(chained.labels).toContain(FROM_PREVIOUS);
+        expect(await stored(chained.runId)).toEqual({ scopes: 12, parents: [anew.runId] });
+        await expectAsTheStatement(chained);
+        // The chain holds two tags: this generation writes every scope again, standing on none.
+        await events(
+          dossierEvents({ code: 'NEW11', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 07:55' }),
+        );
+        const rebased = await cycle('08:00');
+        expect(rebased.labels).toContain(FROM_PREVIOUS);
+        expect(await stored(rebased.runId)).toEqual({ scopes: 15, parents: [''] });
+        await expectAsTheStatement(rebased);
+        await events(
+          dossierEvents({ code: 'NEW12', agency: 'PROV', procedure: 'P-1', received: '2026-03-10 08:05' }),
+        );
+        const after = await cycle('08:10');
+        expect(await stored(after.runId)).toEqual({ scopes: 6, parents: [rebased.runId] });
+        await expectAsTheStatement(after);
+      } finally {
+        CHAIN_LIMITS.tags = 30;
+      }
       expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
     },
     SLOW,

@@ -1,0 +1,172 @@
+import type { StatementParams, Statements } from '../statements.ts';
+import { scopeKey } from './running-deltas.ts';
+import type { ScopeInputs } from './value-rows.ts';
+
+// kpi_index766_scope_inputs_v1 (migrations 0243, 0247): the Decision 766 inputs per running period and
+// scope under the live id of the generation they stand at (index766-running.ts), and the chains of tags
+// a scope's row is looked up through.
+
+const MARKER = '';
+
+export const INPUT_COLUMNS = [
+  'period_kind',
+  'period_start',
+  'scope_kind',
+  'scope_code',
+  'sums',
+  'sets',
+  'figures',
+  'catalog_size',
+] as const satisfies readonly (keyof ScopeInputs)[];
+export const TAG_VALID = 'created_at > now() - INTERVAL 4 HOUR';
+/**
+ * When a generation writes every scope again: once the chain holds `tags` tags, or its full tag is
+ * `baseAgeS` seconds old (markers are trusted 4 hours). Mutable for tests only.
+ */
+export const CHAIN_LIMITS = { tags: 30, baseAgeS: 2 * 3_600 };
+
+export interface PeriodRow {
+  period_kind: string;
+  period_start: string;
+  purposes: string[];
+}
+
+export interface MarkerRow {
+  tag: string;
+  period_kind: string;
+  period_start: string;
+  code: string;
+  parent: string;
+  age: string | number;
+}
+
+/** The tags a scope's stored inputs are looked up through, nearest first; `rebase`: write every scope. */
+export interface Chain {
+  tags: string[];
+  rebase: boolean;
+}
+
+export interface StoredRow {
+  period_kind: string;
+  period_start: string;
+  scope_kind: string;
+  scope_code: string;
+  sums: (string | number)[];
+  sets: string[][];
+  figures: [string, string | number, string | number][];
+  catalog_size: string | number;
+}
+
+export const periodKey = (kind: string, start: string) => `${kind}|${start}`;
+
+/**
+ * The chain of tags from `start` down to one holding every scope, each with a marker of `code` for every
+ * period in `wanted` and the same parent for all of them; undefined when broken (a tag without its
+ * markers, too old, or of another code: its rows are not a starting point).
+ */
+export function chainOf(
+  markers: readonly MarkerRow[],
+  start: string,
+  wanted: ReadonlySet<string>,
+  code: string,
+): Chain | undefined {
+  const byTag = new Map<string, Map<string, MarkerRow>>();
+  for (const m of markers) {
+    const of = byTag.get(m.tag) ?? new Map<string, MarkerRow>();
+    of.set(periodKey(m.period_kind, m.period_start), m);
+    byTag.set(m.tag, of);
+  }
+  const tags: string[] = [];
+  for (let tag = start; ; ) {
+    const of = byTag.get(tag);
+    const own = [...wanted].map((key) => of?.get(key));
+    if (own.some((m) => m === undefined || m.code !== code)) return undefined;
+    const parents = new Set(own.map((m) => m!.parent));
+    const [parent] = parents;
+    if (parents.size !== 1 || parent === undefined) return undefined;
+    tags.push(tag);
+    if (parent === '') {
+      const age = Math.max(...own.map((m) => Number(m!.age)));
+      return { tags, rebase: tags.length >= CHAIN_LIMITS.tags || age > CHAIN_LIMITS.baseAgeS };
+    }
+    if (tags.includes(parent) || tags.length > 2 * CHAIN_LIMITS.tags) return undefined;
+    tag = parent;
+  }
+}
+
+/**
+ * The generation's inputs under its live id, then each period's marker: when computed from a chain, the
+ * moved scopes as computed, the marker's parent the previous live id (or, when the chain is due to start
+ * again, the unmoved scopes copied from the chain and no parent); read anew, they are already stored.
+ */
+export async function storeInputs(
+  sql: Statements,
+  tag: string,
+  periods: readonly PeriodRow[],
+  code: string,
+  previous:
+    | {
+        from: string;
+        chain: Chain;
+        scopes: ReadonlyMap<string, ScopeInputs>;
+        /** The moved scopes (index766KeysSql), which `scopes` holds. */
+        keys: string;
+        /** The run's parameters the keys read ({run_id}, {day_floor}). */
+        params: StatementParams;
+      }
+    | undefined,
+): Promise<void> {
+  const began = performance.now();
+  if (previous && previous.scopes.size > 0) {
+    await sql.clickhouse.insert({
+      table: 'kpi_index766_scope_inputs_v1',
+      values: [...previous.scopes.values()].map((s) => [tag, ...INPUT_COLUMNS.map((c) => s[c])]),
+      columns: ['tag', ...INPUT_COLUMNS],
+      format: 'JSONCompactEachRow',
+    });
+  }
+  if (previous?.chain.rebase) {
+    await sql.command(
+      `INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')})
+      SELECT {live_id:String}, ${INPUT_COLUMNS.join(', ')}
+      FROM kpi_index766_scope_inputs_v1
+      WHERE tag IN {input_tags:Array(String)} AND scope_kind != '' AND NOT ${previous.keys}
+      ORDER BY indexOf({input_tags:Array(String)}, tag)
+      LIMIT 1 BY period_kind, period_start, scope_kind, scope_code`,
+      { ...previous.params, live_id: tag, input_tags: previous.chain.tags },
+      { label: 'index766 running: copy unmoved inputs' },
+    );
+  }
+  const parent = previous && !previous.chain.rebase ? previous.from : '';
+  await sql.clickhouse.insert({
+    table: 'kpi_index766_scope_inputs_v1',
+    values: periods.map((p) => ({
+      tag,
+      period_kind: p.period_kind,
+      period_start: p.period_start,
+      scope_kind: MARKER,
+      scope_code: '',
+      code,
+      parent,
+    })),
+    format: 'JSONEachRow',
+  });
+  sql.trace?.('index766 running: store inputs', performance.now() - began);
+}
+
+export function toInputs(rows: readonly StoredRow[]): Map<string, ScopeInputs> {
+  const scopes = new Map<string, ScopeInputs>();
+  for (const r of rows) {
+    scopes.set(scopeKey(r.period_kind, r.period_start, r.scope_kind, r.scope_code), {
+      period_kind: r.period_kind,
+      period_start: r.period_start,
+      scope_kind: r.scope_kind,
+      scope_code: r.scope_code,
+      sums: r.sums.map(Number),
+      sets: r.sets.map((s) => [...s]),
+      figures: r.figures.map((f) => [f[0], Number(f[1]), Number(f[2])]),
+      catalog_size: Number(r.catalog_size),
+    });
+  }
+  return scopes;
+}
