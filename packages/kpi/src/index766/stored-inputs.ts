@@ -117,15 +117,38 @@ export async function storeInputs(
     | undefined,
 ): Promise<void> {
   const began = performance.now();
-  if (previous && previous.scopes.size > 0) {
-    await sql.clickhouse.insert({
+  const rebase = previous?.chain.rebase ?? false;
+  const scopeRows = [...(previous?.scopes.values() ?? [])].map((s) => [
+    tag,
+    ...INPUT_COLUMNS.map((c) => s[c]),
+    '',
+    '',
+  ]);
+  const parent = previous && !rebase ? previous.from : '';
+  const markers = periods.map((p) => [
+    tag,
+    p.period_kind,
+    p.period_start,
+    MARKER,
+    '',
+    [],
+    [],
+    [],
+    0,
+    code,
+    parent,
+  ]);
+  // The moved scopes and the markers in one insert (each costs a part), markers last; rebasing, the
+  // unmoved scopes are copied before the markers.
+  const insert = (values: unknown[][]) =>
+    sql.clickhouse.insert({
       table: 'kpi_index766_scope_inputs_v1',
-      values: [...previous.scopes.values()].map((s) => [tag, ...INPUT_COLUMNS.map((c) => s[c])]),
-      columns: ['tag', ...INPUT_COLUMNS],
+      values,
+      columns: ['tag', ...INPUT_COLUMNS, 'code', 'parent'],
       format: 'JSONCompactEachRow',
     });
-  }
-  if (previous?.chain.rebase) {
+  if (previous && rebase) {
+    if (scopeRows.length > 0) await insert(scopeRows);
     await sql.command(
       `INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')})
       SELECT {live_id:String}, ${INPUT_COLUMNS.join(', ')}
@@ -136,21 +159,10 @@ export async function storeInputs(
       { ...previous.params, live_id: tag, input_tags: previous.chain.tags },
       { label: 'index766 running: copy unmoved inputs' },
     );
+    await insert(markers);
+  } else {
+    await insert([...scopeRows, ...markers]);
   }
-  const parent = previous && !previous.chain.rebase ? previous.from : '';
-  await sql.clickhouse.insert({
-    table: 'kpi_index766_scope_inputs_v1',
-    values: periods.map((p) => ({
-      tag,
-      period_kind: p.period_kind,
-      period_start: p.period_start,
-      scope_kind: MARKER,
-      scope_code: '',
-      code,
-      parent,
-    })),
-    format: 'JSONEachRow',
-  });
   sql.trace?.('index766 running: store inputs', performance.now() - began);
 }
 
