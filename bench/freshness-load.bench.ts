@@ -6,8 +6,9 @@
 // ingestor on the aggregator's connection, as the all-in-one did before it had one of its own.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { getPriority, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import {
   createClickHouse,
@@ -152,8 +153,13 @@ export async function runFreshnessUnderLoad(options: FreshnessLoadOptions = {}) 
       else analystErrors.push(body.slice(0, 200));
     });
     await new Promise((r) => setTimeout(r, 3_000));
+    // The ingestor's JS (fetch, normalization, the insert call) shares the event loop with the KPI
+    // cycle's and the analysts' endpoint's: its stalls delay every event before its insert.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const sent = await produceAtRate(kafka, topic, rate, seconds);
     const missing = await acks.waitFor([...sent.keys()], 120_000);
+    loopDelay.disable();
     loading = false;
     await Promise.all([kpiLoop, analystLoop]);
     const delays = { total: [] as number[], toInsert: [] as number[], insert: [] as number[] };
@@ -186,6 +192,13 @@ export async function runFreshnessUnderLoad(options: FreshnessLoadOptions = {}) 
         rowsP50: quantiles(eventCalls.map((c) => c.rows)).p50Ms,
         busySeconds: round(busySeconds),
       },
+      /** Event-loop stalls while measured (perf_hooks, 10 ms resolution). */
+      eventLoopDelay: {
+        p99Ms: round(loopDelay.percentile(99) / 1e6),
+        maxMs: round(loopDelay.max / 1e6),
+      },
+      /** The JS thread's nice at the end (the coordinator's runs use -5, engineers' 19). */
+      nice: getPriority(),
       targetP99Ms: 1_000,
       targetMet: total.p99Ms <= 1_000,
       missedByMs: Math.max(0, total.p99Ms - 1_000),
