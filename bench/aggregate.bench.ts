@@ -2,9 +2,10 @@
 // history at the city's rate ending now (aggregate-data.ts cityHistory: 10M ≈ 1.4 years, 50M ≈ 7), in
 // embedded chDB, with the service's defaults (every scope and period kind, 92-day day horizon) and its memory
 // budget (CLICKHOUSE_MEMORY_BUDGET, as npm start applies it: the engine's cap and caches, each statement's
-// limit and spill thresholds). Each timed cycle starts once ClickHouse has no merge running (the steady
-// state of an aggregator cycling every minute); the wait is reported. With --url pointing at a
-// directory that already holds the history, generation is skipped and the KPI state is rebuilt.
+// limit and spill thresholds). Each timed cycle starts once ClickHouse has run no merge for 2 s (the steady
+// state of an aggregator cycling every minute); the wait, and the merges that ran during the cycle, are
+// reported. With --url pointing at a directory that already holds the history, generation is skipped and the
+// KPI state is rebuilt.
 
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -30,6 +31,7 @@ import {
   type TimedCycle,
 } from './aggregate-cycles.ts';
 import { cityHistory, insertCatalog, insertDossiers, openWriters } from './aggregate-data.ts';
+import { type MergeCounters, mergeCounters, settle } from './merges.ts';
 import { rssSampler } from './rss.ts';
 
 export interface AggregateBenchmarkOptions {
@@ -105,6 +107,11 @@ interface CycleFigures {
   breakdown: Record<string, number>;
   /** Seconds waited before the cycle for ClickHouse's background merges to finish. */
   settleSeconds: number;
+  /**
+   * Background merges finished during the cycle (system.events): their rows and summed seconds. The engine
+   * runs in this process, so their CPU is in cpuSeconds, and they take a core from the cycle's statements.
+   */
+  merges: MergeCounters;
   mode: string;
   /** Seconds of the Decision 766 statements in the breakdown, and whether its values statement ran. */
   index766Seconds: number;
@@ -179,7 +186,7 @@ export async function runAggregateBenchmark(
       enter(label);
       const figures = await timedCycle(clickhouse, dayHorizonDays, now);
       log(
-        `[bench:aggregate] ${label} cycle ${figures.seconds.toFixed(2)} s (cpu ${figures.cpuSeconds.toFixed(2)} s, settled ${figures.settleSeconds.toFixed(1)} s before; Decision 766 ${figures.index766Seconds.toFixed(2)} s, statement ${figures.index766StatementRan ? 'ran' : 'skipped'})`,
+        `[bench:aggregate] ${label} cycle ${figures.seconds.toFixed(2)} s (cpu ${figures.cpuSeconds.toFixed(2)} s, settled ${figures.settleSeconds.toFixed(1)} s before, ${figures.merges.count} merges during; Decision 766 ${figures.index766Seconds.toFixed(2)} s, statement ${figures.index766StatementRan ? 'ran' : 'skipped'})`,
       );
       Object.assign(result, { [name]: figures });
       return figures;
@@ -314,6 +321,7 @@ async function timedCycle(
   now?: string,
 ): Promise<CycleFigures> {
   const settleSeconds = await settle(clickhouse);
+  const mergesBefore = await mergeCounters(clickhouse);
   const breakdown: Record<string, number> = {};
   const began = performance.now();
   const cpu = process.cpuUsage();
@@ -329,6 +337,7 @@ async function timedCycle(
     },
   });
   const { user, system } = process.cpuUsage(cpu);
+  const mergesAfter = await mergeCounters(clickhouse);
   const index766 = Object.entries(breakdown).filter(([label]) => label.includes('index766'));
   return {
     index766Seconds: round(index766.reduce((sum, [, seconds]) => sum + seconds, 0)),
@@ -341,6 +350,11 @@ async function timedCycle(
     rowsWritten: result.rowsWritten,
     breakdown,
     settleSeconds,
+    merges: {
+      count: mergesAfter.count - mergesBefore.count,
+      rows: mergesAfter.rows - mergesBefore.rows,
+      seconds: round(mergesAfter.seconds - mergesBefore.seconds),
+    },
   };
 }
 
@@ -359,21 +373,6 @@ async function rawFactsRead(clickhouse: ClickHouse): Promise<number> {
     best = Math.min(best, (performance.now() - began) / 1000);
   }
   return round(best);
-}
-
-/** Waits (up to 10 minutes) until ClickHouse runs no background merge; returns the seconds waited. */
-async function settle(clickhouse: ClickHouse): Promise<number> {
-  const began = performance.now();
-  while (performance.now() - began < 600_000) {
-    const result = await clickhouse.query({
-      query: 'SELECT count() AS n FROM system.merges',
-      format: 'JSONEachRow',
-    });
-    const [row] = await result.json<{ n: string | number }>();
-    if (Number(row?.n ?? 0) === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return round((performance.now() - began) / 1000);
 }
 
 async function countRows(
