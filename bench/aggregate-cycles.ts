@@ -78,13 +78,17 @@ export const LATE_SPAN_MS = (10_000_000 / CITY_DOSSIERS_PER_YEAR) * 365 * 86_400
 /** Late receipts end this long ago: each has finished (1–12 days) but the stuck tail's. */
 const LATE_END_AGO_MS = 14 * 86_400_000;
 
-/** Late receipts: over {@link LATE_SPAN_MS} up to two weeks ago, within the history when it is shorter. */
+/**
+ * Late receipts: from {@link LATE_SPAN_MS} ago (a 10M history's start, so no size clamps them: 10M's were
+ * clamped two weeks later than 50M's, 124 periods against 126) up to two weeks ago, within the history when
+ * it is shorter.
+ */
 export function lateData(history: { startAt: string; spanSeconds: number }): {
   startAt: string;
   spanSeconds: number;
 } {
   const end = Date.now() - LATE_END_AGO_MS;
   const historyStart = Date.parse(`${history.startAt.replace(' ', 'T')}Z`);
-  const start = Math.min(Math.max(historyStart, end - LATE_SPAN_MS), end - 86_400_000);
+  const start = Math.min(Math.max(historyStart, Date.now() - LATE_SPAN_MS), end - 86_400_000);
   return { startAt: formatUtc(start), spanSeconds: Math.round((end - start) / 1000) };
 }
