@@ -7,15 +7,22 @@ import { createClickHouse, MIGRATIONS_DIR, migrate } from '@dossier/clickhouse';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { REPO } from '../e2e/run-command.ts';
 import { freePorts } from '../support/free-port.ts';
-import { testRedisUrl, uniquePrefix } from '../support/redis.ts';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import { CHDB_DIR_PREFIX, ownedTempPrefix } from '../support/stale-dirs.ts';
 
 const EDITED = '0013_create_kpi_latest_view.sql';
 const temps: string[] = [];
+const prefixes: string[] = [];
 
 afterAll(async () => {
   await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
+  await Promise.all(prefixes.map((prefix) => deleteKeys(prefix)));
 });
+
+function owned(prefix: string): string {
+  prefixes.push(prefix);
+  return prefix;
+}
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(ownedTempPrefix(CHDB_DIR_PREFIX));
@@ -88,7 +95,7 @@ describe('start-up with an edited applied migration', () => {
       DATA_DIR: dataDir,
       KAFKA_BROKERS: inject('kafkaBrokers').join(','),
       REDIS_URL: testRedisUrl(),
-      AGGREGATOR_PREFIX: uniquePrefix('refused'),
+      AGGREGATOR_PREFIX: owned(uniquePrefix('refused')),
       MONITOR_PORT: String(monitorPort),
       ANALYSTS_PORT: String(analystsPort),
       SIMULATOR: 'false',

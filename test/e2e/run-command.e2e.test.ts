@@ -6,7 +6,7 @@ import { type ClickHouseClient, ClickHouseError, createClient } from '@clickhous
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../support/free-port.ts';
 import { runJdbcChecks } from '../support/jdbc.ts';
-import { testRedisUrl, uniquePrefix } from '../support/redis.ts';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import {
   eventually,
   groupAlive,
@@ -27,6 +27,7 @@ describe('npm start: the whole pipeline in one process', { timeout: 900_000 }, (
   let dataDir = '';
   let cmd: RunningCommand | undefined;
   let client: ClickHouseClient | undefined;
+  const prefix = uniquePrefix('e2e');
 
   afterAll(async () => {
     await client?.close();
@@ -36,6 +37,7 @@ describe('npm start: the whole pipeline in one process', { timeout: 900_000 }, (
       await run(KAFKA_SH, ['stop', '--data-dir', join(dataDir, 'kafka')]).catch(() => undefined);
       await rm(dataDir, { recursive: true, force: true });
     }
+    await deleteKeys(prefix);
   });
 
   it('simulates, ingests, aggregates, answers analysts read-only, and keeps data and KPI history across a restart', async () => {
@@ -48,7 +50,7 @@ describe('npm start: the whole pipeline in one process', { timeout: 900_000 }, (
       MONITOR_PORT: String(monitorPort),
       ANALYSTS_PORT: String(analystsPort),
       REDIS_URL: testRedisUrl(),
-      AGGREGATOR_PREFIX: uniquePrefix('e2e'),
+      AGGREGATOR_PREFIX: prefix,
       AGGREGATOR_INTERVAL_SECONDS: '5',
       SIMULATOR_RATE: '200',
       // The default memory budget; a shorter time limit only keeps the heavy analyst query below brief.

@@ -10,7 +10,7 @@ import {
   procedure,
 } from '../../../packages/kpi/test/kpi-fixtures.ts';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
-import { testRedisUrl, uniquePrefix } from '../../../test/support/redis.ts';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../../../test/support/redis.ts';
 import { testLogger } from '../../../test/support/test-log.ts';
 import { type Monitor, monitorConfig, startMonitor } from '../src/index.ts';
 
@@ -27,6 +27,7 @@ const now = Date.now();
 let store: TestClickHouse;
 let monitor: Monitor;
 let base: string;
+const queuePrefix = uniquePrefix('outlook');
 
 const received = at(now - 10 * DAY);
 const finished = { at: at(now - 2 * MINUTE), kind: 'resolved' as const };
@@ -124,13 +125,14 @@ beforeAll(async () => {
     clickhouse: ch,
     redis: { url: testRedisUrl(), maxRetriesPerRequest: null },
     queueNames: [],
-    queuePrefix: uniquePrefix('outlook'),
+    queuePrefix,
   });
   base = `http://127.0.0.1:${monitor.port}`;
 }, 600_000);
 afterAll(async () => {
   await monitor?.stop();
   await store?.close();
+  await deleteKeys(queuePrefix);
 });
 
 describe('GET /api/at-risk/outlook', () => {

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectProducer, createRng, type SimMessage } from '@dossier/simulator';
+import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePorts } from '../../../test/support/free-port.ts';
 import { startKafka } from '../../../test/support/start-kafka.ts';
@@ -196,9 +197,28 @@ export async function runSuite(options: SuiteOptions): Promise<ScenarioOutcome[]
     return outcomes;
   } finally {
     await started?.stop();
+    // Every run's BullMQ keys (queue, repeat, job and lock keys under its prefix) on the shared Redis.
+    await deleteKeysMatching(redisUrl, `faults:faults-*-${process.pid}-${suffix}-*`).catch((err) =>
+      log(`queue keys not deleted: ${err instanceof Error ? err.message : String(err)}`),
+    );
     if (process.env.FAULTS_KEEP) log(`work directory kept: ${root}`);
     else await rm(root, { recursive: true, force: true });
   }
+}
+
+/** Deletes the keys matching a pattern (SCAN, so a shared Redis is not blocked); how many. */
+export async function deleteKeysMatching(url: string, pattern: string): Promise<number> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  let deleted = 0;
+  try {
+    await redis.connect();
+    for await (const keys of redis.scanStream({ match: pattern, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length) deleted += await redis.unlink(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
 }
 
 /** What one run is: its input, the group, dead-letter topic and queue prefix of its own. */
