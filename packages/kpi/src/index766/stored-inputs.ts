@@ -138,8 +138,10 @@ export async function storeInputs(
     code,
     parent,
   ]);
-  // The moved scopes and the markers in one insert (each costs a part), markers last; rebasing, the
-  // unmoved scopes are copied before the markers.
+  // The moved scopes and the markers in one insert (each insert costs a part), markers last; rebasing, the
+  // unmoved scopes are copied before the markers. One insert is ordered, not atomic (a large one is split
+  // into blocks): a crash can leave rows without markers, never markers without rows, and no tag is read
+  // unless its generation was committed, which is what makes a crash safe.
   const insert = (values: unknown[][]) =>
     sql.clickhouse.insert({
       table: 'kpi_index766_scope_inputs_v1',
