@@ -121,11 +121,13 @@ describe('dossiers_at_risk_v1', () => {
       { code: 'J-SUBMITTED', submitted: at(now - DAY), due: at(now + DAY) },
       { code: 'K-REJECTED', received, finished: { at: at(now - HOUR), kind: 'rejected' } },
       {
+        // Re-issued on receipt to two working days ahead (as D-TWO), the appointment before it the wait
+        // earlier: counted in working days, so the state does not depend on the hour or the weekday it runs.
         code: 'L-SHIFTED',
         received,
-        due: at(now - HOUR),
+        due: at(noonOfWorkingDay(2) - (3 * DAY - 2 * HOUR)),
         supplements: { requested: [at(now - 3 * DAY)], received: [at(now - 2 * HOUR)] },
-        dueAfterSupplement: at(now - HOUR + 3 * DAY - 2 * HOUR),
+        dueAfterSupplement: at(noonOfWorkingDay(2)),
       },
       {
         code: 'M-NOT-MOVED',
@@ -151,15 +153,15 @@ describe('dossiers_at_risk_v1', () => {
       ['F-WAITING', 'waiting_applicant'],
       ['G-TWO-SUPPLEMENTS', 'overdue'],
       ['H-NO-DUE', 'on_track'],
-      // Due an hour ago, but it waited two days and 22 hours for the applicant and the agency re-issued the
-      // appointment by that much on receipt: due by it (the wait counted once, not added again).
+      // It waited two days and 22 hours for the applicant and the agency re-issued the appointment by that
+      // much on receipt: due by it (the wait counted once, not added again, which would make it on_track).
       ['L-SHIFTED', 'due_soon'],
       // The same without a re-issued appointment: judged by the one it has, late.
       ['M-NOT-MOVED', 'overdue'],
     ]);
     const byCode = new Map(rows.map((r) => [r.dossier_code, r]));
     // L and M waited for their supplement until two hours ago: the list's table keeps that receipt, not
-    // the request time, and the view judges L by its re-issued appointment (1 working day left or so).
+    // the request time, and the view judges L by its re-issued appointment (two working days left).
     const receipts = await clickhouse.query({
       query: `SELECT dossier_code, arrayMap(x -> toString(x), supplement_received_at) AS received
         FROM dossiers_at_risk_open_v2 FINAL WHERE dossier_code IN ('L-SHIFTED', 'M-NOT-MOVED') ORDER BY dossier_code`,
