@@ -3,6 +3,7 @@ import { INDEX766_SCOPES } from './index766/kpis.ts';
 import { addDeltas, type DeltaRow, deltaRowsSql, movedScopes } from './index766/running-deltas.ts';
 import {
   chainOf,
+  chainRowsSql,
   INPUT_COLUMNS,
   type MarkerRow,
   type PeriodRow,
@@ -112,9 +113,7 @@ export async function computeRunningIndex766(
         p.period_start === periodStartOf(p.period_kind as PeriodKind, now),
     );
   if (!eligible) return false;
-  // The statement's input part (index766ScopeInputsSql, no scoring), every scope; its text is the rows' code.
-  const inputsSql = scopeInputsSql(kinds, layout);
-  const code = createHash('sha256').update(inputsSql).digest('hex');
+  const inputs = scopeInputs(kinds, layout);
   const wanted = new Set(periods.map((p) => periodKey(p.period_kind, p.period_start)));
 
   const deltas = await sql.rows<DeltaRow>(deltaRowsSql(layout, pairs), params, 'index766 running: deltas');
@@ -128,16 +127,15 @@ export async function computeRunningIndex766(
   );
   const tree = unitTree(parents);
   const moved = movedScopes(periods, deltas, tree);
-  const chain = chainOf(markers, previousLiveId, wanted, code);
+  const chain = chainOf(markers, previousLiveId, wanted, inputs.code);
   const keys = index766KeysSql(kinds);
   const storedOf = (tags: readonly string[], label: string) =>
     sql.rows<StoredRow>(
-      `SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start,
-        toString(scope_kind) AS scope_kind, scope_code, sums, sets, figures, catalog_size
-      FROM kpi_index766_scope_inputs_v1
-      WHERE tag IN {input_tags:Array(String)} AND scope_kind != '' AND ${keys}
-      ORDER BY indexOf({input_tags:Array(String)}, tag)
-      LIMIT 1 BY period_kind, period_start, scope_kind, scope_code`,
+      chainRowsSql(
+        `toString(period_kind) AS period_kind, toString(period_start) AS period_start,
+        toString(scope_kind) AS scope_kind, scope_code, sums, sets, figures, catalog_size`,
+        keys,
+      ),
       { ...params, input_tags: tags },
       label,
     );
@@ -158,12 +156,7 @@ export async function computeRunningIndex766(
     : undefined;
   const fromChain = scopes !== undefined ? chain : undefined;
   if (!scopes) {
-    await sql.command(
-      `INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')})
-      SELECT {live_id:String}, ${INPUT_COLUMNS.join(', ')} FROM (${inputsSql})`,
-      params,
-      { label: 'index766 running: inputs' },
-    );
+    await sql.command(inputs.insert, params, { label: 'index766 running: inputs' });
     scopes = toInputs(await storedOf([params.live_id], 'index766 running: read inputs'));
   }
 
@@ -203,18 +196,27 @@ export async function computeRunningIndex766(
     sql,
     params.live_id,
     periods,
-    code,
+    inputs.code,
     fromChain ? { from: previousLiveId, chain: fromChain, scopes, keys, params } : undefined,
   );
   return true;
 }
 
-/** The statement's input part (index766ScopeInputsSql, no scoring), every scope; its text is the rows' code. */
-function scopeInputsSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
-  return `
+/**
+ * The statement's input part (index766ScopeInputsSql, no scoring), every scope, as the insert storing it
+ * under {live_id}, and its code (a hash of its text): stored rows are a starting point only for the same
+ * code, whoever stored them.
+ */
+function scopeInputs(kinds: readonly PeriodKind[], layout: CellLayout): { insert: string; code: string } {
+  const text = `
 SELECT period_kind, period_start, scope_kind, scope_code,
   [${INDEX766_SUMS.join(', ')}] AS sums, [${INDEX766_SETS.join(', ')}] AS sets, figures, catalog_size
 FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, runPeriodPairsSql(kinds, INDEX766_PURPOSES), layout)})`;
+  return {
+    insert: `INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')})
+    SELECT {live_id:String}, ${INPUT_COLUMNS.join(', ')} FROM (${text})`,
+    code: createHash('sha256').update(text).digest('hex'),
+  };
 }
 
 /**
@@ -237,18 +239,13 @@ export async function storeRunningIndex766Inputs(
     values: periods.map((p) => ({ run_id: params.run_id, ...p, purpose: 'dossier' })),
     format: 'JSONEachRow',
   });
-  const inputsSql = scopeInputsSql(kinds, layout);
-  await sql.command(
-    `INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')})
-    SELECT {live_id:String}, ${INPUT_COLUMNS.join(', ')} FROM (${inputsSql})`,
-    params,
-    { label: 'index766 running: keep inputs' },
-  );
+  const inputs = scopeInputs(kinds, layout);
+  await sql.command(inputs.insert, params, { label: 'index766 running: keep inputs' });
   await storeInputs(
     sql,
     at.live_id,
     periods.map((p) => ({ ...p, purposes: [] })),
-    createHash('sha256').update(inputsSql).digest('hex'),
+    inputs.code,
     undefined,
   );
 }

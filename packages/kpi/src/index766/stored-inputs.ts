@@ -60,6 +60,18 @@ export interface StoredRow {
 export const periodKey = (kind: string, start: string) => `${kind}|${start}`;
 
 /**
+ * Each scope's row under the nearest tag of the chain {input_tags} (nearest first) among the scopes
+ * `where` names: the one lookup both reading a chain and copying it under a new full tag use.
+ */
+export function chainRowsSql(select: string, where: string): string {
+  return `SELECT ${select}
+      FROM kpi_index766_scope_inputs_v1
+      WHERE tag IN {input_tags:Array(String)} AND scope_kind != '' AND ${where}
+      ORDER BY indexOf({input_tags:Array(String)}, tag)
+      LIMIT 1 BY period_kind, period_start, scope_kind, scope_code`;
+}
+
+/**
  * The chain of tags from `start` down to one holding every scope, each with a marker of `code` for every
  * period in `wanted` and the same parent for all of them; undefined when broken (a tag without its
  * markers, too old, or of another code: its rows are not a starting point).
@@ -153,11 +165,7 @@ export async function storeInputs(
     if (scopeRows.length > 0) await insert(scopeRows);
     await sql.command(
       `INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')})
-      SELECT {live_id:String}, ${INPUT_COLUMNS.join(', ')}
-      FROM kpi_index766_scope_inputs_v1
-      WHERE tag IN {input_tags:Array(String)} AND scope_kind != '' AND NOT ${previous.keys}
-      ORDER BY indexOf({input_tags:Array(String)}, tag)
-      LIMIT 1 BY period_kind, period_start, scope_kind, scope_code`,
+      ${chainRowsSql(`{live_id:String}, ${INPUT_COLUMNS.join(', ')}`, `NOT ${previous.keys}`)}`,
       { ...previous.params, live_id: tag, input_tags: previous.chain.tags },
       { label: 'index766 running: copy unmoved inputs' },
     );
