@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { safeInject } from './provided.ts';
+import { deleteKeysMatching } from './redis-keys.ts';
 
 /** The Redis every integration test shares. Isolate with `uniquePrefix()`, never FLUSHDB. */
 export function testRedisUrl(): string {
@@ -12,18 +12,7 @@ export function uniquePrefix(label = 't'): string {
   return `test:${label}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
-/** Deletes every key under `prefix` (SCAN, not KEYS, so a shared Redis is not blocked). */
-export async function deleteKeys(prefix: string, url = testRedisUrl()): Promise<number> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  let deleted = 0;
-  try {
-    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<
-      string[]
-    >) {
-      if (keys.length) deleted += await redis.unlink(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
+/** Deletes every key under `prefix` (a glob: it may hold `*`), by redis-keys.ts. */
+export function deleteKeys(prefix: string, url = testRedisUrl()): Promise<number> {
+  return deleteKeysMatching(url, `${prefix}*`);
 }

@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectProducer, createRng, type SimMessage } from '@dossier/simulator';
-import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePorts } from '../../../test/support/free-port.ts';
+import { deleteKeysMatching } from '../../../test/support/redis-keys.ts';
 import { startKafka } from '../../../test/support/start-kafka.ts';
 import { buildInput } from './input.ts';
 import { compareJudged, type Judged, judge } from './judge-run.ts';
@@ -204,21 +204,6 @@ export async function runSuite(options: SuiteOptions): Promise<ScenarioOutcome[]
     if (process.env.FAULTS_KEEP) log(`work directory kept: ${root}`);
     else await rm(root, { recursive: true, force: true });
   }
-}
-
-/** Deletes the keys matching a pattern (SCAN, so a shared Redis is not blocked); how many. */
-export async function deleteKeysMatching(url: string, pattern: string): Promise<number> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
-  let deleted = 0;
-  try {
-    await redis.connect();
-    for await (const keys of redis.scanStream({ match: pattern, count: 500 }) as AsyncIterable<string[]>) {
-      if (keys.length) deleted += await redis.unlink(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
 }
 
 /** What one run is: its input, the group, dead-letter topic and queue prefix of its own. */

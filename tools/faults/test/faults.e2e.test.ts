@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testKafkaBrokers } from '../../../test/support/kafka.ts';
-import { testRedisUrl } from '../../../test/support/redis.ts';
+import { deleteKeys, testRedisUrl } from '../../../test/support/redis.ts';
 import { formatOutcome, passed, runSuite, SCENARIOS } from '../src/index.ts';
-import { deleteKeysMatching } from '../src/suite.ts';
 
 // The fault suite's short profile, on the run's Kafka and Redis; the seed is printed for replay
 // (`npm run faults -- --profile short --seed <seed>`).
@@ -21,6 +20,6 @@ describe('the fault suite, short profile', { timeout: 3_600_000 }, () => {
     expect(outcomes.length).toBeGreaterThan(0);
     for (const outcome of outcomes) expect(passed(outcome), formatOutcome(outcome)).toBe(true);
     // The runs' queue keys went with them: none of this process's prefixes is left on the shared Redis.
-    expect(await deleteKeysMatching(testRedisUrl(), `faults:faults-*-${process.pid}-*`)).toBe(0);
+    expect(await deleteKeys(`faults:faults-*-${process.pid}-`)).toBe(0);
   });
 });
