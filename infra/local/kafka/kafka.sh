@@ -235,9 +235,7 @@ start() {
     # or it finds no broker a few seconds later and never starts one. Replace it.
     if [[ -f "$OWNER_FILE" ]] && ! kill -0 "$(cat "$OWNER_FILE")" 2>/dev/null; then
       log "pid $pid belonged to a process that has exited ($(cat "$OWNER_FILE")); replacing it"
-      stop_watch
-      stop_pid "$pid"
-      rm -f "$PID_FILE" "$OWNER_FILE"
+      stop_broker "$pid"
     else
       log "already running (pid $pid, $DATA_DIR)"
       return 0
@@ -284,9 +282,7 @@ start() {
     if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
       log "broker did not accept connections on $HOST:$PORT within ${START_TIMEOUT}s; log tail:"
       tail -n 40 "$LOG_DIR/server.log" "$LOG_DIR/kafka.out" >&2 2>/dev/null || true
-      stop_watch
-      stop_pid "$pid"
-      rm -f "$PID_FILE" "$OWNER_FILE"
+      stop_broker "$pid"
       exit 1
     fi
     sleep 0.1
@@ -305,6 +301,13 @@ stop_pid() {
     fi
     sleep 0.1
   done
+}
+
+# The broker of this data dir and its owner's watcher, and the files that name them.
+stop_broker() {
+  stop_watch
+  stop_pid "$1"
+  rm -f "$PID_FILE" "$OWNER_FILE"
 }
 
 stop_watch() {

@@ -59,17 +59,23 @@ async function until(what: string, check: () => boolean, ms = 90_000): Promise<v
   }
 }
 
+/** npm start's local broker, started for a process of its own (`first`, killed by the test). */
+async function brokerOfAnotherProcess() {
+  dir = mkdtempSync(join(tmpdir(), 'local-kafka-owner-'));
+  const dataDir = join(dir, 'kafka');
+  const port = (await freePorts(1))[0] ?? 0;
+  const first = owner();
+  await ensureKafka({ port, dataDir, logger, ownerPid: first.pid });
+  const broker = brokerPid(dataDir);
+  pids.push(broker);
+  return { dataDir, port, first, broker };
+}
+
 describe('the local Kafka of npm start', () => {
   it(
     'is replaced, not adopted, when the run that started it was SIGKILLed just before',
     async () => {
-      dir = mkdtempSync(join(tmpdir(), 'local-kafka-owner-'));
-      const dataDir = join(dir, 'kafka');
-      const port = (await freePorts(1))[0] ?? 0;
-      const first = owner();
-      await ensureKafka({ port, dataDir, logger, ownerPid: first.pid });
-      const dying = brokerPid(dataDir);
-      pids.push(dying);
+      const { dataDir, port, first, broker: dying } = await brokerOfAnotherProcess();
 
       await killed(first);
       const restarted = await ensureKafka({ port, dataDir, logger });
@@ -97,14 +103,8 @@ describe('the local Kafka of npm start', () => {
   it(
     'is killed when it does not shut down after its owner died',
     async () => {
-      dir = mkdtempSync(join(tmpdir(), 'local-kafka-owner-'));
-      const dataDir = join(dir, 'kafka');
-      const port = (await freePorts(1))[0] ?? 0;
       process.env.KAFKA_STOP_TIMEOUT = '2';
-      const first = owner();
-      await ensureKafka({ port, dataDir, logger, ownerPid: first.pid });
-      const hung = brokerPid(dataDir);
-      pids.push(hung);
+      const { first, broker: hung } = await brokerOfAnotherProcess();
       // A stopped process acts on no SIGTERM: a broker hung in its shutdown.
       process.kill(hung, 'SIGSTOP');
 
