@@ -16,6 +16,13 @@ export interface ShutdownOptions {
    * Default: flush the logs, then SIGKILL this process (see {@link killSelf}).
    */
   kill?: () => void;
+  /**
+   * A repeat of a signal this soon after the first is the same stop delivered twice, not a second press:
+   * at a terminal Ctrl-C signals the whole process group, and `npm start` forwards the signal it got to
+   * its child as well, so the process receives SIGINT twice within milliseconds.
+   */
+  repeatWindowMs?: number;
+  now?: () => number;
 }
 
 /** How long {@link killSelf} waits for the log transport to take its last lines. */
@@ -40,7 +47,7 @@ export function killSelf(logger: Logger): void {
 /**
  * Runs the steps in order on the first signal (stop intake first, close stores last). The deadline is a
  * hard bound: past it the process logs the step it still waited for and is killed; a second signal kills
- * it at once. At-least-once intake with idempotent writes makes that safe: offsets are committed only
+ * it at once, unless it comes within `repeatWindowMs` of the first (then it is the first one delivered twice). At-least-once intake with idempotent writes makes that safe: offsets are committed only
  * after the rows they carry are written, and a KPI cycle cut short is computed again.
  */
 export function onShutdown(steps: ShutdownStep[], options: ShutdownOptions): () => Promise<void> {
@@ -50,6 +57,8 @@ export function onShutdown(steps: ShutdownStep[], options: ShutdownOptions): () 
     signals = ['SIGINT', 'SIGTERM'],
     exit = (c) => process.exit(c),
     kill = () => killSelf(logger),
+    repeatWindowMs = 1_000,
+    now = Date.now,
   } = options;
   let running: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
@@ -79,11 +88,18 @@ export function onShutdown(steps: ShutdownStep[], options: ShutdownOptions): () 
   };
   for (const signal of signals) {
     process.once(signal, () => {
+      const first = now();
       logger.info({ signal }, 'shutting down');
-      process.once(signal, () => {
+      const again = () => {
+        if (now() - first < repeatWindowMs) {
+          logger.info({ signal, repeatWindowMs }, 'signal repeated at once, taken as the same stop');
+          return;
+        }
+        process.off(signal, again);
         logger.warn({ signal }, 'second signal, killing the process');
         kill();
-      });
+      };
+      process.on(signal, again);
       void shutdown();
     });
   }

@@ -76,17 +76,45 @@ describe('onShutdown', () => {
   it('kills the process on a second signal', async () => {
     const exits: number[] = [];
     const kills: string[] = [];
+    let clock = 0;
     onShutdown([{ name: 'held', run: () => new Promise(() => undefined) }], {
       logger: silent,
       signals: ['SIGUSR2'],
       timeoutMs: 60_000,
       exit: (code) => exits.push(code),
       kill: () => kills.push('kill'),
+      now: () => clock,
     });
     process.emit('SIGUSR2');
+    clock = 1_000;
     process.emit('SIGUSR2');
     expect(kills).toEqual(['kill']);
     expect(exits).toEqual([]);
+  });
+
+  it('takes a signal delivered twice at once as one stop (Ctrl-C under npm start)', async () => {
+    const exits: number[] = [];
+    const kills: string[] = [];
+    let clock = 0;
+    let release: () => void = () => undefined;
+    onShutdown([{ name: 'held', run: () => new Promise<void>((r) => (release = r)) }], {
+      logger: silent,
+      signals: ['SIGUSR2'],
+      timeoutMs: 60_000,
+      exit: (code) => exits.push(code),
+      kill: () => kills.push('kill'),
+      now: () => clock,
+    });
+    process.emit('SIGUSR2'); // from the terminal, to the whole process group
+    clock = 3;
+    process.emit('SIGUSR2'); // forwarded by npm to its child
+    expect(kills).toEqual([]);
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(exits).toEqual([0]);
+    clock = 5_000;
+    process.emit('SIGUSR2');
+    expect(kills).toEqual(['kill']);
   });
 });
 

@@ -58,7 +58,7 @@ exitOnUncaughtException(logger);
 
 const app = await startAllInOne(settings, logger);
 onShutdown(app.shutdownSteps, { logger, timeoutMs: settings.own.SHUTDOWN_TIMEOUT_MS });
-// For supervisors and tests: signal this process, not the npm/tsx wrappers (they do not relay SIGTERM).
+// For supervisors and tests that hold no handle on npm: the process to signal.
 writeFileSync(join(dataDir, 'all-in-one.pid'), String(process.pid));
 logger.info({ ...app.urls, simulator: settings.own.SIMULATOR }, 'all-in-one ready');
 console.log(
