@@ -39,7 +39,7 @@ const FINISHABLE_MS = 5 * 3_600_000;
 export async function completeGeneration(
   sql: Statements,
   kpis: KpiDefinition[],
-  options: Pick<KpiRunOptions, 'periodKinds' | 'scopeKinds' | 'onPhase'>,
+  options: Pick<KpiRunOptions, 'periodKinds' | 'scopeKinds' | 'onPhase' | 'index766Chain'>,
   claim: Claim,
   at: ValuesAt,
   /** What the claiming run knows of its generation (a run finishing another's assumes the worst). */
@@ -53,6 +53,7 @@ export async function completeGeneration(
   await computeValues(sql, kpis, options.scopeKinds, options.periodKinds, at, {
     skipUnchangedIndex766: claim.kind === 'cycle',
     crossedFrom: known.crossedFrom,
+    chainLimits: options.index766Chain,
   });
   options.onPhase?.('computed');
   // A range leaves the watermark to the cycles, and its live cells judge only the periods it computed.

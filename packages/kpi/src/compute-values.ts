@@ -1,5 +1,6 @@
 import { dossierCellLayout } from './cell-layout.ts';
 import { INDEX766_SCOPES } from './index766/kpis.ts';
+import type { ChainLimits } from './index766/stored-inputs.ts';
 import { type Index766Inputs, readIndex766Inputs } from './index766-inputs.ts';
 import { computeRunningIndex766, storeRunningIndex766Inputs } from './index766-running.ts';
 import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
@@ -47,6 +48,10 @@ export interface ComputeOptions {
    * committed): the cycles after it start from them (index766-running.ts) instead of reading them anew.
    */
   keepRunningIndex766Inputs?: boolean;
+  /** How long a chain of stored Decision 766 inputs grows (index766-running.ts). */
+  chainLimits?: ChainLimits;
+  /** Told what was done without (a rebuild's kept inputs that could not be stored). */
+  onWarning?: (message: string, details: Record<string, unknown>) => void;
 }
 
 const PURPOSES: Record<KpiSource, readonly string[]> = {
@@ -145,6 +150,7 @@ export async function computeValues(
         layout,
         params,
         previousLiveId: options.crossedFrom,
+        chainLimits: options.chainLimits,
         write: () =>
           sql.command(write, writeParams, { label: `kpi_values_v1 <- ${source} ${kinds.join('+')}` }),
       }))
@@ -161,7 +167,15 @@ export async function computeValues(
     await sql.command(write, writeParams, { label: `kpi_values_v1 <- ${source} ${kinds.join('+')}` });
     await inputs?.record();
     if (source === 'index766' && options.keepRunningIndex766Inputs) {
-      await storeRunningIndex766Inputs(sql, kinds, layout, params);
+      // A head start for the next cycles only: failing it must not fail the rebuild, which would fail
+      // the same way each time it is resumed. Without them the next cycle reads the inputs anew.
+      await storeRunningIndex766Inputs(sql, kinds, layout, params).catch((err: unknown) => {
+        if (sql.signal?.aborted) throw err;
+        options.onWarning?.('index766 running inputs not kept: the next cycle reads them anew', {
+          err,
+          live_id: params.live_id,
+        });
+      });
     }
   }
 }

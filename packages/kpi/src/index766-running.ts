@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { INDEX766_SCOPES } from './index766/kpis.ts';
 import { addDeltas, type DeltaRow, deltaRowsSql, movedScopes } from './index766/running-deltas.ts';
 import {
+  CHAIN_MARKERS_SQL,
+  type ChainLimits,
   chainOf,
   chainRowsSql,
   INPUT_COLUMNS,
@@ -10,7 +12,6 @@ import {
   periodKey,
   type StoredRow,
   storeInputs,
-  TAG_VALID,
   toInputs,
 } from './index766/stored-inputs.ts';
 import { UNIT_PARENTS_SQL, type UnitParent, unitTree } from './index766/unit-tree.ts';
@@ -84,6 +85,8 @@ export interface RunningIndexOptions {
   previousLiveId: string | undefined;
   /** Writes the staged values ({values_id}) that changed: the statement path's write. */
   write: () => Promise<void>;
+  /** When the chain of stored inputs starts again (default CHAIN_LIMITS). */
+  chainLimits?: ChainLimits;
 }
 
 /** Whether the running periods were computed here; false: the statement's path must compute them. */
@@ -119,15 +122,13 @@ export async function computeRunningIndex766(
   const deltas = await sql.rows<DeltaRow>(deltaRowsSql(layout, pairs), params, 'index766 running: deltas');
   const parents = await sql.rows<UnitParent>(UNIT_PARENTS_SQL, {}, 'index766 running: units');
   const markers = await sql.rows<MarkerRow>(
-    `SELECT tag, toString(period_kind) AS period_kind, toString(period_start) AS period_start, code, parent,
-      toUInt32(greatest(dateDiff('second', created_at, now()), 0)) AS age
-    FROM kpi_index766_scope_inputs_v1 WHERE scope_kind = '' AND ${TAG_VALID}`,
-    {},
+    CHAIN_MARKERS_SQL,
+    { previous_live_id: previousLiveId },
     'index766 running: markers',
   );
   const tree = unitTree(parents);
   const moved = movedScopes(periods, deltas, tree);
-  const chain = chainOf(markers, previousLiveId, wanted, inputs.code);
+  const chain = chainOf(markers, previousLiveId, wanted, inputs.code, options.chainLimits);
   const keys = index766KeysSql(kinds);
   const storedOf = (tags: readonly string[], label: string) =>
     sql.rows<StoredRow>(

@@ -214,6 +214,7 @@ async function build(
     const all = slicing.periods === 'all';
     await computeValues(sql.withSignal(lease?.lost), kpis, options.scopeKinds, options.periodKinds, at, {
       keepRunningIndex766Inputs: all,
+      onWarning: options.onWarning,
     });
     await commitGeneration(clickhouse, claim, kpis, !all, all ? at.live_id : '');
   });

@@ -1,4 +1,5 @@
 import type { KpiLeases } from './claim-lease.ts';
+import type { ChainLimits } from './index766/stored-inputs.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
 
@@ -46,6 +47,13 @@ export interface KpiRunOptions {
    * follows this, not the history. Default DEFAULT_SLICE_DOSSIERS (rebuild-steps.ts).
    */
   rebuildSliceDossiers?: number;
+  /**
+   * How long a chain of stored Decision 766 inputs grows before a cycle writes every scope again
+   * (index766-running.ts). Default CHAIN_LIMITS; tests pass shorter ones.
+   */
+  index766Chain?: ChainLimits;
+  /** Told what the run did without, rather than failing (the aggregator logs it as a warning). */
+  onWarning?: (message: string, details: Record<string, unknown>) => void;
 }
 
 /**

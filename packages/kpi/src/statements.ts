@@ -79,6 +79,8 @@ export interface RunnerOptions {
 export interface Statements {
   readonly clickhouse: ClickHouse;
   readonly trace?: (label: string, ms: number) => void;
+  /** The run's abort signal (shutdown, or past a claim the loss of its lease). */
+  readonly signal?: AbortSignal;
   command(query: string, params: StatementParams, options?: StatementOptions): Promise<void>;
   /** Rows of a query, traced under `label` when given (reads cost their planning too). */
   rows<T>(query: string, params?: StatementParams, label?: string): Promise<T[]>;
@@ -113,6 +115,7 @@ export function statements(clickhouse: ClickHouse, options: RunnerOptions = {}):
   return {
     clickhouse,
     trace,
+    signal,
     async command(query, params, { label, settings } = {}) {
       const began = performance.now();
       await clickhouse.command({

@@ -51,4 +51,14 @@ describe('chainOf', () => {
     const old = [...tag('A', '', { age: CHAIN_LIMITS.baseAgeS + 1 }), ...tag('B', 'A')];
     expect(chainOf(old, 'B', WANTED, 'c')).toEqual({ tags: ['B', 'A'], rebase: true });
   });
+
+  it('takes the limits it is given', () => {
+    const three = [...tag('A', ''), ...tag('B', 'A'), ...tag('C', 'B')];
+    expect(chainOf(three, 'C', WANTED, 'c')?.rebase).toBe(false);
+    expect(chainOf(three, 'C', WANTED, 'c', { tags: 3, baseAgeS: 3_600 })?.rebase).toBe(true);
+    expect(chainOf(three, 'B', WANTED, 'c', { tags: 3, baseAgeS: 59 })?.rebase).toBe(true);
+    // Longer than twice the limit: broken.
+    const four = [...three, ...tag('D', 'C')];
+    expect(chainOf(four, 'D', WANTED, 'c', { tags: 1, baseAgeS: 3_600 })).toBeUndefined();
+  });
 });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 import { dossierCellLayout } from '../src/cell-layout.ts';
 import { backfillKpis, PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, verifyKpiState } from '../src/index.ts';
-import { CHAIN_LIMITS } from '../src/index766/stored-inputs.ts';
+import { CHAIN_LIMITS, type ChainLimits } from '../src/index766/stored-inputs.ts';
 import { index766ValuesSql } from '../src/sql/index766-values.sql.ts';
 import { agency, dossierEvent, dossierEvents, procedure, ts } from './kpi-fixtures.ts';
 
@@ -24,8 +24,11 @@ const DAY = '2026-03-10';
 let test: TestClickHouse;
 let clickhouse: ClickHouse;
 
-/** A cycle at `now` (city day 2026-03-10); `failAfter`: the run dies after that statement. */
-async function cycle(now: string, failAfter?: string) {
+/**
+ * A cycle at `now` (city day 2026-03-10); `failAfter`: the run dies after that statement; `chain`: when
+ * its stored Decision 766 inputs are written whole again.
+ */
+async function cycle(now: string, failAfter?: string, chain?: ChainLimits) {
   const labels: string[] = [];
   const runId = randomUUID();
   const result = await runKpiCycle(clickhouse, {
@@ -34,6 +37,7 @@ async function cycle(now: string, failAfter?: string) {
     scopeKinds: SCOPE_KINDS,
     now: `${DAY} ${now}:00.000`,
     graceMs: 0,
+    index766Chain: chain,
     trace: (label) => {
       labels.push(label);
       if (label === failAfter) throw new Error(`stopped after ${label}`);
@@ -209,6 +213,12 @@ describe('the Decision 766 index of the running periods from the previous inputs
       await expectAsTheStatement(second);
       // The city and DIST; COMM's row is first's, the others' the rebuild's.
       expect(await stored(second.runId)).toEqual({ scopes: 6, parents: [first.runId] });
+      // Its markers list the chain below it, read back by key.
+      const [marker] = await json<{ ancestors: string[] }>(
+        `SELECT ancestors FROM kpi_index766_scope_inputs_v1 WHERE tag = {tag:String} AND scope_kind = '' LIMIT 1`,
+        { tag: second.runId },
+      );
+      expect(marker?.ancestors).toEqual([first.runId, start.runId]);
 
       // Due times pass (NEW2 at 04:00, DUE at 05:00): a crossing-only cycle, from the previous inputs.
       const crossed = await cycle('05:30');
@@ -298,50 +308,100 @@ describe('the Decision 766 index of the running periods from the previous inputs
 
       // A run dying once its moved scopes' rows and markers are stored, before its commit: the generation
       // is finished by the next run, and no later chain reads the dead run's rows.
-      CHAIN_LIMITS.tags = 2;
-      try {
-        await events(
-          dossierEvents({ code: 'NEW7', agency: 'PROV', procedure: 'P-1', received: '2026-03-10 07:05' }),
-        );
-        const over = await cycle('07:10');
-        expect(await stored(over.runId)).toEqual({ scopes: 6, parents: [next.runId] });
-        await expectAsTheStatement(over);
-        await events(
-          dossierEvents({ code: 'NEW8', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 07:15' }),
-        );
-        const dead = cycle('07:20', 'index766 running: store inputs');
-        await expect(dead).rejects.toThrow(/stopped after/);
-        await cycle('07:30');
-        await events(
-          dossierEvents({ code: 'NEW9', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 07:35' }),
-        );
-        const anew = await cycle('07:40');
-        expect(anew.labels).toContain(FROM_INPUTS);
-        await expectAsTheStatement(anew);
-        await events(
-          dossierEvents({ code: 'NEW10', agency: 'COMM', procedure: 'P-2', received: '2026-03-10 07:45' }),
-        );
-        const chained = await cycle('07:50');
-        expect(chained.labels).toContain(FROM_PREVIOUS);
-        expect(await stored(chained.runId)).toEqual({ scopes: 12, parents: [anew.runId] });
-        await expectAsTheStatement(chained);
-        // The chain holds two tags: this generation writes every scope again, standing on none.
-        await events(
-          dossierEvents({ code: 'NEW11', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 07:55' }),
-        );
-        const rebased = await cycle('08:00');
-        expect(rebased.labels).toContain(FROM_PREVIOUS);
-        expect(await stored(rebased.runId)).toEqual({ scopes: 15, parents: [''] });
-        await expectAsTheStatement(rebased);
-        await events(
-          dossierEvents({ code: 'NEW12', agency: 'PROV', procedure: 'P-1', received: '2026-03-10 08:05' }),
-        );
-        const after = await cycle('08:10');
-        expect(await stored(after.runId)).toEqual({ scopes: 6, parents: [rebased.runId] });
-        await expectAsTheStatement(after);
-      } finally {
-        CHAIN_LIMITS.tags = 30;
-      }
+      const SHORT = { ...CHAIN_LIMITS, tags: 2 };
+      await events(
+        dossierEvents({ code: 'NEW7', agency: 'PROV', procedure: 'P-1', received: '2026-03-10 07:05' }),
+      );
+      const over = await cycle('07:10', undefined, SHORT);
+      expect(await stored(over.runId)).toEqual({ scopes: 6, parents: [next.runId] });
+      await expectAsTheStatement(over);
+      await events(
+        dossierEvents({ code: 'NEW8', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 07:15' }),
+      );
+      const dead = cycle('07:20', 'index766 running: store inputs', SHORT);
+      await expect(dead).rejects.toThrow(/stopped after/);
+      await cycle('07:30', undefined, SHORT);
+      await events(
+        dossierEvents({ code: 'NEW9', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 07:35' }),
+      );
+      const anew = await cycle('07:40', undefined, SHORT);
+      expect(anew.labels).toContain(FROM_INPUTS);
+      await expectAsTheStatement(anew);
+      await events(
+        dossierEvents({ code: 'NEW10', agency: 'COMM', procedure: 'P-2', received: '2026-03-10 07:45' }),
+      );
+      const chained = await cycle('07:50', undefined, SHORT);
+      expect(chained.labels).toContain(FROM_PREVIOUS);
+      expect(await stored(chained.runId)).toEqual({ scopes: 12, parents: [anew.runId] });
+      await expectAsTheStatement(chained);
+      // The chain holds two tags: this generation writes every scope again, standing on none.
+      await events(
+        dossierEvents({ code: 'NEW11', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 07:55' }),
+      );
+      const rebased = await cycle('08:00', undefined, SHORT);
+      expect(rebased.labels).toContain(FROM_PREVIOUS);
+      expect(await stored(rebased.runId)).toEqual({ scopes: 15, parents: [''] });
+      await expectAsTheStatement(rebased);
+      await events(
+        dossierEvents({ code: 'NEW12', agency: 'PROV', procedure: 'P-1', received: '2026-03-10 08:05' }),
+      );
+      const after = await cycle('08:10', undefined, SHORT);
+      expect(await stored(after.runId)).toEqual({ scopes: 6, parents: [rebased.runId] });
+      await expectAsTheStatement(after);
+      expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
+    },
+    SLOW,
+  );
+
+  it(
+    'a rebuild whose running inputs cannot be kept commits with a warning, and the next cycle reads them anew',
+    async () => {
+      // Every write of the stored inputs fails, as a deterministic fault would: each resumed rebuild would
+      // meet it again.
+      const refused = new Error('kpi_index766_scope_inputs_v1 refused by the test');
+      const failing = new Proxy(clickhouse, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop, target);
+          if (prop === 'command')
+            return (params: { query: string }) =>
+              params.query.includes('INSERT INTO kpi_index766_scope_inputs_v1')
+                ? Promise.reject(refused)
+                : target.command(params);
+          if (prop === 'insert')
+            return (params: { table: string }) =>
+              params.table === 'kpi_index766_scope_inputs_v1'
+                ? Promise.reject(refused)
+                : target.insert(params as Parameters<ClickHouse['insert']>[0]);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const warnings: unknown[] = [];
+      const runId = randomUUID();
+      // An instant before the last cycle's: every cell is rebuilt.
+      const rebuilt = await runKpiCycle(failing, {
+        runId,
+        periodKinds: PERIOD_KINDS,
+        scopeKinds: SCOPE_KINDS,
+        now: `${DAY} 08:05:00.000`,
+        graceMs: 0,
+        onWarning: (message, details) => warnings.push({ message, err: details.err }),
+      });
+      expect(rebuilt.mode).toBe('rebuild');
+      expect(warnings).toEqual([{ message: expect.stringMatching(/not kept/), err: refused }]);
+      expect(await stored(runId)).toEqual({ scopes: 0, parents: [] });
+
+      await events(
+        dossierEvents({ code: 'NEW13', agency: 'COMM', procedure: 'P-2', received: '2026-03-10 08:15' }),
+      );
+      const anew = await cycle('08:20');
+      expect(anew.labels).toContain(FROM_INPUTS);
+      await expectAsTheStatement(anew);
+      await events(
+        dossierEvents({ code: 'NEW14', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 08:25' }),
+      );
+      const next = await cycle('08:30');
+      expect(next.labels).toContain(FROM_PREVIOUS);
+      await expectAsTheStatement(next);
       expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
     },
     SLOW,

@@ -2,9 +2,9 @@ import type { StatementParams, Statements } from '../statements.ts';
 import { scopeKey } from './running-deltas.ts';
 import type { ScopeInputs } from './value-rows.ts';
 
-// kpi_index766_scope_inputs_v1 (migrations 0243, 0247): the Decision 766 inputs per running period and
-// scope under the live id of the generation they stand at (index766-running.ts), and the chains of tags
-// a scope's row is looked up through.
+// kpi_index766_scope_inputs_v1 (migrations 0243, 0247, 0260): the Decision 766 inputs per running period
+// and scope under the live id of the generation they stand at (index766-running.ts), and the chains of
+// tags a scope's row is looked up through.
 
 const MARKER = '';
 
@@ -18,12 +18,29 @@ export const INPUT_COLUMNS = [
   'figures',
   'catalog_size',
 ] as const satisfies readonly (keyof ScopeInputs)[];
-export const TAG_VALID = 'created_at > now() - INTERVAL 4 HOUR';
+const TAG_VALID = 'created_at > now() - INTERVAL 4 HOUR';
 /**
  * When a generation writes every scope again: once the chain holds `tags` tags, or its full tag is
- * `baseAgeS` seconds old (markers are trusted 4 hours). Mutable for tests only.
+ * `baseAgeS` seconds old (markers are trusted 4 hours).
  */
-export const CHAIN_LIMITS = { tags: 30, baseAgeS: 2 * 3_600 };
+export interface ChainLimits {
+  tags: number;
+  baseAgeS: number;
+}
+export const CHAIN_LIMITS: Readonly<ChainLimits> = Object.freeze({ tags: 30, baseAgeS: 2 * 3_600 });
+
+/**
+ * The markers of the chain below {previous_live_id}: its own, then those of the tags its markers list as
+ * `ancestors` (0260), read by key (the table is ordered by tag) rather than every marker of 4 hours.
+ * Markers written before 0260 list none: a chain through them is broken, so read anew, once.
+ */
+export const CHAIN_MARKERS_SQL = `
+SELECT tag, toString(period_kind) AS period_kind, toString(period_start) AS period_start, code, parent,
+  toUInt32(greatest(dateDiff('second', created_at, now()), 0)) AS age
+FROM kpi_index766_scope_inputs_v1
+WHERE tag IN (SELECT arrayJoin(arrayPushFront(ancestors, tag)) FROM kpi_index766_scope_inputs_v1
+    WHERE tag = {previous_live_id:String} AND scope_kind = '' AND ${TAG_VALID})
+  AND scope_kind = '' AND ${TAG_VALID}`;
 
 export interface PeriodRow {
   period_kind: string;
@@ -81,6 +98,7 @@ export function chainOf(
   start: string,
   wanted: ReadonlySet<string>,
   code: string,
+  limits: ChainLimits = CHAIN_LIMITS,
 ): Chain | undefined {
   const byTag = new Map<string, Map<string, MarkerRow>>();
   for (const m of markers) {
@@ -99,9 +117,9 @@ export function chainOf(
     tags.push(tag);
     if (parent === '') {
       const age = Math.max(...own.map((m) => Number(m!.age)));
-      return { tags, rebase: tags.length >= CHAIN_LIMITS.tags || age > CHAIN_LIMITS.baseAgeS };
+      return { tags, rebase: tags.length >= limits.tags || age > limits.baseAgeS };
     }
-    if (tags.includes(parent) || tags.length > 2 * CHAIN_LIMITS.tags) return undefined;
+    if (tags.includes(parent) || tags.length > 2 * limits.tags) return undefined;
     tag = parent;
   }
 }
@@ -135,8 +153,11 @@ export async function storeInputs(
     ...INPUT_COLUMNS.map((c) => s[c]),
     '',
     '',
+    [],
   ]);
   const parent = previous && !rebase ? previous.from : '';
+  // The chain below this tag, nearest first (read back by CHAIN_MARKERS_SQL).
+  const ancestors = previous && !rebase ? previous.chain.tags : [];
   const markers = periods.map((p) => [
     tag,
     p.period_kind,
@@ -149,6 +170,7 @@ export async function storeInputs(
     0,
     code,
     parent,
+    ancestors,
   ]);
   // The moved scopes and the markers in one insert (each insert costs a part), markers last; rebasing, the
   // unmoved scopes are copied before the markers. One insert is ordered, not atomic (a large one is split
@@ -158,7 +180,7 @@ export async function storeInputs(
     sql.clickhouse.insert({
       table: 'kpi_index766_scope_inputs_v1',
       values,
-      columns: ['tag', ...INPUT_COLUMNS, 'code', 'parent'],
+      columns: ['tag', ...INPUT_COLUMNS, 'code', 'parent', 'ancestors'],
       format: 'JSONCompactEachRow',
     });
   if (previous && rebase) {

@@ -20,6 +20,7 @@ export const recomputeKpis = defineJob({
       signal,
       leases,
       onPhase: (phase) => logger.debug({ phase }, 'kpi cycle phase'),
+      onWarning: (message, details) => logger.warn(details, message),
     });
     logger.info(
       {
