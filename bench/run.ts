@@ -1,5 +1,5 @@
 // `npm run bench [-- --only ingest,freshness,memory,aggregate,at-risk (any of them)] [--events N] [--dossiers N]
-//   [--load-dossiers N] [--fresh-seconds S] [--backlog N] [--backlog-seconds S] [--verify]
+//   [--load-dossiers N] [--fresh-seconds S] [--backlog N] [--backlog-seconds S] [--backlog-topic T] [--verify]
 //   [--risk-dossiers N] [--risk-runs N]`
 // Each benchmark runs in its own process: embedded ClickHouse (chDB) allows one data directory per process,
 // and a fresh process keeps one benchmark's memory figures free of the other's.
@@ -18,6 +18,8 @@ const { values } = parseArgs({
     // The distributed ingestor's memory: messages waiting in Kafka, and the longest the run may take.
     backlog: { type: 'string' },
     'backlog-seconds': { type: 'string' },
+    // A backlog topic kept between runs (produced once, read by a fresh group each run).
+    'backlog-topic': { type: 'string' },
     // Aggregate: recompute every cell from the facts at the end and count those the increments got wrong.
     verify: { type: 'boolean', default: false },
     // At-risk: the history behind the list (5% never finish) and the timed reads of one unit's list.
@@ -57,6 +59,7 @@ const benches: Bench[] = [
       values.backlog ?? '10000000',
       '--seconds',
       values['backlog-seconds'] ?? '1800',
+      ...(values['backlog-topic'] ? ['--backlog-topic', values['backlog-topic']] : []),
     ],
     env: {},
   },

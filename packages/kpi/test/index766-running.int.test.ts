@@ -5,6 +5,7 @@
 // the generation it stands on, and every scope again once the chain is long enough.
 // After each such cycle every Decision 766 value of the running periods must equal what the statement
 // computes from the same state, and at the end the whole state must equal a recomputation from scratch.
+// Long file: the cycles of one history, each case standing on the state the one before left.
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
