@@ -175,7 +175,12 @@ export async function storeInputs(
   // The moved scopes and the markers in one insert (each insert costs a part), markers last; rebasing, the
   // unmoved scopes are copied before the markers. One insert is ordered, not atomic (a large one is split
   // into blocks): a crash can leave rows without markers, never markers without rows, and no tag is read
-  // unless its generation was committed, which is what makes a crash safe.
+  // unless its generation was committed, which is what makes a crash safe. With replicas
+  // (docker-compose.cluster.yml) every service reads and writes the same server, so these reads see every
+  // insert before them. After a failover to a replica that lagged, parts may be missing in any order (a
+  // rebase's three inserts are three parts), yet a missing row is never replaced by an older one: a tag's
+  // moved rows and markers are one part (one block, far below max_insert_block_size), and a rebased tag
+  // ends its chain, so a scope without its row there has no older tag to be read from.
   const insert = (values: unknown[][]) =>
     sql.clickhouse.insert({
       table: 'kpi_index766_scope_inputs_v1',
