@@ -1,8 +1,8 @@
-// `tsx bench/ingestor-memory.bench.ts [--backlog N] [--seconds S] [--backlog-topic T] [--ops-port P]`: the
-// distributed ingestor alone (its main.ts, a process of its own) in front of a backlog of N canonical
-// events, writing to ClickHouse over HTTP (the stand-in of test/support, another process), and its resident
-// memory sampled every 100 ms against the messages it has committed and those still waiting in front of
-// it. The target is < 300 MB under a 10-million-message backlog. Consuming 10M through the stand-in takes
+// `tsx bench/ingestor-memory.bench.ts [--backlog N] [--seconds S] [--backlog-topic T] [--ops-port P]
+// [--ingestor-script dist/ingestor.js]`: the distributed ingestor alone (its main.ts through tsx, or the
+// image's bundle: a process of its own) in front of a backlog of N canonical events, writing to ClickHouse
+// over HTTP (the stand-in of test/support, another process), and its resident memory sampled every 100 ms
+// against the messages it has committed and those still waiting in front of it. The target is < 300 MB under a 10-million-message backlog. Consuming 10M through the stand-in takes
 // hours on a shared 2-core machine, so the run stops after S seconds and reports the RSS trend over what
 // was consumed, with the backlog that was still waiting all along (the memory must not grow with it).
 // `--backlog-topic` names a topic kept between runs: produced once (backlog-producer/, 115,000 msg/s here
@@ -44,6 +44,11 @@ export interface IngestorMemoryOptions {
   backlogTopic?: string;
   /** The ingestor's ops port (its /metrics are read with each sample); a free one when absent. */
   opsPort?: number;
+  /**
+   * The ingestor's entry: its main.ts through tsx (default), or the image's bundle (`dist/ingestor.js`
+   * after `npm run build`), run by node alone as the container runs it.
+   */
+  ingestorScript?: string;
   log?: (line: string) => void;
 }
 
@@ -53,7 +58,8 @@ function spawnTsx(
   nodeOptions: string[] = [],
 ): ChildProcess {
   // node itself (not npx/tsx's launcher) so that the pid sampled is the process doing the work.
-  return spawn(process.execPath, [...nodeOptions, '--import', 'tsx', script], {
+  const loader = script.endsWith('.js') ? [] : ['--import', 'tsx'];
+  return spawn(process.execPath, [...nodeOptions, ...loader, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -134,7 +140,8 @@ export async function runIngestorMemory(options: IngestorMemoryOptions = {}) {
         NODE_OPTIONS: environmentOf(await resolvedCompose(), 'ingestor').NODE_OPTIONS ?? '',
       };
       const began = performance.now();
-      ingestor = spawnTsx('services/ingestor/src/main.ts', env, options.nodeOptions);
+      const script = options.ingestorScript ?? 'services/ingestor/src/main.ts';
+      ingestor = spawnTsx(script, env, options.nodeOptions);
       // Its last log lines (warn and above) say why, should it exit.
       const lastLines: string[] = [];
       createInterface({ input: ingestor.stdout as NodeJS.ReadableStream }).on('line', (line) => {
@@ -198,6 +205,7 @@ export async function runIngestorMemory(options: IngestorMemoryOptions = {}) {
       const waitingAtEnd = backlogAtStart - committed;
       return {
         backlog: backlogAtStart,
+        ingestor: script,
         produceSeconds,
         committed,
         drained: committed >= backlogAtStart,
@@ -274,6 +282,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'node-option': { type: 'string', multiple: true },
       'backlog-topic': { type: 'string' },
       'ops-port': { type: 'string' },
+      'ingestor-script': { type: 'string' },
     },
   });
   const result = await runIngestorMemory({
@@ -284,6 +293,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     nodeOptions: values['node-option'],
     backlogTopic: values['backlog-topic'],
     opsPort: values['ops-port'] ? Number(values['ops-port']) : undefined,
+    ingestorScript: values['ingestor-script'],
   });
   console.log(JSON.stringify(result, null, 2));
 }
