@@ -1,6 +1,7 @@
 // Bundles each service's main.ts (with the workspace packages it imports) into dist/<name>.js for the
 // container image. Third-party packages stay external: they are installed in the image's node_modules,
 // and some (pino transports, chdb, bull-board's UI assets) resolve files relative to their own package.
+// `tsx infra/docker/bundle.ts [outdir]` (default dist; test/deploy/bundle.test.ts bundles elsewhere).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -29,7 +30,7 @@ const external = [...new Set(manifests.flatMap((m) => Object.keys(m.dependencies
 
 await build({
   entryPoints: Object.fromEntries(Object.entries(entries).filter(([, path]) => existsSync(path))),
-  outdir: 'dist',
+  outdir: process.argv[2] ?? 'dist',
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -37,7 +38,9 @@ await build({
   sourcemap: true,
   external: [...external, '@chdb/*'],
   banner: {
-    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    // Under a name no module uses: a bundled module importing createRequire itself (observability's
+    // logger and kafka-log do) would otherwise declare it twice, and node refuses the whole file.
+    js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
   },
   logLevel: 'info',
 });
