@@ -16,6 +16,7 @@ import {
   stageCycleDeltaSql,
 } from './sql/generation.sql.ts';
 import {
+  CATALOG_BOUNDARIES_SQL,
   CATALOG_TOUCHED_DOSSIERS_SQL,
   changedDossierPeriodsSql,
   currentPeriodsSql,
@@ -173,9 +174,17 @@ async function cycle(
     if (catalogChanged) await sql.command(touchedCatalogPeriodsSql(kind), base);
     if (externalLoaded) await sql.command(touchedExternalPeriodsSql(kind), base);
   }
+  // On a new day the period the last cycle ran in keeps its procedure KPIs while its catalog snapshot is
+  // the same (currentPeriodSql), when they were computed for what this run computes.
+  const keepSnapshot =
+    periodStartOf('day', utcDate(committed.judged_at)) !== periodStartOf('day', utcDate(now)) &&
+    committed.computed === claim.computed;
+  const [boundaries] = keepSnapshot
+    ? await sql.rows<{ days: string[] }>(CATALOG_BOUNDARIES_SQL, base, 'read catalog validity boundaries')
+    : [];
   await sql.command(
-    currentPeriodsSql(options.periodKinds, crossedFrom === undefined ? 'dossier' : 'touched'),
-    base,
+    currentPeriodsSql(options.periodKinds, crossedFrom === undefined ? 'dossier' : 'touched', keepSnapshot),
+    { ...base, catalog_boundaries: boundaries?.days ?? [] },
   );
   // Cells hold every period kind, whatever this run recomputes: the next run may ask for another.
   for (const kind of PERIOD_KINDS) {

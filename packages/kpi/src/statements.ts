@@ -47,6 +47,8 @@ export interface StatementParams {
   input_tags?: readonly string[];
   /** A hash of the Decision 766 statement's text, part of its inputs' fingerprint (index766-inputs.ts). */
   index766_code?: string;
+  /** Days a catalog row's validity starts or ends on, after {previous_now}'s up to {now}'s (CATALOG_BOUNDARIES_SQL). */
+  catalog_boundaries?: readonly string[];
   t_kpi?: readonly string[];
   t_from?: readonly string[];
   t_to?: readonly string[];

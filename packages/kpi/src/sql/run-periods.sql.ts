@@ -87,30 +87,70 @@ ARRAY JOIN ${dossierPeriodsSql(kind, kind === 'day' ? '{day_floor:Date}' : undef
  * differs in day, so it is still judged in full. A cycle starting from the previous live cells marks them
  * 'touched' instead: only the scopes its crossed and changed dossiers moved in are recomputed
  * (dossierKeysSql).
+ *
+ * With `keepSnapshot` (a cycle on a new day; parameter {catalog_boundaries}), the period the previous
+ * cycle ran in keeps its procedure KPIs when its catalog snapshot is the same: no catalog row's validity
+ * starts or ends after the previous cycle's day up to the earlier of the period's last day and today
+ * (catalogSnapshotSql reads nothing else, and rows ingested since are catalog changes,
+ * touchedCatalogPeriodsSql's). There only the dossier KPIs and the Decision 766 index are due
+ * ('dossier'); a period begun since has never been judged ('all').
  */
 export function currentPeriodSql(
   kind: PeriodKind,
   sameDayPurpose: 'dossier' | 'touched' = 'dossier',
+  keepSnapshot = false,
 ): string {
   const now = "{now:DateTime64(3, 'UTC')}";
   const previous = "{previous_now:DateTime64(3, 'UTC')}";
   const sameDay = `toDate(${previous}, '${TIME_ZONE}') = toDate(${now}, '${TIME_ZONE}')`;
   const since = `if(${previous} > toDateTime64('1970-01-02 00:00:00', 3, 'UTC'), least(${previous}, ${now}), ${now})`;
+  const newDay = keepSnapshot ? `if(${sameSnapshotSql(kind, 'p')}, 'dossier', 'all')` : "'all'";
   return `
 INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)
-SELECT {run_id:String}, '${kind}', p, if(${sameDay}, '${sameDayPurpose}', 'all')
+SELECT {run_id:String}, '${kind}', p, if(${sameDay}, '${sameDayPurpose}', ${newDay})
 FROM system.one
 ARRAY JOIN ${periodRangeSql(kind, since, now)} AS p`;
 }
+
+/**
+ * Whether period `p` of `kind` (a Date expression) is the one {previous_now} fell in and its catalog
+ * snapshot (catalogSnapshotSql: as of its last day, or today while it runs) is the one it had at
+ * {previous_now}: none of {catalog_boundaries} (CATALOG_BOUNDARIES_SQL) lies up to the snapshot's day.
+ */
+function sameSnapshotSql(kind: PeriodKind, p: string): string {
+  const k = PERIOD_SQL[kind];
+  const today = `toDate({now:DateTime64(3, 'UTC')}, '${TIME_ZONE}')`;
+  return `${p} = ${k.startOf("{previous_now:DateTime64(3, 'UTC')}")}
+    AND NOT arrayExists(d -> d <= least(subtractDays(${k.add}(${p}, 1), 1), ${today}), {catalog_boundaries:Array(Date)})`;
+}
+
+/**
+ * The days after {previous_now}'s up to {now}'s (city days) on which a procedures_v1 row, any version,
+ * starts or ends validity, as `days`: where a catalog snapshot taken on the earlier day and one taken
+ * later can differ.
+ */
+export const CATALOG_BOUNDARIES_SQL = `
+SELECT groupUniqArray(d) AS days
+FROM
+(
+  SELECT valid_from AS d FROM procedures_v1
+  WHERE valid_from > toDate({previous_now:DateTime64(3, 'UTC')}, '${TIME_ZONE}')
+    AND valid_from <= toDate({now:DateTime64(3, 'UTC')}, '${TIME_ZONE}')
+  UNION ALL
+  SELECT assumeNotNull(valid_to) AS d FROM procedures_v1
+  WHERE valid_to > toDate({previous_now:DateTime64(3, 'UTC')}, '${TIME_ZONE}')
+    AND valid_to <= toDate({now:DateTime64(3, 'UTC')}, '${TIME_ZONE}')
+)`;
 
 /** currentPeriodSql of every kind of `kinds` in one statement (each statement costs its planning). */
 export function currentPeriodsSql(
   kinds: readonly PeriodKind[],
   sameDayPurpose: 'dossier' | 'touched' = 'dossier',
+  keepSnapshot = false,
 ): string {
   const insert = 'INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)';
   return `${insert}\n${kinds
-    .map((kind) => currentPeriodSql(kind, sameDayPurpose).replace(insert, '').trim())
+    .map((kind) => currentPeriodSql(kind, sameDayPurpose, keepSnapshot).replace(insert, '').trim())
     .join('\nUNION ALL\n')}`;
 }
 
