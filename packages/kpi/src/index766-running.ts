@@ -1,20 +1,18 @@
 import { createHash } from 'node:crypto';
 import { INDEX766_SCOPES } from './index766/kpis.ts';
-import { addDeltas, type DeltaRow, deltaRowsSql, movedScopes } from './index766/running-deltas.ts';
+import { nextInputsSql, scoringInputsSql } from './index766/running-deltas.ts';
 import {
   CHAIN_MARKERS_SQL,
   type ChainLimits,
   chainOf,
-  chainRowsSql,
   INPUT_COLUMNS,
   type MarkerRow,
   type PeriodRow,
   periodKey,
-  type StoredRow,
-  storeInputs,
+  type ScoringRow,
+  storeMarkers,
   toInputs,
 } from './index766/stored-inputs.ts';
-import { UNIT_PARENTS_SQL, type UnitParent, unitTree } from './index766/unit-tree.ts';
 import {
   index766ValueRows,
   type ScopeInputs,
@@ -40,16 +38,19 @@ import { utcDate } from './utc.ts';
  * kpi_scope_procedures_v1) and crossed cells (role 'crossed', added to the previous live cells) only.
  *
  * The inputs of every scope of those periods are kept in kpi_index766_scope_inputs_v1 under the live id of
- * the generation they stand at (migration 0243). Such a cycle takes the previous generation's rows, adds
- * its deltas' counters to the scopes they roll up to (the city and the agency's chain, as
- * index766ScopeInputsSql sums them), adds the procedures whose per-unit count turned positive to their
- * sets, scores the scopes that moved (index766KeysSql's: the city and the chains of the agencies with
- * deltas) with index766ValueRows, and writes the changed values as the statement's path does. When the
- * previous rows are missing (the generation before computed the index with its statement, or its rows
- * are older than 4 hours), a procedure left a set, or a moved scope would be left with no input at all
- * (the statement's row for it then depends on merges of zero rows), the inputs of every scope are read
+ * the generation they stand at (migration 0243). Such a cycle stores, in one statement inside the engine
+ * (running-deltas.ts nextInputsSql), the previous generation's rows of the scopes that moved
+ * (index766KeysSql's: the city and the chains of the agencies with deltas) plus its deltas' counters summed
+ * to the scopes they roll up to (the city and the agency's chain, as index766ScopeInputsSql sums them) and
+ * the procedures whose per-unit count turned positive added to their sets; it reads back only the sums
+ * and set sizes the scorer needs (scoringInputsSql), scores them with index766ValueRows, and writes the
+ * changed values as the statement's path does. The sets (every procedure of the catalog, every unit's
+ * services for the city) never go through the client. When the previous rows are missing (the generation
+ * before computed the index with its statement, or its rows are older than 4 hours), a procedure may have
+ * left a set, or a moved scope would be left with no input at all (the statement's row for it then
+ * depends on merges of zero rows), that statement stores nothing and the inputs of every scope are read
  * with the statement's input part instead (index766ScopeInputsSql, without its scoring) and scored the
- * same way. Either way the rows of the new generation are written under its live id, marker last.
+ * same way. Either way each period's marker is written last.
  *
  * A generation computed from the previous one's inputs writes the rows of the scopes that moved only,
  * and its marker names that generation as `parent` (migration 0247): a scope's inputs are its row under
@@ -118,55 +119,40 @@ export async function computeRunningIndex766(
   if (!eligible) return false;
   const inputs = scopeInputs(kinds, layout);
   const wanted = new Set(periods.map((p) => periodKey(p.period_kind, p.period_start)));
-
-  const deltas = await sql.rows<DeltaRow>(deltaRowsSql(layout, pairs), params, 'index766 running: deltas');
-  const parents = await sql.rows<UnitParent>(UNIT_PARENTS_SQL, {}, 'index766 running: units');
   const markers = await sql.rows<MarkerRow>(
     CHAIN_MARKERS_SQL,
     { previous_live_id: previousLiveId },
     'index766 running: markers',
   );
-  const tree = unitTree(parents);
-  const moved = movedScopes(periods, deltas, tree);
   const chain = chainOf(markers, previousLiveId, wanted, inputs.code, options.chainLimits);
   const keys = index766KeysSql(kinds);
-  const storedOf = (tags: readonly string[], label: string) =>
-    sql.rows<StoredRow>(
-      chainRowsSql(
-        `toString(period_kind) AS period_kind, toString(period_start) AS period_start,
-        toString(scope_kind) AS scope_kind, scope_code, sums, sets, figures, catalog_size`,
-        keys,
-      ),
-      { ...params, input_tags: tags },
-      label,
-    );
 
-  // From the chain's rows of the moved scopes plus the deltas (only these are written, or every scope
-  // once the chain is due to start again), else from every scope's inputs read anew, stored as they read.
-  let scopes = chain
-    ? await addDeltas(
-        sql,
-        params,
-        toInputs(await storedOf(chain.tags, 'index766 running: previous inputs')),
-        deltas,
-        tree,
-        moved,
-        pairs,
-        layout,
-      )
-    : undefined;
-  const fromChain = scopes !== undefined ? chain : undefined;
-  if (!scopes) {
+  // The moved scopes from the chain's rows plus the deltas, stored under the live id inside the engine (only
+  // these, or every scope once the chain is due to start again), else every scope's inputs read anew.
+  // Either way the scorer reads only their sums and the sizes it needs of their sets.
+  let scopes: ScopeInputs[] = [];
+  if (chain) {
+    await sql.command(
+      nextInputsSql(layout, pairs, keys, periods.length, !chain.rebase),
+      { ...params, input_tags: chain.tags, inputs_code: inputs.code },
+      { label: 'index766 running: previous inputs' },
+    );
+    scopes = toInputs(
+      await sql.rows<ScoringRow>(scoringInputsSql(), params, 'index766 running: read inputs'),
+    );
+  }
+  const fromChain = scopes.length > 0 ? chain : undefined;
+  if (!fromChain) {
     await sql.command(inputs.insert, params, { label: 'index766 running: inputs' });
-    scopes = toInputs(await storedOf([params.live_id], 'index766 running: read inputs'));
+    scopes = toInputs(
+      await sql.rows<ScoringRow>(scoringInputsSql(keys), params, 'index766 running: read inputs'),
+    );
   }
 
   let rows: ValueRow[];
   try {
     const scopeKinds = new Set(params.scope_kinds ?? INDEX766_SCOPES);
-    rows = [...(scopes as Map<string, ScopeInputs>).values()]
-      .filter((s) => scopeKinds.has(s.scope_kind))
-      .flatMap((s) => index766ValueRows(s));
+    rows = scopes.filter((s) => scopeKinds.has(s.scope_kind)).flatMap((s) => index766ValueRows(s));
   } catch (err) {
     if (err instanceof UnscorableInputs) return false;
     throw err;
@@ -193,12 +179,12 @@ export async function computeRunningIndex766(
   });
   sql.trace?.('index766 running: stage scored values', performance.now() - began);
   await options.write();
-  await storeInputs(
+  await storeMarkers(
     sql,
     params.live_id,
     periods,
     inputs.code,
-    fromChain ? { from: previousLiveId, chain: fromChain, scopes, keys, params } : undefined,
+    fromChain ? { from: previousLiveId, chain: fromChain, keys, params } : undefined,
   );
   return true;
 }
@@ -242,7 +228,7 @@ export async function storeRunningIndex766Inputs(
   });
   const inputs = scopeInputs(kinds, layout);
   await sql.command(inputs.insert, params, { label: 'index766 running: keep inputs' });
-  await storeInputs(
+  await storeMarkers(
     sql,
     at.live_id,
     periods.map((p) => ({ ...p, purposes: [] })),

@@ -49,6 +49,8 @@ export interface StatementParams {
   index766_code?: string;
   /** Days a catalog row's validity starts or ends on, after {previous_now}'s up to {now}'s (CATALOG_BOUNDARIES_SQL). */
   catalog_boundaries?: readonly string[];
+  /** The code of the Decision 766 running inputs a marker is written with (index766-running.ts). */
+  inputs_code?: string;
   t_kpi?: readonly string[];
   t_from?: readonly string[];
   t_to?: readonly string[];

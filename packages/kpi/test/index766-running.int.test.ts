@@ -25,14 +25,33 @@ const DAY = '2026-03-10';
 let test: TestClickHouse;
 let clickhouse: ClickHouse;
 
+/** The client, noting the columns of every row a query of it returns. */
+function noting(client: ClickHouse, columns: Set<string>): ClickHouse {
+  const proxy = Object.create(client) as ClickHouse;
+  proxy.query = (async (params: Parameters<ClickHouse['query']>[0]) => {
+    const result = await client.query(params);
+    const json = result.json.bind(result);
+    return Object.assign(Object.create(result), {
+      json: async () => {
+        const rows = (await json()) as Record<string, unknown>[];
+        for (const row of rows) for (const column of Object.keys(row)) columns.add(column);
+        return rows;
+      },
+    });
+  }) as ClickHouse['query'];
+  return proxy;
+}
+
 /**
  * A cycle at `now` (city day 2026-03-10); `failAfter`: the run dies after that statement; `chain`: when
- * its stored Decision 766 inputs are written whole again.
+ * its stored Decision 766 inputs are written whole again. `read`: the columns of the rows the cycle's
+ * queries returned.
  */
 async function cycle(now: string, failAfter?: string, chain?: ChainLimits) {
   const labels: string[] = [];
+  const read = new Set<string>();
   const runId = randomUUID();
-  const result = await runKpiCycle(clickhouse, {
+  const result = await runKpiCycle(noting(clickhouse, read), {
     runId,
     periodKinds: PERIOD_KINDS,
     scopeKinds: SCOPE_KINDS,
@@ -44,7 +63,7 @@ async function cycle(now: string, failAfter?: string, chain?: ChainLimits) {
       if (label === failAfter) throw new Error(`stopped after ${label}`);
     },
   });
-  return { result, labels, runId, now: `${DAY} ${now}:00.000` };
+  return { result, labels, read, runId, now: `${DAY} ${now}:00.000` };
 }
 
 async function json<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
@@ -193,6 +212,9 @@ describe('the Decision 766 index of the running periods from the previous inputs
       expect(first.labels).not.toContain(FROM_INPUTS);
       expect(first.labels).not.toContain(STATEMENT);
       await expectAsTheStatement(first);
+      // The procedure sets stay in the engine: the scorer reads their sizes, not the sets.
+      expect(first.read).toContain('sizes');
+      expect(first.read).not.toContain('sets');
       // Only the scopes that moved are written (the city, COMM, DEPT, PROV), over the rebuild's.
       expect(await stored(first.runId)).toEqual({ scopes: 12, parents: [start.runId] });
 
@@ -242,6 +264,8 @@ describe('the Decision 766 index of the running periods from the previous inputs
       );
       const joined = await cycle('05:40');
       expect(joined.labels).toContain(FROM_PREVIOUS);
+      expect(joined.labels).not.toContain(FROM_INPUTS);
+      expect(joined.read).not.toContain('sets');
       expect(joined.labels).not.toContain(STATEMENT);
       await expectAsTheStatement(joined);
 
@@ -274,6 +298,14 @@ describe('the Decision 766 index of the running periods from the previous inputs
       expect(after.labels).toContain(FROM_PREVIOUS);
       await expectAsTheStatement(after);
 
+      // The first dossier of a unit the chain holds no row of: its inputs are read anew.
+      await events(
+        dossierEvents({ code: 'FIRST', agency: 'ZNEW', procedure: 'P-2', received: '2026-03-10 06:02' }),
+      );
+      const newUnit = await cycle('06:05');
+      expect(newUnit.labels).toContain(FROM_INPUTS);
+      await expectAsTheStatement(newUnit);
+
       expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
       const rebuilt = await backfillKpis(clickhouse, {
         runId: randomUUID(),
@@ -281,7 +313,7 @@ describe('the Decision 766 index of the running periods from the previous inputs
         scopeKinds: SCOPE_KINDS,
         fromDate: '2026-01-01',
         toDate: '2026-03-10',
-        now: `${DAY} 06:00:00.000`,
+        now: `${DAY} 06:05:00.000`,
       });
       expect(rebuilt.rowsWritten).toBe(0);
     },
@@ -335,13 +367,14 @@ describe('the Decision 766 index of the running periods from the previous inputs
       expect(chained.labels).toContain(FROM_PREVIOUS);
       expect(await stored(chained.runId)).toEqual({ scopes: 12, parents: [anew.runId] });
       await expectAsTheStatement(chained);
-      // The chain holds two tags: this generation writes every scope again, standing on none.
+      // The chain holds two tags: this generation writes every scope again, standing on none (the city
+      // and five units: ZNEW's first dossier above gave it rows).
       await events(
         dossierEvents({ code: 'NEW11', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 07:55' }),
       );
       const rebased = await cycle('08:00', undefined, SHORT);
       expect(rebased.labels).toContain(FROM_PREVIOUS);
-      expect(await stored(rebased.runId)).toEqual({ scopes: 15, parents: [''] });
+      expect(await stored(rebased.runId)).toEqual({ scopes: 18, parents: [''] });
       await expectAsTheStatement(rebased);
       await events(
         dossierEvents({ code: 'NEW12', agency: 'PROV', procedure: 'P-1', received: '2026-03-10 08:05' }),

@@ -1,12 +1,13 @@
 import type { CellLayout } from '../sql/cells.sql.ts';
 import { INDEX766_COUNTERS, PROCEDURE_COUNTERS } from '../sql/counters.sql.ts';
 import { INDEX766_SETS, INDEX766_SUMS } from '../sql/index766-sources.sql.ts';
-import type { StatementParams, Statements } from '../statements.ts';
-import type { UnitTree } from './unit-tree.ts';
-import type { ScopeInputs, SetName } from './value-rows.ts';
+import { chainRowsSql, INPUT_COLUMNS } from './stored-inputs.ts';
+import { rollupScopesSql } from './units.ts';
+import { INDEX766_COMMONS, type SetName } from './value-rows.ts';
 
-// The run's cell deltas added to the previous generation's Decision 766 inputs per scope (index766-running.ts):
-// which scopes they move, and their counters and procedure sets afterwards.
+// The run's cell deltas added to the previous generation's Decision 766 inputs per scope, inside the engine
+// (index766-running.ts): the procedure sets (up to every procedure of the catalog per set, and every unit's
+// services for the city) never travel through the client.
 
 /** The set a procedure counter's positive per-unit sum puts the procedure (or `unit|procedure`) in. */
 const SET_OF_COUNTER: Record<string, SetName> = {
@@ -16,158 +17,168 @@ const SET_OF_COUNTER: Record<string, SetName> = {
   online_received: 'used_services',
 };
 
-export interface DeltaRow {
-  period_kind: string;
-  period_start: string;
-  agency: string;
-  procedure: string;
-  role: 'delta' | 'crossed';
-  sums: (string | number)[];
-  procs: (string | number)[];
+const KEY = 'period_kind, period_start, scope_kind, scope_code';
+const STAGED = `FROM kpi_stage_cells_v1
+    WHERE run_id = {run_id:String} AND role IN ('delta', 'crossed') AND (period_kind, period_start) IN`;
+
+/** An Array(Array(String)) of INDEX766_SETS' length holding `given` sets (by name), the others empty. */
+function setsOf(given: Partial<Record<SetName, string>>): string {
+  return `[${INDEX766_SETS.map((name) => given[name] ?? 'CAST([] AS Array(String))').join(', ')}]`;
 }
 
-/** Counters per (period, agency, procedure, role) of the run's deltas and crossed cells in the running periods. */
-export function deltaRowsSql(layout: CellLayout, pairs: string): string {
+/**
+ * The run's deltas and crossed cells of the running periods `pairs` summed per scope they roll up to (the
+ * city and the agency's chain, as index766ScopeInputsSql sums them), as source rows of nextInputsSql.
+ */
+function deltaSumsSource(layout: CellLayout, pairs: string): string {
   const sums = INDEX766_SUMS.map((name) => {
-    if (name === 'dossier_rows') return `sum(${layout.at('_rows')})`;
+    if (name === 'dossier_rows') return `toInt64(sum(${layout.at('_rows')}))`;
     const counter = INDEX766_COUNTERS.find((c) => c.key === `index766:${name}`);
-    return counter ? `sum(${layout.at(counter.key)})` : '0';
+    return counter ? `toInt64(sum(${layout.at(counter.key)}))` : 'toInt64(0)';
   });
-  const procs = PROCEDURE_COUNTERS.map((c) => `sum(${layout.at(c.key)})`);
   return `
-SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start,
-  toString(agency_code) AS agency, toString(procedure_code) AS procedure, toString(role) AS role,
-  [${sums.map((s) => `toInt64(${s})`).join(', ')}] AS sums, [${procs.map((s) => `toInt64(${s})`).join(', ')}] AS procs
-FROM kpi_stage_cells_v1
-WHERE run_id = {run_id:String} AND role IN ('delta', 'crossed') AND (period_kind, period_start) IN ${pairs}
-GROUP BY period_kind, period_start, agency, procedure, role`;
-}
-
-export const scopeKey = (kind: string, start: string, scopeKind: string, code: string) =>
-  `${kind}|${start}|${scopeKind}|${code}`;
-
-/** The (period, scope) keys index766KeysSql recomputes: every period's city, each delta agency's chain. */
-export function movedScopes(
-  periods: readonly { period_kind: string; period_start: string }[],
-  deltas: readonly DeltaRow[],
-  tree: UnitTree,
-): Set<string> {
-  const moved = new Set(periods.map((p) => scopeKey(p.period_kind, p.period_start, 'city', '')));
-  for (const d of deltas) {
-    if (d.agency === '') continue;
-    for (const unit of tree.chainOf(d.agency))
-      moved.add(scopeKey(d.period_kind, d.period_start, 'agency', unit));
-  }
-  return moved;
-}
-
-/** The scopes an agency's counts and procedure sets roll up to (rollupScopesSql): the city, its chain. */
-function rollupOf(tree: UnitTree, agency: string): [string, string][] {
-  return [
-    ['city', ''],
-    ...(agency === '' ? [] : tree.chainOf(agency).map((u): [string, string] => ['agency', u])),
-  ];
+    SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, sums, ${setsOf({})} AS sets,
+      CAST([] AS Array(Tuple(String, UInt64, UInt64))) AS figures, toUInt64(0) AS catalog_size,
+      0 AS found, 1 AS moved, 0 AS left
+    FROM
+    (
+      SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency,
+        [${sums.join(', ')}] AS sums
+      ${STAGED} ${pairs}
+      GROUP BY period_kind, period_start, agency
+    )
+    ARRAY JOIN ${rollupScopesSql('agency')} AS sc`;
 }
 
 /**
- * The previous generation's inputs plus the run's deltas, or undefined where only the statement's input
- * part is exact: a procedure left a set, or a moved scope has no previous row or is left with no input.
+ * The procedures whose per-unit count turned positive with the run's deltas, added to the sets of the
+ * scopes their unit rolls up to; `left` where one turned non-positive (it may leave a set, which only the
+ * inputs read anew give). A unit's count now is its kpi_scope_procedures_v1 row plus the run's live cells
+ * (procedureSetsSource); before, that minus the change. A delta of no agency moves no set:
+ * kpi_scope_procedures_v1 holds agencies only, such a cell reaches the sets through the live cells alone.
  */
-export async function addDeltas(
-  sql: Statements,
-  params: StatementParams,
-  scopes: Map<string, ScopeInputs>,
-  deltas: readonly DeltaRow[],
-  tree: UnitTree,
-  moved: ReadonlySet<string>,
-  pairs: string,
-  layout: CellLayout,
-): Promise<Map<string, ScopeInputs> | undefined> {
-  if ([...moved].some((key) => !scopes.has(key))) return undefined;
-  const scopeOf = (d: { period_kind: string; period_start: string }, [kind, code]: [string, string]) =>
-    scopes.get(scopeKey(d.period_kind, d.period_start, kind, code));
-  // Procedure sets: kpi_scope_procedures_v1 holds agencies only (a cell without one reaches the sets
-  // through the live cells alone), so a delta of no agency moves no set.
-  const procedureDeltas = new Map<string, { d: DeltaRow; change: number[] }>();
-  for (const d of deltas) {
-    const sums = d.sums.map(Number);
-    if (sums.some((x) => x !== 0)) {
-      for (const target of rollupOf(tree, d.agency)) {
-        const scope = scopeOf(d, target);
-        if (!scope) return undefined;
-        scope.sums = scope.sums.map((x, i) => x + (sums[i] ?? 0));
-      }
-    }
-    if (d.role === 'delta' && d.agency === '') continue;
-    const change = d.procs.map(Number);
-    if (change.every((x) => x === 0)) continue;
-    const key = `${d.period_kind}|${d.period_start}|${d.agency}|${d.procedure}`;
-    const seen = procedureDeltas.get(key);
-    if (seen) seen.change = seen.change.map((x, i) => x + (change[i] ?? 0));
-    else procedureDeltas.set(key, { d, change });
-  }
-  if ([...procedureDeltas.values()].some((p) => p.change.some((x) => x !== 0))) {
-    const totals = await sql.rows<{ key: string; procs: (string | number)[] }>(
-      procedureTotalsSql(layout, pairs),
-      params,
-      'index766 running: procedure totals',
-    );
-    const now = new Map(totals.map((t) => [t.key, t.procs.map(Number)]));
-    for (const [key, { d, change }] of procedureDeltas) {
-      const after = now.get(key) ?? PROCEDURE_COUNTERS.map(() => 0);
-      for (const [i, counter] of PROCEDURE_COUNTERS.entries()) {
-        const set = SET_OF_COUNTER[counter.column];
-        if (!set) continue;
-        const isIn = (after[i] ?? 0) > 0;
-        const wasIn = (after[i] ?? 0) - (change[i] ?? 0) > 0;
-        if (isIn === wasIn) continue;
-        if (wasIn) return undefined;
-        const element = counter.column === 'online_received' ? `${d.agency}|${d.procedure}` : d.procedure;
-        const at = INDEX766_SETS.indexOf(set);
-        for (const target of rollupOf(tree, d.agency)) {
-          const scope = scopeOf(d, target);
-          if (!scope) return undefined;
-          const members = scope.sets[at] ?? [];
-          if (!members.includes(element)) scope.sets[at] = [...members, element];
-        }
-      }
-    }
-  }
-  for (const key of moved) {
-    const s = scopes.get(key);
-    if (!s) return undefined;
-    if (s.sums.every((x) => x === 0) && s.sets.every((x) => x.length === 0) && s.figures.length === 0) {
-      return undefined;
-    }
-  }
-  return scopes;
-}
-
-/**
- * Per (period, agency, procedure) with a delta, its procedure counters now, as procedureSetsSource sums
- * them: the agency's kpi_scope_procedures_v1 row plus the run's live cells.
- */
-function procedureTotalsSql(layout: CellLayout, pairs: string): string {
-  const keys = `(SELECT toString(period_kind), period_start, toString(agency_code), toString(procedure_code)
-      FROM kpi_stage_cells_v1
-      WHERE run_id = {run_id:String} AND role IN ('delta', 'crossed') AND (period_kind, period_start) IN ${pairs})`;
+function setAdditionsSource(layout: CellLayout, pairs: string): string {
   const columns = PROCEDURE_COUNTERS.map((c) => c.column);
+  const changes = `
+        SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency,
+          toString(procedure_code) AS procedure,
+          [${PROCEDURE_COUNTERS.map((c) => `toInt64(sum(${layout.at(c.key)}))`).join(', ')}] AS change
+        ${STAGED} ${pairs} AND NOT (role = 'delta' AND agency_code = '')
+        GROUP BY period_kind, period_start, agency, procedure
+        HAVING arrayExists(x -> x != 0, change)`;
+  const keys = `(SELECT period_kind, period_start, agency, procedure FROM (${changes}))`;
+  const totals = `
+        SELECT period_kind, period_start, agency, procedure,
+          [${columns.map((c) => `toInt64(sum(${c}))`).join(', ')}] AS after
+        FROM
+        (
+          SELECT toString(period_kind) AS period_kind, period_start, scope_code AS agency,
+            toString(procedure_code) AS procedure, ${columns.join(', ')}
+          FROM kpi_scope_procedures_v1
+          WHERE scope_kind = 'agency' AND (period_kind, period_start) IN ${pairs}
+            AND (toString(period_kind), period_start, scope_code, toString(procedure_code)) IN ${keys}
+          UNION ALL
+          SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency,
+            toString(procedure_code) AS procedure,
+            ${PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`).join(', ')}
+          FROM kpi_stage_cells_v1
+          WHERE run_id = {live_id:String} AND role = 'live' AND (period_kind, period_start) IN ${pairs}
+            AND (toString(period_kind), period_start, toString(agency_code), toString(procedure_code)) IN ${keys}
+        )
+        GROUP BY period_kind, period_start, agency, procedure`;
+  // Per counter (PROCEDURE_COUNTERS' order): joined = in now and not before, left = before and not now.
+  const turned = (i: number, now: boolean) =>
+    `(after[${i}] > 0) = ${now ? 1 : 0} AND (after[${i}] - change[${i}] > 0) = ${now ? 0 : 1}`;
+  const added = Object.fromEntries(
+    PROCEDURE_COUNTERS.map((c, i) => {
+      const element = c.column === 'online_received' ? "concat(agency, '|', procedure)" : 'procedure';
+      return [SET_OF_COUNTER[c.column], `if(${turned(i + 1, true)}, [${element}], [])`];
+    }),
+  ) as Partial<Record<SetName, string>>;
   return `
-SELECT concat(period_kind, '|', toString(period_start), '|', agency, '|', procedure) AS key,
-  [${columns.map((c) => `toInt64(sum(${c}))`).join(', ')}] AS procs
+    SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
+      arrayResize(CAST([] AS Array(Int64)), ${INDEX766_SUMS.length}) AS sums, ${setsOf(added)} AS sets,
+      CAST([] AS Array(Tuple(String, UInt64, UInt64))) AS figures, toUInt64(0) AS catalog_size,
+      0 AS found, 1 AS moved, toUInt8(${PROCEDURE_COUNTERS.map((_, i) => `(${turned(i + 1, false)})`).join(' OR ')}) AS left
+    FROM
+    (
+      SELECT period_kind, period_start, agency, procedure, change,
+        if(empty(t.after), arrayResize(CAST([] AS Array(Int64)), ${columns.length}), t.after) AS after
+      FROM (${changes}) AS c
+      LEFT JOIN (${totals}) AS t USING (period_kind, period_start, agency, procedure)
+    )
+    ARRAY JOIN ${rollupScopesSql('agency')} AS sc`;
+}
+
+/**
+ * Stores under {live_id} the inputs of the scopes `keys` names (index766KeysSql: the city and the chains
+ * of the agencies with deltas; every scope on a new day) as the chain {input_tags} holds them plus the
+ * run's deltas and the procedures that joined a set, all or none: none when a scope the deltas reach (or
+ * a period's city) has no row in the chain, is left with no input at all (the statement's row for it then
+ * depends on merges of zero rows), or a procedure may have left a set. `cities`: the number of running
+ * periods, each of whose city must be there. Then the caller reads the inputs anew instead. `markers`:
+ * each period's marker (its city row's period) in the same insert, so one part holds the rows and the
+ * markers: code {inputs_code}, parent the nearest tag of {input_tags}, ancestors every tag of it.
+ */
+export function nextInputsSql(
+  layout: CellLayout,
+  pairs: string,
+  keys: string,
+  cities: number,
+  markers: boolean,
+): string {
+  const previous = chainRowsSql(
+    `toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
+      sums, sets, figures, catalog_size, 1 AS found, scope_kind = 'city' AS moved, 0 AS left`,
+    keys,
+  );
+  const union = INDEX766_SETS.map((_, i) => `groupUniqArrayArray(sets[${i + 1}])`).join(', ');
+  const empty = `arrayAll(x -> x = 0, sums) AND arrayAll(s -> empty(s), sets) AND empty(figures)`;
+  return `
+INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')}, code, parent, ancestors)
+SELECT {live_id:String}, period_kind, period_start, if(m, '', scope_kind), if(m, '', scope_code),
+  if(m, CAST([] AS Array(Int64)), sums), if(m, CAST([] AS Array(Array(String))), sets),
+  if(m, CAST([] AS Array(Tuple(String, UInt64, UInt64))), figures), if(m, toUInt64(0), catalog_size),
+  if(m, {inputs_code:String}, ''), if(m, {input_tags:Array(String)}[1], ''),
+  if(m, {input_tags:Array(String)}, CAST([] AS Array(String)))
 FROM
 (
-  SELECT toString(period_kind) AS period_kind, period_start, scope_code AS agency,
-    toString(procedure_code) AS procedure, ${columns.join(', ')}
-  FROM kpi_scope_procedures_v1
-  WHERE scope_kind = 'agency' AND (period_kind, period_start) IN ${pairs}
-    AND (toString(period_kind), period_start, scope_code, toString(procedure_code)) IN ${keys}
-  UNION ALL
-  SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency,
-    toString(procedure_code) AS procedure, ${PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`).join(', ')}
-  FROM kpi_stage_cells_v1
-  WHERE run_id = {live_id:String} AND role = 'live' AND (period_kind, period_start) IN ${pairs}
-    AND (toString(period_kind), period_start, toString(agency_code), toString(procedure_code)) IN ${keys}
+  SELECT *, min(ok) OVER () AS all_ok, countIf(scope_kind = 'city') OVER () AS city_rows
+  FROM
+  (
+    SELECT ${KEY}, sums, sets, figures, catalog_size,
+      toUInt8(found AND NOT left AND NOT (moved AND ${empty})) AS ok
+    FROM
+    (
+      SELECT ${KEY}, sumForEach(sums) AS sums, [${union}] AS sets, groupArrayArray(figures) AS figures,
+        max(catalog_size) AS catalog_size, max(found) AS found, max(moved) AS moved, max(left) AS left
+      FROM
+      (
+        SELECT * FROM (${previous})
+        UNION ALL${deltaSumsSource(layout, pairs)}
+        UNION ALL${setAdditionsSource(layout, pairs)}
+      )
+      GROUP BY ${KEY}
+    )
+  )
 )
-GROUP BY period_kind, period_start, agency, procedure`;
+ARRAY JOIN ${markers ? "if(scope_kind = 'city', [0, 1], [0])" : '[0]'} AS m
+WHERE all_ok = 1 AND city_rows = ${cities}`;
+}
+
+/**
+ * The stored inputs of {live_id} as the scorer reads them: sums, each set's size and the common elements
+ * of INDEX766_COMMONS' pairs, not the sets themselves; `where` further restricts the scopes.
+ */
+export function scoringInputsSql(where = '1'): string {
+  const at = (name: SetName) => INDEX766_SETS.indexOf(name) + 1;
+  const commons = INDEX766_COMMONS.map(
+    ([a, b]) => `toUInt64(length(arrayIntersect(sets[${at(a)}], sets[${at(b)}])))`,
+  );
+  return `
+SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start,
+  toString(scope_kind) AS scope_kind, scope_code, sums, arrayMap(s -> toUInt64(length(s)), sets) AS sizes,
+  [${commons.join(', ')}] AS commons, figures, catalog_size
+FROM kpi_index766_scope_inputs_v1
+WHERE tag = {live_id:String} AND scope_kind != '' AND ${where}`;
 }

@@ -1,5 +1,4 @@
 import type { StatementParams, Statements } from '../statements.ts';
-import { scopeKey } from './running-deltas.ts';
 import type { ScopeInputs } from './value-rows.ts';
 
 // kpi_index766_scope_inputs_v1 (migrations 0243, 0247, 0260): the Decision 766 inputs per running period
@@ -17,7 +16,7 @@ export const INPUT_COLUMNS = [
   'sets',
   'figures',
   'catalog_size',
-] as const satisfies readonly (keyof ScopeInputs)[];
+] as const;
 const TAG_VALID = 'created_at > now() - INTERVAL 4 HOUR';
 /**
  * When a generation writes every scope again: once the chain holds `tags` tags, or its full tag is
@@ -63,13 +62,15 @@ export interface Chain {
   rebase: boolean;
 }
 
-export interface StoredRow {
+/** A row of running-deltas.ts scoringInputsSql. */
+export interface ScoringRow {
   period_kind: string;
   period_start: string;
   scope_kind: string;
   scope_code: string;
   sums: (string | number)[];
-  sets: string[][];
+  sizes: (string | number)[];
+  commons: (string | number)[];
   figures: [string, string | number, string | number][];
   catalog_size: string | number;
 }
@@ -125,11 +126,12 @@ export function chainOf(
 }
 
 /**
- * The generation's inputs under its live id, then each period's marker: when computed from a chain, the
- * moved scopes as computed, the marker's parent the previous live id (or, when the chain is due to start
- * again, the unmoved scopes copied from the chain and no parent); read anew, they are already stored.
+ * Each period's marker of the generation's inputs, whose rows are stored under its live id already
+ * (running-deltas.ts nextInputsSql, or every scope read anew): computed from a chain, nextInputsSql wrote
+ * the markers with the rows (parent the previous live id); when the chain is due to start again, the
+ * unmoved scopes are copied from the chain first, and then, as for inputs read anew, markers of no parent.
  */
-export async function storeInputs(
+export async function storeMarkers(
   sql: Statements,
   tag: string,
   periods: readonly PeriodRow[],
@@ -138,8 +140,7 @@ export async function storeInputs(
     | {
         from: string;
         chain: Chain;
-        scopes: ReadonlyMap<string, ScopeInputs>;
-        /** The moved scopes (index766KeysSql), which `scopes` holds. */
+        /** The scopes stored under `tag` (index766KeysSql), as a condition on their columns. */
         keys: string;
         /** The run's parameters the keys read ({run_id}, {day_floor}). */
         params: StatementParams;
@@ -148,74 +149,45 @@ export async function storeInputs(
 ): Promise<void> {
   const began = performance.now();
   const rebase = previous?.chain.rebase ?? false;
-  const scopeRows = [...(previous?.scopes.values() ?? [])].map((s) => [
-    tag,
-    ...INPUT_COLUMNS.map((c) => s[c]),
-    '',
-    '',
-    [],
-  ]);
-  const parent = previous && !rebase ? previous.from : '';
-  // The chain below this tag, nearest first (read back by CHAIN_MARKERS_SQL).
-  const ancestors = previous && !rebase ? previous.chain.tags : [];
-  const markers = periods.map((p) => [
-    tag,
-    p.period_kind,
-    p.period_start,
-    MARKER,
-    '',
-    [],
-    [],
-    [],
-    0,
-    code,
-    parent,
-    ancestors,
-  ]);
-  // The moved scopes and the markers in one insert (each insert costs a part), markers last; rebasing, the
-  // unmoved scopes are copied before the markers. One insert is ordered, not atomic (a large one is split
-  // into blocks): a crash can leave rows without markers, never markers without rows, and no tag is read
-  // unless its generation was committed, which is what makes a crash safe. With replicas
+  const stored = () => sql.trace?.('index766 running: store inputs', performance.now() - began);
+  // Chained (not rebasing), the moved rows and the markers are written by nextInputsSql in one insert.
+  if (previous && !rebase) return stored();
+  // Rebasing, the moved rows (nextInputsSql), the unmoved ones copied, then the markers, standing on no
+  // tag; read anew, the rows first (scopeInputs), then the markers. One insert is ordered, not atomic: a
+  // crash can leave rows without markers, never markers without rows, and no tag is read unless its
+  // generation was committed, which is what makes a crash safe. With replicas
   // (docker-compose.cluster.yml) every service reads and writes the same server, so these reads see every
   // insert before them. After a failover to a replica that lagged, parts may be missing in any order (a
-  // rebase's three inserts are three parts), yet a missing row is never replaced by an older one: a tag's
-  // moved rows and markers are one part (one block, far below max_insert_block_size), and a rebased tag
-  // ends its chain, so a scope without its row there has no older tag to be read from.
-  const insert = (values: unknown[][]) =>
-    sql.clickhouse.insert({
-      table: 'kpi_index766_scope_inputs_v1',
-      values,
-      columns: ['tag', ...INPUT_COLUMNS, 'code', 'parent', 'ancestors'],
-      format: 'JSONCompactEachRow',
-    });
+  // rebase's three inserts are three parts), yet a missing row is never replaced by an older one: a
+  // chained tag's moved rows and markers are one part (nextInputsSql, one block), and a rebased or
+  // read-anew tag ends its chain, so a scope without its row there has no older tag to be read from.
   if (previous && rebase) {
-    if (scopeRows.length > 0) await insert(scopeRows);
     await sql.command(
       `INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')})
       ${chainRowsSql(`{live_id:String}, ${INPUT_COLUMNS.join(', ')}`, `NOT ${previous.keys}`)}`,
       { ...previous.params, live_id: tag, input_tags: previous.chain.tags },
       { label: 'index766 running: copy unmoved inputs' },
     );
-    await insert(markers);
-  } else {
-    await insert([...scopeRows, ...markers]);
   }
-  sql.trace?.('index766 running: store inputs', performance.now() - began);
+  await sql.clickhouse.insert({
+    table: 'kpi_index766_scope_inputs_v1',
+    values: periods.map((p) => [tag, p.period_kind, p.period_start, MARKER, '', [], [], [], 0, code, '', []]),
+    columns: ['tag', ...INPUT_COLUMNS, 'code', 'parent', 'ancestors'],
+    format: 'JSONCompactEachRow',
+  });
+  stored();
 }
 
-export function toInputs(rows: readonly StoredRow[]): Map<string, ScopeInputs> {
-  const scopes = new Map<string, ScopeInputs>();
-  for (const r of rows) {
-    scopes.set(scopeKey(r.period_kind, r.period_start, r.scope_kind, r.scope_code), {
-      period_kind: r.period_kind,
-      period_start: r.period_start,
-      scope_kind: r.scope_kind,
-      scope_code: r.scope_code,
-      sums: r.sums.map(Number),
-      sets: r.sets.map((s) => [...s]),
-      figures: r.figures.map((f) => [f[0], Number(f[1]), Number(f[2])]),
-      catalog_size: Number(r.catalog_size),
-    });
-  }
-  return scopes;
+export function toInputs(rows: readonly ScoringRow[]): ScopeInputs[] {
+  return rows.map((r) => ({
+    period_kind: r.period_kind,
+    period_start: r.period_start,
+    scope_kind: r.scope_kind,
+    scope_code: r.scope_code,
+    sums: r.sums.map(Number),
+    sizes: r.sizes.map(Number),
+    commons: r.commons.map(Number),
+    figures: r.figures.map((f) => [f[0], Number(f[1]), Number(f[2])]),
+    catalog_size: Number(r.catalog_size),
+  }));
 }

@@ -12,18 +12,30 @@ import { componentHundredths } from './score.ts';
 export type SumName = (typeof INDEX766_SUMS)[number];
 export type SetName = (typeof INDEX766_SETS)[number];
 
-/** One (period, scope) of index766ScopeInputsSql: sums in INDEX766_SUMS order, sets in INDEX766_SETS order. */
+/**
+ * One (period, scope) of index766ScopeInputsSql as the scorer needs it (running-deltas.ts
+ * scoringInputsSql): sums in INDEX766_SUMS order, each set's size in INDEX766_SETS order (sets without
+ * duplicates, the statement's groupUniqArrayArray), the common elements of INDEX766_COMMONS' pairs.
+ */
 export interface ScopeInputs {
   period_kind: string;
   period_start: string;
   scope_kind: string;
   scope_code: string;
   sums: number[];
-  /** Each set without duplicates (the statement's groupUniqArrayArray). */
-  sets: string[][];
+  sizes: number[];
+  commons: number[];
   figures: [string, number, number][];
   catalog_size: number;
 }
+
+/** The pairs of sets whose common elements a component counts (COUNTS_TS' `common`). */
+export const INDEX766_COMMONS: readonly (readonly [SetName, SetName])[] = [
+  ['services', 'used_services'],
+  ['fee_procs', 'fee_data_procs'],
+  ['fee_procs', 'paid_procs'],
+  ['citizen_procs', 'population_db_procs'],
+];
 
 /** A staged values row (kpi_stage_values_v1's columns but values_id). */
 export interface ValueRow {
@@ -140,16 +152,16 @@ const GROUP_ROWS = GROUPS.filter((g) => !COMPONENTS.some((c) => c.id === g.kpi))
 /** Every component, group and total row of one (period, scope), as index766ValuesSql gives them. */
 export function index766ValueRows(inputs: ScopeInputs): ValueRow[] {
   const sums = new Map(INDEX766_SUMS.map((name, i) => [name, inputs.sums[i] ?? 0]));
-  const sets = new Map(INDEX766_SETS.map((name, i) => [name, inputs.sets[i] ?? []]));
-  const set = (name: SetName) => sets.get(name) ?? [];
   const sum = (name: SumName) => sums.get(name) ?? 0;
+  const size = (name: SetName) => inputs.sizes[INDEX766_SETS.indexOf(name)] ?? 0;
   const national = figureIndex(inputs.figures, 'national_reporting.received');
   const reader: Reader = {
     sum,
-    size: (name) => set(name).length,
+    size,
     common: (a, b) => {
-      const other = new Set(set(b));
-      return set(a).filter((x) => other.has(x)).length;
+      const at = INDEX766_COMMONS.findIndex(([x, y]) => x === a && y === b);
+      if (at < 0) throw new Error(`Decision 766 sets ${a} and ${b} are not among INDEX766_COMMONS`);
+      return inputs.commons[at] ?? 0;
     },
     syncDenominator: Math.max(sum('received'), national < 0 ? 0 : (inputs.figures[national]?.[1] ?? 0)),
   };
@@ -159,7 +171,7 @@ export function index766ValueRows(inputs: ScopeInputs): ValueRow[] {
     period_kind: inputs.period_kind,
     period_start: inputs.period_start,
   };
-  const scopeRows = unsigned(sum('dossier_rows') + set('procs').length + inputs.figures.length);
+  const scopeRows = unsigned(sum('dossier_rows') + size('procs') + inputs.figures.length);
   const rows: ValueRow[] = [];
   const scored = COMPONENTS.map((c) => {
     const counts = countsOf(c, inputs, reader);
