@@ -9,6 +9,7 @@ import {
   type Claim,
   commitGeneration,
   type GenerationLog,
+  type LiveChain,
   readGenerationLog,
 } from './generation-log.ts';
 import type { KpiDefinition } from './kpi-definition.ts';
@@ -43,22 +44,30 @@ export async function completeGeneration(
   claim: Claim,
   at: ValuesAt,
   /** What the claiming run knows of its generation (a run finishing another's assumes the worst). */
-  known: { staged: boolean; stagedFacts?: boolean; crossedFrom?: string } = { staged: true },
+  known: {
+    staged: boolean;
+    stagedFacts?: boolean;
+    crossedFrom?: string;
+    previousChain?: LiveChain & { grow: boolean };
+    liveChainLinks?: number;
+  } = { staged: true },
 ): Promise<void> {
   // Applying nothing costs each statement's planning: the claiming run knows when it staged nothing, or
   // only cell deltas (a new day or year settles cells, not facts).
   if (known.staged) await applyGeneration(sql, claim.gen, claim.run_id, at, known.stagedFacts ?? true);
   options.onPhase?.('applied');
   // Only cycles skip an unchanged Decision 766 statement: a range is asked for on purpose.
-  await computeValues(sql, kpis, options.scopeKinds, options.periodKinds, at, {
+  const chain = await computeValues(sql, kpis, options.scopeKinds, options.periodKinds, at, {
     skipUnchangedIndex766: claim.kind === 'cycle',
     crossedFrom: known.crossedFrom,
     chainLimits: options.index766Chain,
+    previousChain: known.previousChain,
+    liveChainLinks: known.liveChainLinks,
   });
   options.onPhase?.('computed');
   // A range leaves the watermark to the cycles, and its live cells judge only the periods it computed.
   const range = claim.kind === 'range';
-  await commitGeneration(sql.clickhouse, claim, kpis, range, range ? '' : at.live_id);
+  await commitGeneration(sql.clickhouse, claim, kpis, range, range ? '' : at.live_id, chain);
   options.onPhase?.('committed');
 }
 

@@ -1,4 +1,5 @@
 import { dossierCellLayout } from './cell-layout.ts';
+import type { LiveChain } from './generation-log.ts';
 import { INDEX766_SCOPES } from './index766/kpis.ts';
 import type { ChainLimits } from './index766/stored-inputs.ts';
 import { type Index766Inputs, readIndex766Inputs } from './index766-inputs.ts';
@@ -6,7 +7,7 @@ import { computeRunningIndex766, storeRunningIndex766Inputs } from './index766-r
 import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
 import { DOSSIER_PURPOSES, dossierKeysSql, dossierValuesSql } from './sql/cells.sql.ts';
-import { stageLiveFromCrossedSql } from './sql/crossed.sql.ts';
+import { LIVE_CHAIN_LIMITS, stageLiveFromCrossedSql } from './sql/crossed.sql.ts';
 import { stageLiveCellsSql } from './sql/generation.sql.ts';
 import {
   INDEX766_PERIOD_KINDS,
@@ -44,6 +45,14 @@ export interface ComputeOptions {
    */
   crossedFrom?: string;
   /**
+   * With `crossedFrom`: where the previous generation's live cells are, and whether their chain may grow
+   * (its base is young enough: PREVIOUS_LIVE_READY_SQL). Below LIVE_CHAIN_LIMITS the run's live cells are
+   * that chain plus its own crossed rows and nothing is written; else they are written whole.
+   */
+  previousChain?: LiveChain & { grow: boolean };
+  /** The chain's length limit (default LIVE_CHAIN_LIMITS.links). */
+  liveChainLinks?: number;
+  /**
    * Keep the running periods' Decision 766 inputs after its statement (a rebuild whose live id is
    * committed): the cycles after it start from them (index766-running.ts) instead of reading them anew.
    */
@@ -72,7 +81,7 @@ export async function computeValues(
   periodKinds: readonly PeriodKind[],
   at: ValuesAt,
   options: ComputeOptions = {},
-): Promise<void> {
+): Promise<LiveChain> {
   const layout = dossierCellLayout();
   const computedAt = await sql.serverNow();
   const bySource: Record<KpiSource, KpiDefinition[]> = {
@@ -95,15 +104,30 @@ export async function computeValues(
   const due = statements.filter((_, i) => counts[i] !== 0);
   const kindsOf = (source: KpiSource) => due.filter((st) => st.source === source).map((st) => st.kind);
   const liveKinds = [...new Set([...kindsOf('dossier'), ...kindsOf('index766')])];
-  if (liveKinds.length > 0 && options.crossedFrom !== undefined) {
+  // The run's live cells: the previous chain plus its crossed rows (written before its claim, under its
+  // {run_id}: a run finishing another's generation has no crossedFrom and writes them whole), else whole.
+  let chain: LiveChain = { base: at.live_id, links: [] };
+  const previous = options.crossedFrom !== undefined ? options.previousChain : undefined;
+  if (
+    liveKinds.length > 0 &&
+    previous?.grow &&
+    previous.links.length < (options.liveChainLinks ?? LIVE_CHAIN_LIMITS.links)
+  ) {
+    chain = { base: previous.base, links: [...previous.links, at.run_id] };
+  } else if (liveKinds.length > 0 && options.crossedFrom !== undefined) {
     await sql.command(
       stageLiveFromCrossedSql(layout),
-      { ...at, previous_live_id: options.crossedFrom },
+      {
+        ...at,
+        previous_live_base: previous?.base ?? options.crossedFrom,
+        previous_live_links: previous?.links ?? [],
+      },
       { label: 'kpi_stage_cells_v1 <- live + crossed' },
     );
   } else if (liveKinds.length > 0) {
     await sql.command(stageLiveCellsSql(liveKinds, layout), at, { label: 'kpi_stage_cells_v1 <- live' });
   }
+  const live = { ...at, live_base: chain.base, live_links: chain.links };
   // The dossier KPIs of every kind in one statement (planning one costs about what running it does), the
   // catalog KPIs (due only when the day or the catalog changed) and the Decision 766 index likewise.
   const writes = [
@@ -123,7 +147,7 @@ export async function computeValues(
           : index766ValuesSql(kinds, layout);
     // Computed into a scratch table, then compared: one statement doing both took longer to plan.
     const params: StatementParams = {
-      ...at,
+      ...live,
       values_id: `${at.live_id}:${source}:${kinds.join('+')}`,
       computed_at: computedAt,
       kpi_ids: ids,
@@ -178,6 +202,7 @@ export async function computeValues(
       });
     }
   }
+  return chain;
 }
 
 async function runPeriodCounts(

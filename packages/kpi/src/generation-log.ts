@@ -24,14 +24,38 @@ export interface Generation {
    * a committed generation; '' when none are known (a range, older generations).
    */
   live_id: string;
+  /**
+   * Where those live cells are (migration 0251): the 'live' rows of `live_base` ('' for `live_id`) plus
+   * the 'crossed' rows of the runs in `live_links` (a cycle that added its crossed cells to the previous
+   * generation's instead of copying them: sql/cells.sql.ts LIVE_ROWS).
+   */
+  live_base: string;
+  live_links: string[];
   created_at: string;
 }
 
+/** Where a generation's live cells are: the 'live' rows of `base` plus the 'crossed' rows of `links`. */
+export interface LiveChain {
+  base: string;
+  links: string[];
+}
+
+/** The live cells of a committed generation (undefined when it recorded none). */
+export function liveChainOf(generation: Generation): LiveChain | undefined {
+  if (generation.live_id === '') return undefined;
+  return { base: generation.live_base || generation.live_id, links: generation.live_links ?? [] };
+}
+
 /** What a run records when it claims a generation (its state and time are added on writing). */
-export type Claim = Omit<Generation, 'created_at' | 'state' | 'live_id'>;
+export type Claim = Omit<Generation, 'created_at' | 'state' | 'live_id' | 'live_base' | 'live_links'>;
 
 /** A row of the log; a state recorded on an existing claim keeps the claim's `created_at`. */
-type GenerationRow = Omit<Generation, 'created_at' | 'live_id'> & { created_at?: string; live_id?: string };
+type GenerationRow = Omit<Generation, 'created_at' | 'live_id' | 'live_base' | 'live_links'> & {
+  created_at?: string;
+  live_id?: string;
+  live_base?: string;
+  live_links?: string[];
+};
 
 export interface GenerationLog {
   committed?: Generation;
@@ -46,7 +70,7 @@ export interface GenerationLog {
 export async function readGenerationLog(clickhouse: ClickHouse): Promise<GenerationLog> {
   const rows = (
     await statements(clickhouse).rows<Generation & { gen: string | number }>(READ_GENERATION_LOG_SQL)
-  ).map((r) => ({ ...r, gen: Number(r.gen) }));
+  ).map((r) => ({ ...r, gen: Number(r.gen), live_links: r.live_links ?? [] }));
   const committed = rows.filter((r) => r.state === 'committed').at(-1);
   const next = (committed?.gen ?? 0) + 1;
   const abandoned = new Set(
@@ -100,7 +124,8 @@ export async function releaseGeneration(clickhouse: ClickHouse, claim: Claim): P
  * Records the claimed generation committed (unless another run already committed or gave it up) and
  * the watermark rows read by readiness and the monitor: every KPI's, and — unless `keepWatermark` (a
  * range or a backfill's rebuild leaves it to the cycles) — the ingestion watermark and judged instant.
- * `liveId` owns live cells of every running period judged at the generation's instant ('' for none).
+ * `liveId` owns live cells of every running period judged at the generation's instant ('' for none);
+ * `chain` says where they are when they are not its own 'live' rows (a chained or quiet cycle).
  */
 export async function commitGeneration(
   clickhouse: ClickHouse,
@@ -108,10 +133,14 @@ export async function commitGeneration(
   kpis: KpiDefinition[],
   keepWatermark: boolean,
   liveId: string,
+  chain?: LiveChain,
 ): Promise<void> {
   const { pending } = await readGenerationLog(clickhouse);
   if (pending?.gen === claim.gen && pending.run_id === claim.run_id) {
-    await recordGeneration(clickhouse, { ...pending, state: 'committed', live_id: liveId });
+    // Live cells written whole under the generation's own id are recorded as before 0251: base '', no link.
+    const linked = chain && liveId !== '' && (chain.base !== liveId || chain.links.length > 0);
+    const where = linked ? { live_base: chain.base, live_links: chain.links } : {};
+    await recordGeneration(clickhouse, { ...pending, state: 'committed', live_id: liveId, ...where });
   }
   await saveWatermarks(
     clickhouse,

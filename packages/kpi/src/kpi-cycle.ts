@@ -3,7 +3,14 @@ import { selectKpis } from './catalog.ts';
 import { cellLayoutFingerprint, dossierCellLayout } from './cell-layout.ts';
 import type { HeldLease } from './claim-lease.ts';
 import { completeGeneration, settlePending } from './complete-generation.ts';
-import { type Claim, claimGeneration, commitGeneration, releasingOnFailure } from './generation-log.ts';
+import {
+  type Claim,
+  claimGeneration,
+  commitGeneration,
+  type Generation,
+  liveChainOf,
+  releasingOnFailure,
+} from './generation-log.ts';
 import { PERIOD_KINDS, periodStartOf } from './periods.ts';
 import { rebuild } from './rebuild.ts';
 import { computedKey, type KpiCycleOptions, type KpiRunResult, skipped } from './run-options.ts';
@@ -138,31 +145,39 @@ async function cycle(
     samePeriods &&
     committed.computed === claim.computed &&
     !due;
+  const previousLive = liveChainOf(committed);
+  const previous = {
+    previous_live_base: previousLive?.base ?? '',
+    previous_live_links: previousLive?.links ?? [],
+  };
   const [crossing] = onlyTime
-    ? await sql.rows<Record<'crossed' | 'ready', string | number>>(
+    ? await sql.rows<Record<'crossed' | 'ready' | 'grow', string | number>>(
         CROSSED_PROBE_SQL,
-        {
-          ...base,
-          previous_live_id: committed.live_id,
-        },
+        { ...base, ...previous },
         'read crossed probe',
       )
     : [];
   if (onlyTime && Number(crossing?.crossed ?? 1) === 0) {
-    return quietCycle(clickhouse, options, kpis, claim, from, committed.live_id);
+    return quietCycle(clickhouse, options, kpis, claim, from, committed);
   }
   // The same running periods, catalog and figures: the previous live cells plus the change of the dossiers
   // that crossed an instant or changed (sql/crossed.sql.ts), and only the scopes they moved in recomputed.
-  const fromPrevious =
+  const startable =
     !catalogChanged &&
     !externalLoaded &&
     samePeriods &&
     committed.computed === claim.computed &&
-    committed.live_id !== '' &&
-    (onlyTime
-      ? Number(crossing?.ready ?? 0) > 0
-      : await sql.exists(PREVIOUS_LIVE_READY_SQL, { previous_live_id: committed.live_id }));
+    previousLive !== undefined;
+  type Ready = Partial<Record<'n' | 'grow', string | number>>;
+  const [ready] = !startable
+    ? []
+    : onlyTime
+      ? [{ n: crossing?.ready, grow: crossing?.grow } as Ready]
+      : await sql.rows<Ready>(PREVIOUS_LIVE_READY_SQL, previous, 'read kpi_stage_cells_v1');
+  const fromPrevious = Number(ready?.n ?? 0) > 0;
   const crossedFrom = fromPrevious ? committed.live_id : undefined;
+  const previousChain =
+    fromPrevious && previousLive ? { ...previousLive, grow: Number(ready?.grow ?? 0) > 0 } : undefined;
   if (crossedFrom !== undefined) {
     await sql.command(stageCrossedCellsSql(options.periodKinds, layout, changed), base, {
       label: `kpi_stage_cells_v1 <- crossed${changed ? ' + changed' : ''}`,
@@ -208,6 +223,8 @@ async function cycle(
       // Facts are staged only for changed dossiers ('new') and open ones that changed or settled ('open').
       stagedFacts: changed || due,
       crossedFrom,
+      previousChain,
+      liveChainLinks: options.liveChainLinks,
     }),
   );
   return {
@@ -233,8 +250,8 @@ async function quietCycle(
   kpis: ReturnType<typeof selectKpis>,
   claim: Claim,
   from: string,
-  /** The previous generation's live cells: still the open dossiers' rows at this instant. */
-  liveId: string,
+  /** The previous generation: its live cells are still the open dossiers' rows at this instant. */
+  previous: Generation,
 ): Promise<KpiRunResult> {
   const lost = await claimGeneration(clickhouse, claim);
   if (lost) return skipped(options.runId, kpis, lost);
@@ -242,7 +259,7 @@ async function quietCycle(
   await releasingOnFailure(clickhouse, claim, async () => {
     options.onPhase?.('applied');
     options.onPhase?.('computed');
-    await commitGeneration(clickhouse, claim, kpis, false, liveId);
+    await commitGeneration(clickhouse, claim, kpis, false, previous.live_id, liveChainOf(previous));
   });
   options.onPhase?.('committed');
   return {

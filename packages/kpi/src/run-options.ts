@@ -63,6 +63,11 @@ export interface KpiRunOptions {
 export interface KpiCycleOptions extends Omit<KpiRunOptions, 'kpiIds'> {
   /** Overlap re-read behind the watermark, for inserts whose ingested_at was set before they became visible. */
   graceMs: number;
+  /**
+   * Runs a chain of live cells may link before a cycle writes them whole again (default
+   * LIVE_CHAIN_LIMITS.links, sql/crossed.sql.ts): each link is a run's crossed rows every reader sums.
+   */
+  liveChainLinks?: number;
 }
 
 export interface BackfillOptions extends KpiRunOptions {

@@ -21,8 +21,14 @@ export interface StatementParams {
   run_id?: string;
   /** Owner of the live cells and staged values this run computes. */
   live_id?: string;
-  /** Owner of the live cells of the previous generation (a crossing-only cycle starts from them). */
+  /** Where the live cells read are (sql/cells.sql.ts LIVE_ROWS): a run's 'live' rows and 'crossed' links. */
+  live_base?: string;
+  live_links?: readonly string[];
+  /** The previous generation's live id (its Decision 766 stored inputs' tag: index766/stored-inputs.ts). */
   previous_live_id?: string;
+  /** The same for the previous generation's live cells (a crossing-only cycle starts from them). */
+  previous_live_base?: string;
+  previous_live_links?: readonly string[];
   /** The instant the generation judges open dossiers at. */
   now?: string;
   /** The previous generation's instant: cells stand judged at it. */

@@ -1,7 +1,7 @@
 import type { ClickHouse } from '@dossier/clickhouse';
 import { VERIFY_AT_RISK_OPEN_SQL } from './at-risk/at-risk.sql.ts';
 import { dossierCellLayout } from './cell-layout.ts';
-import { readGenerationLog } from './generation-log.ts';
+import { liveChainOf, readGenerationLog } from './generation-log.ts';
 import { PERIOD_KINDS, type PeriodKind } from './periods.ts';
 import { PREVIOUS_LIVE_READY_SQL } from './sql/crossed.sql.ts';
 import {
@@ -77,15 +77,20 @@ export async function verifyKpiState(
     liveCellsDiffering[kind] = Number(liveRow?.n ?? 0);
   }
   // Live cells near their expiry are not started from (PREVIOUS_LIVE_READY_SQL): nothing to check then.
+  const live = liveChainOf(committed);
   const ready =
-    committed.live_id !== '' &&
-    (await sql.exists(PREVIOUS_LIVE_READY_SQL, { previous_live_id: committed.live_id }));
+    live !== undefined &&
+    (await sql.exists(PREVIOUS_LIVE_READY_SQL, {
+      previous_live_base: live.base,
+      previous_live_links: live.links,
+    }));
   if (ready) {
     const [computedKinds] = JSON.parse(committed.computed || '[[]]') as [PeriodKind[]];
     for (const kind of computedKinds) {
       const [row] = await sql.rows<Count>(verifyStoredLiveCellsSql(kind, layout), {
         ...at,
-        live_id: committed.live_id,
+        live_base: live.base,
+        live_links: live.links,
       });
       storedLiveDiffering[kind] = Number(row?.n ?? 0);
     }

@@ -105,6 +105,12 @@ async function expectAsTheStatement(run: { runId: string; now: string }) {
     })),
     format: 'JSONEachRow',
   });
+  // The run's live cells: its own 'live' rows, or the chain it added its crossed rows to (migration 0251).
+  const [chain] = await json<{ live_base: string; live_links: string[] }>(
+    `SELECT live_base, live_links FROM kpi_cycles_v1 WHERE state = 'committed' AND live_id = {live_id:String}
+    LIMIT 1`,
+    { live_id: run.runId },
+  );
   const statement = await json<Record<string, unknown>>(
     `SELECT ${KEY}, toUInt64(numerator) AS numerator, toUInt64(denominator) AS denominator,
       score_override AS score, max_score_override AS max_score, reason
@@ -112,7 +118,8 @@ async function expectAsTheStatement(run: { runId: string; now: string }) {
     ORDER BY kpi, scope_kind, scope_code, period_kind, period_start`,
     {
       run_id: probe,
-      live_id: run.runId,
+      live_base: chain?.live_base || run.runId,
+      live_links: chain?.live_links ?? [],
       now: run.now,
       day_floor: '2026-01-01',
       scope_kinds: ['city', 'agency'],

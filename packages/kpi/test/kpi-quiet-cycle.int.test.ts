@@ -11,7 +11,8 @@ import { agency, dossierEvents, procedure } from './kpi-fixtures.ts';
 
 const SLOW = 600_000;
 const LIVE = 'kpi_stage_cells_v1 <- live';
-const CROSSED = 'kpi_stage_cells_v1 <- live + crossed';
+/** A crossing cycle stages its crossed rows and adds them to the previous live cells (kpi-live-chain.int). */
+const CROSSED = 'kpi_stage_cells_v1 <- crossed';
 
 let test: TestClickHouse;
 let clickhouse: ClickHouse;

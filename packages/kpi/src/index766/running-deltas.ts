@@ -1,4 +1,4 @@
-import type { CellLayout } from '../sql/cells.sql.ts';
+import { type CellLayout, liveCellsOfRunSql } from '../sql/cells.sql.ts';
 import { INDEX766_COUNTERS, PROCEDURE_COUNTERS } from '../sql/counters.sql.ts';
 import { INDEX766_SETS, INDEX766_SUMS } from '../sql/index766-sources.sql.ts';
 import { chainRowsSql, INPUT_COLUMNS } from './stored-inputs.ts';
@@ -81,9 +81,8 @@ function setAdditionsSource(layout: CellLayout, pairs: string): string {
           SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency,
             toString(procedure_code) AS procedure,
             ${PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`).join(', ')}
-          FROM kpi_stage_cells_v1
-          WHERE run_id = {live_id:String} AND role = 'live' AND (period_kind, period_start) IN ${pairs}
-            AND (toString(period_kind), period_start, toString(agency_code), toString(procedure_code)) IN ${keys}
+          FROM ${liveCellsOfRunSql(pairs, layout)}
+          WHERE (toString(period_kind), period_start, toString(agency_code), toString(procedure_code)) IN ${keys}
         )
         GROUP BY period_kind, period_start, agency, procedure`;
   // Per counter (PROCEDURE_COUNTERS' order): joined = in now and not before, left = before and not now.

@@ -320,10 +320,27 @@ export function dossierKeysSql(kinds: readonly PeriodKind[]): string {
        WHERE run_id = {run_id:String} AND role IN ('delta', 'crossed') AND (period_kind, period_start) IN ${touched}))`;
 }
 
-/** The run's live cells (written by {live_id}) of the periods `periods` selects, as a FROM body. */
-export function liveCellsOfRunSql(periods: string): string {
-  return `(SELECT * FROM kpi_stage_cells_v1 WHERE run_id = {live_id:String} AND role = 'live'
-      AND (period_kind, period_start) IN ${periods})`;
+/**
+ * The rows of kpi_stage_cells_v1 that hold a generation's live cells, as a condition: the 'live' rows of
+ * {live_base} plus the 'crossed' rows of the runs in {live_links} (kpi_cycles_v1 live_base, live_links,
+ * migration 0251). Summed per cell they are its live cells; a reader that only sums them (per scope, or
+ * hashed linearly) may read them as they are, where a cell whose rows cancel out counts 0 as one absent.
+ */
+export const LIVE_ROWS = `((run_id = {live_base:String} AND role = 'live')
+      OR (run_id IN {live_links:Array(String)} AND role = 'crossed'))`;
+
+/**
+ * The run's live cells (LIVE_ROWS) of the periods `periods` selects, as a FROM body: its rows as they
+ * are, for readers that sum them per scope (no `layout`), or one row per cell without those whose
+ * counters cancelled out, as a generation writing them whole stores them.
+ */
+export function liveCellsOfRunSql(periods: string, layout?: CellLayout): string {
+  const rows = `kpi_stage_cells_v1 WHERE ${LIVE_ROWS} AND (period_kind, period_start) IN ${periods}`;
+  if (!layout) return `(SELECT * FROM ${rows})`;
+  const sums = layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ');
+  return `(SELECT ${CELL_KEY_COLUMNS}, ${layout.columns.map((c) => `sum_${c} AS ${c}`).join(', ')}
+    FROM (SELECT ${CELL_KEY_COLUMNS}, ${sums} FROM ${rows} GROUP BY ${CELL_KEY_COLUMNS}
+      HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}))`;
 }
 
 /** A Date expression: the first period of `kind` whose rows a source contributes (days start at the floor). */

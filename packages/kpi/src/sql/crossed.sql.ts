@@ -3,6 +3,7 @@ import {
   CELL_KEY_COLUMNS,
   type CellLayout,
   FACT_COLUMNS,
+  LIVE_ROWS,
   liveCellsSql,
   periodOfSql,
   volatileAtSql,
@@ -82,9 +83,11 @@ HAVING ${sums.nonZero}`;
 }
 
 /**
- * The run's live cells (as {live_id}) from the previous generation's ({previous_live_id}, judged at
- * {judged_before}) plus the crossed dossiers' change (stageCrossedCellsSql): what stageLiveCellsSql
- * computes from every open dossier, at the cost of reading cells.
+ * The run's live cells written whole (as {live_id}) from the previous generation's (PREVIOUS_LIVE_ROWS,
+ * judged at {judged_before}) plus the crossed dossiers' change (stageCrossedCellsSql): what
+ * stageLiveCellsSql computes from every open dossier, at the cost of reading cells. A cycle does so only
+ * when the previous chain is due to start again (LIVE_CHAIN_LIMITS); otherwise its live cells are that
+ * chain plus its own crossed rows, and nothing is copied.
  */
 export function stageLiveFromCrossedSql(layout: CellLayout): string {
   const sums = counterSums(layout.columns);
@@ -93,19 +96,36 @@ export function stageLiveFromCrossedSql(layout: CellLayout): string {
 INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${columns})
 SELECT {live_id:String}, 'live', ${CELL_KEY_COLUMNS}, ${sums.select}
 FROM kpi_stage_cells_v1
-WHERE (run_id = {previous_live_id:String} AND role = 'live') OR (run_id = {run_id:String} AND role = 'crossed')
+WHERE ${PREVIOUS_LIVE_ROWS} OR (run_id = {run_id:String} AND role = 'crossed')
 GROUP BY ${CELL_KEY_COLUMNS}
 HAVING ${sums.nonZero}`;
 }
 
+/** LIVE_ROWS (cells.sql.ts) of the previous generation: {previous_live_base}, {previous_live_links}. */
+export const PREVIOUS_LIVE_ROWS = LIVE_ROWS.replace('{live_base:', '{previous_live_base:').replace(
+  '{live_links:',
+  '{previous_live_links:',
+);
+
 /**
- * Whether the live cells of {previous_live_id} can be started from: there are some, and none is near the
- * staged rows' expiry (6 hours, ttl_only_drop_parts: a part goes whole, so all or none of an old run's).
+ * When a cycle writes its live cells whole instead of adding its crossed rows to the previous chain: once
+ * the chain links `links` runs, or its base was written `baseAgeS` seconds ago (staged rows are started
+ * from while under 4 hours old: PREVIOUS_LIVE_READY_SQL; the links are younger than their base).
+ */
+export const LIVE_CHAIN_LIMITS = { links: 30, baseAgeS: 2 * 3_600 } as const;
+
+/**
+ * Whether the live cells of the previous generation can be started from (`n`): its base has some and none
+ * is near the staged rows' expiry (6 hours, ttl_only_drop_parts: a part goes whole, so all or none of an
+ * old run's); and whether the chain may grow (`grow`: its base is younger than LIVE_CHAIN_LIMITS).
  */
 export const PREVIOUS_LIVE_READY_SQL = `
-SELECT toUInt8(count() > 0 AND min(created_at) > now() - INTERVAL 4 HOUR) AS n FROM kpi_stage_cells_v1
-WHERE run_id = {previous_live_id:String} AND role = 'live'`;
+SELECT toUInt8(count() > 0 AND min(created_at) > now() - INTERVAL 4 HOUR) AS n,
+  toUInt8(count() > 0 AND min(created_at) > now() - INTERVAL ${LIVE_CHAIN_LIMITS.baseAgeS} SECOND) AS grow
+FROM kpi_stage_cells_v1
+WHERE run_id = {previous_live_base:String} AND role = 'live'`;
 
-/** OPEN_FACTS_CROSSED_SQL (as `crossed`) and PREVIOUS_LIVE_READY_SQL (as `ready`) in one statement. */
+/** OPEN_FACTS_CROSSED_SQL (as `crossed`) and PREVIOUS_LIVE_READY_SQL (as `ready`, `grow`) in one statement. */
 export const CROSSED_PROBE_SQL = `
-SELECT (SELECT n FROM (${OPEN_FACTS_CROSSED_SQL})) AS crossed, (SELECT n FROM (${PREVIOUS_LIVE_READY_SQL})) AS ready`;
+SELECT (SELECT n FROM (${OPEN_FACTS_CROSSED_SQL})) AS crossed, (SELECT n FROM (${PREVIOUS_LIVE_READY_SQL})) AS ready,
+  (SELECT grow FROM (${PREVIOUS_LIVE_READY_SQL})) AS grow`;

@@ -7,6 +7,7 @@ import {
   FACT_COLUMNS,
   FACTS_HASH,
   factsSourceSql,
+  LIVE_ROWS,
   liveCellsSql,
   periodOfSql,
   SCOPES_OF_CELL,
@@ -256,7 +257,8 @@ ${builtCellsSql(kind, layout)}`;
 
 export const READ_GENERATION_LOG_SQL = `
 SELECT gen, run_id, kind, state, toString(judged_at) AS judged_at, toString(window_to) AS window_to,
-  toString(day_floor) AS day_floor, layout, computed, live_id, toString(created_at) AS created_at
+  toString(day_floor) AS day_floor, layout, computed, live_id, live_base, live_links,
+  toString(created_at) AS created_at
 FROM kpi_cycles_v1
 WHERE gen >= (SELECT max(gen) FROM kpi_cycles_v1 WHERE state = 'committed')
 ORDER BY gen, created_at, run_id`;
@@ -334,14 +336,14 @@ export function verifyLiveCellsSql(kind: PeriodKind, layout: CellLayout): string
 }
 
 /**
- * Running-period cells of `kind` where the live cells a generation recorded ({live_id}, kpi_stage_cells_v1)
+ * Running-period cells of `kind` where the live cells a generation recorded (LIVE_ROWS, kpi_stage_cells_v1)
  * differ from the open dossiers' rows judged at {now}: 0 unless a crossing-only cycle (stageCrossedCellsSql)
  * or a quiet one carried them wrong.
  */
 export function verifyStoredLiveCellsSql(kind: PeriodKind, layout: CellLayout): string {
   const stored = `SELECT period_start, toString(admin_level) AS admin_level, toString(agency_code) AS agency_code,
       toString(field_code) AS field_code, toString(procedure_code) AS procedure_code, ${layout.columns.join(', ')}
-    FROM kpi_stage_cells_v1 WHERE run_id = {live_id:String} AND role = 'live' AND period_kind = '${kind}'`;
+    FROM kpi_stage_cells_v1 WHERE ${LIVE_ROWS} AND period_kind = '${kind}'`;
   return countDifferingSql(CELL_KEY, layout.columns, openLiveCellsSql([kind], layout), stored);
 }
 

@@ -69,7 +69,7 @@ export function countsSource(layout: CellLayout, periods: string): string {
     WHERE (period_kind, period_start) IN ${periods} AND scope_kind IN ('city', 'agency')
     UNION ALL
     SELECT toString(period_kind) AS period_kind, period_start, own.1 AS kind, own.2 AS code, ${columns}
-    FROM ${liveCellsOfRunSql(periods)}
+    FROM ${liveCellsOfRunSql(periods, layout)}
     ARRAY JOIN arrayFilter(s -> s.2 != '' OR s.1 = 'city', [('city', ''), ('agency', toString(agency_code))]) AS own
   )
   ARRAY JOIN if(kind = 'city', [('city', '')], arrayMap(c -> ('agency', c), ${chainOfSql('code')})) AS sc
@@ -101,7 +101,7 @@ export function procedureSetsSource(layout: CellLayout, periods: string): string
       UNION ALL
       SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency_code,
         toString(procedure_code) AS procedure_code, ${fromCells}
-      FROM ${liveCellsOfRunSql(periods)}
+      FROM ${liveCellsOfRunSql(periods, layout)}
     )
     GROUP BY period_kind, period_start, agency_code, procedure_code
   )

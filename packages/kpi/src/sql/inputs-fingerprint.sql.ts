@@ -1,6 +1,6 @@
 import { TIME_ZONE } from '../periods.ts';
 import type { CellLayout } from './cells.sql.ts';
-import { CELL_KEY_COLUMNS } from './cells.sql.ts';
+import { CELL_KEY_COLUMNS, LIVE_ROWS } from './cells.sql.ts';
 import { INDEX766_COUNTERS, PROCEDURE_COUNTERS } from './counters.sql.ts';
 
 /**
@@ -42,7 +42,7 @@ LEFT JOIN ${byPeriod(`${linear('period_kind, period_start, scope_kind, scope_cod
   FROM kpi_scope_procedures_v1 WHERE (period_kind, period_start) IN ${periods} AND scope_kind = 'agency'`)} AS p
   ON p.period_kind = r.period_kind AND p.period_start = r.period_start
 LEFT JOIN ${byPeriod(`${linear(CELL_KEY_COLUMNS, liveColumns)} AS h
-  FROM kpi_stage_cells_v1 WHERE run_id = {live_id:String} AND role = 'live' AND (period_kind, period_start) IN ${periods}`)} AS l
+  FROM kpi_stage_cells_v1 WHERE ${LIVE_ROWS} AND (period_kind, period_start) IN ${periods}`)} AS l
   ON l.period_kind = r.period_kind AND l.period_start = r.period_start
 LEFT JOIN ${byPeriod(`sum(cityHash64(scope_kind, scope_code, figure, dossier_code, numerator, denominator)) AS h
   FROM index766_external_latest_v1 WHERE (period_kind, period_start) IN ${periods}`)} AS x
