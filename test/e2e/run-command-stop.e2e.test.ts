@@ -5,10 +5,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePorts } from '../support/free-port.ts';
-import { testKafkaBrokers, uniqueName } from '../support/kafka.ts';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.ts';
-import { eventually, groupAlive, type RunningCommand, startRunCommand, waitFor } from './run-command.ts';
+import { deleteKeys, uniquePrefix } from '../support/redis.ts';
+import {
+  eventually,
+  groupAlive,
+  type RunningCommand,
+  sharedStackEnv,
+  startRunCommand,
+  waitFor,
+} from './run-command.ts';
 
 describe('npm start, stopped by a signal', { timeout: 600_000 }, () => {
   let dataDir = '';
@@ -25,25 +30,10 @@ describe('npm start, stopped by a signal', { timeout: 600_000 }, () => {
   async function startReady(name: string): Promise<RunningCommand> {
     dataDir = await mkdtemp(join(tmpdir(), `dossier-${name}-`));
     prefix = uniquePrefix(name);
-    const [monitorPort, analystsPort] = await freePorts(2);
-    // The shared test broker and Redis (no JVM to start); topics and group of its own.
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATA_DIR: dataDir,
-      KAFKA_BROKERS: testKafkaBrokers().join(','),
-      KAFKA_GROUP_ID: uniqueName(name),
-      TOPIC_EVENTS: uniqueName(`${name}-events`),
-      TOPIC_DVCQG: uniqueName(`${name}-dvcqg`),
-      TOPIC_CATALOG: uniqueName(`${name}-catalog`),
-      TOPIC_DEAD_LETTER: uniqueName(`${name}-dead`),
-      MONITOR_PORT: String(monitorPort),
-      ANALYSTS_PORT: String(analystsPort),
-      REDIS_URL: testRedisUrl(),
-      AGGREGATOR_PREFIX: prefix,
+      ...(await sharedStackEnv(name, dataDir, prefix)),
       LOG_FORMAT: 'json',
-      LOG_LEVEL: 'info',
     };
-    delete env.CLICKHOUSE_URL;
     const started = startRunCommand(env);
     cmd = started;
     await waitFor(

@@ -4,10 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePorts } from '../support/free-port.ts';
-import { testKafkaBrokers, uniqueName } from '../support/kafka.ts';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.ts';
-import { type RunningCommand, startRunCommand, stopRunCommand, waitFor } from './run-command.ts';
+import { deleteKeys, uniquePrefix } from '../support/redis.ts';
+import {
+  type RunningCommand,
+  sharedStackEnv,
+  startRunCommand,
+  stopRunCommand,
+  waitFor,
+} from './run-command.ts';
 
 const ESC = String.fromCharCode(27);
 const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`, 'g');
@@ -37,26 +41,11 @@ describe('npm start on a terminal', { timeout: 600_000 }, () => {
 
   it('prints coloured pretty lines and the banner, and its shutdown, with no JSON', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'dossier-tty-'));
-    const [monitorPort, analystsPort] = await freePorts(2);
-    // The shared test broker and Redis (no JVM to start); topics and group of its own.
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATA_DIR: dataDir,
-      KAFKA_BROKERS: testKafkaBrokers().join(','),
-      KAFKA_GROUP_ID: uniqueName('tty'),
-      TOPIC_EVENTS: uniqueName('tty-events'),
-      TOPIC_DVCQG: uniqueName('tty-dvcqg'),
-      TOPIC_CATALOG: uniqueName('tty-catalog'),
-      TOPIC_DEAD_LETTER: uniqueName('tty-dead'),
-      MONITOR_PORT: String(monitorPort),
-      ANALYSTS_PORT: String(analystsPort),
-      REDIS_URL: testRedisUrl(),
-      AGGREGATOR_PREFIX: prefix,
+      ...(await sharedStackEnv('tty', dataDir, prefix)),
       SIMULATOR: 'false',
-      LOG_LEVEL: 'info',
     };
     delete env.LOG_FORMAT;
-    delete env.CLICKHOUSE_URL;
     delete env.NO_COLOR;
     cmd = startRunCommand(env, { tty: true });
     const started = cmd;

@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePorts } from '../support/free-port.ts';
+import { testKafkaBrokers, uniqueName } from '../support/kafka.ts';
+import { testRedisUrl } from '../support/redis.ts';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const run = promisify(execFile);
@@ -37,6 +40,35 @@ export function startRunCommand(env: NodeJS.ProcessEnv, options: { tty?: boolean
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
+}
+
+/**
+ * `npm start`'s environment on the shared test broker and Redis (no JVM to start), with topics, group
+ * and aggregator prefix of its own, free ports, and embedded ClickHouse in `dataDir`.
+ */
+export async function sharedStackEnv(
+  name: string,
+  dataDir: string,
+  prefix: string,
+): Promise<NodeJS.ProcessEnv> {
+  const [monitorPort, analystsPort] = await freePorts(2);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    KAFKA_BROKERS: testKafkaBrokers().join(','),
+    KAFKA_GROUP_ID: uniqueName(name),
+    TOPIC_EVENTS: uniqueName(`${name}-events`),
+    TOPIC_DVCQG: uniqueName(`${name}-dvcqg`),
+    TOPIC_CATALOG: uniqueName(`${name}-catalog`),
+    TOPIC_DEAD_LETTER: uniqueName(`${name}-dead`),
+    MONITOR_PORT: String(monitorPort),
+    ANALYSTS_PORT: String(analystsPort),
+    REDIS_URL: testRedisUrl(),
+    AGGREGATOR_PREFIX: prefix,
+    LOG_LEVEL: 'info',
+  };
+  delete env.CLICKHOUSE_URL;
+  return env;
 }
 
 /** Polls until `check` returns a value; fails with the command's output tail when the cap is reached. */

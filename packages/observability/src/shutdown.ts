@@ -22,6 +22,7 @@ export interface ShutdownOptions {
    * its child as well, so the process receives SIGINT twice within milliseconds.
    */
   repeatWindowMs?: number;
+  /** The clock `repeatWindowMs` is measured on (tests pass their own). */
   now?: () => number;
 }
 
@@ -47,8 +48,9 @@ export function killSelf(logger: Logger): void {
 /**
  * Runs the steps in order on the first signal (stop intake first, close stores last). The deadline is a
  * hard bound: past it the process logs the step it still waited for and is killed; a second signal kills
- * it at once, unless it comes within `repeatWindowMs` of the first (then it is the first one delivered twice). At-least-once intake with idempotent writes makes that safe: offsets are committed only
- * after the rows they carry are written, and a KPI cycle cut short is computed again.
+ * it at once, unless it comes within `repeatWindowMs` of the first (then it is the first one delivered
+ * twice). At-least-once intake with idempotent writes makes that safe: offsets are committed only after
+ * the rows they carry are written, and a KPI cycle cut short is computed again.
  */
 export function onShutdown(steps: ShutdownStep[], options: ShutdownOptions): () => Promise<void> {
   const {
