@@ -15,9 +15,12 @@ import { parseArgs } from 'node:util';
 import {
   type ClickHouse,
   createClickHouse,
+  type EmbeddedSession,
+  isEmbeddedUrl,
   MemoryBudgetConfig,
   memoryBudgetOf,
   migrate,
+  openEmbeddedEngine,
 } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
 import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, shiftMs, verifyKpiState } from '@dossier/kpi';
@@ -31,8 +34,15 @@ import {
   type TimedCycle,
 } from './aggregate-cycles.ts';
 import { cityHistory, insertCatalog, insertDossiers, openWriters } from './aggregate-data.ts';
+import {
+  ENGINE_MEMORY_QUERY,
+  engineMemoryOf,
+  processMemory,
+  type RssParts,
+  rssParts,
+} from './memory-parts.ts';
 import { type MergeCounters, mergeCounters, settle } from './merges.ts';
-import { rssSampler } from './rss.ts';
+import { type PhaseParts, rssSampler } from './rss.ts';
 
 export interface AggregateBenchmarkOptions {
   dossiers?: number;
@@ -56,6 +66,12 @@ export interface AggregateBenchmarkResult {
   generateCpuSeconds: number;
   /** Peak resident memory of this process (it holds the embedded engine) in each phase, MiB. */
   peakRssMb: Record<string, number>;
+  /**
+   * What takes the resident memory in each phase (bench/memory-parts.ts), MiB: the parts of the sample
+   * (one a second, beside the 100 ms peak) with the phase's highest resident set; the engine's parts come
+   * from its system tables (embedded engine only).
+   */
+  rssParts: Record<string, PhaseParts>;
   /** The budget every statement and the engine ran under (CLICKHOUSE_MEMORY_BUDGET), bytes. */
   memoryBudgetBytes: number;
   /** Bytes on disk of every active part after the run, per dossier, in all and for the largest tables. */
@@ -135,7 +151,10 @@ export async function runAggregateBenchmark(
     engineArgs: budget.engineArgs,
   });
   const { clickhouse, running } = recordingStatements(client);
-  const rss = rssSampler();
+  const url = options.clickhouseUrl ?? `chdb:${dir}`;
+  // A session of its own: it reads the engine's accounting while the pipeline's statement runs.
+  const sampling = isEmbeddedUrl(url) ? (await openEmbeddedEngine(url)).openSession() : undefined;
+  const rss = rssSampler(undefined, () => sampleParts(sampling));
   const result: Partial<AggregateBenchmarkResult> = {
     dossiers,
     newDossiers,
@@ -260,6 +279,13 @@ export async function runAggregateBenchmark(
     log(`[bench:aggregate] ${phase} failed: ${result.failure.error}`);
   } finally {
     result.peakRssMb = rss.stop();
+    result.rssParts = await rss.parts();
+    for (const [name, { atPeak: p }] of Object.entries(result.rssParts)) {
+      log(
+        `[bench:aggregate] rss ${name}: peak ${result.peakRssMb[name]} MiB; at ${p.rss}: files ${p.files}, V8 heap ${p.v8Heap}, external ${p.nodeExternal}, engine tracked ${p.engineTracked} (caches ${p.engineCaches}, primary keys ${p.enginePrimaryKeys}, work ${p.engineWork}), allocator kept ${p.allocatorKept}, unaccounted ${p.unaccounted}`,
+      );
+    }
+    sampling?.close();
     try {
       result.diskBytesPerDossier = await diskPerDossier(clickhouse, dossiers);
     } finally {
@@ -291,6 +317,14 @@ function recordingStatements(client: ClickHouse): {
   clickhouse.insert = track(client.insert.bind(client)) as ClickHouse['insert'];
   clickhouse.exec = track(client.exec.bind(client));
   return { clickhouse, running: () => current };
+}
+
+/** The resident set's parts now; the engine's side when it is embedded (read on `session`). */
+async function sampleParts(session: EmbeddedSession | undefined): Promise<RssParts> {
+  if (!session) return rssParts(processMemory());
+  const [row] = JSON.parse(`[${(await session.run(ENGINE_MEMORY_QUERY, 'JSONEachRow')).toString().trim()}]`);
+  const engine = engineMemoryOf(row);
+  return rssParts(processMemory(), engine);
 }
 
 /** Active parts' bytes on disk per dossier: in all, and for each table holding at least 1% of it. */
