@@ -282,7 +282,7 @@ export async function runAggregateBenchmark(
     result.rssParts = await rss.parts();
     for (const [name, { atPeak: p }] of Object.entries(result.rssParts)) {
       log(
-        `[bench:aggregate] rss ${name}: peak ${result.peakRssMb[name]} MiB; at ${p.rss}: files ${p.files}, V8 heap ${p.v8Heap}, external ${p.nodeExternal}, engine tracked ${p.engineTracked} (caches ${p.engineCaches}, primary keys ${p.enginePrimaryKeys}, work ${p.engineWork}), allocator kept ${p.allocatorKept}, unaccounted ${p.unaccounted}`,
+        `[bench:aggregate] rss ${name}: peak ${result.peakRssMb[name]} MiB; at ${p.rss}: files ${p.files}, V8 heap ${p.v8Heap}, external ${p.nodeExternal}, engine tracked ${p.engineTracked} (caches ${p.engineCaches}, primary keys ${p.enginePrimaryKeys}, work ${p.engineWork}), allocator kept ${p.allocatorKept} (dirty ${p.allocatorDirty}), unaccounted ${p.unaccounted}`,
       );
     }
     sampling?.close();

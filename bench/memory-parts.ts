@@ -25,6 +25,8 @@ export interface AllocatorTotals {
   resident: number;
   mapped: number;
   retained: number;
+  /** Freed pages the arenas keep for reuse until they decay or are purged (all arenas merged). */
+  dirty: number;
 }
 
 /** The engine's side, bytes, from its system tables. */
@@ -63,6 +65,8 @@ export interface RssParts {
   engineMerges: number;
   /** The allocator's resident pages beyond its live allocations: outside the engine's tracker and budget. */
   allocatorKept: number;
+  /** Of allocatorKept: freed pages the arenas keep (dirty), until they decay (5 s) or are purged. */
+  allocatorDirty: number;
   /** The allocator's retained virtual memory (not resident; reused before new mappings). */
   allocatorRetained: number;
   /** The rest: thread stacks, the C library's own arenas, large mappings not tracked; negative if over-counted. */
@@ -91,6 +95,7 @@ export function rssParts(process: ProcessMemory, engine?: EngineMemory): RssPart
     engineWork: mib(Math.max(0, tracked - caches - primaryKeys)),
     engineMerges: mib(engine?.merges ?? 0),
     allocatorKept: mib(kept),
+    allocatorDirty: mib(engine?.allocator.dirty ?? 0),
     allocatorRetained: mib(engine?.allocator.retained ?? 0),
     unaccounted: mib(process.rss - accounted),
   };
@@ -111,7 +116,10 @@ export function parseAllocatorTotals(stats: string): AllocatorTotals | undefined
     number,
     number,
   ];
-  return { allocated, active, metadata, resident, mapped, retained };
+  // "Merged arenas stats: … decaying:  time  npages … \n   dirty:   N/A   1126 …" (pages of "Page size: 4096").
+  const pages = /Merged arenas stats:[\s\S]*?\n\s*dirty:\s+\S+\s+(\d+)/.exec(stats)?.[1];
+  const pageSize = Number(/Page size: (\d+)/.exec(stats)?.[1] ?? 4096);
+  return { allocated, active, metadata, resident, mapped, retained, dirty: Number(pages ?? 0) * pageSize };
 }
 
 /** This process's memory now (Linux). */

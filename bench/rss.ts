@@ -11,7 +11,13 @@ export interface PhaseParts {
   /** The detailed sample with the highest resident set (its `rss` is at or a little below the peak). */
   atPeak: RssParts;
   /** The highest of each over the phase's detailed samples, MiB. */
-  max: { engineTracked: number; allocatorKept: number; v8Heap: number; nodeExternal: number };
+  max: {
+    engineTracked: number;
+    allocatorKept: number;
+    allocatorDirty: number;
+    v8Heap: number;
+    nodeExternal: number;
+  };
   samples: number;
 }
 
@@ -68,6 +74,7 @@ export function rssSampler(
       max: {
         engineTracked: max('engineTracked'),
         allocatorKept: max('allocatorKept'),
+        allocatorDirty: max('allocatorDirty'),
         v8Heap: max('v8Heap'),
         nodeExternal: max('nodeExternal'),
       },

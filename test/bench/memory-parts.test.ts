@@ -3,7 +3,20 @@ import { engineMemoryOf, parseAllocatorTotals, rssParts } from '../../bench/memo
 
 const MIB = 2 ** 20;
 // The totals line as chDB 3.4 (ClickHouse 26.7, jemalloc 5.3) prints it in system.jemalloc_stats.
-const STATS = `Arenas: 4\nAllocated: 26146528, active: 26853376, metadata: 5325424 (n_thp 0, edata 136064, rtree 4194304), resident: 32669696, mapped: 44396544, retained: 7507968\nCount of realloc`;
+const STATS = [
+  'Arenas: 4',
+  'Page size: 4096',
+  'Allocated: 26146528, active: 26853376, metadata: 5325424 (n_thp 0, edata 136064, rtree 4194304), resident: 32669696, mapped: 44396544, retained: 7507968',
+  'Count of realloc(non-null-ptr, 0) calls: 0',
+  'Merged arenas stats:',
+  'assigned threads: 12',
+  'decaying:  time       npages       sweeps     madvises       purged',
+  '   dirty:   N/A         1126            0            0            0',
+  '   muzzy:   N/A            0            0            0            0',
+  'arenas[0]:',
+  'decaying:  time       npages       sweeps     madvises       purged',
+  '   dirty:   N/A           99            0            0            0',
+].join('\n');
 
 describe('parseAllocatorTotals', () => {
   it('reads the totals line, metadata breakdown and all', () => {
@@ -14,6 +27,7 @@ describe('parseAllocatorTotals', () => {
       resident: 32669696,
       mapped: 44396544,
       retained: 7507968,
+      dirty: 1126 * 4096,
     });
   });
 
@@ -44,7 +58,7 @@ describe('rssParts', () => {
       ['PrimaryIndexCacheBytes', 50 * MIB],
     ],
     parts: String(100 * MIB),
-    allocator: `Allocated: ${900 * MIB}, active: ${950 * MIB}, metadata: ${10 * MIB} (n_thp 0), resident: ${1300 * MIB}, mapped: ${1400 * MIB}, retained: ${600 * MIB}`,
+    allocator: `Allocated: ${900 * MIB}, active: ${950 * MIB}, metadata: ${10 * MIB} (n_thp 0), resident: ${1300 * MIB}, mapped: ${1400 * MIB}, retained: ${600 * MIB}\nMerged arenas stats:\ndecaying:  time  npages\n   dirty:   N/A   76800`,
   });
 
   it('splits the resident set into parts that add up to it', () => {
@@ -61,6 +75,7 @@ describe('rssParts', () => {
       engineWork: 700,
       engineMerges: 50,
       allocatorKept: 400,
+      allocatorDirty: 300,
       allocatorRetained: 600,
       unaccounted: 180,
     });
