@@ -16,6 +16,11 @@ describe('one memory budget split between caches, the pipeline and analysts', ()
     expect(budget.engineArgs).toContain(`--max_server_memory_usage=${4 * GiB}`);
   });
 
+  it("bounds the allocator's spare pages, which the engine's tracker does not count, by a share of it", () => {
+    // Purged by the engine once they pass 5% of max_server_memory_usage (ClickHouse's default 20%).
+    expect(budget.engineArgs).toContain('--memory_worker_purge_dirty_pages_threshold_ratio=0.05');
+  });
+
   it('gives every statement its cap and spills aggregations and sorts at half of it', () => {
     expect(budget.pipelineSettings.max_memory_usage).toBe(budget.pipelineBytes);
     expect(budget.pipelineSettings.max_bytes_before_external_group_by).toBe(
