@@ -6,6 +6,8 @@
 // state of an aggregator cycling every minute); the wait, and the merges that ran during the cycle, are
 // reported. With --url pointing at a directory that already holds the history, generation is skipped and the
 // KPI state is rebuilt.
+// Long file: the result's shape (documented field by field for the JSON's readers), the phases in their order and the
+// few helpers only they use read best together.
 
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +17,6 @@ import { parseArgs } from 'node:util';
 import {
   type ClickHouse,
   createClickHouse,
-  type EmbeddedSession,
   isEmbeddedUrl,
   MemoryBudgetConfig,
   memoryBudgetOf,
@@ -34,13 +35,7 @@ import {
   type TimedCycle,
 } from './aggregate-cycles.ts';
 import { cityHistory, insertCatalog, insertDossiers, openWriters } from './aggregate-data.ts';
-import {
-  ENGINE_MEMORY_QUERY,
-  engineMemoryOf,
-  processMemory,
-  type RssParts,
-  rssParts,
-} from './memory-parts.ts';
+import { describeParts, sampleParts } from './memory-parts.ts';
 import { type MergeCounters, mergeCounters, settle } from './merges.ts';
 import { type PhaseParts, rssSampler } from './rss.ts';
 
@@ -280,9 +275,9 @@ export async function runAggregateBenchmark(
   } finally {
     result.peakRssMb = rss.stop();
     result.rssParts = await rss.parts();
-    for (const [name, { atPeak: p }] of Object.entries(result.rssParts)) {
+    for (const [name, parts] of Object.entries(result.rssParts)) {
       log(
-        `[bench:aggregate] rss ${name}: peak ${result.peakRssMb[name]} MiB; at ${p.rss}: files ${p.files}, V8 heap ${p.v8Heap}, external ${p.nodeExternal}, engine tracked ${p.engineTracked} (caches ${p.engineCaches}, primary keys ${p.enginePrimaryKeys}, work ${p.engineWork}), allocator kept ${p.allocatorKept} (dirty ${p.allocatorDirty}), unaccounted ${p.unaccounted}`,
+        `[bench:aggregate] rss ${name}: peak ${result.peakRssMb[name]} MiB; ${describeParts(parts.atPeak)}`,
       );
     }
     sampling?.close();
@@ -317,14 +312,6 @@ function recordingStatements(client: ClickHouse): {
   clickhouse.insert = track(client.insert.bind(client)) as ClickHouse['insert'];
   clickhouse.exec = track(client.exec.bind(client));
   return { clickhouse, running: () => current };
-}
-
-/** The resident set's parts now; the engine's side when it is embedded (read on `session`). */
-async function sampleParts(session: EmbeddedSession | undefined): Promise<RssParts> {
-  if (!session) return rssParts(processMemory());
-  const [row] = JSON.parse(`[${(await session.run(ENGINE_MEMORY_QUERY, 'JSONEachRow')).toString().trim()}]`);
-  const engine = engineMemoryOf(row);
-  return rssParts(processMemory(), engine);
 }
 
 /** Active parts' bytes on disk per dossier: in all, and for each table holding at least 1% of it. */

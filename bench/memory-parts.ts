@@ -2,6 +2,7 @@
 // (Linux /proc, Node's process.memoryUsage()) beside the engine's accounting (its memory tracker, its
 // caches, primary keys held by parts, and its allocator's totals), and what neither explains.
 import { readFileSync } from 'node:fs';
+import type { EmbeddedSession } from '@dossier/clickhouse';
 
 /** The process's side, bytes: /proc/self/status's resident split and Node's heap and external memory. */
 export interface ProcessMemory {
@@ -167,4 +168,17 @@ export function engineMemoryOf(row: {
     primaryKeys: Number(row.parts),
     allocator,
   };
+}
+
+/** The resident set's parts now; the engine's side when it is embedded (read on `session`). */
+export async function sampleParts(session: EmbeddedSession | undefined): Promise<RssParts> {
+  if (!session) return rssParts(processMemory());
+  const [row] = JSON.parse(`[${(await session.run(ENGINE_MEMORY_QUERY, 'JSONEachRow')).toString().trim()}]`);
+  const engine = engineMemoryOf(row);
+  return rssParts(processMemory(), engine);
+}
+
+/** One line for a log: each part, MiB. */
+export function describeParts(p: RssParts): string {
+  return `at ${p.rss}: files ${p.files}, V8 heap ${p.v8Heap}, external ${p.nodeExternal}, engine tracked ${p.engineTracked} (caches ${p.engineCaches}, primary keys ${p.enginePrimaryKeys}, work ${p.engineWork}), allocator kept ${p.allocatorKept} (dirty ${p.allocatorDirty}), unaccounted ${p.unaccounted}`;
 }
