@@ -6,7 +6,7 @@ import { MigratorConfig } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../support/test-log.ts';
-import { type ComposeService, environmentOf, resolvedCompose } from './compose-file.ts';
+import { APP_CONFIGS, type ComposeService, environmentOf, resolvedCompose } from './compose-file.ts';
 
 const FILES = ['docker-compose.yml', 'docker-compose.cluster.yml'];
 const CLUSTER_XML = '/etc/clickhouse-server/config.d/cluster.xml';
@@ -41,5 +41,13 @@ describe('docker-compose.cluster.yml (two ClickHouse replicas over Keeper)', () 
     expect(keeperHost?.[1]).toBe(keeper?.hostname);
     const keeperXml = readFileSync(`${REPO}/infra/clickhouse/cluster/keeper.xml`, 'utf8');
     expect(keeperXml).toContain(`<tcp_port>${keeperHost?.[2]}</tcp_port>`);
+  });
+
+  it("gives every app container an environment its service's config accepts, merged as well", async () => {
+    const compose = await resolvedCompose(undefined, FILES);
+    for (const [name, schemas] of Object.entries(APP_CONFIGS)) {
+      const environment = environmentOf(compose, name);
+      for (const schema of schemas) expect(() => loadConfig(schema, environment), name).not.toThrow();
+    }
   });
 });

@@ -1,6 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { AggregatorConfig } from '@dossier/aggregator';
+import { MemoryBudgetConfig, MigratorConfig } from '@dossier/clickhouse';
+import { IngestorConfig } from '@dossier/ingestor';
+import { MonitorMainConfig } from '@dossier/monitor';
 import { parse } from 'yaml';
+import type { z } from 'zod';
 import { REPO } from '../support/test-log.ts';
 
 const run = promisify(execFile);
@@ -10,6 +15,14 @@ export const COMPOSE_SECRETS = {
   APPLICANT_HASH_KEY: 'compose-test-key-0123456789',
   MONITOR_ADMIN_TOKEN: 'compose-admin-token-0123456789',
   DEAD_LETTER_KEY: 'f5'.repeat(32),
+};
+
+/** The config schemas each app container's main loads from its environment (each main.ts's loadConfig calls). */
+export const APP_CONFIGS: Record<string, z.ZodType[]> = {
+  migrator: [MigratorConfig],
+  ingestor: [IngestorConfig, MemoryBudgetConfig],
+  aggregator: [AggregatorConfig, MemoryBudgetConfig],
+  monitor: [MonitorMainConfig, MemoryBudgetConfig],
 };
 
 export interface ComposeService {

@@ -4,14 +4,9 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { AggregatorConfig } from '@dossier/aggregator';
-import { MigratorConfig } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
-import { IngestorConfig } from '@dossier/ingestor';
-import { MonitorMainConfig } from '@dossier/monitor';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
-import { COMPOSE_SECRETS, environmentOf, resolvedCompose } from './compose-file.ts';
+import { APP_CONFIGS, COMPOSE_SECRETS, environmentOf, resolvedCompose } from './compose-file.ts';
 
 const run = promisify(execFile);
 const env = { ...process.env, ...COMPOSE_SECRETS };
@@ -46,15 +41,9 @@ describe('docker-compose.yml', () => {
 
   it("gives every app container an environment its service's config accepts", async () => {
     const compose = await resolvedCompose();
-    const schemas: Record<string, z.ZodType> = {
-      migrator: MigratorConfig,
-      ingestor: IngestorConfig,
-      aggregator: AggregatorConfig,
-      monitor: MonitorMainConfig,
-    };
-    for (const [name, schema] of Object.entries(schemas)) {
+    for (const [name, schemas] of Object.entries(APP_CONFIGS)) {
       const environment = environmentOf(compose, name);
-      expect(() => loadConfig(schema, environment), name).not.toThrow();
+      for (const schema of schemas) expect(() => loadConfig(schema, environment), name).not.toThrow();
       expect(environment.CLICKHOUSE_URL, name).toMatch(/^http:\/\/.+@clickhouse:8123$/);
     }
   });

@@ -1,11 +1,13 @@
-// The distributed deployment as separate processes on this machine: each service's main with the compose
-// file's environment, only addresses, ports and per-run names replaced. ClickHouse is the server at
-// CLICKHOUSE_URL when one is given, else the writable HTTP stand-in over chDB (a test fixture).
+// The distributed deployment as separate processes on this machine: each service's main (or, given an image
+// layout, the compose file's own command on the image's bundle) with the compose file's environment, only
+// addresses, ports and per-run names replaced. ClickHouse is the server at CLICKHOUSE_URL when one is given,
+// else the writable HTTP stand-in over chDB (a test fixture).
 
 import type { NodeProcess } from '../../tools/faults/src/pipeline.ts';
-import { startNodeProcess } from '../../tools/faults/src/pipeline.ts';
+import { spawnNode, startNodeProcess } from '../../tools/faults/src/pipeline.ts';
 import { freePorts } from '../support/free-port.ts';
 import { environmentOf, resolvedCompose } from './compose-file.ts';
+import type { ImageLayout } from './image.ts';
 
 export const MAINS = {
   migrator: 'packages/clickhouse/src/migrate.main.ts',
@@ -22,6 +24,8 @@ export interface TopologyOptions {
   clickhouseUrl: string;
   /** Per-run names: topics, consumer group, BullMQ prefix (what compose leaves at their defaults). */
   names: Record<string, string>;
+  /** Run `node dist/<service>.js` in this image layout (test/deploy/image.ts) instead of main.ts with tsx. */
+  image?: ImageLayout;
 }
 
 export interface ServiceProcess extends NodeProcess {
@@ -32,8 +36,9 @@ export interface ServiceProcess extends NodeProcess {
 }
 
 /** The variables of the machine that a container would not see, but a node process needs. */
-function baseEnv(): NodeJS.ProcessEnv {
-  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_OPTIONS'];
+function baseEnv(image: boolean): NodeJS.ProcessEnv {
+  // A bundle runs as in its container: no NODE_OPTIONS of the test runner (which may load tsx).
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', ...(image ? [] : ['NODE_OPTIONS'])];
   return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 }
 
@@ -55,7 +60,8 @@ export async function createTopology(options: TopologyOptions) {
     const [port] = (await freePorts(1)) as [number];
     const composeEnv = environmentOf(compose, role);
     const env: NodeJS.ProcessEnv = {
-      ...baseEnv(),
+      ...baseEnv(options.image !== undefined),
+      ...options.image?.env,
       ...composeEnv,
       KAFKA_BROKERS: options.brokers.join(','),
       REDIS_URL: options.redisUrl,
@@ -66,10 +72,19 @@ export async function createTopology(options: TopologyOptions) {
       ...options.names,
       ...extra,
     };
-    const started = startNodeProcess(MAINS[role], env);
+    const started = options.image
+      ? startCommand(role, env, options.image)
+      : startNodeProcess(MAINS[role], env);
     const service: ServiceProcess = Object.assign(started, { role, name, port });
     processes.push(service);
     return service;
+  }
+
+  /** The service's compose `command` (`node dist/<service>.js`) in the image layout. */
+  function startCommand(role: Role, env: NodeJS.ProcessEnv, image: ImageLayout): NodeProcess {
+    const [program, ...argv] = compose.services[role]?.command ?? [];
+    if (program !== 'node') throw new Error(`compose runs ${role} as ${program}, not node`);
+    return spawnNode(argv, env, image.root);
   }
 
   return {

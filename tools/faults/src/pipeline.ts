@@ -52,8 +52,14 @@ export function startAllInOne(options: AllInOneOptions): AllInOne {
 
 /** Starts `main` (a path relative to the repository, or absolute) with `env`, reading its JSON log lines. */
 export function startNodeProcess(main: string, env: NodeJS.ProcessEnv, args: string[] = []): NodeProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
-    cwd: REPO,
+  return spawnNode(['--import', 'tsx', main, ...args], env, REPO);
+}
+
+/** `node <argv>` in `cwd` with `env` only (a bundle as the image runs it), reading its JSON log lines. */
+export function spawnNode(argv: string[], env: NodeJS.ProcessEnv, cwd: string): NodeProcess {
+  const main = argv.join(' ');
+  const child = spawn(process.execPath, argv, {
+    cwd,
     env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -131,7 +137,8 @@ export async function caughtUp(kafka: Kafka, groupId: string, topics: string[]):
       const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
       for (const end of ends) {
         const at = done.find((p) => p.partition === end.partition)?.offset ?? '-1';
-        if (Number(at) < Number(end.high)) return false;
+        // Never committed on (-1): caught up only if the partition holds nothing to consume.
+        if (Number(at === '-1' ? end.low : at) < Number(end.high)) return false;
       }
     }
     return true;
