@@ -187,25 +187,12 @@ GROUP BY period_start, admin_level, agency_code, field_code, procedure_code`;
  * `source` (open facts) and one grouping. An open dossier's row is the same in every kind's running
  * period (judged at {now}, not finished in it) but for in_received and in_filed — received (filed) since
  * that period began — and index766_period, so counters that read them are aggregated once per kind with
- * them read as that kind's flags, and the others once for all kinds.
- *
- * With `judgedAt` (a column of `source`: the instant each row is judged at, in the running periods of
- * {now}) rows are counted with their `sign`, as cells per sign: one pass judging some dossiers at two
- * instants (crossed.sql.ts).
+ * them read as that kind's flags, and the others once for all kinds (crossed.sql.ts counts a few dossiers
+ * judged at two instants the other way round).
  */
-export function liveCellsSql(
-  kinds: readonly PeriodKind[],
-  layout: CellLayout,
-  source: string,
-  judgedAt?: string,
-): string {
+export function liveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout, source: string): string {
   const now = "{now:DateTime64(3, 'UTC')}";
-  const signed = judgedAt === undefined ? '' : ' * sign';
-  const mark = '/* live source */';
-  const participation =
-    judgedAt === undefined
-      ? participationSql('day', source)
-      : participationSql('day', mark).replaceAll(now, judgedAt).replace(mark, source);
+  const participation = participationSql('day', source);
   const perKindFlag = /\b(in_received|in_filed|index766_period)\b/g;
   const perKind = layout.aggregates.map((a) => /\b(in_received|in_filed|index766_period)\b/.test(a));
   const since = (k: PeriodKind) => `toDateTime64(${PERIOD_SQL[k].startOf(now)}, 3, '${TIME_ZONE}')`;
@@ -221,11 +208,11 @@ export function liveCellsSql(
     .map((k) => {
       const counters = layout.aggregates
         .filter((_, i) => perKind[i])
-        .map((a) => `toInt64(${a.replace(perKindFlag, (flag) => `${flag}_${k}`)})${signed}`);
+        .map((a) => `toInt64(${a.replace(perKindFlag, (flag) => `${flag}_${k}`)})`);
       return `('${k}', ${PERIOD_SQL[k].startOf(now)}, [${counters.join(', ')}])`;
     })
     .join(',\n    ');
-  const shared = layout.aggregates.filter((_, i) => !perKind[i]).map((a) => `toInt64(${a})${signed}`);
+  const shared = layout.aggregates.filter((_, i) => !perKind[i]).map((a) => `toInt64(${a})`);
   let k = 0;
   let m = 0;
   const columns = layout.columns
@@ -243,9 +230,9 @@ FROM
     SELECT *,
     ${received}
     FROM (${participation})
-    WHERE live${judgedAt === undefined ? ' AND sign = 1' : ''}
+    WHERE live AND sign = 1
   )
-  GROUP BY admin_level, agency_code, field_code, procedure_code${judgedAt === undefined ? '' : ', sign'}
+  GROUP BY admin_level, agency_code, field_code, procedure_code
 )
 ARRAY JOIN by_kind AS kp`;
 }
