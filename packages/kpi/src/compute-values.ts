@@ -144,7 +144,7 @@ export async function computeValues(
         ? dossierValuesSql(kinds, bySource.dossier, layout)
         : source === 'procedure'
           ? procedureKpisSql(kinds, bySource.procedure)
-          : index766ValuesSql(kinds, layout);
+          : index766ValuesSql(kinds, layout, chain.links.length > 0);
     // Computed into a scratch table, then compared: one statement doing both took longer to plan.
     const params: StatementParams = {
       ...live,
@@ -182,7 +182,10 @@ export async function computeValues(
       continue;
     }
     if (source === 'index766') {
-      const text = JSON.stringify([stage, write, ids, writeParams.scope_kinds, targetRuleParams(ids)]);
+      // The statement's text as it reads a chain of either form: its fingerprint must not change with the
+      // chain's (the two read the same cells), or the cycle after a whole write would run it again.
+      const canonical = stageValuesSql(index766ValuesSql(kinds, layout));
+      const text = JSON.stringify([canonical, write, ids, writeParams.scope_kinds, targetRuleParams(ids)]);
       inputs = await readIndex766Inputs(sql, kinds, layout, params, text);
       if (options.skipUnchangedIndex766 && inputs.unchanged) continue;
       await inputs.invalidate();

@@ -53,7 +53,17 @@ function sourceColumns(given: Columns): string {
 
 const SERVICE_STATUSES = "('published', 'trial', 'pending_withdrawal')";
 
-export function countsSource(layout: CellLayout, periods: string): string {
+/**
+ * The run's live cells as the sources read them: grouped per cell when the chain links crossed rows to its
+ * base (`linked`), so that a cell whose rows cancel out adds no row to a scope; as they are when the chain is
+ * its base alone, written whole with one row per cell, none of them zero (stageLiveCellsSql counts at least
+ * one open dossier per cell, stageLiveFromCrossedSql drops the zero ones): the grouping would change nothing.
+ */
+function liveCells(layout: CellLayout, periods: string, linked: boolean): string {
+  return liveCellsOfRunSql(periods, linked ? layout : undefined);
+}
+
+export function countsSource(layout: CellLayout, periods: string, linked = true): string {
   const counters: Columns = Object.fromEntries(
     INDEX766_COUNTERS.map((c) => [c.key.replace('index766:', ''), `sum(${layout.at(c.key)})`]),
   );
@@ -69,14 +79,14 @@ export function countsSource(layout: CellLayout, periods: string): string {
     WHERE (period_kind, period_start) IN ${periods} AND scope_kind IN ('city', 'agency')
     UNION ALL
     SELECT toString(period_kind) AS period_kind, period_start, own.1 AS kind, own.2 AS code, ${columns}
-    FROM ${liveCellsOfRunSql(periods, layout)}
+    FROM ${liveCells(layout, periods, linked)}
     ARRAY JOIN arrayFilter(s -> s.2 != '' OR s.1 = 'city', [('city', ''), ('agency', toString(agency_code))]) AS own
   )
   ARRAY JOIN if(kind = 'city', [('city', '')], arrayMap(c -> ('agency', c), ${chainOfSql('code')})) AS sc
   GROUP BY period_kind, period_start, scope_kind, scope_code`;
 }
 
-export function procedureSetsSource(layout: CellLayout, periods: string): string {
+export function procedureSetsSource(layout: CellLayout, periods: string, linked = true): string {
   const col = (column: string) => PROCEDURE_COUNTERS.find((c) => c.column === column)!;
   const columns = PROCEDURE_COUNTERS.map((c) => c.column).join(', ');
   const fromCells = PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`).join(', ');
@@ -101,7 +111,7 @@ export function procedureSetsSource(layout: CellLayout, periods: string): string
       UNION ALL
       SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency_code,
         toString(procedure_code) AS procedure_code, ${fromCells}
-      FROM ${liveCellsOfRunSql(periods, layout)}
+      FROM ${liveCells(layout, periods, linked)}
     )
     GROUP BY period_kind, period_start, agency_code, procedure_code
   )
@@ -160,7 +170,8 @@ export function externalSource(periods: string): string {
  * period's catalog (0: no catalog data). `keys` must keep the city of every period it keeps a unit of:
  * the city's catalog set holds every procedure, so catalog_size, the largest set of the period, is its.
  * Filtering before the window (which no predicate crosses) lets the engine drop the other units' rows
- * before they are summed, instead of summing every unit to keep a few.
+ * before they are summed, instead of summing every unit to keep a few. `linked`: whether the run's live
+ * cells are a chain with links ({live_links} not empty; liveCells), the default, which is right for both.
  */
 export function index766ScopeInputsSql(
   kinds: readonly PeriodKind[],
@@ -168,6 +179,7 @@ export function index766ScopeInputsSql(
   periods: string,
   layout: CellLayout,
   keys = '1',
+  linked = true,
 ): string {
   const sums = INDEX766_SUMS.map((c) => `sum(${c}) AS ${c}`);
   const sets = INDEX766_SETS.map((c) => `groupUniqArrayArray(${c}) AS ${c}`);
@@ -178,8 +190,8 @@ FROM
   SELECT period_kind, period_start, scope_kind, scope_code, ${[...sums, ...sets].join(', ')},
     groupArrayArray(figures) AS figures
   FROM
-  (${countsSource(layout, periods)}
-  UNION ALL${procedureSetsSource(layout, periods)}
+  (${countsSource(layout, periods, linked)}
+  UNION ALL${procedureSetsSource(layout, periods, linked)}
   UNION ALL${catalogSource(kinds, purposes)}
   UNION ALL${externalSource(periods)}
   )

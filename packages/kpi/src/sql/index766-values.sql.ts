@@ -107,9 +107,10 @@ function countsOf(c: Component): { n: string; d: string; scoredN: string; scored
  * the portal (components.ts, score.sql.ts); one without data has a NULL score, the reason, and its points
  * leave its group's and the total's max_score. A group's score is the sum of its components' rounded
  * scores, the total the sum of the groups; their numerator / denominator are the score and the points
- * with data in hundredths (as score.ts scorecard writes them).
+ * with data in hundredths (as score.ts scorecard writes them). `linked`: whether {live_links} is not empty
+ * (index766ScopeInputsSql); the default reads a chain of either form.
  */
-export function index766ValuesSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
+export function index766ValuesSql(kinds: readonly PeriodKind[], layout: CellLayout, linked = true): string {
   const periods = runPeriodPairsSql(kinds, INDEX766_PURPOSES);
   const counts = COMPONENTS.map(countsOf);
   const list = (f: (x: (typeof counts)[number], i: number) => string) => `[${counts.map(f).join(', ')}]`;
@@ -173,7 +174,7 @@ FROM
         (
           SELECT *, greatest(received, toInt64(if(${figureAt('national_reporting.received')} = 0, 0,
             figures[${figureAt('national_reporting.received')}].2))) AS sync_denominator
-          FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, periods, layout, index766KeysSql(kinds))})
+          FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, periods, layout, index766KeysSql(kinds), linked)})
           WHERE scope_kind IN {scope_kinds:Array(String)}
         )
       )
