@@ -164,8 +164,12 @@ export function counterSums(counters: readonly string[]): { select: string; nonZ
 // Applying a staged generation: each insert carries the generation's deduplication token, so applying
 // it again (the run that staged it crashed, or two runs finish it) adds nothing.
 
-// No ORDER BY: the insert sorts each block by the table's key anyway, and sorting the whole result first
-// took two thirds of this statement's CPU (a catch-up's weeks of day cells: 0.54-1.32 -> 0.21-0.34 CPU-s at 1M).
+// Every apply statement orders its rows by the target's key. The token does not make a statement
+// atomic: its blocks are committed one by one, and a re-run after a crash between two skips the blocks
+// the engine takes for the ones already written, by their place and content. Unordered, a GROUP BY over
+// two threads puts other rows in each block on every run, and a re-run then added some cells twice and
+// dropped others (kpi-apply-crash.int.test.ts). The sort costs CPU (it was left out for a while: a
+// catch-up's weeks of day cells 0.21-0.34 -> 0.54-1.32 CPU-s at 1M); counting right comes first.
 export function applyCellsSql(layout: CellLayout): string {
   const sums = counterSums(layout.columns);
   return `
@@ -174,7 +178,8 @@ SELECT ${CELL_KEY_COLUMNS}, ${sums.select}
 FROM kpi_stage_cells_v1
 WHERE run_id = {run_id:String} AND role = 'delta'
 GROUP BY ${CELL_KEY_COLUMNS}
-HAVING ${sums.nonZero}`;
+HAVING ${sums.nonZero}
+ORDER BY ${CELL_KEY_COLUMNS}`;
 }
 
 /**
