@@ -88,21 +88,24 @@ export function onShutdown(steps: ShutdownStep[], options: ShutdownOptions): () 
     })();
     return running;
   };
+  // One listener per signal for the life of the process, never once(): while a signal has no listener
+  // Node restores its default action (SIGINT, SIGTERM: die at once, logging nothing), and npm's forwarded
+  // copy of a Ctrl-C can land in that moment.
+  let first: number | undefined;
   for (const signal of signals) {
-    process.once(signal, () => {
-      const first = now();
-      logger.info({ signal }, 'shutting down');
-      const again = () => {
-        if (now() - first < repeatWindowMs) {
-          logger.info({ signal, repeatWindowMs }, 'signal repeated at once, taken as the same stop');
-          return;
-        }
-        process.off(signal, again);
-        logger.warn({ signal }, 'second signal, killing the process');
-        kill();
-      };
-      process.on(signal, again);
-      void shutdown();
+    process.on(signal, () => {
+      if (first === undefined) {
+        first = now();
+        logger.info({ signal }, 'shutting down');
+        void shutdown();
+        return;
+      }
+      if (now() - first < repeatWindowMs) {
+        logger.info({ signal, repeatWindowMs }, 'signal repeated at once, taken as the same stop');
+        return;
+      }
+      logger.warn({ signal }, 'second signal, killing the process');
+      kill();
     });
   }
   return shutdown;

@@ -92,6 +92,33 @@ describe('onShutdown', () => {
     expect(exits).toEqual([]);
   });
 
+  it('holds a listener for the signal at every moment, so a repeat never meets its default action', async () => {
+    // Node restores a signal's default action (for SIGINT: die at once, logging nothing) while no listener
+    // is registered. A handler registered with once() is removed before it runs, so npm's forwarded copy
+    // of a Ctrl-C landing while the first logged 'shutting down' killed the process (seen in CI at load).
+    const counts: number[] = [];
+    const logger = createLogger({
+      service: 'test',
+      destination: new Writable({
+        write: (_chunk, _enc, done) => {
+          counts.push(process.listenerCount('SIGUSR2'));
+          done();
+        },
+      }),
+    });
+    const before = process.listenerCount('SIGUSR2');
+    onShutdown([{ name: 'held', run: () => new Promise(() => undefined) }], {
+      logger,
+      signals: ['SIGUSR2'],
+      timeoutMs: 60_000,
+      exit: () => undefined,
+      kill: () => undefined,
+    });
+    process.emit('SIGUSR2');
+    expect(counts.length).toBeGreaterThan(0);
+    expect(Math.min(...counts)).toBeGreaterThan(before);
+  });
+
   it('takes a signal delivered twice at once as one stop (Ctrl-C under npm start)', async () => {
     const exits: number[] = [];
     const kills: string[] = [];
