@@ -261,6 +261,10 @@ export function dossierValuesSql(
   const dens = kpis.map((k) => total(`${k.id}:d`)).join(', ');
   const columns = layout.columns.join(', ');
   const stored = `${dossierKeysSql(kinds)} AND scope_kind IN {scope_kinds:Array(String)}`;
+  // A live cell is spread to the scopes recomputed only (in a cycle starting from the previous live cells,
+  // the city and the few scopes its crossed and changed dossiers reached): spreading every live cell to
+  // its five scopes and dropping the others afterwards cost about as much as the rest of the statement.
+  const wanted = dossierKeysSql(kinds, ['toString(period_kind)', 'period_start', 's.1', 's.2']);
   return `
 SELECT kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator,
   CAST(NULL AS Nullable(Float64)) AS score_override, CAST(NULL AS Nullable(Float64)) AS max_score_override,
@@ -274,13 +278,9 @@ FROM
     SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code, ${columns}
     FROM kpi_scope_cells_v1 WHERE ${stored}
     UNION ALL
-    SELECT * FROM
-    (
-      SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
-      FROM ${liveCellsOfRunSql(periods)} ARRAY JOIN ${SCOPES_OF_CELL} AS sc
-      WHERE sc.1 IN {scope_kinds:Array(String)}
-    )
-    WHERE ${dossierKeysSql(kinds)}
+    SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
+    FROM ${liveCellsOfRunSql(periods)}
+    ARRAY JOIN arrayFilter(s -> s.1 IN {scope_kinds:Array(String)} AND ${wanted}, ${SCOPES_OF_CELL}) AS sc
   )
   GROUP BY period_kind, period_start, scope_kind, scope_code
 )
@@ -290,18 +290,21 @@ ARRAY JOIN {kpi_ids:Array(String)} AS kpi, arrayMap(x -> toUInt64(x), nums) AS n
 
 /**
  * Which (period_kind, period_start, scope_kind, scope_code) keys of the run's periods of `kinds` the
- * dossier KPIs are recomputed for, as a condition on those columns: every scope of a 'dossier' or 'all'
- * period (the current ones, a rebuild, a range), and in a period only 'touched' by changed dossiers the
- * scopes their cell deltas reach (role 'delta' of {run_id}), or, in the running periods of a cycle
- * starting from the previous live cells, the scopes its crossed and changed dossiers' live cells moved
- * in (role 'crossed'). The values of any other scope read cells that did not change: late data for a
+ * dossier KPIs are recomputed for, as a condition on those columns (or on the four expressions given):
+ * every scope of a 'dossier' or 'all' period (the current ones, a rebuild, a range), and in a period only
+ * 'touched' by changed dossiers the scopes their cell deltas reach (role 'delta' of {run_id}), or, in the
+ * running periods of a cycle starting from the previous live cells, the scopes its crossed and changed
+ * dossiers' live cells moved in (role 'crossed'). The values of any other scope read cells that did not change: late data for a
  * few dossiers over years of periods rewrites a few scopes each, a due time passing the scopes of the
  * dossiers it passed for.
  */
-export function dossierKeysSql(kinds: readonly PeriodKind[]): string {
+export function dossierKeysSql(
+  kinds: readonly PeriodKind[],
+  [kind, start, scopeKind, scopeCode] = ['period_kind', 'period_start', 'scope_kind', 'scope_code'],
+): string {
   const touched = runPeriodPairsSql(kinds, ['touched']);
-  return `((period_kind, period_start) IN ${runPeriodPairsSql(kinds, ['dossier', 'all'])}
-    OR (period_kind, period_start, scope_kind, scope_code) IN
+  return `((${kind}, ${start}) IN ${runPeriodPairsSql(kinds, ['dossier', 'all'])}
+    OR (${kind}, ${start}, ${scopeKind}, ${scopeCode}) IN
       (SELECT DISTINCT toString(period_kind), period_start, sc.1, sc.2
        FROM kpi_stage_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
        WHERE run_id = {run_id:String} AND role IN ('delta', 'crossed') AND (period_kind, period_start) IN ${touched}))`;
