@@ -81,7 +81,7 @@ function setAdditionsSource(layout: CellLayout, pairs: string): string {
           SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency,
             toString(procedure_code) AS procedure,
             ${PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`).join(', ')}
-          FROM ${liveCellsOfRunSql(pairs, layout)}
+          FROM ${liveCellsOfRunSql(pairs)}
           WHERE (toString(period_kind), period_start, toString(agency_code), toString(procedure_code)) IN ${keys}
         )
         GROUP BY period_kind, period_start, agency, procedure`;
