@@ -6,7 +6,7 @@ import { type Index766Inputs, readIndex766Inputs } from './index766-inputs.ts';
 import { computeRunningIndex766, storeRunningIndex766Inputs } from './index766-running.ts';
 import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
-import { DOSSIER_PURPOSES, dossierKeysSql, dossierValuesSql } from './sql/cells.sql.ts';
+import { DOSSIER_PURPOSES, dossierKeysSql, dossierValuesSql, stageLiveScopesSql } from './sql/cells.sql.ts';
 import { LIVE_CHAIN_LIMITS, stageLiveFromCrossedSql } from './sql/crossed.sql.ts';
 import { stageLiveCellsSql } from './sql/generation.sql.ts';
 import {
@@ -126,6 +126,10 @@ export async function computeValues(
     );
   } else if (liveKinds.length > 0) {
     await sql.command(stageLiveCellsSql(liveKinds, layout), at, { label: 'kpi_stage_cells_v1 <- live' });
+  }
+  // A base of live cells written here: its sums per scope too, which the dossier values read instead.
+  if (liveKinds.length > 0 && chain.base === at.live_id) {
+    await sql.command(stageLiveScopesSql(layout), at, { label: 'kpi_stage_cells_v1 <- live scopes' });
   }
   const live = { ...at, live_base: chain.base, live_links: chain.links };
   // The dossier KPIs of every kind in one statement (planning one costs about what running it does), the

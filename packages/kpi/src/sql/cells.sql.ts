@@ -261,9 +261,12 @@ export function dossierValuesSql(
   const dens = kpis.map((k) => total(`${k.id}:d`)).join(', ');
   const columns = layout.columns.join(', ');
   const stored = `${dossierKeysSql(kinds)} AND scope_kind IN {scope_kinds:Array(String)}`;
-  // A live cell is spread to the scopes recomputed only (in a cycle starting from the previous live cells,
-  // the city and the few scopes its crossed and changed dossiers reached): spreading every live cell to
-  // its five scopes and dropping the others afterwards cost about as much as the rest of the statement.
+  // The live cells are read as their base's sums per scope (LIVE_SCOPES_SQL) plus the chain's links (the
+  // crossed rows of the cycles since: a few cells each) spread to their scopes, not as every live cell
+  // spread to its five scopes: at any history size a few thousand rows, not one per open dossier's cell.
+  // A base stored without its sums (by an older version) is spread whole as before. A live cell is spread
+  // to the scopes recomputed only (in a cycle starting from the previous live cells, the city and the few
+  // scopes its crossed and changed dossiers reached).
   const wanted = dossierKeysSql(kinds, ['toString(period_kind)', 'period_start', 's.1', 's.2']);
   return `
 SELECT kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator,
@@ -278,8 +281,15 @@ FROM
     SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code, ${columns}
     FROM kpi_scope_cells_v1 WHERE ${stored}
     UNION ALL
+    SELECT toString(period_kind) AS period_kind, period_start, toString(admin_level) AS scope_kind,
+      toString(agency_code) AS scope_code, ${columns}
+    FROM kpi_stage_cells_v1
+    WHERE run_id = {live_base:String} AND role = 'scopes' AND (period_kind, period_start) IN ${periods}
+      AND scope_kind IN {scope_kinds:Array(String)}
+      AND ${dossierKeysSql(kinds, ['toString(period_kind)', 'period_start', 'toString(admin_level)', 'toString(agency_code)'])}
+    UNION ALL
     SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
-    FROM ${liveCellsOfRunSql(periods)}
+    FROM (SELECT * FROM kpi_stage_cells_v1 WHERE ${UNSUMMED_LIVE_ROWS} AND (period_kind, period_start) IN ${periods})
     ARRAY JOIN arrayFilter(s -> s.1 IN {scope_kinds:Array(String)} AND ${wanted}, ${SCOPES_OF_CELL}) AS sc
   )
   GROUP BY period_kind, period_start, scope_kind, scope_code
@@ -317,6 +327,34 @@ export function dossierKeysSql(
  * hashed linearly) may read them as they are, where a cell whose rows cancel out counts 0 as one absent.
  */
 export const LIVE_ROWS = `((run_id = {live_base:String} AND role = 'live')
+      OR (run_id IN {live_links:Array(String)} AND role = 'crossed'))`;
+
+/**
+ * A run's live cells summed per scope, as role 'scopes' of {live_id}: written after its 'live' rows (the
+ * base of every chain of live cells that starts there), so that dossierValuesSql reads a few thousand
+ * sums instead of spreading every live cell to its scopes. The scope is kept in the cell key's first
+ * columns: admin_level holds the scope kind, agency_code the scope code (SCOPES_OF_CELL's pairs), the
+ * field and procedure are ''. Sums of Int64 counters, so equal to spreading the cells, in any order; a
+ * run that dies before writing them all never commits its generation, and a run finishing it writes its
+ * live cells and their sums under its own id.
+ */
+export function stageLiveScopesSql(layout: CellLayout): string {
+  const sums = layout.columns.map((c) => `sum(${c})`).join(', ');
+  return `
+INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
+SELECT {live_id:String}, 'scopes', period_kind, period_start, sc.1, sc.2, '', '', ${sums}
+FROM kpi_stage_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
+WHERE run_id = {live_id:String} AND role = 'live'
+GROUP BY period_kind, period_start, sc.1, sc.2`;
+}
+
+/**
+ * LIVE_ROWS less the base's rows when the base's sums per scope are stored (stageLiveScopesSql): the rows
+ * a reader of those sums still spreads to their scopes (the links' crossed rows, and a base stored by an
+ * older version without its sums).
+ */
+const UNSUMMED_LIVE_ROWS = `((run_id = {live_base:String} AND role = 'live'
+        AND (SELECT count() FROM kpi_stage_cells_v1 WHERE run_id = {live_base:String} AND role = 'scopes') = 0)
       OR (run_id IN {live_links:Array(String)} AND role = 'crossed'))`;
 
 /**
