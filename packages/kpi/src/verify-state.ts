@@ -3,6 +3,7 @@ import { VERIFY_AT_RISK_OPEN_SQL } from './at-risk/at-risk.sql.ts';
 import { dossierCellLayout } from './cell-layout.ts';
 import { liveChainOf, readGenerationLog } from './generation-log.ts';
 import { PERIOD_KINDS, type PeriodKind } from './periods.ts';
+import { verifyLiveScopesSql } from './sql/cells.sql.ts';
 import { PREVIOUS_LIVE_READY_SQL } from './sql/crossed.sql.ts';
 import {
   VERIFY_OPEN_FACTS_SQL,
@@ -34,6 +35,12 @@ export interface KpiStateCheck {
    * kinds it did not compute, when it recorded none, or when they are too old to be started from.
    */
   storedLiveDiffering: Record<PeriodKind, number>;
+  /**
+   * Scopes where the sums per scope stored with the recorded live cells' base (which the dossier values
+   * read instead of its cells: cells.sql.ts stageLiveScopesSql) differ from those cells; 0 when it stored
+   * none, or when they are too old to be started from.
+   */
+  liveScopesDiffering: number;
   /** Scope rows that differ from the cells summed per scope. */
   scopeRowsDiffering: { cells: number; procedures: number };
 }
@@ -61,6 +68,7 @@ export async function verifyKpiState(
       atRiskDiffering: 0,
       liveCellsDiffering,
       storedLiveDiffering,
+      liveScopesDiffering: 0,
       scopeRowsDiffering: { cells: 0, procedures: 0 },
     };
   }
@@ -84,7 +92,10 @@ export async function verifyKpiState(
       previous_live_base: live.base,
       previous_live_links: live.links,
     }));
+  let liveScopesDiffering = 0;
   if (ready) {
+    const [scopes] = await sql.rows<Count>(verifyLiveScopesSql(layout), { live_base: live.base });
+    liveScopesDiffering = Number(scopes?.n ?? 0);
     const [computedKinds] = JSON.parse(committed.computed || '[[]]') as [PeriodKind[]];
     for (const kind of computedKinds) {
       const [row] = await sql.rows<Count>(verifyStoredLiveCellsSql(kind, layout), {
@@ -112,6 +123,7 @@ export async function verifyKpiState(
     ...Object.values(cellsDiffering),
     ...Object.values(liveCellsDiffering),
     ...Object.values(storedLiveDiffering),
+    liveScopesDiffering,
     ...Object.values(scopeRowsDiffering),
   ];
   return {
@@ -124,5 +136,6 @@ export async function verifyKpiState(
     atRiskDiffering,
     liveCellsDiffering,
     storedLiveDiffering,
+    liveScopesDiffering,
   };
 }

@@ -2,7 +2,8 @@
 // every live cell under its own id (migration 0251): it records the previous chain plus itself, and every
 // reader sums the chain's rows. After each cycle of crossings, new data and a run killed after its claim,
 // the live cells the generation records equal the open dossiers judged at its instant (verifyKpiState's
-// storedLiveDiffering) and every value equals a recomputation from scratch.
+// storedLiveDiffering), the sums per scope written with a chain's base equal its cells (liveScopesDiffering)
+// and every value equals a recomputation from scratch.
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,11 +49,12 @@ async function committedLive() {
   const [row] = await json<{ live_id: string; live_base: string; live_links: string[] }>(
     `SELECT live_id, live_base, live_links FROM kpi_cycles_v1 WHERE state = 'committed' ORDER BY gen DESC LIMIT 1`,
   );
-  const [own] = await json<{ n: string }>(
-    `SELECT count() AS n FROM kpi_stage_cells_v1 WHERE run_id = {id:String} AND role = 'live'`,
+  const [own] = await json<{ n: string; scopes: string }>(
+    `SELECT countIf(role = 'live') AS n, countIf(role = 'scopes') AS scopes
+    FROM kpi_stage_cells_v1 WHERE run_id = {id:String}`,
     { id: row?.live_id ?? '' },
   );
-  return { ...row, ownLiveRows: Number(own?.n) };
+  return { ...row, ownLiveRows: Number(own?.n), ownScopeRows: Number(own?.scopes) };
 }
 
 /** The state equals its recomputation, the live cells the committed generation records included. */
@@ -132,6 +134,8 @@ describe('the live cells of a crossing cycle', () => {
       const base = await committedLive();
       expect(base).toMatchObject({ live_id: built.runId, live_base: '', live_links: [] });
       expect(base.ownLiveRows).toBeGreaterThan(0);
+      // Written with its sums per scope, which the dossier values read instead of every live cell.
+      expect(base.ownScopeRows).toBeGreaterThan(0);
 
       // DUE-03 turns late: the cycle stages its crossed rows and writes no live cell of its own.
       const first = await cycle('03:30');
@@ -142,6 +146,7 @@ describe('the live cells of a crossing cycle', () => {
         live_base: built.runId,
         live_links: [first.runId],
         ownLiveRows: 0,
+        ownScopeRows: 0,
       });
       await expectExact('the first link');
 
@@ -179,6 +184,8 @@ describe('the live cells of a crossing cycle', () => {
       const rebased = await committedLive();
       expect(rebased).toMatchObject({ live_id: whole.runId, live_base: '', live_links: [] });
       expect(rebased.ownLiveRows).toBeGreaterThan(0);
+      expect(whole.labels).toContain('kpi_stage_cells_v1 <- live scopes');
+      expect(rebased.ownScopeRows).toBeGreaterThan(0);
       await expectExact('written whole at the limit');
       const next = await cycle('06:30');
       expect(await committedLive()).toMatchObject({ live_base: whole.runId, live_links: [next.runId] });
@@ -209,6 +216,25 @@ describe('the live cells of a crossing cycle', () => {
       expect(after.live_links).not.toContain(killed);
       expect(after.live_links).toEqual([next.runId]);
       await expectExact('a killed link');
+      // The base's sums per scope are checked against its live cells: one sum off is found.
+      await clickhouse.insert({
+        table: 'kpi_stage_cells_v1',
+        values: [
+          {
+            run_id: after.live_base,
+            role: 'scopes',
+            period_kind: 'day',
+            period_start: '2026-03-10',
+            admin_level: 'city',
+            agency_code: '',
+            field_code: '',
+            procedure_code: '',
+            c01: 1,
+          },
+        ],
+        format: 'JSONEachRow',
+      });
+      expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: false, liveScopesDiffering: 1 });
       await expectAsRecomputed('08:30', 'a killed link');
     },
     SLOW,

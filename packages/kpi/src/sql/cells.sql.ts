@@ -349,6 +349,35 @@ GROUP BY period_kind, period_start, sc.1, sc.2`;
 }
 
 /**
+ * Scope rows of {live_base}'s sums per scope (stageLiveScopesSql) that differ from its live cells spread to
+ * their scopes: 0 unless they were written wrong, or when none are stored.
+ */
+export function verifyLiveScopesSql(layout: CellLayout): string {
+  const key = 'period_kind, period_start, scope_kind, scope_code';
+  const sums = layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ');
+  return `
+SELECT count() AS n
+FROM
+(
+  SELECT ${key}, ${sums}
+  FROM
+  (
+    SELECT toString(period_kind) AS period_kind, period_start, toString(admin_level) AS scope_kind,
+      toString(agency_code) AS scope_code, ${layout.columns.join(', ')}
+    FROM kpi_stage_cells_v1 WHERE run_id = {live_base:String} AND role = 'scopes'
+    UNION ALL
+    SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
+      ${layout.columns.map((c) => `-${c} AS ${c}`).join(', ')}
+    FROM kpi_stage_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
+    WHERE run_id = {live_base:String} AND role = 'live'
+      AND (SELECT count() FROM kpi_stage_cells_v1 WHERE run_id = {live_base:String} AND role = 'scopes') > 0
+  )
+  GROUP BY ${key}
+  HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
+)`;
+}
+
+/**
  * LIVE_ROWS less the base's rows when the base's sums per scope are stored (stageLiveScopesSql): the rows
  * a reader of those sums still spreads to their scopes (the links' crossed rows, and a base stored by an
  * older version without its sums).
