@@ -6,7 +6,7 @@ import { type Index766Inputs, readIndex766Inputs } from './index766-inputs.ts';
 import { computeRunningIndex766, storeRunningIndex766Inputs } from './index766-running.ts';
 import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
-import { DOSSIER_PURPOSES, dossierKeysSql, dossierValuesSql, stageLiveScopesSql } from './sql/cells.sql.ts';
+import { DOSSIER_PURPOSES, dossierKeysSql, dossierValuesSql } from './sql/cells.sql.ts';
 import { LIVE_CHAIN_LIMITS, stageLiveFromCrossedSql } from './sql/crossed.sql.ts';
 import { stageLiveCellsSql } from './sql/generation.sql.ts';
 import {
@@ -15,6 +15,7 @@ import {
   index766KeysSql,
   index766ValuesSql,
 } from './sql/index766-values.sql.ts';
+import { stageLiveScopesSql } from './sql/live-scopes.sql.ts';
 import { PROCEDURE_PURPOSES, procedureKpisSql } from './sql/procedure-kpis.sql.ts';
 import { runPeriodCountsSql } from './sql/run-periods.sql.ts';
 import { STAGED_VALUES_SQL, stageValuesSql, writeChangedValuesSql } from './sql/write-values.sql.ts';

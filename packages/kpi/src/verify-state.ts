@@ -3,7 +3,6 @@ import { VERIFY_AT_RISK_OPEN_SQL } from './at-risk/at-risk.sql.ts';
 import { dossierCellLayout } from './cell-layout.ts';
 import { liveChainOf, readGenerationLog } from './generation-log.ts';
 import { PERIOD_KINDS, type PeriodKind } from './periods.ts';
-import { verifyLiveScopesSql } from './sql/cells.sql.ts';
 import { PREVIOUS_LIVE_READY_SQL } from './sql/crossed.sql.ts';
 import {
   VERIFY_OPEN_FACTS_SQL,
@@ -12,6 +11,7 @@ import {
   verifyScopesSql,
   verifyStoredLiveCellsSql,
 } from './sql/generation.sql.ts';
+import { verifyLiveScopesSql } from './sql/live-scopes.sql.ts';
 import { statements } from './statements.ts';
 import { dayFloor, maxString } from './utc.ts';
 
