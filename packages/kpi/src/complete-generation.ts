@@ -19,11 +19,12 @@ import {
   APPLY_FACTS_SQL,
   APPLY_OPEN_FACTS_SQL,
   applyCellsSql,
+  ONE_CHUNK_INSERT,
   STAGED_DELTAS,
   scopeCellsSql,
   scopeProceduresSql,
 } from './sql/generation.sql.ts';
-import { type Statements, statements } from './statements.ts';
+import { type StatementParams, type Statements, statements } from './statements.ts';
 import { EPOCH, EPOCH_DAY, utcDate } from './utc.ts';
 
 const DEFAULT_STALE_AFTER_MS = 30 * 60_000;
@@ -79,27 +80,35 @@ async function applyGeneration(
   at: ValuesAt,
   stagedFacts: boolean,
 ): Promise<void> {
-  const layout = dossierCellLayout();
   const token = `kpi-gen-${gen}-${owner}`;
   const run = { ...at, run_id: owner };
-  // These three statements group by their table's key, so the summing tables' merge of each inserted
-  // block finds nothing to sum or drop; skipping it wrote the same rows for about a fifth less CPU.
-  const grouped = { optimize_on_insert: '0' };
-  await sql.command(applyCellsSql(layout), run, {
-    settings: { insert_deduplication_token: `${token}-cells`, ...grouped },
-  });
-  await sql.command(scopeCellsSql(layout, STAGED_DELTAS), run, {
-    settings: { insert_deduplication_token: `${token}-scope-cells`, ...grouped },
-  });
-  await sql.command(scopeProceduresSql(layout, STAGED_DELTAS), run, {
-    settings: { insert_deduplication_token: `${token}-scope-procedures`, ...grouped },
-  });
+  await applyCellDeltas(sql, token, run);
   if (!stagedFacts) return;
   await sql.command(APPLY_OPEN_FACTS_SQL, run, { settings: { insert_deduplication_token: `${token}-open` } });
   await sql.command(APPLY_AT_RISK_OPEN_SQL, run, {
     settings: { insert_deduplication_token: `${token}-at-risk` },
   });
   await sql.command(APPLY_FACTS_SQL, run);
+}
+
+/**
+ * The staged cell deltas into the cell and scope tables, each statement under the generation's token
+ * (`token`) as one chunk and block (ONE_CHUNK_INSERT): a re-run after a crash mid-statement is skipped whole.
+ */
+export async function applyCellDeltas(sql: Statements, token: string, run: StatementParams): Promise<void> {
+  const layout = dossierCellLayout();
+  // These three statements group by their table's key, so the summing tables' merge of each inserted
+  // block finds nothing to sum or drop; skipping it wrote the same rows for about a fifth less CPU.
+  const settings = { ...ONE_CHUNK_INSERT, optimize_on_insert: '0' };
+  await sql.command(applyCellsSql(layout), run, {
+    settings: { insert_deduplication_token: `${token}-cells`, ...settings },
+  });
+  await sql.command(scopeCellsSql(layout, STAGED_DELTAS, false), run, {
+    settings: { insert_deduplication_token: `${token}-scope-cells`, ...settings },
+  });
+  await sql.command(scopeProceduresSql(layout, STAGED_DELTAS, false), run, {
+    settings: { insert_deduplication_token: `${token}-scope-procedures`, ...settings },
+  });
 }
 
 /**

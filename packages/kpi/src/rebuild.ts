@@ -189,8 +189,8 @@ async function build(
       await sql.command(BUILD_AT_RISK_OPEN_SQL, base);
       for (const kind of PERIOD_KINDS) {
         await sql.command(buildCellsSql(kind, layout), base);
-        await sql.command(scopeCellsSql(layout, builtCells(kind)), base);
-        await sql.command(scopeProceduresSql(layout, builtCells(kind)), base);
+        await sql.command(scopeCellsSql(layout, builtCells(kind), true), base);
+        await sql.command(scopeProceduresSql(layout, builtCells(kind), true), base);
       }
       await recordStep(clickhouse, id, options.runId, 'cells');
     }

@@ -1,8 +1,10 @@
 // A generation's apply is re-run by whichever run finishes it after a crash, under the same
-// deduplication token (complete-generation.ts), so the engine must skip exactly the blocks the dead run
-// committed. An INSERT…SELECT commits its blocks one by one, and the engine tells a re-sent block by its
-// place and content: a re-run whose rows come out in other blocks (a GROUP BY over two threads does) adds
-// some cells twice and drops others. SIGKILL mid-apply, then re-apply: every cell as staged.
+// deduplication token (complete-generation.ts), so the engine must skip exactly what the dead run
+// committed. An INSERT…SELECT commits its blocks one by one and the engine tells a re-sent block by the
+// token and the numbers of the SELECT's chunks in it, not by its rows: a re-run whose rows come out in
+// other chunks adds some cells twice and drops others, or all of them again. Each apply therefore makes
+// its output one chunk and one block (ONE_CHUNK_INSERT), whatever the client's own settings would do:
+// one part, committed whole or not, under the same id on every run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/apply-crash.ts', import.meta.url));
 const SLOW = 600_000;
-/** Attempts at a kill that lands between two committed blocks (a fast apply may finish first). */
-const ATTEMPTS = 8;
-/** Interrupted applies each run must see re-applied exactly. */
-const INTERRUPTED = 3;
+/** Kills: the first as soon as the cells' part is there, the others spread over a whole apply's time. */
+const KILLS = 6;
 
 const root = mkdtempSync(join(tmpdir(), 'kpi-apply-crash-'));
 const template = join(root, 'template');
@@ -46,14 +46,21 @@ async function run(mode: string, dir: string): Promise<string> {
   return process.output();
 }
 
-/** Parts the apply committed (level-0 parts: merges of them are level 1 and up). */
-function committedParts(dir: string): number {
+async function check(dir: string): Promise<Record<string, unknown>> {
+  return JSON.parse((await run('check', dir)).trim().split('\n').pop() ?? '{}');
+}
+
+/** Parts of kpi_cells_v1 on disk (committed by the apply, or merged from such). */
+function cellParts(dir: string): number {
   const path = join(dir, partsSubdir);
   if (!existsSync(path)) return 0;
   return readdirSync(path).filter((name) => /^all_\d+_\d+_\d+$/.test(name)).length;
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 describe('a generation applied again after a SIGKILL mid-apply', () => {
+  let applyMs = 0;
   beforeAll(async () => {
     const out = await run('prepare', template);
     const { dataPath } = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { dataPath: string };
@@ -62,30 +69,80 @@ describe('a generation applied again after a SIGKILL mid-apply', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it(
-    'holds every cell exactly as staged: none twice, none lost',
+    'writes each table one part, though the client cuts its blocks small',
     async () => {
-      const interrupted: { committed: number; differing: number; applied: number; staged: number }[] = [];
-      for (let attempt = 0; attempt < ATTEMPTS && interrupted.length < INTERRUPTED; attempt++) {
-        const dir = join(root, `attempt-${attempt}`);
+      const dir = join(root, 'whole');
+      cpSync(template, dir, { recursive: true });
+      const started = Date.now();
+      await run('apply', dir);
+      applyMs = Date.now() - started;
+      const result = await check(dir);
+      rmSync(dir, { recursive: true, force: true });
+      expect(result).toEqual({
+        differing: 0,
+        cells: 200_000,
+        applied: result.staged,
+        staged: result.staged,
+        scope_cells: 0,
+        scope_procedures: 0,
+        parts: { kpi_cells_v1: 1, kpi_scope_cells_v1: 1, kpi_scope_procedures_v1: 1 },
+      });
+    },
+    SLOW,
+  );
+
+  it(
+    'adds nothing when run again under defaults that chunk its GROUP BYs otherwise',
+    async () => {
+      const dir = join(root, 'again');
+      cpSync(template, dir, { recursive: true });
+      await run('apply', dir);
+      await run('reapply', dir);
+      const result = await check(dir);
+      rmSync(dir, { recursive: true, force: true });
+      expect(result).toEqual({
+        differing: 0,
+        cells: 200_000,
+        applied: result.staged,
+        staged: result.staged,
+        scope_cells: 0,
+        scope_procedures: 0,
+        parts: { kpi_cells_v1: 1, kpi_scope_cells_v1: 1, kpi_scope_procedures_v1: 1 },
+      });
+    },
+    SLOW,
+  );
+
+  it(
+    'holds every cell and scope row exactly as staged after a SIGKILL and a re-run: none twice, none lost',
+    async () => {
+      const results: Record<string, unknown>[] = [];
+      let interrupted = 0;
+      for (let kill = 0; kill < KILLS; kill++) {
+        const dir = join(root, `kill-${kill}`);
         cpSync(template, dir, { recursive: true });
         const apply = start('apply', dir);
-        while (committedParts(dir) === 0 && apply.child.exitCode === null)
-          await new Promise((r) => setTimeout(r, 2));
+        if (kill === 0) {
+          while (cellParts(dir) === 0 && apply.child.exitCode === null) await sleep(2);
+        } else {
+          await sleep(((applyMs || 5_000) * kill) / KILLS);
+        }
         apply.child.kill('SIGKILL');
         await apply.exited;
-        const committed = committedParts(dir);
-        if (apply.output().includes('applied') || committed === 0) {
-          rmSync(dir, { recursive: true, force: true });
-          continue; // finished before the kill, or killed before its first block: not a partial apply
-        }
-        await run('apply', dir);
-        const check = JSON.parse((await run('check', dir)).trim().split('\n').pop() ?? '{}');
-        interrupted.push({ committed, ...check });
+        if (!apply.output().includes('applied')) interrupted++;
+        await run('reapply', dir);
+        results.push({ kill, ...(await check(dir)) });
         rmSync(dir, { recursive: true, force: true });
       }
-      expect(interrupted.length, 'no kill landed between two committed blocks').toBeGreaterThan(0);
-      for (const result of interrupted)
-        expect(result).toEqual({ ...result, differing: 0, applied: result.staged });
+      expect(interrupted, 'no kill landed before the apply ended').toBeGreaterThan(0);
+      for (const result of results)
+        expect(result).toEqual({
+          ...result,
+          differing: 0,
+          applied: result.staged,
+          scope_cells: 0,
+          scope_procedures: 0,
+        });
     },
     SLOW,
   );

@@ -164,12 +164,35 @@ export function counterSums(counters: readonly string[]): { select: string; nonZ
 // Applying a staged generation: each insert carries the generation's deduplication token, so applying
 // it again (the run that staged it crashed, or two runs finish it) adds nothing.
 
-// Every apply statement orders its rows by the target's key. The token does not make a statement
-// atomic: its blocks are committed one by one, and a re-run after a crash between two skips the blocks
-// the engine takes for the ones already written, by their place and content. Unordered, a GROUP BY over
-// two threads puts other rows in each block on every run, and a re-run then added some cells twice and
-// dropped others (kpi-apply-crash.int.test.ts). The sort costs CPU (it was left out for a while: a
-// catch-up's weeks of day cells 0.21-0.34 -> 0.54-1.32 CPU-s at 1M); counting right comes first.
+// The token does not make a statement atomic: an INSERT…SELECT commits its blocks one by one, and a
+// re-run after a crash skips a block by an id made of the token and the numbers of the chunks the SELECT
+// put into it (ClickHouse 26.7), not by its rows. Chunks that hold other rows on the re-run (a GROUP BY
+// over two threads) made it add some cells twice and drop others; a SELECT that yields another number
+// of chunks (its GROUP BY two-level or spilled on one run only, another block size) makes it write the
+// whole output again (kpi-apply-crash.int.test.ts shows both). Each apply therefore makes its output
+// one chunk and inserts it as one block (ONE_CHUNK_INSERT): one part (the tables are not partitioned),
+// committed whole or not at all, whose id is the same on every run. Sorting by the table's key
+// (2abcf10) made chunks and blocks the same on every run too, at ~2-3x the CPU (bench/README.md,
+// 2026-12-07). The price: a GROUP BY that cannot spill to disk, with its whole output at once (1.1M
+// cells, a 10M catch-up's: process RSS +0.75-0.87 GB, as much as the sort's), inside the statement's cap
+// (~2.7 GiB at the default budget; under a far smaller one such an apply fails where the sort spilled).
+
+/** Settings of every apply: its whole output as one chunk and one block (see above). */
+export const ONE_CHUNK_INSERT: Readonly<Record<string, string>> = {
+  // The GROUP BY's output as one chunk: single-level (a two-level one yields a chunk per bucket), not
+  // spilled to disk (that is two-level too), cut into blocks of at most max_block_size rows.
+  group_by_two_level_threshold: '0',
+  group_by_two_level_threshold_bytes: '0',
+  max_bytes_before_external_group_by: '0',
+  max_block_size: '1000000000000000',
+  // One insert stream (each would cut its own blocks), and a block is cut when either minimum is
+  // reached, or (with use_strict_insert_block_limits) both minimums or the maximum: none is.
+  max_insert_threads: '1',
+  min_insert_block_size_rows: '1000000000000000',
+  min_insert_block_size_bytes: '1000000000000000',
+  max_insert_block_size: '1000000000000000',
+};
+
 export function applyCellsSql(layout: CellLayout): string {
   const sums = counterSums(layout.columns);
   return `
@@ -178,16 +201,16 @@ SELECT ${CELL_KEY_COLUMNS}, ${sums.select}
 FROM kpi_stage_cells_v1
 WHERE run_id = {run_id:String} AND role = 'delta'
 GROUP BY ${CELL_KEY_COLUMNS}
-HAVING ${sums.nonZero}
-ORDER BY ${CELL_KEY_COLUMNS}`;
+HAVING ${sums.nonZero}`;
 }
 
 /**
  * Cell rows (`cells`: a FROM body with the cell key and counter columns) summed per scope, into
  * kpi_scope_cells_v1 and kpi_scope_procedures_v1: what applying the cell deltas does to the scope tables,
- * and how a rebuild fills them from the built cells.
+ * and how a rebuild fills them from the built cells. `sorted`: ordered by the table's key (a rebuild's
+ * statements; an apply is one chunk instead, ONE_CHUNK_INSERT).
  */
-export function scopeCellsSql(layout: CellLayout, cells: string): string {
+export function scopeCellsSql(layout: CellLayout, cells: string, sorted: boolean): string {
   const sums = counterSums(layout.columns);
   return `
 INSERT INTO kpi_scope_cells_v1 (period_kind, period_start, scope_kind, scope_code, ${layout.columns.join(', ')})
@@ -195,11 +218,10 @@ SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${sums
 FROM ${cells}
 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
 GROUP BY period_kind, period_start, scope_kind, scope_code
-HAVING ${sums.nonZero}
-ORDER BY period_kind, period_start, scope_kind, scope_code`;
+HAVING ${sums.nonZero}${sorted ? '\nORDER BY period_kind, period_start, scope_kind, scope_code' : ''}`;
 }
 
-export function scopeProceduresSql(layout: CellLayout, cells: string): string {
+export function scopeProceduresSql(layout: CellLayout, cells: string, sorted: boolean): string {
   const counters = PROCEDURE_COUNTERS.map((c) => layout.at(c.key));
   const sums = counterSums(counters);
   const columns = PROCEDURE_COUNTERS.map((c) => c.column).join(', ');
@@ -211,8 +233,7 @@ SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, proced
 FROM (SELECT * FROM ${cells} WHERE ${counters.map((c) => `${c} != 0`).join(' OR ')})
 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
 GROUP BY period_kind, period_start, scope_kind, scope_code, procedure_code
-HAVING ${sums.nonZero}
-ORDER BY period_kind, period_start, scope_kind, scope_code, procedure_code`;
+HAVING ${sums.nonZero}${sorted ? '\nORDER BY period_kind, period_start, scope_kind, scope_code, procedure_code' : ''}`;
 }
 
 /** The run's staged cell deltas, as a FROM body for scopeCellsSql / scopeProceduresSql. */
