@@ -27,10 +27,12 @@ import {
   CATALOG_TOUCHED_DOSSIERS_SQL,
   changedDossierPeriodsSql,
   currentPeriodsSql,
+  type MonthsKind,
   TOUCHED_DOSSIERS_SQL,
   touchedCatalogPeriodsSql,
   touchedExternalPeriodsSql,
 } from './sql/run-periods.sql.ts';
+import { stageMonthsCycleDeltaSql } from './sql/settle-months.sql.ts';
 import { type StatementParams, statements } from './statements.ts';
 import { dayFloor, EPOCH, maxString, shiftMs, utcDate } from './utc.ts';
 
@@ -201,14 +203,32 @@ async function cycle(
     currentPeriodsSql(options.periodKinds, crossedFrom === undefined ? 'dossier' : 'touched', keepSnapshot),
     { ...base, catalog_boundaries: boundaries?.days ?? [] },
   );
-  // Cells hold every period kind, whatever this run recomputes: the next run may ask for another.
+  // Cells hold every period kind, whatever this run recomputes: the next run may ask for another. The
+  // months, quarters and years that settle are staged in one statement (one read of the open facts).
+  const deltaLabel = (settle: boolean, kinds: string) =>
+    `kpi_stage_cells_v1 <- ${settle ? 'settled' : ''}${settle && changed ? ' + ' : ''}${changed ? 'changed' : ''} ${kinds}`;
+  const settledMonths: MonthsKind[] = [];
   for (const kind of PERIOD_KINDS) {
     const settle =
       due || periodStartOf(kind, utcDate(committed.judged_at)) !== periodStartOf(kind, utcDate(now));
     if (!settle && !changed) continue;
+    if (kind !== 'day' && settle) {
+      settledMonths.push(kind);
+      continue;
+    }
     await sql.command(stageCycleDeltaSql(kind, layout, { settle, changed }), base, {
-      label: `kpi_stage_cells_v1 <- ${settle ? 'settled' : ''}${settle && changed ? ' + ' : ''}${changed ? 'changed' : ''} ${kind}`,
+      label: deltaLabel(settle, kind),
     });
+  }
+  const [only] = settledMonths;
+  if (only !== undefined) {
+    await sql.command(
+      settledMonths.length === 1
+        ? stageCycleDeltaSql(only, layout, { settle: true, changed })
+        : stageMonthsCycleDeltaSql(settledMonths, layout, { settle: true, changed }),
+      base,
+      { label: deltaLabel(true, settledMonths.join('+')) },
+    );
   }
   if (changed || due) await sql.command(STAGE_OPEN_FACTS_SQL, base);
 

@@ -1,7 +1,13 @@
 import { type KpiDefinition, kpiSql } from '../kpi-definition.ts';
 import { PERIOD_SQL, type PeriodKind, periodEndSql, TIME_ZONE } from '../periods.ts';
 import { NAMED_COUNTERS } from './counters.sql.ts';
-import { dossierPeriodsSql, runPeriodPairsSql, settledStretchesSql } from './run-periods.sql.ts';
+import {
+  dossierPeriodsSql,
+  monthsPeriodsSql,
+  monthsStartOfSql,
+  runPeriodPairsSql,
+  settledStretchesSql,
+} from './run-periods.sql.ts';
 
 /** Run periods of the dossier KPIs: 'touched' ones for the scopes of the run's cell deltas only. */
 export const DOSSIER_PURPOSES = ['dossier', 'all', 'touched'] as const;
@@ -52,14 +58,19 @@ export function factsSourceSql(from: string, sign: 1 | -1, clipFrom: string): st
  * The deadline is that due date, else the procedure's legal maximum in working days from the start
  * (deadline_no_due); with neither, it is on time.
  */
-export function participationSql(kind: PeriodKind, source: string, stretched = false): string {
-  const startOf = PERIOD_SQL[kind].startOf;
-  const periods = stretched
-    ? `${settledStretchesSql(kind, 'clip_from')} AS stretch`
-    : `${dossierPeriodsSql(kind, 'clip_from')} AS p`;
+export function participationSql(kind: PeriodKind | 'months', source: string, stretched = false): string {
+  const months = kind === 'months';
+  if (months && stretched) throw new Error('periods of several kinds are not settled in stretches');
+  const startOf = months ? monthsStartOfSql : PERIOD_SQL[kind].startOf;
+  const periods = months
+    ? `${monthsPeriodsSql('clip_from')} AS p`
+    : stretched
+      ? `${settledStretchesSql(kind, 'clip_from')} AS stretch`
+      : `${dossierPeriodsSql(kind, 'clip_from')} AS p`;
+  const periodEnd = months ? `toDateTime64(addMonths(p, step), 3, '${TIME_ZONE}')` : periodEndSql(kind, 'p');
   return `
 SELECT
-  ${stretched ? 'stretch.1 AS p, stretch.2 AS span, ' : ''}p AS period_start,
+  ${stretched ? 'stretch.1 AS p, stretch.2 AS span, ' : ''}${months ? 'period_kind, ' : ''}p AS period_start,
   sign,
   toString(admin_level) AS admin_level,
   toString(agency_code) AS agency_code,
@@ -67,7 +78,7 @@ SELECT
   toString(procedure_code) AS procedure_code,
   channel, fee_known, fee_positive, paid_online, fee_bearing, rating_satisfied, digitized, received_at, start_at,
   synced_national, e_result, online_with_result, dossier_digitized, data_reused, data_shared, population_db,
-  ${periodEndSql(kind, 'p')} AS period_end,
+  ${periodEnd} AS period_end,
   least(period_end, {now:DateTime64(3, 'UTC')}) AS judged_at,
   received_at IS NOT NULL AND ${startOf('received_at')} = p AS in_received,
   ${startOf('start_at')} = p AS in_filed,
@@ -147,7 +158,7 @@ export const CELL_KEY_COLUMNS =
  * field_code, procedure_code, <counter columns>). `where` filters participation rows (e.g. `NOT live`).
  */
 export function cellsSql(
-  kind: PeriodKind,
+  kind: PeriodKind | 'months',
   layout: CellLayout,
   source: string,
   where: string,
@@ -156,6 +167,14 @@ export function cellsSql(
   const counters = layout.aggregates
     .map((a, i) => `toInt64(${a}) * sign AS ${layout.columns[i]}`)
     .join(',\n  ');
+  if (kind === 'months') {
+    return `
+SELECT period_kind, period_start, admin_level, agency_code, field_code, procedure_code,
+  ${counters}
+FROM (${participationSql(kind, source)})
+WHERE ${where}
+GROUP BY period_kind, period_start, admin_level, agency_code, field_code, procedure_code, sign`;
+  }
   if (!stretched) {
     return `
 SELECT '${kind}' AS period_kind, period_start, admin_level, agency_code, field_code, procedure_code,

@@ -13,6 +13,24 @@ export function dossierPeriodsSql(kind: PeriodKind, clipFrom?: string, clipTo?: 
   return `arrayMap(i -> ${k.add}(${first}, i), range(toUInt32(greatest(0, dateDiff('${k.unit}', ${first}, ${last}) + 1))))`;
 }
 
+/** The kinds whose periods are whole months, with their length in months. */
+export type MonthsKind = Exclude<PeriodKind, 'day'>;
+export const MONTHS: Record<MonthsKind, number> = { month: 1, quarter: 3, year: 12 };
+
+/** The start of the period of the row's kind (column `step`: its months) containing the instant `ts`. */
+export function monthsStartOfSql(ts: string): string {
+  const date = `toDate(${ts}, '${TIME_ZONE}')`;
+  return `multiIf(step = 1, toStartOfMonth(${date}), step = 3, toStartOfQuarter(${date}), toStartOfYear(${date}))`;
+}
+
+/** dossierPeriodsSql for the row's kind (a source of monthsFactsSourceSql). */
+export function monthsPeriodsSql(clipFrom: string): string {
+  const end = "least(coalesce(finished_at, {now:DateTime64(3, 'UTC')}), {now:DateTime64(3, 'UTC')})";
+  const first = `greatest(${monthsStartOfSql('start_at')}, ${clipFrom})`;
+  const last = monthsStartOfSql(end);
+  return `arrayMap(i -> addMonths(${first}, i * step), range(toUInt32(greatest(0, intDiv(dateDiff('month', ${first}, ${last}), step) + 1))))`;
+}
+
 /**
  * The periods of dossierPeriodsSql whose rows no longer move with time (all but the running one while the
  * dossier is open at {now}), as stretches of consecutive periods over which the dossier's participation

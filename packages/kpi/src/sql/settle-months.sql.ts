@@ -1,0 +1,75 @@
+import {
+  CELL_KEY_COLUMNS,
+  type CellLayout,
+  cellsSql,
+  clipFromSql,
+  FACT_COLUMNS,
+  periodOfSql,
+} from './cells.sql.ts';
+import { MONTHS, type MonthsKind } from './run-periods.sql.ts';
+
+// The settled cells of a cycle's months, quarters and years in one statement (parameters as in
+// generation.sql.ts: {run_id}, {now}, {judged_before}).
+
+const NOW = "{now:DateTime64(3, 'UTC')}";
+const BEFORE = "{judged_before:DateTime64(3, 'UTC')}";
+const STAGED = (role: string) => `kpi_stage_facts_v1 WHERE run_id = {run_id:String} AND role = '${role}'`;
+const CHANGED = `SELECT dossier_code FROM ${STAGED('new')}`;
+
+/**
+ * A participation source (see participationSql) of several kinds at once, read once: every row of `from`
+ * once per kind of `kinds`, as that kind's row (columns `period_kind` and `step`, its length in months)
+ * taking part in no period before its `clipFrom`, and only where its `where` holds (default: always).
+ */
+function monthsFactsSourceSql(
+  from: string,
+  sign: 1 | -1,
+  kinds: readonly { kind: MonthsKind; clipFrom: string; where?: string }[],
+): string {
+  const each = kinds
+    .map((k) => `('${k.kind}', toUInt8(${MONTHS[k.kind]}), ${k.clipFrom}, ifNull(${k.where ?? '1'}, 0) != 0)`)
+    .join(', ');
+  return `SELECT ${FACT_COLUMNS}, sign, kc.1 AS period_kind, kc.2 AS step, kc.3 AS clip_from
+    FROM (SELECT ${FACT_COLUMNS}, toInt8(${sign}) AS sign FROM ${from})
+    ARRAY JOIN [${each}] AS kc
+    WHERE kc.4`;
+}
+
+/**
+ * stageCycleDeltaSql of several of the month, quarter and year kinds with the same `parts`, in one
+ * statement: the open facts (and changed dossiers' facts) are read and filtered once, each row taken once
+ * per kind, and all kinds grouped in one pass (the year rollover settles month, quarter and year at once).
+ */
+export function stageMonthsCycleDeltaSql(
+  kinds: readonly MonthsKind[],
+  layout: CellLayout,
+  parts: { settle: boolean; changed: boolean },
+): string {
+  const sources: string[] = [];
+  if (parts.settle) {
+    const crossed = (kind: MonthsKind) => `${periodOfSql(kind, BEFORE)} != ${periodOfSql(kind, NOW)}`;
+    const moved = `finished_at >= ${BEFORE} OR start_at > ${BEFORE}`;
+    const due = `${kinds.map(crossed).join(' OR ')} OR ${moved}`;
+    sources.push(
+      monthsFactsSourceSql(
+        `kpi_open_facts_v1 FINAL WHERE ${due}`,
+        1,
+        kinds.map((kind) => ({
+          kind,
+          clipFrom: periodOfSql(kind, BEFORE),
+          where: `(${crossed(kind)} OR ${moved})`,
+        })),
+      ),
+    );
+  }
+  if (parts.changed) {
+    const old = `kpi_dossier_facts_v1 FINAL WHERE dossier_code IN (${CHANGED})`;
+    const each = kinds.map((kind) => ({ kind, clipFrom: clipFromSql(kind) }));
+    sources.push(monthsFactsSourceSql(old, -1, each));
+    sources.push(monthsFactsSourceSql(STAGED('new'), 1, each));
+  }
+  if (sources.length === 0) throw new Error('a cycle delta needs something to settle or a changed dossier');
+  return `
+INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
+SELECT {run_id:String}, 'delta', * FROM (${cellsSql('months', layout, sources.join('\n    UNION ALL\n    '), 'NOT live')})`;
+}
