@@ -1,10 +1,11 @@
-import type { ClickHouse } from '@dossier/clickhouse';
+import { CLICKHOUSE_CODES, type ClickHouse, clickHouseErrorCode } from '@dossier/clickhouse';
 import { APPLY_AT_RISK_OPEN_SQL } from './at-risk/at-risk.sql.ts';
 import { selectKpis } from './catalog.ts';
 import { dossierCellLayout } from './cell-layout.ts';
 import type { HeldLease } from './claim-lease.ts';
 import { computeValues, type ValuesAt } from './compute-values.ts';
 import {
+  APPLY_FORMAT,
   abandonGeneration,
   type Claim,
   commitGeneration,
@@ -41,7 +42,7 @@ const FINISHABLE_MS = 5 * 3_600_000;
 export async function completeGeneration(
   sql: Statements,
   kpis: KpiDefinition[],
-  options: Pick<KpiRunOptions, 'periodKinds' | 'scopeKinds' | 'onPhase' | 'index766Chain'>,
+  options: Pick<KpiRunOptions, 'periodKinds' | 'scopeKinds' | 'onPhase' | 'index766Chain' | 'onWarning'>,
   claim: Claim,
   at: ValuesAt,
   /** What the claiming run knows of its generation (a run finishing another's assumes the worst). */
@@ -55,7 +56,24 @@ export async function completeGeneration(
 ): Promise<void> {
   // Applying nothing costs each statement's planning: the claiming run knows when it staged nothing, or
   // only cell deltas (a new day or year settles cells, not facts).
-  if (known.staged) await applyGeneration(sql, claim.gen, claim.run_id, at, known.stagedFacts ?? true);
+  if (known.staged) {
+    try {
+      await applyGeneration(sql, claim.gen, claim.run_id, at, known.stagedFacts ?? true);
+    } catch (err) {
+      // An apply is one chunk that cannot spill (ONE_CHUNK_INSERT): past the statement's memory limit it
+      // fails the same way on every run. Finishing it again would only fail until FINISHABLE_MS; the
+      // generation is given up at once instead, and the next run rebuilds (its statements spill, from
+      // emptied tables: whatever statements of this apply wrote before is not counted twice).
+      if (clickHouseErrorCode(err) === CLICKHOUSE_CODES.MEMORY_LIMIT_EXCEEDED) {
+        options.onWarning?.(
+          `generation ${claim.gen} abandoned: its apply exceeded the memory limit; the next run rebuilds`,
+          { gen: claim.gen, run_id: claim.run_id, error: err instanceof Error ? err.message : String(err) },
+        );
+        await abandonGeneration(sql.clickhouse, claim);
+      }
+      throw err;
+    }
+  }
   options.onPhase?.('applied');
   // Only cycles skip an unchanged Decision 766 statement: a range is asked for on purpose.
   const chain = await computeValues(sql, kpis, options.scopeKinds, options.periodKinds, at, {
@@ -115,7 +133,8 @@ export async function applyCellDeltas(sql: Statements, token: string, run: State
  * Reads the generation log and deals with a generation claimed but not committed: while its run may still
  * be working (its lease is alive; for a claim without a lease, claimed less than staleAfterMs ago) this
  * run stands aside; once its run is dead or released it, a staged cycle or range is finished from its
- * staged rows (applying them again is harmless), unless these may have expired; a rebuild is resumed
+ * staged rows (applying them again is harmless), unless these may have expired or its claim was made by
+ * code that cuts its applies into other blocks (APPLY_FORMAT); a rebuild is resumed
  * from its last recorded step (`resumed`, rebuild.ts); a rebuild that recorded none, or a generation too
  * old to finish, is marked abandoned, so that this run rebuilds instead.
  */
@@ -147,6 +166,19 @@ export async function settlePending(
     if (resumed) return { ...(await readGenerationLog(clickhouse)), resumed };
     await abandonGeneration(clickhouse, pending);
   } else if (age > FINISHABLE_MS) {
+    await abandonGeneration(clickhouse, pending);
+  } else if (pending.apply_format !== APPLY_FORMAT) {
+    // Claimed by code that cuts its applies into other blocks (APPLY_FORMAT): what it applied would not
+    // be recognized by this code's blocks, and would count twice.
+    options.onWarning?.(
+      `generation ${pending.gen} abandoned: claimed by code of another apply format; this run rebuilds`,
+      {
+        gen: pending.gen,
+        run_id: pending.run_id,
+        apply_format: pending.apply_format,
+        expected: APPLY_FORMAT,
+      },
+    );
     await abandonGeneration(clickhouse, pending);
   } else {
     await completeGeneration(

@@ -8,6 +8,17 @@ import { statements } from './statements.ts';
 // changes the incremental state claims the next generation, and records it committed once its writes
 // landed, released when it failed after the claim, or abandoned when the tables may hold part of it.
 
+/**
+ * How this code cuts an apply into blocks (sql/generation.sql.ts ONE_CHUNK_INSERT, a statement per table), recorded with
+ * each claim (migration 0261): the engine skips a re-run's block by the token and the numbers of the
+ * SELECT's chunks in it, so a generation applied in part by code that cut other blocks (the sorted apply
+ * before 581c575: a chunk per 65,409 cells) would be applied again in full by this code, and the other
+ * way round. A pending generation of another format (or none: claimed by older code) is abandoned, and
+ * the next run rebuilds (complete-generation.ts settlePending). Change it with any change to the applies'
+ * chunking.
+ */
+export const APPLY_FORMAT = 'one-chunk-v1';
+
 export interface Generation {
   gen: number;
   run_id: string;
@@ -31,6 +42,11 @@ export interface Generation {
    */
   live_base: string;
   live_links: string[];
+  /**
+   * How the claiming code cuts its applies into blocks (APPLY_FORMAT, migration 0261); '' for a claim
+   * of older code. Only the claim's ('staged') row carries it.
+   */
+  apply_format: string;
   created_at: string;
 }
 
@@ -47,11 +63,18 @@ export function liveChainOf(generation: Generation): LiveChain | undefined {
 }
 
 /** What a run records when it claims a generation (its state and time are added on writing). */
-export type Claim = Omit<Generation, 'created_at' | 'state' | 'live_id' | 'live_base' | 'live_links'>;
+export type Claim = Omit<
+  Generation,
+  'created_at' | 'state' | 'live_id' | 'live_base' | 'live_links' | 'apply_format'
+>;
 
 /** A row of the log; a state recorded on an existing claim keeps the claim's `created_at`. */
-type GenerationRow = Omit<Generation, 'created_at' | 'live_id' | 'live_base' | 'live_links'> & {
+type GenerationRow = Omit<
+  Generation,
+  'created_at' | 'live_id' | 'live_base' | 'live_links' | 'apply_format'
+> & {
   created_at?: string;
+  apply_format?: string;
   live_id?: string;
   live_base?: string;
   live_links?: string[];
@@ -83,7 +106,7 @@ export async function readGenerationLog(clickhouse: ClickHouse): Promise<Generat
 
 /** Records this run's claim on `gen`; returns why it lost, or undefined when its claim came first. */
 export async function claimGeneration(clickhouse: ClickHouse, claim: Claim): Promise<string | undefined> {
-  await recordGeneration(clickhouse, { ...claim, state: 'staged' });
+  await recordGeneration(clickhouse, { ...claim, state: 'staged', apply_format: APPLY_FORMAT });
   const { committed, pending } = await readGenerationLog(clickhouse);
   if (committed && committed.gen >= claim.gen) return `generation ${claim.gen} was committed by another run`;
   if (pending?.gen === claim.gen && pending.run_id === claim.run_id) return undefined;

@@ -164,33 +164,34 @@ export function counterSums(counters: readonly string[]): { select: string; nonZ
 // Applying a staged generation: each insert carries the generation's deduplication token, so applying
 // it again (the run that staged it crashed, or two runs finish it) adds nothing.
 
-// The token does not make a statement atomic: an INSERT…SELECT commits its blocks one by one, and a
-// re-run after a crash skips a block by an id made of the token and the numbers of the chunks the SELECT
-// put into it (ClickHouse 26.7), not by its rows. Chunks that hold other rows on the re-run (a GROUP BY
-// over two threads) made it add some cells twice and drop others; a SELECT that yields another number
-// of chunks (its GROUP BY two-level or spilled on one run only, another block size) makes it write the
-// whole output again (kpi-apply-crash.int.test.ts shows both). Each apply therefore makes its output
-// one chunk and inserts it as one block (ONE_CHUNK_INSERT): one part (the tables are not partitioned),
-// committed whole or not at all, whose id is the same on every run. Sorting by the table's key
-// (2abcf10) made chunks and blocks the same on every run too, at ~2-3x the CPU (bench/README.md,
-// 2026-12-07). The price: a GROUP BY that cannot spill to disk, with its whole output at once (1.1M
-// cells, a 10M catch-up's: process RSS +0.75-0.87 GB, as much as the sort's), inside the statement's cap
-// (~2.7 GiB at the default budget; under a far smaller one such an apply fails where the sort spilled).
+// The token does not make a statement atomic: an INSERT…SELECT commits its blocks one by one, and a re-run
+// after a crash skips a block by an id made of the token and the numbers of the chunks the SELECT put into
+// it, not by its rows. Chunks of other rows on the re-run (a GROUP BY over two threads) made it add some
+// cells twice and drop others; a SELECT that yields another number of chunks (its GROUP BY two-level or
+// spilled on one run only, another block size) makes it write the whole output again (both:
+// kpi-apply-crash.int.test.ts). Each apply therefore makes its output one chunk and inserts it as one block
+// (ONE_CHUNK_INSERT): one part (no partitions), committed whole or not at all, whose id is the same on every
+// run. Sorting by the table's key (2abcf10) made chunks and blocks the same on every run too, at ~2-3x the
+// CPU (bench/README.md). The price: a GROUP BY that cannot spill, its whole output at once (a 10M catch-up's
+// 1.1M cells: RSS +0.75-0.87 GB) in the statement's cap; past it, the generation is abandoned.
 
 /** Settings of every apply: its whole output as one chunk and one block (see above). */
 export const ONE_CHUNK_INSERT: Readonly<Record<string, string>> = {
-  // The GROUP BY's output as one chunk: single-level (a two-level one yields a chunk per bucket), not
-  // spilled to disk (that is two-level too), cut into blocks of at most max_block_size rows.
+  // The GROUP BY's output as one chunk: single-level (two-level yields a chunk per bucket), not spilled (at
+  // a size or a share of the memory limit), not in the key's order (a chunk per key range), one block.
   group_by_two_level_threshold: '0',
   group_by_two_level_threshold_bytes: '0',
   max_bytes_before_external_group_by: '0',
+  max_bytes_ratio_before_external_group_by: '0',
+  optimize_aggregation_in_order: '0',
   max_block_size: '1000000000000000',
   // One insert stream (each would cut its own blocks), and a block is cut when either minimum is
-  // reached, or (with use_strict_insert_block_limits) both minimums or the maximum: none is.
+  // reached, or (with use_strict_insert_block_limits, off) both minimums or the maximum: none is.
   max_insert_threads: '1',
   min_insert_block_size_rows: '1000000000000000',
   min_insert_block_size_bytes: '1000000000000000',
   max_insert_block_size: '1000000000000000',
+  use_strict_insert_block_limits: '0',
 };
 
 export function applyCellsSql(layout: CellLayout): string {
@@ -283,7 +284,7 @@ ${builtCellsSql(kind, layout)}`;
 
 export const READ_GENERATION_LOG_SQL = `
 SELECT gen, run_id, kind, state, toString(judged_at) AS judged_at, toString(window_to) AS window_to,
-  toString(day_floor) AS day_floor, layout, computed, live_id, live_base, live_links,
+  toString(day_floor) AS day_floor, layout, computed, live_id, live_base, live_links, apply_format,
   toString(created_at) AS created_at
 FROM kpi_cycles_v1
 WHERE gen >= (SELECT max(gen) FROM kpi_cycles_v1 WHERE state = 'committed')
