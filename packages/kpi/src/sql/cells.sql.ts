@@ -24,6 +24,14 @@ export const FACT_COLUMNS = `dossier_code, ${KPI_FACTS}, facts_version`;
 /** A hash of everything the KPIs read from a facts row: equal hashes, equal contributions. */
 export const FACTS_HASH = `sipHash64(toString(tuple(${KPI_FACTS})))`;
 
+// Parameters of a cycle generation's statements (generation.sql.ts): {now}, {judged_before}, and the
+// facts staged by {run_id} under a role.
+export const NOW = "{now:DateTime64(3, 'UTC')}";
+export const BEFORE = "{judged_before:DateTime64(3, 'UTC')}";
+export const STAGED = (role: string) =>
+  `kpi_stage_facts_v1 WHERE run_id = {run_id:String} AND role = '${role}'`;
+export const CHANGED = `SELECT dossier_code FROM ${STAGED('new')}`;
+
 /**
  * Whether a facts row's contribution still depends on the instant it is judged at `t` (a DateTime64
  * expression): it has started after `t`, or is still open (or finishes after `t`). Every other dossier

@@ -1,9 +1,11 @@
 import { PERIOD_SQL, type PeriodKind, TIME_ZONE } from '../periods.ts';
 import {
+  BEFORE,
   CELL_KEY_COLUMNS,
   type CellLayout,
   FACT_COLUMNS,
   LIVE_ROWS,
+  NOW,
   participationSql,
   periodOfSql,
   volatileAtSql,
@@ -13,9 +15,6 @@ import { counterSums } from './generation.sql.ts';
 // A cycle whose only change since the last instant is time passing over some open dossiers' own instants
 // (a due time, a supplement requested or received): which dossiers crossed one, and the live cells moved
 // by them only. Parameters as generation.sql.ts's.
-
-const NOW = "{now:DateTime64(3, 'UTC')}";
-const BEFORE = "{judged_before:DateTime64(3, 'UTC')}";
 
 /**
  * Whether any open dossier's rows judged at {now} can differ from those judged at {judged_before}: one of

@@ -1,7 +1,9 @@
 import { type PeriodKind, TIME_ZONE } from '../periods.ts';
 import {
+  BEFORE,
   CELL_KEY_COLUMNS,
   type CellLayout,
+  CHANGED,
   cellsSql,
   clipFromSql,
   FACT_COLUMNS,
@@ -9,8 +11,10 @@ import {
   factsSourceSql,
   LIVE_ROWS,
   liveCellsSql,
+  NOW,
   periodOfSql,
   SCOPES_OF_CELL,
+  STAGED,
   volatileAtSql,
 } from './cells.sql.ts';
 import { PROCEDURE_COUNTERS } from './counters.sql.ts';
@@ -19,11 +23,6 @@ import { CATALOG_CHANGED_SQL, EXTERNAL_LOADED_SQL, runPeriodsFilterSql } from '.
 // Statements of one cycle generation. Parameters: {run_id} owns the staged rows; {now} is the instant
 // the generation judges at; {judged_before} the previous generation's. Cells hold, for every dossier,
 // its rows that can no longer change with time (see participationSql `live`), as of {judged_before}.
-
-const NOW = "{now:DateTime64(3, 'UTC')}";
-const BEFORE = "{judged_before:DateTime64(3, 'UTC')}";
-const STAGED = (role: string) => `kpi_stage_facts_v1 WHERE run_id = {run_id:String} AND role = '${role}'`;
-const CHANGED = `SELECT dossier_code FROM ${STAGED('new')}`;
 
 /** Candidates whose facts differ from what the cells were built from become the run's 'new' facts. */
 export const STAGE_CHANGED_FACTS_SQL = `

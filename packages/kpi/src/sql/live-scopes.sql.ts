@@ -1,4 +1,5 @@
 import { CELL_KEY_COLUMNS, type CellLayout, SCOPES_OF_CELL } from './cells.sql.ts';
+import { counterSums } from './generation.sql.ts';
 
 // The live cells of a chain's base summed per scope (kpi_stage_cells_v1 role 'scopes'): what the dossier
 // values read instead of spreading every live cell (cells.sql.ts dossierValuesSql, UNSUMMED_LIVE_ROWS).
@@ -28,12 +29,12 @@ GROUP BY period_kind, period_start, sc.1, sc.2`;
  */
 export function verifyLiveScopesSql(layout: CellLayout): string {
   const key = 'period_kind, period_start, scope_kind, scope_code';
-  const sums = layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ');
+  const sums = counterSums(layout.columns);
   return `
 SELECT count() AS n
 FROM
 (
-  SELECT ${key}, ${sums}
+  SELECT ${key}, ${sums.select}
   FROM
   (
     SELECT toString(period_kind) AS period_kind, period_start, toString(admin_level) AS scope_kind,
@@ -47,6 +48,6 @@ FROM
       AND (SELECT count() FROM kpi_stage_cells_v1 WHERE run_id = {live_base:String} AND role = 'scopes') > 0
   )
   GROUP BY ${key}
-  HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}
+  HAVING ${sums.nonZero}
 )`;
 }

@@ -1,20 +1,19 @@
 import {
+  BEFORE,
   CELL_KEY_COLUMNS,
   type CellLayout,
+  CHANGED,
   cellsSql,
   clipFromSql,
   FACT_COLUMNS,
+  NOW,
   periodOfSql,
+  STAGED,
 } from './cells.sql.ts';
 import { MONTHS, type MonthsKind } from './run-periods.sql.ts';
 
 // The settled cells of a cycle's months, quarters and years in one statement (parameters as in
 // generation.sql.ts: {run_id}, {now}, {judged_before}).
-
-const NOW = "{now:DateTime64(3, 'UTC')}";
-const BEFORE = "{judged_before:DateTime64(3, 'UTC')}";
-const STAGED = (role: string) => `kpi_stage_facts_v1 WHERE run_id = {run_id:String} AND role = '${role}'`;
-const CHANGED = `SELECT dossier_code FROM ${STAGED('new')}`;
 
 /**
  * A participation source (see participationSql) of several kinds at once, read once: every row of `from`
