@@ -1,4 +1,5 @@
-// `tsx bench/kpi-equivalence.ts [--dossiers N] [--history-dir D] [--work-dir W] [--out F] [--verify every|last|none]`
+// `tsx bench/kpi-equivalence.ts [--dossiers N] [--history-dir D] [--work-dir W] [--out F] [--verify every|last|none]
+//   [--cycles N]` (--cycles: only the series' first N steps, the rebuild included: quick A/B of early cycles)
 // `tsx bench/kpi-equivalence.ts --compare A.json B.json`
 //
 // The fixed-instant equivalence harness for KPI changes: one deterministic history (aggregate-data.ts, every
@@ -137,9 +138,10 @@ async function runSeries(
   dossiers: number,
   at: string,
   verify: string,
+  cycles: number,
 ): Promise<CycleRecord[]> {
   const records: CycleRecord[] = [];
-  const steps = series(at);
+  const steps = series(at).slice(0, cycles);
   let next = dossiers;
   for (const [i, step] of steps.entries()) {
     if (step.arrivals) {
@@ -266,6 +268,7 @@ async function main(): Promise<void> {
       'work-dir': { type: 'string' },
       out: { type: 'string' },
       verify: { type: 'string', default: 'every' },
+      cycles: { type: 'string', default: String(series().length) },
       compare: { type: 'boolean', default: false },
       'generate-only': { type: 'boolean', default: false },
     },
@@ -328,7 +331,7 @@ async function main(): Promise<void> {
   try {
     await migrate(clickhouse);
     if (!history) await generate(clickhouse, work, dossiers, values.at);
-    run.cycles = await runSeries(clickhouse, dossiers, values.at, values.verify);
+    run.cycles = await runSeries(clickhouse, dossiers, values.at, values.verify, Number(values.cycles));
   } finally {
     await clickhouse.close();
     if (!values['work-dir']) await rm(work, { recursive: true, force: true });
