@@ -165,23 +165,26 @@ export async function commitGeneration(
     const where = linked ? { live_base: chain.base, live_links: chain.links } : {};
     await recordGeneration(clickhouse, { ...pending, state: 'committed', live_id: liveId, ...where });
   }
-  await saveWatermarks(
-    clickhouse,
-    [...(keepWatermark ? [] : [WATERMARK_NAME]), ...kpis.map((k) => `kpi:${k.id}`)],
-    claim.window_to,
-  );
-  if (!keepWatermark) await saveWatermarks(clickhouse, [JUDGED_NAME], claim.judged_at);
+  // Every watermark row in one insert (each statement costs its fixed share).
+  const windowTo = [...(keepWatermark ? [] : [WATERMARK_NAME]), ...kpis.map((k) => `kpi:${k.id}`)];
+  await saveWatermarks(clickhouse, [
+    ...windowTo.map((name) => ({ name, watermark: claim.window_to })),
+    ...(keepWatermark ? [] : [{ name: JUDGED_NAME, watermark: claim.judged_at }]),
+  ]);
 }
 
 async function recordGeneration(clickhouse: ClickHouse, row: GenerationRow): Promise<void> {
   await clickhouse.insert({ table: GENERATION_LOG_TABLE, values: [row], format: 'JSONEachRow' });
 }
 
-async function saveWatermarks(clickhouse: ClickHouse, names: string[], watermark: string): Promise<void> {
+async function saveWatermarks(
+  clickhouse: ClickHouse,
+  rows: readonly { name: string; watermark: string }[],
+): Promise<void> {
   const updatedAt = await statements(clickhouse).serverNow();
   await clickhouse.insert({
     table: WATERMARK_TABLE,
-    values: names.map((name) => ({ name, watermark, updated_at: updatedAt })),
+    values: rows.map((row) => ({ ...row, updated_at: updatedAt })),
     format: 'JSONEachRow',
   });
 }
