@@ -13,7 +13,7 @@ import {
   type LiveChain,
   readGenerationLog,
 } from './generation-log.ts';
-import type { KpiDefinition } from './kpi-definition.ts';
+import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
 import { resumeRebuild } from './rebuild.ts';
 import type { KpiRunOptions, KpiRunResult } from './run-options.ts';
 import {
@@ -52,6 +52,7 @@ export async function completeGeneration(
     crossedFrom?: string;
     previousChain?: LiveChain & { grow: boolean };
     liveChainLinks?: number;
+    knownDue?: readonly KpiSource[];
   } = { staged: true },
 ): Promise<void> {
   // Applying nothing costs each statement's planning: the claiming run knows when it staged nothing, or
@@ -82,6 +83,7 @@ export async function completeGeneration(
     chainLimits: options.index766Chain,
     previousChain: known.previousChain,
     liveChainLinks: known.liveChainLinks,
+    knownDue: known.knownDue,
   });
   options.onPhase?.('computed');
   // A range leaves the watermark to the cycles, and its live cells judge only the periods it computed.

@@ -60,6 +60,12 @@ export interface ComputeOptions {
   keepRunningIndex766Inputs?: boolean;
   /** How long a chain of stored Decision 766 inputs grows (index766-running.ts). */
   chainLimits?: ChainLimits;
+  /**
+   * The sources due in every period kind, when the caller knows them (a claiming cycle on the day of the
+   * previous one, with no catalog row ingested: its current periods are listed for the dossier KPIs and
+   * the index, none for the catalog's), so the run's periods are not counted (runPeriodCounts).
+   */
+  knownDue?: readonly KpiSource[];
   /** Told what was done without (a rebuild's kept inputs that could not be stored). */
   onWarning?: (message: string, details: Record<string, unknown>) => void;
 }
@@ -101,7 +107,10 @@ export async function computeValues(
       .map((source) => ({ kind, source, purposes: PURPOSES[source] })),
   );
   // A statement over no period writes nothing but still costs its planning and catalog reads.
-  const counts = await runPeriodCounts(sql, statements, at);
+  const known = options.knownDue;
+  const counts = known
+    ? statements.map((st) => Number(known.includes(st.source)))
+    : await runPeriodCounts(sql, statements, at);
   const due = statements.filter((_, i) => counts[i] !== 0);
   const kindsOf = (source: KpiSource) => due.filter((st) => st.source === source).map((st) => st.kind);
   const liveKinds = [...new Set([...kindsOf('dossier'), ...kindsOf('index766')])];

@@ -11,21 +11,16 @@ import {
   liveChainOf,
   releasingOnFailure,
 } from './generation-log.ts';
-import { PERIOD_KINDS, periodStartOf } from './periods.ts';
+import { PERIOD_KINDS, type PeriodKind, periodStartOf } from './periods.ts';
 import { rebuild } from './rebuild.ts';
 import { computedKey, type KpiCycleOptions, type KpiRunResult, skipped } from './run-options.ts';
-import { CROSSED_PROBE_SQL, PREVIOUS_LIVE_READY_SQL, stageCrossedCellsSql } from './sql/crossed.sql.ts';
+import { stageCrossedCellsSql } from './sql/crossed.sql.ts';
+import { CYCLE_PROBE_SQL } from './sql/cycle-probe.sql.ts';
 import { STAGE_CANDIDATE_FACTS_SQL } from './sql/facts.sql.ts';
-import {
-  CYCLE_PROBE_SQL,
-  STAGE_CHANGED_FACTS_SQL,
-  STAGE_OPEN_FACTS_SQL,
-  stageCycleDeltaSql,
-} from './sql/generation.sql.ts';
+import { STAGE_CHANGED_FACTS_SQL, STAGE_OPEN_FACTS_SQL, stageCycleDeltaSql } from './sql/generation.sql.ts';
 import {
   CATALOG_BOUNDARIES_SQL,
   CATALOG_TOUCHED_DOSSIERS_SQL,
-  changedDossierPeriodsSql,
   currentPeriodsSql,
   type MonthsKind,
   TOUCHED_DOSSIERS_SQL,
@@ -107,20 +102,33 @@ async function cycle(
     previous_now: committed.judged_at,
   };
   options.onPhase?.('staging');
-  // Statements over nothing are skipped: each costs its planning even when it reads no row.
-  await sql.command(TOUCHED_DOSSIERS_SQL, base);
-  const [probe] = await sql.rows<Record<'catalog' | 'external' | 'dossiers' | 'due', string | number>>(
+  const previousLive = liveChainOf(committed);
+  const previous = {
+    previous_live_base: previousLive?.base ?? '',
+    previous_live_links: previousLive?.links ?? [],
+  };
+  const samePeriods = PERIOD_KINDS.every(
+    (kind) => periodStartOf(kind, utcDate(committed.judged_at)) === periodStartOf(kind, utcDate(now)),
+  );
+  const sameComputation = committed.computed === computedKey(options);
+  // Statements over nothing are skipped: each costs its planning even when it reads no row. What the
+  // cycle needs to know before staging is asked in one statement (CYCLE_PROBE_SQL).
+  type Probe = 'catalog' | 'external' | 'dossiers' | 'due' | 'crossed' | 'ready' | 'grow';
+  const [probe] = await sql.rows<Partial<Record<Probe, string | number>>>(
     CYCLE_PROBE_SQL,
-    base,
+    { ...base, ...previous, ask_crossed: Number(samePeriods && sameComputation) },
     'read cycle probe',
   );
   const catalogChanged = Number(probe?.catalog ?? 1) > 0;
   const externalLoaded = Number(probe?.external ?? 1) > 0;
   const due = Number(probe?.due ?? 1) > 0;
+  // The dossiers with events ingested in the window (`dossiers` counts those events).
+  const touched = Number(probe?.dossiers ?? 1) > 0;
+  if (touched) await sql.command(TOUCHED_DOSSIERS_SQL, base);
   if (catalogChanged) await sql.command(CATALOG_TOUCHED_DOSSIERS_SQL, base);
   const toRefresh = catalogChanged
     ? await sql.countRun('kpi_run_dossiers_v1', options.runId)
-    : Number(probe?.dossiers ?? 1);
+    : Number(touched);
   if (toRefresh > 0) {
     await sql.command(STAGE_CANDIDATE_FACTS_SQL, base);
     await sql.command(STAGE_CHANGED_FACTS_SQL, base);
@@ -137,9 +145,6 @@ async function cycle(
     layout: fingerprint,
     computed: computedKey(options),
   };
-  const samePeriods = PERIOD_KINDS.every(
-    (kind) => periodStartOf(kind, utcDate(committed.judged_at)) === periodStartOf(kind, utcDate(now)),
-  );
   const onlyTime =
     !changed &&
     !catalogChanged &&
@@ -147,19 +152,7 @@ async function cycle(
     samePeriods &&
     committed.computed === claim.computed &&
     !due;
-  const previousLive = liveChainOf(committed);
-  const previous = {
-    previous_live_base: previousLive?.base ?? '',
-    previous_live_links: previousLive?.links ?? [],
-  };
-  const [crossing] = onlyTime
-    ? await sql.rows<Record<'crossed' | 'ready' | 'grow', string | number>>(
-        CROSSED_PROBE_SQL,
-        { ...base, ...previous },
-        'read crossed probe',
-      )
-    : [];
-  if (onlyTime && Number(crossing?.crossed ?? 1) === 0) {
+  if (onlyTime && Number(probe?.crossed ?? 1) === 0) {
     return quietCycle(clickhouse, options, kpis, claim, from, committed);
   }
   // The same running periods, catalog and figures: the previous live cells plus the change of the dossiers
@@ -170,64 +163,65 @@ async function cycle(
     samePeriods &&
     committed.computed === claim.computed &&
     previousLive !== undefined;
-  type Ready = Partial<Record<'n' | 'grow', string | number>>;
-  const [ready] = !startable
-    ? []
-    : onlyTime
-      ? [{ n: crossing?.ready, grow: crossing?.grow } as Ready]
-      : await sql.rows<Ready>(PREVIOUS_LIVE_READY_SQL, previous, 'read kpi_stage_cells_v1');
-  const fromPrevious = Number(ready?.n ?? 0) > 0;
+  const fromPrevious = startable && Number(probe?.ready ?? 0) > 0;
   const crossedFrom = fromPrevious ? committed.live_id : undefined;
   const previousChain =
-    fromPrevious && previousLive ? { ...previousLive, grow: Number(ready?.grow ?? 0) > 0 } : undefined;
+    fromPrevious && previousLive ? { ...previousLive, grow: Number(probe?.grow ?? 0) > 0 } : undefined;
   if (crossedFrom !== undefined) {
     await sql.command(stageCrossedCellsSql(options.periodKinds, layout, changed), base, {
       label: `kpi_stage_cells_v1 <- crossed${changed ? ' + changed' : ''}`,
     });
   }
-  // One statement for every kind (each costs its planning).
-  if (changed) await sql.command(changedDossierPeriodsSql(options.periodKinds), base);
   for (const kind of options.periodKinds) {
     if (catalogChanged) await sql.command(touchedCatalogPeriodsSql(kind), base);
     if (externalLoaded) await sql.command(touchedExternalPeriodsSql(kind), base);
   }
   // On a new day the period the last cycle ran in keeps its procedure KPIs while its catalog snapshot is
   // the same (currentPeriodSql), when they were computed for what this run computes.
-  const keepSnapshot =
-    periodStartOf('day', utcDate(committed.judged_at)) !== periodStartOf('day', utcDate(now)) &&
-    committed.computed === claim.computed;
+  const sameDay = periodStartOf('day', utcDate(committed.judged_at)) === periodStartOf('day', utcDate(now));
+  const keepSnapshot = !sameDay && committed.computed === claim.computed;
   const [boundaries] = keepSnapshot
     ? await sql.rows<{ days: string[] }>(CATALOG_BOUNDARIES_SQL, base, 'read catalog validity boundaries')
     : [];
+  // The current periods and the changed dossiers' of every kind in one statement (each costs its planning).
   await sql.command(
-    currentPeriodsSql(options.periodKinds, crossedFrom === undefined ? 'dossier' : 'touched', keepSnapshot),
+    currentPeriodsSql(
+      options.periodKinds,
+      crossedFrom === undefined ? 'dossier' : 'touched',
+      keepSnapshot,
+      changed,
+    ),
     { ...base, catalog_boundaries: boundaries?.days ?? [] },
   );
-  // Cells hold every period kind, whatever this run recomputes: the next run may ask for another. The
-  // months, quarters and years that settle are staged in one statement (one read of the open facts).
+  // Cells hold every period kind, whatever this run recomputes: the next run may ask for another. The kinds
+  // with a delta (months, quarters and years that settle, every kind with changed dossiers) are staged in
+  // one statement: one read of the open facts and of the changed dossiers' facts, one planning. A day that
+  // settles is staged on its own (in stretches: a catch-up settles many days).
   const deltaLabel = (settle: boolean, kinds: string) =>
     `kpi_stage_cells_v1 <- ${settle ? 'settled' : ''}${settle && changed ? ' + ' : ''}${changed ? 'changed' : ''} ${kinds}`;
+  const deltaKinds: PeriodKind[] = [];
   const settledMonths: MonthsKind[] = [];
   for (const kind of PERIOD_KINDS) {
     const settle =
       due || periodStartOf(kind, utcDate(committed.judged_at)) !== periodStartOf(kind, utcDate(now));
-    if (!settle && !changed) continue;
-    if (kind !== 'day' && settle) {
-      settledMonths.push(kind);
-      continue;
+    if (kind === 'day' && settle) {
+      await sql.command(stageCycleDeltaSql(kind, layout, { settle, changed }), base, {
+        label: deltaLabel(settle, kind),
+      });
+    } else if (settle || changed) {
+      deltaKinds.push(kind);
+      if (settle && kind !== 'day') settledMonths.push(kind);
     }
-    await sql.command(stageCycleDeltaSql(kind, layout, { settle, changed }), base, {
-      label: deltaLabel(settle, kind),
-    });
   }
-  const [only] = settledMonths;
+  const [only] = deltaKinds;
   if (only !== undefined) {
+    const settle = settledMonths.length > 0;
     await sql.command(
-      settledMonths.length === 1
-        ? stageCycleDeltaSql(only, layout, { settle: true, changed })
-        : stageMonthsCycleDeltaSql(settledMonths, layout, { settle: true, changed }),
+      deltaKinds.length === 1
+        ? stageCycleDeltaSql(only, layout, { settle, changed })
+        : stageMonthsCycleDeltaSql(deltaKinds, layout, { settle: settledMonths, changed }),
       base,
-      { label: deltaLabel(true, settledMonths.join('+')) },
+      { label: deltaLabel(settle, deltaKinds.join('+')) },
     );
   }
   if (changed || due) await sql.command(STAGE_OPEN_FACTS_SQL, base);
@@ -245,6 +239,13 @@ async function cycle(
       crossedFrom,
       previousChain,
       liveChainLinks: options.liveChainLinks,
+      // On the previous cycle's day with no catalog row ingested, every kind's current period is listed
+      // for the dossier KPIs and the index ('dossier' or 'touched': currentPeriodsSql), none for the
+      // catalog's (its 'procedure' and 'all' periods come with catalog rows or a new day).
+      knownDue:
+        sameDay && !catalogChanged && periodStartOf('day', utcDate(now)) >= at.day_floor
+          ? ['dossier', 'index766']
+          : undefined,
     }),
   );
   return {

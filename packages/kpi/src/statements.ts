@@ -29,6 +29,8 @@ export interface StatementParams {
   /** The same for the previous generation's live cells (a crossing-only cycle starts from them). */
   previous_live_base?: string;
   previous_live_links?: readonly string[];
+  /** Whether a cycle's probe counts the open dossiers that crossed an instant (sql/cycle-probe.sql.ts). */
+  ask_crossed?: number;
   /** The instant the generation judges open dossiers at. */
   now?: string;
   /** The previous generation's instant: cells stand judged at it. */

@@ -3,6 +3,7 @@ import { PERIOD_SQL, type PeriodKind, periodEndSql, TIME_ZONE } from '../periods
 import { NAMED_COUNTERS } from './counters.sql.ts';
 import {
   dossierPeriodsSql,
+  monthsPeriodEndSql,
   monthsPeriodsSql,
   monthsStartOfSql,
   runPeriodPairsSql,
@@ -75,7 +76,7 @@ export function participationSql(kind: PeriodKind | 'months', source: string, st
     : stretched
       ? `${settledStretchesSql(kind, 'clip_from')} AS stretch`
       : `${dossierPeriodsSql(kind, 'clip_from')} AS p`;
-  const periodEnd = months ? `toDateTime64(addMonths(p, step), 3, '${TIME_ZONE}')` : periodEndSql(kind, 'p');
+  const periodEnd = months ? monthsPeriodEndSql('p') : periodEndSql(kind, 'p');
   return `
 SELECT
   ${stretched ? 'stretch.1 AS p, stretch.2 AS span, ' : ''}${months ? 'period_kind, ' : ''}p AS period_start,
@@ -90,7 +91,7 @@ SELECT
   least(period_end, {now:DateTime64(3, 'UTC')}) AS judged_at,
   received_at IS NOT NULL AND ${startOf('received_at')} = p AS in_received,
   ${startOf('start_at')} = p AS in_filed,
-  ${kind === 'day' ? 0 : 1} AS index766_period,
+  ${months ? 'step != 0' : kind === 'day' ? 0 : 1} AS index766_period,
   finish_kind != 'rejected' AS accepted,
   received_at IS NOT NULL AND accepted AS in_population,
   finished_at IS NOT NULL AND finished_at < judged_at AND ${startOf('finished_at')} = p AS in_finished,

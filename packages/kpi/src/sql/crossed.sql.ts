@@ -25,14 +25,10 @@ import { counterSums } from './generation.sql.ts';
  * (participationSql, onTimeSql). Cancelled rows may answer too, which only costs a cycle that
  * recomputes. With none, the same periods and no new data, a cycle changes nothing.
  */
-const CROSSED = `arrayExists(t -> ifNull(t >= ${BEFORE} AND t <= ${NOW}, 0),
+export const CROSSED = `arrayExists(t -> ifNull(t >= ${BEFORE} AND t <= ${NOW}, 0),
   arrayConcat([start_at, finished_at, coalesce(due_at, deadline_no_due),
     if(due_before_at < due_moved_at, due_before_at, NULL), due_moved_at],
     arrayMap(x -> CAST(x AS Nullable(DateTime64(3, 'UTC'))), arrayConcat(supplement_requested_at, supplement_received_at))))`;
-
-export const OPEN_FACTS_CROSSED_SQL = `
-SELECT count() AS n FROM kpi_open_facts_v1
-WHERE ${CROSSED}`;
 
 /**
  * A cycle whose only change since {judged_before} is open dossiers crossing one of their instants (no
@@ -71,37 +67,33 @@ export function stageCrossedCellsSql(
         ),
       ].join('\n    UNION ALL\n    ')
     : judged('kpi_open_facts_v1 FINAL', both, CROSSED);
-  const sums = counterSums(layout.columns);
   const columns = layout.columns.join(', ');
   return `
 INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${columns})
-SELECT {run_id:String}, 'crossed', ${CELL_KEY_COLUMNS}, ${sums.select}
-FROM (${signedLiveCellsSql(kinds, layout, source)})
-GROUP BY ${CELL_KEY_COLUMNS}
-HAVING ${sums.nonZero}`;
+SELECT {run_id:String}, 'crossed', ${CELL_KEY_COLUMNS}, ${signedLiveSums(kinds, layout, source)}`;
 }
 
 /**
  * The live cells of `source`'s rows (fact columns, `sign` and `judge_at`: the instant each row is judged
- * at, in the running periods of {now}) per sign, as liveCellsSql (cells.sql.ts) counts open dossiers at
- * {now}: (period_kind, period_start, admin_level, agency_code, field_code, procedure_code, <counters>).
- * Each row is repeated once per kind of `kinds` and every counter is written once, with the per-kind flags
- * (in_received, in_filed, index766_period) read as that kind's. liveCellsSql writes the flagged counters
- * once per kind instead, over one row per dossier: the statement's planning grows with the counters it
- * names (about 0.4 CPU-s for 88 of them, whatever the rows), and the crossed dossiers are few.
+ * at, in the running periods of {now}), as liveCellsSql (cells.sql.ts) counts open dossiers at {now}, each
+ * row counted with its sign: the SELECT items (`sum_<counter>`) and the rest of the statement after them,
+ * grouped per cell, without cells whose counters cancel out. Each row is repeated once per kind of `kinds`
+ * and every counter is written once, with the per-kind flags (in_received, in_filed, index766_period) read
+ * as that kind's. liveCellsSql writes the flagged counters once per kind instead, over one row per
+ * dossier: the statement's planning grows with the counters it names (about 0.4 CPU-s for 88 of them,
+ * whatever the rows), and the crossed dossiers are few. A counting aggregate is summed as the rows' signs
+ * (`countIf(c)` as `sumIf(sign, c)`) in one grouping; planning a grouping per sign and a sum over them
+ * cost a fifth more.
  */
-function signedLiveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout, source: string): string {
+function signedLiveSums(kinds: readonly PeriodKind[], layout: CellLayout, source: string): string {
   const now = "{now:DateTime64(3, 'UTC')}";
   const mark = '/* crossed source */';
   const participation = participationSql('day', mark).replaceAll(now, 'judge_at').replace(mark, source);
   const flag = /\b(in_received|in_filed|index766_period)\b/g;
-  const counters = layout.aggregates
-    .map((a, i) => `toInt64(${a.replace(flag, (f) => `${f}_of_kind`)}) * sign AS ${layout.columns[i]}`)
-    .join(',\n  ');
+  const ofKind = layout.aggregates.map((a) => a.replace(flag, (f) => `${f}_of_kind`));
+  const signed = ofKind.map(signedCountSql);
   const byKind = kinds.map((k) => `('${k}', ${PERIOD_SQL[k].startOf(now)})`).join(', ');
-  return `
-SELECT period_kind, period_start, admin_level, agency_code, field_code, procedure_code, ${counters}
-FROM
+  const rows = `
 (
   SELECT * EXCEPT (period_start), kp.1 AS period_kind, kp.2 AS period_start,
     received_at IS NOT NULL AND received_at >= toDateTime64(period_start, 3, '${TIME_ZONE}') AS in_received_of_kind,
@@ -110,8 +102,36 @@ FROM
   FROM (${participation})
   ARRAY JOIN [${byKind}] AS kp
   WHERE live
-)
-GROUP BY period_kind, period_start, admin_level, agency_code, field_code, procedure_code, sign`;
+)`;
+  const sums = counterSums(layout.columns);
+  if (signed.every((x) => x !== undefined)) {
+    return `${signed.map((x, i) => `${x} AS sum_${layout.columns[i]}`).join(', ')}
+FROM ${rows}
+GROUP BY ${CELL_KEY_COLUMNS}
+HAVING ${sums.nonZero}`;
+  }
+  const counters = ofKind.map((a, i) => `toInt64(${a}) * sign AS ${layout.columns[i]}`).join(',\n  ');
+  return `${sums.select}
+FROM (
+SELECT period_kind, period_start, admin_level, agency_code, field_code, procedure_code, ${counters}
+FROM ${rows}
+GROUP BY period_kind, period_start, admin_level, agency_code, field_code, procedure_code, sign)
+GROUP BY ${CELL_KEY_COLUMNS}
+HAVING ${sums.nonZero}`;
+}
+
+/** `count()` / `countIf(c)` over signed rows as the sum of their signs (undefined for another aggregate). */
+function signedCountSql(aggregate: string): string | undefined {
+  if (aggregate === 'count()') return 'sum(toInt64(sign))';
+  const condition = /^countIf\((.*)\)$/s.exec(aggregate)?.[1];
+  if (condition === undefined) return undefined;
+  // The whole text between the outer parentheses: `countIf(a) + countIf(b)` is not one countIf.
+  let depth = 0;
+  for (const ch of condition) {
+    depth += ch === '(' ? 1 : ch === ')' ? -1 : 0;
+    if (depth < 0) return undefined;
+  }
+  return depth === 0 ? `sumIf(toInt64(sign), ${condition})` : undefined;
 }
 
 /**
@@ -156,8 +176,3 @@ SELECT toUInt8(count() > 0 AND min(created_at) > now() - INTERVAL 4 HOUR) AS n,
   toUInt8(count() > 0 AND min(created_at) > now() - INTERVAL ${LIVE_CHAIN_LIMITS.baseAgeS} SECOND) AS grow
 FROM kpi_stage_cells_v1
 WHERE run_id = {previous_live_base:String} AND role = 'live'`;
-
-/** OPEN_FACTS_CROSSED_SQL (as `crossed`) and PREVIOUS_LIVE_READY_SQL (as `ready`, `grow`) in one statement. */
-export const CROSSED_PROBE_SQL = `
-SELECT (SELECT n FROM (${OPEN_FACTS_CROSSED_SQL})) AS crossed, (SELECT n FROM (${PREVIOUS_LIVE_READY_SQL})) AS ready,
-  (SELECT grow FROM (${PREVIOUS_LIVE_READY_SQL})) AS grow`;

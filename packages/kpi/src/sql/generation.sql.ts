@@ -18,7 +18,7 @@ import {
   volatileAtSql,
 } from './cells.sql.ts';
 import { PROCEDURE_COUNTERS } from './counters.sql.ts';
-import { CATALOG_CHANGED_SQL, EXTERNAL_LOADED_SQL, runPeriodsFilterSql } from './run-periods.sql.ts';
+import { runPeriodsFilterSql } from './run-periods.sql.ts';
 
 // Statements of one cycle generation. Parameters: {run_id} owns the staged rows; {now} is the instant
 // the generation judges at; {judged_before} the previous generation's. Cells hold, for every dossier,
@@ -59,25 +59,6 @@ export function stageCycleDeltaSql(
   if (sources.length === 0) throw new Error('a cycle delta needs something to settle or a changed dossier');
   return stageDeltaSql(kind, layout, sources.join('\n    UNION ALL\n    '));
 }
-
-/**
- * Whether any open dossier can have settled between {judged_before} and {now} without a period ending:
- * it finished or started in between (facts may lie a few minutes ahead). Cancelled rows may answer too,
- * which only costs a needless read.
- */
-export const OPEN_FACTS_DUE_SQL = `
-SELECT count() AS n FROM kpi_open_facts_v1
-WHERE finished_at >= ${BEFORE} OR start_at > ${BEFORE}`;
-
-/**
- * What a cycle asks before staging, in one statement (each costs its planning): catalog rows ingested in
- * the window (CATALOG_CHANGED_SQL), external figures loaded in it (EXTERNAL_LOADED_SQL), the dossiers
- * listed to refresh (TOUCHED_DOSSIERS_SQL ran first) and OPEN_FACTS_DUE_SQL, each as a count.
- */
-export const CYCLE_PROBE_SQL = `
-SELECT (SELECT n FROM (${CATALOG_CHANGED_SQL})) AS catalog, (SELECT n FROM (${EXTERNAL_LOADED_SQL})) AS external,
-  (SELECT count() FROM kpi_run_dossiers_v1 WHERE run_id = {run_id:String}) AS dossiers,
-  (SELECT n FROM (${OPEN_FACTS_DUE_SQL})) AS due`;
 
 // Days are settled in stretches (settledStretchesSql): a catch-up after weeks would judge every open
 // dossier once per elapsed day. A month, quarter or year elapses one at a time; stretches only cost there.

@@ -15,12 +15,13 @@ export function dossierPeriodsSql(kind: PeriodKind, clipFrom?: string, clipTo?: 
 
 /** The kinds whose periods are whole months, with their length in months. */
 export type MonthsKind = Exclude<PeriodKind, 'day'>;
-export const MONTHS: Record<MonthsKind, number> = { month: 1, quarter: 3, year: 12 };
+/** Each kind's length in months (column `step` of a source of several kinds), 0 for a day. */
+export const MONTHS: Record<PeriodKind, number> = { day: 0, month: 1, quarter: 3, year: 12 };
 
-/** The start of the period of the row's kind (column `step`: its months) containing the instant `ts`. */
+/** The start of the period of the row's kind (column `step`: its months, 0 a day) containing the instant `ts`. */
 export function monthsStartOfSql(ts: string): string {
   const date = `toDate(${ts}, '${TIME_ZONE}')`;
-  return `multiIf(step = 1, toStartOfMonth(${date}), step = 3, toStartOfQuarter(${date}), toStartOfYear(${date}))`;
+  return `multiIf(step = 0, ${date}, step = 1, toStartOfMonth(${date}), step = 3, toStartOfQuarter(${date}), toStartOfYear(${date}))`;
 }
 
 /** dossierPeriodsSql for the row's kind (a source of monthsFactsSourceSql). */
@@ -28,7 +29,13 @@ export function monthsPeriodsSql(clipFrom: string): string {
   const end = "least(coalesce(finished_at, {now:DateTime64(3, 'UTC')}), {now:DateTime64(3, 'UTC')})";
   const first = `greatest(${monthsStartOfSql('start_at')}, ${clipFrom})`;
   const last = monthsStartOfSql(end);
-  return `arrayMap(i -> addMonths(${first}, i * step), range(toUInt32(greatest(0, intDiv(dateDiff('month', ${first}, ${last}), step) + 1))))`;
+  const count = `if(step = 0, dateDiff('day', ${first}, ${last}), intDiv(dateDiff('month', ${first}, ${last}), greatest(step, 1)))`;
+  return `arrayMap(i -> if(step = 0, addDays(${first}, i), addMonths(${first}, i * step)), range(toUInt32(greatest(0, ${count} + 1))))`;
+}
+
+/** The instant (city midnight) at which the period of the row's kind (column `step`) starting at `p` ends. */
+export function monthsPeriodEndSql(p: string): string {
+  return `toDateTime64(if(step = 0, addDays(${p}, 1), addMonths(${p}, step)), 3, '${TIME_ZONE}')`;
 }
 
 /**
@@ -73,12 +80,9 @@ export function touchedDossierPeriodsSql(kind: PeriodKind, facts: 'old' | 'new' 
   return `${RUN_PERIODS_INSERT}\n${dossierPeriodsSelect(kind, facts)}`;
 }
 
-/** The periods of the run's changed dossiers, old and new facts, of every kind of `kinds`, in one statement. */
-export function changedDossierPeriodsSql(kinds: readonly PeriodKind[]): string {
-  const selects = kinds.flatMap((kind) =>
-    (['old', 'new'] as const).map((facts) => dossierPeriodsSelect(kind, facts)),
-  );
-  return `${RUN_PERIODS_INSERT}\n${selects.join('\nUNION ALL\n')}`;
+/** The periods of the run's changed dossiers, old and new facts, of every kind of `kinds`. */
+function changedDossierPeriodSelects(kinds: readonly PeriodKind[]): string[] {
+  return kinds.flatMap((kind) => (['old', 'new'] as const).map((facts) => dossierPeriodsSelect(kind, facts)));
 }
 
 const RUN_PERIODS_INSERT = 'INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)';
@@ -160,16 +164,21 @@ FROM
     AND valid_to <= toDate({now:DateTime64(3, 'UTC')}, '${TIME_ZONE}')
 )`;
 
-/** currentPeriodSql of every kind of `kinds` in one statement (each statement costs its planning). */
+/**
+ * currentPeriodSql of every kind of `kinds` in one statement (each statement costs its planning), and with
+ * `changed` the periods of the run's changed dossiers too (old and new facts, touchedDossierPeriodsSql).
+ */
 export function currentPeriodsSql(
   kinds: readonly PeriodKind[],
   sameDayPurpose: 'dossier' | 'touched' = 'dossier',
   keepSnapshot = false,
+  changed = false,
 ): string {
-  const insert = 'INSERT INTO kpi_run_periods_v1 (run_id, period_kind, period_start, purpose)';
-  return `${insert}\n${kinds
-    .map((kind) => currentPeriodSql(kind, sameDayPurpose, keepSnapshot).replace(insert, '').trim())
-    .join('\nUNION ALL\n')}`;
+  const current = kinds.map((kind) =>
+    currentPeriodSql(kind, sameDayPurpose, keepSnapshot).replace(RUN_PERIODS_INSERT, '').trim(),
+  );
+  const selects = changed ? [...current, ...changedDossierPeriodSelects(kinds)] : current;
+  return `${RUN_PERIODS_INSERT}\n${selects.join('\nUNION ALL\n')}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { PeriodKind } from '../periods.ts';
 import {
   BEFORE,
   CELL_KEY_COLUMNS,
@@ -12,8 +13,8 @@ import {
 } from './cells.sql.ts';
 import { MONTHS, type MonthsKind } from './run-periods.sql.ts';
 
-// The settled cells of a cycle's months, quarters and years in one statement (parameters as in
-// generation.sql.ts: {run_id}, {now}, {judged_before}).
+// The settled cells of a cycle's months, quarters and years in one statement, with the changed dossiers'
+// cells of every kind (parameters as in generation.sql.ts: {run_id}, {now}, {judged_before}).
 
 /**
  * A participation source (see participationSql) of several kinds at once, read once: every row of `from`
@@ -23,7 +24,7 @@ import { MONTHS, type MonthsKind } from './run-periods.sql.ts';
 function monthsFactsSourceSql(
   from: string,
   sign: 1 | -1,
-  kinds: readonly { kind: MonthsKind; clipFrom: string; where?: string }[],
+  kinds: readonly { kind: PeriodKind; clipFrom: string; where?: string }[],
 ): string {
   const each = kinds
     .map((k) => `('${k.kind}', toUInt8(${MONTHS[k.kind]}), ${k.clipFrom}, ifNull(${k.where ?? '1'}, 0) != 0)`)
@@ -35,25 +36,29 @@ function monthsFactsSourceSql(
 }
 
 /**
- * stageCycleDeltaSql of several of the month, quarter and year kinds with the same `parts`, in one
- * statement: the open facts (and changed dossiers' facts) are read and filtered once, each row taken once
- * per kind, and all kinds grouped in one pass (the year rollover settles month, quarter and year at once).
+ * stageCycleDeltaSql of several kinds in one statement: the open facts (and changed dossiers' facts) are
+ * read and filtered once, each row taken once per kind, and all kinds grouped in one pass. `parts.settle`
+ * lists the month, quarter and year kinds of `kinds` whose settled rows are staged (the year rollover
+ * settles all three at once); with `parts.changed`, the changed dossiers' rows of every kind of `kinds`:
+ * an incremental cycle's four kinds in one statement, not four. A day is settled on its own, in stretches
+ * (stageCycleDeltaSql); its changed dossiers' rows are the same counted one day at a time.
  */
 export function stageMonthsCycleDeltaSql(
-  kinds: readonly MonthsKind[],
+  kinds: readonly PeriodKind[],
   layout: CellLayout,
-  parts: { settle: boolean; changed: boolean },
+  parts: { settle: readonly MonthsKind[]; changed: boolean },
 ): string {
   const sources: string[] = [];
-  if (parts.settle) {
+  const settled = parts.settle.filter((kind) => kinds.includes(kind));
+  if (settled.length > 0) {
     const crossed = (kind: MonthsKind) => `${periodOfSql(kind, BEFORE)} != ${periodOfSql(kind, NOW)}`;
     const moved = `finished_at >= ${BEFORE} OR start_at > ${BEFORE}`;
-    const due = `${kinds.map(crossed).join(' OR ')} OR ${moved}`;
+    const due = `${settled.map(crossed).join(' OR ')} OR ${moved}`;
     sources.push(
       monthsFactsSourceSql(
         `kpi_open_facts_v1 FINAL WHERE ${due}`,
         1,
-        kinds.map((kind) => ({
+        settled.map((kind) => ({
           kind,
           clipFrom: periodOfSql(kind, BEFORE),
           where: `(${crossed(kind)} OR ${moved})`,
