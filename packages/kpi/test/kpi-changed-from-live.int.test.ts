@@ -158,6 +158,10 @@ describe('a cycle with new data in the same running periods', () => {
       expect(arrived.labels).toContain(CHANGED);
       expect(arrived.labels).not.toContain(FROM_PREVIOUS);
       expect(arrived.labels).not.toContain(LIVE);
+      // The changed dossiers' cell deltas of every kind in one statement (each statement costs its planning).
+      expect(arrived.labels.filter((l) => l.startsWith('kpi_stage_cells_v1 <- changed'))).toEqual([
+        'kpi_stage_cells_v1 <- changed day+month+quarter+year',
+      ]);
       // NEW joins March's population on time; ENDS, finished on time, stays in it.
       expect(await cityProgress()).toEqual([onTime! + 1, dossiers! + 1]);
       await expectAsRecomputed('02:30');

@@ -151,6 +151,12 @@ describe('a cycle with nothing to count or judge anew', () => {
       const crossed = await cycle('05:30');
       expect(crossed.labels).toContain(CROSSED);
       expect(crossed.labels).not.toContain(LIVE);
+      // Statements over nothing are not run: with no event ingested no dossier is listed, what the cycle
+      // asks is asked in one probe, and its periods are known without counting them.
+      expect(crossed.labels.filter((l) => l.endsWith(' probe'))).toEqual(['read cycle probe']);
+      for (const skipped of ['kpi_run_dossiers_v1 <- kpi_touched_v1', 'kpi_run_periods_v1 counts']) {
+        expect(crossed.labels).not.toContain(skipped);
+      }
       expect(await onTimeToday()).toEqual({ ...before, numerator: before.numerator - 1 });
       await expectExact('due time passed');
       await expectAsRecomputed('05:30');
