@@ -86,6 +86,7 @@ export async function produceAtRate(
 
 export interface Quantiles {
   p50Ms: number;
+  p95Ms: number;
   p99Ms: number;
   maxMs: number;
 }
@@ -94,7 +95,7 @@ export function quantiles(values: number[]): Quantiles {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) =>
     sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
-  return { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] ?? Number.NaN };
+  return { p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] ?? Number.NaN };
 }
 
 /**
@@ -124,8 +125,10 @@ export async function measureFreshness(
     // One event through before timing: the group has joined and the connections are warm.
     const [warmUp] = await produceAtRate(kafka, topic, 1, 1, (i, base) => canonicalMessage(-1 - i, base));
     if (warmUp) await acks.waitFor([warmUp[0]], 120_000);
+    const firstCall = acks.calls.length;
     const sent = await produceAtRate(kafka, topic, rate, seconds);
     const missing = await acks.waitFor([...sent.keys()], 120_000);
+    const eventCalls = acks.calls.slice(firstCall).filter((c) => c.rows > 0);
     const result = await clickhouse.query({
       query: `SELECT event_id, toUnixTimestamp64Milli(ingested_at) AS t FROM dossier_events_v1
         WHERE source_topic = {t:String}`,
@@ -136,10 +139,16 @@ export async function measureFreshness(
       (await result.json<{ event_id: string; t: number | string }>()).map((r) => [r.event_id, Number(r.t)]),
     );
     const acked: number[] = [];
+    const toCall: number[] = [];
+    const call: number[] = [];
     const began: number[] = [];
     for (const [id, at] of sent) {
       const ack = acks.acked.get(id);
-      if (ack) acked.push(ack.ackedAt - at);
+      if (ack) {
+        acked.push(ack.ackedAt - at);
+        toCall.push(ack.calledAt - at);
+        call.push(ack.ackedAt - ack.calledAt);
+      }
       const t = ingestedAt.get(id);
       if (t !== undefined) began.push(t - at);
     }
@@ -150,6 +159,12 @@ export async function measureFreshness(
       ...quantiles(acked),
       /** Send → ingested_at, comparable with the peer's figure. */
       ingestedAt: quantiles(began),
+      /** Where the time goes: send → the ingestor's insert call (Kafka fetch, normalization)… */
+      toInsertCall: quantiles(toCall),
+      /** … and the insert call → ClickHouse's acknowledgement. */
+      insertCall: quantiles(call),
+      /** The insert calls that carried events: how many, and their rows (p50). */
+      inserts: { count: eventCalls.length, rowsP50: quantiles(eventCalls.map((c) => c.rows)).p50Ms },
     };
   } finally {
     await ingestor.stop();
