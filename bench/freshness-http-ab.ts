@@ -1,0 +1,87 @@
+// `tsx bench/freshness-http-ab.ts --variants '{"A":{…},"B":{…}}' [--order ABBA] [--seconds 15]`: freshness
+// over HTTP at 1,000 ev/s (the memory bench's first phase: the ingestor in this process, the ClickHouse HTTP
+// stand-in in another) for ingestor settings side by side. One stand-in and one broker (KAFKA_BROKERS, else
+// one started here) serve every round, so rounds alternate within minutes of each other (A B B A) on a
+// shared machine; each round has its own topics and group. A variant is a set of IngestorConfig fields,
+// e.g. {"INGEST_MIN_BYTES":1}. One JSON line per round on stdout: the load average at its start and end,
+// send → acknowledgement p50/p95/p99, send → insert call and insert call → acknowledgement (p50, p99), and
+// the insert calls.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { createClickHouse, migrate } from '@dossier/clickhouse';
+import { createLogger } from '@dossier/observability';
+import { Kafka, logLevel } from 'kafkajs';
+import type { IngestorConfig } from '../services/ingestor/src/index.ts';
+import { startKafka } from '../test/support/start-kafka.ts';
+import { measureFreshness } from './freshness-support.ts';
+import { benchIngestorConfig, createTopics, ingestorTopics } from './ingest-support.ts';
+
+const { values } = parseArgs({
+  options: {
+    variants: { type: 'string' },
+    order: { type: 'string', default: 'ABBA' },
+    seconds: { type: 'string', default: '15' },
+  },
+});
+const variants = JSON.parse(values.variants ?? '{}') as Record<string, Partial<IngestorConfig>>;
+const order = values.order.split('');
+const missing = order.filter((v) => !(v in variants));
+if (missing.length > 0) throw new Error(`--variants names no ${[...new Set(missing)].join(', ')}`);
+const load = () => Math.round((loadavg()[0] ?? 0) * 10) / 10;
+
+const started = await startKafka();
+const standIn: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/standin.main.ts'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+try {
+  const [url] = (await once(createInterface({ input: standIn.stdout as NodeJS.ReadableStream }), 'line')) as [
+    string,
+  ];
+  const clickhouse = await createClickHouse({ url, application: 'bench' });
+  const kafka = new Kafka({
+    clientId: 'bench-freshness-ab',
+    brokers: started.brokers,
+    logLevel: logLevel.ERROR,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await migrate(clickhouse);
+    const logger = createLogger({ service: 'bench-ingestor', level: 'warn' });
+    for (const name of order) {
+      const topic = `bench-ab-${randomUUID().slice(0, 8)}`;
+      await createTopics(admin, ingestorTopics(topic), 3);
+      const config = {
+        ...benchIngestorConfig(started.brokers, topic, `bench-ab-${randomUUID()}`),
+        ...variants[name],
+      };
+      const loadBefore = load();
+      const f = await measureFreshness(kafka, clickhouse, config, { logger }, 1_000, Number(values.seconds));
+      console.log(
+        JSON.stringify({
+          variant: name,
+          load: [loadBefore, load()],
+          p50Ms: f.p50Ms,
+          p95Ms: f.p95Ms,
+          p99Ms: f.p99Ms,
+          maxMs: f.maxMs,
+          missing: f.missing,
+          toInsertCall: [f.toInsertCall.p50Ms, f.toInsertCall.p99Ms],
+          insertCall: [f.insertCall.p50Ms, f.insertCall.p99Ms],
+          inserts: f.inserts,
+        }),
+      );
+    }
+  } finally {
+    await admin.disconnect();
+    await clickhouse.close();
+  }
+} finally {
+  standIn.kill('SIGTERM');
+  await once(standIn, 'exit');
+  await started.stop();
+}
