@@ -4,14 +4,14 @@ import { dossierCellLayout } from './cell-layout.ts';
 import { liveChainOf, readGenerationLog } from './generation-log.ts';
 import { PERIOD_KINDS, type PeriodKind } from './periods.ts';
 import { PREVIOUS_LIVE_READY_SQL } from './sql/crossed.sql.ts';
+import { verifyLiveScopesSql } from './sql/live-scopes.sql.ts';
 import {
   VERIFY_OPEN_FACTS_SQL,
   verifyCellsSql,
   verifyLiveCellsSql,
   verifyScopesSql,
   verifyStoredLiveCellsSql,
-} from './sql/generation.sql.ts';
-import { verifyLiveScopesSql } from './sql/live-scopes.sql.ts';
+} from './sql/verify.sql.ts';
 import { statements } from './statements.ts';
 import { dayFloor, maxString } from './utc.ts';
 

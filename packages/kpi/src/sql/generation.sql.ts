@@ -9,7 +9,6 @@ import {
   FACT_COLUMNS,
   FACTS_HASH,
   factsSourceSql,
-  LIVE_ROWS,
   liveCellsSql,
   NOW,
   periodOfSql,
@@ -116,12 +115,12 @@ SELECT {live_id:String}, 'live', * FROM (${openLiveCellsSql(kinds, layout)})`;
 }
 
 /** The open dossiers' rows of the running periods of `kinds` judged at {now} (one pass, liveCellsSql). */
-function openLiveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
+export function openLiveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
   return liveCellsSql(kinds, layout, factsSourceSql('kpi_open_facts_v1 FINAL', 1, periodOfSql('day', NOW)));
 }
 
 /** Every dossier's rows of `kind` that no longer move at {now}, as cells: what a rebuild writes. */
-function builtCellsSql(kind: PeriodKind, layout: CellLayout): string {
+export function builtCellsSql(kind: PeriodKind, layout: CellLayout): string {
   return cellsSql(
     kind,
     layout,
@@ -271,110 +270,3 @@ WHERE gen >= (SELECT max(gen) FROM kpi_cycles_v1 WHERE state = 'committed')
 ORDER BY gen, created_at, run_id`;
 
 export const GENERATION_LOG_TABLE = 'kpi_cycles_v1';
-
-/**
- * How many keys differ between two row sets with the same key and counter columns (`expected`, then
- * `actual`, both SELECT bodies): `actual` is negated and both are summed per key.
- */
-function countDifferingSql(
-  key: string,
-  counters: readonly string[],
-  expected: string,
-  actual: string,
-): string {
-  const sums = counterSums(counters);
-  return `
-SELECT count() AS n
-FROM
-(
-  SELECT ${key}, ${sums.select}
-  FROM
-  (
-    SELECT ${key}, ${counters.join(', ')} FROM (${expected})
-    UNION ALL
-    SELECT ${key}, ${counters.map((c) => `-${c} AS ${c}`).join(', ')} FROM (${actual})
-  )
-  GROUP BY ${key}
-  HAVING ${sums.nonZero}
-)`;
-}
-
-const CELL_KEY = 'period_start, admin_level, agency_code, field_code, procedure_code';
-
-/**
- * Cells of `kind` that differ from a recomputation from every dossier's facts as judged at {now} (the
- * last committed instant), from {day_floor} on: 0 when the increments kept them exact.
- */
-export function verifyCellsSql(kind: PeriodKind, layout: CellLayout): string {
-  const stored = `SELECT period_start, toString(admin_level) AS admin_level, toString(agency_code) AS agency_code,
-      toString(field_code) AS field_code, toString(procedure_code) AS procedure_code, ${layout.columns.join(', ')}
-    FROM kpi_cells_v1 WHERE period_kind = '${kind}' AND period_start >= ${clipFromSql(kind)}`;
-  return countDifferingSql(CELL_KEY, layout.columns, builtCellsSql(kind, layout), stored);
-}
-
-/** Dossiers whose open facts differ from the facts open at {now}, in either direction. */
-export const VERIFY_OPEN_FACTS_SQL = `
-SELECT count() AS n
-FROM
-(
-  SELECT dossier_code, ${FACTS_HASH} AS h, sum(side) AS s
-  FROM
-  (
-    SELECT *, 1 AS side FROM kpi_dossier_facts_v1 FINAL WHERE ${volatileAtSql(NOW)}
-    UNION ALL
-    SELECT * EXCEPT sign, -1 AS side FROM kpi_open_facts_v1 FINAL
-  )
-  GROUP BY dossier_code, h
-  HAVING s != 0
-)`;
-
-/**
- * Running-period cells of `kind` where the one-pass live cells (liveCellsSql) differ from the open
- * dossiers' participation rows of that kind judged at {now}: 0 unless the shortcut is wrong.
- */
-export function verifyLiveCellsSql(kind: PeriodKind, layout: CellLayout): string {
-  const open = factsSourceSql('kpi_open_facts_v1 FINAL', 1, periodOfSql(kind, NOW));
-  return countDifferingSql(
-    CELL_KEY,
-    layout.columns,
-    cellsSql(kind, layout, open, 'live'),
-    openLiveCellsSql([kind], layout),
-  );
-}
-
-/**
- * Running-period cells of `kind` where the live cells a generation recorded (LIVE_ROWS, kpi_stage_cells_v1)
- * differ from the open dossiers' rows judged at {now}: 0 unless a crossing-only cycle (stageCrossedCellsSql)
- * or a quiet one carried them wrong.
- */
-export function verifyStoredLiveCellsSql(kind: PeriodKind, layout: CellLayout): string {
-  const stored = `SELECT period_start, toString(admin_level) AS admin_level, toString(agency_code) AS agency_code,
-      toString(field_code) AS field_code, toString(procedure_code) AS procedure_code, ${layout.columns.join(', ')}
-    FROM kpi_stage_cells_v1 WHERE ${LIVE_ROWS} AND period_kind = '${kind}'`;
-  return countDifferingSql(CELL_KEY, layout.columns, openLiveCellsSql([kind], layout), stored);
-}
-
-/** Scope rows (kpi_scope_cells_v1, kpi_scope_procedures_v1) that differ from their cells summed per scope. */
-export function verifyScopesSql(layout: CellLayout): string {
-  const cells = `kpi_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc`;
-  const scopeKey = 'period_kind, period_start, scope_kind, scope_code';
-  const procedureColumns = PROCEDURE_COUNTERS.map((c) => c.column);
-  const fromCells = PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`).join(', ');
-  const scopeCells = countDifferingSql(
-    scopeKey,
-    layout.columns,
-    `SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
-      ${layout.columns.join(', ')} FROM ${cells}`,
-    `SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
-      ${layout.columns.join(', ')} FROM kpi_scope_cells_v1`,
-  );
-  const scopeProcedures = countDifferingSql(
-    `${scopeKey}, procedure_code`,
-    procedureColumns,
-    `SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
-      toString(procedure_code) AS procedure_code, ${fromCells} FROM ${cells}`,
-    `SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
-      toString(procedure_code) AS procedure_code, ${procedureColumns.join(', ')} FROM kpi_scope_procedures_v1`,
-  );
-  return `SELECT (${scopeCells}) AS scope_cells, (${scopeProcedures}) AS scope_procedures`;
-}
