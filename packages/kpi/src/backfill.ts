@@ -2,7 +2,7 @@ import type { ClickHouse } from '@dossier/clickhouse';
 import { selectKpis } from './catalog.ts';
 import { cellLayoutFingerprint, dossierCellLayout } from './cell-layout.ts';
 import type { HeldLease } from './claim-lease.ts';
-import { completeGeneration, settlePending } from './complete-generation.ts';
+import { applyShards, completeGeneration, settlePending } from './complete-generation.ts';
 import { type Claim, claimGeneration, releasingOnFailure } from './generation-log.ts';
 import { rebuild } from './rebuild.ts';
 import type { BackfillOptions, KpiRunResult } from './run-options.ts';
@@ -70,11 +70,12 @@ async function backfill(
     layout: fingerprint,
     computed: '',
   };
-  if (await claimGeneration(clickhouse, claim)) {
+  const shards = await applyShards(sql, options.runId);
+  if (await claimGeneration(clickhouse, claim, shards)) {
     throw new Error(`another KPI computation claimed generation ${gen} first; retry later`);
   }
   await releasingOnFailure(clickhouse, claim, () =>
-    completeGeneration(sql.withSignal(lease?.lost), kpis, options, claim, at),
+    completeGeneration(sql.withSignal(lease?.lost), kpis, options, claim, at, { staged: true, shards }),
   );
   return {
     runId: options.runId,

@@ -7,6 +7,7 @@ import { computeValues, type ValuesAt } from './compute-values.ts';
 import {
   APPLY_FORMAT,
   abandonGeneration,
+  applyShardsOf,
   type Claim,
   commitGeneration,
   type GenerationLog,
@@ -19,6 +20,7 @@ import type { KpiRunOptions, KpiRunResult } from './run-options.ts';
 import {
   APPLY_FACTS_SQL,
   APPLY_OPEN_FACTS_SQL,
+  APPLY_SIZE_SQL,
   applyCellsSql,
   ONE_CHUNK_INSERT,
   STAGED_DELTAS,
@@ -32,6 +34,45 @@ const DEFAULT_STALE_AFTER_MS = 30 * 60_000;
 
 /** Staged rows expire after 6 hours (migrations 0022, 0023): a generation older than this cannot be finished. */
 const FINISHABLE_MS = 5 * 3_600_000;
+
+/**
+ * Memory an apply's one-chunk GROUP BY takes per staged delta row, rounded up: a 10M catch-up's cells apply
+ * took +0.75–0.87 GB of RSS for 1.1M cells (bench/README.md), and a cell has one or two delta rows.
+ */
+export const APPLY_BYTES_PER_ROW = 1_000;
+/**
+ * What any apply statement takes besides its rows (fully counted: 500–2,000 cells took 4–8 MiB in chDB
+ * 26.7, 16,000 took 16–32 MiB): nothing beside a real budget's cap (at least ~170 MB), most of a tiny one.
+ */
+export const APPLY_OVERHEAD_BYTES = 8 * 2 ** 20;
+/** At most this many shards (each table keeps the ids of its last 1,000 blocks to tell re-sent ones). */
+export const MAX_APPLY_SHARDS = 64;
+
+/**
+ * How many shards the applies of `rows` staged delta rows are cut into under a statement memory cap of
+ * `cap` bytes (0: none): each shard's one-chunk GROUP BY is to take at most half of it (where every other
+ * statement starts spilling, memory-budget.ts statementLimits), its overhead included.
+ */
+export function shardsFor(rows: number, cap: number): number {
+  if (!(cap > 0)) return 1;
+  const perShard = Math.max(cap / 2 - APPLY_OVERHEAD_BYTES, cap / 8);
+  const shards = Math.ceil((rows * APPLY_BYTES_PER_ROW) / perShard);
+  return Math.min(MAX_APPLY_SHARDS, Math.max(1, shards));
+}
+
+/**
+ * How many shards the applies of a run's staged deltas are cut into, under this client's memory cap: read
+ * by the claiming run before its claim and recorded with it (applyFormat), so that whoever finishes the
+ * generation cuts the same shards under the same tokens, whatever its own cap.
+ */
+export async function applyShards(sql: Statements, runId: string): Promise<number> {
+  const [size] = await sql.rows<{ rows: string | number; cap: string | number }>(
+    APPLY_SIZE_SQL,
+    { run_id: runId },
+    'read apply size',
+  );
+  return shardsFor(Number(size?.rows ?? 0), Number(size?.cap ?? 0));
+}
 
 /**
  * Applies a claimed cycle or range generation's staged rows, recomputes the values of its periods and
@@ -48,23 +89,26 @@ export async function completeGeneration(
   /** What the claiming run knows of its generation (a run finishing another's assumes the worst). */
   known: {
     staged: boolean;
+    /** How many shards its applies are cut into: the number recorded with the claim (applyFormat). */
+    shards: number;
     stagedFacts?: boolean;
     crossedFrom?: string;
     previousChain?: LiveChain & { grow: boolean };
     liveChainLinks?: number;
     knownDue?: readonly KpiSource[];
-  } = { staged: true },
+  },
 ): Promise<void> {
   // Applying nothing costs each statement's planning: the claiming run knows when it staged nothing, or
   // only cell deltas (a new day or year settles cells, not facts).
   if (known.staged) {
     try {
-      await applyGeneration(sql, claim.gen, claim.run_id, at, known.stagedFacts ?? true);
+      await applyGeneration(sql, claim.gen, claim.run_id, at, known.stagedFacts ?? true, known.shards);
     } catch (err) {
-      // An apply is one chunk that cannot spill (ONE_CHUNK_INSERT): past the statement's memory limit it
-      // fails the same way on every run. Finishing it again would only fail until FINISHABLE_MS; the
-      // generation is given up at once instead, and the next run rebuilds (its statements spill, from
-      // emptied tables: whatever statements of this apply wrote before is not counted twice).
+      // An apply is cut into shards of one chunk each that cannot spill (ONE_CHUNK_INSERT), as many as its
+      // claim says: past the statement's memory limit a shard fails the same way on every run (with the
+      // same claim), and more shards would write other blocks than those already written. Finishing it again
+      // would only fail until FINISHABLE_MS; the generation is given up at once instead, and the next run
+      // rebuilds (its statements spill, from emptied tables: whatever this apply wrote is not counted twice).
       if (clickHouseErrorCode(err) === CLICKHOUSE_CODES.MEMORY_LIMIT_EXCEEDED) {
         options.onWarning?.(
           `generation ${claim.gen} abandoned: its apply exceeded the memory limit; the next run rebuilds`,
@@ -99,10 +143,11 @@ async function applyGeneration(
   owner: string,
   at: ValuesAt,
   stagedFacts: boolean,
+  shards: number,
 ): Promise<void> {
   const token = `kpi-gen-${gen}-${owner}`;
   const run = { ...at, run_id: owner };
-  await applyCellDeltas(sql, token, run);
+  await applyCellDeltas(sql, token, run, shards);
   if (!stagedFacts) return;
   await sql.command(APPLY_OPEN_FACTS_SQL, run, { settings: { insert_deduplication_token: `${token}-open` } });
   await sql.command(APPLY_AT_RISK_OPEN_SQL, run, {
@@ -112,23 +157,36 @@ async function applyGeneration(
 }
 
 /**
- * The staged cell deltas into the cell and scope tables, each statement under the generation's token
- * (`token`) as one chunk and block (ONE_CHUNK_INSERT): a re-run after a crash mid-statement is skipped whole.
+ * The staged cell deltas into the cell and scope tables, each table's apply cut by key into `shards`
+ * statements (one when 1, as before 'sharded-v1'), each one chunk and block (ONE_CHUNK_INSERT) under a
+ * token of its own: a re-run after a crash mid-apply, in as many shards, skips each shard already written
+ * whole and writes the others. A shard holds the rows whose output key hashes to it (sql/generation.sql.ts
+ * inShard), so its GROUP BY takes about 1/shards of the memory, and reads every staged row again.
  */
-export async function applyCellDeltas(sql: Statements, token: string, run: StatementParams): Promise<void> {
+export async function applyCellDeltas(
+  sql: Statements,
+  token: string,
+  run: StatementParams,
+  shards: number,
+): Promise<void> {
   const layout = dossierCellLayout();
   // These three statements group by their table's key, so the summing tables' merge of each inserted
   // block finds nothing to sum or drop; skipping it wrote the same rows for about a fifth less CPU.
   const settings = { ...ONE_CHUNK_INSERT, optimize_on_insert: '0' };
-  await sql.command(applyCellsSql(layout), run, {
-    settings: { insert_deduplication_token: `${token}-cells`, ...settings },
-  });
-  await sql.command(scopeCellsSql(layout, STAGED_DELTAS, false), run, {
-    settings: { insert_deduplication_token: `${token}-scope-cells`, ...settings },
-  });
-  await sql.command(scopeProceduresSql(layout, STAGED_DELTAS, false), run, {
-    settings: { insert_deduplication_token: `${token}-scope-procedures`, ...settings },
-  });
+  const sharded = shards > 1;
+  const applies: [string, string][] = [
+    [applyCellsSql(layout, sharded), 'cells'],
+    [scopeCellsSql(layout, STAGED_DELTAS, false, sharded), 'scope-cells'],
+    [scopeProceduresSql(layout, STAGED_DELTAS, false, sharded), 'scope-procedures'],
+  ];
+  for (const [query, name] of applies) {
+    for (let shard = 0; shard < shards; shard++) {
+      const shardToken = sharded ? `${token}-${name}-${shard}-of-${shards}` : `${token}-${name}`;
+      await sql.command(query, sharded ? { ...run, shards, shard } : run, {
+        settings: { insert_deduplication_token: shardToken, ...settings },
+      });
+    }
+  }
 }
 
 /**
@@ -150,6 +208,7 @@ export async function settlePending(
   const { pending } = log;
   if (!pending) return log;
   const age = utcDate(serverTime).getTime() - utcDate(pending.created_at).getTime();
+  const shards = applyShardsOf(pending.apply_format);
   if (!log.released) {
     const alive = await options.leases?.isAlive(pending.run_id);
     if (alive === true || (alive === undefined && age < (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS))) {
@@ -169,7 +228,7 @@ export async function settlePending(
     await abandonGeneration(clickhouse, pending);
   } else if (age > FINISHABLE_MS) {
     await abandonGeneration(clickhouse, pending);
-  } else if (pending.apply_format !== APPLY_FORMAT) {
+  } else if (shards === undefined) {
     // Claimed by code that cuts its applies into other blocks (APPLY_FORMAT): what it applied would not
     // be recognized by this code's blocks, and would count twice.
     options.onWarning?.(
@@ -195,6 +254,7 @@ export async function settlePending(
         now: pending.judged_at,
         day_floor: pending.kind === 'range' ? EPOCH_DAY : pending.day_floor,
       },
+      { staged: true, shards },
     );
   }
   return readGenerationLog(clickhouse);

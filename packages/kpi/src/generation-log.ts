@@ -9,15 +9,32 @@ import { statements } from './statements.ts';
 // landed, released when it failed after the claim, or abandoned when the tables may hold part of it.
 
 /**
- * How this code cuts an apply into blocks (sql/generation.sql.ts ONE_CHUNK_INSERT, a statement per table), recorded with
- * each claim (migration 0261): the engine skips a re-run's block by the token and the numbers of the
- * SELECT's chunks in it, so a generation applied in part by code that cut other blocks (the sorted apply
- * before 581c575: a chunk per 65,409 cells) would be applied again in full by this code, and the other
- * way round. A pending generation of another format (or none: claimed by older code) is abandoned, and
- * the next run rebuilds (complete-generation.ts settlePending). Change it with any change to the applies'
- * chunking.
+ * How this code cuts an apply into blocks (sql/generation.sql.ts ONE_CHUNK_INSERT, each table's apply cut
+ * into `shards` statements by key, complete-generation.ts applyCellDeltas), recorded with each claim as
+ * `sharded-v1/<shards>` (migration 0261): the engine skips a re-run's block by the token and the numbers of
+ * the SELECT's chunks in it, so a generation applied in part by code that cut other blocks (the sorted
+ * apply before 581c575: a chunk per 65,409 cells) would be applied again in full by this code, and the
+ * other way round. The run finishing a generation applies it in as many shards as its claim says, so a
+ * re-run writes the same blocks under the same tokens whatever its own memory limit. A pending generation
+ * of another format (or none: claimed by older code) is abandoned, and the next run rebuilds
+ * (complete-generation.ts settlePending). Change it with any change to the applies' chunking.
  */
-export const APPLY_FORMAT = 'one-chunk-v1';
+export const APPLY_FORMAT = 'sharded-v1';
+
+/** The apply format recorded with a claim whose applies are cut into `shards` statements each. */
+export function applyFormat(shards: number): string {
+  return `${APPLY_FORMAT}/${shards}`;
+}
+
+/**
+ * How many shards a claim's applies are cut into; undefined for a claim of another format (or none).
+ * 'one-chunk-v1' (1e54e44) is one shard: its statements and tokens are this code's with one shard.
+ */
+export function applyShardsOf(format: string): number | undefined {
+  if (format === 'one-chunk-v1') return 1;
+  const shards = new RegExp(`^${APPLY_FORMAT}/(\\d+)$`).exec(format)?.[1];
+  return shards === undefined || Number(shards) < 1 ? undefined : Number(shards);
+}
 
 export interface Generation {
   gen: number;
@@ -43,7 +60,7 @@ export interface Generation {
   live_base: string;
   live_links: string[];
   /**
-   * How the claiming code cuts its applies into blocks (APPLY_FORMAT, migration 0261); '' for a claim
+   * How the claiming code cuts its applies into blocks (applyFormat, migration 0261); '' for a claim
    * of older code. Only the claim's ('staged') row carries it.
    */
   apply_format: string;
@@ -104,9 +121,16 @@ export async function readGenerationLog(clickhouse: ClickHouse): Promise<Generat
   return { committed, pending, released, interrupted: abandoned.size > 0 };
 }
 
-/** Records this run's claim on `gen`; returns why it lost, or undefined when its claim came first. */
-export async function claimGeneration(clickhouse: ClickHouse, claim: Claim): Promise<string | undefined> {
-  await recordGeneration(clickhouse, { ...claim, state: 'staged', apply_format: APPLY_FORMAT });
+/**
+ * Records this run's claim on `gen`, its applies cut into `shards` statements each (applyFormat); returns
+ * why it lost, or undefined when its claim came first.
+ */
+export async function claimGeneration(
+  clickhouse: ClickHouse,
+  claim: Claim,
+  shards = 1,
+): Promise<string | undefined> {
+  await recordGeneration(clickhouse, { ...claim, state: 'staged', apply_format: applyFormat(shards) });
   const { committed, pending } = await readGenerationLog(clickhouse);
   if (committed && committed.gen >= claim.gen) return `generation ${claim.gen} was committed by another run`;
   if (pending?.gen === claim.gen && pending.run_id === claim.run_id) return undefined;

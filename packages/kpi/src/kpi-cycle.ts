@@ -2,7 +2,7 @@ import type { ClickHouse } from '@dossier/clickhouse';
 import { selectKpis } from './catalog.ts';
 import { cellLayoutFingerprint, dossierCellLayout } from './cell-layout.ts';
 import type { HeldLease } from './claim-lease.ts';
-import { completeGeneration, settlePending } from './complete-generation.ts';
+import { applyShards, completeGeneration, settlePending } from './complete-generation.ts';
 import {
   type Claim,
   claimGeneration,
@@ -226,14 +226,16 @@ async function cycle(
   }
   if (changed || due) await sql.command(STAGE_OPEN_FACTS_SQL, base);
 
-  const lost = await claimGeneration(clickhouse, claim);
-  if (lost) return skipped(options.runId, kpis, lost);
-  options.onPhase?.('claimed');
   // Nothing is staged unless a dossier changed or time settled rows (the stage statements above).
   const staged = changed || due || !samePeriods;
+  const shards = staged ? await applyShards(sql, options.runId) : 1;
+  const lost = await claimGeneration(clickhouse, claim, shards);
+  if (lost) return skipped(options.runId, kpis, lost);
+  options.onPhase?.('claimed');
   await releasingOnFailure(clickhouse, claim, () =>
     completeGeneration(sql.withSignal(lease?.lost), kpis, options, claim, at, {
       staged,
+      shards,
       // Facts are staged only for changed dossiers ('new') and open ones that changed or settled ('open').
       stagedFacts: changed || due,
       crossedFrom,

@@ -67,6 +67,9 @@ export interface StatementParams {
   t_value?: readonly number[];
   t_strict?: readonly number[];
   role?: string;
+  /** An apply cut into {shards} statements by key: the one for shard {shard} (0-based). */
+  shards?: number;
+  shard?: number;
   /** A rebuild's slice of dossier codes: [slice_from, slice_to), '' as slice_to for no upper bound. */
   slice_from?: string;
   slice_to?: string;

@@ -173,13 +173,32 @@ export const ONE_CHUNK_INSERT: Readonly<Record<string, string>> = {
   use_strict_insert_block_limits: '0',
 };
 
-export function applyCellsSql(layout: CellLayout): string {
+/**
+ * The rows of one shard of an apply's output: those whose key (`key`, the output's GROUP BY columns) hashes
+ * to {shard} of {shards}. A cell or scope row lies whole in one shard, so each shard's GROUP BY yields
+ * exactly its rows of the unsharded one.
+ */
+function inShard(key: string): string {
+  return `cityHash64(${key}) % {shards:UInt32} = {shard:UInt32}`;
+}
+
+/**
+ * How many staged delta rows a run has, and the statement's memory cap (0: none): how many shards an apply
+ * of them is cut into (complete-generation.ts applyShards).
+ */
+export const APPLY_SIZE_SQL = `
+SELECT count() AS rows, getSetting('max_memory_usage') AS cap
+FROM kpi_stage_cells_v1
+WHERE run_id = {run_id:String} AND role = 'delta'`;
+
+/** The staged cell deltas summed per cell; `sharded`: only the cells of shard {shard} of {shards}. */
+export function applyCellsSql(layout: CellLayout, sharded = false): string {
   const sums = counterSums(layout.columns);
   return `
 INSERT INTO kpi_cells_v1 (${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
 SELECT ${CELL_KEY_COLUMNS}, ${sums.select}
 FROM kpi_stage_cells_v1
-WHERE run_id = {run_id:String} AND role = 'delta'
+WHERE run_id = {run_id:String} AND role = 'delta'${sharded ? ` AND ${inShard(CELL_KEY_COLUMNS)}` : ''}
 GROUP BY ${CELL_KEY_COLUMNS}
 HAVING ${sums.nonZero}`;
 }
@@ -188,20 +207,27 @@ HAVING ${sums.nonZero}`;
  * Cell rows (`cells`: a FROM body with the cell key and counter columns) summed per scope, into
  * kpi_scope_cells_v1 and kpi_scope_procedures_v1: what applying the cell deltas does to the scope tables,
  * and how a rebuild fills them from the built cells. `sorted`: ordered by the table's key (a rebuild's
- * statements; an apply is one chunk instead, ONE_CHUNK_INSERT).
+ * statements; an apply is one chunk instead, ONE_CHUNK_INSERT). `sharded`: only the scope rows of shard
+ * {shard} of {shards} (an apply cut into shards).
  */
-export function scopeCellsSql(layout: CellLayout, cells: string, sorted: boolean): string {
+export function scopeCellsSql(layout: CellLayout, cells: string, sorted: boolean, sharded = false): string {
   const sums = counterSums(layout.columns);
+  const key = 'period_kind, period_start, scope_kind, scope_code';
   return `
 INSERT INTO kpi_scope_cells_v1 (period_kind, period_start, scope_kind, scope_code, ${layout.columns.join(', ')})
 SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${sums.select}
 FROM ${cells}
-ARRAY JOIN ${SCOPES_OF_CELL} AS sc
+ARRAY JOIN ${SCOPES_OF_CELL} AS sc${sharded ? `\nWHERE ${inShard(key)}` : ''}
 GROUP BY period_kind, period_start, scope_kind, scope_code
 HAVING ${sums.nonZero}${sorted ? '\nORDER BY period_kind, period_start, scope_kind, scope_code' : ''}`;
 }
 
-export function scopeProceduresSql(layout: CellLayout, cells: string, sorted: boolean): string {
+export function scopeProceduresSql(
+  layout: CellLayout,
+  cells: string,
+  sorted: boolean,
+  sharded = false,
+): string {
   const counters = PROCEDURE_COUNTERS.map((c) => layout.at(c.key));
   const sums = counterSums(counters);
   const columns = PROCEDURE_COUNTERS.map((c) => c.column).join(', ');
@@ -211,7 +237,7 @@ export function scopeProceduresSql(layout: CellLayout, cells: string, sorted: bo
 INSERT INTO kpi_scope_procedures_v1 (period_kind, period_start, scope_kind, scope_code, procedure_code, ${columns})
 SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, procedure_code, ${sums.select}
 FROM (SELECT * FROM ${cells} WHERE ${counters.map((c) => `${c} != 0`).join(' OR ')})
-ARRAY JOIN ${SCOPES_OF_CELL} AS sc
+ARRAY JOIN ${SCOPES_OF_CELL} AS sc${sharded ? `\nWHERE ${inShard('period_kind, period_start, scope_kind, scope_code, procedure_code')}` : ''}
 GROUP BY period_kind, period_start, scope_kind, scope_code, procedure_code
 HAVING ${sums.nonZero}${sorted ? '\nORDER BY period_kind, period_start, scope_kind, scope_code, procedure_code' : ''}`;
 }
