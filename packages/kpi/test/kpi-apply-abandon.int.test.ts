@@ -28,6 +28,11 @@ beforeAll(async () => {
     ],
     format: 'JSONEachRow',
   });
+  await clickhouse.insert({
+    table: 'procedures_v1',
+    values: SPREAD_PROCEDURES.map((code) => procedure(code, { max_processing_working_days: 5 })),
+    format: 'JSONEachRow',
+  });
 });
 
 afterAll(async () => {
@@ -44,32 +49,59 @@ async function claimOf(runId: string) {
   return result.json<{ kind: string; apply_format: string }>();
 }
 
+/** How many shards a run's claim records for its applies ('sharded-v1/<n>'); 0 for another format. */
+async function shardsOf(runId: string): Promise<number> {
+  const [claim] = await claimOf(runId);
+  return Number(/^sharded-v1\/(\d+)$/.exec(claim?.apply_format ?? '')?.[1] ?? 0);
+}
+
+/**
+ * A statement cap (bytes) the ~21,000 cells staged below do not fit in as one chunk (16,000 took 16–32 MiB)
+ * and 2,000 do (4–8 MiB): the claim records a shard per 2,000 staged delta rows under it (shardsFor).
+ */
+const SMALL_CAP = 16_000_000;
+const DAY_MS = 86_400_000;
+const SPREAD_PROCEDURES = Array.from({ length: 100 }, (_, i) => `P-S${String(i).padStart(3, '0')}`);
+
+/**
+ * Dossiers received over the 100 days before `at` at both agencies under 100 procedures: a day cell each
+ * (one per agency, procedure and day) and the months', quarters' and years' cells, staged by one cycle.
+ */
+function spread(prefix: string, at: string) {
+  const combinations = 2 * SPREAD_PROCEDURES.length;
+  return Array.from({ length: 100 * combinations }, (_, i) => ({
+    code: `${prefix}-${i}`,
+    agency: i % 2 === 0 ? 'A-PROV' : 'A-COMM',
+    procedure: SPREAD_PROCEDURES[Math.floor(i / 2) % SPREAD_PROCEDURES.length],
+    received: shiftMs(at, -(Math.floor(i / combinations) + 1) * DAY_MS).slice(0, 16),
+  }));
+}
+
 async function expectExactState() {
   expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
 }
 
 /**
- * The client, with a statement limit of 10 kB on the apply of the cell deltas (the engine's own
- * memory-limit error, as a big apply under a small budget gets), every other statement as it was.
+ * The client, with a statement cap of `cap` bytes on the applies of the staged cell deltas and on the
+ * read that sizes their shards (as a small memory budget caps every pipeline statement), every other
+ * statement as it was; `max_untracked_memory` small so that the engine counts every allocation.
  */
-function tightApplies(client: ClickHouse): ClickHouse {
+function cappedApplies(client: ClickHouse, cap: number): ClickHouse {
+  const capped = (query: string) =>
+    query.includes("role = 'delta'") &&
+    (/INSERT INTO kpi_(cells|scope_cells|scope_procedures)_v1/.test(query) || query.includes('getSetting'));
+  const settings = { max_memory_usage: String(cap), max_untracked_memory: '1024' };
   return new Proxy(client, {
     get(target, property) {
-      if (property !== 'command') {
-        const value = Reflect.get(target, property);
+      const value = Reflect.get(target, property);
+      if (property !== 'command' && property !== 'query') {
         return typeof value === 'function' ? value.bind(target) : value;
       }
-      return (params: Parameters<ClickHouse['command']>[0]) =>
-        target.command(
-          params.query.includes('INSERT INTO kpi_cells_v1') && params.query.includes('kpi_stage_cells_v1')
-            ? {
-                ...params,
-                clickhouse_settings: {
-                  ...params.clickhouse_settings,
-                  max_memory_usage: '10000',
-                  max_untracked_memory: '1024',
-                },
-              }
+      return (params: { query: string; clickhouse_settings?: Record<string, unknown> }) =>
+        value.call(
+          target,
+          capped(params.query)
+            ? { ...params, clickhouse_settings: { ...params.clickhouse_settings, ...settings } }
             : params,
         );
     },
@@ -77,8 +109,14 @@ function tightApplies(client: ClickHouse): ClickHouse {
 }
 
 describe('a pending generation that cannot be finished safely', () => {
-  const cycle = (now: string, extra: Partial<Parameters<typeof runKpiCycle>[1]> = {}) =>
-    runKpiCycle(clickhouse, {
+  const cycle = (
+    now: string,
+    {
+      client = clickhouse,
+      ...extra
+    }: Partial<Parameters<typeof runKpiCycle>[1]> & { client?: ClickHouse } = {},
+  ) =>
+    runKpiCycle(client, {
       runId: randomUUID(),
       periodKinds: PERIOD_KINDS,
       scopeKinds: SCOPE_KINDS,
@@ -87,34 +125,50 @@ describe('a pending generation that cannot be finished safely', () => {
       ...extra,
     });
 
-  it('a generation claimed by code of another apply format is abandoned, not finished: the next run rebuilds', async () => {
-    const at = '2026-03-02 15:00:00.000';
-    // From a committed generation (whatever ran before), so that the run below stages a cycle.
+  /**
+   * From a committed generation (whatever ran before), a cycle at `at` over `dossiers` on `client` that
+   * dies once `dies` says so of a statement it traced (after the claim); its 'released' row dropped, as a
+   * SIGKILL leaves it. Returns the dead run's id.
+   */
+  async function diedAfterClaim(
+    at: string,
+    dossiers: Parameters<typeof dossierEvents>[0][],
+    dies: (label: string) => boolean,
+    client = clickhouse,
+  ): Promise<string> {
     await cycle(shiftMs(at, -60_000));
     await clickhouse.insert({
       table: 'dossier_events_v1',
-      values: dossierEvents({
-        code: 'FORMAT-1',
-        agency: 'A-PROV',
-        procedure: 'P-5',
-        received: '2026-03-02 14:00',
-      }),
+      values: dossiers.flatMap(dossierEvents),
       format: 'JSONEachRow',
     });
     const runId = randomUUID();
     const died = cycle(at, {
       runId,
+      client,
       trace: (label) => {
-        if (label.startsWith('kpi_cells_v1 <-')) throw new Error('process killed');
+        if (dies(label)) throw new Error('process killed');
       },
     });
     await expect(died).rejects.toThrow('process killed');
     expect((await claimOf(runId)).map((c) => c.kind)).toEqual(['cycle']);
-    // Claimed by older code (before migration 0261 its claim had no format) and killed mid-apply: its
-    // blocks are not this code's, so finishing it would apply its cells again.
     await clickhouse.command({
       query: `ALTER TABLE kpi_cycles_v1 DELETE WHERE state = 'released' SETTINGS mutations_sync = 1`,
     });
+    return runId;
+  }
+
+  const afterCellsApply = (label: string) => label.startsWith('kpi_cells_v1 <-');
+
+  it('a generation claimed by code of another apply format is abandoned, not finished: the next run rebuilds', async () => {
+    const at = '2026-03-02 15:00:00.000';
+    const runId = await diedAfterClaim(
+      at,
+      [{ code: 'FORMAT-1', agency: 'A-PROV', procedure: 'P-5', received: '2026-03-02 14:00' }],
+      afterCellsApply,
+    );
+    // Claimed by older code (before migration 0261 its claim had no format) and killed mid-apply: its
+    // blocks are not this code's, so finishing it would apply its cells again.
     await clickhouse.command({
       query: `ALTER TABLE kpi_cycles_v1 UPDATE apply_format = '' WHERE run_id = {run:String}
         SETTINGS mutations_sync = 1`,
@@ -132,39 +186,16 @@ describe('a pending generation that cannot be finished safely', () => {
 
   it('an apply past the memory limit abandons its generation at once: the next run rebuilds', async () => {
     const at = '2026-03-02 18:00:00.000';
-    // From a committed generation (whatever ran before), so that the run below stages a cycle.
-    await cycle(shiftMs(at, -60_000));
-    await clickhouse.insert({
-      table: 'dossier_events_v1',
-      values: dossierEvents({
-        code: 'MEMORY-1',
-        agency: 'A-COMM',
-        procedure: 'P-FEE',
-        received: '2026-03-02 17:00',
-      }),
-      format: 'JSONEachRow',
-    });
-    const runId = randomUUID();
-    const died = cycle(at, {
-      runId,
-      trace: (label) => {
-        if (label.startsWith('kpi_cells_v1 <-')) throw new Error('process killed');
-      },
-    });
-    await expect(died).rejects.toThrow('process killed');
-    expect((await claimOf(runId)).map((c) => c.kind)).toEqual(['cycle']);
-    await clickhouse.command({
-      query: `ALTER TABLE kpi_cycles_v1 DELETE WHERE state = 'released' SETTINGS mutations_sync = 1`,
-    });
+    await diedAfterClaim(
+      at,
+      [{ code: 'MEMORY-1', agency: 'A-COMM', procedure: 'P-FEE', received: '2026-03-02 17:00' }],
+      afterCellsApply,
+    );
     // The run finishing it applies the cells under a limit their one chunk cannot fit in (it cannot spill).
     const warnings: string[] = [];
     {
-      const failing = runKpiCycle(tightApplies(clickhouse), {
-        runId: randomUUID(),
-        periodKinds: PERIOD_KINDS,
-        scopeKinds: SCOPE_KINDS,
-        now: shiftMs(at, 60_000),
-        graceMs: 0,
+      const failing = cycle(shiftMs(at, 60_000), {
+        client: cappedApplies(clickhouse, 10_000),
         staleAfterMs: 0,
         onWarning: (message) => warnings.push(message),
       });
@@ -174,6 +205,50 @@ describe('a pending generation that cannot be finished safely', () => {
     // Not finished again by the next run (it would fail the same way until the staged rows expire).
     const next = await cycle(shiftMs(at, 120_000), { staleAfterMs: 0 });
     expect(next.mode).toBe('rebuild');
+    await expectExactState();
+  });
+
+  it('an apply whose one chunk exceeds the statement cap is cut into the shards its claim records: committed, exact, no rebuild', async () => {
+    const at = '2026-03-04 15:00:00.000';
+    await cycle(shiftMs(at, -60_000));
+    await clickhouse.insert({
+      table: 'dossier_events_v1',
+      values: spread('SHARDED', at).flatMap(dossierEvents),
+      format: 'JSONEachRow',
+    });
+    const runId = randomUUID();
+    const warnings: string[] = [];
+    const run = await cycle(at, {
+      runId,
+      client: cappedApplies(clickhouse, SMALL_CAP),
+      onWarning: (message) => warnings.push(message),
+    });
+    expect(run.mode).toBe('cycle');
+    expect(warnings).toEqual([]);
+    expect(await shardsOf(runId)).toBeGreaterThan(1);
+    await expectExactState();
+    expect((await cycle(shiftMs(at, 60_000))).mode).toBe('cycle');
+  });
+
+  it('a run killed between two shards is finished by the next in the shards of its claim, whatever its own cap: exact', async () => {
+    const at = '2026-03-05 15:00:00.000';
+    let cellShards = 0;
+    const runId = await diedAfterClaim(
+      at,
+      spread('KILLED', at),
+      (label) => afterCellsApply(label) && ++cellShards === 2,
+      cappedApplies(clickhouse, SMALL_CAP),
+    );
+    expect(await shardsOf(runId)).toBeGreaterThan(2);
+    // Uncapped, this run would apply its own staged rows in one shard; the dead run's are applied in as
+    // many as its claim says, so the two shards it wrote are skipped and the others written.
+    const warnings: string[] = [];
+    const next = await cycle(shiftMs(at, 60_000), {
+      staleAfterMs: 0,
+      onWarning: (message) => warnings.push(message),
+    });
+    expect(next.mode).toBe('cycle');
+    expect(warnings).toEqual([]);
     await expectExactState();
   });
 });

@@ -4,7 +4,9 @@
 // token and the numbers of the SELECT's chunks in it, not by its rows: a re-run whose rows come out in
 // other chunks adds some cells twice and drops others, or all of them again. Each apply therefore makes
 // its output one chunk and one block (ONE_CHUNK_INSERT), whatever the client's own settings would do:
-// one part, committed whole or not, under the same id on every run.
+// one part, committed whole or not, under the same id on every run. Under a memory cap that one chunk
+// does not fit in, each apply is cut by key into the shards its claim records, each one chunk under a
+// token of its own: a re-run in as many shards skips those written and writes the others.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,12 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/apply-crash.ts', import.meta.u
 const SLOW = 600_000;
 /** Kills: the first as soon as the cells' part is there, the others spread over a whole apply's time. */
 const KILLS = 6;
+/**
+ * A statement memory cap (bytes) the cells' one chunk (200,000 cells: ~115 MiB) does not fit in; the
+ * claim records SHARDS shards for the 400,000 staged rows under it (shardsFor).
+ */
+const CAP = '100000000';
+const SHARDS = '10';
 
 const root = mkdtempSync(join(tmpdir(), 'kpi-apply-crash-'));
 const template = join(root, 'template');
@@ -24,8 +32,9 @@ let partsSubdir = '';
 function start(
   mode: string,
   dir: string,
+  ...args: string[]
 ): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, mode, dir], {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, mode, dir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -39,15 +48,38 @@ function start(
   return { child, output: () => output, exited };
 }
 
-async function run(mode: string, dir: string): Promise<string> {
-  const process = start(mode, dir);
+async function run(mode: string, dir: string, ...args: string[]): Promise<string> {
+  const process = start(mode, dir, ...args);
   const code = await process.exited;
   if (code !== 0) throw new Error(`${mode} exited ${code}: ${process.output()}`);
   return process.output();
 }
 
-async function check(dir: string): Promise<Record<string, unknown>> {
-  return JSON.parse((await run('check', dir)).trim().split('\n').pop() ?? '{}');
+/** The last line a fixture printed, as JSON. */
+async function last(mode: string, dir: string, ...args: string[]): Promise<Record<string, unknown>> {
+  return JSON.parse((await run(mode, dir, ...args)).trim().split('\n').pop() ?? '{}');
+}
+
+const check = (dir: string) => last('check', dir);
+
+/** Every cell as staged, every scope row the sum of its cells. */
+function expectAsStaged(result: Record<string, unknown>, parts?: Record<string, number>): void {
+  expect(result).toEqual({
+    ...result,
+    differing: 0,
+    cells: 200_000,
+    applied: result.staged,
+    scope_cells: 0,
+    scope_procedures: 0,
+    ...(parts ? { parts } : {}),
+  });
+}
+
+const ONE_PART = { kpi_cells_v1: 1, kpi_scope_cells_v1: 1, kpi_scope_procedures_v1: 1 };
+
+/** How many statements of `table`'s apply a fixture's output says ended. */
+function ended(output: string, table: string): number {
+  return output.split('\n').filter((line) => line.startsWith(`statement ${table} <-`)).length;
 }
 
 /** Parts of kpi_cells_v1 on disk (committed by the apply, or merged from such). */
@@ -78,15 +110,7 @@ describe('a generation applied again after a SIGKILL mid-apply', () => {
       applyMs = Date.now() - started;
       const result = await check(dir);
       rmSync(dir, { recursive: true, force: true });
-      expect(result).toEqual({
-        differing: 0,
-        cells: 200_000,
-        applied: result.staged,
-        staged: result.staged,
-        scope_cells: 0,
-        scope_procedures: 0,
-        parts: { kpi_cells_v1: 1, kpi_scope_cells_v1: 1, kpi_scope_procedures_v1: 1 },
-      });
+      expectAsStaged(result, ONE_PART);
     },
     SLOW,
   );
@@ -100,15 +124,7 @@ describe('a generation applied again after a SIGKILL mid-apply', () => {
       await run('reapply', dir);
       const result = await check(dir);
       rmSync(dir, { recursive: true, force: true });
-      expect(result).toEqual({
-        differing: 0,
-        cells: 200_000,
-        applied: result.staged,
-        staged: result.staged,
-        scope_cells: 0,
-        scope_procedures: 0,
-        parts: { kpi_cells_v1: 1, kpi_scope_cells_v1: 1, kpi_scope_procedures_v1: 1 },
-      });
+      expectAsStaged(result, ONE_PART);
     },
     SLOW,
   );
@@ -135,14 +151,53 @@ describe('a generation applied again after a SIGKILL mid-apply', () => {
         rmSync(dir, { recursive: true, force: true });
       }
       expect(interrupted, 'no kill landed before the apply ended').toBeGreaterThan(0);
-      for (const result of results)
-        expect(result).toEqual({
-          ...result,
-          differing: 0,
-          applied: result.staged,
-          scope_cells: 0,
-          scope_procedures: 0,
-        });
+      for (const result of results) expectAsStaged(result);
+    },
+    SLOW,
+  );
+
+  it(
+    'cuts each apply into the shards its claim records under a memory cap its one chunk exceeds: exact, and a re-run adds nothing',
+    async () => {
+      const dir = join(root, 'sharded');
+      cpSync(template, dir, { recursive: true });
+      expect(await last('shards', dir, CAP)).toEqual({ shards: Number(SHARDS) });
+      // In one shard (as 'one-chunk-v1' applied) the cells' GROUP BY cannot spill and fails.
+      await expect(run('apply', dir, '1', CAP)).rejects.toThrow('MEMORY_LIMIT_EXCEEDED');
+      const applied = await run('apply', dir, SHARDS, CAP);
+      expect(ended(applied, 'kpi_cells_v1')).toBe(Number(SHARDS));
+      expectAsStaged(await check(dir));
+      await run('reapply', dir, SHARDS, CAP);
+      const result = await check(dir);
+      rmSync(dir, { recursive: true, force: true });
+      expectAsStaged(result);
+    },
+    SLOW,
+  );
+
+  it(
+    'holds every row as staged after a SIGKILL between two shards and a re-run in as many shards',
+    async () => {
+      // Killed once two shards of a table's apply ended: between them and the next, or inside it.
+      const points: [string, number][] = [
+        ['kpi_cells_v1', 2],
+        ['kpi_scope_cells_v1', 2],
+        ['kpi_scope_procedures_v1', 2],
+      ];
+      const results: Record<string, unknown>[] = [];
+      for (const [table, shards] of points) {
+        const dir = join(root, `shard-kill-${table}`);
+        cpSync(template, dir, { recursive: true });
+        const apply = start('apply', dir, SHARDS, CAP);
+        while (ended(apply.output(), table) < shards && apply.child.exitCode === null) await sleep(2);
+        apply.child.kill('SIGKILL');
+        await apply.exited;
+        expect(apply.output(), `killed before ${table}'s third shard ended`).not.toContain('applied');
+        await run('reapply', dir, SHARDS, CAP);
+        results.push({ table, ...(await check(dir)) });
+        rmSync(dir, { recursive: true, force: true });
+      }
+      for (const result of results) expectAsStaged(result);
     },
     SLOW,
   );
