@@ -189,8 +189,12 @@ export async function computeValues(
         params,
         previousLiveId: options.crossedFrom,
         chainLimits: options.chainLimits,
-        write: () =>
-          sql.command(write, writeParams, { label: `kpi_values_v1 <- ${source} ${kinds.join('+')}` }),
+        write: (runningKeys, running) =>
+          sql.command(
+            writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL, runningKeys),
+            { ...writeParams, ...running },
+            { label: `kpi_values_v1 <- ${source} ${kinds.join('+')}` },
+          ),
       }))
     ) {
       continue;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { INDEX766_SCOPES } from './index766/kpis.ts';
-import { nextInputsSql, scoringInputsSql } from './index766/running-deltas.ts';
+import { nextInputsSql, RUNNING_KEYS_SQL, scoringInputsSql } from './index766/running-deltas.ts';
 import {
   CHAIN_MARKERS_SQL,
   type ChainLimits,
@@ -17,12 +18,14 @@ import {
   index766ValueRows,
   type ScopeInputs,
   UnscorableInputs,
+  VALUE_COLUMNS,
   type ValueRow,
+  valueRowsTsv,
 } from './index766/value-rows.ts';
 import { type PeriodKind, periodStartOf } from './periods.ts';
 import type { CellLayout } from './sql/cells.sql.ts';
 import { INDEX766_SETS, INDEX766_SUMS, index766ScopeInputsSql } from './sql/index766-sources.sql.ts';
-import { INDEX766_PURPOSES, index766KeysSql } from './sql/index766-values.sql.ts';
+import { INDEX766_PURPOSES } from './sql/index766-values.sql.ts';
 import { INDEX766_INPUTS_TABLE } from './sql/inputs-fingerprint.sql.ts';
 import { runPeriodPairsSql } from './sql/run-periods.sql.ts';
 import type { StatementParams, Statements } from './statements.ts';
@@ -40,7 +43,7 @@ import { utcDate } from './utc.ts';
  * The inputs of every scope of those periods are kept in kpi_index766_scope_inputs_v1 under the live id of
  * the generation they stand at (migration 0243). Such a cycle stores, in one statement inside the engine
  * (running-deltas.ts nextInputsSql), the previous generation's rows of the scopes that moved
- * (index766KeysSql's: the city and the chains of the agencies with deltas) plus its deltas' counters summed
+ * (RUNNING_KEYS_SQL: the city and the chains of the agencies with deltas) plus its deltas' counters summed
  * to the scopes they roll up to (the city and the agency's chain, as index766ScopeInputsSql sums them) and
  * the procedures whose per-unit count turned positive added to their sets; it reads back only the sums
  * and set sizes the scorer needs (scoringInputsSql), scores them with index766ValueRows, and writes the
@@ -63,20 +66,6 @@ import { utcDate } from './utc.ts';
  * the cycles after it start from them instead of reading every scope anew.
  */
 
-// Rows go in as arrays (JSONCompactEachRow): a third of the engine's parsing of named JSON rows.
-const VALUE_COLUMNS = [
-  'kpi',
-  'scope_kind',
-  'scope_code',
-  'period_kind',
-  'period_start',
-  'numerator',
-  'denominator',
-  'score_override',
-  'max_score_override',
-  'reason',
-  'scope_rows',
-] as const satisfies readonly (keyof ValueRow)[];
 export interface RunningIndexOptions {
   kinds: readonly PeriodKind[];
   layout: CellLayout;
@@ -84,10 +73,31 @@ export interface RunningIndexOptions {
   params: StatementParams;
   /** The previous generation's live id (kpi-cycle.ts `crossedFrom`); undefined: not such a cycle. */
   previousLiveId: string | undefined;
-  /** Writes the staged values ({values_id}) that changed: the statement path's write. */
-  write: () => Promise<void>;
+  /**
+   * Writes the staged values ({values_id}) that changed, as the statement path does, comparing the stored
+   * keys `keys` names (RUNNING_KEYS_SQL: index766KeysSql's where every period is touched), which reads
+   * `params`.
+   */
+  write: (keys: string, params: StatementParams) => Promise<void>;
   /** When the chain of stored inputs starts again (default CHAIN_LIMITS). */
   chainLimits?: ChainLimits;
+}
+
+/** The run's Decision 766 periods of `kinds`, each with its purposes. */
+function readIndex766Periods(
+  sql: Statements,
+  kinds: readonly PeriodKind[],
+  params: StatementParams,
+): Promise<PeriodRow[]> {
+  return sql.rows<PeriodRow>(
+    `SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start,
+      groupUniqArray(purpose) AS purposes
+    FROM kpi_run_periods_v1 WHERE (period_kind, period_start) IN ${runPeriodPairsSql(kinds, INDEX766_PURPOSES)}
+      AND run_id = {run_id:String} AND purpose IN (${INDEX766_PURPOSES.map((p) => `'${p}'`).join(', ')})
+    GROUP BY period_kind, period_start`,
+    params,
+    'index766 running: periods',
+  );
 }
 
 /** Whether the running periods were computed here; false: the statement's path must compute them. */
@@ -98,16 +108,7 @@ export async function computeRunningIndex766(
   const { kinds, layout, params, previousLiveId } = options;
   if (previousLiveId === undefined || !params.now || !params.live_id) return false;
   const now = utcDate(params.now);
-  const pairs = runPeriodPairsSql(kinds, INDEX766_PURPOSES);
-  const periods = await sql.rows<PeriodRow>(
-    `SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start,
-      groupUniqArray(purpose) AS purposes
-    FROM kpi_run_periods_v1 WHERE (period_kind, period_start) IN ${pairs} AND run_id = {run_id:String}
-      AND purpose IN (${INDEX766_PURPOSES.map((p) => `'${p}'`).join(', ')})
-    GROUP BY period_kind, period_start`,
-    params,
-    'index766 running: periods',
-  );
+  const periods = await readIndex766Periods(sql, kinds, params);
   const eligible =
     periods.length > 0 &&
     periods.every(
@@ -125,7 +126,12 @@ export async function computeRunningIndex766(
     'index766 running: markers',
   );
   const chain = chainOf(markers, previousLiveId, wanted, inputs.code, options.chainLimits);
-  const keys = index766KeysSql(kinds);
+  const keys = RUNNING_KEYS_SQL;
+  const running = {
+    ...params,
+    running_kinds: periods.map((p) => p.period_kind),
+    running_starts: periods.map((p) => p.period_start),
+  };
 
   // The moved scopes from the chain's rows plus the deltas, stored under the live id inside the engine (only
   // these, or every scope once the chain is due to start again), else every scope's inputs read anew.
@@ -133,8 +139,8 @@ export async function computeRunningIndex766(
   let scopes: ScopeInputs[] = [];
   if (chain) {
     await sql.command(
-      nextInputsSql(layout, pairs, keys, periods.length, !chain.rebase),
-      { ...params, input_tags: chain.tags, inputs_code: inputs.code },
+      nextInputsSql(layout, periods.length, !chain.rebase),
+      { ...running, input_tags: chain.tags, inputs_code: inputs.code },
       { label: 'index766 running: previous inputs' },
     );
     scopes = toInputs(
@@ -145,7 +151,7 @@ export async function computeRunningIndex766(
   if (!fromChain) {
     await sql.command(inputs.insert, params, { label: 'index766 running: inputs' });
     scopes = toInputs(
-      await sql.rows<ScoringRow>(scoringInputsSql(keys), params, 'index766 running: read inputs'),
+      await sql.rows<ScoringRow>(scoringInputsSql(keys), running, 'index766 running: read inputs'),
     );
   }
 
@@ -161,9 +167,9 @@ export async function computeRunningIndex766(
   if (rows.length > 0) {
     await sql.clickhouse.insert({
       table: 'kpi_stage_values_v1',
-      values: rows.map((r) => [params.values_id, ...VALUE_COLUMNS.map((c) => r[c])]),
+      values: Readable.from([valueRowsTsv(params.values_id ?? '', rows)], { objectMode: false }),
       columns: ['values_id', ...VALUE_COLUMNS],
-      format: 'JSONCompactEachRow',
+      format: 'TabSeparated',
     });
   }
   // The fingerprints of these periods no longer describe what their values were computed from.
@@ -178,13 +184,13 @@ export async function computeRunningIndex766(
     format: 'JSONEachRow',
   });
   sql.trace?.('index766 running: stage scored values', performance.now() - began);
-  await options.write();
+  await options.write(keys, running);
   await storeMarkers(
     sql,
     params.live_id,
     periods,
     inputs.code,
-    fromChain ? { from: previousLiveId, chain: fromChain, keys, params } : undefined,
+    fromChain ? { from: previousLiveId, chain: fromChain, keys, params: running } : undefined,
   );
   return true;
 }

@@ -59,6 +59,9 @@ export interface StatementParams {
   catalog_boundaries?: readonly string[];
   /** The code of the Decision 766 running inputs a marker is written with (index766-running.ts). */
   inputs_code?: string;
+  /** A running cycle's Decision 766 periods (index766/running-deltas.ts RUNNING_PERIODS_SQL), pairwise. */
+  running_kinds?: readonly string[];
+  running_starts?: readonly string[];
   t_kpi?: readonly string[];
   t_from?: readonly string[];
   t_to?: readonly string[];

@@ -2,7 +2,7 @@ import { type CellLayout, liveCellsOfRunSql } from '../sql/cells.sql.ts';
 import { INDEX766_COUNTERS, PROCEDURE_COUNTERS } from '../sql/counters.sql.ts';
 import { INDEX766_SETS, INDEX766_SUMS } from '../sql/index766-sources.sql.ts';
 import { chainRowsSql, INPUT_COLUMNS } from './stored-inputs.ts';
-import { rollupScopesSql } from './units.ts';
+import { chainOfSql, rollupScopesSql } from './units.ts';
 import { INDEX766_COMMONS, type SetName } from './value-rows.ts';
 
 // The run's cell deltas added to the previous generation's Decision 766 inputs per scope, inside the engine
@@ -18,73 +18,64 @@ const SET_OF_COUNTER: Record<string, SetName> = {
 };
 
 const KEY = 'period_kind, period_start, scope_kind, scope_code';
-const STAGED = `FROM kpi_stage_cells_v1
-    WHERE run_id = {run_id:String} AND role IN ('delta', 'crossed') AND (period_kind, period_start) IN`;
+
+/**
+ * The running periods of a cycle the running path computes, as a constant (the parameters
+ * {running_kinds} and {running_starts}, from index766-running.ts's periods): the same pairs as the run's
+ * periods read from kpi_run_periods_v1 there, without a subquery in every place they filter (planning
+ * that statement was most of its cost).
+ */
+export const RUNNING_PERIODS_SQL = 'arrayZip({running_kinds:Array(String)}, {running_starts:Array(Date)})';
+
+const STAGED_ROWS = `run_id = {run_id:String} AND role IN ('delta', 'crossed')
+    AND (period_kind, period_start) IN ${RUNNING_PERIODS_SQL}`;
+const STAGED = `FROM kpi_stage_cells_v1 WHERE ${STAGED_ROWS}`;
+
+/**
+ * The scopes a running cycle recomputes: index766KeysSql's where every period is running and only
+ * touched (the path's condition), i.e. the running periods' city and the chains of the agencies the run's
+ * deltas and crossed cells reach.
+ */
+export const RUNNING_KEYS_SQL = `((period_kind, period_start) IN ${RUNNING_PERIODS_SQL} AND (scope_kind = 'city'
+    OR (period_kind, period_start, scope_kind, scope_code) IN
+      (SELECT DISTINCT toString(period_kind), period_start, 'agency', unit
+       FROM kpi_stage_cells_v1 ARRAY JOIN ${chainOfSql('toString(agency_code)')} AS unit
+       WHERE ${STAGED_ROWS} AND agency_code != '')))`;
 
 /** An Array(Array(String)) of INDEX766_SETS' length holding `given` sets (by name), the others empty. */
 function setsOf(given: Partial<Record<SetName, string>>): string {
   return `[${INDEX766_SETS.map((name) => given[name] ?? 'CAST([] AS Array(String))').join(', ')}]`;
 }
 
-/**
- * The run's deltas and crossed cells of the running periods `pairs` summed per scope they roll up to (the
- * city and the agency's chain, as index766ScopeInputsSql sums them), as source rows of nextInputsSql.
- */
-function deltaSumsSource(layout: CellLayout, pairs: string): string {
+/** The run's deltas and crossed cells summed per running period and agency (agency_rows of nextInputsSql). */
+function deltaSumsSource(layout: CellLayout): string {
   const sums = INDEX766_SUMS.map((name) => {
     if (name === 'dossier_rows') return `toInt64(sum(${layout.at('_rows')}))`;
     const counter = INDEX766_COUNTERS.find((c) => c.key === `index766:${name}`);
     return counter ? `toInt64(sum(${layout.at(counter.key)}))` : 'toInt64(0)';
   });
   return `
-    SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, sums, ${setsOf({})} AS sets,
-      CAST([] AS Array(Tuple(String, UInt64, UInt64))) AS figures, toUInt64(0) AS catalog_size,
-      0 AS found, 1 AS moved, 0 AS left
-    FROM
-    (
       SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency,
-        [${sums.join(', ')}] AS sums
-      ${STAGED} ${pairs}
-      GROUP BY period_kind, period_start, agency
-    )
-    ARRAY JOIN ${rollupScopesSql('agency')} AS sc`;
+        [${sums.join(', ')}] AS sums, ${setsOf({})} AS sets, toUInt8(0) AS left
+      ${STAGED}
+      GROUP BY period_kind, period_start, agency`;
 }
 
 /**
- * The procedures whose per-unit count turned positive with the run's deltas, added to the sets of the
- * scopes their unit rolls up to; `left` where one turned non-positive (it may leave a set, which only the
+ * The procedures whose per-unit count turned positive with the run's deltas, added to their unit's sets
+ * (agency_rows of nextInputsSql); `left` where one turned non-positive (it may leave a set, which only the
  * inputs read anew give). A unit's count now is its kpi_scope_procedures_v1 row plus the run's live cells
  * (procedureSetsSource); before, that minus the change. A delta of no agency moves no set:
  * kpi_scope_procedures_v1 holds agencies only, such a cell reaches the sets through the live cells alone.
+ * The three are summed per (period, unit, procedure) of the run's staged cells, those whose change is not 0.
  */
-function setAdditionsSource(layout: CellLayout, pairs: string): string {
-  const columns = PROCEDURE_COUNTERS.map((c) => c.column);
-  const changes = `
-        SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency,
-          toString(procedure_code) AS procedure,
-          [${PROCEDURE_COUNTERS.map((c) => `toInt64(sum(${layout.at(c.key)}))`).join(', ')}] AS change
-        ${STAGED} ${pairs} AND NOT (role = 'delta' AND agency_code = '')
-        GROUP BY period_kind, period_start, agency, procedure
-        HAVING arrayExists(x -> x != 0, change)`;
-  const keys = `(SELECT period_kind, period_start, agency, procedure FROM (${changes}))`;
-  const totals = `
-        SELECT period_kind, period_start, agency, procedure,
-          [${columns.map((c) => `toInt64(sum(${c}))`).join(', ')}] AS after
-        FROM
-        (
-          SELECT toString(period_kind) AS period_kind, period_start, scope_code AS agency,
-            toString(procedure_code) AS procedure, ${columns.join(', ')}
-          FROM kpi_scope_procedures_v1
-          WHERE scope_kind = 'agency' AND (period_kind, period_start) IN ${pairs}
-            AND (toString(period_kind), period_start, scope_code, toString(procedure_code)) IN ${keys}
-          UNION ALL
-          SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency,
-            toString(procedure_code) AS procedure,
-            ${PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`).join(', ')}
-          FROM ${liveCellsOfRunSql(pairs)}
-          WHERE (toString(period_kind), period_start, toString(agency_code), toString(procedure_code)) IN ${keys}
-        )
-        GROUP BY period_kind, period_start, agency, procedure`;
+function setAdditionsSource(layout: CellLayout): string {
+  const n = PROCEDURE_COUNTERS.length;
+  const none = `arrayResize(CAST([] AS Array(Int64)), ${n})`;
+  const counts = (at: (c: (typeof PROCEDURE_COUNTERS)[number]) => string) =>
+    `[${PROCEDURE_COUNTERS.map((c) => `toInt64(${at(c)})`).join(', ')}]`;
+  const cell = `toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency,
+            toString(procedure_code) AS procedure`;
   // Per counter (PROCEDURE_COUNTERS' order): joined = in now and not before, left = before and not now.
   const turned = (i: number, now: boolean) =>
     `(after[${i}] > 0) = ${now ? 1 : 0} AND (after[${i}] - change[${i}] > 0) = ${now ? 0 : 1}`;
@@ -95,41 +86,49 @@ function setAdditionsSource(layout: CellLayout, pairs: string): string {
     }),
   ) as Partial<Record<SetName, string>>;
   return `
-    SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
-      arrayResize(CAST([] AS Array(Int64)), ${INDEX766_SUMS.length}) AS sums, ${setsOf(added)} AS sets,
-      CAST([] AS Array(Tuple(String, UInt64, UInt64))) AS figures, toUInt64(0) AS catalog_size,
-      0 AS found, 1 AS moved, toUInt8(${PROCEDURE_COUNTERS.map((_, i) => `(${turned(i + 1, false)})`).join(' OR ')}) AS left
-    FROM
-    (
-      SELECT period_kind, period_start, agency, procedure, change,
-        if(empty(t.after), arrayResize(CAST([] AS Array(Int64)), ${columns.length}), t.after) AS after
-      FROM (${changes}) AS c
-      LEFT JOIN (${totals}) AS t USING (period_kind, period_start, agency, procedure)
-    )
-    ARRAY JOIN ${rollupScopesSql('agency')} AS sc`;
+      SELECT period_kind, period_start, agency, arrayResize(CAST([] AS Array(Int64)), ${INDEX766_SUMS.length}) AS sums,
+        ${setsOf(added)} AS sets,
+        toUInt8(${PROCEDURE_COUNTERS.map((_, i) => `(${turned(i + 1, false)})`).join(' OR ')}) AS left
+      FROM
+      (
+        SELECT period_kind, period_start, agency, procedure, sumForEach(change) AS change,
+          sumForEach(after) AS after
+        FROM
+        (
+          SELECT ${cell}, ${counts((c) => layout.at(c.key))} AS change, ${none} AS after
+          ${STAGED} AND NOT (role = 'delta' AND agency_code = '')
+          UNION ALL
+          SELECT toString(period_kind) AS period_kind, period_start, scope_code AS agency,
+            toString(procedure_code) AS procedure, ${none} AS change, ${counts((c) => c.column)} AS after
+          FROM kpi_scope_procedures_v1
+          WHERE scope_kind = 'agency' AND (period_kind, period_start) IN ${RUNNING_PERIODS_SQL}
+          UNION ALL
+          SELECT ${cell}, ${none} AS change, ${counts((c) => layout.at(c.key))} AS after
+          FROM ${liveCellsOfRunSql(RUNNING_PERIODS_SQL)}
+        )
+        WHERE (period_kind, period_start, agency, procedure) IN
+          (SELECT toString(period_kind), period_start, toString(agency_code), toString(procedure_code) ${STAGED})
+        GROUP BY period_kind, period_start, agency, procedure
+        HAVING arrayExists(x -> x != 0, change)
+      )`;
 }
 
 /**
- * Stores under {live_id} the inputs of the scopes `keys` names (index766KeysSql: the city and the chains
- * of the agencies with deltas; every scope on a new day) as the chain {input_tags} holds them plus the
- * run's deltas and the procedures that joined a set, all or none: none when a scope the deltas reach (or
- * a period's city) has no row in the chain, is left with no input at all (the statement's row for it then
- * depends on merges of zero rows), or a procedure may have left a set. `cities`: the number of running
- * periods, each of whose city must be there. Then the caller reads the inputs anew instead. `markers`:
- * each period's marker (its city row's period) in the same insert, so one part holds the rows and the
- * markers: code {inputs_code}, parent the nearest tag of {input_tags}, ancestors every tag of it.
+ * Stores under {live_id} the inputs of the scopes RUNNING_KEYS_SQL names (the city and the chains of the
+ * agencies with deltas) as the chain {input_tags} holds them plus the run's deltas and the procedures that
+ * joined a set, all or none: none when a scope the deltas reach (or a period's city) has no row in the
+ * chain, is left with no input at all (the statement's row for it then depends on merges of zero rows), or
+ * a procedure may have left a set. `cities`: the number of running periods, each of whose city must be
+ * there. Then the caller reads the inputs anew instead. `markers`: each period's marker (its city row's
+ * period) in the same insert, so one part holds the rows and the markers: code {inputs_code}, parent the
+ * nearest tag of {input_tags}, ancestors every tag of it. The deltas and the set additions are rolled up
+ * to their scopes (the agency's chain, as index766ScopeInputsSql sums them) together, in one ARRAY JOIN.
  */
-export function nextInputsSql(
-  layout: CellLayout,
-  pairs: string,
-  keys: string,
-  cities: number,
-  markers: boolean,
-): string {
+export function nextInputsSql(layout: CellLayout, cities: number, markers: boolean): string {
   const previous = chainRowsSql(
     `toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
       sums, sets, figures, catalog_size, 1 AS found, scope_kind = 'city' AS moved, 0 AS left`,
-    keys,
+    RUNNING_KEYS_SQL,
   );
   const union = INDEX766_SETS.map((_, i) => `groupUniqArrayArray(sets[${i + 1}])`).join(', ');
   const empty = `arrayAll(x -> x = 0, sums) AND arrayAll(s -> empty(s), sets) AND empty(figures)`;
@@ -154,8 +153,13 @@ FROM
       FROM
       (
         SELECT * FROM (${previous})
-        UNION ALL${deltaSumsSource(layout, pairs)}
-        UNION ALL${setAdditionsSource(layout, pairs)}
+        UNION ALL
+        SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, sums, sets,
+          CAST([] AS Array(Tuple(String, UInt64, UInt64))) AS figures, toUInt64(0) AS catalog_size,
+          0 AS found, 1 AS moved, left
+        FROM (${deltaSumsSource(layout)}
+          UNION ALL${setAdditionsSource(layout)})
+        ARRAY JOIN ${rollupScopesSql('agency')} AS sc
       )
       GROUP BY ${KEY}
     )
@@ -167,7 +171,8 @@ WHERE all_ok = 1 AND city_rows = ${cities}`;
 
 /**
  * The stored inputs of {live_id} as the scorer reads them: sums, each set's size and the common elements
- * of INDEX766_COMMONS' pairs, not the sets themselves; `where` further restricts the scopes.
+ * of INDEX766_COMMONS' pairs, not the sets themselves; `where` further restricts the scopes (on the
+ * table's columns, not on the text the outer query makes of them).
  */
 export function scoringInputsSql(where = '1'): string {
   const at = (name: SetName) => INDEX766_SETS.indexOf(name) + 1;
@@ -178,6 +183,5 @@ export function scoringInputsSql(where = '1'): string {
 SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start,
   toString(scope_kind) AS scope_kind, scope_code, sums, arrayMap(s -> toUInt64(length(s)), sets) AS sizes,
   [${commons.join(', ')}] AS commons, figures, catalog_size
-FROM kpi_index766_scope_inputs_v1
-WHERE tag = {live_id:String} AND scope_kind != '' AND ${where}`;
+FROM (SELECT * FROM kpi_index766_scope_inputs_v1 WHERE tag = {live_id:String} AND scope_kind != '' AND ${where})`;
 }

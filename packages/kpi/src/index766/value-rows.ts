@@ -52,6 +52,46 @@ export interface ValueRow {
   scope_rows: number;
 }
 
+export const VALUE_COLUMNS = [
+  'kpi',
+  'scope_kind',
+  'scope_code',
+  'period_kind',
+  'period_start',
+  'numerator',
+  'denominator',
+  'score_override',
+  'max_score_override',
+  'reason',
+  'scope_rows',
+] as const satisfies readonly (keyof ValueRow)[];
+
+const TSV_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\0': '\\0',
+};
+const tsvField = (v: string | number | null) =>
+  v === null
+    ? '\\N'
+    : typeof v === 'number'
+      ? String(v)
+      : v.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c] ?? c);
+
+/**
+ * Staged values rows (values_id, then VALUE_COLUMNS) as TabSeparated text: the engine parses it in about
+ * a third of the CPU of the same rows as JSON arrays, and the client writes it for less than it encodes
+ * JSON. A number is written as JSON writes it (String), so it parses to the same value.
+ */
+export function valueRowsTsv(valuesId: string, rows: readonly ValueRow[]): string {
+  const id = tsvField(valuesId);
+  let text = '';
+  for (const r of rows) text += `${id}\t${VALUE_COLUMNS.map((c) => tsvField(r[c])).join('\t')}\n`;
+  return text;
+}
+
 /** A scope's counts out of the range the statement's unsigned columns hold the same way: not scored here. */
 export class UnscorableInputs extends Error {}
 
