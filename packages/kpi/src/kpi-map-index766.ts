@@ -4,10 +4,10 @@ import { INDEX766_COUNTERS, PROCEDURE_COUNTERS } from './sql/counters.sql.ts';
 import {
   catalogSource,
   countsSource,
+  dossierSource,
   externalSource,
   INDEX766_SETS,
   INDEX766_SUMS,
-  procedureSetsSource,
 } from './sql/index766-sources.sql.ts';
 import {
   COUNTS,
@@ -74,7 +74,7 @@ function sources(): Source[] {
   const layout = dossierCellLayout();
   const periods = '{periods}';
   return [
-    { where: 'per unit and procedure', sql: procedureSetsSource(layout, periods) },
+    { where: 'per unit and procedure', sql: dossierSource(layout, periods) },
     {
       where: "over the catalog as it stood at the period's end",
       sql: catalogSource(INDEX766_PERIOD_KINDS, INDEX766_PURPOSES),

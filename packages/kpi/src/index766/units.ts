@@ -36,20 +36,27 @@ const CHAINS = `(
 const LEVELS = `(SELECT groupArray((code, level)) FROM (${LATEST_UNITS_SQL}))`;
 
 /**
+ * CHAINS and LEVELS named once, for the WITH of a statement that reads them in several places (the
+ * Decision 766 inputs): each place then names them (`named`) instead of holding a copy of the subquery,
+ * which the engine would analyse once per copy. A WITH is seen by every subquery of its SELECT.
+ */
+export const UNITS_WITH = `${CHAINS} AS index766_chains, ${LEVELS} AS index766_levels`;
+
+/**
  * The chain (Array(String)) of the agency code expression `code`: itself when it is not in the catalog.
  * A chain starts with its agency, so the code followed by the chain's parents is either; the map is named
  * once (a missing key gives []), which keeps the statement, whose planning is most of its cost, short.
  */
-export function chainOfSql(code: string): string {
-  return `arrayConcat([${code}], arrayPopFront(${CHAINS}[${code}]))`;
+export function chainOfSql(code: string, named = false): string {
+  return `arrayConcat([${code}], arrayPopFront(${named ? 'index766_chains' : CHAINS}[${code}]))`;
 }
 
 /** (scope_kind, scope_code) pairs the counts of agency `code` roll up to: the city and the agency's chain. */
-export function rollupScopesSql(code: string): string {
-  return `arrayConcat([('city', '')], if(${code} = '', [], arrayMap(c -> ('agency', c), ${chainOfSql(code)})))`;
+export function rollupScopesSql(code: string, named = false): string {
+  return `arrayConcat([('city', '')], if(${code} = '', [], arrayMap(c -> ('agency', c), ${chainOfSql(code, named)})))`;
 }
 
 /** The codes of the agencies whose admin level satisfies `levelPredicate` (given the level's expression). */
-export function unitsAtLevelsSql(levelPredicate: (level: string) => string): string {
-  return `arrayMap(u -> u.1, arrayFilter(u -> ${levelPredicate('u.2')}, ${LEVELS}))`;
+export function unitsAtLevelsSql(levelPredicate: (level: string) => string, named = false): string {
+  return `arrayMap(u -> u.1, arrayFilter(u -> ${levelPredicate('u.2')}, ${named ? 'index766_levels' : LEVELS}))`;
 }

@@ -1,4 +1,4 @@
-import { chainOfSql, rollupScopesSql, unitsAtLevelsSql } from '../index766/units.ts';
+import { chainOfSql, rollupScopesSql, UNITS_WITH, unitsAtLevelsSql } from '../index766/units.ts';
 import type { PeriodKind } from '../periods.ts';
 import type { CellLayout } from './cells.sql.ts';
 import { liveCellsOfRunSql } from './cells.sql.ts';
@@ -8,11 +8,12 @@ import { catalogSnapshotSql } from './procedure-kpis.sql.ts';
 /**
  * What the Decision 766 index reads per (period, scope), for the city and every unit with its sub-units
  * at any depth (index766/units.ts): four sources, each as rows of the same columns, summed per scope by
- * index766ScopeInputsSql.
- * - counts: the cells' Decision 766 counters (kpi_scope_cells_v1 plus the run's live cells), an agency's
- *   counts added to every agency of its chain;
- * - procedure sets: per unit and procedure, whether it had a non-zero fee, an online payment, a dossier
- *   received online or one using the population database (kpi_scope_procedures_v1 plus live cells);
+ * index766ScopeInputsSql, whose WITH names the agency chains once for all of them (UNITS_WITH).
+ * - counts: the settled cells' Decision 766 counters (kpi_scope_cells_v1), an agency's counts added to
+ *   every agency of its chain;
+ * - dossiers per unit and procedure: whether it had a non-zero fee, an online payment, a dossier received
+ *   online or one using the population database (kpi_scope_procedures_v1 plus the live cells), with the
+ *   live cells' counters: the run's live chain is read once, for both;
  * - catalog: the procedures applied at each unit as the catalog stood at the period's end, with their
  *   online services (unit|procedure) and attributes;
  * - external: the published figures loaded for the scope and period (used as they are, no rollup).
@@ -63,38 +64,53 @@ function liveCells(layout: CellLayout, periods: string, linked: boolean): string
   return liveCellsOfRunSql(periods, linked ? layout : undefined);
 }
 
-export function countsSource(layout: CellLayout, periods: string, linked = true): string {
-  const counters: Columns = Object.fromEntries(
-    INDEX766_COUNTERS.map((c) => [c.key.replace('index766:', ''), `sum(${layout.at(c.key)})`]),
-  );
-  counters.dossier_rows = `sum(${layout.at('_rows')})`;
-  const columns = [...INDEX766_COUNTERS.map((c) => c.key), '_rows'].map((k) => layout.at(k)).join(', ');
-  return `
-  SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
-    ${sourceColumns(counters)}
-  FROM
-  (
-    SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS kind, scope_code AS code, ${columns}
-    FROM kpi_scope_cells_v1
-    WHERE (period_kind, period_start) IN ${periods} AND scope_kind IN ('city', 'agency')
-    UNION ALL
-    SELECT toString(period_kind) AS period_kind, period_start, own.1 AS kind, own.2 AS code, ${columns}
-    FROM ${liveCells(layout, periods, linked)}
-    ARRAY JOIN arrayFilter(s -> s.2 != '' OR s.1 = 'city', [('city', ''), ('agency', toString(agency_code))]) AS own
-  )
-  ARRAY JOIN if(kind = 'city', [('city', '')], arrayMap(c -> ('agency', c), ${chainOfSql('code')})) AS sc
-  GROUP BY period_kind, period_start, scope_kind, scope_code`;
+/** The cells' Decision 766 counters (and `_rows`), as the sums they are named for. */
+function dossierCounters(layout: CellLayout): { name: string; column: string }[] {
+  return [
+    ...INDEX766_COUNTERS.map((c) => ({ name: c.key.replace('index766:', ''), column: layout.at(c.key) })),
+    { name: 'dossier_rows', column: layout.at('_rows') },
+  ];
 }
 
-export function procedureSetsSource(layout: CellLayout, periods: string, linked = true): string {
+/**
+ * The counts of the settled cells: kpi_scope_cells_v1's city and agency rows, an agency's counts added to
+ * every agency of its chain. The live cells' counts come with their procedures (dossierSource).
+ */
+export function countsSource(layout: CellLayout, periods: string): string {
+  const counters = dossierCounters(layout);
+  return `
+  SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
+    ${sourceColumns(Object.fromEntries(counters.map((c) => [c.name, c.column])))}
+  FROM
+  (
+    SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS kind, scope_code AS code,
+      ${counters.map((c) => c.column).join(', ')}
+    FROM kpi_scope_cells_v1
+    WHERE (period_kind, period_start) IN ${periods} AND scope_kind IN ('city', 'agency')
+  )
+  ARRAY JOIN if(kind = 'city', [('city', '')], arrayMap(c -> ('agency', c), ${chainOfSql('code', true)})) AS sc`;
+}
+
+/**
+ * Per unit and procedure, whether it had a non-zero fee, an online payment, a dossier received online or
+ * one using the population database (kpi_scope_procedures_v1 plus the live cells), and the live cells'
+ * counts, added to the city and every agency of the unit's chain: the live chain is read once for both.
+ */
+export function dossierSource(layout: CellLayout, periods: string, linked = true): string {
   const col = (column: string) => PROCEDURE_COUNTERS.find((c) => c.column === column)!;
-  const columns = PROCEDURE_COUNTERS.map((c) => c.column).join(', ');
-  const fromCells = PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`).join(', ');
-  const sums = PROCEDURE_COUNTERS.map((c) => `sum(${c.column}) AS ${c.column}`).join(', ');
+  const counters = dossierCounters(layout);
+  const procedures = PROCEDURE_COUNTERS.map((c) => c.column);
+  const fromCells = [
+    ...counters.map((c) => `${c.column} AS ${c.name}`),
+    ...PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`),
+  ].join(', ');
+  const zeros = counters.map((c) => `toInt64(0) AS ${c.name}`).join(', ');
+  const sums = [...counters.map((c) => c.name), ...procedures].map((c) => `sum(${c}) AS ${c}`).join(', ');
   const set = (column: string) => `if(${col(column).column} > 0, [procedure_code], [])`;
   return `
   SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
     ${sourceColumns({
+      ...Object.fromEntries(counters.map((c) => [c.name, c.name])),
       fee_data_procs: set('fee_data'),
       paid_procs: set('paid_online'),
       population_db_procs: set('population_db'),
@@ -106,7 +122,7 @@ export function procedureSetsSource(layout: CellLayout, periods: string, linked 
     FROM
     (
       SELECT toString(period_kind) AS period_kind, period_start, scope_code AS agency_code,
-        toString(procedure_code) AS procedure_code, ${columns}
+        toString(procedure_code) AS procedure_code, ${zeros}, ${procedures.join(', ')}
       FROM kpi_scope_procedures_v1 WHERE (period_kind, period_start) IN ${periods} AND scope_kind = 'agency'
       UNION ALL
       SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency_code,
@@ -115,7 +131,7 @@ export function procedureSetsSource(layout: CellLayout, periods: string, linked 
     )
     GROUP BY period_kind, period_start, agency_code, procedure_code
   )
-  ARRAY JOIN ${rollupScopesSql('agency_code')} AS sc`;
+  ARRAY JOIN ${rollupScopesSql('agency_code', true)} AS sc`;
 }
 
 /**
@@ -143,11 +159,11 @@ export function catalogSource(kinds: readonly PeriodKind[], purposes: readonly s
   FROM
   (
     SELECT *, arrayConcat(if(ifNull(agency_code, '') != '', [agency_code], []),
-      ${unitsAtLevelsSql((l) => `${l} IN ('commune', 'district') AND has(admin_levels, ${l})`)}) AS fallback_units
+      ${unitsAtLevelsSql((l) => `${l} IN ('commune', 'district') AND has(admin_levels, ${l})`, true)}) AS fallback_units
     FROM (${catalogSnapshotSql(kind, purposes)})
   )
   ARRAY JOIN ${UNITS_OF_PROCEDURE} AS us
-  ARRAY JOIN ${rollupScopesSql('us.1')} AS sc`,
+  ARRAY JOIN ${rollupScopesSql('us.1', true)} AS sc`,
     )
     .join('\n  UNION ALL');
 }
@@ -184,14 +200,15 @@ export function index766ScopeInputsSql(
   const sums = INDEX766_SUMS.map((c) => `sum(${c}) AS ${c}`);
   const sets = INDEX766_SETS.map((c) => `groupUniqArrayArray(${c}) AS ${c}`);
   return `
+WITH ${UNITS_WITH}
 SELECT *, max(length(procs)) OVER (PARTITION BY period_kind, period_start) AS catalog_size
 FROM
 (
   SELECT period_kind, period_start, scope_kind, scope_code, ${[...sums, ...sets].join(', ')},
     groupArrayArray(figures) AS figures
   FROM
-  (${countsSource(layout, periods, linked)}
-  UNION ALL${procedureSetsSource(layout, periods, linked)}
+  (${countsSource(layout, periods)}
+  UNION ALL${dossierSource(layout, periods, linked)}
   UNION ALL${catalogSource(kinds, purposes)}
   UNION ALL${externalSource(periods)}
   )

@@ -20,15 +20,16 @@ const INDEX766_FULL_PURPOSES = INDEX766_PURPOSES.filter((p) => p !== 'touched');
  * due time or changing), the city and the chain (the agency and its ancestors, index766/units.ts) of
  * each agency whose cells changed there (the run's 'delta' and 'crossed' cells, as dossierKeysSql).
  * Every other unit rolls up cells, live cells, procedure sets, catalog sets and figures that did not
- * change there, so its values stay as they were.
+ * change there, so its values stay as they were. `named`: inside index766ScopeInputsSql, whose WITH names
+ * the agency chains (index766/units.ts UNITS_WITH).
  */
-export function index766KeysSql(kinds: readonly PeriodKind[]): string {
+export function index766KeysSql(kinds: readonly PeriodKind[], named = false): string {
   const touched = runPeriodPairsSql(kinds, ['touched']);
   return `((period_kind, period_start) IN ${runPeriodPairsSql(kinds, INDEX766_FULL_PURPOSES)}
     OR (scope_kind = 'city' AND (period_kind, period_start) IN ${touched})
     OR (period_kind, period_start, scope_kind, scope_code) IN
       (SELECT DISTINCT toString(period_kind), period_start, 'agency', unit
-       FROM kpi_stage_cells_v1 ARRAY JOIN ${chainOfSql('toString(agency_code)')} AS unit
+       FROM kpi_stage_cells_v1 ARRAY JOIN ${chainOfSql('toString(agency_code)', named)} AS unit
        WHERE run_id = {run_id:String} AND role IN ('delta', 'crossed') AND agency_code != ''
          AND (period_kind, period_start) IN ${touched}))`;
 }
@@ -174,7 +175,7 @@ FROM
         (
           SELECT *, greatest(received, toInt64(if(${figureAt('national_reporting.received')} = 0, 0,
             figures[${figureAt('national_reporting.received')}].2))) AS sync_denominator
-          FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, periods, layout, index766KeysSql(kinds), linked)})
+          FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, periods, layout, index766KeysSql(kinds, true), linked)})
           WHERE scope_kind IN {scope_kinds:Array(String)}
         )
       )
