@@ -65,6 +65,9 @@ function unwrap(expression: string): string {
 
 const EMPTY = new Set(['0', '[]']);
 
+/** Whether `definition` passes a column of the same name on as it is (`c.procs AS procs`). */
+const passedOn = (definition: string, name: string) => new RegExp(`^(\\w+\\.)?${name}$`).test(definition);
+
 interface Source {
   where: string;
   sql: string;
@@ -121,7 +124,7 @@ function termLines(expressions: string[], valuesSql: string, all: Source[]): str
       }
       const defined = all.flatMap((s) =>
         [...new Set(definitionsIn(s.sql, name))]
-          .filter((d) => !EMPTY.has(d))
+          .filter((d) => !EMPTY.has(d) && !passedOn(d, name))
           .map((d) => ({ where: s.where, d })),
       );
       const found =

@@ -1,9 +1,10 @@
 import { chainOfSql, rollupScopesSql, UNITS_WITH, unitsAtLevelsSql } from '../index766/units.ts';
-import type { PeriodKind } from '../periods.ts';
+import { PERIOD_SQL, type PeriodKind, TIME_ZONE } from '../periods.ts';
 import type { CellLayout } from './cells.sql.ts';
 import { liveCellsOfRunSql } from './cells.sql.ts';
 import { INDEX766_COUNTERS, PROCEDURE_COUNTERS } from './counters.sql.ts';
-import { catalogSnapshotSql } from './procedure-kpis.sql.ts';
+import { catalogOnDaysSql } from './procedure-kpis.sql.ts';
+import { runPeriodPairsSql } from './run-periods.sql.ts';
 
 /**
  * What the Decision 766 index reads per (period, scope), for the city and every unit with its sub-units
@@ -15,7 +16,8 @@ import { catalogSnapshotSql } from './procedure-kpis.sql.ts';
  *   online or one using the population database (kpi_scope_procedures_v1 plus the live cells), with the
  *   live cells' counters: the run's live chain is read once, for both;
  * - catalog: the procedures applied at each unit as the catalog stood at the period's end, with their
- *   online services (unit|procedure) and attributes;
+ *   online services (unit|procedure) and attributes, as sets per scope computed once per day the periods
+ *   end on (a new day's month, quarter and year share today's catalog);
  * - external: the published figures loaded for the scope and period (used as they are, no rollup).
  */
 
@@ -144,28 +146,52 @@ const UNITS_OF_PROCEDURE = `if(notEmpty(applied_units),
     arrayMap(u -> (u, if(online_class IN ('partial', 'full'), 'published', 'none')),
       if(empty(fallback_units), [''], fallback_units)))`;
 
+/**
+ * The catalog's sets per (period, scope): grouped per day the run's periods of `kinds` end on (today for
+ * the running ones) and scope, once per day, then given to each period ending that day.
+ */
 export function catalogSource(kinds: readonly PeriodKind[], purposes: readonly string[]): string {
-  return kinds
-    .map(
-      (kind) => `
-  SELECT '${kind}' AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
+  const end = (kind: PeriodKind) => `${PERIOD_SQL[kind].add}(period_start, 1)`;
+  const last = kinds[kinds.length - 1]!;
+  const periodEnd =
+    kinds.length === 1
+      ? end(last)
+      : `multiIf(${kinds
+          .slice(0, -1)
+          .map((k) => `period_kind = '${k}', ${end(k)}`)
+          .join(', ')}, ${end(last)})`;
+  const periods = `(SELECT DISTINCT toString(period_kind) AS period_kind, period_start,
+      least(subtractDays(${periodEnd}, 1), toDate({now:DateTime64(3, 'UTC')}, '${TIME_ZONE}')) AS snapshot_day
+    FROM ${runPeriodPairsSql(kinds, purposes)})`;
+  const set = (expression: string) => `groupUniqArrayArray(${expression})`;
+  return `
+  SELECT p.period_kind AS period_kind, p.period_start AS period_start, c.scope_kind AS scope_kind,
+    c.scope_code AS scope_code,
     ${sourceColumns({
-      procs: '[procedure_code]',
-      online_procs: "if(online_class IN ('partial', 'full'), [procedure_code], [])",
-      services: `if(us.2 IN ${SERVICE_STATUSES}, [concat(us.1, '|', procedure_code)], [])`,
-      fee_procs: 'if(fee_bearing = 1, [procedure_code], [])',
-      citizen_procs: "if(has(serves, 'citizen'), [procedure_code], [])",
+      procs: 'c.procs',
+      online_procs: 'c.online_procs',
+      services: 'c.services',
+      fee_procs: 'c.fee_procs',
+      citizen_procs: 'c.citizen_procs',
     })}
   FROM
   (
-    SELECT *, arrayConcat(if(ifNull(agency_code, '') != '', [agency_code], []),
-      ${unitsAtLevelsSql((l) => `${l} IN ('commune', 'district') AND has(admin_levels, ${l})`, true)}) AS fallback_units
-    FROM (${catalogSnapshotSql(kind, purposes)})
-  )
-  ARRAY JOIN ${UNITS_OF_PROCEDURE} AS us
-  ARRAY JOIN ${rollupScopesSql('us.1', true)} AS sc`,
+    SELECT snapshot_day, sc.1 AS scope_kind, sc.2 AS scope_code, ${set('[procedure_code]')} AS procs,
+      ${set("if(online_class IN ('partial', 'full'), [procedure_code], [])")} AS online_procs,
+      ${set(`if(us.2 IN ${SERVICE_STATUSES}, [concat(us.1, '|', procedure_code)], [])`)} AS services,
+      ${set('if(fee_bearing = 1, [procedure_code], [])')} AS fee_procs,
+      ${set("if(has(serves, 'citizen'), [procedure_code], [])")} AS citizen_procs
+    FROM
+    (
+      SELECT *, arrayConcat(if(ifNull(agency_code, '') != '', [agency_code], []),
+        ${unitsAtLevelsSql((l) => `${l} IN ('commune', 'district') AND has(admin_levels, ${l})`, true)}) AS fallback_units
+      FROM (${catalogOnDaysSql(`(SELECT DISTINCT snapshot_day FROM ${periods})`)})
     )
-    .join('\n  UNION ALL');
+    ARRAY JOIN ${UNITS_OF_PROCEDURE} AS us
+    ARRAY JOIN ${rollupScopesSql('us.1', true)} AS sc
+    GROUP BY snapshot_day, scope_kind, scope_code
+  ) AS c
+  INNER JOIN ${periods} AS p ON p.snapshot_day = c.snapshot_day`;
 }
 
 export function externalSource(periods: string): string {
