@@ -65,7 +65,7 @@ function deltaSumsSource(layout: CellLayout): string {
  * The procedures whose per-unit count turned positive with the run's deltas, added to their unit's sets
  * (agency_rows of nextInputsSql); `left` where one turned non-positive (it may leave a set, which only the
  * inputs read anew give). A unit's count now is its kpi_scope_procedures_v1 row plus the run's live cells
- * (procedureSetsSource); before, that minus the change. A delta of no agency moves no set:
+ * (index766-sources.sql.ts dossierSource); before, that minus the change. A delta of no agency moves no set:
  * kpi_scope_procedures_v1 holds agencies only, such a cell reaches the sets through the live cells alone.
  * The three are summed per (period, unit, procedure) of the run's staged cells, those whose change is not 0.
  */
