@@ -15,7 +15,7 @@ import { PERIOD_KINDS, type PeriodKind, periodStartOf } from './periods.ts';
 import { rebuild } from './rebuild.ts';
 import { computedKey, type KpiCycleOptions, type KpiRunResult, skipped } from './run-options.ts';
 import { stageCrossedCellsSql } from './sql/crossed.sql.ts';
-import { CYCLE_PROBE_SQL } from './sql/cycle-probe.sql.ts';
+import { CROSSED_COUNT_SQL, CYCLE_PROBE_SQL } from './sql/cycle-probe.sql.ts';
 import { STAGE_CANDIDATE_FACTS_SQL } from './sql/facts.sql.ts';
 import { STAGE_CHANGED_FACTS_SQL, STAGE_OPEN_FACTS_SQL, stageCycleDeltaSql } from './sql/generation.sql.ts';
 import {
@@ -152,7 +152,14 @@ async function cycle(
     samePeriods &&
     committed.computed === claim.computed &&
     !due;
-  if (onlyTime && Number(probe?.crossed ?? 1) === 0) {
+  // The probe counts crossed dossiers only where no event was ingested; events that changed no fact
+  // (a redelivery, an event no fact reads) leave a cycle of time passing alone, asked here.
+  let crossed = Number(probe?.crossed ?? 1);
+  if (onlyTime && touched) {
+    const [count] = await sql.rows<{ n: string }>(CROSSED_COUNT_SQL, base, 'read crossed probe');
+    crossed = Number(count?.n ?? 1);
+  }
+  if (onlyTime && crossed === 0) {
     return quietCycle(clickhouse, options, kpis, claim, from, committed);
   }
   // The same running periods, catalog and figures: the previous live cells plus the change of the dossiers

@@ -257,4 +257,29 @@ describe('a cycle with nothing to count or judge anew', () => {
     },
     SLOW,
   );
+
+  it(
+    'judges a due time passed while the only events ingested change no fact (a redelivery)',
+    async () => {
+      const edge = dossierEvents({
+        code: 'EDGE',
+        agency: 'PROV',
+        procedure: 'P-1',
+        received: '2026-03-10 07:55',
+        due: '2026-03-10 08:30',
+      });
+      await clickhouse.insert({ table: 'dossier_events_v1', values: edge, format: 'JSONEachRow' });
+      expect((await cycle('08:00')).result.dossiersRefreshed).toBe(1);
+      const before = await onTimeToday();
+      // EDGE's events arrive again (Kafka redelivers at least once): they change no fact, while its due
+      // time (08:30) passes before the next cycle.
+      await clickhouse.insert({ table: 'dossier_events_v1', values: edge, format: 'JSONEachRow' });
+      const next = await cycle('08:40');
+      expect(next.result.dossiersRefreshed).toBe(0);
+      expect(next.labels).toContain(CROSSED);
+      expect(await onTimeToday()).toEqual({ ...before, numerator: before.numerator - 1 });
+      await expectExact('due time passed beside a redelivery');
+    },
+    SLOW,
+  );
 });

@@ -20,7 +20,7 @@ WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime6
  * - `crossed`: open dossiers that crossed an instant of theirs (crossed.sql.ts CROSSED), asked only where
  *   a cycle may be one of time passing alone: {ask_crossed} (the same periods and computation as the last
  *   cycle) and no event ingested (a scalar subquery, a constant when the filter is planned: else nothing
- *   is read);
+ *   is read); where events were ingested but changed no fact, the cycle asks CROSSED_COUNT_SQL after;
  * - `ready`, `grow`: PREVIOUS_LIVE_READY_SQL of {previous_live_base} (0 for '').
  */
 export const CYCLE_PROBE_SQL = `
@@ -34,3 +34,9 @@ FROM
      WHERE {ask_crossed:UInt8} = 1 AND (${TOUCHED_EVENTS_SQL}) = 0 AND ${CROSSED}) AS crossed,
     (SELECT (n, grow) FROM (${PREVIOUS_LIVE_READY_SQL})) AS previous_live
 )`;
+
+/**
+ * Open dossiers that crossed an instant of theirs, for a cycle whose ingested events changed no fact (a
+ * redelivery, an event no fact reads): time passing alone, which the probe did not ask about.
+ */
+export const CROSSED_COUNT_SQL = `SELECT count() AS n FROM kpi_open_facts_v1 WHERE ${CROSSED}`;
