@@ -146,9 +146,13 @@ const UNITS_OF_PROCEDURE = `if(notEmpty(applied_units),
     arrayMap(u -> (u, if(online_class IN ('partial', 'full'), 'published', 'none')),
       if(empty(fallback_units), [''], fallback_units)))`;
 
+/** The sets only catalogSource gives. */
+const CATALOG_SETS: readonly string[] = ['procs', 'online_procs', 'services', 'fee_procs', 'citizen_procs'];
+
 /**
  * The catalog's sets per (period, scope): grouped per day the run's periods of `kinds` end on (today for
- * the running ones) and scope, once per day, then given to each period ending that day.
+ * the running ones) and scope, once per day, then given to each period ending that day. One row per
+ * (period, scope), each set without repeats: index766ScopeInputsSql concatenates them as they are.
  */
 export function catalogSource(kinds: readonly PeriodKind[], purposes: readonly string[]): string {
   const end = (kind: PeriodKind) => `${PERIOD_SQL[kind].add}(period_start, 1)`;
@@ -224,7 +228,11 @@ export function index766ScopeInputsSql(
   linked = true,
 ): string {
   const sums = INDEX766_SUMS.map((c) => `sum(${c}) AS ${c}`);
-  const sets = INDEX766_SETS.map((c) => `groupUniqArrayArray(${c}) AS ${c}`);
+  // The catalog's sets come from one row per (period, scope), each already a set (catalogSource): they are
+  // concatenated, not hashed again; the dossiers' sets gather rows of several units and procedures.
+  const sets = INDEX766_SETS.map(
+    (c) => `${CATALOG_SETS.includes(c) ? 'groupArrayArray' : 'groupUniqArrayArray'}(${c}) AS ${c}`,
+  );
   return `
 WITH ${UNITS_WITH}
 SELECT *, max(length(procs)) OVER (PARTITION BY period_kind, period_start) AS catalog_size
