@@ -110,7 +110,8 @@ async function cycle(
   const samePeriods = PERIOD_KINDS.every(
     (kind) => periodStartOf(kind, utcDate(committed.judged_at)) === periodStartOf(kind, utcDate(now)),
   );
-  const sameComputation = committed.computed === computedKey(options);
+  const computed = computedKey(options);
+  const sameComputation = committed.computed === computed;
   // Statements over nothing are skipped: each costs its planning even when it reads no row. What the
   // cycle needs to know before staging is asked in one statement (CYCLE_PROBE_SQL).
   type Probe = 'catalog' | 'external' | 'dossiers' | 'due' | 'crossed' | 'ready' | 'grow';
@@ -143,14 +144,14 @@ async function cycle(
     window_to: serverTime,
     day_floor: committed.day_floor,
     layout: fingerprint,
-    computed: computedKey(options),
+    computed,
   };
   const onlyTime =
     !changed &&
     !catalogChanged &&
     !externalLoaded &&
     samePeriods &&
-    committed.computed === claim.computed &&
+    sameComputation &&
     !due;
   // The probe counts crossed dossiers only where no event was ingested; events that changed no fact
   // (a redelivery, an event no fact reads) leave a cycle of time passing alone, asked here.
@@ -168,7 +169,7 @@ async function cycle(
     !catalogChanged &&
     !externalLoaded &&
     samePeriods &&
-    committed.computed === claim.computed &&
+    sameComputation &&
     previousLive !== undefined;
   const fromPrevious = startable && Number(probe?.ready ?? 0) > 0;
   const crossedFrom = fromPrevious ? committed.live_id : undefined;
@@ -186,7 +187,7 @@ async function cycle(
   // On a new day the period the last cycle ran in keeps its procedure KPIs while its catalog snapshot is
   // the same (currentPeriodSql), when they were computed for what this run computes.
   const sameDay = periodStartOf('day', utcDate(committed.judged_at)) === periodStartOf('day', utcDate(now));
-  const keepSnapshot = !sameDay && committed.computed === claim.computed;
+  const keepSnapshot = !sameDay && sameComputation;
   const [boundaries] = keepSnapshot
     ? await sql.rows<{ days: string[] }>(CATALOG_BOUNDARIES_SQL, base, 'read catalog validity boundaries')
     : [];
