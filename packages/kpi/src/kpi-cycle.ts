@@ -146,13 +146,7 @@ async function cycle(
     layout: fingerprint,
     computed,
   };
-  const onlyTime =
-    !changed &&
-    !catalogChanged &&
-    !externalLoaded &&
-    samePeriods &&
-    sameComputation &&
-    !due;
+  const onlyTime = !changed && !catalogChanged && !externalLoaded && samePeriods && sameComputation && !due;
   // The probe counts crossed dossiers only where no event was ingested; events that changed no fact
   // (a redelivery, an event no fact reads) leave a cycle of time passing alone, asked here.
   let crossed = Number(probe?.crossed ?? 1);
@@ -166,11 +160,7 @@ async function cycle(
   // The same running periods, catalog and figures: the previous live cells plus the change of the dossiers
   // that crossed an instant or changed (sql/crossed.sql.ts), and only the scopes they moved in recomputed.
   const startable =
-    !catalogChanged &&
-    !externalLoaded &&
-    samePeriods &&
-    sameComputation &&
-    previousLive !== undefined;
+    !catalogChanged && !externalLoaded && samePeriods && sameComputation && previousLive !== undefined;
   const fromPrevious = startable && Number(probe?.ready ?? 0) > 0;
   const crossedFrom = fromPrevious ? committed.live_id : undefined;
   const previousChain =
