@@ -97,9 +97,11 @@ export function countsSource(layout: CellLayout, periods: string): string {
  * Per unit and procedure, whether it had a non-zero fee, an online payment, a dossier received online or
  * one using the population database (kpi_scope_procedures_v1 plus the live cells), and the live cells'
  * counts, added to the city and every agency of the unit's chain: the live chain is read once for both.
+ * Each unit's procedures are gathered into its sets before the rollup (a unit's rows are one per
+ * procedure, so its sets have no repeats): one row per unit and period reaches the scopes' grouping
+ * instead of one per unit, procedure and period.
  */
 export function dossierSource(layout: CellLayout, periods: string, linked = true): string {
-  const col = (column: string) => PROCEDURE_COUNTERS.find((c) => c.column === column)!;
   const counters = dossierCounters(layout);
   const procedures = PROCEDURE_COUNTERS.map((c) => c.column);
   const fromCells = [
@@ -108,30 +110,42 @@ export function dossierSource(layout: CellLayout, periods: string, linked = true
   ].join(', ');
   const zeros = counters.map((c) => `toInt64(0) AS ${c.name}`).join(', ');
   const sums = [...counters.map((c) => c.name), ...procedures].map((c) => `sum(${c}) AS ${c}`).join(', ');
-  const set = (column: string) => `if(${col(column).column} > 0, [procedure_code], [])`;
+  const unitSums = counters.map((c) => `sum(${c.name}) AS ${c.name}`).join(', ');
+  const set = (column: string, element = 'procedure_code') => {
+    if (!procedures.includes(column)) throw new Error(`no procedure counter ${column}`);
+    return `groupArrayIf(${element}, ${column} > 0)`;
+  };
   return `
   SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
     ${sourceColumns({
       ...Object.fromEntries(counters.map((c) => [c.name, c.name])),
-      fee_data_procs: set('fee_data'),
-      paid_procs: set('paid_online'),
-      population_db_procs: set('population_db'),
-      used_services: "if(online_received > 0, [concat(agency_code, '|', procedure_code)], [])",
+      fee_data_procs: 'fee_data_procs',
+      paid_procs: 'paid_procs',
+      population_db_procs: 'population_db_procs',
+      used_services: 'used_services',
     })}
   FROM
   (
-    SELECT period_kind, period_start, agency_code, procedure_code, ${sums}
+    SELECT period_kind, period_start, agency_code, ${unitSums},
+      ${set('fee_data')} AS fee_data_procs, ${set('paid_online')} AS paid_procs,
+      ${set('population_db')} AS population_db_procs,
+      ${set('online_received', "concat(agency_code, '|', procedure_code)")} AS used_services
     FROM
     (
-      SELECT toString(period_kind) AS period_kind, period_start, scope_code AS agency_code,
-        toString(procedure_code) AS procedure_code, ${zeros}, ${procedures.join(', ')}
-      FROM kpi_scope_procedures_v1 WHERE (period_kind, period_start) IN ${periods} AND scope_kind = 'agency'
-      UNION ALL
-      SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency_code,
-        toString(procedure_code) AS procedure_code, ${fromCells}
-      FROM ${liveCells(layout, periods, linked)}
+      SELECT period_kind, period_start, agency_code, procedure_code, ${sums}
+      FROM
+      (
+        SELECT toString(period_kind) AS period_kind, period_start, scope_code AS agency_code,
+          toString(procedure_code) AS procedure_code, ${zeros}, ${procedures.join(', ')}
+        FROM kpi_scope_procedures_v1 WHERE (period_kind, period_start) IN ${periods} AND scope_kind = 'agency'
+        UNION ALL
+        SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency_code,
+          toString(procedure_code) AS procedure_code, ${fromCells}
+        FROM ${liveCells(layout, periods, linked)}
+      )
+      GROUP BY period_kind, period_start, agency_code, procedure_code
     )
-    GROUP BY period_kind, period_start, agency_code, procedure_code
+    GROUP BY period_kind, period_start, agency_code
   )
   ARRAY JOIN ${rollupScopesSql('agency_code', true)} AS sc`;
 }
