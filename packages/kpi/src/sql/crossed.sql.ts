@@ -81,9 +81,9 @@ SELECT {run_id:String}, 'crossed', ${CELL_KEY_COLUMNS}, ${signedLiveSums(kinds, 
  * and every counter is written once, with the per-kind flags (in_received, in_filed, index766_period) read
  * as that kind's. liveCellsSql writes the flagged counters once per kind instead, over one row per
  * dossier: the statement's planning grows with the counters it names (about 0.4 CPU-s for 88 of them,
- * whatever the rows), and the crossed dossiers are few. A counting aggregate is summed as the rows' signs
- * (`countIf(c)` as `sumIf(sign, c)`) in one grouping; planning a grouping per sign and a sum over them
- * cost a fifth more.
+ * whatever the rows), and the crossed dossiers are few. Every counter of the layout counts rows, and is
+ * summed as the rows' signs (`countIf(c)` as `sumIf(sign, c)`) in one grouping (planning a grouping per
+ * sign and a sum over them cost a fifth more); a layout with another aggregate is refused.
  */
 function signedLiveSums(kinds: readonly PeriodKind[], layout: CellLayout, source: string): string {
   const now = "{now:DateTime64(3, 'UTC')}";
@@ -91,7 +91,14 @@ function signedLiveSums(kinds: readonly PeriodKind[], layout: CellLayout, source
   const participation = participationSql('day', mark).replaceAll(now, 'judge_at').replace(mark, source);
   const flag = /\b(in_received|in_filed|index766_period)\b/g;
   const ofKind = layout.aggregates.map((a) => a.replace(flag, (f) => `${f}_of_kind`));
-  const signed = ofKind.map(signedCountSql);
+  const signed = ofKind.map((a, i) => {
+    const x = signedCountSql(a);
+    // Every counter of the layout counts rows (cellLayout's KPIs and NAMED_COUNTERS); another aggregate
+    // would need its own signed form here.
+    if (x === undefined)
+      throw new Error(`${layout.columns[i]}: ${a} is not a count, crossed cells sum signs`);
+    return x;
+  });
   const byKind = kinds.map((k) => `('${k}', ${PERIOD_SQL[k].startOf(now)})`).join(', ');
   const rows = `
 (
@@ -104,18 +111,8 @@ function signedLiveSums(kinds: readonly PeriodKind[], layout: CellLayout, source
   WHERE live
 )`;
   const sums = counterSums(layout.columns);
-  if (signed.every((x) => x !== undefined)) {
-    return `${signed.map((x, i) => `${x} AS sum_${layout.columns[i]}`).join(', ')}
+  return `${signed.map((x, i) => `${x} AS sum_${layout.columns[i]}`).join(', ')}
 FROM ${rows}
-GROUP BY ${CELL_KEY_COLUMNS}
-HAVING ${sums.nonZero}`;
-  }
-  const counters = ofKind.map((a, i) => `toInt64(${a}) * sign AS ${layout.columns[i]}`).join(',\n  ');
-  return `${sums.select}
-FROM (
-SELECT period_kind, period_start, admin_level, agency_code, field_code, procedure_code, ${counters}
-FROM ${rows}
-GROUP BY period_kind, period_start, admin_level, agency_code, field_code, procedure_code, sign)
 GROUP BY ${CELL_KEY_COLUMNS}
 HAVING ${sums.nonZero}`;
 }
