@@ -8,6 +8,13 @@ SELECT count() FROM kpi_touched_v1
 WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')}`;
 
 /**
+ * Open dossiers that crossed an instant of theirs (crossed.sql.ts CROSSED), counted as `n`, where `when`
+ * (conditions joined by AND) holds.
+ */
+const crossedCountSql = (...when: string[]) =>
+  `SELECT count() AS n FROM kpi_open_facts_v1 WHERE ${[...when, CROSSED].join(' AND ')}`;
+
+/**
  * What a cycle asks before staging, in one statement (each costs its planning; an idle cycle used to ask
  * in two, and list the touched dossiers before asking), each as a count:
  * - `catalog`, `external`: catalog rows ingested in the window (CATALOG_CHANGED_SQL), external figures
@@ -30,8 +37,7 @@ FROM
   SELECT (SELECT n FROM (${CATALOG_CHANGED_SQL})) AS catalog, (SELECT n FROM (${EXTERNAL_LOADED_SQL})) AS external,
     (${TOUCHED_EVENTS_SQL}) AS dossiers,
     (SELECT count() FROM kpi_open_facts_v1 WHERE finished_at >= ${BEFORE} OR start_at > ${BEFORE}) AS due,
-    (SELECT count() FROM kpi_open_facts_v1
-     WHERE {ask_crossed:UInt8} = 1 AND (${TOUCHED_EVENTS_SQL}) = 0 AND ${CROSSED}) AS crossed,
+    (${crossedCountSql('{ask_crossed:UInt8} = 1', `(${TOUCHED_EVENTS_SQL}) = 0`)}) AS crossed,
     (SELECT (n, grow) FROM (${PREVIOUS_LIVE_READY_SQL})) AS previous_live
 )`;
 
@@ -39,4 +45,4 @@ FROM
  * Open dossiers that crossed an instant of theirs, for a cycle whose ingested events changed no fact (a
  * redelivery, an event no fact reads): time passing alone, which the probe did not ask about.
  */
-export const CROSSED_COUNT_SQL = `SELECT count() AS n FROM kpi_open_facts_v1 WHERE ${CROSSED}`;
+export const CROSSED_COUNT_SQL = crossedCountSql();

@@ -218,8 +218,8 @@ INSERT INTO kpi_scope_cells_v1 (period_kind, period_start, scope_kind, scope_cod
 SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${sums.select}
 FROM ${cells}
 ARRAY JOIN ${SCOPES_OF_CELL} AS sc${sharded ? `\nWHERE ${inShard(key)}` : ''}
-GROUP BY period_kind, period_start, scope_kind, scope_code
-HAVING ${sums.nonZero}${sorted ? '\nORDER BY period_kind, period_start, scope_kind, scope_code' : ''}`;
+GROUP BY ${key}
+HAVING ${sums.nonZero}${sorted ? `\nORDER BY ${key}` : ''}`;
 }
 
 export function scopeProceduresSql(
@@ -231,15 +231,16 @@ export function scopeProceduresSql(
   const counters = PROCEDURE_COUNTERS.map((c) => layout.at(c.key));
   const sums = counterSums(counters);
   const columns = PROCEDURE_COUNTERS.map((c) => c.column).join(', ');
+  const key = 'period_kind, period_start, scope_kind, scope_code, procedure_code';
   // A cell with none of these counts adds nothing to any sum: day cells never have any (they count only
   // in month, quarter and year periods), and fanning them out to five scopes each cost most of this.
   return `
 INSERT INTO kpi_scope_procedures_v1 (period_kind, period_start, scope_kind, scope_code, procedure_code, ${columns})
 SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, procedure_code, ${sums.select}
 FROM (SELECT * FROM ${cells} WHERE ${counters.map((c) => `${c} != 0`).join(' OR ')})
-ARRAY JOIN ${SCOPES_OF_CELL} AS sc${sharded ? `\nWHERE ${inShard('period_kind, period_start, scope_kind, scope_code, procedure_code')}` : ''}
-GROUP BY period_kind, period_start, scope_kind, scope_code, procedure_code
-HAVING ${sums.nonZero}${sorted ? '\nORDER BY period_kind, period_start, scope_kind, scope_code, procedure_code' : ''}`;
+ARRAY JOIN ${SCOPES_OF_CELL} AS sc${sharded ? `\nWHERE ${inShard(key)}` : ''}
+GROUP BY ${key}
+HAVING ${sums.nonZero}${sorted ? `\nORDER BY ${key}` : ''}`;
 }
 
 /** The run's staged cell deltas, as a FROM body for scopeCellsSql / scopeProceduresSql. */
