@@ -13,6 +13,15 @@ SELECT (SELECT count() FROM kpi_run_periods_v1 WHERE run_id = {run_id:String}) A
     (SELECT period_kind, period_start FROM kpi_run_periods_v1 WHERE run_id = {run_id:String})) AS written`;
 
 /**
+ * Settings every KPI statement runs with. `optimize_and_compare_chain` off: the analyzer's pass that adds,
+ * to every AND chain of comparisons, the comparisons they imply (`a < b AND b < 5` gains `a < 5`) took
+ * 40% of the crossed statement's planning (0.14 → 0.085 CPU-s on an empty store) and 30–45% of the live
+ * cells' and the cell deltas', whose participation rows chain instants (start, finish, judged at, period
+ * end); the derived comparisons only filter rows the chain already excludes, so no result changes.
+ */
+export const KPI_STATEMENT_SETTINGS: Readonly<Record<string, string>> = { optimize_and_compare_chain: '0' };
+
+/**
  * Every query parameter a KPI statement may mention (`{run_id:String}` …). A statement is sent only the
  * ones its text mentions: ClickHouse rejects unused ones on some versions.
  */
@@ -125,6 +134,7 @@ export function statements(clickhouse: ClickHouse, options: RunnerOptions = {}):
       query,
       query_params: pick(query, params),
       format: 'JSONEachRow',
+      clickhouse_settings: KPI_STATEMENT_SETTINGS,
     });
     const read = await result.json<T>();
     if (label) trace?.(label, performance.now() - began);
@@ -140,7 +150,7 @@ export function statements(clickhouse: ClickHouse, options: RunnerOptions = {}):
         query,
         query_params: pick(query, params),
         abort_signal: signal,
-        ...(settings ? { clickhouse_settings: settings } : {}),
+        clickhouse_settings: { ...KPI_STATEMENT_SETTINGS, ...settings },
       });
       trace?.(label ?? statementLabel(query), performance.now() - began);
     },
