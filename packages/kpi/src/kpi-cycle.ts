@@ -22,7 +22,6 @@ import {
   CATALOG_BOUNDARIES_SQL,
   CATALOG_TOUCHED_DOSSIERS_SQL,
   currentPeriodsSql,
-  type MonthsKind,
   TOUCHED_DOSSIERS_SQL,
   touchedCatalogPeriodsSql,
   touchedExternalPeriodsSql,
@@ -192,32 +191,34 @@ async function cycle(
     { ...base, catalog_boundaries: boundaries?.days ?? [] },
   );
   // Cells hold every period kind, whatever this run recomputes: the next run may ask for another. The kinds
-  // with a delta (months, quarters and years that settle, every kind with changed dossiers) are staged in
-  // one statement: one read of the open facts and of the changed dossiers' facts, one planning. A day that
-  // settles is staged on its own (in stretches: a catch-up settles many days).
+  // with a delta (months, quarters and years that settle, every kind with changed dossiers, a day that
+  // settles alone) are staged in one statement: one read of the open facts and of the changed dossiers'
+  // facts, one planning. Days that settle over more than STRETCHED_DAYS (a catch-up) are staged on their
+  // own, in stretches.
   const deltaLabel = (settle: boolean, kinds: string) =>
     `kpi_stage_cells_v1 <- ${settle ? 'settled' : ''}${settle && changed ? ' + ' : ''}${changed ? 'changed' : ''} ${kinds}`;
   const deltaKinds: PeriodKind[] = [];
-  const settledMonths: MonthsKind[] = [];
+  const settledKinds: PeriodKind[] = [];
+  const stretched = daysBetween(committed.judged_at, now) > STRETCHED_DAYS;
   for (const kind of PERIOD_KINDS) {
     const settle =
       due || periodStartOf(kind, utcDate(committed.judged_at)) !== periodStartOf(kind, utcDate(now));
-    if (kind === 'day' && settle) {
+    if (kind === 'day' && settle && stretched) {
       await sql.command(stageCycleDeltaSql(kind, layout, { settle, changed }), base, {
         label: deltaLabel(settle, kind),
       });
     } else if (settle || changed) {
       deltaKinds.push(kind);
-      if (settle && kind !== 'day') settledMonths.push(kind);
+      if (settle) settledKinds.push(kind);
     }
   }
   const [only] = deltaKinds;
   if (only !== undefined) {
-    const settle = settledMonths.length > 0;
+    const settle = settledKinds.length > 0;
     await sql.command(
       deltaKinds.length === 1
-        ? stageCycleDeltaSql(only, layout, { settle, changed })
-        : stageMonthsCycleDeltaSql(deltaKinds, layout, { settle: settledMonths, changed }),
+        ? stageCycleDeltaSql(only, layout, { settle, changed }, false)
+        : stageMonthsCycleDeltaSql(deltaKinds, layout, { settle: settledKinds, changed }),
       base,
       { label: deltaLabel(settle, deltaKinds.join('+')) },
     );
@@ -292,6 +293,20 @@ async function quietCycle(
     periodsRecomputed: 0,
     rowsWritten: 0,
   };
+}
+
+/**
+ * Up to this many city days settled at once, a day's settled rows are one per open dossier and day (the
+ * other kinds' statement, stageMonthsCycleDeltaSql); past it, one per stretch of days over which a
+ * dossier's row is the same (settledStretchesSql), spread over its days. Both give the same cells; the
+ * stretches' arrays cost more than the rows of a day or two (bench/README.md).
+ */
+export const STRETCHED_DAYS = 1;
+
+/** City days from the one of `from` to the one of `to` (UTC instants as text). */
+function daysBetween(from: string, to: string): number {
+  const day = (at: string) => Date.parse(`${periodStartOf('day', utcDate(at))}T00:00:00Z`);
+  return Math.round((day(to) - day(from)) / 86_400_000);
 }
 
 async function countStaged(clickhouse: ClickHouse, runId: string, role: string): Promise<number> {

@@ -43,6 +43,7 @@ export function stageCycleDeltaSql(
   kind: PeriodKind,
   layout: CellLayout,
   parts: { settle: boolean; changed: boolean },
+  stretched = kind === 'day',
 ): string {
   const crossed = `${periodOfSql(kind, BEFORE)} != ${periodOfSql(kind, NOW)}`;
   const sources: string[] = [];
@@ -56,15 +57,16 @@ export function stageCycleDeltaSql(
     sources.push(factsSourceSql(STAGED('new'), 1, clipFromSql(kind)));
   }
   if (sources.length === 0) throw new Error('a cycle delta needs something to settle or a changed dossier');
-  return stageDeltaSql(kind, layout, sources.join('\n    UNION ALL\n    '));
+  return stageDeltaSql(kind, layout, sources.join('\n    UNION ALL\n    '), stretched);
 }
 
 // Days are settled in stretches (settledStretchesSql): a catch-up after weeks would judge every open
-// dossier once per elapsed day. A month, quarter or year elapses one at a time; stretches only cost there.
-function stageDeltaSql(kind: PeriodKind, layout: CellLayout, source: string): string {
+// dossier once per elapsed day. A month, quarter or year elapses one at a time; stretches only cost there,
+// as they do for a day settling alone (kpi-cycle.ts STRETCHED_DAYS).
+function stageDeltaSql(kind: PeriodKind, layout: CellLayout, source: string, stretched: boolean): string {
   return `
 INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
-SELECT {run_id:String}, 'delta', * FROM (${cellsSql(kind, layout, source, 'NOT live', kind === 'day')})`;
+SELECT {run_id:String}, 'delta', * FROM (${cellsSql(kind, layout, source, 'NOT live', stretched)})`;
 }
 
 /**
