@@ -1,0 +1,42 @@
+// The live cells' statement (sql/cells.sql.ts liveCellsSql) names each aggregate once and leaves out those
+// that can only count 0; countsNothing must recognize only conditions that are 0 whatever their rows.
+import { describe, expect, it } from 'vitest';
+import { dossierCellLayout } from '../src/cell-layout.ts';
+import { PERIOD_KINDS } from '../src/periods.ts';
+import { countsNothing, liveCellsSql } from '../src/sql/cells.sql.ts';
+
+describe('countsNothing', () => {
+  it('recognizes a conjunction with the constant 0, parentheses and string literals included', () => {
+    expect(countsNothing('countIf(0 AND in_population)')).toBe(true);
+    expect(countsNothing("countIf(in_received AND 0 AND channel = 'online')")).toBe(true);
+    expect(countsNothing('countIf(0 AND NOT (fee_known = 1 AND fee_positive = 0))')).toBe(true);
+    expect(countsNothing("countIf(0 AND channel = ') OR (1')")).toBe(true);
+  });
+
+  it('leaves alone what can count rows', () => {
+    expect(countsNothing('countIf(1 AND in_population)')).toBe(false);
+    expect(countsNothing('countIf(0 AND a OR b)')).toBe(false);
+    expect(countsNothing('countIf(x BETWEEN 1 AND 0)')).toBe(false);
+    expect(countsNothing('countIf((0 OR b) AND c)')).toBe(false);
+    expect(countsNothing('countIf(a = 0)')).toBe(false);
+    expect(countsNothing("countIf(channel = '0' AND a)")).toBe(false);
+    expect(countsNothing('count()')).toBe(false);
+    expect(countsNothing('sumIf(x, 0 AND a)')).toBe(false);
+  });
+});
+
+describe('liveCellsSql', () => {
+  const sql = liveCellsSql(PERIOD_KINDS, dossierCellLayout(), 'SELECT 1');
+  const aggregates = [...sql.matchAll(/\bcount(?:If)?\((?:[^()]|\([^()]*\))*\)/g)].map((m) => m[0]);
+
+  it('names each aggregate once', () => {
+    expect(aggregates.length).toBeGreaterThan(0);
+    expect(new Set(aggregates).size).toBe(aggregates.length);
+  });
+
+  it("aggregates no counter of a dossier finished in its period, nor a day's Decision 766 counter", () => {
+    expect(sql).not.toMatch(/\bin_finished\b[^,]*\)\)/);
+    expect(aggregates.filter((a) => countsNothing(a))).toEqual([]);
+    expect(aggregates.some((a) => /\bin_received_day\b/.test(a) && /\baccepted\b/.test(a))).toBe(false);
+  });
+});
