@@ -62,7 +62,7 @@ export function stageCycleDeltaSql(
 
 // Days are settled in stretches (settledStretchesSql): a catch-up after weeks would judge every open
 // dossier once per elapsed day. A month, quarter or year elapses one at a time; stretches only cost there,
-// as they do for a day settling alone (kpi-cycle.ts STRETCHED_DAYS).
+// as they do over a day or two (kpi-cycle.ts STRETCHED_DAYS).
 function stageDeltaSql(kind: PeriodKind, layout: CellLayout, source: string, stretched: boolean): string {
   return `
 INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})

@@ -11,11 +11,10 @@ import {
   periodOfSql,
   STAGED,
 } from './cells.sql.ts';
-import { MONTHS } from './run-periods.sql.ts';
+import { MONTHS, type MonthsKind } from './run-periods.sql.ts';
 
-// The settled cells of a cycle's months, quarters and years (and of a day that settles alone, not in
-// stretches) in one statement, with the changed dossiers' cells of every kind (parameters as in
-// generation.sql.ts: {run_id}, {now}, {judged_before}).
+// The settled cells of a cycle's months, quarters and years in one statement, with the changed dossiers'
+// cells of every kind (parameters as in generation.sql.ts: {run_id}, {now}, {judged_before}).
 
 /**
  * A participation source (see participationSql) of several kinds at once, read once: every row of `from`
@@ -39,21 +38,20 @@ function monthsFactsSourceSql(
 /**
  * stageCycleDeltaSql of several kinds in one statement: the open facts (and changed dossiers' facts) are
  * read and filtered once, each row taken once per kind, and all kinds grouped in one pass. `parts.settle`
- * lists the kinds of `kinds` whose settled rows are staged (the year rollover settles all of them at once);
- * with `parts.changed`, the changed dossiers' rows of every kind of `kinds`: an incremental cycle's four
- * kinds in one statement, not four. Days that settle over several days are settled on their own, in
- * stretches (stageCycleDeltaSql, kpi-cycle.ts STRETCHED_DAYS); a day settling alone is here one row per
- * open dossier and day, which the stretches equal (settledStretchesSql) at the cost of their arrays.
+ * lists the month, quarter and year kinds of `kinds` whose settled rows are staged (the year rollover
+ * settles all three at once); with `parts.changed`, the changed dossiers' rows of every kind of `kinds`:
+ * an incremental cycle's four kinds in one statement, not four. A day is settled on its own, in stretches
+ * (stageCycleDeltaSql); its changed dossiers' rows are the same counted one day at a time.
  */
 export function stageMonthsCycleDeltaSql(
   kinds: readonly PeriodKind[],
   layout: CellLayout,
-  parts: { settle: readonly PeriodKind[]; changed: boolean },
+  parts: { settle: readonly MonthsKind[]; changed: boolean },
 ): string {
   const sources: string[] = [];
   const settled = parts.settle.filter((kind) => kinds.includes(kind));
   if (settled.length > 0) {
-    const crossed = (kind: PeriodKind) => `${periodOfSql(kind, BEFORE)} != ${periodOfSql(kind, NOW)}`;
+    const crossed = (kind: MonthsKind) => `${periodOfSql(kind, BEFORE)} != ${periodOfSql(kind, NOW)}`;
     const moved = `finished_at >= ${BEFORE} OR start_at > ${BEFORE}`;
     const due = `${settled.map(crossed).join(' OR ')} OR ${moved}`;
     sources.push(

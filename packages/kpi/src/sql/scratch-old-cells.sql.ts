@@ -1,0 +1,395 @@
+import { type KpiDefinition, kpiSql } from '../kpi-definition.ts';
+import { PERIOD_SQL, type PeriodKind, periodEndSql, TIME_ZONE } from '../periods.ts';
+import { NAMED_COUNTERS } from './counters.sql.ts';
+import {
+  dossierPeriodsSql,
+  monthsPeriodEndSql,
+  monthsPeriodsSql,
+  monthsStartOfSql,
+  runPeriodPairsSql,
+  settledStretchesSql,
+} from './run-periods.sql.ts';
+
+/** Run periods of the dossier KPIs: 'touched' ones for the scopes of the run's cell deltas only. */
+export const DOSSIER_PURPOSES = ['dossier', 'all', 'touched'] as const;
+
+/** What the KPIs read from a dossier's facts. */
+const KPI_FACTS = `agency_code, admin_level, field_code, procedure_code, channel, start_at, received_at, finished_at,
+  finish_kind, due_at, due_before_at, due_moved_at, deadline_no_due, supplement_requested_at, supplement_received_at, fee_known,
+  fee_positive, paid_online, fee_bearing, rating_satisfied, digitized, synced_national, e_result,
+  online_with_result, dossier_digitized, data_reused, data_shared, population_db`;
+
+/** The columns of a dossier's facts (kpi_dossier_facts_v1, kpi_open_facts_v1, kpi_stage_facts_v1). */
+export const FACT_COLUMNS = `dossier_code, ${KPI_FACTS}, facts_version`;
+
+/** A hash of everything the KPIs read from a facts row: equal hashes, equal contributions. */
+export const FACTS_HASH = `sipHash64(toString(tuple(${KPI_FACTS})))`;
+
+// Parameters of a cycle generation's statements (generation.sql.ts): {now}, {judged_before}, and the
+// facts staged by {run_id} under a role.
+export const NOW = "{now:DateTime64(3, 'UTC')}";
+export const BEFORE = "{judged_before:DateTime64(3, 'UTC')}";
+export const STAGED = (role: string) =>
+  `kpi_stage_facts_v1 WHERE run_id = {run_id:String} AND role = '${role}'`;
+export const CHANGED = `SELECT dossier_code FROM ${STAGED('new')}`;
+
+/**
+ * Whether a facts row's contribution still depends on the instant it is judged at `t` (a DateTime64
+ * expression): it has started after `t`, or is still open (or finishes after `t`). Every other dossier
+ * contributes the same rows to every period for ever, until its facts change.
+ */
+export function volatileAtSql(t: string): string {
+  return `(start_at IS NOT NULL AND (start_at > ${t} OR finished_at IS NULL OR finished_at >= ${t}))`;
+}
+
+/**
+ * A participation source (see participationSql): the fact columns of `from` (a FROM body, conditions
+ * allowed), every row counted with `sign` and taking part in no period that starts before `clipFrom`.
+ */
+export function factsSourceSql(from: string, sign: 1 | -1, clipFrom: string): string {
+  return `SELECT ${FACT_COLUMNS}, toInt8(${sign}) AS sign, ${clipFrom} AS clip_from FROM ${from}`;
+}
+
+/**
+ * One row per (dossier, period it takes part in) of `source` (fact columns, `sign` Int8 and `clip_from`
+ * Date: no period starting before it), judged at {now}, with the flags every dossier KPI is written
+ * against and `live`: the row belongs to a period still running at {now} and the dossier is open then,
+ * so its verdict moves with time (such rows never enter kpi_cells_v1).
+ *
+ * On time (national rule), judged at the finish when the dossier finished in the period, otherwise at
+ * the period end (or now, for the current period): more than one supplement request before that moment
+ * makes it late; while the one supplement is still awaited at that moment the clock is paused (the wait
+ * so far shifts the deadline); once it is received, the deadline is the appointment the record carries
+ * then, which agency systems re-issue on receipt (DVCQG NgayHenTra / NgayHenTraMoi, the canonical
+ * due_at): adding the finished wait to it again would count it twice. The due date is the appointment in
+ * force at that moment: before the last re-issue (due_moved_at) the one it replaced (due_before_at), so a
+ * past period's end between the original due date and a late supplement is judged by the original one.
+ * The deadline is that due date, else the procedure's legal maximum in working days from the start
+ * (deadline_no_due); with neither, it is on time.
+ */
+export function participationSql(kind: PeriodKind | 'months', source: string, stretched = false): string {
+  const months = kind === 'months';
+  if (months && stretched) throw new Error('periods of several kinds are not settled in stretches');
+  const startOf = months ? monthsStartOfSql : PERIOD_SQL[kind].startOf;
+  const periods = months
+    ? `${monthsPeriodsSql('clip_from')} AS p`
+    : stretched
+      ? `${settledStretchesSql(kind, 'clip_from')} AS stretch`
+      : `${dossierPeriodsSql(kind, 'clip_from')} AS p`;
+  const periodEnd = months ? monthsPeriodEndSql('p') : periodEndSql(kind, 'p');
+  return `
+SELECT
+  ${stretched ? 'stretch.1 AS p, stretch.2 AS span, ' : ''}${months ? 'period_kind, ' : ''}p AS period_start,
+  sign,
+  toString(admin_level) AS admin_level,
+  toString(agency_code) AS agency_code,
+  toString(field_code) AS field_code,
+  toString(procedure_code) AS procedure_code,
+  channel, fee_known, fee_positive, paid_online, fee_bearing, rating_satisfied, digitized, received_at, start_at,
+  synced_national, e_result, online_with_result, dossier_digitized, data_reused, data_shared, population_db,
+  ${periodEnd} AS period_end,
+  least(period_end, {now:DateTime64(3, 'UTC')}) AS judged_at,
+  received_at IS NOT NULL AND ${startOf('received_at')} = p AS in_received,
+  ${startOf('start_at')} = p AS in_filed,
+  ${months ? 'step != 0' : kind === 'day' ? 0 : 1} AS index766_period,
+  finish_kind != 'rejected' AS accepted,
+  received_at IS NOT NULL AND accepted AS in_population,
+  finished_at IS NOT NULL AND finished_at < judged_at AND ${startOf('finished_at')} = p AS in_finished,
+  period_end > {now:DateTime64(3, 'UTC')} AND NOT in_finished AS live,
+  finish_kind IN ('resolved', 'result_returned') AS resolved,
+  if(in_finished, finished_at, judged_at) AS judge_t,
+  ${onTimeSql('judge_t')}
+FROM (${source})
+ARRAY JOIN ${periods}
+WHERE start_at IS NOT NULL AND start_at <= {now:DateTime64(3, 'UTC')}`;
+}
+
+/**
+ * The on-time verdict of a dossier's facts judged at `t` (a DateTime64 expression), as the columns
+ * supplement_requests, waiting_ms, deadline and on_time (the rule is participationSql's).
+ */
+export function onTimeSql(t: string): string {
+  return `arrayCount(x -> x < ${t}, supplement_requested_at) AS supplement_requests,
+  if(supplement_requests = 1 AND NOT arrayExists(x -> x < ${t}, supplement_received_at),
+     dateDiff('millisecond', supplement_requested_at[1], ${t}),
+     0) AS waiting_ms,
+  coalesce(if(${t} < due_moved_at, due_before_at, due_at), deadline_no_due) AS deadline,
+  supplement_requests <= 1 AND (deadline IS NULL OR ${t} <= deadline + toIntervalMillisecond(waiting_ms)) AS on_time`;
+}
+
+/** Counter columns of kpi_cells_v1 / kpi_stage_cells_v1 (migration 0020): c01 … c32. */
+export const CELL_CAPACITY = 32;
+const column = (i: number) => `c${String(i + 1).padStart(2, '0')}`;
+
+/**
+ * The cell layout: which counter column holds which count. For each dossier KPI `<id>:n` and `<id>:d`,
+ * then the named counters (counters.sql.ts: `_rows`, the Decision 766 counts, the per-procedure counts),
+ * each with the aggregate over participation rows that fills it.
+ */
+export interface CellLayout {
+  keys: string[];
+  columns: string[];
+  aggregates: string[];
+  /** The counter column of a key. */
+  at(key: string): string;
+}
+
+export function cellLayout(kpis: readonly KpiDefinition[]): CellLayout {
+  const keys = [...kpis.flatMap((k) => [`${k.id}:n`, `${k.id}:d`]), ...NAMED_COUNTERS.map((c) => c.key)];
+  if (keys.length > CELL_CAPACITY) {
+    throw new Error(
+      `${keys.length} cell counters needed, kpi_cells_v1 has ${CELL_CAPACITY}: add columns in a migration`,
+    );
+  }
+  const aggregates = [
+    ...kpis.flatMap((k) => [kpiSql(k).numerator, kpiSql(k).denominator]),
+    ...NAMED_COUNTERS.map((c) => c.aggregate),
+  ];
+  const columns = keys.map((_, i) => column(i));
+  return {
+    keys,
+    columns,
+    aggregates,
+    at(key) {
+      const index = keys.indexOf(key);
+      if (index < 0) throw new Error(`no cell counter for ${key}`);
+      return column(index);
+    },
+  };
+}
+
+export const CELL_KEY_COLUMNS =
+  'period_kind, period_start, admin_level, agency_code, field_code, procedure_code';
+
+/**
+ * Participation rows of `kind` grouped into cells (period × admin level × agency × field × procedure),
+ * each counter multiplied by the rows' sign: (period_kind, period_start, admin_level, agency_code,
+ * field_code, procedure_code, <counter columns>). `where` filters participation rows (e.g. `NOT live`).
+ */
+export function cellsSql(
+  kind: PeriodKind | 'months',
+  layout: CellLayout,
+  source: string,
+  where: string,
+  stretched = false,
+): string {
+  const counters = layout.aggregates
+    .map((a, i) => `toInt64(${a}) * sign AS ${layout.columns[i]}`)
+    .join(',\n  ');
+  if (kind === 'months') {
+    return `
+SELECT period_kind, period_start, admin_level, agency_code, field_code, procedure_code,
+  ${counters}
+FROM (${participationSql(kind, source)})
+WHERE ${where}
+GROUP BY period_kind, period_start, admin_level, agency_code, field_code, procedure_code, sign`;
+  }
+  if (!stretched) {
+    return `
+SELECT '${kind}' AS period_kind, period_start, admin_level, agency_code, field_code, procedure_code,
+  ${counters}
+FROM (${participationSql(kind, source)})
+WHERE ${where}
+GROUP BY period_start, admin_level, agency_code, field_code, procedure_code, sign`;
+  }
+  // Each dossier judged once per stretch (settledStretchesSql), the stretches' counts summed per cell and
+  // stretch, then spread over the stretch's periods: the rows of every period, for a stretch's reads.
+  const sums = layout.columns.map((c) => `sum(${c}) AS ${c}`).join(', ');
+  return `
+SELECT '${kind}' AS period_kind, ${PERIOD_SQL[kind].add}(stretch_first, i) AS period_start, admin_level, agency_code,
+  field_code, procedure_code, ${sums}
+FROM
+(
+  SELECT period_start AS stretch_first, span, admin_level, agency_code, field_code, procedure_code,
+    ${counters}
+  FROM (${participationSql(kind, source, true)})
+  WHERE ${where}
+  GROUP BY period_start, span, admin_level, agency_code, field_code, procedure_code, sign
+)
+ARRAY JOIN range(span) AS i
+GROUP BY period_start, admin_level, agency_code, field_code, procedure_code`;
+}
+
+/**
+ * The open dossiers' rows of the running period of every kind, judged at {now}, as cells: one pass over
+ * `source` (open facts) and one grouping. An open dossier's row is the same in every kind's running
+ * period (judged at {now}, not finished in it) but for in_received and in_filed — received (filed) since
+ * that period began — and index766_period, so counters that read them are aggregated once per kind with
+ * them read as that kind's flags, and the others once for all kinds (crossed.sql.ts counts a few dossiers
+ * judged at two instants the other way round).
+ */
+export function liveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout, source: string): string {
+  const now = "{now:DateTime64(3, 'UTC')}";
+  const participation = participationSql('day', source);
+  const perKindFlag = /\b(in_received|in_filed|index766_period)\b/g;
+  const perKind = layout.aggregates.map((a) => /\b(in_received|in_filed|index766_period)\b/.test(a));
+  const since = (k: PeriodKind) => `toDateTime64(${PERIOD_SQL[k].startOf(now)}, 3, '${TIME_ZONE}')`;
+  const received = kinds
+    .map(
+      (k) =>
+        `received_at IS NOT NULL AND received_at >= ${since(k)} AS in_received_${k},
+    start_at >= ${since(k)} AS in_filed_${k},
+    ${k === 'day' ? 0 : 1} AS index766_period_${k}`,
+    )
+    .join(',\n    ');
+  const byKind = kinds
+    .map((k) => {
+      const counters = layout.aggregates
+        .filter((_, i) => perKind[i])
+        .map((a) => `toInt64(${a.replace(perKindFlag, (flag) => `${flag}_${k}`)})`);
+      return `('${k}', ${PERIOD_SQL[k].startOf(now)}, [${counters.join(', ')}])`;
+    })
+    .join(',\n    ');
+  const shared = layout.aggregates.filter((_, i) => !perKind[i]).map((a) => `toInt64(${a})`);
+  let k = 0;
+  let m = 0;
+  const columns = layout.columns
+    .map((c, i) => (perKind[i] ? `kp.3[${++k}] AS ${c}` : `shared[${++m}] AS ${c}`))
+    .join(', ');
+  return `
+SELECT kp.1 AS period_kind, kp.2 AS period_start, admin_level, agency_code, field_code, procedure_code, ${columns}
+FROM
+(
+  SELECT admin_level, agency_code, field_code, procedure_code,
+    [${shared.join(', ')}] AS shared,
+    [${byKind}] AS by_kind
+  FROM
+  (
+    SELECT *,
+    ${received}
+    FROM (${participation})
+    WHERE live AND sign = 1
+  )
+  GROUP BY admin_level, agency_code, field_code, procedure_code
+)
+ARRAY JOIN by_kind AS kp`;
+}
+
+/** The scopes a cell counts in, as (scope_kind, scope_code): the city, then whichever codes it has. */
+export const SCOPES_OF_CELL = `arrayConcat([('city', '')], arrayFilter(s -> s.2 != '',
+  [('admin_level', toString(admin_level)), ('agency', toString(agency_code)), ('field', toString(field_code)),
+   ('procedure', toString(procedure_code))]))`;
+
+/**
+ * New values of the dossier KPIs for the run's periods of `kinds`, in one statement (each statement costs
+ * tens of ms of planning): (kpi, scope_kind, scope_code, period_kind, period_start, numerator,
+ * denominator, score_override, max_score_override, reason, scope_rows), from kpi_scope_cells_v1 (the
+ * cells summed per scope) plus the run's live cells (open dossiers judged at {now}, written by {live_id})
+ * fanned out to their scopes. Scopes whose dossiers all left still come out, with scope_rows 0, and
+ * writeChangedValuesSql drops them when nothing was stored for them.
+ */
+export function dossierValuesSql(
+  kinds: readonly PeriodKind[],
+  kpis: readonly KpiDefinition[],
+  layout: CellLayout,
+): string {
+  const periods = runPeriodPairsSql(kinds, DOSSIER_PURPOSES);
+  const total = (key: string) => `sum(${layout.at(key)})`;
+  const nums = kpis.map((k) => total(`${k.id}:n`)).join(', ');
+  const dens = kpis.map((k) => total(`${k.id}:d`)).join(', ');
+  // Only the counters summed here are read: every other cell column is text to plan and nothing more.
+  const read = [
+    ...new Set([...kpis.flatMap((k) => [`${k.id}:n`, `${k.id}:d`]), '_rows'].map((key) => layout.at(key))),
+  ];
+  const columns = read.join(', ');
+  // The live cells are read as their base's sums per scope (live-scopes.sql.ts) plus the chain's links (the
+  // crossed rows of the cycles since: a few cells each) spread to their scopes, not as every live cell
+  // spread to its five scopes: at any history size a few thousand rows, not one per open dossier's cell.
+  // A base stored without its sums (by an older version) is spread whole as before. The scopes recomputed
+  // (dossierKeysSql: in a cycle starting from the previous live cells, the city and the few scopes its
+  // crossed and changed dossiers reached) are chosen once, on the sums per scope (HAVING): a condition on
+  // the grouping key keeps or drops a group whole, as it did each of its rows, and each copy of the
+  // condition costs about 5 ms of planning. The stored sums keep theirs, which bounds what they read.
+  return `
+SELECT kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator,
+  CAST(NULL AS Nullable(Float64)) AS score_override, CAST(NULL AS Nullable(Float64)) AS max_score_override,
+  '' AS reason, scope_rows
+FROM
+(
+  SELECT period_kind, period_start, scope_kind, scope_code, [${nums}] AS nums, [${dens}] AS dens,
+    toUInt64(${total('_rows')}) AS scope_rows
+  FROM
+  (
+    SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code, ${columns}
+    FROM kpi_scope_cells_v1 WHERE ${dossierKeysSql(kinds)} AND scope_kind IN {scope_kinds:Array(String)}
+    UNION ALL
+    SELECT toString(period_kind) AS period_kind, period_start, toString(admin_level) AS scope_kind,
+      toString(agency_code) AS scope_code, ${columns}
+    FROM kpi_stage_cells_v1
+    WHERE run_id = {live_base:String} AND role = 'scopes' AND (period_kind, period_start) IN ${periods}
+      AND scope_kind IN {scope_kinds:Array(String)}
+    UNION ALL
+    SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
+    FROM (SELECT * FROM kpi_stage_cells_v1 WHERE ${UNSUMMED_LIVE_ROWS} AND (period_kind, period_start) IN ${periods})
+    ARRAY JOIN arrayFilter(s -> s.1 IN {scope_kinds:Array(String)}, ${SCOPES_OF_CELL}) AS sc
+  )
+  GROUP BY period_kind, period_start, scope_kind, scope_code
+  HAVING ${dossierKeysSql(kinds)}
+)
+ARRAY JOIN {kpi_ids:Array(String)} AS kpi, arrayMap(x -> toUInt64(x), nums) AS numerator,
+  arrayMap(x -> toUInt64(x), dens) AS denominator`;
+}
+
+/**
+ * Which (period_kind, period_start, scope_kind, scope_code) keys of the run's periods of `kinds` the
+ * dossier KPIs are recomputed for, as a condition on those columns (or on the four expressions given):
+ * every scope of a 'dossier' or 'all' period (the current ones, a rebuild, a range), and in a period only
+ * 'touched' by changed dossiers the scopes their cell deltas reach (role 'delta' of {run_id}), or, in the
+ * running periods of a cycle starting from the previous live cells, the scopes its crossed and changed
+ * dossiers' live cells moved in (role 'crossed'). The values of any other scope read cells that did not change: late data for a
+ * few dossiers over years of periods rewrites a few scopes each, a due time passing the scopes of the
+ * dossiers it passed for.
+ */
+export function dossierKeysSql(
+  kinds: readonly PeriodKind[],
+  [kind, start, scopeKind, scopeCode] = ['period_kind', 'period_start', 'scope_kind', 'scope_code'],
+): string {
+  const touched = runPeriodPairsSql(kinds, ['touched']);
+  return `((${kind}, ${start}) IN ${runPeriodPairsSql(kinds, ['dossier', 'all'])}
+    OR (${kind}, ${start}, ${scopeKind}, ${scopeCode}) IN
+      (SELECT DISTINCT toString(period_kind), period_start, sc.1, sc.2
+       FROM kpi_stage_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
+       WHERE run_id = {run_id:String} AND role IN ('delta', 'crossed') AND (period_kind, period_start) IN ${touched}))`;
+}
+
+/**
+ * The rows of kpi_stage_cells_v1 that hold a generation's live cells, as a condition: the 'live' rows of
+ * {live_base} plus the 'crossed' rows of the runs in {live_links} (kpi_cycles_v1 live_base, live_links,
+ * migration 0251). Summed per cell they are its live cells; a reader that only sums them (per scope, or
+ * hashed linearly) may read them as they are, where a cell whose rows cancel out counts 0 as one absent.
+ */
+export const LIVE_ROWS = `((run_id = {live_base:String} AND role = 'live')
+      OR (run_id IN {live_links:Array(String)} AND role = 'crossed'))`;
+
+/**
+ * LIVE_ROWS less the base's rows when the base's sums per scope are stored (live-scopes.sql.ts): the rows
+ * a reader of those sums still spreads to their scopes (the links' crossed rows, and a base stored by an
+ * older version without its sums).
+ */
+const UNSUMMED_LIVE_ROWS = `((run_id = {live_base:String} AND role = 'live'
+        AND (SELECT count() FROM kpi_stage_cells_v1 WHERE run_id = {live_base:String} AND role = 'scopes') = 0)
+      OR (run_id IN {live_links:Array(String)} AND role = 'crossed'))`;
+
+/**
+ * The run's live cells (LIVE_ROWS) of the periods `periods` selects, as a FROM body: its rows as they
+ * are, for readers that sum them per scope (no `layout`), or one row per cell without those whose
+ * counters cancelled out, as a generation writing them whole stores them.
+ */
+export function liveCellsOfRunSql(periods: string, layout?: CellLayout): string {
+  const rows = `kpi_stage_cells_v1 WHERE ${LIVE_ROWS} AND (period_kind, period_start) IN ${periods}`;
+  if (!layout) return `(SELECT * FROM ${rows})`;
+  const sums = layout.columns.map((c) => `sum(${c}) AS sum_${c}`).join(', ');
+  return `(SELECT ${CELL_KEY_COLUMNS}, ${layout.columns.map((c) => `sum_${c} AS ${c}`).join(', ')}
+    FROM (SELECT ${CELL_KEY_COLUMNS}, ${sums} FROM ${rows} GROUP BY ${CELL_KEY_COLUMNS}
+      HAVING ${layout.columns.map((c) => `sum_${c} != 0`).join(' OR ')}))`;
+}
+
+/** A Date expression: the first period of `kind` whose rows a source contributes (days start at the floor). */
+export function clipFromSql(kind: PeriodKind): string {
+  return kind === 'day' ? '{day_floor:Date}' : "toDate('1970-01-01')";
+}
+
+/** The period of `kind` containing the DateTime64 expression `t`. */
+export function periodOfSql(kind: PeriodKind, t: string): string {
+  return PERIOD_SQL[kind].startOf(t);
+}
