@@ -299,12 +299,13 @@ async function quietCycle(
 /**
  * Up to this many city days settled at once, a day's settled rows are one per open dossier and day; past
  * it, one per stretch of days over which a dossier's row is the same (settledStretchesSql), spread over its
- * days. Both give the same cells; over one day a stretch is that day, and its arrays cost more than the
- * rows (a next day's settled day at 1M: 0.63-0.79 -> 0.29-0.35 CPU-s, bench/README.md). Staged with the
- * months, quarters and years in their statement instead, it cost more than on its own (each open dossier
- * taken once per kind there: 1.44-1.66 -> 1.68-1.85 at the year rollover).
+ * days. Both give the same cells. Over a few days the stretches' arrays cost more than the rows: the
+ * settled day's rows on a 1M store (170,327 open dossiers), stretched against plain, CPU-s: 1 day
+ * 0.63-0.79 / 0.29-0.35, 2 days 0.67-0.74 / 0.35-0.38, 4 days 0.87-0.95 / 0.71-0.72, 7 days 1.32 / 1.40
+ * (bench/README.md). Staged with the months, quarters and years in their statement instead, the year
+ * rollover's settled rows cost more than on their own (1.68-1.85 against 1.44-1.66).
  */
-export const STRETCHED_DAYS = 1;
+export const STRETCHED_DAYS = 4;
 
 /** City days from the one of `from` to the one of `to` (UTC instants as text). */
 function daysBetween(from: string, to: string): number {
