@@ -1,7 +1,7 @@
 // A cycle on the next city day settles the day that ended as one row per open dossier and day (kpi-cycle.ts
 // STRETCHED_DAYS), not in stretches: its cells must equal the day-by-day recomputation (verifyKpiState)
 // with instants on the midnight it crosses, a millisecond after it and inside the day, with and without new
-// events, over a month's and a quarter's end; and its live cells (sql/cells.sql.ts liveCellsSql, each
+// events, over a month's and a quarter's end; and its live cells (sql/live-cells.sql.ts liveCellsSql, each
 // aggregate named once) the open dossiers'.
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
@@ -120,6 +120,8 @@ describe('a cycle on the next city day', () => {
         '2026-03-31 10:00',
         '2026-04-01 10:00',
         '2026-04-02 10:00',
+        // Three days at once, still one row per open dossier and day: a due time on a midnight among them.
+        '2026-04-05 10:00',
       ];
       let before = '2000-01-01 00:00';
       for (const [i, now] of days.entries()) {

@@ -1,9 +1,9 @@
-// The live cells' statement (sql/cells.sql.ts liveCellsSql) names each aggregate once and leaves out those
+// The live cells' statement (sql/live-cells.sql.ts liveCellsSql) names each aggregate once and leaves out those
 // that can only count 0; countsNothing must recognize only conditions that are 0 whatever their rows.
 import { describe, expect, it } from 'vitest';
 import { dossierCellLayout } from '../src/cell-layout.ts';
 import { PERIOD_KINDS } from '../src/periods.ts';
-import { countsNothing, liveCellsSql } from '../src/sql/cells.sql.ts';
+import { countsNothing, liveCellsSql } from '../src/sql/live-cells.sql.ts';
 
 describe('countsNothing', () => {
   it('recognizes a conjunction with the constant 0, parentheses and string literals included', () => {

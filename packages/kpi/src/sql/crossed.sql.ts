@@ -75,7 +75,7 @@ SELECT {run_id:String}, 'crossed', ${CELL_KEY_COLUMNS}, ${signedLiveSums(kinds, 
 
 /**
  * The live cells of `source`'s rows (fact columns, `sign` and `judge_at`: the instant each row is judged
- * at, in the running periods of {now}), as liveCellsSql (cells.sql.ts) counts open dossiers at {now}, each
+ * at, in the running periods of {now}), as liveCellsSql (live-cells.sql.ts) counts open dossiers at {now}, each
  * row counted with its sign: the SELECT items (`sum_<counter>`) and the rest of the statement after them,
  * grouped per cell, without cells whose counters cancel out. Each row is repeated once per kind of `kinds`
  * and every counter is written once, with the per-kind flags (in_received, in_filed, index766_period) read

@@ -9,7 +9,6 @@ import {
   FACT_COLUMNS,
   FACTS_HASH,
   factsSourceSql,
-  liveCellsSql,
   NOW,
   periodOfSql,
   SCOPES_OF_CELL,
@@ -17,6 +16,7 @@ import {
   volatileAtSql,
 } from './cells.sql.ts';
 import { PROCEDURE_COUNTERS } from './counters.sql.ts';
+import { liveCellsSql } from './live-cells.sql.ts';
 import { runPeriodsFilterSql } from './run-periods.sql.ts';
 
 // Statements of one cycle generation. Parameters: {run_id} owns the staged rows; {now} is the instant
