@@ -165,8 +165,12 @@ const CATALOG_SETS: readonly string[] = ['procs', 'online_procs', 'services', 'f
 
 /**
  * The catalog's sets per (period, scope): grouped per day the run's periods of `kinds` end on (today for
- * the running ones) and scope, once per day, then given to each period ending that day. One row per
- * (period, scope), each set without repeats: index766ScopeInputsSql concatenates them as they are.
+ * the running ones) and scope, then given to each period ending that day. One row per (period, scope),
+ * each set without repeats: index766ScopeInputsSql concatenates them as they are. Days with the same
+ * catalog share one grouping, the first such day's: a day's catalog is the procedure rows valid from it
+ * on and not ended by it (catalogOnDaysSql), and each of those two sets only grows with the day, so two
+ * days with as many rows in each read the same rows (late data reaching 25 settled periods groups the
+ * catalog once, not once per period end, when it did not change between them).
  */
 export function catalogSource(kinds: readonly PeriodKind[], purposes: readonly string[]): string {
   const end = (kind: PeriodKind) => `${PERIOD_SQL[kind].add}(period_start, 1)`;
@@ -181,6 +185,18 @@ export function catalogSource(kinds: readonly PeriodKind[], purposes: readonly s
   const periods = `(SELECT DISTINCT toString(period_kind) AS period_kind, period_start,
       least(subtractDays(${periodEnd}, 1), toDate({now:DateTime64(3, 'UTC')}, '${TIME_ZONE}')) AS snapshot_day
     FROM ${runPeriodPairsSql(kinds, purposes)})`;
+  // Each period with the first of the run's days whose catalog is its end day's.
+  const catalogDays = `(
+    SELECT period_kind, period_start,
+      min(snapshot_day) OVER (PARTITION BY valid_from_rows, valid_to_rows) AS catalog_day
+    FROM
+    (
+      SELECT r.period_kind AS period_kind, r.period_start AS period_start, r.snapshot_day AS snapshot_day,
+        countIf(pr.valid_from <= r.snapshot_day) AS valid_from_rows,
+        countIf(pr.valid_to <= r.snapshot_day) AS valid_to_rows
+      FROM (SELECT valid_from, valid_to FROM procedures_v1 FINAL) AS pr CROSS JOIN ${periods} AS r
+      GROUP BY period_kind, period_start, snapshot_day
+    ))`;
   const set = (expression: string) => `groupUniqArrayArray(${expression})`;
   return `
   SELECT p.period_kind AS period_kind, p.period_start AS period_start, c.scope_kind AS scope_kind,
@@ -203,13 +219,13 @@ export function catalogSource(kinds: readonly PeriodKind[], purposes: readonly s
     (
       SELECT *, arrayConcat(if(ifNull(agency_code, '') != '', [agency_code], []),
         ${unitsAtLevelsSql((l) => `${l} IN ('commune', 'district') AND has(admin_levels, ${l})`, true)}) AS fallback_units
-      FROM (${catalogOnDaysSql(`(SELECT DISTINCT snapshot_day FROM ${periods})`)})
+      FROM (${catalogOnDaysSql(`(SELECT DISTINCT catalog_day AS snapshot_day FROM ${catalogDays})`)})
     )
     ARRAY JOIN ${UNITS_OF_PROCEDURE} AS us
     ARRAY JOIN ${rollupScopesSql('us.1', true)} AS sc
     GROUP BY snapshot_day, scope_kind, scope_code
   ) AS c
-  INNER JOIN ${periods} AS p ON p.snapshot_day = c.snapshot_day`;
+  INNER JOIN ${catalogDays} AS p ON p.catalog_day = c.snapshot_day`;
 }
 
 export function externalSource(periods: string): string {
