@@ -16,8 +16,9 @@ import { runPeriodPairsSql } from './run-periods.sql.ts';
  *   online or one using the population database (kpi_scope_procedures_v1 plus the live cells), with the
  *   live cells' counters: the run's live chain is read once, for both;
  * - catalog: the procedures applied at each unit as the catalog stood at the period's end, with their
- *   online services (unit|procedure) and attributes, as sets per scope computed once per day the periods
- *   end on (a new day's month, quarter and year share today's catalog);
+ *   online services (unit|procedure) and attributes, as sets per scope computed once per catalog the
+ *   periods end with (a new day's month, quarter and year share today's; settled months whose catalog did
+ *   not change between their ends share one);
  * - external: the published figures loaded for the scope and period (used as they are, no rollup).
  */
 
