@@ -3,7 +3,7 @@
 import type { ClickHouse } from '@dossier/clickhouse';
 import { createHealth, createMetricsRegistry, type Logger } from '@dossier/observability';
 import type { Kafka, Message } from 'kafkajs';
-import { type IngestorConfig, startIngestor } from '../services/ingestor/src/index.ts';
+import { type IngestorConfig, insertedRows, startIngestor } from '../services/ingestor/src/index.ts';
 import { DAY, eventMessage, sleep } from './ingest-support.ts';
 
 export interface Ack {
@@ -26,9 +26,8 @@ export function ackRecorder(client: Pick<ClickHouse, 'insert'>) {
         rows: Array.isArray(params.values) ? params.values.length : 0,
         seconds: (ackedAt - calledAt) / 1000,
       });
-      if (Array.isArray(params.values))
-        for (const row of params.values as { event_id?: unknown }[])
-          if (typeof row.event_id === 'string') acked.set(row.event_id, { calledAt, ackedAt });
+      for (const row of insertedRows(params))
+        if (typeof row.event_id === 'string') acked.set(row.event_id, { calledAt, ackedAt });
       return result;
     },
   };

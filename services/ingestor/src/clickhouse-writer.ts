@@ -1,4 +1,5 @@
 import type { ClickHouse } from '@dossier/clickhouse';
+import { insertBody } from './compact-rows.ts';
 import { classifyError } from './errors.ts';
 import type { IngestorMetrics } from './metrics.ts';
 import type { Entry, TableName } from './prepare-batch.ts';
@@ -34,8 +35,7 @@ export async function insertRows(
     await deps.guard(
       deps.clickhouse.insert({
         table,
-        values: values as object[],
-        format: 'JSONEachRow',
+        ...insertBody(table, values),
         clickhouse_settings: { insert_deduplication_token: token },
       }),
     );

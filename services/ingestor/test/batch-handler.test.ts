@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createBatchHandler } from '../src/batch-handler.ts';
 import type { IngestorClickHouse } from '../src/clickhouse-writer.ts';
+import { insertedRows } from '../src/compact-rows.ts';
 import type { DeadLetterProducer } from '../src/dead-letters.ts';
 import { createIngestorMetrics } from '../src/metrics.ts';
 import { createPartitionBackoff } from '../src/partition-backoff.ts';
@@ -38,7 +39,7 @@ function setup(
     insert: async (params) => {
       const insert = {
         table: params.table,
-        rows: params.values as unknown as Insert['rows'],
+        rows: insertedRows(params) as Insert['rows'],
         token: String(params.clickhouse_settings?.insert_deduplication_token),
       };
       await options.insert?.(insert);

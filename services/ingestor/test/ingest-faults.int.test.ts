@@ -1,6 +1,7 @@
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestorClickHouse } from '../src/clickhouse-writer.ts';
+import { insertedRows } from '../src/compact-rows.ts';
 import { submittedEvents, toMessage } from './factories.ts';
 import { createHarness, type Harness, waitUntil } from './harness.ts';
 
@@ -91,8 +92,8 @@ describe('ingestor: lost acknowledgements, rows ClickHouse refuses, dead-letter 
     const bad = events[13]!;
     const refusing: IngestorClickHouse = {
       insert: async (params) => {
-        const values = params.values as unknown as { event_id?: string }[];
-        if (params.table === 'dossier_events_v1' && values.some((v) => v.event_id === bad.id)) {
+        const rows = insertedRows(params);
+        if (params.table === 'dossier_events_v1' && rows.some((r) => r.event_id === bad.id)) {
           throw Object.assign(new Error('Cannot parse input'), {
             code: '27',
             type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED',
