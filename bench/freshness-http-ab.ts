@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -31,6 +32,11 @@ const variants = JSON.parse(values.variants ?? '{}') as Record<string, Partial<I
 const order = values.order.split('');
 const missing = order.filter((v) => !(v in variants));
 if (missing.length > 0) throw new Error(`--variants names no ${[...new Set(missing)].join(', ')}`);
+/** CPU seconds the stand-in (the engine behind the HTTP interface) has used so far (Linux /proc). */
+const engineCpu = (pid: number | undefined): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const load = () => Math.round((loadavg()[0] ?? 0) * 10) / 10;
 
 const started = await startKafka();
@@ -60,11 +66,13 @@ try {
         ...variants[name],
       };
       const loadBefore = load();
+      const cpuBefore = engineCpu(standIn.pid);
       const f = await measureFreshness(kafka, clickhouse, config, { logger }, 1_000, Number(values.seconds));
       console.log(
         JSON.stringify({
           variant: name,
           load: [loadBefore, load()],
+          engineCpuS: Math.round((engineCpu(standIn.pid) - cpuBefore) * 100) / 100,
           p50Ms: f.p50Ms,
           p95Ms: f.p95Ms,
           p99Ms: f.p99Ms,

@@ -100,7 +100,7 @@ export async function runFreshnessUnderLoad(options: FreshnessLoadOptions = {}) 
     log(`[bench:freshness] first KPI cycle ${firstCycleSeconds.toFixed(1)} s`);
 
     const analysts = await startAnalystsEndpoint({
-      config: AnalystsConfig.parse({ ANALYSTS_PORT: '0' }),
+      config: AnalystsConfig.parse({ ANALYSTS_PORT: process.env.BENCH_ANALYSTS_PORT ?? '0' }),
       engine: await openEmbeddedEngine(url),
       budget: { ...budget, analystsConcurrency: 2 },
       logger,

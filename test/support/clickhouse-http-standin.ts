@@ -24,8 +24,10 @@ import { CHDB_DIR_PREFIX, ownedTempPrefix } from './stale-dirs.ts';
 export interface ClickHouseHttpStandInOptions {
   /** The chDB data directory; a fresh temp dir (removed by stop()) when absent. */
   dataDir?: string;
-  /** Listen address (default 127.0.0.1); the port is always a free one. */
+  /** Listen address (default 127.0.0.1). */
   host?: string;
+  /** Listen port (a free one when absent). */
+  port?: number;
 }
 
 export interface ClickHouseHttpStandIn {
@@ -150,7 +152,7 @@ export async function startClickHouseHttpStandIn(
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => resolve());
+    server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   let stopped: Promise<void> | undefined;
