@@ -5,8 +5,41 @@ import { statements } from './statements.ts';
 // A rebuild's durable progress (table kpi_rebuild_steps_v1, migration 0180): the run that takes over a
 // rebuild whose process died skips the steps recorded there, so a SIGKILL costs at most one slice.
 
-/** Default dossiers per slice of a rebuild: what one slice's merge of the dossier state holds at once. */
+/**
+ * At most this many dossiers per slice of a rebuild: under a large statement cap a slice is this size (the
+ * default budget's cap fits about 1.4M), as before slices followed the cap.
+ */
 export const DEFAULT_SLICE_DOSSIERS = 500_000;
+/**
+ * Memory one slice's merge of the dossier state takes per dossier, rounded up: its AggregatingTransform
+ * over dossiers_v1's ~40 aggregate states per dossier does not spill in time (1M bench history, chDB 26.7:
+ * 100,000 dossiers failed under a 96 MiB cap and passed under 160; 250,000 failed under 160 and passed
+ * under 259, bench/README.md).
+ */
+export const SLICE_BYTES_PER_DOSSIER = 1_000;
+/** What a slice's statement takes besides its dossiers (catalog join, insert buffers). */
+export const SLICE_OVERHEAD_BYTES = 16 * 2 ** 20;
+/** At least this many dossiers per slice (a few granules of dossier_state_v1), whatever the cap. */
+export const MIN_SLICE_DOSSIERS = 10_000;
+
+/**
+ * Dossiers per slice of a rebuild under a statement memory cap of `cap` bytes (0: none): a slice is to
+ * take at most half of it, its overhead included, as an apply's shard does (complete-generation.ts
+ * shardsFor), between MIN_SLICE_DOSSIERS and DEFAULT_SLICE_DOSSIERS.
+ */
+export function sliceDossiersFor(cap: number): number {
+  if (!(cap > 0)) return DEFAULT_SLICE_DOSSIERS;
+  const fit = Math.floor((cap / 2 - SLICE_OVERHEAD_BYTES) / SLICE_BYTES_PER_DOSSIER);
+  return Math.min(DEFAULT_SLICE_DOSSIERS, Math.max(MIN_SLICE_DOSSIERS, fit));
+}
+
+/** The memory cap (max_memory_usage, 0: none) the client's statements run under, bytes. */
+export async function statementCap(clickhouse: ClickHouse): Promise<number> {
+  const [row] = await statements(clickhouse).rows<{ cap: string | number }>(
+    "SELECT getSetting('max_memory_usage') AS cap",
+  );
+  return Number(row?.cap ?? 0);
+}
 
 /** What a rebuild decided before its first slice, recorded so that whoever resumes it does the same. */
 export interface RebuildSlicing {

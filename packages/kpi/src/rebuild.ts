@@ -16,14 +16,15 @@ import {
 import type { KpiDefinition } from './kpi-definition.ts';
 import { PERIOD_KINDS } from './periods.ts';
 import {
-  DEFAULT_SLICE_DOSSIERS,
   type RebuildSlicing,
   readSteps,
   rebuildId,
   recordStep,
   sliceBounds,
+  sliceDossiersFor,
   sliceRange,
   sliceStep,
+  statementCap,
 } from './rebuild-steps.ts';
 import { computedKey, type KpiRunOptions, type KpiRunResult, skipped } from './run-options.ts';
 import { BUILD_FACTS_SQL } from './sql/facts.sql.ts';
@@ -60,7 +61,7 @@ export interface RebuildPlan {
 /**
  * Builds facts, open facts and cells from scratch: the first cycle, a clock that went back, a cell-layout
  * change, a backfill with fresh facts. The facts are built in slices of the dossiers (bounded memory, see
- * BUILD_FACTS_SQL), each recorded in kpi_rebuild_steps_v1 once written; a run that dies part way is
+ * BUILD_FACTS_SQL; as many dossiers as half the statement cap holds, sliceDossiersFor), each recorded in kpi_rebuild_steps_v1 once written; a run that dies part way is
  * resumed from its last finished slice by the next one (resumeRebuild). Until the rebuild commits, the
  * values of the previous generation stay in kpi_latest: it replaces them only when it computes its own.
  */
@@ -156,7 +157,7 @@ async function build(
     } else {
       if (periods === undefined) throw new Error(`rebuild ${id} has no recorded plan to resume`);
       for (const statement of REBUILD_TRUNCATE_SQL) await sql.command(statement, {});
-      const perSlice = options.rebuildSliceDossiers ?? DEFAULT_SLICE_DOSSIERS;
+      const perSlice = options.rebuildSliceDossiers ?? sliceDossiersFor(await statementCap(clickhouse));
       slicing = { bounds: await sliceBounds(clickhouse, perSlice), periods };
       await recordStep(clickhouse, id, options.runId, 'plan', JSON.stringify(slicing));
     }

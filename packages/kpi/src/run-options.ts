@@ -44,7 +44,8 @@ export interface KpiRunOptions {
   staleAfterMs?: number;
   /**
    * Dossiers per slice when this run builds every dossier's facts (a rebuild): the rebuild's peak memory
-   * follows this, not the history. Default DEFAULT_SLICE_DOSSIERS (rebuild-steps.ts).
+   * follows this, not the history. Default: what half the statements' memory cap holds, at most
+   * DEFAULT_SLICE_DOSSIERS (rebuild-steps.ts sliceDossiersFor).
    */
   rebuildSliceDossiers?: number;
   /**
