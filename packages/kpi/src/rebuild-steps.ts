@@ -11,26 +11,47 @@ import { statements } from './statements.ts';
  */
 export const DEFAULT_SLICE_DOSSIERS = 500_000;
 /**
- * Memory one slice's merge of the dossier state takes per dossier, rounded up: its AggregatingTransform
- * over dossiers_v1's ~40 aggregate states per dossier does not spill in time (1M bench history, chDB 26.7:
- * 100,000 dossiers failed under a 96 MiB cap and passed under 160; 250,000 failed under 160 and passed
- * under 259, bench/README.md).
+ * Memory one slice's merge of the dossier state takes per dossier, rounded up: dossiers_v1's ~40 aggregate
+ * states per dossier, in an arena that grows by doubling chunks, so a slice may take twice its states
+ * before its spill at half the cap is checked (1M bench history, chDB 26.7, statement caps and spill as
+ * memory-budget.ts statementLimits gives: 16,000 dossiers passed under 96 MiB and 20,000 failed; 75,000
+ * passed under 173 MiB; 250,000 passed under 259 MiB and 500,000 failed; bench/README.md).
  */
 export const SLICE_BYTES_PER_DOSSIER = 1_000;
-/** What a slice's statement takes besides its dossiers (catalog join, insert buffers). */
-export const SLICE_OVERHEAD_BYTES = 16 * 2 ** 20;
-/** At least this many dossiers per slice (a few granules of dossier_state_v1), whatever the cap. */
-export const MIN_SLICE_DOSSIERS = 10_000;
+/** What a slice's statement takes besides its dossiers: reading the state's columns (12,500 dossiers failed under 64 MiB). */
+export const SLICE_OVERHEAD_BYTES = 40 * 2 ** 20;
+/** At least this many dossiers per slice (one granule of dossier_state_v1), whatever the cap. */
+export const MIN_SLICE_DOSSIERS = 8_192;
 
 /**
- * Dossiers per slice of a rebuild under a statement memory cap of `cap` bytes (0: none): a slice is to
- * take at most half of it, its overhead included, as an apply's shard does (complete-generation.ts
- * shardsFor), between MIN_SLICE_DOSSIERS and DEFAULT_SLICE_DOSSIERS.
+ * Dossiers per slice of a rebuild under a statement memory cap of `cap` bytes (0: none): a slice's states
+ * are to take at most half of it beside its overhead, as an apply's shard does (complete-generation.ts
+ * shardsFor), between MIN_SLICE_DOSSIERS and DEFAULT_SLICE_DOSSIERS. 173 MiB (a 256 MiB budget's cap):
+ * about 49,000; 259 MiB (384 MiB): about 94,000; the default budget's 2.7 GiB: DEFAULT_SLICE_DOSSIERS.
  */
 export function sliceDossiersFor(cap: number): number {
   if (!(cap > 0)) return DEFAULT_SLICE_DOSSIERS;
   const fit = Math.floor((cap / 2 - SLICE_OVERHEAD_BYTES) / SLICE_BYTES_PER_DOSSIER);
   return Math.min(DEFAULT_SLICE_DOSSIERS, Math.max(MIN_SLICE_DOSSIERS, fit));
+}
+
+/**
+ * The statement cap of the default budget (4 GiB × 0.9 × 0.75, memory-budget.ts), under which a rebuild's
+ * cells of a kind were built in one statement at 10M dossiers (bench/README.md).
+ */
+export const DEFAULT_STATEMENT_CAP = Math.floor(0.675 * 4 * 2 ** 30);
+/** At most this many statements per period kind's cells. */
+export const MAX_CELL_SHARDS = 64;
+
+/**
+ * Statements a rebuild's cells of a period kind are cut into (by agency and procedure) under a statement
+ * cap of `cap` bytes (0: none): their GROUP BY and its spilled merge take memory with the cells, not the
+ * slices, and failed a 1M rebuild under a 259 MiB cap (a 384 MiB budget). One under the default budget's
+ * cap or more; below it, as many as it is times the cap.
+ */
+export function cellShardsFor(cap: number): number {
+  if (!(cap > 0)) return 1;
+  return Math.min(MAX_CELL_SHARDS, Math.max(1, Math.ceil(DEFAULT_STATEMENT_CAP / cap)));
 }
 
 /** The memory cap (max_memory_usage, 0: none) the client's statements run under, bytes. */

@@ -16,6 +16,7 @@ import {
 import type { KpiDefinition } from './kpi-definition.ts';
 import { PERIOD_KINDS } from './periods.ts';
 import {
+  cellShardsFor,
   type RebuildSlicing,
   readSteps,
   rebuildId,
@@ -188,8 +189,12 @@ async function build(
       for (const statement of CELLS_TRUNCATE_SQL) await sql.command(statement, {});
       await sql.command(BUILD_OPEN_FACTS_SQL, base);
       await sql.command(BUILD_AT_RISK_OPEN_SQL, base);
+      const shards = cellShardsFor(await statementCap(clickhouse));
       for (const kind of PERIOD_KINDS) {
-        await sql.command(buildCellsSql(kind, layout), base);
+        if (shards === 1) await sql.command(buildCellsSql(kind, layout), base);
+        for (let shard = 0; shards > 1 && shard < shards; shard++) {
+          await sql.command(buildCellsSql(kind, layout, true), { ...base, shards, shard });
+        }
         await sql.command(scopeCellsSql(layout, builtCells(kind), true), base);
         await sql.command(scopeProceduresSql(layout, builtCells(kind), true), base);
       }

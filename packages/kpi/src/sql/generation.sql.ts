@@ -122,13 +122,12 @@ export function openLiveCellsSql(kinds: readonly PeriodKind[], layout: CellLayou
 }
 
 /** Every dossier's rows of `kind` that no longer move at {now}, as cells: what a rebuild writes. */
-export function builtCellsSql(kind: PeriodKind, layout: CellLayout): string {
-  return cellsSql(
-    kind,
-    layout,
-    factsSourceSql('kpi_dossier_facts_v1 FINAL', 1, clipFromSql(kind)),
-    'NOT live',
-  );
+export function builtCellsSql(kind: PeriodKind, layout: CellLayout, sharded = false): string {
+  // A cell's dossiers share its agency and procedure: each shard's GROUP BY yields exactly its cells.
+  const facts = sharded
+    ? `kpi_dossier_facts_v1 FINAL WHERE ${inShard('agency_code, procedure_code')}`
+    : 'kpi_dossier_facts_v1 FINAL';
+  return cellsSql(kind, layout, factsSourceSql(facts, 1, clipFromSql(kind)), 'NOT live');
 }
 
 /**
@@ -282,10 +281,11 @@ export const BUILD_OPEN_FACTS_SQL = `
 INSERT INTO kpi_open_facts_v1 (${FACT_COLUMNS}, sign)
 SELECT ${FACT_COLUMNS}, 1 FROM kpi_dossier_facts_v1 FINAL WHERE ${volatileAtSql(NOW)}`;
 
-export function buildCellsSql(kind: PeriodKind, layout: CellLayout): string {
+/** A rebuild's cells of one kind; `sharded`: those whose agency and procedure hash to {shard} of {shards}. */
+export function buildCellsSql(kind: PeriodKind, layout: CellLayout, sharded = false): string {
   return `
 INSERT INTO kpi_cells_v1 (${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
-${builtCellsSql(kind, layout)}`;
+${builtCellsSql(kind, layout, sharded)}`;
 }
 
 // The generation log (table kpi_cycles_v1, see generation-log.ts).
