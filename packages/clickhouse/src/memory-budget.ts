@@ -69,6 +69,21 @@ export function statementLimits(bytes: number): Record<string, number> {
   };
 }
 
+/** Below this statement cap an INSERT … SELECT writes its rows as the SELECT yields them (unsquashed). */
+export const UNSQUASHED_BELOW_BYTES = 2 ** 30;
+
+/**
+ * Under a small cap, an INSERT … SELECT's rows are not squashed into larger blocks before they are written:
+ * squashed, a 1M rebuild's cells (a shard of 232,000, its SELECT alone 1.3 s) and its live cells failed
+ * under a 259 MiB cap (384 MiB budget) whatever the block size asked (65,536 rows too); unsquashed they
+ * passed. A larger cap keeps ClickHouse's squashing (fewer, larger parts).
+ */
+function unsquashed(bytes: number): Record<string, number> {
+  return bytes < UNSQUASHED_BELOW_BYTES
+    ? { min_insert_block_size_rows: 0, min_insert_block_size_bytes: 0 }
+    : {};
+}
+
 export function memoryBudget(options: MemoryBudgetOptions): MemoryBudget {
   const { totalBytes, analystsShare, analystsConcurrency } = options;
   const cacheBytes = Math.floor(totalBytes * CACHE_SHARE);
@@ -94,23 +109,61 @@ export function memoryBudget(options: MemoryBudgetOptions): MemoryBudget {
     // Lower is sooner: a statement pauses between the blocks it reads while one of a lower number runs.
     // An insert of fresh events goes first (a KPI statement or a monitor read waits for it), then the
     // pipeline's statements, then the analysts' queries (#15).
-    ingestSettings: { ...statementLimits(pipelineBytes), priority: 1 },
-    pipelineSettings: { ...statementLimits(pipelineBytes), priority: 2 },
+    ingestSettings: { ...statementLimits(pipelineBytes), ...unsquashed(pipelineBytes), priority: 1 },
+    pipelineSettings: { ...statementLimits(pipelineBytes), ...unsquashed(pipelineBytes), priority: 2 },
     analystSettings: { ...statementLimits(analystQueryBytes), priority: 10 },
   };
 }
 
+/** The share of the budget every pipeline statement may use (what caches and analysts leave). */
+function pipelineShare(analystsShare: number): number {
+  return (1 - CACHE_SHARE) * (1 - analystsShare);
+}
+
+/** The smallest CLICKHOUSE_MEMORY_BUDGET, with the default ANALYSTS_MEMORY_SHARE (0.25). */
+export const MIN_MEMORY_BUDGET = 256 * 2 ** 20;
+/**
+ * The smallest cap a pipeline statement may run under (173 MiB, MIN_MEMORY_BUDGET's with the default
+ * analysts' share): a rebuild's statements at 1M dossiers ran under it (bench/README.md), those that grow
+ * with the history cut by the cap (the rebuild's slices and cells, rebuild-steps.ts; a cycle's applies);
+ * a larger analysts' share needs a larger budget.
+ */
+export const MIN_PIPELINE_STATEMENT_BYTES = Math.floor(pipelineShare(0.25) * MIN_MEMORY_BUDGET);
+
+const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20)}MiB`;
+
 /** The budget's environment, read by each composition root (embedded or distributed). */
-export const MemoryBudgetConfig = z.object({
-  /** Everything ClickHouse may use for this deployment; sized for an 8 GB machine by default. */
-  CLICKHOUSE_MEMORY_BUDGET: byteSize()
-    .default(4 * 2 ** 30)
-    .refine((b) => b >= 256 * 2 ** 20, 'at least 256MiB'),
-  ANALYSTS_MEMORY_SHARE: share()
-    .default(0.25)
-    .refine((s) => s > 0 && s < 1, 'between 0 and 1, exclusive'),
-  ANALYSTS_MAX_CONCURRENT_QUERIES: positiveInt().max(64).default(2),
-});
+export const MemoryBudgetConfig = z
+  .object({
+    /** Everything ClickHouse may use for this deployment; sized for an 8 GB machine by default. */
+    CLICKHOUSE_MEMORY_BUDGET: byteSize().default(4 * 2 ** 30),
+    ANALYSTS_MEMORY_SHARE: share()
+      .default(0.25)
+      .refine((s) => s > 0 && s < 1, 'between 0 and 1, exclusive'),
+    ANALYSTS_MAX_CONCURRENT_QUERIES: positiveInt().max(64).default(2),
+  })
+  .superRefine((config, ctx) => {
+    // Listed beside every other problem; not judged when the budget or the share is itself wrong.
+    const budget = config.CLICKHOUSE_MEMORY_BUDGET;
+    const analysts = config.ANALYSTS_MEMORY_SHARE;
+    if (typeof budget !== 'number' || !(analysts > 0 && analysts < 1)) return;
+    const cap = memoryBudget({
+      totalBytes: budget,
+      analystsShare: analysts,
+      analystsConcurrency: 1,
+    }).pipelineBytes;
+    if (cap >= MIN_PIPELINE_STATEMENT_BYTES) return;
+    const needed = Math.ceil(MIN_PIPELINE_STATEMENT_BYTES / pipelineShare(analysts));
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CLICKHOUSE_MEMORY_BUDGET'],
+      message:
+        `${mib(budget)} is below the minimum: it leaves each pipeline statement ${mib(cap)} (after the ` +
+        `caches' tenth and ANALYSTS_MEMORY_SHARE=${analysts}), and the pipeline needs ` +
+        `${mib(MIN_PIPELINE_STATEMENT_BYTES)}; set at least ${mib(needed)}` +
+        `${needed > MIN_MEMORY_BUDGET ? ` (${mib(MIN_MEMORY_BUDGET)} with ANALYSTS_MEMORY_SHARE=0.25)` : ''}`,
+    });
+  });
 export type MemoryBudgetConfig = z.output<typeof MemoryBudgetConfig>;
 
 export function memoryBudgetOf(config: MemoryBudgetConfig): MemoryBudget {

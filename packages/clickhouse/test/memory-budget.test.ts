@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryBudgetConfig, memoryBudget } from '../src/memory-budget.ts';
+import {
+  MemoryBudgetConfig,
+  MIN_MEMORY_BUDGET,
+  MIN_PIPELINE_STATEMENT_BYTES,
+  memoryBudget,
+} from '../src/memory-budget.ts';
 
 const GiB = 1024 ** 3;
 
@@ -57,6 +62,41 @@ describe('the budget configuration', () => {
     expect(bad.error?.issues.map((i) => i.path[0]).sort()).toEqual([
       'ANALYSTS_MAX_CONCURRENT_QUERIES',
       'ANALYSTS_MEMORY_SHARE',
+      'CLICKHOUSE_MEMORY_BUDGET',
+    ]);
+  });
+});
+
+describe('the smallest budget', () => {
+  const problems = (env: Record<string, string>) => {
+    const parsed = MemoryBudgetConfig.safeParse(env);
+    return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+
+  it('accepts MIN_MEMORY_BUDGET with the default analysts share, and refuses less, saying what to set', () => {
+    expect(problems({ CLICKHOUSE_MEMORY_BUDGET: String(MIN_MEMORY_BUDGET) })).toEqual([]);
+    const [problem, ...more] = problems({ CLICKHOUSE_MEMORY_BUDGET: String(MIN_MEMORY_BUDGET - 2 ** 20) });
+    expect(more).toEqual([]);
+    expect(problem).toMatch(/^CLICKHOUSE_MEMORY_BUDGET: .*below the minimum/);
+    expect(problem).toContain(`set at least ${MIN_MEMORY_BUDGET / 2 ** 20}MiB`);
+  });
+
+  it("counts the analysts' share: a larger one needs a larger budget", () => {
+    const [problem] = problems({
+      CLICKHOUSE_MEMORY_BUDGET: String(MIN_MEMORY_BUDGET),
+      ANALYSTS_MEMORY_SHARE: '0.5',
+    });
+    expect(problem).toMatch(/ANALYSTS_MEMORY_SHARE=0\.5/);
+    // The pipeline's cap is what must reach the minimum: (1 − 0.1) × (1 − 0.5) of the budget.
+    const needed = Math.ceil(MIN_PIPELINE_STATEMENT_BYTES / (0.9 * 0.5) / 2 ** 20);
+    expect(problem).toContain(`set at least ${needed}MiB`);
+    expect(problems({ CLICKHOUSE_MEMORY_BUDGET: `${needed}MiB`, ANALYSTS_MEMORY_SHARE: '0.5' })).toEqual([]);
+  });
+
+  it('lists the minimum beside every other problem', () => {
+    const listed = problems({ CLICKHOUSE_MEMORY_BUDGET: '64MiB', ANALYSTS_MAX_CONCURRENT_QUERIES: '0' });
+    expect(listed.map((p) => p.split(':')[0]).sort()).toEqual([
+      'ANALYSTS_MAX_CONCURRENT_QUERIES',
       'CLICKHOUSE_MEMORY_BUDGET',
     ]);
   });
