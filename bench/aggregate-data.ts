@@ -72,6 +72,20 @@ export const SLICE_DOSSIERS = 500_000;
  * statements (system.processes, 2M dossiers), blocks of 125,000 1.9 GB; the staging tables merge the parts.
  */
 export const STATE_BLOCK_ROWS = 125_000;
+/** What a state row takes in a writer's insert blocks, rounded up (1.9 GB for two writers' 125,000 above). */
+export const STATE_ROW_BYTES = 8_000;
+
+/**
+ * State rows per block under a statement memory cap of `cap` bytes (0: none) shared by `writers` writing at
+ * once: each writer's blocks take at most its part of the cap, at most STATE_BLOCK_ROWS (the default
+ * budget's cap holds ~170,000 per writer), at least a granule. A fixed 125,000 failed the 10M generator
+ * under a 1 GiB budget.
+ */
+export function stateBlockRows(cap: number, writers: number): number {
+  if (!(cap > 0)) return STATE_BLOCK_ROWS;
+  const fit = Math.floor(cap / Math.max(1, writers) / STATE_ROW_BYTES);
+  return Math.min(STATE_BLOCK_ROWS, Math.max(8_192, fit));
+}
 
 /** Slices written at once: each statement runs mostly on one thread, so two keep this machine's two
  * cores busy; the generator's memory is that of two slices whatever the history's length. */
@@ -145,6 +159,10 @@ export async function insertDossiers(
     : Array.from<ClickHouse>({ length: options.parallel ?? PARALLEL_SLICES }).fill(clickhouse);
   const writers = Math.max(1, Math.min(clients.length, slices.length));
   const id = randomUUID().replaceAll('-', '');
+  const [capRow] = await (
+    await clickhouse.query({ query: "SELECT getSetting('max_memory_usage') AS cap", format: 'JSONEachRow' })
+  ).json<{ cap: string | number }>();
+  const blockRows = stateBlockRows(Number(capRow?.cap ?? 0), writers);
   // One staging table per writer, so that their final merges run at once too.
   const staging = Array.from({ length: writers }, (_, w) => `${STATES_STAGING}_${id}_${w}`);
   const clientOf = (w: number) => clients[w] ?? clickhouse;
@@ -170,8 +188,8 @@ export async function insertDossiers(
           query_params: params,
           clickhouse_settings: {
             ...GENERATOR_SETTINGS,
-            // Parts of STATE_BLOCK_ROWS, from one thread: the writers are the parallelism.
-            min_insert_block_size_rows: String(STATE_BLOCK_ROWS),
+            // Parts of stateBlockRows, from one thread: the writers are the parallelism.
+            min_insert_block_size_rows: String(blockRows),
             min_insert_block_size_bytes: '0',
             max_insert_threads: '1',
             max_threads: 1,

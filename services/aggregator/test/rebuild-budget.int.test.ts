@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { type ClickHouse, createClickHouse, memoryBudget } from '@dossier/clickhouse';
+import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, verifyKpiState } from '@dossier/kpi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertCatalog, insertDossiers } from '../../../bench/aggregate-data.ts';
+import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
+
+// A rebuild under a small memory budget, in miniature: every statement carries the pipeline's settings of a
+// 144 MiB budget (a 97 MiB cap, spilling at half of it), as CLICKHOUSE_MEMORY_BUDGET gives them; below the
+// minimum a service accepts (256 MiB), in proportion to these 100,000 dossiers rather than 1M. One slice of
+// them takes more than the cap (about 1 KB a dossier, rebuild-steps.ts): with slices of a fixed 500,000
+// dossiers the rebuild failed in its only slice; cut by what half the cap holds, it completes, exact.
+const DOSSIERS = 100_000;
+const BUDGET = memoryBudget({ totalBytes: 144 * 2 ** 20, analystsShare: 0.25, analystsConcurrency: 2 });
+const NOW = '2026-03-02 03:00:00.000';
+
+let test: TestClickHouse;
+let capped: ClickHouse;
+beforeAll(async () => {
+  test = await createTestClickHouse({ embedded: true });
+  await insertCatalog(test.clickhouse);
+  await insertDossiers(test.clickhouse, {
+    first: 0,
+    count: DOSSIERS,
+    startAt: '2025-01-01 00:00:00.000',
+    spanSeconds: 300 * 86_400,
+    now: NOW,
+  });
+  capped = await createClickHouse({
+    url: test.url,
+    application: 'dossier-tests',
+    settings: BUDGET.pipelineSettings,
+  });
+}, 300_000);
+afterAll(async () => {
+  await capped?.close();
+  await test?.close();
+});
+
+async function rows<T>(query: string): Promise<T[]> {
+  return (await test.clickhouse.query({ query, format: 'JSONEachRow' })).json<T>();
+}
+
+describe('a rebuild under a small memory budget', () => {
+  it('cuts the dossiers into slices half the statement cap holds, completes, and is exact', async () => {
+    const result = await runKpiCycle(capped, {
+      runId: randomUUID(),
+      periodKinds: PERIOD_KINDS,
+      scopeKinds: SCOPE_KINDS,
+      graceMs: 0,
+      dayHorizonDays: 92,
+      now: NOW,
+    });
+    expect(result.mode).toBe('rebuild');
+    const steps = await rows<{ step: string }>(
+      `SELECT DISTINCT step FROM kpi_rebuild_steps_v1 WHERE startsWith(step, 'facts ') ORDER BY step`,
+    );
+    // About 8,400 dossiers a slice under this cap (sliceDossiersFor): a granule of the state each.
+    expect(steps.length).toBeGreaterThanOrEqual(8);
+    const [facts] = await rows<{ n: string }>('SELECT count() AS n FROM kpi_dossier_facts_v1 FINAL');
+    expect(Number(facts?.n)).toBe(DOSSIERS);
+    const check = await verifyKpiState(test.clickhouse, { dayHorizonDays: 92 });
+    expect(check.exact).toBe(true);
+  }, 600_000);
+});
