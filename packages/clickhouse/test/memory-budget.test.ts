@@ -49,8 +49,8 @@ describe('one memory budget split between caches, the pipeline and analysts', ()
 describe('the budget configuration', () => {
   it('reads sizes with units and refuses nonsense, listing every problem', () => {
     expect(MemoryBudgetConfig.parse({}).CLICKHOUSE_MEMORY_BUDGET).toBe(4 * GiB);
-    expect(MemoryBudgetConfig.parse({ CLICKHOUSE_MEMORY_BUDGET: '512MiB' }).CLICKHOUSE_MEMORY_BUDGET).toBe(
-      512 * 1024 ** 2,
+    expect(MemoryBudgetConfig.parse({ CLICKHOUSE_MEMORY_BUDGET: '1536MiB' }).CLICKHOUSE_MEMORY_BUDGET).toBe(
+      1536 * 1024 ** 2,
     );
     expect(MemoryBudgetConfig.parse({ CLICKHOUSE_MEMORY_BUDGET: '6G' }).CLICKHOUSE_MEMORY_BUDGET).toBe(6e9);
     const bad = MemoryBudgetConfig.safeParse({

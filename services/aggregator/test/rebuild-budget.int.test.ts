@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { type ClickHouse, createClickHouse, memoryBudget } from '@dossier/clickhouse';
+import { type ClickHouse, memoryBudget } from '@dossier/clickhouse';
 import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, verifyKpiState } from '@dossier/kpi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertCatalog, insertDossiers } from '../../../bench/aggregate-data.ts';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 
-// A rebuild under a small memory budget, in miniature: every statement carries the pipeline's settings of a
-// 144 MiB budget (a 97 MiB cap, spilling at half of it), as CLICKHOUSE_MEMORY_BUDGET gives them; below the
-// minimum a service accepts (256 MiB), in proportion to these 100,000 dossiers rather than 1M. One slice of
-// them takes more than the cap (about 1 KB a dossier, rebuild-steps.ts): with slices of a fixed 500,000
+// A rebuild under a small memory budget, in miniature: the statements that grow with the history — the
+// dossiers' slices, the cells' builds — and the read of the cap that sizes them carry the pipeline's
+// settings of a 144 MiB budget (a 97 MiB cap, spilling at half of it), every other statement as it was
+// (below the minimum a service accepts, in proportion to these 100,000 dossiers rather than 1M). One slice
+// of them takes more than the cap (about 1 KB a dossier, rebuild-steps.ts): with slices of a fixed 500,000
 // dossiers the rebuild failed in its only slice; cut by what half the cap holds, it completes, exact.
 const DOSSIERS = 100_000;
 const BUDGET = memoryBudget({ totalBytes: 144 * 2 ** 20, analystsShare: 0.25, analystsConcurrency: 2 });
@@ -26,16 +27,34 @@ beforeAll(async () => {
     spanSeconds: 300 * 86_400,
     now: NOW,
   });
-  capped = await createClickHouse({
-    url: test.url,
-    application: 'dossier-tests',
-    settings: BUDGET.pipelineSettings,
-  });
+  capped = cappedRebuild(test.clickhouse, BUDGET.pipelineSettings);
 }, 300_000);
 afterAll(async () => {
-  await capped?.close();
   await test?.close();
 });
+
+/** The client, with `settings` on the rebuild's slices and cells builds and on the read of the cap. */
+function cappedRebuild(client: ClickHouse, settings: Record<string, number>): ClickHouse {
+  const capped = (query: string) =>
+    query.includes("getSetting('max_memory_usage')") ||
+    (query.includes('INSERT INTO kpi_dossier_facts_v1') && query.includes('{slice_from:String}')) ||
+    (query.includes('INSERT INTO kpi_cells_v1') && query.includes('FROM kpi_dossier_facts_v1 FINAL'));
+  return new Proxy(client, {
+    get(target, property) {
+      const value = Reflect.get(target, property);
+      if (property !== 'command' && property !== 'query') {
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (params: { query: string; clickhouse_settings?: Record<string, unknown> }) =>
+        value.call(
+          target,
+          capped(params.query)
+            ? { ...params, clickhouse_settings: { ...params.clickhouse_settings, ...settings } }
+            : params,
+        );
+    },
+  });
+}
 
 async function rows<T>(query: string): Promise<T[]> {
   return (await test.clickhouse.query({ query, format: 'JSONEachRow' })).json<T>();
