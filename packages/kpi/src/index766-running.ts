@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { INDEX766_SCOPES } from './index766/kpis.ts';
-import { nextInputsSql, RUNNING_KEYS_SQL, scoringInputsSql } from './index766/running-deltas.ts';
+import {
+  MOVED_KEYS_SQL,
+  movedAgenciesSql,
+  nextInputsSql,
+  RUNNING_KEYS_SQL,
+  scoringInputsSql,
+} from './index766/running-deltas.ts';
 import {
   CHAIN_MARKERS_SQL,
   type ChainLimits,
@@ -11,6 +17,7 @@ import {
   type PeriodRow,
   periodKey,
   type ScoringRow,
+  storeChainedMarkers,
   storeMarkers,
   toInputs,
 } from './index766/stored-inputs.ts';
@@ -83,6 +90,20 @@ export interface RunningIndexOptions {
   chainLimits?: ChainLimits;
 }
 
+/**
+ * At most this many (period, agency) pairs of moved agencies go as parameters (MOVED_KEYS_SQL): parameters
+ * travel in the URL over HTTP. More (a cycle with new dossiers in most agencies), the scopes are those of
+ * every agency with staged rows (RUNNING_KEYS_SQL), as many as that.
+ */
+const MOVED_PARAMETERS = 240;
+
+interface MovedRow {
+  period_kind: string;
+  period_start: string;
+  agency: string;
+  procedure_moved: string | number;
+}
+
 /** The run's Decision 766 periods of `kinds`, each with its purposes. */
 function readIndex766Periods(
   sql: Statements,
@@ -126,12 +147,33 @@ export async function computeRunningIndex766(
     'index766 running: markers',
   );
   const chain = chainOf(markers, previousLiveId, wanted, inputs.code, options.chainLimits);
-  const keys = RUNNING_KEYS_SQL;
-  const running = {
+  let keys = RUNNING_KEYS_SQL;
+  let running: StatementParams = {
     ...params,
     running_kinds: periods.map((p) => p.period_kind),
     running_starts: periods.map((p) => p.period_start),
   };
+  // Which agencies' staged rows may move an input (MOVED_AGENCIES_SQL): with none, every scope keeps its
+  // inputs and values, and the generation only marks that it stands on the previous one's.
+  let narrow = { moved: false, sets: true };
+  if (chain && !chain.rebase) {
+    const moved = await sql.rows<MovedRow>(movedAgenciesSql(layout), running, 'index766 running: moved');
+    if (moved.length === 0) {
+      await storeChainedMarkers(sql, params.live_id, periods, inputs.code, chain.tags);
+      return true;
+    }
+    const agencies = moved.filter((m) => m.agency !== '');
+    if (agencies.length <= MOVED_PARAMETERS) {
+      keys = MOVED_KEYS_SQL;
+      running = {
+        ...running,
+        moved_kinds: agencies.map((m) => m.period_kind),
+        moved_starts: agencies.map((m) => m.period_start),
+        moved_agencies: agencies.map((m) => m.agency),
+      };
+    }
+    narrow = { moved: keys === MOVED_KEYS_SQL, sets: moved.some((m) => Number(m.procedure_moved) > 0) };
+  }
 
   // The moved scopes from the chain's rows plus the deltas, stored under the live id inside the engine (only
   // these, or every scope once the chain is due to start again), else every scope's inputs read anew.
@@ -139,7 +181,7 @@ export async function computeRunningIndex766(
   let scopes: ScopeInputs[] = [];
   if (chain) {
     await sql.command(
-      nextInputsSql(layout, periods.length, !chain.rebase),
+      nextInputsSql(layout, periods.length, !chain.rebase, narrow),
       { ...running, input_tags: chain.tags, inputs_code: inputs.code },
       { label: 'index766 running: previous inputs' },
     );

@@ -42,13 +42,55 @@ export const RUNNING_KEYS_SQL = `((period_kind, period_start) IN ${RUNNING_PERIO
        FROM kpi_stage_cells_v1 ARRAY JOIN ${chainOfSql('toString(agency_code)')} AS unit
        WHERE ${STAGED_ROWS} AND agency_code != '')))`;
 
+/**
+ * The scopes of the running periods whose inputs a cycle's staged rows may move, named by parameters: the
+ * city of every running period (each period's marker is written with its city row, so a city is always
+ * stored), and the chains of the agencies {moved_kinds}, {moved_starts}, {moved_agencies} lists (those of
+ * MOVED_AGENCIES_SQL's rows, without the agency ''). A constant: cheaper to plan than RUNNING_KEYS_SQL's
+ * subquery over the staged rows, and narrower (an agency whose rows cancel out moves no scope).
+ */
+export const MOVED_KEYS_SQL = `((period_kind, period_start) IN ${RUNNING_PERIODS_SQL} AND (scope_kind = 'city'
+    OR (period_kind, period_start, scope_kind, scope_code) IN
+      (SELECT m.1, m.2, 'agency', unit
+       FROM (SELECT arrayJoin(arrayZip({moved_kinds:Array(String)}, {moved_starts:Array(Date)},
+         {moved_agencies:Array(String)})) AS m)
+       ARRAY JOIN ${chainOfSql('m.3')} AS unit)))`;
+
+/**
+ * Per running period, the agencies (toString(agency_code), '' included) of the run's staged deltas and
+ * crossed cells whose Decision 766 inputs may move: a (period, agency, procedure) whose rows sum to a
+ * non-zero Decision 766 counter, `_rows` or procedure counter. `procedure_moved`: one of them is a procedure counter
+ * (only then may a procedure join or leave a set). An agency not listed adds nothing to any scope's sums
+ * (its rows sum to 0 per counter) and moves no set (no unit's per-procedure count changed): every scope
+ * none of the listed agencies' chains reach keeps its inputs, and so its values.
+ */
+export function movedAgenciesSql(layout: CellLayout): string {
+  const nonZero = (keys: readonly string[]) =>
+    `toUInt8(${keys.map((k) => `sum(${layout.at(k)}) != 0`).join(' OR ')})`;
+  // The inner query keeps the table's column names: an alias of the same name (toString(period_start) AS
+  // period_start) would replace the column in its WHERE, comparing text with the running periods' dates.
+  return `
+SELECT toString(kind) AS period_kind, toString(start) AS period_start, toString(agency) AS agency,
+  max(procedure_moved) AS procedure_moved
+FROM
+(
+  SELECT period_kind AS kind, period_start AS start, agency_code AS agency,
+    ${nonZero(PROCEDURE_COUNTERS.map((c) => c.key))} AS procedure_moved,
+    ${nonZero(['_rows', ...INDEX766_COUNTERS.map((c) => c.key)])} AS counts_moved
+  ${STAGED}
+  GROUP BY period_kind, period_start, agency_code, procedure_code
+  HAVING procedure_moved OR counts_moved
+)
+GROUP BY kind, start, agency`;
+}
+
 /** An Array(Array(String)) of INDEX766_SETS' length holding `given` sets (by name), the others empty. */
 function setsOf(given: Partial<Record<SetName, string>>): string {
   return `[${INDEX766_SETS.map((name) => given[name] ?? 'CAST([] AS Array(String))').join(', ')}]`;
 }
 
 /** The run's deltas and crossed cells summed per running period and agency (agency_rows of nextInputsSql). */
-function deltaSumsSource(layout: CellLayout): string {
+function deltaSumsSource(layout: CellLayout, moving: boolean): string {
   const sums = INDEX766_SUMS.map((name) => {
     if (name === 'dossier_rows') return `toInt64(sum(${layout.at('_rows')}))`;
     const counter = INDEX766_COUNTERS.find((c) => c.key === `index766:${name}`);
@@ -58,7 +100,7 @@ function deltaSumsSource(layout: CellLayout): string {
       SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency,
         [${sums.join(', ')}] AS sums, ${setsOf({})} AS sets, toUInt8(0) AS left
       ${STAGED}
-      GROUP BY period_kind, period_start, agency`;
+      GROUP BY period_kind, period_start, agency${moving ? ' HAVING arrayExists(x -> x != 0, sums)' : ''}`;
 }
 
 /**
@@ -124,11 +166,21 @@ function setAdditionsSource(layout: CellLayout): string {
  * nearest tag of {input_tags}, ancestors every tag of it. The deltas and the set additions are rolled up
  * to their scopes (the agency's chain, as index766ScopeInputsSql sums them) together, in one ARRAY JOIN.
  */
-export function nextInputsSql(layout: CellLayout, cities: number, markers: boolean): string {
+export function nextInputsSql(
+  layout: CellLayout,
+  cities: number,
+  markers: boolean,
+  /**
+   * `moved`: the scopes are MOVED_KEYS_SQL's (an agency's deltas summing to 0 add no row), else
+   * RUNNING_KEYS_SQL's; `sets`: no procedure counter moved (MOVED_AGENCIES_SQL), so no set can: the set
+   * additions (a read of kpi_scope_procedures_v1 and the live cells) are left out.
+   */
+  narrow: { moved: boolean; sets: boolean } = { moved: false, sets: true },
+): string {
   const previous = chainRowsSql(
     `toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
       sums, sets, figures, catalog_size, 1 AS found, scope_kind = 'city' AS moved, 0 AS left`,
-    RUNNING_KEYS_SQL,
+    narrow.moved ? MOVED_KEYS_SQL : RUNNING_KEYS_SQL,
   );
   const union = INDEX766_SETS.map((_, i) => `groupUniqArrayArray(sets[${i + 1}])`).join(', ');
   const empty = `arrayAll(x -> x = 0, sums) AND arrayAll(s -> empty(s), sets) AND empty(figures)`;
@@ -157,8 +209,7 @@ FROM
         SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, sums, sets,
           CAST([] AS Array(Tuple(String, UInt64, UInt64))) AS figures, toUInt64(0) AS catalog_size,
           0 AS found, 1 AS moved, left
-        FROM (${deltaSumsSource(layout)}
-          UNION ALL${setAdditionsSource(layout)})
+        FROM (${deltaSumsSource(layout, narrow.moved)}${narrow.sets ? ` UNION ALL${setAdditionsSource(layout)}` : ''})
         ARRAY JOIN ${rollupScopesSql('agency')} AS sc
       )
       GROUP BY ${KEY}

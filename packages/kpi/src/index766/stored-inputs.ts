@@ -178,6 +178,41 @@ export async function storeMarkers(
   stored();
 }
 
+/**
+ * The markers of a generation none of whose scopes moved (index766-running.ts): no row of its own, its
+ * parent the previous live id (`tags`' first), so that its scopes are read through the chain `tags` holds,
+ * as nextInputsSql writes them for a generation that stores the scopes it moved.
+ */
+export async function storeChainedMarkers(
+  sql: Statements,
+  tag: string,
+  periods: readonly PeriodRow[],
+  code: string,
+  tags: readonly string[],
+): Promise<void> {
+  const began = performance.now();
+  await sql.clickhouse.insert({
+    table: 'kpi_index766_scope_inputs_v1',
+    values: periods.map((p) => [
+      tag,
+      p.period_kind,
+      p.period_start,
+      MARKER,
+      '',
+      [],
+      [],
+      [],
+      0,
+      code,
+      tags[0],
+      tags,
+    ]),
+    columns: ['tag', ...INPUT_COLUMNS, 'code', 'parent', 'ancestors'],
+    format: 'JSONCompactEachRow',
+  });
+  sql.trace?.('index766 running: store inputs', performance.now() - began);
+}
+
 export function toInputs(rows: readonly ScoringRow[]): ScopeInputs[] {
   return rows.map((r) => ({
     period_kind: r.period_kind,
