@@ -91,17 +91,19 @@ export interface RunningIndexOptions {
 }
 
 /**
- * At most this many (period, agency) pairs of moved agencies go as parameters (MOVED_KEYS_SQL): parameters
- * travel in the URL over HTTP. More (a cycle with new dossiers in most agencies), the scopes are those of
- * every agency with staged rows (RUNNING_KEYS_SQL), as many as that.
+ * At most this many moved units (period, unit) and chain links (agency, unit) go as parameters
+ * (MOVED_KEYS_SQL): parameters travel in the URL over HTTP. More (a cycle with new dossiers in most
+ * agencies), the scopes are those of every agency with staged rows (RUNNING_KEYS_SQL), as many as that.
  */
-const MOVED_PARAMETERS = 240;
+const MOVED_PARAMETERS = 400;
 
 interface MovedRow {
   period_kind: string;
   period_start: string;
   agency: string;
   procedure_moved: string | number;
+  /** The agency's chain (itself first), none for ''. */
+  chain: string[];
 }
 
 /** The run's Decision 766 periods of `kinds`, each with its purposes. */
@@ -162,14 +164,24 @@ export async function computeRunningIndex766(
       await storeChainedMarkers(sql, params.live_id, periods, inputs.code, chain.tags);
       return true;
     }
-    const agencies = moved.filter((m) => m.agency !== '');
-    if (agencies.length <= MOVED_PARAMETERS) {
+    const units = new Map<string, [string, string, string]>();
+    const rollup = new Map<string, readonly string[]>();
+    for (const m of moved) {
+      if (m.agency === '') continue;
+      rollup.set(m.agency, m.chain);
+      for (const unit of m.chain)
+        units.set(`${m.period_kind}|${m.period_start}|${unit}`, [m.period_kind, m.period_start, unit]);
+    }
+    const pairs = [...rollup.values()].reduce((n, chain) => n + chain.length, 0);
+    if (units.size <= MOVED_PARAMETERS && pairs <= MOVED_PARAMETERS) {
       keys = MOVED_KEYS_SQL;
       running = {
         ...running,
-        moved_kinds: agencies.map((m) => m.period_kind),
-        moved_starts: agencies.map((m) => m.period_start),
-        moved_agencies: agencies.map((m) => m.agency),
+        moved_kinds: [...units.values()].map((u) => u[0]),
+        moved_starts: [...units.values()].map((u) => u[1]),
+        moved_units: [...units.values()].map((u) => u[2]),
+        rollup_agencies: [...rollup].flatMap(([agency, chain]) => chain.map(() => agency)),
+        rollup_units: [...rollup.values()].flat(),
       };
     }
     narrow = { moved: keys === MOVED_KEYS_SQL, sets: moved.some((m) => Number(m.procedure_moved) > 0) };

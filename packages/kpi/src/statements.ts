@@ -71,10 +71,13 @@ export interface StatementParams {
   /** A running cycle's Decision 766 periods (index766/running-deltas.ts RUNNING_PERIODS_SQL), pairwise. */
   running_kinds?: readonly string[];
   running_starts?: readonly string[];
-  /** The agencies whose staged rows may move a running cycle's Decision 766 inputs (MOVED_KEYS_SQL), pairwise. */
+  /** The agencies whose staged rows may move a running cycle's Decision 766 inputs (MOVED_KEYS_SQL): their units, pairwise. */
   moved_kinds?: readonly string[];
   moved_starts?: readonly string[];
-  moved_agencies?: readonly string[];
+  moved_units?: readonly string[];
+  /** The chains of those agencies (running-deltas.ts MOVED_ROLLUP_SQL), pairwise: agency → unit. */
+  rollup_agencies?: readonly string[];
+  rollup_units?: readonly string[];
   t_kpi?: readonly string[];
   t_from?: readonly string[];
   t_to?: readonly string[];

@@ -45,24 +45,30 @@ export const RUNNING_KEYS_SQL = `((period_kind, period_start) IN ${RUNNING_PERIO
 /**
  * The scopes of the running periods whose inputs a cycle's staged rows may move, named by parameters: the
  * city of every running period (each period's marker is written with its city row, so a city is always
- * stored), and the chains of the agencies {moved_kinds}, {moved_starts}, {moved_agencies} lists (those of
- * MOVED_AGENCIES_SQL's rows, without the agency ''). A constant: cheaper to plan than RUNNING_KEYS_SQL's
- * subquery over the staged rows, and narrower (an agency whose rows cancel out moves no scope).
+ * stored), and the units {moved_kinds}, {moved_starts}, {moved_units} lists (the chains of
+ * movedAgenciesSql's agencies). Constants, with no agency chains to compute: cheaper to plan than
+ * RUNNING_KEYS_SQL's subquery over the staged rows, and narrower (an agency whose rows cancel out moves
+ * no scope).
  */
 export const MOVED_KEYS_SQL = `((period_kind, period_start) IN ${RUNNING_PERIODS_SQL} AND (scope_kind = 'city'
-    OR (period_kind, period_start, scope_kind, scope_code) IN
-      (SELECT m.1, m.2, 'agency', unit
-       FROM (SELECT arrayJoin(arrayZip({moved_kinds:Array(String)}, {moved_starts:Array(Date)},
-         {moved_agencies:Array(String)})) AS m)
-       ARRAY JOIN ${chainOfSql('m.3')} AS unit)))`;
+    OR (scope_kind = 'agency' AND (period_kind, period_start, scope_code) IN
+      arrayZip({moved_kinds:Array(String)}, {moved_starts:Array(Date)}, {moved_units:Array(String)}))))`;
+
+/**
+ * (scope_kind, scope_code) pairs the counts of agency `code` roll up to, from the chains movedAgenciesSql
+ * read ({rollup_agencies} → {rollup_units}, pairwise): rollupScopesSql without the agency chains.
+ */
+const MOVED_ROLLUP_SQL = `arrayConcat([('city', '')], arrayMap(u -> ('agency', u),
+    arrayFilter((u, a) -> a = agency, {rollup_units:Array(String)}, {rollup_agencies:Array(String)})))`;
 
 /**
  * Per running period, the agencies (toString(agency_code), '' included) of the run's staged deltas and
- * crossed cells whose Decision 766 inputs may move: a (period, agency, procedure) whose rows sum to a
- * non-zero Decision 766 counter, `_rows` or procedure counter. `procedure_moved`: one of them is a procedure counter
- * (only then may a procedure join or leave a set). An agency not listed adds nothing to any scope's sums
- * (its rows sum to 0 per counter) and moves no set (no unit's per-procedure count changed): every scope
- * none of the listed agencies' chains reach keeps its inputs, and so its values.
+ * crossed cells whose Decision 766 inputs may move, each with its chain (units.ts chainOfSql; none for
+ * ''): a (period, agency, procedure) whose rows sum to a non-zero Decision 766 counter, `_rows` or
+ * procedure counter. `procedure_moved`: one of them is a procedure counter (only then may a procedure
+ * join or leave a set). An agency not listed adds nothing to any scope's sums (its rows sum to 0 per
+ * counter) and moves no set (no unit's per-procedure count changed): every scope none of the listed
+ * agencies' chains reach keeps its inputs, and so its values.
  */
 export function movedAgenciesSql(layout: CellLayout): string {
   const nonZero = (keys: readonly string[]) =>
@@ -70,18 +76,19 @@ export function movedAgenciesSql(layout: CellLayout): string {
   // The inner query keeps the table's column names: an alias of the same name (toString(period_start) AS
   // period_start) would replace the column in its WHERE, comparing text with the running periods' dates.
   return `
-SELECT toString(kind) AS period_kind, toString(start) AS period_start, toString(agency) AS agency,
-  max(procedure_moved) AS procedure_moved
+SELECT toString(kind) AS period_kind, toString(start) AS period_start, toString(unit) AS agency,
+  max(procedure_moved) AS procedure_moved,
+  if(agency = '', CAST([] AS Array(String)), ${chainOfSql('agency')}) AS chain
 FROM
 (
-  SELECT period_kind AS kind, period_start AS start, agency_code AS agency,
+  SELECT period_kind AS kind, period_start AS start, agency_code AS unit,
     ${nonZero(PROCEDURE_COUNTERS.map((c) => c.key))} AS procedure_moved,
     ${nonZero(['_rows', ...INDEX766_COUNTERS.map((c) => c.key)])} AS counts_moved
   ${STAGED}
   GROUP BY period_kind, period_start, agency_code, procedure_code
   HAVING procedure_moved OR counts_moved
 )
-GROUP BY kind, start, agency`;
+GROUP BY kind, start, unit`;
 }
 
 /** An Array(Array(String)) of INDEX766_SETS' length holding `given` sets (by name), the others empty. */
@@ -210,7 +217,7 @@ FROM
           CAST([] AS Array(Tuple(String, UInt64, UInt64))) AS figures, toUInt64(0) AS catalog_size,
           0 AS found, 1 AS moved, left
         FROM (${deltaSumsSource(layout, narrow.moved)}${narrow.sets ? ` UNION ALL${setAdditionsSource(layout)}` : ''})
-        ARRAY JOIN ${rollupScopesSql('agency')} AS sc
+        ARRAY JOIN ${narrow.moved ? MOVED_ROLLUP_SQL : rollupScopesSql('agency')} AS sc
       )
       GROUP BY ${KEY}
     )

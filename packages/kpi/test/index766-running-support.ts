@@ -1,0 +1,127 @@
+// What the tests of the Decision 766 running path (index766-running*.int.test.ts) share: a cycle on the
+// city day 2026-03-10 that notes its statements and the columns it read, a generation's stored scope
+// rows, and the comparison of kpi_latest with the statement's values computed from the same state.
+import { randomUUID } from 'node:crypto';
+import type { ClickHouse } from '@dossier/clickhouse';
+import { expect } from 'vitest';
+import { dossierCellLayout } from '../src/cell-layout.ts';
+import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS } from '../src/index.ts';
+import type { ChainLimits } from '../src/index766/stored-inputs.ts';
+import { index766ValuesSql } from '../src/sql/index766-values.sql.ts';
+
+export const STATEMENT = 'kpi_stage_values_v1 <- index766 month+quarter+year';
+export const FROM_INPUTS = 'index766 running: inputs';
+export const FROM_PREVIOUS = 'index766 running: previous inputs';
+export const DAY = '2026-03-10';
+
+/** The client, noting the columns of every row a query of it returns. */
+function noting(client: ClickHouse, columns: Set<string>): ClickHouse {
+  const proxy = Object.create(client) as ClickHouse;
+  proxy.query = (async (params: Parameters<ClickHouse['query']>[0]) => {
+    const result = await client.query(params);
+    const json = result.json.bind(result);
+    return Object.assign(Object.create(result), {
+      json: async () => {
+        const rows = (await json()) as Record<string, unknown>[];
+        for (const row of rows) for (const column of Object.keys(row)) columns.add(column);
+        return rows;
+      },
+    });
+  }) as ClickHouse['query'];
+  return proxy;
+}
+
+/** The helpers over one store. */
+export function runningPath(store: () => ClickHouse) {
+  const json = async <T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> =>
+    (await store().query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+
+  /**
+   * A cycle at `now` (city day 2026-03-10); `failAfter`: the run dies after that statement; `chain`: when
+   * its stored Decision 766 inputs are written whole again. `read`: the columns of the rows the cycle's
+   * queries returned.
+   */
+  async function cycle(now: string, failAfter?: string, chain?: ChainLimits) {
+    const labels: string[] = [];
+    const read = new Set<string>();
+    const runId = randomUUID();
+    const result = await runKpiCycle(noting(store(), read), {
+      runId,
+      periodKinds: PERIOD_KINDS,
+      scopeKinds: SCOPE_KINDS,
+      now: `${DAY} ${now}:00.000`,
+      graceMs: 0,
+      index766Chain: chain,
+      trace: (label) => {
+        labels.push(label);
+        if (label === failAfter) throw new Error(`stopped after ${label}`);
+      },
+    });
+    return { result, labels, read, runId, now: `${DAY} ${now}:00.000` };
+  }
+
+  /** A generation's stored scope rows and its markers' parents. */
+  async function stored(tag: string) {
+    const [row] = await json<{ scopes: string; parents: string[] }>(
+      `SELECT countIf(scope_kind != '') AS scopes, groupUniqArrayIf(parent, scope_kind = '') AS parents
+      FROM kpi_index766_scope_inputs_v1 WHERE tag = {tag:String}`,
+      { tag },
+    );
+    return { scopes: Number(row?.scopes ?? 0), parents: row?.parents ?? [] };
+  }
+
+  const KEY = 'kpi, scope_kind, scope_code, period_kind, toString(period_start) AS period_start';
+
+  /**
+   * Every Decision 766 value of the running periods as the statement computes it from the state the cycle
+   * `runId` left (its live cells, the cells, the catalog), every scope recomputed, against kpi_latest.
+   */
+  async function expectAsTheStatement(run: { runId: string; now: string }) {
+    const probe = randomUUID();
+    await store().insert({
+      table: 'kpi_run_periods_v1',
+      values: [
+        ['month', '2026-03-01'],
+        ['quarter', '2026-01-01'],
+        ['year', '2026-01-01'],
+      ].map(([period_kind, period_start]) => ({
+        run_id: probe,
+        period_kind,
+        period_start,
+        purpose: 'dossier',
+      })),
+      format: 'JSONEachRow',
+    });
+    // The run's live cells: its own 'live' rows, or the chain it added its crossed rows to (migration 0251).
+    const [chain] = await json<{ live_base: string; live_links: string[] }>(
+      `SELECT live_base, live_links FROM kpi_cycles_v1 WHERE state = 'committed' AND live_id = {live_id:String}
+      LIMIT 1`,
+      { live_id: run.runId },
+    );
+    const statement = await json<Record<string, unknown>>(
+      `SELECT ${KEY}, toUInt64(numerator) AS numerator, toUInt64(denominator) AS denominator,
+        score_override AS score, max_score_override AS max_score, reason
+      FROM (${index766ValuesSql(['month', 'quarter', 'year'], dossierCellLayout())})
+      ORDER BY kpi, scope_kind, scope_code, period_kind, period_start`,
+      {
+        run_id: probe,
+        live_base: chain?.live_base || run.runId,
+        live_links: chain?.live_links ?? [],
+        now: run.now,
+        day_floor: '2026-01-01',
+        scope_kinds: ['city', 'agency'],
+      },
+    );
+    const latest = await json<Record<string, unknown>>(
+      `SELECT ${KEY}, numerator, denominator, score, max_score, reason FROM kpi_latest
+      WHERE kpi LIKE 'index766%' AND (period_kind, period_start) IN
+        (('month', '2026-03-01'), ('quarter', '2026-01-01'), ('year', '2026-01-01'))
+      ORDER BY kpi, scope_kind, scope_code, period_kind, period_start`,
+    );
+    expect(statement.length).toBeGreaterThan(0);
+    expect(latest).toEqual(statement);
+    return latest;
+  }
+
+  return { json, cycle, stored, expectAsTheStatement };
+}
