@@ -62,6 +62,14 @@ import { utcDate } from './utc.ts';
  * with the statement's input part instead (index766ScopeInputsSql, without its scoring) and scored the
  * same way. Either way each period's marker is written last.
  *
+ * Which scopes moved is read first (running-deltas.ts movedAgenciesSql): the agencies whose staged rows sum
+ * to a non-zero Decision 766 counter, `_rows` or procedure counter for some procedure, and their chains. A
+ * due time passing for a dossier the index does not count (or a dossier moving between cells the index
+ * sums alike) moves none; a cycle where no agency moved keeps every scope's inputs and values as they are
+ * and only writes its markers on the chain (storeChainedMarkers). Otherwise the moved units and chains go
+ * to the statements as parameters (MOVED_KEYS_SQL), and the set additions are left out unless a procedure
+ * counter moved.
+ *
  * A generation computed from the previous one's inputs writes the rows of the scopes that moved only,
  * and its marker names that generation as `parent` (migration 0247): a scope's inputs are its row under
  * the nearest tag of the chain of parents from the previous live id down to a tag holding every scope
