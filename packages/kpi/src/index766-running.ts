@@ -163,7 +163,7 @@ export async function computeRunningIndex766(
     running_kinds: periods.map((p) => p.period_kind),
     running_starts: periods.map((p) => p.period_start),
   };
-  // Which agencies' staged rows may move an input (MOVED_AGENCIES_SQL): with none, every scope keeps its
+  // Which agencies' staged rows may move an input (movedAgenciesSql): with none, every scope keeps its
   // inputs and values, and the generation only marks that it stands on the previous one's.
   let narrow = { moved: false, sets: true };
   if (chain && !chain.rebase) {

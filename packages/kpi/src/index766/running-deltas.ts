@@ -179,7 +179,7 @@ export function nextInputsSql(
   markers: boolean,
   /**
    * `moved`: the scopes are MOVED_KEYS_SQL's (an agency's deltas summing to 0 add no row), else
-   * RUNNING_KEYS_SQL's; `sets`: no procedure counter moved (MOVED_AGENCIES_SQL), so no set can: the set
+   * RUNNING_KEYS_SQL's; `sets`: no procedure counter moved (movedAgenciesSql), so no set can: the set
    * additions (a read of kpi_scope_procedures_v1 and the live cells) are left out.
    */
   narrow: { moved: boolean; sets: boolean } = { moved: false, sets: true },

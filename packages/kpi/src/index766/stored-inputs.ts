@@ -169,12 +169,7 @@ export async function storeMarkers(
       { label: 'index766 running: copy unmoved inputs' },
     );
   }
-  await sql.clickhouse.insert({
-    table: 'kpi_index766_scope_inputs_v1',
-    values: periods.map((p) => [tag, p.period_kind, p.period_start, MARKER, '', [], [], [], 0, code, '', []]),
-    columns: ['tag', ...INPUT_COLUMNS, 'code', 'parent', 'ancestors'],
-    format: 'JSONCompactEachRow',
-  });
+  await insertMarkers(sql, tag, periods, code, '', []);
   stored();
 }
 
@@ -191,6 +186,19 @@ export async function storeChainedMarkers(
   tags: readonly string[],
 ): Promise<void> {
   const began = performance.now();
+  await insertMarkers(sql, tag, periods, code, tags[0]!, tags);
+  sql.trace?.('index766 running: store inputs', performance.now() - began);
+}
+
+/** Each period's marker row of `tag`, standing on `parent` (its chain `ancestors`; '' and none: on no tag). */
+async function insertMarkers(
+  sql: Statements,
+  tag: string,
+  periods: readonly PeriodRow[],
+  code: string,
+  parent: string,
+  ancestors: readonly string[],
+): Promise<void> {
   await sql.clickhouse.insert({
     table: 'kpi_index766_scope_inputs_v1',
     values: periods.map((p) => [
@@ -204,13 +212,12 @@ export async function storeChainedMarkers(
       [],
       0,
       code,
-      tags[0],
-      tags,
+      parent,
+      ancestors,
     ]),
     columns: ['tag', ...INPUT_COLUMNS, 'code', 'parent', 'ancestors'],
     format: 'JSONCompactEachRow',
   });
-  sql.trace?.('index766 running: store inputs', performance.now() - began);
 }
 
 export function toInputs(rows: readonly ScoringRow[]): ScopeInputs[] {
