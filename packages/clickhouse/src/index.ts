@@ -32,6 +32,8 @@ export {
   networkErrorCode,
 } from './errors.ts';
 export {
+  DEFAULT_ANALYSTS_SHARE,
+  DEFAULT_MEMORY_BUDGET,
   type MemoryBudget,
   MemoryBudgetConfig,
   memoryBudget,

@@ -135,13 +135,17 @@ export const MIN_PIPELINE_STATEMENT_BYTES = Math.floor(pipelineShare(0.25) * MIN
 
 const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20)}MiB`;
 
+/** CLICKHOUSE_MEMORY_BUDGET's default, sized for an 8 GB machine, and ANALYSTS_MEMORY_SHARE's. */
+export const DEFAULT_MEMORY_BUDGET = 4 * 2 ** 30;
+export const DEFAULT_ANALYSTS_SHARE = 0.25;
+
 /** The budget's environment, read by each composition root (embedded or distributed). */
 export const MemoryBudgetConfig = z
   .object({
     /** Everything ClickHouse may use for this deployment; sized for an 8 GB machine by default. */
-    CLICKHOUSE_MEMORY_BUDGET: byteSize().default(4 * 2 ** 30),
+    CLICKHOUSE_MEMORY_BUDGET: byteSize().default(DEFAULT_MEMORY_BUDGET),
     ANALYSTS_MEMORY_SHARE: share()
-      .default(0.25)
+      .default(DEFAULT_ANALYSTS_SHARE)
       .refine((s) => s > 0 && s < 1, 'between 0 and 1, exclusive'),
     ANALYSTS_MAX_CONCURRENT_QUERIES: positiveInt().max(64).default(2),
   })

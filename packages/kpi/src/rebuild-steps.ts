@@ -1,4 +1,9 @@
-import type { ClickHouse } from '@dossier/clickhouse';
+import {
+  type ClickHouse,
+  DEFAULT_ANALYSTS_SHARE,
+  DEFAULT_MEMORY_BUDGET,
+  memoryBudget,
+} from '@dossier/clickhouse';
 import type { Claim } from './generation-log.ts';
 import { statements } from './statements.ts';
 
@@ -39,7 +44,11 @@ export function sliceDossiersFor(cap: number): number {
  * The statement cap of the default budget (4 GiB × 0.9 × 0.75, memory-budget.ts), under which a rebuild's
  * cells of a kind were built in one statement at 10M dossiers (bench/README.md).
  */
-export const DEFAULT_STATEMENT_CAP = Math.floor(0.675 * 4 * 2 ** 30);
+export const DEFAULT_STATEMENT_CAP = memoryBudget({
+  totalBytes: DEFAULT_MEMORY_BUDGET,
+  analystsShare: DEFAULT_ANALYSTS_SHARE,
+  analystsConcurrency: 1,
+}).pipelineBytes;
 /** At most this many statements per period kind's cells. */
 export const MAX_CELL_SHARDS = 64;
 
