@@ -106,7 +106,12 @@ export async function measureFreshness(
   kafka: Kafka,
   clickhouse: ClickHouse,
   config: IngestorConfig,
-  deps: { logger: Logger; ingestClickHouse?: Pick<ClickHouse, 'insert'> },
+  deps: {
+    logger: Logger;
+    ingestClickHouse?: Pick<ClickHouse, 'insert'>;
+    /** Receives every event's send → acknowledgement (ms), for figures pooled over several runs. */
+    onDelays?: (delaysMs: number[]) => void;
+  },
   rate: number,
   seconds: number,
 ) {
@@ -151,6 +156,7 @@ export async function measureFreshness(
       const t = ingestedAt.get(id);
       if (t !== undefined) began.push(t - at);
     }
+    deps.onDelays?.(acked);
     return {
       rate,
       samples: acked.length,
