@@ -1,16 +1,17 @@
 // Ingest benchmark (DESIGN.md "Performance and scale targets"): re-measures the raw limits on this
 // machine in the same run, then the peer's (Kafka table engine + view) and the ingestor's sustained rates
-// and freshness, and reports ratios.
+// in alternating rounds (ingest-rounds.ts: P I I P by default, BENCH_INGEST_ORDER), and freshness; reports
+// ratios, the ratio to the peer as the median over pairs of neighbouring rounds (same load).
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClickHouse, migrate } from '@dossier/clickhouse';
-import { createHealth, createLogger, createMetricsRegistry } from '@dossier/observability';
+import { createLogger } from '@dossier/observability';
 import { Kafka, logLevel } from 'kafkajs';
-import { startIngestor } from '../services/ingestor/src/index.ts';
 import { startKafka } from '../test/support/start-kafka.ts';
 import { measureFreshness } from './freshness-support.ts';
+import { median, pairRatios, parseOrder, type Round, runRounds } from './ingest-rounds.ts';
 import {
   benchIngestorConfig,
   createTopics,
@@ -19,10 +20,8 @@ import {
   produce,
   rawConsumeRate,
   rawInsertRate,
-  scalar,
-  waitCommitted,
 } from './ingest-support.ts';
-import { PEER_ENGINE, peerFreshness, produceNormalized, startPeer } from './peer.ts';
+import { PEER_ENGINE, peerFreshness } from './peer.ts';
 
 export interface IngestBenchmarkOptions {
   /** Broker list; when absent a native broker is started (and stopped) for the run. */
@@ -33,6 +32,8 @@ export interface IngestBenchmarkOptions {
   freshnessRate?: number;
   freshnessSeconds?: number;
   insertChunk?: number;
+  /** Peer (P) and ingestor (I) rounds, in pairs of one each (default 'PIIP'). */
+  order?: string;
   log?: (line: string) => void;
 }
 
@@ -41,27 +42,40 @@ export interface IngestBenchmarkResult {
   avgMessageBytes: number;
   rawConsumeRate: number;
   rawInsertRate: number;
+  /** The ingestor rounds' median. */
   endToEndRate: number;
   /** endToEndRate / min(rawConsumeRate, rawInsertRate); the target is ≥ 0.5. */
   ratio: number;
   targetMet: boolean;
-  /** endToEndRate / each raw limit, and / the peer's rate (target ≥ 1.0), all from this run. */
-  ratios: { toRawConsume: number; toRawInsert: number; toSlowerRaw: number; toPeer: number };
+  /**
+   * endToEndRate / each raw limit (measured once, before the rounds), and the ingestor's rate over the
+   * peer's: the median over pairs of neighbouring rounds (target ≥ 1.0), each pair's in `toPeerByPair`.
+   */
+  ratios: {
+    toRawConsume: number;
+    toRawInsert: number;
+    toSlowerRaw: number;
+    toPeer: number;
+    toPeerByPair: number[];
+  };
+  /** Every round in the order run, with the load average at its start and end. */
+  rounds: Round[];
   /** Where a target is missed, by how much (ratio points short of it). */
   missedBy: { toSlowerRaw: number; toPeer: number };
   /** ClickHouse's Kafka table engine + materialized view into dossier_events_v1, same events normalized. */
   peer: {
     engine: typeof PEER_ENGINE;
-    /** From creating its view to the last row stored. */
+    /** From creating its view to the last row stored: the peer rounds' median. */
     rowsPerSecond: number;
-    /** Rows after its first flush, from then to the last (null when one flush carried them all). */
+    /** Rows after its first flush, from then to the last (null when one flush carried them all): median. */
     flowingRowsPerSecond: number | null;
+    /** The peer rounds' median. */
     firstRowsSeconds: number;
     freshness: Awaited<ReturnType<typeof peerFreshness>>;
   };
-  /** Peak resident memory of this process during the end-to-end run (includes embedded ClickHouse). */
+  /** Peak resident memory of this process during the ingestor rounds (includes embedded ClickHouse). */
   peakRssMb: number;
-  /** Peak JS heap + Buffers during that run: the ingestor's own share, without the embedded engine. */
+  /** Peak JS heap + Buffers during those rounds: the ingestor's own share, without the embedded engine. */
   peakJsMb: number;
   /** 1-minute load average at the end: the machine is shared, so figures are only comparable within a run. */
   loadAverage: number;
@@ -85,22 +99,13 @@ export async function runIngestBenchmark(
   // As in the all-in-one: the ingestor inserts on a connection of its own.
   const ingestClickHouse = await createClickHouse({ url, application: 'bench-ingestor' });
   const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.ERROR });
-  const truncate = async () => {
-    for (const table of ['dossier_events_v1', 'dossier_state_v1', 'kpi_touched_v1'])
-      await clickhouse.command({ query: `TRUNCATE TABLE ${table}` });
-  };
   try {
     await migrate(clickhouse);
     const admin = kafka.admin();
     await admin.connect();
     const topic = `bench-events-${randomUUID().slice(0, 8)}`;
     const freshTopic = `${topic}-fresh`;
-    const peerTopic = `${topic}-normalized`;
-    await createTopics(
-      admin,
-      [...ingestorTopics(topic), ...ingestorTopics(freshTopic), peerTopic],
-      partitions,
-    );
+    await createTopics(admin, [...ingestorTopics(topic), ...ingestorTopics(freshTopic)], partitions);
     const base = Date.now() - 30 * DAY;
     const avgMessageBytes = await produce(kafka, topic, events, base);
     log(`produced ${events} events of ~${avgMessageBytes.toFixed(0)} bytes`);
@@ -110,51 +115,43 @@ export async function runIngestBenchmark(
 
     const insertRate = await rawInsertRate(clickhouse, topic, events, options.insertChunk ?? 25_000, base);
     log(`raw chDB insert of normalized rows: ${insertRate.toFixed(0)} rows/s`);
-    await truncate();
 
-    await produceNormalized(kafka, peerTopic, events, base);
-    const peer = await startPeer(clickhouse, brokers, peerTopic);
-    const peerRate = await peer.rate(events);
-    log(
-      `peer (Kafka engine + view): ${peerRate.rowsPerSecond.toFixed(0)} rows/s, first rows after ${peerRate.firstRowsSeconds.toFixed(1)} s`,
-    );
-    const peerFresh = await peerFreshness(clickhouse, kafka, peerTopic, freshnessRate, freshnessSeconds);
-    log(`peer freshness at ${freshnessRate}/s: p50 ${peerFresh.p50Ms} ms, p99 ${peerFresh.p99Ms} ms`);
-    await peer.drop();
-    await truncate();
-
-    const config = benchIngestorConfig(brokers, topic, `bench-ingestor-${randomUUID()}`);
     const logger = createLogger({ service: 'bench-ingestor', level: 'warn' });
-    let peakRss = 0;
-    let peakJs = 0;
-    const sampler = setInterval(() => {
-      const m = process.memoryUsage();
-      peakRss = Math.max(peakRss, m.rss);
-      peakJs = Math.max(peakJs, m.heapUsed + m.external);
-    }, 100);
-    const t0 = performance.now();
-    const ingestor = await startIngestor({
-      config,
-      logger,
-      health: createHealth(),
-      clickhouse: ingestClickHouse,
-      kafka,
-      registry: createMetricsRegistry(),
-    });
-    await waitCommitted(admin, config.KAFKA_GROUP_ID, topic);
-    const endToEndRate = events / ((performance.now() - t0) / 1000);
-    clearInterval(sampler);
-    await ingestor.stop();
-    const counted = await scalar(clickhouse, 'SELECT count() AS n FROM dossier_events_v1 FINAL');
-    if (counted !== events) throw new Error(`end-to-end run stored ${counted} of ${events} events`);
-    log(
-      `ingestor end to end: ${endToEndRate.toFixed(0)} msg/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
+    let peerFresh: Awaited<ReturnType<typeof peerFreshness>> | undefined;
+    const rounds = await runRounds(
+      {
+        clickhouse,
+        ingestClickHouse,
+        kafka,
+        admin,
+        brokers,
+        logger,
+        events,
+        partitions,
+        base,
+        log,
+        // Once, on the first peer round, while its view still runs.
+        onPeerAttached: async (peerTopic) => {
+          if (peerFresh) return;
+          peerFresh = await peerFreshness(clickhouse, kafka, peerTopic, freshnessRate, freshnessSeconds);
+          log(`peer freshness at ${freshnessRate}/s: p50 ${peerFresh.p50Ms} ms, p99 ${peerFresh.p99Ms} ms`);
+        },
+      },
+      parseOrder(options.order ?? 'PIIP'),
     );
+    if (!peerFresh) throw new Error('no peer round');
+    const peerRounds = rounds.filter((r) => r.kind === 'peer');
+    const ingestorRounds = rounds.filter((r) => r.kind === 'ingestor');
+    const peerRate = median(peerRounds.map((r) => r.rowsPerSecond));
+    const endToEndRate = median(ingestorRounds.map((r) => r.rowsPerSecond));
+    const byPair = pairRatios(rounds);
+    const toPeer = median(byPair);
+    log(`ingestor / peer by pair of neighbouring rounds: ${byPair.map((r) => r.toFixed(3)).join(', ')}`);
 
     const freshness = await measureFreshness(
       kafka,
       clickhouse,
-      { ...config, TOPIC_EVENTS: freshTopic, KAFKA_GROUP_ID: `bench-fresh-${randomUUID()}` },
+      benchIngestorConfig(brokers, freshTopic, `bench-fresh-${randomUUID()}`),
       { logger, ingestClickHouse },
       freshnessRate,
       freshnessSeconds,
@@ -162,8 +159,8 @@ export async function runIngestBenchmark(
     log(`freshness at ${freshness.rate}/s: p50 ${freshness.p50Ms} ms, p99 ${freshness.p99Ms} ms`);
     await admin.disconnect();
     const slower = Math.min(consumeRate, insertRate);
+    const flowing = peerRounds.flatMap((r) => (r.flowingRowsPerSecond ? [r.flowingRowsPerSecond] : []));
     const ratio = (x: number) => Number(x.toFixed(3));
-    const toPeer = endToEndRate / peerRate.rowsPerSecond;
     return {
       events,
       avgMessageBytes,
@@ -177,21 +174,22 @@ export async function runIngestBenchmark(
         toRawInsert: ratio(endToEndRate / insertRate),
         toSlowerRaw: ratio(endToEndRate / slower),
         toPeer: ratio(toPeer),
+        toPeerByPair: byPair.map(ratio),
       },
+      rounds,
       missedBy: {
         toSlowerRaw: ratio(Math.max(0, 0.5 - endToEndRate / slower)),
         toPeer: ratio(Math.max(0, 1 - toPeer)),
       },
       peer: {
         engine: PEER_ENGINE,
-        rowsPerSecond: Math.round(peerRate.rowsPerSecond),
-        flowingRowsPerSecond:
-          peerRate.flowingRowsPerSecond === null ? null : Math.round(peerRate.flowingRowsPerSecond),
-        firstRowsSeconds: ratio(peerRate.firstRowsSeconds),
+        rowsPerSecond: Math.round(peerRate),
+        flowingRowsPerSecond: flowing.length > 0 ? Math.round(median(flowing)) : null,
+        firstRowsSeconds: ratio(median(peerRounds.map((r) => r.firstRowsSeconds ?? Number.NaN))),
         freshness: peerFresh,
       },
-      peakRssMb: Math.round(peakRss / 2 ** 20),
-      peakJsMb: Math.round(peakJs / 2 ** 20),
+      peakRssMb: Math.max(...ingestorRounds.map((r) => r.peakRssMb ?? 0)),
+      peakJsMb: Math.max(...ingestorRounds.map((r) => r.peakJsMb ?? 0)),
       loadAverage: Number(loadavg()[0]?.toFixed(1)),
       freshness,
     };
@@ -206,5 +204,6 @@ export async function runIngestBenchmark(
 if (import.meta.url === `file://${process.argv[1]}`) {
   const brokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim());
   const events = process.env.BENCH_EVENTS ? Number(process.env.BENCH_EVENTS) : undefined;
-  console.log(JSON.stringify(await runIngestBenchmark({ brokers, events }), null, 2));
+  const order = process.env.BENCH_INGEST_ORDER || undefined;
+  console.log(JSON.stringify(await runIngestBenchmark({ brokers, events, order }), null, 2));
 }

@@ -1,6 +1,6 @@
-// `npm run bench [-- --only ingest,freshness,memory,aggregate,at-risk (any of them)] [--events N] [--dossiers N]
-//   [--load-dossiers N] [--fresh-seconds S] [--backlog N] [--backlog-seconds S] [--backlog-topic T] [--verify]
-//   [--risk-dossiers N] [--risk-runs N]`
+// `npm run bench [-- --only ingest,freshness,memory,aggregate,at-risk (any of them)] [--events N]
+//   [--ingest-order PIIP] [--dossiers N] [--load-dossiers N] [--fresh-seconds S] [--backlog N]
+//   [--backlog-seconds S] [--backlog-topic T] [--verify] [--risk-dossiers N] [--risk-runs N]`
 // Each benchmark runs in its own process: embedded ClickHouse (chDB) allows one data directory per process,
 // and a fresh process keeps one benchmark's memory figures free of the other's.
 import { spawn } from 'node:child_process';
@@ -11,6 +11,8 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     events: { type: 'string' },
+    // Ingest: the peer's (P) and the ingestor's (I) rounds, in pairs of one each, alternating.
+    'ingest-order': { type: 'string' },
     dossiers: { type: 'string' },
     // Freshness under load: the history the KPI cycles and the analyst read, and the measured seconds.
     'load-dossiers': { type: 'string' },
@@ -38,7 +40,10 @@ const benches: Bench[] = [
   {
     name: 'ingest',
     args: ['bench/ingest.bench.ts'],
-    env: values.events ? { BENCH_EVENTS: values.events } : {},
+    env: {
+      ...(values.events ? { BENCH_EVENTS: values.events } : {}),
+      ...(values['ingest-order'] ? { BENCH_INGEST_ORDER: values['ingest-order'] } : {}),
+    },
   },
   {
     name: 'freshness',
