@@ -7,6 +7,7 @@ import {
   nextInputsSql,
   RUNNING_KEYS_SQL,
   scoringInputsSql,
+  scoringPairsSql,
 } from './index766/running-deltas.ts';
 import {
   CHAIN_MARKERS_SQL,
@@ -22,7 +23,7 @@ import {
   toInputs,
 } from './index766/stored-inputs.ts';
 import {
-  index766ValueRows,
+  changedValueRows,
   type ScopeInputs,
   UnscorableInputs,
   VALUE_COLUMNS,
@@ -53,14 +54,16 @@ import { utcDate } from './utc.ts';
  * (RUNNING_KEYS_SQL: the city and the chains of the agencies with deltas) plus its deltas' counters summed
  * to the scopes they roll up to (the city and the agency's chain, as index766ScopeInputsSql sums them) and
  * the procedures whose per-unit count turned positive added to their sets; it reads back only the sums
- * and set sizes the scorer needs (scoringInputsSql), scores them with index766ValueRows, and writes the
- * changed values as the statement's path does. The sets (every procedure of the catalog, every unit's
- * services for the city) never go through the client. When the previous rows are missing (the generation
+ * and set sizes the scorer needs, of each stored scope and of its previous row (scoringPairsSql), scores
+ * both (index766ValueRows), and stages and compares only the values that differ from the previous
+ * generation's, which are those kpi_current_v1 holds (none differs: no write). The sets (every procedure
+ * of the catalog, every unit's services for the city) never go through the client. When the previous rows are missing (the generation
  * before computed the index with its statement, or its rows are older than 4 hours), a procedure may have
  * left a set, or a moved scope would be left with no input at all (the statement's row for it then
  * depends on merges of zero rows), that statement stores nothing and the inputs of every scope are read
- * with the statement's input part instead (index766ScopeInputsSql, without its scoring) and scored the
- * same way. Either way each period's marker is written last.
+ * with the statement's input part instead (index766ScopeInputsSql, without its scoring), scored the
+ * same way, every value of the moved scopes staged and compared. Either way each period's marker is
+ * written last.
  *
  * Which scopes moved is read first (running-deltas.ts movedAgenciesSql): the agencies whose staged rows sum
  * to a non-zero Decision 766 counter, `_rows` or procedure counter for some procedure, and their chains. A
@@ -90,8 +93,8 @@ export interface RunningIndexOptions {
   previousLiveId: string | undefined;
   /**
    * Writes the staged values ({values_id}) that changed, as the statement path does, comparing the stored
-   * keys `keys` names (RUNNING_KEYS_SQL: index766KeysSql's where every period is touched), which reads
-   * `params`.
+   * keys `keys` names (RUNNING_KEYS_SQL: index766KeysSql's where every period is touched; or the staged
+   * keys only, STAGED_KEYS_SQL), which reads `params`.
    */
   write: (keys: string, params: StatementParams) => Promise<void>;
   /** When the chain of stored inputs starts again (default CHAIN_LIMITS). */
@@ -104,6 +107,16 @@ export interface RunningIndexOptions {
  * agencies), the scopes are those of every agency with staged rows (RUNNING_KEYS_SQL), as many as that.
  */
 const MOVED_PARAMETERS = 400;
+
+/**
+ * The stored values the write compares when only the changed rows are staged: those of the staged keys
+ * (kpi_current_v1's order starts with the period, then the KPI and the scope).
+ */
+const STAGED_KEYS_SQL = `(period_kind, period_start, kpi, scope_kind, scope_code) IN
+    (SELECT period_kind, period_start, kpi, scope_kind, scope_code FROM kpi_stage_values_v1
+     WHERE values_id = {values_id:String})`;
+
+const scopeKey = (s: ScopeInputs) => `${s.period_kind}|${s.period_start}|${s.scope_kind}|${s.scope_code}`;
 
 interface MovedRow {
   period_kind: string;
@@ -197,20 +210,28 @@ export async function computeRunningIndex766(
 
   // The moved scopes from the chain's rows plus the deltas, stored under the live id inside the engine (only
   // these, or every scope once the chain is due to start again), else every scope's inputs read anew.
-  // Either way the scorer reads only their sums and the sizes it needs of their sets.
+  // Either way the scorer reads only their sums and the sizes it needs of their sets. From the chain, each
+  // stored scope is read beside its previous row (the inputs of the values stored for it), and only the
+  // values that differ are staged and compared.
   let scopes: ScopeInputs[] = [];
+  let before: Map<string, ScopeInputs> | undefined;
   if (chain) {
     await sql.command(
       nextInputsSql(layout, periods.length, !chain.rebase, narrow),
       { ...running, input_tags: chain.tags, inputs_code: inputs.code },
       { label: 'index766 running: previous inputs' },
     );
-    scopes = toInputs(
-      await sql.rows<ScoringRow>(scoringInputsSql(), params, 'index766 running: read inputs'),
+    const read = await sql.rows<ScoringRow & { current: string | number }>(
+      scoringPairsSql(),
+      { ...params, input_tags: chain.tags },
+      'index766 running: read inputs',
     );
+    scopes = toInputs(read.filter((r) => Number(r.current) === 1));
+    before = new Map(toInputs(read.filter((r) => Number(r.current) === 0)).map((s) => [scopeKey(s), s]));
   }
   const fromChain = scopes.length > 0 ? chain : undefined;
   if (!fromChain) {
+    before = undefined;
     await sql.command(inputs.insert, params, { label: 'index766 running: inputs' });
     scopes = toInputs(
       await sql.rows<ScoringRow>(scoringInputsSql(keys), running, 'index766 running: read inputs'),
@@ -220,7 +241,9 @@ export async function computeRunningIndex766(
   let rows: ValueRow[];
   try {
     const scopeKinds = new Set(params.scope_kinds ?? INDEX766_SCOPES);
-    rows = scopes.filter((s) => scopeKinds.has(s.scope_kind)).flatMap((s) => index766ValueRows(s));
+    rows = scopes
+      .filter((s) => scopeKinds.has(s.scope_kind))
+      .flatMap((s) => changedValueRows(s, before?.get(scopeKey(s)), narrow.sets));
   } catch (err) {
     if (err instanceof UnscorableInputs) return false;
     throw err;
@@ -246,7 +269,9 @@ export async function computeRunningIndex766(
     format: 'JSONEachRow',
   });
   sql.trace?.('index766 running: stage scored values', performance.now() - began);
-  await options.write(keys, running);
+  // Inputs read anew: every value of the scopes, compared (a stored key no longer produced is zeroed).
+  if (!before) await options.write(keys, running);
+  else if (rows.length > 0) await options.write(STAGED_KEYS_SQL, running);
   await storeMarkers(
     sql,
     params.live_id,

@@ -16,7 +16,19 @@ const MOVED = 'index766 running: moved';
 
 let test: TestClickHouse;
 let clickhouse: ClickHouse;
-const { cycle, stored, expectAsTheStatement } = runningPath(() => clickhouse);
+const { json, cycle, stored, expectAsTheStatement } = runningPath(() => clickhouse);
+const WRITE = 'kpi_values_v1 <- index766 month+quarter+year';
+
+/** The Decision 766 values a run staged and those it wrote. */
+async function stagedAndWritten(runId: string) {
+  const [row] = await json<{ staged: string; written: string }>(
+    `SELECT (SELECT count() FROM kpi_stage_values_v1 WHERE values_id = {values_id:String}) AS staged,
+      (SELECT count() FROM kpi_values_v1 WHERE run_id = {run_id:String} AND startsWith(kpi, 'index766'))
+        AS written`,
+    { values_id: `${runId}:index766:month+quarter+year`, run_id: runId },
+  );
+  return { staged: Number(row?.staged), written: Number(row?.written) };
+}
 
 const events = (rows: ReturnType<typeof dossierEvents>) =>
   clickhouse.insert({ table: 'dossier_events_v1', values: rows, format: 'JSONEachRow' });
@@ -94,7 +106,7 @@ describe('the Decision 766 running path recomputes only the scopes the staged ro
       expect(quiet.labels).not.toContain(FROM_PREVIOUS);
       expect(quiet.labels).not.toContain(FROM_INPUTS);
       expect(quiet.labels).not.toContain(STATEMENT);
-      expect(quiet.labels).not.toContain('kpi_values_v1 <- index766 month+quarter+year');
+      expect(quiet.labels).not.toContain(WRITE);
       // Its markers stand on the rebuild's inputs, with no row of its own.
       expect(await stored(quiet.runId)).toEqual({ scopes: 0, parents: [start.runId] });
       expect(progress(await expectAsTheStatement(quiet))).toEqual(before);
@@ -104,6 +116,10 @@ describe('the Decision 766 running path recomputes only the scopes the staged ro
       expect(crossed.labels).toContain(FROM_PREVIOUS);
       expect(crossed.labels).not.toContain(STATEMENT);
       expect(await stored(crossed.runId)).toEqual({ scopes: 9, parents: [quiet.runId] });
+      // Only the values that moved are staged (the others are the previous generation's), each written.
+      const { staged, written } = await stagedAndWritten(crossed.runId);
+      expect(staged).toBeGreaterThan(0);
+      expect(staged).toBe(written);
       const after = progress(await expectAsTheStatement(crossed));
       expect(after['agency:COMM']).toBe(0);
       expect(after['agency:PROV']).toBe(0);
@@ -117,6 +133,22 @@ describe('the Decision 766 running path recomputes only the scopes the staged ro
       expect(next.labels).toContain(FROM_PREVIOUS);
       expect(await stored(next.runId)).toEqual({ scopes: 6, parents: [crossed.runId] });
       await expectAsTheStatement(next);
+
+      // A dossier only submitted: DIST's rows move, none of its values: nothing is staged or written.
+      await events(
+        dossierEvents({
+          code: 'SUBMITTED2',
+          agency: 'DIST',
+          procedure: 'P-2',
+          channel: 'online',
+          submitted: '2026-03-10 05:50',
+        }),
+      );
+      const unscored = await cycle('05:55');
+      expect(unscored.labels).toContain(FROM_PREVIOUS);
+      expect(unscored.labels).not.toContain(WRITE);
+      expect(await stagedAndWritten(unscored.runId)).toEqual({ staged: 0, written: 0 });
+      await expectAsTheStatement(unscored);
       expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
     },
     SLOW,

@@ -227,19 +227,46 @@ ARRAY JOIN ${markers ? "if(scope_kind = 'city', [0, 1], [0])" : '[0]'} AS m
 WHERE all_ok = 1 AND city_rows = ${cities}`;
 }
 
+/** A stored row's columns as the scorer reads them (ScoringRow); `sets`: else no sizes or commons (empty). */
+function scoringColumns(sets = true): string {
+  const at = (name: SetName) => INDEX766_SETS.indexOf(name) + 1;
+  const commons = INDEX766_COMMONS.map(
+    ([a, b]) => `toUInt64(length(arrayIntersect(sets[${at(a)}], sets[${at(b)}])))`,
+  );
+  const none = 'CAST([] AS Array(UInt64))';
+  return `toString(period_kind) AS period_kind, toString(period_start) AS period_start,
+  toString(scope_kind) AS scope_kind, scope_code, sums,
+  ${sets ? 'arrayMap(s -> toUInt64(length(s)), sets)' : none} AS sizes,
+  ${sets ? `[${commons.join(', ')}]` : none} AS commons, figures, catalog_size`;
+}
+
+const STORED = "kpi_index766_scope_inputs_v1 WHERE tag = {live_id:String} AND scope_kind != ''";
+
 /**
  * The stored inputs of {live_id} as the scorer reads them: sums, each set's size and the common elements
  * of INDEX766_COMMONS' pairs, not the sets themselves; `where` further restricts the scopes (on the
  * table's columns, not on the text the outer query makes of them).
  */
 export function scoringInputsSql(where = '1'): string {
-  const at = (name: SetName) => INDEX766_SETS.indexOf(name) + 1;
-  const commons = INDEX766_COMMONS.map(
-    ([a, b]) => `toUInt64(length(arrayIntersect(sets[${at(a)}], sets[${at(b)}])))`,
+  return `
+SELECT ${scoringColumns()}
+FROM (SELECT * FROM ${STORED} AND ${where})`;
+}
+
+/**
+ * The scopes nextInputsSql stored under {live_id} as scoringInputsSql reads them (`current` 1), each beside
+ * its row in the chain {input_tags} it was computed from (`current` 0): the sums and figures the previous
+ * generation's values of that scope were scored from, not its sets (value-rows.ts changedValueRows), so
+ * that only the values that differ are staged and compared (index766-running.ts).
+ */
+export function scoringPairsSql(): string {
+  const previous = chainRowsSql(
+    'period_kind, period_start, scope_kind, scope_code, sums, figures, catalog_size',
+    `(period_kind, period_start, scope_kind, scope_code) IN
+        (SELECT period_kind, period_start, scope_kind, scope_code FROM ${STORED})`,
   );
   return `
-SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start,
-  toString(scope_kind) AS scope_kind, scope_code, sums, arrayMap(s -> toUInt64(length(s)), sets) AS sizes,
-  [${commons.join(', ')}] AS commons, figures, catalog_size
-FROM (SELECT * FROM kpi_index766_scope_inputs_v1 WHERE tag = {live_id:String} AND scope_kind != '' AND ${where})`;
+SELECT 1 AS current, ${scoringColumns()} FROM (SELECT * FROM ${STORED})
+UNION ALL
+SELECT 0 AS current, ${scoringColumns(false)} FROM (${previous})`;
 }

@@ -252,3 +252,39 @@ export function index766ValueRows(inputs: ScopeInputs): ValueRow[] {
   groupRow(TOTAL_KPI, () => true);
   return rows;
 }
+
+/** A row's value as the write compares it with kpi_current_v1's (numbers, score, maximum, reason). */
+const sameValue = (a: ValueRow, b: ValueRow) =>
+  a.kpi === b.kpi &&
+  a.numerator === b.numerator &&
+  a.denominator === b.denominator &&
+  a.score_override === b.score_override &&
+  a.max_score_override === b.max_score_override &&
+  a.reason === b.reason;
+
+/**
+ * The rows of one (period, scope) whose stored value may change, given `before`: the sums and figures the
+ * previous generation's values of that scope were scored from (index766-running.ts). Those values are what
+ * kpi_current_v1 holds for it: a row equal to its previous one would be compared and not written. Every
+ * row when there is no `before`, or when it had no source row (scope_rows 0: its keys may never have been
+ * written, and the write writes a new key with rows).
+ *
+ * Its sets are not read: the running path only adds procedures to the sets the dossiers fill (a procedure
+ * leaving one reads every scope anew), which the scorer reads only through INDEX766_COMMONS, so `before`'s
+ * common elements are between none and `inputs`' (`setsMoved`; else `inputs`' own). Every score grows with
+ * its common elements: a row the same with none as with `inputs`' was the same with `before`'s; the others
+ * are kept (the write compares them).
+ */
+export function changedValueRows(
+  inputs: ScopeInputs,
+  before: Pick<ScopeInputs, 'sums' | 'figures' | 'catalog_size'> | undefined,
+  setsMoved: boolean,
+): ValueRow[] {
+  const rows = index766ValueRows(inputs);
+  if (!before) return rows;
+  const old = { ...inputs, sums: before.sums, figures: before.figures, catalog_size: before.catalog_size };
+  const was = index766ValueRows(old);
+  if (was.length !== rows.length || was.some((w) => w.scope_rows === 0)) return rows;
+  const none = setsMoved ? index766ValueRows({ ...old, commons: old.commons.map(() => 0) }) : was;
+  return rows.filter((r, i) => !sameValue(r, was[i]!) || !sameValue(was[i]!, none[i]!));
+}
