@@ -189,7 +189,10 @@ export function nextInputsSql(
       sums, sets, figures, catalog_size, 1 AS found, scope_kind = 'city' AS moved, 0 AS left`,
     narrow.moved ? MOVED_KEYS_SQL : RUNNING_KEYS_SQL,
   );
-  const union = INDEX766_SETS.map((_, i) => `groupUniqArrayArray(sets[${i + 1}])`).join(', ');
+  // A scope's sets: its previous row's (distinct already), with the procedures that joined them if any;
+  // not every element of every set hashed again (the city's services hold every unit's).
+  const union = `if(empty(added), kept, arrayMap(i -> arrayDistinct(arrayConcat(kept[i],
+      arrayFlatten(arrayMap(a -> a[i], added)))), range(1, ${INDEX766_SETS.length + 1})))`;
   const empty = `arrayAll(x -> x = 0, sums) AND arrayAll(s -> empty(s), sets) AND empty(figures)`;
   return `
 INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')}, code, parent, ancestors)
@@ -207,19 +210,25 @@ FROM
       toUInt8(found AND NOT left AND NOT (moved AND ${empty})) AS ok
     FROM
     (
-      SELECT ${KEY}, sumForEach(sums) AS sums, [${union}] AS sets, groupArrayArray(figures) AS figures,
-        max(catalog_size) AS catalog_size, max(found) AS found, max(moved) AS moved, max(left) AS left
+      SELECT ${KEY}, sums, ${union} AS sets, figures, catalog_size, in_chain AS found, moved, left
       FROM
       (
-        SELECT * FROM (${previous})
-        UNION ALL
-        SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, sums, sets,
-          CAST([] AS Array(Tuple(String, UInt64, UInt64))) AS figures, toUInt64(0) AS catalog_size,
-          0 AS found, 1 AS moved, left
-        FROM (${deltaSumsSource(layout, narrow.moved)}${narrow.sets ? ` UNION ALL${setAdditionsSource(layout)}` : ''})
-        ARRAY JOIN ${narrow.moved ? MOVED_ROLLUP_SQL : rollupScopesSql('agency')} AS sc
+        SELECT ${KEY}, sumForEach(sums) AS sums, anyIf(sets, found = 1) AS kept,
+          groupArrayIf(sets, found = 0 AND arrayExists(s -> notEmpty(s), sets)) AS added,
+          anyIf(figures, found = 1) AS figures, max(catalog_size) AS catalog_size, max(found) AS in_chain,
+          max(moved) AS moved, max(left) AS left
+        FROM
+        (
+          SELECT * FROM (${previous})
+          UNION ALL
+          SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, sums, sets,
+            CAST([] AS Array(Tuple(String, UInt64, UInt64))) AS figures, toUInt64(0) AS catalog_size,
+            0 AS found, 1 AS moved, left
+          FROM (${deltaSumsSource(layout, narrow.moved)}${narrow.sets ? ` UNION ALL${setAdditionsSource(layout)}` : ''})
+          ARRAY JOIN ${narrow.moved ? MOVED_ROLLUP_SQL : rollupScopesSql('agency')} AS sc
+        )
+        GROUP BY ${KEY}
       )
-      GROUP BY ${KEY}
     )
   )
 )
