@@ -61,4 +61,16 @@ describe('chainOf', () => {
     const four = [...three, ...tag('D', 'C')];
     expect(chainOf(four, 'D', WANTED, 'c', { tags: 1, baseAgeS: 3_600 })).toBeUndefined();
   });
+
+  it('passes through the tags of markers only, which neither are looked up nor count toward the limit', () => {
+    const rowless = (name: string, parent: string) => tag(name, parent).map((m) => ({ ...m, rowless: '1' }));
+    const markers = [...tag('A', ''), ...rowless('S1', 'A'), ...tag('B', 'A'), ...rowless('S2', 'B')];
+    expect(chainOf(markers, 'S1', WANTED, 'c')).toEqual({ tags: ['A'], rebase: false });
+    expect(chainOf(markers, 'S2', WANTED, 'c')).toEqual({ tags: ['B', 'A'], rebase: false });
+    // Three tags walked, two holding rows: under a limit of three the chain grows on.
+    expect(chainOf(markers, 'S2', WANTED, 'c', { tags: 3, baseAgeS: 3_600 })?.rebase).toBe(false);
+    // A tag whose markers disagree is taken as holding rows.
+    const mixed = [...tag('A', ''), rowless('M', 'A')[0]!, tag('M', 'A')[1]!];
+    expect(chainOf(mixed, 'M', WANTED, 'c')).toEqual({ tags: ['M', 'A'], rebase: false });
+  });
 });

@@ -6,6 +6,12 @@ import type { ScopeInputs } from './value-rows.ts';
 // tags a scope's row is looked up through.
 
 const MARKER = '';
+/**
+ * The scope_code of the markers of a tag that holds no row (storeChainedMarkers: a generation where no
+ * scope moved). Such a tag is left out of the chains that stand on it: looking it up finds nothing, and it
+ * does not bring the chain nearer to the length at which every scope is written again.
+ */
+const ROWLESS = 'rowless';
 
 export const INPUT_COLUMNS = [
   'period_kind',
@@ -35,7 +41,7 @@ export const CHAIN_LIMITS: Readonly<ChainLimits> = Object.freeze({ tags: 30, bas
  */
 export const CHAIN_MARKERS_SQL = `
 SELECT tag, toString(period_kind) AS period_kind, toString(period_start) AS period_start, code, parent,
-  toUInt32(greatest(dateDiff('second', created_at, now()), 0)) AS age
+  toUInt32(greatest(dateDiff('second', created_at, now()), 0)) AS age, toUInt8(scope_code = '${ROWLESS}') AS rowless
 FROM kpi_index766_scope_inputs_v1
 WHERE tag IN (SELECT arrayJoin(arrayPushFront(ancestors, tag)) FROM kpi_index766_scope_inputs_v1
     WHERE tag = {previous_live_id:String} AND scope_kind = '' AND ${TAG_VALID})
@@ -54,9 +60,14 @@ export interface MarkerRow {
   code: string;
   parent: string;
   age: string | number;
+  /** 1: the tag holds no row of its own (its markers only). */
+  rowless?: string | number;
 }
 
-/** The tags a scope's stored inputs are looked up through, nearest first; `rebase`: write every scope. */
+/**
+ * The tags a scope's stored inputs are looked up through, nearest first (those holding rows: a tag of
+ * markers only is passed through, not listed); `rebase`: write every scope.
+ */
 export interface Chain {
   tags: string[];
   rebase: boolean;
@@ -108,6 +119,7 @@ export function chainOf(
     byTag.set(m.tag, of);
   }
   const tags: string[] = [];
+  const walked: string[] = [];
   for (let tag = start; ; ) {
     const of = byTag.get(tag);
     const own = [...wanted].map((key) => of?.get(key));
@@ -115,12 +127,13 @@ export function chainOf(
     const parents = new Set(own.map((m) => m!.parent));
     const [parent] = parents;
     if (parents.size !== 1 || parent === undefined) return undefined;
-    tags.push(tag);
+    walked.push(tag);
+    if (parent === '' || !own.every((m) => Number(m!.rowless ?? 0) === 1)) tags.push(tag);
     if (parent === '') {
       const age = Math.max(...own.map((m) => Number(m!.age)));
       return { tags, rebase: tags.length >= limits.tags || age > limits.baseAgeS };
     }
-    if (tags.includes(parent) || tags.length > 2 * limits.tags) return undefined;
+    if (walked.includes(parent) || walked.length > 2 * limits.tags) return undefined;
     tag = parent;
   }
 }
@@ -174,9 +187,9 @@ export async function storeMarkers(
 }
 
 /**
- * The markers of a generation none of whose scopes moved (index766-running.ts): no row of its own, its
- * parent the previous live id (`tags`' first), so that its scopes are read through the chain `tags` holds,
- * as nextInputsSql writes them for a generation that stores the scopes it moved.
+ * The markers of a generation none of whose scopes moved (index766-running.ts): no row of its own (ROWLESS),
+ * its parent the nearest tag holding rows (`tags`' first), so that its scopes are read through the chain
+ * `tags` holds, as nextInputsSql writes them for a generation that stores the scopes it moved.
  */
 export async function storeChainedMarkers(
   sql: Statements,
@@ -186,7 +199,7 @@ export async function storeChainedMarkers(
   tags: readonly string[],
 ): Promise<void> {
   const began = performance.now();
-  await insertMarkers(sql, tag, periods, code, tags[0]!, tags);
+  await insertMarkers(sql, tag, periods, code, tags[0]!, tags, ROWLESS);
   sql.trace?.('index766 running: store inputs', performance.now() - began);
 }
 
@@ -198,6 +211,7 @@ async function insertMarkers(
   code: string,
   parent: string,
   ancestors: readonly string[],
+  scopeCode = '',
 ): Promise<void> {
   await sql.clickhouse.insert({
     table: 'kpi_index766_scope_inputs_v1',
@@ -206,7 +220,7 @@ async function insertMarkers(
       p.period_kind,
       p.period_start,
       MARKER,
-      '',
+      scopeCode,
       [],
       [],
       [],
