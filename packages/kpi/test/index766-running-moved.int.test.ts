@@ -3,7 +3,9 @@
 // moves none, and a cycle with no such agency only marks the chain (no inputs read, no values written).
 // Due times crossing by dossiers the index does not count (submitted, never received) move nothing; a
 // received dossier crossing its due time moves the progress component of its unit's chain and the city.
-// After each cycle every Decision 766 value of the running periods must equal the statement's.
+// Of the moved scopes only the values that differ from the previous generation's are staged and compared
+// (a submitted dossier moves its unit's rows and no value: nothing is written); a generation that moved
+// nothing is not in the chain the next one stands on. After each cycle every Decision 766 value of the running periods must equal the statement's.
 import type { ClickHouse } from '@dossier/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
