@@ -1,9 +1,12 @@
 // The live cells' statement (sql/live-cells.sql.ts liveCellsSql) names each aggregate once and leaves out those
-// that can only count 0; countsNothing must recognize only conditions that are 0 whatever their rows.
+// that can only count 0, as a day's cells do (cellsSql); countsNothing must recognize only conditions that are 0
+// whatever their rows.
 import { describe, expect, it } from 'vitest';
 import { dossierCellLayout } from '../src/cell-layout.ts';
 import { PERIOD_KINDS } from '../src/periods.ts';
-import { countsNothing, liveCellsSql } from '../src/sql/live-cells.sql.ts';
+import { countsNothing } from '../src/sql/counters.sql.ts';
+import { cellsSql } from '../src/sql/cells.sql.ts';
+import { liveCellsSql } from '../src/sql/live-cells.sql.ts';
 
 describe('countsNothing', () => {
   it('recognizes a conjunction with the constant 0, parentheses and string literals included', () => {
@@ -38,5 +41,21 @@ describe('liveCellsSql', () => {
     expect(sql).not.toMatch(/\bin_finished\b[^,]*\)\)/);
     expect(aggregates.filter((a) => countsNothing(a))).toEqual([]);
     expect(aggregates.some((a) => /\bin_received_day\b/.test(a) && /\baccepted\b/.test(a))).toBe(false);
+  });
+});
+
+describe('cellsSql of days', () => {
+  const layout = dossierCellLayout();
+  const text = (kind: 'day' | 'months') => cellsSql(kind, layout, 'SELECT 1', 'NOT live');
+
+  it("writes a day's Decision 766 and per-procedure counters as 0 instead of aggregating them", () => {
+    const day = text('day');
+    const zeros = layout.columns.filter((c) => day.includes(`toInt64(0) AS ${c}`));
+    expect(zeros).toEqual(
+      layout.columns.filter((_, i) => /\bindex766_period\b/.test(layout.aggregates[i] ?? '')),
+    );
+    expect(zeros.length).toBeGreaterThan(0);
+    expect(cellsSql('day', layout, 'SELECT 1', 'NOT live', true)).toContain(`toInt64(0) AS ${zeros[0]}`);
+    expect(text('months')).not.toContain('toInt64(0) AS');
   });
 });

@@ -1,6 +1,6 @@
 import { type KpiDefinition, kpiSql } from '../kpi-definition.ts';
 import { PERIOD_SQL, type PeriodKind, periodEndSql } from '../periods.ts';
-import { NAMED_COUNTERS } from './counters.sql.ts';
+import { countsNothing, NAMED_COUNTERS } from './counters.sql.ts';
 import {
   dossierPeriodsSql,
   monthsPeriodEndSql,
@@ -173,8 +173,13 @@ export function cellsSql(
   where: string,
   stretched = false,
 ): string {
+  // A day's rows have index766_period 0 (participationSql): its counters that read it can only count 0 and
+  // are written as 0, not aggregated (17 of 28: the settled day groups every open dossier's rows).
+  const zero = layout.aggregates.map(
+    (a) => kind === 'day' && countsNothing(a.replace(/\bindex766_period\b/g, '0')),
+  );
   const counters = layout.aggregates
-    .map((a, i) => `toInt64(${a}) * sign AS ${layout.columns[i]}`)
+    .map((a, i) => `${zero[i] ? 'toInt64(0)' : `toInt64(${a}) * sign`} AS ${layout.columns[i]}`)
     .join(',\n  ');
   if (kind === 'months') {
     return `
@@ -194,7 +199,9 @@ GROUP BY period_start, admin_level, agency_code, field_code, procedure_code, sig
   }
   // Each dossier judged once per stretch (settledStretchesSql), the stretches' counts summed per cell and
   // stretch, then spread over the stretch's periods: the rows of every period, for a stretch's reads.
-  const sums = layout.columns.map((c) => `sum(${c}) AS ${c}`).join(', ');
+  const sums = layout.columns
+    .map((c, i) => (zero[i] ? `toInt64(0) AS ${c}` : `sum(${c}) AS ${c}`))
+    .join(', ');
   return `
 SELECT '${kind}' AS period_kind, ${PERIOD_SQL[kind].add}(stretch_first, i) AS period_start, admin_level, agency_code,
   field_code, procedure_code, ${sums}

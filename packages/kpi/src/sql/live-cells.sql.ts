@@ -1,5 +1,6 @@
 import { PERIOD_SQL, type PeriodKind, TIME_ZONE } from '../periods.ts';
 import { type CellLayout, participationSql } from './cells.sql.ts';
+import { countsNothing } from './counters.sql.ts';
 
 // The live cells: the open dossiers' rows of the running periods, judged at {now} (generation.sql.ts
 // openLiveCellsSql writes them whole; crossed.sql.ts carries them from one cycle to the next).
@@ -72,25 +73,4 @@ FROM
   GROUP BY admin_level, agency_code, field_code, procedure_code
 )
 ARRAY JOIN by_kind AS kp`;
-}
-
-/**
- * Whether an aggregate can only count 0: `countIf` of a conjunction one of whose terms is the constant 0
- * (`0 AND x` is 0 whatever x, NULL included). Only a plain conjunction is recognized: a condition with an
- * OR, a BETWEEN, a CASE, a conditional or a lambda outside parentheses is left alone.
- */
-export function countsNothing(aggregate: string): boolean {
-  const condition = /^countIf\((.*)\)$/s.exec(aggregate.trim())?.[1];
-  if (condition === undefined) return false;
-  let depth = 0;
-  let top = '';
-  // String literals first: their parentheses and words are not the condition's.
-  for (const ch of condition.replace(/'(?:[^'\\]|\\.|'')*'/g, "''")) {
-    if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (depth === 0) top += ch;
-    if (depth < 0) return false;
-  }
-  if (depth !== 0 || /\b(OR|BETWEEN|CASE|WHEN|THEN|ELSE|END)\b|\?|->/i.test(top)) return false;
-  return top.split(/\bAND\b/i).some((term) => term.trim() === '0');
 }
