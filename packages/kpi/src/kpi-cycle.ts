@@ -17,7 +17,13 @@ import { computedKey, type KpiCycleOptions, type KpiRunResult, skipped } from '.
 import { stageCrossedCellsSql } from './sql/crossed.sql.ts';
 import { CROSSED_COUNT_SQL, CYCLE_PROBE_SQL } from './sql/cycle-probe.sql.ts';
 import { STAGE_CANDIDATE_FACTS_SQL } from './sql/facts.sql.ts';
-import { STAGE_CHANGED_FACTS_SQL, STAGE_OPEN_FACTS_SQL, stageCycleDeltaSql } from './sql/generation.sql.ts';
+import {
+  STAGE_CHANGED_FACTS_SQL,
+  STAGE_OPEN_FACTS_SQL,
+  stageCycleDeltaSql,
+  stageSettledAtMidnightSql,
+} from './sql/generation.sql.ts';
+import { EARLY_FINISHES_SQL } from './sql/live-cells.sql.ts';
 import {
   CATALOG_BOUNDARIES_SQL,
   CATALOG_TOUCHED_DOSSIERS_SQL,
@@ -195,14 +201,27 @@ async function cycle(
   // with a delta (months, quarters and years that settle, every kind with changed dossiers) are staged in
   // one statement: one read of the open facts and of the changed dossiers' facts, one planning. A day that
   // settles is staged on its own: in stretches past STRETCHED_DAYS (a catch-up settles many days), else
-  // one row per open dossier and day.
+  // one row per open dossier and day; across one midnight, with the kinds whose period ended at it.
   const deltaLabel = (settle: boolean, kinds: string) =>
     `kpi_stage_cells_v1 <- ${settle ? 'settled' : ''}${settle && changed ? ' + ' : ''}${changed ? 'changed' : ''} ${kinds}`;
   const deltaKinds: PeriodKind[] = [];
   const settledMonths: MonthsKind[] = [];
+  const ended = (kind: PeriodKind) =>
+    periodStartOf(kind, utcDate(committed.judged_at)) !== periodStartOf(kind, utcDate(now));
+  // One city midnight crossed: the kinds whose period ended there settle in one pass over the open dossiers
+  // (stageSettledAtMidnightSql), unless one finished before the day that ended (it has no day row to pair).
+  const atMidnight =
+    daysBetween(committed.judged_at, now) === 1 &&
+    Number((await sql.rows<{ n: string }>(EARLY_FINISHES_SQL, base, 'read early finishes'))[0]?.n ?? 1) === 0
+      ? PERIOD_KINDS.filter(ended)
+      : [];
+  if (atMidnight.length > 0) {
+    await sql.command(stageSettledAtMidnightSql(atMidnight, layout), base, {
+      label: `kpi_stage_cells_v1 <- settled at midnight ${atMidnight.join('+')}`,
+    });
+  }
   for (const kind of PERIOD_KINDS) {
-    const settle =
-      due || periodStartOf(kind, utcDate(committed.judged_at)) !== periodStartOf(kind, utcDate(now));
+    const settle = !atMidnight.includes(kind) && (due || ended(kind));
     if (kind === 'day' && settle) {
       const stretched = daysBetween(committed.judged_at, now) > STRETCHED_DAYS;
       await sql.command(stageCycleDeltaSql(kind, layout, { settle, changed }, stretched), base, {

@@ -1,12 +1,12 @@
-// The live cells' statement (sql/live-cells.sql.ts liveCellsSql) names each aggregate once and leaves out those
-// that can only count 0, as a day's cells do (cellsSql); countsNothing must recognize only conditions that are 0
-// whatever their rows.
+// The live cells' statement (sql/live-cells.sql.ts liveCellsSql) and the settled rows across one midnight
+// (settledAtMidnightCellsSql) name each aggregate once and leave out those that can only count 0, as a day's
+// cells do (cellsSql); countsNothing must recognize only conditions that are 0 whatever their rows.
 import { describe, expect, it } from 'vitest';
 import { dossierCellLayout } from '../src/cell-layout.ts';
 import { PERIOD_KINDS } from '../src/periods.ts';
 import { countsNothing } from '../src/sql/counters.sql.ts';
 import { cellsSql } from '../src/sql/cells.sql.ts';
-import { liveCellsSql } from '../src/sql/live-cells.sql.ts';
+import { liveCellsSql, settledAtMidnightCellsSql } from '../src/sql/live-cells.sql.ts';
 
 describe('countsNothing', () => {
   it('recognizes a conjunction with the constant 0, parentheses and string literals included', () => {
@@ -41,6 +41,24 @@ describe('liveCellsSql', () => {
     expect(sql).not.toMatch(/\bin_finished\b[^,]*\)\)/);
     expect(aggregates.filter((a) => countsNothing(a))).toEqual([]);
     expect(aggregates.some((a) => /\bin_received_day\b/.test(a) && /\baccepted\b/.test(a))).toBe(false);
+  });
+});
+
+describe('settledAtMidnightCellsSql', () => {
+  const sql = settledAtMidnightCellsSql(PERIOD_KINDS, dossierCellLayout(), 'kpi_open_facts_v1 FINAL');
+  const aggregates = [...sql.matchAll(/\bcount(?:If)?\((?:[^()]|\([^()]*\))*\)/g)].map((m) => m[0]);
+
+  it('names each aggregate once, none that can only count 0, and keeps the rows finished in their period', () => {
+    expect(new Set(aggregates).size).toBe(aggregates.length);
+    expect(aggregates.filter((a) => countsNothing(a))).toEqual([]);
+    expect(aggregates.some((a) => /\bin_finished\b/.test(a))).toBe(true);
+    expect(sql).toMatch(/WHERE NOT live\n/);
+  });
+
+  it("groups by the day and reads each kind's flags against the kind's period of that day", () => {
+    expect(sql).toMatch(/GROUP BY period_start, admin_level, agency_code, field_code, procedure_code\n/);
+    expect(sql).toContain("('quarter', toStartOfQuarter(period_start), [");
+    expect(sql).toContain('toStartOfYear(toDate(start_at, ');
   });
 });
 

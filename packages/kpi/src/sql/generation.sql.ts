@@ -16,7 +16,7 @@ import {
   volatileAtSql,
 } from './cells.sql.ts';
 import { PROCEDURE_COUNTERS } from './counters.sql.ts';
-import { liveCellsSql } from './live-cells.sql.ts';
+import { liveCellsSql, settledAtMidnightCellsSql } from './live-cells.sql.ts';
 import { runPeriodsFilterSql } from './run-periods.sql.ts';
 
 // Statements of one cycle generation. Parameters: {run_id} owns the staged rows; {now} is the instant
@@ -67,6 +67,18 @@ function stageDeltaSql(kind: PeriodKind, layout: CellLayout, source: string, str
   return `
 INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
 SELECT {run_id:String}, 'delta', * FROM (${cellsSql(kind, layout, source, 'NOT live', stretched)})`;
+}
+
+/**
+ * The open dossiers' settled rows of the kinds whose periods ended at the one city midnight between
+ * {judged_before} and {now} (the day, and a month, quarter or year ending with it), in one pass: what
+ * stageCycleDeltaSql's settled rows of each of these kinds sum to, when no open dossier finished before
+ * {judged_before}'s day (EARLY_FINISHES_SQL).
+ */
+export function stageSettledAtMidnightSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
+  return `
+INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
+SELECT {run_id:String}, 'delta', * FROM (${settledAtMidnightCellsSql(kinds, layout, 'kpi_open_facts_v1 FINAL')})`;
 }
 
 /**
