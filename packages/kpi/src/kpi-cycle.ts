@@ -201,19 +201,21 @@ async function cycle(
   // with a delta (months, quarters and years that settle, every kind with changed dossiers) are staged in
   // one statement: one read of the open facts and of the changed dossiers' facts, one planning. A day that
   // settles is staged on its own: in stretches past STRETCHED_DAYS (a catch-up settles many days), else
-  // one row per open dossier and day; across one midnight, with the kinds whose period ended at it.
+  // one row per open dossier and day; across one midnight ending a month, with the kinds that ended at it.
   const deltaLabel = (settle: boolean, kinds: string) =>
     `kpi_stage_cells_v1 <- ${settle ? 'settled' : ''}${settle && changed ? ' + ' : ''}${changed ? 'changed' : ''} ${kinds}`;
   const deltaKinds: PeriodKind[] = [];
   const settledMonths: MonthsKind[] = [];
   const ended = (kind: PeriodKind) =>
     periodStartOf(kind, utcDate(committed.judged_at)) !== periodStartOf(kind, utcDate(now));
-  // One city midnight crossed: the kinds whose period ended there settle in one pass over the open dossiers
-  // (stageSettledAtMidnightSql), unless one finished before the day that ended (it has no day row to pair).
+  // One city midnight crossed that ended a month too: the kinds whose period ended there settle in one pass
+  // over the open dossiers (stageSettledAtMidnightSql), unless one finished before the day that ended (it
+  // has no day row to pair). A day alone stays plain: one pass of the day's kind costs what it did.
+  const endedAtMidnight = daysBetween(committed.judged_at, now) === 1 ? PERIOD_KINDS.filter(ended) : [];
   const atMidnight =
-    daysBetween(committed.judged_at, now) === 1 &&
+    endedAtMidnight.length > 1 &&
     Number((await sql.rows<{ n: string }>(EARLY_FINISHES_SQL, base, 'read early finishes'))[0]?.n ?? 1) === 0
-      ? PERIOD_KINDS.filter(ended)
+      ? endedAtMidnight
       : [];
   if (atMidnight.length > 0) {
     await sql.command(stageSettledAtMidnightSql(atMidnight, layout), base, {
