@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { dossierCellLayout } from '../src/cell-layout.ts';
 import { PERIOD_KINDS } from '../src/periods.ts';
-import { countsNothing } from '../src/sql/counters.sql.ts';
 import { cellsSql } from '../src/sql/cells.sql.ts';
+import { countsNothing } from '../src/sql/counters.sql.ts';
 import { liveCellsSql, settledAtMidnightCellsSql } from '../src/sql/live-cells.sql.ts';
 
 describe('countsNothing', () => {
