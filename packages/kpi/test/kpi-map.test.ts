@@ -74,7 +74,7 @@ describe('the Decision 766 entries of the KPI map', () => {
       `- \`population_on_time\`: column \`${layout.at('index766:population_on_time')}\` of the cells`,
     );
     expect(entryOf('index766.online_payment.procedures_paid')).toContain(
-      '- `paid_procs`, per unit and procedure = `groupArrayIf(procedure_code, paid_online > 0)`',
+      '- `paid_procs`, per unit and procedure = `groupUniqArrayIf(procedure_code, paid_online > 0)`',
     );
     expect(entryOf('index766.online_payment.procedures_paid')).toContain(
       `- \`paid_online\`: column \`${layout.at('procedure:paid_online')}\` of the cells`,

@@ -98,9 +98,12 @@ export function countsSource(layout: CellLayout, periods: string): string {
  * Per unit and procedure, whether it had a non-zero fee, an online payment, a dossier received online or
  * one using the population database (kpi_scope_procedures_v1 plus the live cells), and the live cells'
  * counts, added to the city and every agency of the unit's chain: the live chain is read once for both.
- * Each unit's procedures are gathered into its sets before the rollup (a unit's rows are one per
- * procedure, so its sets have no repeats): one row per unit and period reaches the scopes' grouping
- * instead of one per unit, procedure and period.
+ * Each unit's procedures are gathered into its sets before the rollup: one row per unit and period
+ * reaches the scopes' grouping instead of one per unit, procedure and period. A procedure is in a unit's
+ * set when one of its rows counts it: kpi_scope_procedures_v1 is read FINAL (its signed rows summed per
+ * key, as merges would) and the live cells per cell, so every row is a count of dossiers, never below
+ * zero, and their sum is positive exactly when one of them is. No grouping per (unit, procedure), which
+ * hashed every unit's procedures of every period (at 10M the late data's ~25 periods, ~1.1M rows).
  */
 export function dossierSource(layout: CellLayout, periods: string, linked = true): string {
   const counters = dossierCounters(layout);
@@ -110,11 +113,10 @@ export function dossierSource(layout: CellLayout, periods: string, linked = true
     ...PROCEDURE_COUNTERS.map((c) => `${layout.at(c.key)} AS ${c.column}`),
   ].join(', ');
   const zeros = counters.map((c) => `toInt64(0) AS ${c.name}`).join(', ');
-  const sums = [...counters.map((c) => c.name), ...procedures].map((c) => `sum(${c}) AS ${c}`).join(', ');
   const unitSums = counters.map((c) => `sum(${c.name}) AS ${c.name}`).join(', ');
   const set = (column: string, element = 'procedure_code') => {
     if (!procedures.includes(column)) throw new Error(`no procedure counter ${column}`);
-    return `groupArrayIf(${element}, ${column} > 0)`;
+    return `groupUniqArrayIf(${element}, ${column} > 0)`;
   };
   return `
   SELECT period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code,
@@ -133,18 +135,13 @@ export function dossierSource(layout: CellLayout, periods: string, linked = true
       ${set('online_received', "concat(agency_code, '|', procedure_code)")} AS used_services
     FROM
     (
-      SELECT period_kind, period_start, agency_code, procedure_code, ${sums}
-      FROM
-      (
-        SELECT toString(period_kind) AS period_kind, period_start, scope_code AS agency_code,
-          toString(procedure_code) AS procedure_code, ${zeros}, ${procedures.join(', ')}
-        FROM kpi_scope_procedures_v1 WHERE (period_kind, period_start) IN ${periods} AND scope_kind = 'agency'
-        UNION ALL
-        SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency_code,
-          toString(procedure_code) AS procedure_code, ${fromCells}
-        FROM ${liveCells(layout, periods, linked)}
-      )
-      GROUP BY period_kind, period_start, agency_code, procedure_code
+      SELECT toString(period_kind) AS period_kind, period_start, scope_code AS agency_code,
+        toString(procedure_code) AS procedure_code, ${zeros}, ${procedures.join(', ')}
+      FROM kpi_scope_procedures_v1 FINAL WHERE (period_kind, period_start) IN ${periods} AND scope_kind = 'agency'
+      UNION ALL
+      SELECT toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency_code,
+        toString(procedure_code) AS procedure_code, ${fromCells}
+      FROM ${liveCells(layout, periods, linked)}
     )
     GROUP BY period_kind, period_start, agency_code
   )
