@@ -2,12 +2,23 @@
 // unit's rows counts it, with no sum per (unit, procedure): kpi_scope_procedures_v1 is read FINAL so that a
 // settled count and the delta cancelling it, still in two parts, are one row of 0. Here a January dossier
 // moves from a fee-bearing procedure to another after the rebuild, with merges stopped: the unit's payment
-// B (fee-bearing procedures with fee data) must fall to 0, as a rebuild computes it.
+// B (fee-bearing procedures with fee data) must fall to 0, as a rebuild computes it. The agency chains the
+// sets roll up along (units.ts, followed by position since) stay unitTree's: ends at a missing or repeated
+// parent included.
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
-import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, verifyKpiState } from '../src/index.ts';
+import {
+  chainOfSql,
+  PERIOD_KINDS,
+  runKpiCycle,
+  SCOPE_KINDS,
+  UNIT_PARENTS_SQL,
+  type UnitParent,
+  unitTree,
+  verifyKpiState,
+} from '../src/index.ts';
 import { agency, dossierEvent, dossierEvents, procedure } from './kpi-fixtures.ts';
 
 const SLOW = 600_000;
@@ -100,6 +111,35 @@ describe('the Decision 766 per-unit procedure sets', () => {
 
       expect(await januaryPaymentB()).toEqual(['agency:UNIT 0/1', 'city: 0/1']);
       expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
+    },
+    SLOW,
+  );
+
+  it(
+    "follow each agency's parents as unitTree does",
+    async () => {
+      await clickhouse.insert({
+        table: 'agencies_v1',
+        values: [
+          agency('CITY', 'province'),
+          agency('D1', 'district', { parent_code: 'CITY' }),
+          agency('W1', 'commune', { parent_code: 'D1' }),
+          agency('X', 'commune', { parent_code: 'GONE' }),
+          agency('LOOP-A', 'district', { parent_code: 'LOOP-B' }),
+          agency('LOOP-B', 'district', { parent_code: 'LOOP-A' }),
+          agency('SELF', 'district', { parent_code: 'SELF' }),
+        ],
+        format: 'JSONEachRow',
+      });
+      const tree = unitTree(await json<UnitParent>(UNIT_PARENTS_SQL));
+      const codes = ['UNIT', 'CITY', 'D1', 'W1', 'X', 'LOOP-A', 'LOOP-B', 'SELF', 'NOT-IN-CATALOG'];
+      const rows = await json<{ code: string; chain: string[] }>(
+        `SELECT code, ${chainOfSql('code')} AS chain FROM (SELECT arrayJoin(['${codes.join("', '")}']) AS code)`,
+      );
+      expect(Object.fromEntries(rows.map((r) => [r.code, r.chain]))).toEqual(
+        Object.fromEntries(codes.map((c) => [c, tree.chainOf(c)])),
+      );
+      expect(tree.chainOf('W1')).toEqual(['W1', 'D1', 'CITY']);
     },
     SLOW,
   );

@@ -18,17 +18,20 @@ export const LATEST_UNITS_SQL = `
   FROM agencies_v1 FINAL
   GROUP BY agency_code`;
 
-/** agency code -> its chain, as one scalar (computed once per statement). */
+/**
+ * agency code -> its chain, as one scalar (computed once per statement, while it is planned). The chains
+ * are followed through each agency's parent as a position in `codes` (0: none, or not in the catalog), an
+ * array read, not a lookup in a map: a map is searched key by key, and 4 of those per agency and step took
+ * ~0.05 CPU-s with 300 agencies in every statement naming the chains.
+ */
 const CHAINS = `(
-  SELECT CAST(mapFromArrays(codes, arrayMap(code -> arrayFold((acc, i) -> if(
-      parents[acc[-1]] != '' AND mapContains(parents, parents[acc[-1]]) AND NOT has(acc, parents[acc[-1]]),
-      arrayPushBack(acc, parents[acc[-1]]), acc), range(${MAX_DEPTH - 1}), [code]), codes)),
-    'Map(String, Array(String))')
+  SELECT CAST(mapFromArrays(codes, arrayMap(i -> arrayMap(j -> codes[j], arrayFold((acc, k) -> if(
+      up[acc[-1]] != 0 AND NOT has(acc, up[acc[-1]]), arrayPushBack(acc, up[acc[-1]]), acc),
+      range(${MAX_DEPTH - 1}), [toUInt64(i)])), arrayEnumerate(codes))), 'Map(String, Array(String))')
   FROM
   (
-    SELECT groupArray(code) AS codes,
-      CAST(mapFromArrays(groupArray(code), groupArray(parent)), 'Map(String, String)') AS parents
-    FROM (${LATEST_UNITS_SQL})
+    SELECT codes, arrayMap(p -> toUInt64(if(p = '', 0, indexOf(codes, p))), parents) AS up
+    FROM (SELECT groupArray(code) AS codes, groupArray(parent) AS parents FROM (${LATEST_UNITS_SQL}))
   )
 )`;
 
