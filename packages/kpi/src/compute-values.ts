@@ -6,7 +6,7 @@ import { type Index766Inputs, readIndex766Inputs } from './index766-inputs.ts';
 import { computeRunningIndex766, storeRunningIndex766Inputs } from './index766-running.ts';
 import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
-import { DOSSIER_PURPOSES, dossierKeysSql, dossierValuesSql } from './sql/cells.sql.ts';
+import { DOSSIER_PURPOSES, dossierValuesSql, dossierWriteKeysSql } from './sql/cells.sql.ts';
 import { LIVE_CHAIN_LIMITS, stageLiveFromCrossedSql } from './sql/crossed.sql.ts';
 import { stageLiveCellsSql } from './sql/generation.sql.ts';
 import {
@@ -170,7 +170,7 @@ export async function computeValues(
     const stage = stageValuesSql(rows);
     const keys =
       source === 'dossier'
-        ? dossierKeysSql(kinds)
+        ? dossierWriteKeysSql(kinds)
         : source === 'index766'
           ? index766KeysSql(kinds)
           : undefined;

@@ -227,8 +227,11 @@ export const SCOPES_OF_CELL = `arrayConcat([('city', '')], arrayFilter(s -> s.2 
  * tens of ms of planning): (kpi, scope_kind, scope_code, period_kind, period_start, numerator,
  * denominator, score_override, max_score_override, reason, scope_rows), from kpi_scope_cells_v1 (the
  * cells summed per scope) plus the run's live cells (open dossiers judged at {now}, written by {live_id})
- * fanned out to their scopes. Scopes whose dossiers all left still come out, with scope_rows 0, and
- * writeChangedValuesSql drops them when nothing was stored for them.
+ * fanned out to their scopes, for every scope of a 'dossier' or 'all' period and, in a period only
+ * 'touched', for the scopes the run's staged cells reach (its 'delta' and 'crossed' rows: changed
+ * dossiers, or the crossed dossiers of a cycle starting from the previous live cells). Every such scope
+ * comes out, with scope_rows 0 when its dossiers all left (writeChangedValuesSql drops those when nothing
+ * was stored for them), so the staged keys are the keys the write compares (dossierWriteKeysSql).
  */
 export function dossierValuesSql(
   kinds: readonly PeriodKind[],
@@ -244,14 +247,15 @@ export function dossierValuesSql(
     ...new Set([...kpis.flatMap((k) => [`${k.id}:n`, `${k.id}:d`]), '_rows'].map((key) => layout.at(key))),
   ];
   const columns = read.join(', ');
+  const zeros = read.map((c) => `toInt64(0) AS ${c}`).join(', ');
+  const spread = `ARRAY JOIN arrayFilter(s -> s.1 IN {scope_kinds:Array(String)}, ${SCOPES_OF_CELL}) AS sc`;
   // The live cells are read as their base's sums per scope (live-scopes.sql.ts) plus the chain's links (the
   // crossed rows of the cycles since: a few cells each) spread to their scopes, not as every live cell
-  // spread to its five scopes: at any history size a few thousand rows, not one per open dossier's cell.
-  // A base stored without its sums (by an older version) is spread whole as before. The scopes recomputed
-  // (dossierKeysSql: in a cycle starting from the previous live cells, the city and the few scopes its
-  // crossed and changed dossiers reached) are chosen once, on the sums per scope (HAVING): a condition on
-  // the grouping key keeps or drops a group whole, as it did each of its rows, and each copy of the
-  // condition costs about 5 ms of planning. The stored sums keep theirs, which bounds what they read.
+  // spread to its five scopes. A base stored without its sums (by an older version) is spread whole as
+  // before. The scopes of a 'touched' period are chosen once, on the sums per scope, by a flag the run's
+  // staged rows bring with zero counters (`moved`): each set of keys an `IN` builds costs a subquery's
+  // planning and run, and a condition on the grouping key keeps or drops a group whole, as it did each of
+  // its rows. The stored sums are read for the run's periods whole: at most a catalog's scopes per period.
   return `
 SELECT kpi, scope_kind, scope_code, period_kind, period_start, numerator, denominator,
   CAST(NULL AS Nullable(Float64)) AS score_override, CAST(NULL AS Nullable(Float64)) AS max_score_override,
@@ -262,46 +266,46 @@ FROM
     toUInt64(${total('_rows')}) AS scope_rows
   FROM
   (
-    SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code, ${columns}
-    FROM kpi_scope_cells_v1 WHERE ${dossierKeysSql(kinds)} AND scope_kind IN {scope_kinds:Array(String)}
+    SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
+      ${columns}, 0 AS moved
+    FROM kpi_scope_cells_v1 WHERE (period_kind, period_start) IN ${periods} AND scope_kind IN {scope_kinds:Array(String)}
     UNION ALL
     SELECT toString(period_kind) AS period_kind, period_start, toString(admin_level) AS scope_kind,
-      toString(agency_code) AS scope_code, ${columns}
+      toString(agency_code) AS scope_code, ${columns}, 0 AS moved
     FROM kpi_stage_cells_v1
     WHERE run_id = {live_base:String} AND role = 'scopes' AND (period_kind, period_start) IN ${periods}
       AND scope_kind IN {scope_kinds:Array(String)}
     UNION ALL
-    SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}
+    SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${columns}, 0 AS moved
     FROM (SELECT * FROM kpi_stage_cells_v1 WHERE ${UNSUMMED_LIVE_ROWS} AND (period_kind, period_start) IN ${periods})
-    ARRAY JOIN arrayFilter(s -> s.1 IN {scope_kinds:Array(String)}, ${SCOPES_OF_CELL}) AS sc
+    ${spread}
+    UNION ALL
+    SELECT toString(period_kind) AS period_kind, period_start, sc.1 AS scope_kind, sc.2 AS scope_code, ${zeros}, 1 AS moved
+    FROM kpi_stage_cells_v1 ${spread}
+    WHERE run_id = {run_id:String} AND role IN ('delta', 'crossed')
+      AND (period_kind, period_start) IN ${runPeriodPairsSql(kinds, ['touched'])}
   )
   GROUP BY period_kind, period_start, scope_kind, scope_code
-  HAVING ${dossierKeysSql(kinds)}
+  HAVING max(moved) = 1 OR (period_kind, period_start) IN ${runPeriodPairsSql(kinds, ['dossier', 'all'])}
 )
 ARRAY JOIN {kpi_ids:Array(String)} AS kpi, arrayMap(x -> toUInt64(x), nums) AS numerator,
   arrayMap(x -> toUInt64(x), dens) AS denominator`;
 }
 
 /**
- * Which (period_kind, period_start, scope_kind, scope_code) keys of the run's periods of `kinds` the
- * dossier KPIs are recomputed for, as a condition on those columns (or on the four expressions given):
- * every scope of a 'dossier' or 'all' period (the current ones, a rebuild, a range), and in a period only
- * 'touched' by changed dossiers the scopes their cell deltas reach (role 'delta' of {run_id}), or, in the
- * running periods of a cycle starting from the previous live cells, the scopes its crossed and changed
- * dossiers' live cells moved in (role 'crossed'). The values of any other scope read cells that did not change: late data for a
- * few dossiers over years of periods rewrites a few scopes each, a due time passing the scopes of the
- * dossiers it passed for.
+ * Which stored keys of the run's periods of `kinds` the dossier KPIs' write compares (writeChangedValuesSql),
+ * as a condition on (period_kind, period_start, scope_kind, scope_code): every key of a 'dossier' or 'all'
+ * period (the current ones, a rebuild, a range: a stored key no longer computed is written back as 0/0), and
+ * in a period only 'touched' the keys staged as {values_id} (dossierValuesSql stages every scope the run's
+ * cell deltas or crossed rows reach, moved or not). The values of any other scope read cells that did not
+ * change: late data for a few dossiers over years of periods rewrites a few scopes each, a due time passing
+ * the scopes of the dossiers it passed for.
  */
-export function dossierKeysSql(
-  kinds: readonly PeriodKind[],
-  [kind, start, scopeKind, scopeCode] = ['period_kind', 'period_start', 'scope_kind', 'scope_code'],
-): string {
-  const touched = runPeriodPairsSql(kinds, ['touched']);
-  return `((${kind}, ${start}) IN ${runPeriodPairsSql(kinds, ['dossier', 'all'])}
-    OR (${kind}, ${start}, ${scopeKind}, ${scopeCode}) IN
-      (SELECT DISTINCT toString(period_kind), period_start, sc.1, sc.2
-       FROM kpi_stage_cells_v1 ARRAY JOIN ${SCOPES_OF_CELL} AS sc
-       WHERE run_id = {run_id:String} AND role IN ('delta', 'crossed') AND (period_kind, period_start) IN ${touched}))`;
+export function dossierWriteKeysSql(kinds: readonly PeriodKind[]): string {
+  return `((period_kind, period_start) IN ${runPeriodPairsSql(kinds, ['dossier', 'all'])}
+    OR (period_kind, period_start, scope_kind, scope_code) IN
+      (SELECT toString(period_kind), period_start, toString(scope_kind), scope_code
+       FROM kpi_stage_values_v1 WHERE values_id = {values_id:String}))`;
 }
 
 /**

@@ -74,7 +74,7 @@ export function settledStretchesSql(kind: PeriodKind, clipFrom: string): string 
  * dossier left and the ones it joined are recomputed. Days start at {day_floor}, below which the run
  * recomputes none: a dossier open for years would otherwise list every day since its start. A changed
  * dossier's periods are 'touched': there the dossier KPIs of only the scopes its cell deltas reach are
- * recomputed (dossierKeysSql); every dossier's are 'dossier' periods, recomputed for every scope.
+ * recomputed (dossierValuesSql); every dossier's are 'dossier' periods, recomputed for every scope.
  */
 export function touchedDossierPeriodsSql(kind: PeriodKind, facts: 'old' | 'new' | 'all'): string {
   return `${RUN_PERIODS_INSERT}\n${dossierPeriodsSelect(kind, facts)}`;
@@ -108,7 +108,7 @@ ARRAY JOIN ${dossierPeriodsSql(kind, kind === 'day' ? '{day_floor:Date}' : undef
  * (catalog rows ingested since come in through touchedCatalogPeriodsSql); a period that ended always
  * differs in day, so it is still judged in full. A cycle starting from the previous live cells marks them
  * 'touched' instead: only the scopes its crossed and changed dossiers moved in are recomputed
- * (dossierKeysSql).
+ * (dossierValuesSql).
  *
  * With `keepSnapshot` (a cycle on a new day; parameter {catalog_boundaries}), the period the previous
  * cycle ran in keeps its procedure KPIs when its catalog snapshot is the same: no catalog row's validity
