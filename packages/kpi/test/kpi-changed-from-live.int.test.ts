@@ -188,4 +188,35 @@ describe('a cycle with new data in the same running periods', () => {
     },
     SLOW,
   );
+
+  it(
+    'writes back as zero the values of a scope its dossiers all left, though no cell of it is left to read',
+    async () => {
+      const dist = `SELECT toUInt64(sum(denominator)) AS n FROM kpi_latest WHERE kpi = 'on_time_rate'
+        AND scope_kind = 'agency' AND scope_code = 'DIST' AND period_kind = 'month' AND period_start = '2026-03-01'`;
+      const denominator = async () =>
+        Number(
+          (await (await clickhouse.query({ query: dist, format: 'JSONEachRow' })).json<{ n: string }>())[0]
+            ?.n,
+        );
+      // After the last test's range rebuild, a cycle in full: the next one starts from its live cells.
+      expect((await cycle('05:35')).labels).toContain(LIVE);
+      expect(await denominator()).toBe(1);
+      // ASKED, DIST's only dossier, moves to COMM: DIST's cells cancel out (a merge drops them) and it has no
+      // live cell left, yet its values must go to 0/0 (the stage flags the scope from the run's staged rows).
+      await events([
+        dossierEvent('ASKED', 'processing', '2026-03-10 05:40', {
+          agency_code: 'COMM',
+          procedure_code: 'P-2',
+        }),
+      ]);
+      const moved = await cycle('05:50');
+      expect(moved.result.dossiersRefreshed).toBe(1);
+      expect(moved.labels).toContain(CHANGED);
+      expect(moved.labels).not.toContain(LIVE);
+      expect(await denominator()).toBe(0);
+      await expectAsRecomputed('05:50');
+    },
+    SLOW,
+  );
 });
