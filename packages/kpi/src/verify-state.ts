@@ -3,6 +3,7 @@ import { VERIFY_AT_RISK_OPEN_SQL } from './at-risk/at-risk.sql.ts';
 import { dossierCellLayout } from './cell-layout.ts';
 import { liveChainOf, readGenerationLog } from './generation-log.ts';
 import { PERIOD_KINDS, type PeriodKind } from './periods.ts';
+import { cellShardsFor, statementCap } from './rebuild-steps.ts';
 import { PREVIOUS_LIVE_READY_SQL } from './sql/crossed.sql.ts';
 import { verifyLiveScopesSql } from './sql/live-scopes.sql.ts';
 import {
@@ -50,7 +51,8 @@ type Count = { n: string | number };
 /**
  * Checks the incremental state against a recomputation from every dossier's facts at the last committed
  * instant (from the day floor on, days older than the horizon are left as they were): all zeros when
- * increments kept it exact. Reads everything: an operator's check, not a cycle step.
+ * increments kept it exact. Reads everything, the cells in as many statements as a rebuild's
+ * (cellShardsFor): an operator's check, not a cycle step.
  */
 export async function verifyKpiState(
   clickhouse: ClickHouse,
@@ -78,9 +80,16 @@ export async function verifyKpiState(
     now: committed.judged_at,
     day_floor: maxString(dayFloor(committed.judged_at, options), committed.day_floor),
   };
+  // The cells recomputed in as many statements as a rebuild builds them in under this client's cap.
+  const shards = cellShardsFor(await statementCap(clickhouse));
   for (const kind of PERIOD_KINDS) {
-    const [row] = await sql.rows<Count>(verifyCellsSql(kind, layout), at);
-    cellsDiffering[kind] = Number(row?.n ?? 0);
+    for (let shard = 0; shard < shards; shard++) {
+      const [row] = await sql.rows<Count>(
+        verifyCellsSql(kind, layout, shards > 1),
+        shards > 1 ? { ...at, shards, shard } : at,
+      );
+      cellsDiffering[kind] += Number(row?.n ?? 0);
+    }
     const [liveRow] = await sql.rows<Count>(verifyLiveCellsSql(kind, layout), at);
     liveCellsDiffering[kind] = Number(liveRow?.n ?? 0);
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ClickHouse, memoryBudget } from '@dossier/clickhouse';
-import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, verifyKpiState } from '@dossier/kpi';
+import { cellShardsFor, PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, verifyKpiState } from '@dossier/kpi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertCatalog, insertDossiers } from '../../../bench/aggregate-data.ts';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
@@ -11,6 +11,7 @@ import { createTestClickHouse, type TestClickHouse } from '../../../test/support
 // (below the minimum a service accepts, in proportion to these 100,000 dossiers rather than 1M). One slice
 // of them takes more than the cap (about 1 KB a dossier, rebuild-steps.ts): with slices of a fixed 500,000
 // dossiers the rebuild failed in its only slice; cut by what half the cap holds, it completes, exact.
+// verifyKpiState's recomputation of the cells, under the same settings, is cut as the rebuild's build.
 const DOSSIERS = 100_000;
 const BUDGET = memoryBudget({ totalBytes: 144 * 2 ** 20, analystsShare: 0.25, analystsConcurrency: 2 });
 const NOW = '2026-03-02 03:00:00.000';
@@ -33,25 +34,36 @@ afterAll(async () => {
   await test?.close();
 });
 
-/** The client, with `settings` on the rebuild's slices and cells builds and on the read of the cap. */
+/** verifyKpiState's recomputation of the cells of a period kind (sql/verify.sql.ts verifyCellsSql). */
+const verifyCells = (query: string) =>
+  query.includes('kpi_dossier_facts_v1 FINAL') && query.includes('FROM kpi_cells_v1 WHERE period_kind');
+const verifiedCells: string[] = [];
+
+/**
+ * The client, with `settings` on the rebuild's slices and cells builds, on verifyKpiState's cells and on
+ * the read of the cap; the statements recomputing the cells noted in verifiedCells.
+ */
 function cappedRebuild(client: ClickHouse, settings: Record<string, number>): ClickHouse {
   const capped = (query: string) =>
     query.includes("getSetting('max_memory_usage')") ||
     (query.includes('INSERT INTO kpi_dossier_facts_v1') && query.includes('{slice_from:String}')) ||
-    (query.includes('INSERT INTO kpi_cells_v1') && query.includes('FROM kpi_dossier_facts_v1 FINAL'));
+    (query.includes('INSERT INTO kpi_cells_v1') && query.includes('FROM kpi_dossier_facts_v1 FINAL')) ||
+    verifyCells(query);
   return new Proxy(client, {
     get(target, property) {
       const value = Reflect.get(target, property);
       if (property !== 'command' && property !== 'query') {
         return typeof value === 'function' ? value.bind(target) : value;
       }
-      return (params: { query: string; clickhouse_settings?: Record<string, unknown> }) =>
-        value.call(
+      return (params: { query: string; clickhouse_settings?: Record<string, unknown> }) => {
+        if (verifyCells(params.query)) verifiedCells.push(params.query);
+        return value.call(
           target,
           capped(params.query)
             ? { ...params, clickhouse_settings: { ...params.clickhouse_settings, ...settings } }
             : params,
         );
+      };
     },
   });
 }
@@ -80,5 +92,16 @@ describe('a rebuild under a small memory budget', () => {
     expect(Number(facts?.n)).toBe(DOSSIERS);
     const check = await verifyKpiState(test.clickhouse, { dayHorizonDays: 92 });
     expect(check.exact).toBe(true);
+  }, 600_000);
+
+  it('verifies the state under the same cap, its cells recomputed in as many statements as the rebuild', async () => {
+    verifiedCells.length = 0;
+    const check = await verifyKpiState(capped, { dayHorizonDays: 92 });
+    expect(check.exact).toBe(true);
+    // As many statements per period kind as the rebuild's cells (cellShardsFor), each one shard.
+    const shards = cellShardsFor(BUDGET.pipelineBytes);
+    expect(shards).toBeGreaterThan(1);
+    expect(verifiedCells).toHaveLength(PERIOD_KINDS.length * shards);
+    expect(verifiedCells.every((query) => query.includes('{shard:UInt32}'))).toBe(true);
   }, 600_000);
 });

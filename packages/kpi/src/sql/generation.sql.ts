@@ -191,7 +191,7 @@ export const ONE_CHUNK_INSERT: Readonly<Record<string, string>> = {
  * to {shard} of {shards}. A cell or scope row lies whole in one shard, so each shard's GROUP BY yields
  * exactly its rows of the unsharded one.
  */
-function inShard(key: string): string {
+export function inShard(key: string): string {
   return `cityHash64(${key}) % {shards:UInt32} = {shard:UInt32}`;
 }
 

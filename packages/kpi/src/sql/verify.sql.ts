@@ -13,7 +13,7 @@ import {
   volatileAtSql,
 } from './cells.sql.ts';
 import { PROCEDURE_COUNTERS } from './counters.sql.ts';
-import { builtCellsSql, counterSums, openLiveCellsSql } from './generation.sql.ts';
+import { builtCellsSql, counterSums, inShard, openLiveCellsSql } from './generation.sql.ts';
 
 /**
  * How many keys differ between two row sets with the same key and counter columns (`expected`, then
@@ -46,13 +46,17 @@ const CELL_KEY = 'period_start, admin_level, agency_code, field_code, procedure_
 
 /**
  * Cells of `kind` that differ from a recomputation from every dossier's facts as judged at {now} (the
- * last committed instant), from {day_floor} on: 0 when the increments kept them exact.
+ * last committed instant), from {day_floor} on: 0 when the increments kept them exact. `sharded`: only the
+ * cells whose agency and procedure hash to {shard} of {shards}, as a rebuild builds them (builtCellsSql),
+ * so that the recomputation takes the memory of one of a rebuild's statements.
  */
-export function verifyCellsSql(kind: PeriodKind, layout: CellLayout): string {
+export function verifyCellsSql(kind: PeriodKind, layout: CellLayout, sharded = false): string {
   const stored = `SELECT period_start, toString(admin_level) AS admin_level, toString(agency_code) AS agency_code,
       toString(field_code) AS field_code, toString(procedure_code) AS procedure_code, ${layout.columns.join(', ')}
-    FROM kpi_cells_v1 WHERE period_kind = '${kind}' AND period_start >= ${clipFromSql(kind)}`;
-  return countDifferingSql(CELL_KEY, layout.columns, builtCellsSql(kind, layout), stored);
+    FROM kpi_cells_v1 WHERE period_kind = '${kind}' AND period_start >= ${clipFromSql(kind)}${
+      sharded ? ` AND ${inShard('agency_code, procedure_code')}` : ''
+    }`;
+  return countDifferingSql(CELL_KEY, layout.columns, builtCellsSql(kind, layout, sharded), stored);
 }
 
 /** Dossiers whose open facts differ from the facts open at {now}, in either direction. */
