@@ -283,16 +283,21 @@ export async function computeRunningIndex766(
 }
 
 /**
- * The statement's input part (index766ScopeInputsSql, no scoring), every scope, as the insert storing it
- * under {live_id}, and its code (a hash of its text): stored rows are a starting point only for the same
- * code, whoever stored them.
+ * The statement's input part (index766ScopeInputsSql, no scoring), every scope, as rows of the stored
+ * columns (`select`), as the insert storing them under {live_id}, and its code (a hash of its text): stored
+ * rows are a starting point only for the same code, whoever stored them (verifyKpiState reads them anew
+ * with `select` to check the stored ones).
  */
-function scopeInputs(kinds: readonly PeriodKind[], layout: CellLayout): { insert: string; code: string } {
+export function scopeInputs(
+  kinds: readonly PeriodKind[],
+  layout: CellLayout,
+): { select: string; insert: string; code: string } {
   const text = `
 SELECT period_kind, period_start, scope_kind, scope_code,
   [${INDEX766_SUMS.join(', ')}] AS sums, [${INDEX766_SETS.join(', ')}] AS sets, figures, catalog_size
 FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, runPeriodPairsSql(kinds, INDEX766_PURPOSES), layout)})`;
   return {
+    select: text,
     insert: `INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')})
     SELECT {live_id:String}, ${INPUT_COLUMNS.join(', ')} FROM (${text})`,
     code: createHash('sha256').update(text).digest('hex'),

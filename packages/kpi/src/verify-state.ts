@@ -2,6 +2,7 @@ import type { ClickHouse } from '@dossier/clickhouse';
 import { VERIFY_AT_RISK_OPEN_SQL } from './at-risk/at-risk.sql.ts';
 import { dossierCellLayout } from './cell-layout.ts';
 import { liveChainOf, readGenerationLog } from './generation-log.ts';
+import { verifyIndex766Inputs } from './index766/verify-inputs.ts';
 import { PERIOD_KINDS, type PeriodKind } from './periods.ts';
 import { cellShardsFor, statementCap } from './rebuild-steps.ts';
 import { PREVIOUS_LIVE_READY_SQL } from './sql/crossed.sql.ts';
@@ -44,6 +45,12 @@ export interface KpiStateCheck {
   liveScopesDiffering: number;
   /** Scope rows that differ from the cells summed per scope. */
   scopeRowsDiffering: { cells: number; procedures: number };
+  /**
+   * The Decision 766 running inputs the generation stored (kpi_index766_scope_inputs_v1), which the next
+   * cycle would start from, against the same inputs read anew at its instant: scopes compared (0 when
+   * no cycle would start from them: index766/verify-inputs.ts) and scopes that differ.
+   */
+  index766Inputs: { checked: number; differing: number };
 }
 
 type Count = { n: string | number };
@@ -51,12 +58,16 @@ type Count = { n: string | number };
 /**
  * Checks the incremental state against a recomputation from every dossier's facts at the last committed
  * instant (from the day floor on, days older than the horizon are left as they were): all zeros when
- * increments kept it exact. Reads everything, the cells in as many statements as a rebuild's
- * (cellShardsFor): an operator's check, not a cycle step.
+ * increments kept it exact. Reads everything (writing only scratch rows: the 766 inputs' periods), the
+ * cells in as many statements as a rebuild's (cellShardsFor): an operator's check, not a cycle step.
  */
 export async function verifyKpiState(
   clickhouse: ClickHouse,
-  options: { dayHorizonDays?: number } = {},
+  options: {
+    dayHorizonDays?: number;
+    /** The cycles' grace: catalog rows or figures loaded since then leave the 766 inputs unchecked. */
+    graceMs?: number;
+  } = {},
 ): Promise<KpiStateCheck> {
   const { committed } = await readGenerationLog(clickhouse);
   const cellsDiffering = { day: 0, month: 0, quarter: 0, year: 0 };
@@ -72,6 +83,7 @@ export async function verifyKpiState(
       storedLiveDiffering,
       liveScopesDiffering: 0,
       scopeRowsDiffering: { cells: 0, procedures: 0 },
+      index766Inputs: { checked: 0, differing: 0 },
     };
   }
   const sql = statements(clickhouse);
@@ -102,6 +114,7 @@ export async function verifyKpiState(
       previous_live_links: live.links,
     }));
   let liveScopesDiffering = 0;
+  let index766Inputs = { checked: 0, differing: 0 };
   if (ready) {
     const [scopes] = await sql.rows<Count>(verifyLiveScopesSql(layout), { live_base: live.base });
     liveScopesDiffering = Number(scopes?.n ?? 0);
@@ -114,6 +127,7 @@ export async function verifyKpiState(
       });
       storedLiveDiffering[kind] = Number(row?.n ?? 0);
     }
+    index766Inputs = await verifyIndex766Inputs(sql, committed, live, layout, at, options.graceMs ?? 0);
   }
   const [open] = await sql.rows<Count>(VERIFY_OPEN_FACTS_SQL, { now: committed.judged_at });
   const [atRisk] = await sql.rows<Count>(VERIFY_AT_RISK_OPEN_SQL);
@@ -134,6 +148,7 @@ export async function verifyKpiState(
     ...Object.values(storedLiveDiffering),
     liveScopesDiffering,
     ...Object.values(scopeRowsDiffering),
+    index766Inputs.differing,
   ];
   return {
     exact: counts.every((n) => n === 0),
@@ -146,5 +161,6 @@ export async function verifyKpiState(
     liveCellsDiffering,
     storedLiveDiffering,
     liveScopesDiffering,
+    index766Inputs,
   };
 }

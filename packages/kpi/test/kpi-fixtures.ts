@@ -1,3 +1,4 @@
+import type { ClickHouse } from '@dossier/clickhouse';
 import { type AgencyRow, baseRow, type DossierEventRow, type ProcedureRow, parseUtc } from '@dossier/schemas';
 
 let sequence = 0;
@@ -147,3 +148,14 @@ export function procedure(code: string, extra: Partial<ProcedureRow>): Procedure
     ...extra,
   };
 }
+
+/** Catalog rows: the agencies, then the procedures. */
+export async function insertCatalog(
+  clickhouse: ClickHouse,
+  agencies: readonly AgencyRow[],
+  procedures: readonly ProcedureRow[],
+): Promise<void> {
+  await clickhouse.insert({ table: 'agencies_v1', values: [...agencies], format: 'JSONEachRow' });
+  await clickhouse.insert({ table: 'procedures_v1', values: [...procedures], format: 'JSONEachRow' });
+}
+

@@ -1,6 +1,7 @@
-// `npm run kpi:verify [-- --direct]`: checks the incremental KPI state (cells, open facts) against a
-// recomputation from the stored facts and exits 1 when anything differs. Default: enqueue a verify job for
-// the running aggregators and wait for it; --direct reads ClickHouse from this process.
+// `npm run kpi:verify [-- --direct]`: checks the incremental KPI state (cells, open facts, the Decision 766
+// running inputs) against a recomputation from the stored facts and exits 1 when anything differs.
+// Default: enqueue a verify job for the running aggregators and wait for it; --direct reads ClickHouse
+// from this process.
 import { parseArgs } from 'node:util';
 import { createClickHouse } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
@@ -24,7 +25,10 @@ if (values.direct) {
     requestTimeoutMs: config.AGGREGATOR_STATEMENT_TIMEOUT_SECONDS * 1000,
   });
   try {
-    const check = await verifyKpiState(clickhouse, { dayHorizonDays: config.AGGREGATOR_DAY_HORIZON_DAYS });
+    const check = await verifyKpiState(clickhouse, {
+      dayHorizonDays: config.AGGREGATOR_DAY_HORIZON_DAYS,
+      graceMs: config.AGGREGATOR_GRACE_MS,
+    });
     result = { exact: check.exact, check };
   } finally {
     await clickhouse.close();
