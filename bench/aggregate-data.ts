@@ -2,6 +2,7 @@
 // numbers()) so that ten million dossiers take seconds, not a Kafka replay.
 import { randomUUID } from 'node:crypto';
 import { type ClickHouse, createClickHouse } from '@dossier/clickhouse';
+import { statementCap } from '@dossier/kpi';
 import { formatUtc } from '@dossier/schemas';
 
 export const PROCEDURES = 200;
@@ -159,10 +160,7 @@ export async function insertDossiers(
     : Array.from<ClickHouse>({ length: options.parallel ?? PARALLEL_SLICES }).fill(clickhouse);
   const writers = Math.max(1, Math.min(clients.length, slices.length));
   const id = randomUUID().replaceAll('-', '');
-  const [capRow] = await (
-    await clickhouse.query({ query: "SELECT getSetting('max_memory_usage') AS cap", format: 'JSONEachRow' })
-  ).json<{ cap: string | number }>();
-  const blockRows = stateBlockRows(Number(capRow?.cap ?? 0), writers);
+  const blockRows = stateBlockRows(await statementCap(clickhouse), writers);
   // One staging table per writer, so that their final merges run at once too.
   const staging = Array.from({ length: writers }, (_, w) => `${STATES_STAGING}_${id}_${w}`);
   const clientOf = (w: number) => clients[w] ?? clickhouse;

@@ -44,7 +44,7 @@ export type {
   KpiRunResult,
 } from './run-options.ts';
 export { KPI_PHASES } from './run-options.ts';
-export { cellShardsFor } from './rebuild-steps.ts';
+export { cellShardsFor, statementCap } from './rebuild-steps.ts';
 export { READ_WATERMARKS_SQL, WATERMARK_NAME } from './sql/watermark.sql.ts';
 export { ratio, type Target, targetFor, targetMet, targetRuleParams } from './targets.ts';
 export { shiftMs } from './utc.ts';

@@ -151,6 +151,8 @@ async function build(
   };
   let slicing: RebuildSlicing;
   try {
+    // What the slices and the cells are cut by: the cap this client's statements run under.
+    const cap = await statementCap(clickhouse);
     const done = await readSteps(clickhouse, id);
     const recorded = done.get('plan');
     if (recorded !== undefined) {
@@ -158,7 +160,7 @@ async function build(
     } else {
       if (periods === undefined) throw new Error(`rebuild ${id} has no recorded plan to resume`);
       for (const statement of REBUILD_TRUNCATE_SQL) await sql.command(statement, {});
-      const perSlice = options.rebuildSliceDossiers ?? sliceDossiersFor(await statementCap(clickhouse));
+      const perSlice = options.rebuildSliceDossiers ?? sliceDossiersFor(cap);
       slicing = { bounds: await sliceBounds(clickhouse, perSlice), periods };
       await recordStep(clickhouse, id, options.runId, 'plan', JSON.stringify(slicing));
     }
@@ -189,7 +191,7 @@ async function build(
       for (const statement of CELLS_TRUNCATE_SQL) await sql.command(statement, {});
       await sql.command(BUILD_OPEN_FACTS_SQL, base);
       await sql.command(BUILD_AT_RISK_OPEN_SQL, base);
-      const shards = cellShardsFor(await statementCap(clickhouse));
+      const shards = cellShardsFor(cap);
       for (const kind of PERIOD_KINDS) {
         if (shards === 1) await sql.command(buildCellsSql(kind, layout), base);
         for (let shard = 0; shards > 1 && shard < shards; shard++) {
