@@ -9,7 +9,7 @@ import { type DossierEventRow, parseUtc } from '@dossier/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 import { backfillKpis, PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, verifyKpiState } from '../src/index.ts';
-import { agency, type DossierSpec, dossierEvents, procedure } from './kpi-fixtures.ts';
+import { type DossierSpec, dossierEvents, insertSettlingCatalog } from './kpi-fixtures.ts';
 
 const SLOW = 600_000;
 let test: TestClickHouse;
@@ -148,19 +148,7 @@ async function expectExact(context: string) {
 beforeAll(async () => {
   test = await createTestClickHouse();
   clickhouse = test.clickhouse;
-  await clickhouse.insert({
-    table: 'agencies_v1',
-    values: [agency('PROV', 'province'), agency('COMM', 'commune', { parent_code: 'PROV' })],
-    format: 'JSONEachRow',
-  });
-  await clickhouse.insert({
-    table: 'procedures_v1',
-    values: [
-      procedure('P-5', { agency_code: 'PROV', max_processing_working_days: 5, online_class: 'full' }),
-      procedure('P-NONE', { agency_code: 'PROV', field_code: 'G13-TN02', online_class: 'partial' }),
-    ],
-    format: 'JSONEachRow',
-  });
+  await insertSettlingCatalog(clickhouse);
 }, SLOW);
 
 afterAll(async () => {

@@ -159,3 +159,17 @@ export async function insertCatalog(
   await clickhouse.insert({ table: 'procedures_v1', values: [...procedures], format: 'JSONEachRow' });
 }
 
+/**
+ * PROV ← COMM, with P-5 (a legal maximum of 5 working days, full online) and P-NONE (none, a land field):
+ * the catalog of the tests that settle elapsed days (kpi-catch-up, kpi-day-settle).
+ */
+export function insertSettlingCatalog(clickhouse: ClickHouse): Promise<void> {
+  return insertCatalog(
+    clickhouse,
+    [agency('PROV', 'province'), agency('COMM', 'commune', { parent_code: 'PROV' })],
+    [
+      procedure('P-5', { agency_code: 'PROV', max_processing_working_days: 5, online_class: 'full' }),
+      procedure('P-NONE', { agency_code: 'PROV', field_code: 'G13-TN02', online_class: 'partial' }),
+    ],
+  );
+}
