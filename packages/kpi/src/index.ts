@@ -36,6 +36,7 @@ export {
   type ScopeKind,
   TIME_ZONE,
 } from './periods.ts';
+export { cellShardsFor, statementCap } from './rebuild-steps.ts';
 export type {
   BackfillOptions,
   KpiCycleOptions,
@@ -44,7 +45,6 @@ export type {
   KpiRunResult,
 } from './run-options.ts';
 export { KPI_PHASES } from './run-options.ts';
-export { cellShardsFor, statementCap } from './rebuild-steps.ts';
 export { READ_WATERMARKS_SQL, WATERMARK_NAME } from './sql/watermark.sql.ts';
 export { ratio, type Target, targetFor, targetMet, targetRuleParams } from './targets.ts';
 export { shiftMs } from './utc.ts';

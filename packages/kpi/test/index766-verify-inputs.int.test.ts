@@ -34,7 +34,11 @@ beforeAll(async () => {
   // PROV ← COMM, and DIST on its own.
   await insertCatalog(
     clickhouse,
-    [agency('PROV', 'province'), agency('COMM', 'commune', { parent_code: 'PROV' }), agency('DIST', 'district')],
+    [
+      agency('PROV', 'province'),
+      agency('COMM', 'commune', { parent_code: 'PROV' }),
+      agency('DIST', 'district'),
+    ],
     [
       procedure('P-1', { agency_code: 'PROV', online_class: 'full', admin_levels: ['province'] }),
       procedure('P-2', { agency_code: 'DIST', fee_bearing: 1, admin_levels: ['district', 'commune'] }),
@@ -113,7 +117,7 @@ describe('verifyKpiState and the stored Decision 766 running inputs', () => {
       // A procedure missing from DIST's quarter sets, under the rebuild's tag (read through the chain).
       await corrupt(
         start.runId,
-        'UPDATE sets = arrayMap(s -> arrayFilter(p -> p != \'P-2\', s), sets)',
+        "UPDATE sets = arrayMap(s -> arrayFilter(p -> p != 'P-2', s), sets)",
         "scope_kind = 'agency' AND scope_code = 'DIST' AND period_kind = 'quarter'",
       );
       expect((await verifyKpiState(clickhouse)).index766Inputs).toEqual({ checked: 12, differing: 2 });

@@ -41,7 +41,10 @@ const INPUT_ROW = `toString(period_kind) AS kind, toString(period_start) AS star
  * hash differently, or one side has none.
  */
 export function verifyIndex766InputsSql(anew: string): string {
-  const stored = chainRowsSql(INPUT_COLUMNS.join(', '), `(period_kind, period_start) IN ${RUNNING_PERIODS_SQL}`);
+  const stored = chainRowsSql(
+    INPUT_COLUMNS.join(', '),
+    `(period_kind, period_start) IN ${RUNNING_PERIODS_SQL}`,
+  );
   return `
 SELECT count() AS checked, countIf(differs) AS differing
 FROM
