@@ -1,6 +1,7 @@
 // Building blocks of bench/ingest.bench.ts: traffic, the two raw limits, the ingestor's configuration.
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
+import { createTopicsWithLeaders } from '@dossier/observability';
 import { type DossierEventRow, formatHoChiMinh, normalizeMessage } from '@dossier/schemas';
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { IngestorConfig } from '../services/ingestor/src/index.ts';
@@ -20,7 +21,7 @@ export function benchIngestorConfig(brokers: string[], topic: string, groupId: s
     TOPIC_DEAD_LETTER: `${topic}-dlq`,
     APPLICANT_HASH_KEY: NORMALIZE_KEY,
     DEAD_LETTER_KEY: 'ab'.repeat(32),
-    // The benchmark creates them (createTopics): the ingestor's creation waits through kafkajs.
+    // The benchmark creates them beforehand (createTopics), each round on topics of its own.
     KAFKA_ENSURE_TOPICS: 'false',
     LOG_LEVEL: 'warn',
     // Batch settings to try (INGEST_MAX_WAIT_MS, INGEST_PARTITIONS_CONCURRENTLY …) from the environment.
@@ -140,31 +141,13 @@ export function ingestorTopics(topic: string): string[] {
   return [topic, `${topic}-dvcqg`, `${topic}-catalog`, `${topic}-index766-external`, `${topic}-dlq`];
 }
 
-/**
- * Creates the topics and waits until each has a leader for every partition, polling the metadata:
- * kafkajs's own wait (createTopics' waitForLeaders, which the ingestor's topic creation uses) rejects
- * unhandled and ends the process when a loaded broker is slow to publish them, so benchmarks create the
- * ingestor's topics (ingestorTopics) this way first.
- */
+/** Creates the topics and waits until each has a leader for every partition (createTopicsWithLeaders). */
 export async function createTopics(admin: Admin, topics: string[], partitions: number): Promise<void> {
-  await admin.createTopics({
-    topics: topics.map((topic) => ({ topic, numPartitions: partitions })),
-    waitForLeaders: false,
-  });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      const { topics: described } = await admin.fetchTopicMetadata({ topics });
-      if (
-        described.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0))
-      )
-        return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after 120 s`);
-    await sleep(250);
-  }
+  await createTopicsWithLeaders(
+    admin,
+    topics.map((topic) => ({ topic, numPartitions: partitions })),
+    { timeoutMs: 120_000, intervalMs: 250 },
+  );
 }
 
 /** Polls (every 100 ms) until the group committed every partition of the topic to its high watermark. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { kafkaLogCreator } from '@dossier/observability';
+import { createTopicsWithLeaders, kafkaLogCreator } from '@dossier/observability';
 import { type Admin, Kafka } from 'kafkajs';
 import { safeInject } from './provided.ts';
 import { testLogger } from './test-log.ts';
@@ -29,13 +29,10 @@ export function testKafka(): TestKafka {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        // Not kafkajs's waitForLeaders: its metadata poll throws when the broker answers "does not host
-        // this topic-partition" for a topic created a moment ago (a loaded broker; it failed CI once).
-        await admin.createTopics({
-          topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
-          waitForLeaders: false,
-        });
-        await waitForLeaders(admin, names);
+        await createTopicsWithLeaders(
+          admin,
+          names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+        );
       } finally {
         await admin.disconnect();
       }
@@ -54,20 +51,4 @@ export function testKafkaBrokers(): string[] {
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${randomBytes(4).toString('hex')}`;
-}
-
-/** Polls the topics' metadata until every partition of each has a leader (at most 60 s). */
-async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const { topics: described } = await admin.fetchTopicMetadata({ topics });
-      const led = described.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
-      if (described.length === topics.length && led) return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

@@ -1,5 +1,6 @@
 export { type Check, type CheckResult, createHealth, createHeartbeat, type Health } from './health.ts';
 export { isSettlingKafkaError, kafkaLogCreator } from './kafka-log.ts';
+export { createTopicsWithLeaders, type TopicLeaderWait, waitForTopicLeaders } from './kafka-topics.ts';
 export {
   createLogger,
   exitOnUncaughtException,

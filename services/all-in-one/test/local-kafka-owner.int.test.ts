@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTopicsWithLeaders } from '@dossier/observability';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -88,10 +89,7 @@ describe('the local Kafka of npm start', () => {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        await admin.createTopics({
-          topics: [{ topic: 'after-restart', numPartitions: 1 }],
-          waitForLeaders: true,
-        });
+        await createTopicsWithLeaders(admin, [{ topic: 'after-restart', numPartitions: 1 }]);
         expect(await admin.listTopics()).toContain('after-restart');
       } finally {
         await admin.disconnect();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTopicsWithLeaders } from '@dossier/observability';
 import { connectProducer, createRng, type SimMessage } from '@dossier/simulator';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePorts } from '../../../test/support/free-port.ts';
@@ -78,10 +79,10 @@ export async function runSuite(options: SuiteOptions): Promise<ScenarioOutcome[]
       const admin = client.admin();
       await admin.connect();
       try {
-        await admin.createTopics({
-          topics: Object.values(t).map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
-          waitForLeaders: true,
-        });
+        await createTopicsWithLeaders(
+          admin,
+          Object.values(t).map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
+        );
       } finally {
         await admin.disconnect();
       }

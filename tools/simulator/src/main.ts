@@ -1,7 +1,7 @@
 // Simulator CLI: `npm run simulate -- --rate 200 --duration 60` (live) or `--backlog 1000000` (history).
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@dossier/config';
-import { createLogger } from '@dossier/observability';
+import { createLogger, createTopicsWithLeaders } from '@dossier/observability';
 import { Kafka, logLevel } from 'kafkajs';
 import { generateBacklog } from './backlog.ts';
 import { parseCliOptions, SimulatorEnv, USAGE } from './cli-options.ts';
@@ -44,10 +44,10 @@ await admin.connect();
 const existing = new Set(await admin.listTopics());
 const missing = Object.values(topics).filter((t) => !existing.has(t));
 if (missing.length > 0)
-  await admin.createTopics({
-    topics: missing.map((topic) => ({ topic, numPartitions: 3 })),
-    waitForLeaders: true,
-  });
+  await createTopicsWithLeaders(
+    admin,
+    missing.map((topic) => ({ topic, numPartitions: 3 })),
+  );
 await admin.disconnect();
 
 if (options.mode === 'backlog') {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ClickHouse, createClickHouse, migrate } from '@dossier/clickhouse';
 import { DEAD_LETTERS_TABLE, deadLetterKeys, open, positionOf } from '@dossier/dead-letters';
+import { createTopicsWithLeaders } from '@dossier/observability';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Profile } from '../scenario.ts';
 import { eventIdsOf, LIVE_RATE_PER_SECOND } from './hostile-input-freshness.ts';
@@ -94,14 +95,11 @@ export async function runHostileInput(options: ScenarioOptions): Promise<Scenari
         configEntries: [{ name: 'max.message.bytes', value: INPUT_TOPIC_MAX_BYTES }],
       });
       const runs = [hostile, clean, liveHostile, liveClean];
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          ...runs.flatMap((n) => [input(n.events), input(n.dvcqg), input(n.catalog)]),
-          // The dead-letter topics keep Kafka's default limit: the oversize letters must become references.
-          ...runs.map((n) => ({ topic: n.deadLetter, numPartitions: 3 })),
-        ],
-      });
+      await createTopicsWithLeaders(admin, [
+        ...runs.flatMap((n) => [input(n.events), input(n.dvcqg), input(n.catalog)]),
+        // The dead-letter topics keep Kafka's default limit: the oversize letters must become references.
+        ...runs.map((n) => ({ topic: n.deadLetter, numPartitions: 3 })),
+      ]);
     } finally {
       await admin.disconnect();
     }
