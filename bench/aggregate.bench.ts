@@ -5,11 +5,12 @@
 // limit and spill thresholds). Each timed cycle starts once ClickHouse has run no merge for 2 s (the steady
 // state of an aggregator cycling every minute); the wait, and the merges that ran during the cycle, are
 // reported. With --url pointing at a directory that already holds the history, generation is skipped and the
-// KPI state is rebuilt.
+// KPI state is rebuilt. With --history-dir the history is generated there once at a fixed instant and stored
+// rebuilt; each run replays the cycles on a copy (--work-dir) at instants derived from it (aggregate-replay.ts,
+// bench/README.md), so two commits compare on one state (aggregate-compare.ts).
 // Long file: the result's shape (documented field by field for the JSON's readers), the phases in their order and the
 // few helpers only they use read best together.
 
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,19 +25,23 @@ import {
   openEmbeddedEngine,
 } from '@dossier/clickhouse';
 import { loadConfig } from '@dossier/config';
-import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, shiftMs, verifyKpiState } from '@dossier/kpi';
+import { shiftMs, verifyKpiState } from '@dossier/kpi';
 import { formatUtc } from '@dossier/schemas';
 import {
+  type CycleFigures,
   type CycleTarget,
   cycleTargets,
   lateData,
   nextCityDay,
   nextCityYear,
   type TimedCycle,
+  timedCycle,
 } from './aggregate-cycles.ts';
 import { cityHistory, insertCatalog, insertDossiers, openWriters } from './aggregate-data.ts';
+import { commitOf, freshenStamps, prepareReplay, replayEngineArgs } from './aggregate-replay.ts';
+import { parseInstant, REPLAY_AT, replayInstants } from './aggregate-replay-plan.ts';
 import { describeParts, sampleParts } from './memory-parts.ts';
-import { type MergeCounters, mergeCounters, settle } from './merges.ts';
+import { settle } from './merges.ts';
 import { type PhaseParts, rssSampler } from './rss.ts';
 
 export interface AggregateBenchmarkOptions {
@@ -49,6 +54,12 @@ export interface AggregateBenchmarkOptions {
   clickhouseUrl?: string;
   /** Recompute every cell from the facts at the end and count those the increments got wrong. */
   verify?: boolean;
+  /** A stored history to replay (generated there first when missing): aggregate-replay.ts. */
+  historyDir?: string;
+  /** Where a replay copies the history and runs (emptied first, removed after; default a temp dir). */
+  workDir?: string;
+  /** The history's instant when generating it (default REPLAY_AT); a stored one must stand at it. */
+  now?: string;
   log?: (line: string) => void;
 }
 
@@ -104,29 +115,23 @@ export interface AggregateBenchmarkResult {
   verification?: { seconds: number; cellsDiffering: Record<string, number>; openFactsDiffering: number };
   newDossiers: number;
   dayHorizonDays: number;
-}
-
-interface CycleFigures {
-  seconds: number;
-  /** CPU seconds of this process: embedded chDB runs in it, so this is steadier than wall time on a shared
-   * machine (a remote server's work is not in it). */
-  cpuSeconds: number;
-  dossiersRefreshed: number;
-  periodsRecomputed: number;
-  rowsWritten: number;
-  /** Seconds per statement label, summed over the cycle. */
-  breakdown: Record<string, number>;
-  /** Seconds waited before the cycle for ClickHouse's background merges to finish. */
-  settleSeconds: number;
   /**
-   * Background merges finished during the cycle (system.events): their rows and summed seconds. The engine
-   * runs in this process, so their CPU is in cpuSeconds, and they take a core from the cycle's statements.
+   * A replay of a stored history (--history-dir): this checkout's commit and the history's, its instant
+   * (every cycle's is derived from it), whether this run generated it and in how long (wall, rebuild
+   * included), the copy's seconds, and the seconds and shift of moving its server-clock stamps forward.
+   * generateSeconds and fullCycle are then the history's, from its manifest.
    */
-  merges: MergeCounters;
-  mode: string;
-  /** Seconds of the Decision 766 statements in the breakdown, and whether its values statement ran. */
-  index766Seconds: number;
-  index766StatementRan: boolean;
+  replay?: {
+    historyDir: string;
+    commit: string;
+    historyCommit: string;
+    now: string;
+    generated: boolean;
+    generationWallSeconds?: number;
+    copySeconds: number;
+    freshenSeconds: number;
+    shiftSeconds: number;
+  };
 }
 
 export async function runAggregateBenchmark(
@@ -138,12 +143,30 @@ export async function runAggregateBenchmark(
   const history = cityHistory(dossiers, Date.now());
   const log = options.log ?? ((line: string) => console.error(line));
   const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
-  const dir = options.clickhouseUrl ? undefined : await mkdtemp(join(tmpdir(), 'dossier-bench-agg-'));
+  const workDir = options.workDir ?? join(tmpdir(), `dossier-bench-agg-replay-${process.pid}`);
+  if (options.historyDir && options.clickhouseUrl) throw new Error('--history-dir replays on chDB: no --url');
+  const replay = options.historyDir
+    ? await prepareReplay({
+        ...options,
+        historyDir: options.historyDir,
+        workDir,
+        dossiers,
+        defaultNow: REPLAY_AT,
+        log,
+      })
+    : undefined;
+  // Every cycle's instant and arrivals from the history's (replay); else the wall clock's, as they run.
+  const at = replay && replayInstants(replay.manifest.now, dossiers);
+  const dir = replay
+    ? workDir
+    : options.clickhouseUrl
+      ? undefined
+      : await mkdtemp(join(tmpdir(), 'dossier-bench-agg-'));
   const client = await createClickHouse({
     url: options.clickhouseUrl ?? `chdb:${dir}`,
     application: 'bench',
     settings: budget.pipelineSettings,
-    engineArgs: budget.engineArgs,
+    engineArgs: [...budget.engineArgs, ...(replay ? await replayEngineArgs(workDir) : [])],
   });
   const { clickhouse, running } = recordingStatements(client);
   const url = options.clickhouseUrl ?? `chdb:${dir}`;
@@ -162,12 +185,35 @@ export async function runAggregateBenchmark(
     rss.phase(name);
   };
   try {
+    if (replay) {
+      enter('freshen');
+      const { seconds, shiftSeconds } = await freshenStamps(clickhouse, replay.manifest);
+      const { manifest } = replay;
+      result.replay = {
+        historyDir: options.historyDir ?? '',
+        commit: commitOf(),
+        historyCommit: manifest.commit,
+        now: manifest.now,
+        generated: replay.generated,
+        generationWallSeconds: replay.generationWallSeconds,
+        copySeconds: replay.copySeconds,
+        freshenSeconds: seconds,
+        shiftSeconds,
+      };
+      log(`[bench:aggregate] stamps moved ${shiftSeconds} s forward in ${seconds} s`);
+    }
     await migrate(clickhouse);
     enter('generate');
     const began = performance.now();
     const cpu = process.cpuUsage();
     const existing = await countRows(clickhouse, 'dossier_events_v1');
-    if (existing > 0) {
+    if (replay) {
+      Object.assign(result, {
+        generateSeconds: replay.manifest.generateSeconds,
+        generateCpuSeconds: replay.manifest.generateCpuSeconds,
+        fullCycle: replay.manifest.fullCycle,
+      });
+    } else if (existing > 0) {
       log(`[bench:aggregate] reusing ${existing} events; rebuilding the KPI state`);
       await clickhouse.command({ query: 'TRUNCATE TABLE kpi_cycles_v1' });
     } else {
@@ -187,13 +233,14 @@ export async function runAggregateBenchmark(
         },
       }).finally(() => Promise.all(writers.map((writer) => writer.close())));
     }
-    const generateSeconds = (performance.now() - began) / 1000;
+    const generateSeconds = replay ? replay.manifest.generateSeconds : (performance.now() - began) / 1000;
     const { user, system } = process.cpuUsage(cpu);
     const events = await countRows(clickhouse, 'dossier_events_v1');
     Object.assign(result, {
       generateSeconds: round(generateSeconds),
-      generateCpuSeconds: round((user + system) / 1e6),
-      dossiersPerSecondGenerated: existing > 0 ? undefined : Math.round(dossiers / generateSeconds),
+      generateCpuSeconds: replay ? replay.manifest.generateCpuSeconds : round((user + system) / 1e6),
+      dossiersPerSecondGenerated:
+        existing > 0 && !replay ? undefined : Math.round(dossiers / generateSeconds),
       eventsPerSecondGenerated: Math.round(events / generateSeconds),
     });
     const cycle = async (name: keyof AggregateBenchmarkResult, label: string, now?: string) => {
@@ -206,28 +253,30 @@ export async function runAggregateBenchmark(
       return figures;
     };
 
-    const fullCycle = await cycle('fullCycle', 'rebuild');
-    const idleCycle = await cycle('idleCycle', 'idle');
+    const fullCycle = replay
+      ? (replay.manifest.fullCycle as CycleFigures)
+      : await cycle('fullCycle', 'rebuild');
+    const idleCycle = await cycle('idleCycle', 'idle', at?.idle);
     enter('arrivals');
     await insertDossiers(clickhouse, {
       first: dossiers,
       count: newDossiers,
-      startAt: formatUtc(Date.now() - 3_600_000),
-      spanSeconds: 3_000,
+      ...(at?.incremental.arrivals ?? { startAt: formatUtc(Date.now() - 3_600_000), spanSeconds: 3_000 }),
       prefix: 'N',
     });
-    const incrementalCycle = await cycle('incrementalCycle', 'incremental');
+    const incrementalCycle = await cycle('incrementalCycle', 'incremental', at?.incremental.at);
     enter('arrivals');
     await insertDossiers(clickhouse, {
       first: dossiers + newDossiers,
       count: newDossiers,
-      ...lateData(history),
+      ...(at?.lateData.arrivals ?? lateData(history)),
       prefix: 'L',
     });
-    const lateDataCycle = await cycle('lateDataCycle', 'late-data');
-    const dayRolloverCycle = await cycle('dayRolloverCycle', 'day-rollover', nextCityDay(new Date()));
-    const newYear = nextCityYear(new Date());
-    const catchUpCycle = await cycle('catchUpCycle', 'catch-up', shiftMs(newYear, -180_000));
+    const lateDataCycle = await cycle('lateDataCycle', 'late-data', at?.lateData.at);
+    const dayRollover = at?.dayRollover ?? nextCityDay(new Date());
+    const dayRolloverCycle = await cycle('dayRolloverCycle', 'day-rollover', dayRollover);
+    const newYear = at?.yearRollover ?? nextCityYear(new Date());
+    const catchUpCycle = await cycle('catchUpCycle', 'catch-up', at?.catchUp ?? shiftMs(newYear, -180_000));
     const yearRolloverCycle = await cycle('yearRolloverCycle', 'year-rollover', newYear);
     enter('raw-facts-read');
     const rawFactsReadSeconds = await rawFactsRead(clickhouse);
@@ -336,49 +385,6 @@ async function diskPerDossier(
   };
 }
 
-async function timedCycle(
-  clickhouse: ClickHouse,
-  dayHorizonDays: number,
-  now?: string,
-): Promise<CycleFigures> {
-  const settleSeconds = await settle(clickhouse);
-  const mergesBefore = await mergeCounters(clickhouse);
-  const breakdown: Record<string, number> = {};
-  const began = performance.now();
-  const cpu = process.cpuUsage();
-  const result = await runKpiCycle(clickhouse, {
-    runId: randomUUID(),
-    periodKinds: PERIOD_KINDS,
-    scopeKinds: SCOPE_KINDS,
-    graceMs: 0,
-    dayHorizonDays,
-    now,
-    trace: (label, ms) => {
-      breakdown[label] = round((breakdown[label] ?? 0) + ms / 1000);
-    },
-  });
-  const { user, system } = process.cpuUsage(cpu);
-  const mergesAfter = await mergeCounters(clickhouse);
-  const index766 = Object.entries(breakdown).filter(([label]) => label.includes('index766'));
-  return {
-    index766Seconds: round(index766.reduce((sum, [, seconds]) => sum + seconds, 0)),
-    index766StatementRan: index766.some(([label]) => label.startsWith('kpi_stage_values_v1 <- index766')),
-    seconds: round((performance.now() - began) / 1000),
-    cpuSeconds: round((user + system) / 1e6),
-    mode: result.mode,
-    dossiersRefreshed: result.dossiersRefreshed,
-    periodsRecomputed: result.periodsRecomputed,
-    rowsWritten: result.rowsWritten,
-    breakdown,
-    settleSeconds,
-    merges: {
-      count: mergesAfter.count - mergesBefore.count,
-      rows: mergesAfter.rows - mergesBefore.rows,
-      seconds: round(mergesAfter.seconds - mergesBefore.seconds),
-    },
-  };
-}
-
 /** Seconds to read every dossier's facts once (the latest version of each), the best of three. */
 async function rawFactsRead(clickhouse: ClickHouse): Promise<number> {
   let best = Number.POSITIVE_INFINITY;
@@ -412,9 +418,22 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { url: { type: 'string' }, verify: { type: 'boolean', default: false } },
+    options: {
+      url: { type: 'string' },
+      verify: { type: 'boolean', default: false },
+      'history-dir': { type: 'string' },
+      'work-dir': { type: 'string' },
+      now: { type: 'string' },
+    },
   });
   const dossiers = Number(positionals[0] ?? 10_000_000);
-  const result = await runAggregateBenchmark({ dossiers, clickhouseUrl: values.url, verify: values.verify });
+  const result = await runAggregateBenchmark({
+    dossiers,
+    clickhouseUrl: values.url,
+    verify: values.verify,
+    historyDir: values['history-dir'],
+    workDir: values['work-dir'],
+    now: values.now === undefined ? undefined : parseInstant(values.now),
+  });
   console.log(JSON.stringify(result, null, 2));
 }

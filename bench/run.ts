@@ -1,6 +1,7 @@
 // `npm run bench [-- --only ingest,freshness,memory,aggregate,at-risk (any of them)] [--events N]
 //   [--ingest-order PIIP] [--dossiers N] [--load-dossiers N] [--fresh-seconds S] [--backlog N]
-//   [--backlog-seconds S] [--backlog-topic T] [--verify] [--risk-dossiers N] [--risk-runs N]`
+//   [--backlog-seconds S] [--backlog-topic T] [--verify] [--history-dir D] [--work-dir W] [--now T]
+//   [--risk-dossiers N] [--risk-runs N]`
 // Each benchmark runs in its own process: embedded ClickHouse (chDB) allows one data directory per process,
 // and a fresh process keeps one benchmark's memory figures free of the other's.
 import { spawn } from 'node:child_process';
@@ -24,6 +25,10 @@ const { values } = parseArgs({
     'backlog-topic': { type: 'string' },
     // Aggregate: recompute every cell from the facts at the end and count those the increments got wrong.
     verify: { type: 'boolean', default: false },
+    // Aggregate: a stored history replayed on a copy at a fixed instant (aggregate-replay.ts).
+    'history-dir': { type: 'string' },
+    'work-dir': { type: 'string' },
+    now: { type: 'string' },
     // At-risk: the history behind the list (5% never finish) and the timed reads of one unit's list.
     'risk-dossiers': { type: 'string' },
     'risk-runs': { type: 'string' },
@@ -70,7 +75,14 @@ const benches: Bench[] = [
   },
   {
     name: 'aggregate',
-    args: ['bench/aggregate.bench.ts', values.dossiers ?? '10000000', ...(values.verify ? ['--verify'] : [])],
+    args: [
+      'bench/aggregate.bench.ts',
+      values.dossiers ?? '10000000',
+      ...(values.verify ? ['--verify'] : []),
+      ...(['history-dir', 'work-dir', 'now'] as const).flatMap((k) =>
+        values[k] ? [`--${k}`, values[k]] : [],
+      ),
+    ],
     env: {},
   },
   {
