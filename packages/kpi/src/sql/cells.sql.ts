@@ -198,23 +198,49 @@ WHERE ${where}
 GROUP BY period_start, admin_level, agency_code, field_code, procedure_code, sign`;
   }
   // Each dossier judged once per stretch (settledStretchesSql), the stretches' counts summed per cell and
-  // stretch, then spread over the stretch's periods: the rows of every period, for a stretch's reads.
-  const sums = layout.columns
-    .map((c, i) => (zero[i] ? `toInt64(0) AS ${c}` : `sum(${c}) AS ${c}`))
-    .join(', ');
+  // stretch, then spread over the stretch's periods without a row per stretch and period: per cell, each
+  // stretch adds its counts where it starts and takes them back where it ends, and the running sums of
+  // these steps in period order are the cell's counts from one step to the next (`covered`: how many
+  // stretches cover it). A period comes out where a stretch covers it, as a GROUP BY of every stretch's
+  // periods would have it: the same rows, cancelled ones included (a changed dossier's old and new rows).
+  const { add, unit } = PERIOD_SQL[kind];
+  const summed = layout.columns.filter((_, i) => !zero[i]);
+  const steps = (at: string, by: string) =>
+    `arrayMap(s -> (${at}, ${by}${summed.map((_, j) => `, ${by} * s.${j + 3}`).join('')}), stretches)`;
+  const running = ['covered', ...summed]
+    .map((c, j) => `arrayCumSum(arrayMap(x -> x.${j + 2}, steps)) AS run_${c}`)
+    .join(',\n    ');
+  const counts = layout.columns.map((c, i) => (zero[i] ? `toInt64(0) AS ${c}` : `${c}`)).join(', ');
   return `
-SELECT '${kind}' AS period_kind, ${PERIOD_SQL[kind].add}(stretch_first, i) AS period_start, admin_level, agency_code,
-  field_code, procedure_code, ${sums}
+SELECT '${kind}' AS period_kind, ${add}(step_at, i) AS period_start, admin_level, agency_code, field_code,
+  procedure_code, ${counts}
 FROM
 (
-  SELECT period_start AS stretch_first, span, admin_level, agency_code, field_code, procedure_code,
-    ${counters}
-  FROM (${participationSql(kind, source, true)})
-  WHERE ${where}
-  GROUP BY period_start, span, admin_level, agency_code, field_code, procedure_code, sign
+  SELECT admin_level, agency_code, field_code, procedure_code,
+    arraySort(x -> x.1, arrayConcat(${steps('s.1', 'toInt64(1)')},
+      ${steps(`${add}(s.1, s.2)`, 'toInt64(-1)')})) AS steps,
+    arrayMap(x -> x.1, steps) AS step_ats,
+    arrayPushBack(arrayPopFront(step_ats), step_ats[-1]) AS next_ats,
+    ${running}
+  FROM
+  (
+    SELECT admin_level, agency_code, field_code, procedure_code,
+      groupArray((stretch_first, span${summed.map((c) => `, ${c}`).join('')})) AS stretches
+    FROM
+    (
+      SELECT period_start AS stretch_first, span, admin_level, agency_code, field_code, procedure_code,
+        ${counters}
+      FROM (${participationSql(kind, source, true)})
+      WHERE ${where}
+      GROUP BY period_start, span, admin_level, agency_code, field_code, procedure_code, sign
+    )
+    GROUP BY admin_level, agency_code, field_code, procedure_code
+  )
 )
-ARRAY JOIN range(span) AS i
-GROUP BY period_start, admin_level, agency_code, field_code, procedure_code`;
+ARRAY JOIN step_ats AS step_at, next_ats AS next_at, run_covered AS covered${summed
+    .map((c) => `, run_${c} AS ${c}`)
+    .join('')}
+ARRAY JOIN range(toUInt32(if(covered > 0, dateDiff('${unit}', step_at, next_at), 0))) AS i`;
 }
 
 /** The scopes a cell counts in, as (scope_kind, scope_code): the city, then whichever codes it has. */
