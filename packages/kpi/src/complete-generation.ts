@@ -174,16 +174,20 @@ export async function applyCellDeltas(
   // block finds nothing to sum or drop; skipping it wrote the same rows for about a fifth less CPU.
   const settings = { ...ONE_CHUNK_INSERT, optimize_on_insert: '0' };
   const sharded = shards > 1;
-  const applies: [string, string][] = [
-    [applyCellsSql(layout, sharded), 'cells'],
-    [scopeCellsSql(layout, STAGED_DELTAS, false, sharded), 'scope-cells'],
-    [scopeProceduresSql(layout, STAGED_DELTAS, false, sharded), 'scope-procedures'],
+  // The cells' GROUP BY on one thread: its keys are nearly all distinct (a catch-up's settled days, one
+  // staged row per cell), so two threads build two tables as large as the output and then merge them on
+  // one thread; alone it builds one. Still one chunk (single level, no spill). A catch-up's 1.68M staged
+  // rows at 200k dossiers: 3.74-3.97 against 2.82-3.37 CPU-s, the same rows.
+  const applies: [string, string, Record<string, string>][] = [
+    [applyCellsSql(layout, sharded), 'cells', { max_threads: '1' }],
+    [scopeCellsSql(layout, STAGED_DELTAS, false, sharded), 'scope-cells', {}],
+    [scopeProceduresSql(layout, STAGED_DELTAS, false, sharded), 'scope-procedures', {}],
   ];
-  for (const [query, name] of applies) {
+  for (const [query, name, own] of applies) {
     for (let shard = 0; shard < shards; shard++) {
       const shardToken = sharded ? `${token}-${name}-${shard}-of-${shards}` : `${token}-${name}`;
       await sql.command(query, sharded ? { ...run, shards, shard } : run, {
-        settings: { insert_deduplication_token: shardToken, ...settings },
+        settings: { insert_deduplication_token: shardToken, ...settings, ...own },
       });
     }
   }

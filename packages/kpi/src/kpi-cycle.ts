@@ -323,8 +323,10 @@ async function quietCycle(
  * days. Both give the same cells. Over a few days the stretches' arrays cost more than the rows: the
  * settled day's rows on a 1M store (170,327 open dossiers), stretched against plain, CPU-s: 1 day
  * 0.63-0.79 / 0.29-0.35, 2 days 0.67-0.74 / 0.35-0.38, 4 days 0.87-0.95 / 0.71-0.72, 7 days 1.32 / 1.40
- * (bench/README.md). Staged with the months, quarters and years in their statement instead, the year
- * rollover's settled rows cost more than on their own (1.68-1.85 against 1.44-1.66).
+ * (bench/README.md; measured before a stretch's days were spread as steps, cells.sql.ts cellsSql, which made
+ * the 35-day catch-up's statement ~55% cheaper: the threshold may now lie lower, not measured). Staged with
+ * the months, quarters and years in their statement instead, the year rollover's settled rows cost more
+ * than on their own (1.68-1.85 against 1.44-1.66).
  */
 export const STRETCHED_DAYS = 4;
 
