@@ -12,6 +12,8 @@ import { stageLiveCellsSql } from './sql/generation.sql.ts';
 import {
   INDEX766_PERIOD_KINDS,
   INDEX766_PURPOSES,
+  index766Keyed,
+  index766KeysNeedSql,
   index766KeysSql,
   index766ValuesSql,
 } from './sql/index766-values.sql.ts';
@@ -153,12 +155,6 @@ export async function computeValues(
   ];
   for (const { kinds, source } of writes) {
     const ids = bySource[source].map((k) => k.id);
-    const rows =
-      source === 'dossier'
-        ? dossierValuesSql(kinds, bySource.dossier, layout)
-        : source === 'procedure'
-          ? procedureKpisSql(kinds, bySource.procedure)
-          : index766ValuesSql(kinds, layout, chain.links.length > 0);
     // Computed into a scratch table, then compared: one statement doing both took longer to plan.
     const params: StatementParams = {
       ...live,
@@ -167,14 +163,6 @@ export async function computeValues(
       kpi_ids: ids,
       scope_kinds: source === 'index766' ? index766Scopes : [...scopeKinds],
     };
-    const stage = stageValuesSql(rows);
-    const keys =
-      source === 'dossier'
-        ? dossierWriteKeysSql(kinds)
-        : source === 'index766'
-          ? index766KeysSql(kinds)
-          : undefined;
-    const write = writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL, keys);
     const writeParams = {
       ...params,
       ...targetRuleParams(ids),
@@ -200,14 +188,28 @@ export async function computeValues(
       continue;
     }
     if (source === 'index766') {
-      // The statement's text as it reads a chain of either form: its fingerprint must not change with the
-      // chain's (the two read the same cells), or the cycle after a whole write would run it again.
+      // The statement's text as it reads a chain of either form, with its keys filter: its fingerprint must
+      // not change with the chain's (the two read the same cells), nor with whether the filter is taken
+      // (the same values), or the cycle after a whole write would run it again.
       const canonical = stageValuesSql(index766ValuesSql(kinds, layout));
+      const write = writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL, index766KeysSql(kinds));
       const text = JSON.stringify([canonical, write, ids, writeParams.scope_kinds, targetRuleParams(ids)]);
       inputs = await readIndex766Inputs(sql, kinds, layout, params, text);
       if (options.skipUnchangedIndex766 && inputs.unchanged) continue;
       await inputs.invalidate();
     }
+    // The Decision 766 statement filtered by index766KeysSql only where that pays (index766Keyed).
+    const keyed = source === 'index766' && (await index766KeysNeeded(sql, kinds, params));
+    const rows =
+      source === 'dossier'
+        ? dossierValuesSql(kinds, bySource.dossier, layout)
+        : source === 'procedure'
+          ? procedureKpisSql(kinds, bySource.procedure)
+          : index766ValuesSql(kinds, layout, chain.links.length > 0, keyed);
+    const stage = stageValuesSql(rows);
+    const keys =
+      source === 'dossier' ? dossierWriteKeysSql(kinds) : keyed ? index766KeysSql(kinds) : undefined;
+    const write = writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL, keys);
     await sql.command(stage, params, { label: `kpi_stage_values_v1 <- ${source} ${kinds.join('+')}` });
     await sql.command(write, writeParams, { label: `kpi_values_v1 <- ${source} ${kinds.join('+')}` });
     await inputs?.record();
@@ -224,6 +226,20 @@ export async function computeValues(
     }
   }
   return chain;
+}
+
+/** Whether the run's Decision 766 statement takes its keys filter (index766KeysNeedSql, index766Keyed). */
+async function index766KeysNeeded(
+  sql: Statements,
+  kinds: readonly PeriodKind[],
+  params: StatementParams,
+): Promise<boolean> {
+  const [need] = await sql.rows<Record<'touched_only' | 'agencies' | 'catalog', string | number>>(
+    index766KeysNeedSql(kinds),
+    params,
+    'index766 keys need',
+  );
+  return need !== undefined && index766Keyed(need);
 }
 
 async function runPeriodCounts(

@@ -34,6 +34,37 @@ export function index766KeysSql(kinds: readonly PeriodKind[], named = false): st
          AND (period_kind, period_start) IN ${touched}))`;
 }
 
+/**
+ * What decides whether index766KeysSql is worth its cost in a run (index766KeyedSql): `touched_only`, the
+ * run's periods of `kinds` that are only 'touched' (elsewhere the filter keeps every scope: it filters
+ * nothing, yet its three subqueries and the staged cells' chains cost ~0.12 CPU-s of planning alone, at
+ * 1M, in the statement and again in its write); `agencies`, the agencies whose staged 'delta' and
+ * 'crossed' cells lie in those periods (the filter keeps their chains); `catalog`, the agencies of the
+ * catalog. One row.
+ */
+export function index766KeysNeedSql(kinds: readonly PeriodKind[]): string {
+  const touched = runPeriodPairsSql(kinds, ['touched']);
+  const touchedOnly = `(SELECT period_kind, period_start FROM ${touched}
+      WHERE (period_kind, period_start) NOT IN ${runPeriodPairsSql(kinds, INDEX766_FULL_PURPOSES)})`;
+  return `SELECT (SELECT count() FROM ${touchedOnly}) AS touched_only,
+  (SELECT uniqExact(agency_code) FROM kpi_stage_cells_v1
+   WHERE run_id = {run_id:String} AND role IN ('delta', 'crossed') AND agency_code != ''
+     AND (period_kind, period_start) IN ${touchedOnly}) AS agencies,
+  (SELECT uniqExact(agency_code) FROM agencies_v1) AS catalog`;
+}
+
+/**
+ * Whether a run's Decision 766 statement and write take index766KeysSql, from index766KeysNeedSql's row:
+ * only when some period is only 'touched' and its agencies are fewer than half the catalog's. Otherwise
+ * every scope of the run's periods is recomputed, which gives the same values: the scopes the filter
+ * would have left out roll up inputs that did not change (index766KeysSql), and the write compares every
+ * key of the periods, so their values, equal to the stored ones, are not written again. The late data
+ * (1,000 dossiers in 7 periods at 1M) moved every agency: the filter dropped no scope.
+ */
+export function index766Keyed(need: { touched_only: unknown; agencies: unknown; catalog: unknown }): boolean {
+  return Number(need.touched_only) > 0 && Number(need.agencies) * 2 < Number(need.catalog);
+}
+
 /** The period kinds the index is computed for (the portal publishes month, quarter and year). */
 export const INDEX766_PERIOD_KINDS: readonly PeriodKind[] = ['month', 'quarter', 'year'];
 
@@ -109,9 +140,15 @@ function countsOf(c: Component): { n: string; d: string; scoredN: string; scored
  * leave its group's and the total's max_score. A group's score is the sum of its components' rounded
  * scores, the total the sum of the groups; their numerator / denominator are the score and the points
  * with data in hundredths (as score.ts scorecard writes them). `linked`: whether {live_links} is not empty
- * (index766ScopeInputsSql); the default reads a chain of either form.
+ * (index766ScopeInputsSql); the default reads a chain of either form. `keyed`: only the scopes
+ * index766KeysSql keeps (the default), else every scope of the run's periods (index766Keyed).
  */
-export function index766ValuesSql(kinds: readonly PeriodKind[], layout: CellLayout, linked = true): string {
+export function index766ValuesSql(
+  kinds: readonly PeriodKind[],
+  layout: CellLayout,
+  linked = true,
+  keyed = true,
+): string {
   const periods = runPeriodPairsSql(kinds, INDEX766_PURPOSES);
   const counts = COMPONENTS.map(countsOf);
   const list = (f: (x: (typeof counts)[number], i: number) => string) => `[${counts.map(f).join(', ')}]`;
@@ -175,7 +212,7 @@ FROM
         (
           SELECT *, greatest(received, toInt64(if(${figureAt('national_reporting.received')} = 0, 0,
             figures[${figureAt('national_reporting.received')}].2))) AS sync_denominator
-          FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, periods, layout, index766KeysSql(kinds, true), linked)})
+          FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, periods, layout, keyed ? index766KeysSql(kinds, true) : '1', linked)})
           WHERE scope_kind IN {scope_kinds:Array(String)}
         )
       )
