@@ -1,7 +1,9 @@
 // Late data in a past period (a period only 'touched' by changed dossiers): the Decision 766 index is
 // recomputed there for the city and the chain of each agency whose cells changed, not for every unit
 // (index766KeysSql). The restriction must lose nothing: every unit of the chain moves, the units off
-// it keep their values, and a recomputation from scratch afterwards writes no value.
+// it keep their values, and a recomputation from scratch afterwards writes no value. When the late data
+// moves half the catalog's agencies or more, the filter is not taken (index766Keyed): every unit is
+// recomputed there, and only the values that moved are written.
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +65,7 @@ beforeAll(async () => {
       agency('COMM', 'commune', { parent_code: 'DEPT' }),
       agency('DEPT2', 'province', { parent_code: 'PROV' }),
       agency('COMM2', 'commune', { parent_code: 'DEPT2' }),
+      agency('OTHER', 'province'),
     ],
     format: 'JSONEachRow',
   });
@@ -75,6 +78,7 @@ beforeAll(async () => {
     finished('J-COMM', 'COMM', '05'),
     finished('J-COMM2', 'COMM2', '05'),
     finished('J-DEPT2', 'DEPT2', '06'),
+    finished('J-OTHER', 'OTHER', '06'),
     dossierEvents({ code: 'M-COMM2', agency: 'COMM2', procedure: 'P-1', received: '2026-03-09 01:00' }),
   ].flat();
   await clickhouse.insert({ table: 'dossier_events_v1', values: dossiers, format: 'JSONEachRow' });
@@ -99,6 +103,7 @@ describe('late data in a past period and the Decision 766 index', () => {
         'agency:COMM2',
         'agency:DEPT',
         'agency:DEPT2',
+        'agency:OTHER',
         'agency:PROV',
         'city:',
       ]);
@@ -128,6 +133,39 @@ describe('late data in a past period and the Decision 766 index', () => {
       });
       expect(rebuilt.mode).toBe('rebuild');
       expect(rebuilt.periodsRecomputed).toBeGreaterThan(0);
+      expect(rebuilt.rowsWritten).toBe(0);
+    },
+    SLOW,
+  );
+
+  it(
+    'recomputes every unit there when the late data moves half the agencies, and writes only what moved',
+    async () => {
+      // Three of the six agencies move in January: the keys filter would keep all but OTHER's scope.
+      await clickhouse.insert({
+        table: 'dossier_events_v1',
+        values: [
+          finished('LATE-2', 'COMM2', '08'),
+          finished('LATE-3', 'DEPT2', '09'),
+          finished('LATE-4', 'COMM', '10'),
+        ].flat(),
+        format: 'JSONEachRow',
+      });
+      const runId = randomUUID();
+      expect(await cycle(runId, '02:45')).toMatchObject({ mode: 'cycle', dossiersRefreshed: 3 });
+      const moved = ['agency:COMM', 'agency:COMM2', 'agency:DEPT', 'agency:DEPT2', 'agency:PROV', 'city:'];
+      expect(await januaryScopes('staged', runId)).toEqual([...moved, 'agency:OTHER'].sort());
+      // OTHER's values, recomputed from inputs that did not move, equal the stored ones: none written.
+      expect(await januaryScopes('written', runId)).toEqual(moved);
+      expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
+      const rebuilt = await backfillKpis(clickhouse, {
+        runId: randomUUID(),
+        periodKinds: PERIOD_KINDS,
+        scopeKinds: SCOPE_KINDS,
+        fromDate: '2026-01-01',
+        toDate: '2026-03-10',
+        now: '2026-03-10 02:45:00.000',
+      });
       expect(rebuilt.rowsWritten).toBe(0);
     },
     SLOW,
