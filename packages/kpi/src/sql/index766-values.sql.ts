@@ -18,9 +18,9 @@ const INDEX766_FULL_PURPOSES = INDEX766_PURPOSES.filter((p) => p !== 'touched');
  * catalog, loaded figures, a new day or a rebuild moved; in a period only 'touched' (by changed dossiers,
  * or in the running periods of a cycle starting from the previous live cells by open dossiers crossing a
  * due time or changing), the city and the chain (the agency and its ancestors, index766/units.ts) of
- * each agency whose cells changed there (the run's 'delta' and 'crossed' cells, as dossierKeysSql).
- * Every other unit rolls up cells, live cells, procedure sets, catalog sets and figures that did not
- * change there, so its values stay as they were. `named`: inside index766ScopeInputsSql, whose WITH names
+ * each agency whose cells changed there (the run's 'delta' and 'crossed' cells, as the dossier KPIs'
+ * touched scopes: dossierValuesSql). Every other unit rolls up cells, live cells, procedure sets, catalog
+ * sets and figures that did not change there, so its values stay as they were. `named`: inside index766ScopeInputsSql, whose WITH names
  * the agency chains (index766/units.ts UNITS_WITH).
  */
 export function index766KeysSql(kinds: readonly PeriodKind[], named = false): string {
