@@ -90,6 +90,8 @@ export interface CycleRecord {
   wallSeconds: number;
   cpuSeconds: number;
   statements: Record<string, { cpuSeconds: number; wallSeconds: number; calls: number }>;
+  /** Every statement the cycle sent to the engine (queries, commands, inserts), traced or not, in order. */
+  sent?: string[];
 }
 
 export interface EquivalenceRun {
@@ -133,6 +135,26 @@ SELECT count() AS rows, toString(sum(cityHash64(tuple(kpi, scope_kind, scope_cod
   numerator, denominator, value, target, target_met, score, max_score, reason)))) AS hash
 FROM kpi_latest`;
 
+/**
+ * Counts every statement sent through `clickhouse` while `sent` is set: each costs a fixed share (planning,
+ * a part per insert), so a cycle's statement count is a figure of its own (#12, #15).
+ */
+function countStatements(clickhouse: ClickHouse): { sent?: string[] } {
+  const counter: { sent?: string[] } = {};
+  const short = (text: string) => text.replace(/\s+/g, ' ').trim().slice(0, 72);
+  for (const method of ['query', 'command', 'insert', 'exec'] as const) {
+    const original = (clickhouse[method] as (params: unknown) => Promise<unknown>).bind(clickhouse);
+    (clickhouse as unknown as Record<string, unknown>)[method] = (params: {
+      query?: string;
+      table?: string;
+    }) => {
+      counter.sent?.push(method === 'insert' ? `INSERT ${params.table}` : short(params.query ?? ''));
+      return original(params);
+    };
+  }
+  return counter;
+}
+
 async function runSeries(
   clickhouse: ClickHouse,
   dossiers: number,
@@ -143,6 +165,7 @@ async function runSeries(
   const records: CycleRecord[] = [];
   const steps = series(at).slice(0, cycles);
   let next = dossiers;
+  const counter = countStatements(clickhouse);
   for (const [i, step] of steps.entries()) {
     if (step.arrivals) {
       const { count, late } = step.arrivals;
@@ -167,6 +190,8 @@ async function runSeries(
     const began = performance.now();
     const cpu = process.cpuUsage();
     let mark = process.cpuUsage();
+    const sent: string[] = [];
+    counter.sent = sent;
     const result = await runKpiCycle(clickhouse, {
       runId: randomUUID(),
       periodKinds: PERIOD_KINDS,
@@ -186,6 +211,7 @@ async function runSeries(
       },
     });
     const wallSeconds = round((performance.now() - began) / 1000);
+    counter.sent = undefined;
     const used = process.cpuUsage(cpu);
     const [latest] = await (await clickhouse.query({ query: KPI_LATEST_HASH, format: 'JSONEachRow' })).json<{
       rows: string | number;
@@ -200,12 +226,14 @@ async function runSeries(
       wallSeconds,
       cpuSeconds: round((used.user + used.system) / 1e6),
       statements,
+      sent,
     };
     if (verify === 'every' || (verify === 'last' && i === steps.length - 1)) {
       record.verify = await verifyKpiState(clickhouse, { dayHorizonDays: DAY_HORIZON_DAYS });
     }
     log(
-      `${i} ${step.label} @ ${step.at}: ${record.mode} ${record.wallSeconds} s (cpu ${record.cpuSeconds} s), ` +
+      `${i} ${step.label} @ ${step.at}: ${record.mode} ${record.wallSeconds} s (cpu ${record.cpuSeconds} s, ` +
+        `${sent.length} statements), ` +
         `kpi_latest ${record.rows} rows hash ${record.hash}${record.verify ? ` exact ${record.verify.exact}` : ''}`,
     );
     records.push(record);
@@ -234,6 +262,7 @@ async function compare(a: string, b: string): Promise<boolean> {
     console.log(
       `${String(i).padStart(2)} ${(x ?? y)?.label.padEnd(26)} ${equal ? 'equal    ' : 'DIFFERENT'} ` +
         `rows ${x?.rows}/${y?.rows} verify ${exact} cpu ${x?.cpuSeconds}/${y?.cpuSeconds} s, ` +
+        `statements ${x?.sent?.length ?? '-'}/${y?.sent?.length ?? '-'}, ` +
         `766 statement ${index766} s`,
     );
   }
