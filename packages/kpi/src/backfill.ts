@@ -30,11 +30,11 @@ async function backfill(
   const layout = dossierCellLayout();
   const fingerprint = cellLayoutFingerprint();
   const sql = statements(clickhouse, { trace: options.trace, signal: options.signal });
-  const serverTime = await sql.serverNow();
-  const log = await settlePending(clickhouse, options, serverTime, lease);
+  const log = await settlePending(clickhouse, options, lease);
   if ('skipped' in log) {
     throw new Error(`another KPI computation holds the next generation (${log.skipped}); retry later`);
   }
+  const serverTime = log.serverNow;
   const { committed } = log;
   const gen = (committed?.gen ?? 0) + 1;
   if (!committed || log.interrupted || options.refreshFacts !== false || committed.layout !== fingerprint) {

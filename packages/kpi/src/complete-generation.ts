@@ -27,7 +27,7 @@ import {
   scopeCellsSql,
   scopeProceduresSql,
 } from './sql/generation.sql.ts';
-import { type StatementParams, type Statements, statements } from './statements.ts';
+import { type RunTotals, type StatementParams, type Statements, statements } from './statements.ts';
 import { EPOCH, EPOCH_DAY, utcDate } from './utc.ts';
 
 const DEFAULT_STALE_AFTER_MS = 30 * 60_000;
@@ -96,8 +96,12 @@ export async function completeGeneration(
     previousChain?: LiveChain & { grow: boolean };
     liveChainLinks?: number;
     knownDue?: readonly KpiSource[];
+    /** The values' computed_at, when the claiming run read the clock after its claim (claimGenerationAt). */
+    computedAt?: string;
+    /** Whose totals to return, read with the commit's log (RUN_TOTALS_COLUMNS). */
+    totalsOf?: string;
   },
-): Promise<void> {
+): Promise<RunTotals | undefined> {
   // Applying nothing costs each statement's planning: the claiming run knows when it staged nothing, or
   // only cell deltas (a new day or year settles cells, not facts).
   if (known.staged) {
@@ -128,12 +132,22 @@ export async function completeGeneration(
     previousChain: known.previousChain,
     liveChainLinks: known.liveChainLinks,
     knownDue: known.knownDue,
+    computedAt: known.computedAt,
   });
   options.onPhase?.('computed');
   // A range leaves the watermark to the cycles, and its live cells judge only the periods it computed.
   const range = claim.kind === 'range';
-  await commitGeneration(sql.clickhouse, claim, kpis, range, range ? '' : at.live_id, chain);
+  const totals = await commitGeneration(
+    sql.clickhouse,
+    claim,
+    kpis,
+    range,
+    range ? '' : at.live_id,
+    chain,
+    known.totalsOf,
+  );
   options.onPhase?.('committed');
+  return totals;
 }
 
 /** Applies a staged generation; each insert carries a token of the generation and its run. */
@@ -194,7 +208,7 @@ export async function applyCellDeltas(
 }
 
 /**
- * Reads the generation log and deals with a generation claimed but not committed: while its run may still
+ * Reads the generation log (with the server's clock: GenerationLog.serverNow) and deals with a generation claimed but not committed: while its run may still
  * be working (its lease is alive; for a claim without a lease, claimed less than staleAfterMs ago) this
  * run stands aside; once its run is dead or released it, a staged cycle or range is finished from its
  * staged rows (applying them again is harmless), unless these may have expired or its claim was made by
@@ -205,13 +219,12 @@ export async function applyCellDeltas(
 export async function settlePending(
   clickhouse: ClickHouse,
   options: KpiRunOptions,
-  serverTime: string,
   lease: HeldLease | undefined,
 ): Promise<(GenerationLog & { resumed?: KpiRunResult }) | { skipped: string }> {
   const log = await readGenerationLog(clickhouse);
   const { pending } = log;
   if (!pending) return log;
-  const age = utcDate(serverTime).getTime() - utcDate(pending.created_at).getTime();
+  const age = utcDate(log.serverNow).getTime() - utcDate(pending.created_at).getTime();
   const shards = applyShardsOf(pending.apply_format);
   if (!log.released) {
     const alive = await options.leases?.isAlive(pending.run_id);

@@ -68,6 +68,11 @@ export interface ComputeOptions {
    * the index, none for the catalog's), so the run's periods are not counted (runPeriodCounts).
    */
   knownDue?: readonly KpiSource[];
+  /**
+   * The values' computed_at: the server's clock read after the run's claim (claimGenerationAt), hence after
+   * every earlier generation's values were written; read here when not given.
+   */
+  computedAt?: string;
   /** Told what was done without (a rebuild's kept inputs that could not be stored). */
   onWarning?: (message: string, details: Record<string, unknown>) => void;
 }
@@ -92,7 +97,8 @@ export async function computeValues(
   options: ComputeOptions = {},
 ): Promise<LiveChain> {
   const layout = dossierCellLayout();
-  const computedAt = await sql.serverNow();
+  // Later than every value already written (kpi_current_v1 keeps the row with the latest computed_at).
+  const computedAt = options.computedAt ?? (await sql.serverNow());
   const bySource: Record<KpiSource, KpiDefinition[]> = {
     dossier: kpis.filter((k) => k.source === 'dossier'),
     procedure: kpis.filter((k) => k.source === 'procedure'),

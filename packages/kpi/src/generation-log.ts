@@ -1,8 +1,8 @@
 import type { ClickHouse } from '@dossier/clickhouse';
 import type { KpiDefinition } from './kpi-definition.ts';
-import { GENERATION_LOG_TABLE, READ_GENERATION_LOG_SQL } from './sql/generation.sql.ts';
+import { GENERATION_LOG_TABLE, readGenerationLogSql } from './sql/generation.sql.ts';
 import { JUDGED_NAME, WATERMARK_NAME, WATERMARK_TABLE } from './sql/watermark.sql.ts';
-import { statements } from './statements.ts';
+import { type RunTotals, runTotalsOf, statements } from './statements.ts';
 
 // The generation log (table kpi_cycles_v1), shared by every aggregator instance: each KPI run that
 // changes the incremental state claims the next generation, and records it committed once its writes
@@ -105,12 +105,35 @@ export interface GenerationLog {
   released: boolean;
   /** A run gave that generation up part way: the tables may hold part of it, only a rebuild is safe. */
   interrupted: boolean;
+  /**
+   * The server's clock when the log was read (`YYYY-MM-DD HH:MM:SS.mmm` UTC): read with it, so later than
+   * every row it shows was written (a commit seen here lies before it, and so do its values' computed_at).
+   */
+  serverNow: string;
 }
 
+type LogRow = Generation & { gen: string | number; server_now: string };
+
 export async function readGenerationLog(clickhouse: ClickHouse): Promise<GenerationLog> {
-  const rows = (
-    await statements(clickhouse).rows<Generation & { gen: string | number }>(READ_GENERATION_LOG_SQL)
-  ).map((r) => ({ ...r, gen: Number(r.gen), live_links: r.live_links ?? [] }));
+  return (await readLog(clickhouse)).log;
+}
+
+/** The log, and with `totalsOf` a run's totals (RUN_TOTALS_COLUMNS), in one read. */
+async function readLog(
+  clickhouse: ClickHouse,
+  totalsOf?: string,
+): Promise<{ log: GenerationLog; totals?: RunTotals }> {
+  const sql = statements(clickhouse);
+  const read = await sql.rows<LogRow & Partial<Record<'run_periods' | 'run_written', string | number>>>(
+    readGenerationLogSql(totalsOf !== undefined),
+    totalsOf === undefined ? {} : { run_id: totalsOf },
+  );
+  // The clock and totals are the read's, not the rows': a row recorded again (committed, released) is the log's.
+  const rows = read.map(({ server_now: _, run_periods: __, run_written: ___, ...r }) => ({
+    ...r,
+    gen: Number(r.gen),
+    live_links: r.live_links ?? [],
+  }));
   const committed = rows.filter((r) => r.state === 'committed').at(-1);
   const next = (committed?.gen ?? 0) + 1;
   const abandoned = new Set(
@@ -118,7 +141,12 @@ export async function readGenerationLog(clickhouse: ClickHouse): Promise<Generat
   );
   const pending = rows.find((r) => r.gen === next && r.state === 'staged' && !abandoned.has(r.run_id));
   const released = rows.some((r) => r.gen === next && r.state === 'released' && r.run_id === pending?.run_id);
-  return { committed, pending, released, interrupted: abandoned.size > 0 };
+  // An empty log (a new store) has no row to carry the clock.
+  const serverNow = read[0]?.server_now ?? (await sql.serverNow());
+  return {
+    log: { committed, pending, released, interrupted: abandoned.size > 0, serverNow },
+    totals: totalsOf === undefined ? undefined : runTotalsOf(read[0]),
+  };
 }
 
 /**
@@ -130,11 +158,29 @@ export async function claimGeneration(
   claim: Claim,
   shards = 1,
 ): Promise<string | undefined> {
+  return (await claimGenerationAt(clickhouse, claim, shards)).lost;
+}
+
+/**
+ * claimGeneration, with the server's clock read with the log after the claim (`serverNow`): later than
+ * every value of the generations committed before this one, so the claiming run can stamp its values
+ * with it (kpi_current_v1 keeps the row with the latest computed_at) without a read of its own.
+ */
+export async function claimGenerationAt(
+  clickhouse: ClickHouse,
+  claim: Claim,
+  shards = 1,
+): Promise<{ lost?: string; serverNow: string }> {
   await recordGeneration(clickhouse, { ...claim, state: 'staged', apply_format: applyFormat(shards) });
-  const { committed, pending } = await readGenerationLog(clickhouse);
-  if (committed && committed.gen >= claim.gen) return `generation ${claim.gen} was committed by another run`;
-  if (pending?.gen === claim.gen && pending.run_id === claim.run_id) return undefined;
-  return `generation ${claim.gen} was claimed first by run ${pending?.run_id ?? 'unknown'}`;
+  const { committed, pending, serverNow } = await readGenerationLog(clickhouse);
+  if (committed && committed.gen >= claim.gen) {
+    return { lost: `generation ${claim.gen} was committed by another run`, serverNow };
+  }
+  if (pending?.gen === claim.gen && pending.run_id === claim.run_id) return { serverNow };
+  return {
+    lost: `generation ${claim.gen} was claimed first by run ${pending?.run_id ?? 'unknown'}`,
+    serverNow,
+  };
 }
 
 /** Marks a claimed generation given up part way: the next run rebuilds instead of finishing it. */
@@ -146,13 +192,13 @@ export async function abandonGeneration(clickhouse: ClickHouse, claim: Claim | G
  * Runs the applying steps of a claimed generation; if one fails (ClickHouse unreachable, a bug), the claim
  * is released so that the next run finishes the generation at once instead of waiting for it to go stale.
  */
-export async function releasingOnFailure(
+export async function releasingOnFailure<T>(
   clickhouse: ClickHouse,
   claim: Claim,
-  apply: () => Promise<void>,
-): Promise<void> {
+  apply: () => Promise<T>,
+): Promise<T> {
   try {
-    await apply();
+    return await apply();
   } catch (err) {
     await releaseGeneration(clickhouse, claim).catch(() => {});
     throw err;
@@ -172,7 +218,8 @@ export async function releaseGeneration(clickhouse: ClickHouse, claim: Claim): P
  * the watermark rows read by readiness and the monitor: every KPI's, and — unless `keepWatermark` (a
  * range or a backfill's rebuild leaves it to the cycles) — the ingestion watermark and judged instant.
  * `liveId` owns live cells of every running period judged at the generation's instant ('' for none);
- * `chain` says where they are when they are not its own 'live' rows (a chained or quiet cycle).
+ * `chain` says where they are when they are not its own 'live' rows (a chained or quiet cycle). With
+ * `totalsOf`, returns that run's totals (RUN_TOTALS_COLUMNS), read with the log (its writes are done).
  */
 export async function commitGeneration(
   clickhouse: ClickHouse,
@@ -181,34 +228,31 @@ export async function commitGeneration(
   keepWatermark: boolean,
   liveId: string,
   chain?: LiveChain,
-): Promise<void> {
-  const { pending } = await readGenerationLog(clickhouse);
+  totalsOf?: string,
+): Promise<RunTotals | undefined> {
+  const { log, totals } = await readLog(clickhouse, totalsOf);
+  const { pending } = log;
   if (pending?.gen === claim.gen && pending.run_id === claim.run_id) {
     // Live cells written whole under the generation's own id are recorded as before 0251: base '', no link.
     const linked = chain && liveId !== '' && (chain.base !== liveId || chain.links.length > 0);
     const where = linked ? { live_base: chain.base, live_links: chain.links } : {};
     await recordGeneration(clickhouse, { ...pending, state: 'committed', live_id: liveId, ...where });
   }
-  // Every watermark row in one insert (each statement costs its fixed share).
+  // Every watermark row in one insert (each statement costs its fixed share), stamped with the clock read
+  // with the log just before.
   const windowTo = [...(keepWatermark ? [] : [WATERMARK_NAME]), ...kpis.map((k) => `kpi:${k.id}`)];
-  await saveWatermarks(clickhouse, [
+  const rows = [
     ...windowTo.map((name) => ({ name, watermark: claim.window_to })),
     ...(keepWatermark ? [] : [{ name: JUDGED_NAME, watermark: claim.judged_at }]),
-  ]);
+  ];
+  await clickhouse.insert({
+    table: WATERMARK_TABLE,
+    values: rows.map((row) => ({ ...row, updated_at: log.serverNow })),
+    format: 'JSONEachRow',
+  });
+  return totals;
 }
 
 async function recordGeneration(clickhouse: ClickHouse, row: GenerationRow): Promise<void> {
   await clickhouse.insert({ table: GENERATION_LOG_TABLE, values: [row], format: 'JSONEachRow' });
-}
-
-async function saveWatermarks(
-  clickhouse: ClickHouse,
-  rows: readonly { name: string; watermark: string }[],
-): Promise<void> {
-  const updatedAt = await statements(clickhouse).serverNow();
-  await clickhouse.insert({
-    table: WATERMARK_TABLE,
-    values: rows.map((row) => ({ ...row, updated_at: updatedAt })),
-    format: 'JSONEachRow',
-  });
 }

@@ -6,6 +6,7 @@ import { applyShards, completeGeneration, settlePending } from './complete-gener
 import {
   type Claim,
   claimGeneration,
+  claimGenerationAt,
   commitGeneration,
   type Generation,
   liveChainOf,
@@ -74,12 +75,12 @@ async function cycle(
   const layout = dossierCellLayout();
   const fingerprint = cellLayoutFingerprint();
   const sql = statements(clickhouse, { trace: options.trace, signal: options.signal });
-  const serverTime = await sql.serverNow();
-  const log = await settlePending(clickhouse, options, serverTime, lease);
+  // The server's clock comes with the log (one read): this cycle's window ends there.
+  const log = await settlePending(clickhouse, options, lease);
   if ('skipped' in log) return skipped(options.runId, kpis, log.skipped);
   // A dead run's rebuild finished by this one is this run's work: the next run cycles on top of it.
   if (log.resumed) return log.resumed;
-  const { committed } = log;
+  const { committed, serverNow: serverTime } = log;
   const gen = (committed?.gen ?? 0) + 1;
   const now = options.now ?? maxString(serverTime, committed?.judged_at ?? EPOCH);
   if (!committed || log.interrupted || now < committed.judged_at || committed.layout !== fingerprint) {
@@ -250,10 +251,10 @@ async function cycle(
   // Nothing is staged unless a dossier changed or time settled rows (the stage statements above).
   const staged = changed || due || !samePeriods;
   const shards = staged ? await applyShards(sql, options.runId) : 1;
-  const lost = await claimGeneration(clickhouse, claim, shards);
+  const { lost, serverNow: claimedAt } = await claimGenerationAt(clickhouse, claim, shards);
   if (lost) return skipped(options.runId, kpis, lost);
   options.onPhase?.('claimed');
-  await releasingOnFailure(clickhouse, claim, () =>
+  const totals = await releasingOnFailure(clickhouse, claim, () =>
     completeGeneration(sql.withSignal(lease?.lost), kpis, options, claim, at, {
       staged,
       shards,
@@ -269,6 +270,8 @@ async function cycle(
         sameDay && !catalogChanged && periodStartOf('day', utcDate(now)) >= at.day_floor
           ? ['dossier', 'index766']
           : undefined,
+      computedAt: claimedAt,
+      totalsOf: options.runId,
     }),
   );
   return {
@@ -277,7 +280,7 @@ async function cycle(
     mode: 'cycle',
     window: { from, to: serverTime },
     dossiersRefreshed,
-    ...(await sql.runTotals(options.runId)),
+    ...(totals ?? (await sql.runTotals(options.runId))),
   };
 }
 

@@ -1,16 +1,11 @@
 import type { ClickHouse } from '@dossier/clickhouse';
+import { RUN_TOTALS_COLUMNS } from './sql/generation.sql.ts';
 
 /** The server's clock as the KPI statements' `YYYY-MM-DD HH:MM:SS.mmm` UTC text. */
 const SERVER_NOW_SQL = "SELECT toString(now64(3, 'UTC')) AS now";
 
-/**
- * A run's periods, and the values it wrote: each lies in one of its periods, so the count reads only
- * those periods of kpi_current_v1 (its key starts with them) instead of the whole table.
- */
-const RUN_TOTALS_SQL = `
-SELECT (SELECT count() FROM kpi_run_periods_v1 WHERE run_id = {run_id:String}) AS periods,
-  (SELECT count() FROM kpi_current_v1 WHERE run_id = {run_id:String} AND (period_kind, period_start) IN
-    (SELECT period_kind, period_start FROM kpi_run_periods_v1 WHERE run_id = {run_id:String})) AS written`;
+/** A run's periods and the values it wrote (RUN_TOTALS_COLUMNS). */
+const RUN_TOTALS_SQL = `SELECT ${RUN_TOTALS_COLUMNS}`;
 
 /**
  * Settings every KPI statement runs with. `optimize_and_compare_chain` off: the analyzer's pass that adds,
@@ -123,7 +118,7 @@ export interface Statements {
   /** Rows of a run's scratch table (a constant name from this package) tagged with `runId`. */
   countRun(table: string, runId: string): Promise<number>;
   /** A run's periods (kpi_run_periods_v1) and the values it wrote (kpi_current_v1), in one read. */
-  runTotals(runId: string): Promise<{ periodsRecomputed: number; rowsWritten: number }>;
+  runTotals(runId: string): Promise<RunTotals>;
   /** ClickHouse's clock, `YYYY-MM-DD HH:MM:SS.mmm` UTC. */
   serverNow(): Promise<string>;
   /**
@@ -179,12 +174,12 @@ export function statements(clickhouse: ClickHouse, options: RunnerOptions = {}):
       return Number(row?.n ?? 0);
     },
     async runTotals(runId) {
-      const [row] = await rows<Record<'periods' | 'written', string | number>>(
+      const [row] = await rows<Record<'run_periods' | 'run_written', string | number>>(
         RUN_TOTALS_SQL,
         { run_id: runId },
         'read run totals',
       );
-      return { periodsRecomputed: Number(row?.periods ?? 0), rowsWritten: Number(row?.written ?? 0) };
+      return runTotalsOf(row);
     },
     async serverNow() {
       const [row] = await rows<{ now: string }>(SERVER_NOW_SQL, {}, 'read server time');
@@ -193,6 +188,18 @@ export function statements(clickhouse: ClickHouse, options: RunnerOptions = {}):
     },
     withSignal: (other) => statements(clickhouse, { trace, signal: other }),
   };
+}
+
+/** RUN_TOTALS_COLUMNS of a row read (0 when absent). */
+export function runTotalsOf(
+  row: Partial<Record<'run_periods' | 'run_written', string | number>> | undefined,
+): RunTotals {
+  return { periodsRecomputed: Number(row?.run_periods ?? 0), rowsWritten: Number(row?.run_written ?? 0) };
+}
+
+export interface RunTotals {
+  periodsRecomputed: number;
+  rowsWritten: number;
 }
 
 /** Only the parameters a statement mentions are sent: ClickHouse rejects unused ones on some versions. */

@@ -29,6 +29,8 @@ interface LatestRow {
 let test: TestClickHouse;
 let clickhouse: ClickHouse;
 let firstRun: Awaited<ReturnType<typeof runKpiCycle>>;
+/** The cycle that counted LATE_DOSSIER (a claiming cycle that wrote values). */
+let lateRun: Awaited<ReturnType<typeof runKpiCycle>>;
 
 const cycle = (dayHorizonDays?: number, now = NOW) =>
   runKpiCycle(clickhouse, {
@@ -342,6 +344,7 @@ describe('incremental runs', CYCLES, () => {
       format: 'JSONEachRow',
     });
     const run = await cycle();
+    lateRun = run;
     expect(run.dossiersRefreshed).toBe(1);
     expect(await latest('online_resolution_rate', 'city', 'month', '2025-03-01')).toMatchObject({
       numerator: 6,
@@ -361,6 +364,23 @@ describe('incremental runs', CYCLES, () => {
     expect(await latest('online_resolution_rate', 'city', 'month', '2025-12-01')).toMatchObject({
       numerator: 3,
     });
+  });
+
+  it("stamps its values with a clock read after its claim, so they replace every earlier generation's", async () => {
+    // kpi_current_v1 keeps the row with the latest computed_at: a cycle's values must be stamped later than
+    // the values of every generation committed before its claim (read with the log after the claim:
+    // claimGenerationAt), not with the clock read at the cycle's start.
+    const result = await clickhouse.query({
+      query: `SELECT (SELECT count() FROM kpi_values_v1 WHERE run_id = {run_id:String}) AS written,
+        (SELECT toString(min(computed_at)) FROM kpi_values_v1 WHERE run_id = {run_id:String}) AS stamped,
+        (SELECT toString(min(created_at)) FROM kpi_cycles_v1 WHERE run_id = {run_id:String} AND state = 'staged') AS claimed`,
+      query_params: { run_id: lateRun.runId },
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<{ written: string | number; stamped: string; claimed: string }>();
+    expect(Number(row?.written)).toBeGreaterThan(0);
+    const { stamped = '', claimed = '~' } = row ?? {};
+    expect(stamped >= claimed, `values stamped ${stamped}, claimed ${claimed}`).toBe(true);
   });
 
   it('runs started together agree: values stay what one run computed', async () => {

@@ -317,12 +317,28 @@ ${builtCellsSql(kind, layout, sharded)}`;
 
 // The generation log (table kpi_cycles_v1, see generation-log.ts).
 
-export const READ_GENERATION_LOG_SQL = `
+/**
+ * A run's periods and the values it wrote, as `run_periods` and `run_written` for {run_id}: each value lies
+ * in one of its periods, so the count reads only those periods of kpi_current_v1 (its key starts with
+ * them) instead of the whole table.
+ */
+export const RUN_TOTALS_COLUMNS = `(SELECT count() FROM kpi_run_periods_v1 WHERE run_id = {run_id:String}) AS run_periods,
+  (SELECT count() FROM kpi_current_v1 WHERE run_id = {run_id:String} AND (period_kind, period_start) IN
+    (SELECT period_kind, period_start FROM kpi_run_periods_v1 WHERE run_id = {run_id:String})) AS run_written`;
+
+/**
+ * The generation log from the last committed generation on, each row with the server's clock as
+ * `server_now` (read with the log, not in a statement of its own: each statement costs its fixed share);
+ * with `totals`, RUN_TOTALS_COLUMNS too (a committing run reports them with no read of its own).
+ */
+export function readGenerationLogSql(totals = false): string {
+  return `
 SELECT gen, run_id, kind, state, toString(judged_at) AS judged_at, toString(window_to) AS window_to,
   toString(day_floor) AS day_floor, layout, computed, live_id, live_base, live_links, apply_format,
-  toString(created_at) AS created_at
+  toString(created_at) AS created_at, toString(now64(3, 'UTC')) AS server_now${totals ? `,\n  ${RUN_TOTALS_COLUMNS}` : ''}
 FROM kpi_cycles_v1
 WHERE gen >= (SELECT max(gen) FROM kpi_cycles_v1 WHERE state = 'committed')
 ORDER BY gen, created_at, run_id`;
+}
 
 export const GENERATION_LOG_TABLE = 'kpi_cycles_v1';
