@@ -17,7 +17,7 @@ import { rebuild } from './rebuild.ts';
 import { computedKey, type KpiCycleOptions, type KpiRunResult, skipped } from './run-options.ts';
 import { stageCrossedCellsSql } from './sql/crossed.sql.ts';
 import { CROSSED_COUNT_SQL, CYCLE_PROBE_SQL } from './sql/cycle-probe.sql.ts';
-import { STAGE_CANDIDATE_FACTS_SQL } from './sql/facts.sql.ts';
+import { STAGE_CANDIDATE_FACTS_SQL, STAGE_TOUCHED_CANDIDATE_FACTS_SQL } from './sql/facts.sql.ts';
 import {
   STAGE_CHANGED_FACTS_SQL,
   STAGE_OPEN_FACTS_SQL,
@@ -132,13 +132,17 @@ async function cycle(
   const due = Number(probe?.due ?? 1) > 0;
   // The dossiers with events ingested in the window (`dossiers` counts those events).
   const touched = Number(probe?.dossiers ?? 1) > 0;
-  if (touched) await sql.command(TOUCHED_DOSSIERS_SQL, base);
+  // The dossiers to refresh are listed (kpi_run_dossiers_v1) only when catalog rows add some to those with
+  // events; else the candidate facts read the latter where they are (one statement fewer).
+  if (touched && catalogChanged) await sql.command(TOUCHED_DOSSIERS_SQL, base);
   if (catalogChanged) await sql.command(CATALOG_TOUCHED_DOSSIERS_SQL, base);
   const toRefresh = catalogChanged
     ? await sql.countRun('kpi_run_dossiers_v1', options.runId)
     : Number(touched);
   if (toRefresh > 0) {
-    await sql.command(STAGE_CANDIDATE_FACTS_SQL, base);
+    await sql.command(catalogChanged ? STAGE_CANDIDATE_FACTS_SQL : STAGE_TOUCHED_CANDIDATE_FACTS_SQL, base, {
+      label: 'kpi_stage_facts_v1 <- dossiers_v1',
+    });
     await sql.command(STAGE_CHANGED_FACTS_SQL, base);
   }
   const dossiersRefreshed = toRefresh > 0 ? await countStaged(clickhouse, options.runId, 'new') : 0;

@@ -25,16 +25,26 @@ export const STAGE_CANDIDATE_FACTS_SQL = `INSERT INTO kpi_stage_facts_v1 (run_id
 SELECT {run_id:String}, 'candidate', 1, * FROM (${factsSelectSql('run')})`;
 
 /**
- * Facts rows from dossiers_v1, either for the dossiers a run listed in kpi_run_dossiers_v1 ({run_id})
- * or for a slice of the dossiers (BUILD_FACTS_SQL). The catalog row valid at the dossier's start (ASOF on valid_from) gives admin
+ * STAGE_CANDIDATE_FACTS_SQL of the dossiers with events ingested in the window (`ingested_at` in
+ * ({from}, {to}], kpi_touched_v1), read where they are: what TOUCHED_DOSSIERS_SQL would list in
+ * kpi_run_dossiers_v1, for a cycle with no catalog row to add dossiers of (one statement fewer).
+ */
+export const STAGE_TOUCHED_CANDIDATE_FACTS_SQL = `INSERT INTO kpi_stage_facts_v1 (run_id, role, sign, ${FACT_COLUMNS})
+SELECT {run_id:String}, 'candidate', 1, * FROM (${factsSelectSql('touched')})`;
+
+/**
+ * Facts rows from dossiers_v1, either for the dossiers a run listed in kpi_run_dossiers_v1 ({run_id}),
+ * those with events ingested in its window, or for a slice of the dossiers (BUILD_FACTS_SQL). The catalog row valid at the dossier's start (ASOF on valid_from) gives admin
  * level, field, fee-bearing and the legal maximum; when the dossier predates every catalog row, the
  * earliest row is used rather than leaving the scope empty. Columns in the order of FACT_COLUMNS.
  */
-function factsSelectSql(target: 'run' | 'slice' | 'all'): string {
+function factsSelectSql(target: 'run' | 'touched' | 'slice' | 'all'): string {
   const maxDays = "if(p.procedure_code != '', p.max_processing_working_days, p0.max_processing_working_days)";
   const paperResult = "if(p.procedure_code != '', p.paper_result_required, p0.paper_result_required)";
   const filter = {
     run: 'WHERE dossier_code IN (SELECT dossier_code FROM kpi_run_dossiers_v1 WHERE run_id = {run_id:String})',
+    touched: `WHERE dossier_code IN (SELECT dossier_code FROM kpi_touched_v1
+      WHERE ingested_at > {from:DateTime64(3, 'UTC')} AND ingested_at <= {to:DateTime64(3, 'UTC')})`,
     slice:
       "WHERE dossier_code >= {slice_from:String} AND ({slice_to:String} = '' OR dossier_code < {slice_to:String})",
     all: '',
