@@ -180,7 +180,7 @@ export async function computeValues(
       (await computeRunningIndex766(sql, {
         kinds,
         layout,
-        params,
+        params: { ...params, stated_score_kpis: writeParams.stated_score_kpis },
         previousLiveId: options.crossedFrom,
         chainLimits: options.chainLimits,
         write: (runningKeys, running) =>

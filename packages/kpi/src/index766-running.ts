@@ -24,12 +24,14 @@ import {
 } from './index766/stored-inputs.ts';
 import {
   changedValueRows,
+  type PreviousInputs,
   type ScopeInputs,
   UnscorableInputs,
   VALUE_COLUMNS,
   type ValueRow,
   valueRowsTsv,
 } from './index766/value-rows.ts';
+import { writeValueRows } from './index766/write-rows.ts';
 import { type PeriodKind, periodStartOf } from './periods.ts';
 import type { CellLayout } from './sql/cells.sql.ts';
 import { INDEX766_SETS, INDEX766_SUMS, index766ScopeInputsSql } from './sql/index766-sources.sql.ts';
@@ -37,6 +39,7 @@ import { INDEX766_PURPOSES } from './sql/index766-values.sql.ts';
 import { INDEX766_INPUTS_TABLE } from './sql/inputs-fingerprint.sql.ts';
 import { runPeriodPairsSql } from './sql/run-periods.sql.ts';
 import type { StatementParams, Statements } from './statements.ts';
+import { targetRuleParams } from './targets.ts';
 import { utcDate } from './utc.ts';
 
 /**
@@ -127,6 +130,19 @@ interface MovedRow {
   chain: string[];
 }
 
+/**
+ * Which KPIs' rows may be written without comparing (writeValueRows): those the write compares with
+ * kpi_current_v1 ({kpi_ids}) whose score is stated and that have no target rule, so that the write's value,
+ * target and score are the row's own. A row of another KPI is staged and compared.
+ */
+function directlyWritable(params: StatementParams): (kpi: string) => boolean {
+  if (!params.computed_at || !params.run_id) return () => false;
+  const ids = new Set(params.kpi_ids ?? []);
+  const stated = new Set(params.stated_score_kpis ?? []);
+  const targeted = new Set(targetRuleParams([...ids]).t_kpi);
+  return (kpi) => ids.has(kpi) && stated.has(kpi) && !targeted.has(kpi);
+}
+
 /** The run's Decision 766 periods of `kinds`, each with its purposes. */
 function readIndex766Periods(
   sql: Statements,
@@ -214,7 +230,7 @@ export async function computeRunningIndex766(
   // stored scope is read beside its previous row (the inputs of the values stored for it), and only the
   // values that differ are staged and compared.
   let scopes: ScopeInputs[] = [];
-  let before: Map<string, ScopeInputs> | undefined;
+  let before: Map<string, PreviousInputs> | undefined;
   if (chain) {
     await sql.command(
       nextInputsSql(layout, periods.length, !chain.rebase, narrow),
@@ -222,12 +238,22 @@ export async function computeRunningIndex766(
       { label: 'index766 running: previous inputs' },
     );
     const read = await sql.rows<ScoringRow & { current: string | number }>(
-      scoringPairsSql(),
+      scoringPairsSql(narrow.sets),
       { ...params, input_tags: chain.tags },
       'index766 running: read inputs',
     );
     scopes = toInputs(read.filter((r) => Number(r.current) === 1));
-    before = new Map(toInputs(read.filter((r) => Number(r.current) === 0)).map((s) => [scopeKey(s), s]));
+    before = new Map(
+      toInputs(read.filter((r) => Number(r.current) === 0)).map((s) => [
+        scopeKey(s),
+        {
+          sums: s.sums,
+          figures: s.figures,
+          catalog_size: s.catalog_size,
+          ...(narrow.sets ? { commons: s.commons } : {}),
+        },
+      ]),
+    );
   }
   const fromChain = scopes.length > 0 ? chain : undefined;
   if (!fromChain) {
@@ -238,16 +264,22 @@ export async function computeRunningIndex766(
     );
   }
 
-  let rows: ValueRow[];
+  // Rows known to differ from the stored ones are written as they are; the others are staged and compared.
+  const rows: ValueRow[] = [];
+  const known: ValueRow[] = [];
+  const direct = directlyWritable(params);
   try {
     const scopeKinds = new Set(params.scope_kinds ?? INDEX766_SCOPES);
-    rows = scopes
-      .filter((s) => scopeKinds.has(s.scope_kind))
-      .flatMap((s) => changedValueRows(s, before?.get(scopeKey(s)), narrow.sets));
+    for (const s of scopes) {
+      if (!scopeKinds.has(s.scope_kind)) continue;
+      const changed = changedValueRows(s, before?.get(scopeKey(s)), narrow.sets);
+      for (const r of changed.rows) (changed.known && direct(r.kpi) ? known : rows).push(r);
+    }
   } catch (err) {
     if (err instanceof UnscorableInputs) return false;
     throw err;
   }
+  await writeValueRows(sql, known, params.computed_at ?? '', params.run_id ?? '');
   const began = performance.now();
   if (rows.length > 0) {
     await sql.clickhouse.insert({

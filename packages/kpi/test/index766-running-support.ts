@@ -71,6 +71,7 @@ export function runningPath(store: () => ClickHouse) {
   }
 
   const KEY = 'kpi, scope_kind, scope_code, period_kind, toString(period_start) AS period_start';
+  const VALUE = '(numerator, denominator, ifNull(value, -1), ifNull(score, -1), ifNull(max_score, -1), reason)';
 
   /**
    * Every Decision 766 value of the running periods as the statement computes it from the state the cycle
@@ -100,6 +101,7 @@ export function runningPath(store: () => ClickHouse) {
     );
     const statement = await json<Record<string, unknown>>(
       `SELECT ${KEY}, toUInt64(numerator) AS numerator, toUInt64(denominator) AS denominator,
+        if(denominator = 0, NULL, toUInt64(numerator) / toUInt64(denominator)) AS value,
         score_override AS score, max_score_override AS max_score, reason
       FROM (${index766ValuesSql(['month', 'quarter', 'year'], dossierCellLayout())})
       ORDER BY kpi, scope_kind, scope_code, period_kind, period_start`,
@@ -113,13 +115,32 @@ export function runningPath(store: () => ClickHouse) {
       },
     );
     const latest = await json<Record<string, unknown>>(
-      `SELECT ${KEY}, numerator, denominator, score, max_score, reason FROM kpi_latest
+      `SELECT ${KEY}, numerator, denominator, value, score, max_score, reason FROM kpi_latest
       WHERE kpi LIKE 'index766%' AND (period_kind, period_start) IN
         (('month', '2026-03-01'), ('quarter', '2026-01-01'), ('year', '2026-01-01'))
       ORDER BY kpi, scope_kind, scope_code, period_kind, period_start`,
     );
     expect(statement.length).toBeGreaterThan(0);
     expect(latest).toEqual(statement);
+    // No target, and the run wrote no value its key already held (kpi_values_v1 is a log of changes).
+    const [checks] = await json<{ targets: string; rewritten: string }>(
+      `SELECT (SELECT count() FROM kpi_latest WHERE kpi LIKE 'index766%'
+          AND (target IS NOT NULL OR target_met IS NOT NULL)) AS targets,
+        (SELECT count() FROM
+          (SELECT ${KEY}, ${VALUE} AS val FROM kpi_values_v1
+           WHERE run_id = {run_id:String} AND startsWith(kpi, 'index766')) AS n
+          INNER JOIN
+          (SELECT ${KEY}, argMax(${VALUE}, computed_at) AS val FROM kpi_values_v1
+           WHERE run_id != {run_id:String} AND startsWith(kpi, 'index766')
+           GROUP BY kpi, scope_kind, scope_code, period_kind, period_start) AS p
+          USING (kpi, scope_kind, scope_code, period_kind, period_start)
+          WHERE n.val = p.val) AS rewritten`,
+      { run_id: run.runId },
+    );
+    expect({ targets: Number(checks?.targets), rewritten: Number(checks?.rewritten) }).toEqual({
+      targets: 0,
+      rewritten: 0,
+    });
     return latest;
   }
 

@@ -265,17 +265,19 @@ FROM (SELECT * FROM ${STORED} AND ${where})`;
 /**
  * The scopes nextInputsSql stored under {live_id} as scoringInputsSql reads them (`current` 1), each beside
  * its row in the chain {input_tags} it was computed from (`current` 0): the sums and figures the previous
- * generation's values of that scope were scored from, not its sets (value-rows.ts changedValueRows), so
- * that only the values that differ are staged and compared (index766-running.ts).
+ * generation's values of that scope were scored from, and, when `previousSets` (a cycle whose staged rows
+ * moved a procedure counter, so a set may have grown), the common elements of its sets (not the sets), so
+ * that only the values that differ are staged or written (index766-running.ts, value-rows.ts
+ * changedValueRows).
  */
-export function scoringPairsSql(): string {
+export function scoringPairsSql(previousSets = false): string {
   const previous = chainRowsSql(
-    'period_kind, period_start, scope_kind, scope_code, sums, figures, catalog_size',
+    `period_kind, period_start, scope_kind, scope_code, sums, ${previousSets ? 'sets, ' : ''}figures, catalog_size`,
     `(period_kind, period_start, scope_kind, scope_code) IN
         (SELECT period_kind, period_start, scope_kind, scope_code FROM ${STORED})`,
   );
   return `
 SELECT 1 AS current, ${scoringColumns()} FROM (SELECT * FROM ${STORED})
 UNION ALL
-SELECT 0 AS current, ${scoringColumns(false)} FROM (${previous})`;
+SELECT 0 AS current, ${scoringColumns(previousSets)} FROM (${previous})`;
 }

@@ -73,7 +73,7 @@ const TSV_ESCAPES: Record<string, string> = {
   '\r': '\\r',
   '\0': '\\0',
 };
-const tsvField = (v: string | number | null) =>
+export const tsvField = (v: string | number | null) =>
   v === null
     ? '\\N'
     : typeof v === 'number'
@@ -262,29 +262,48 @@ const sameValue = (a: ValueRow, b: ValueRow) =>
   a.max_score_override === b.max_score_override &&
   a.reason === b.reason;
 
+/** The sums, figures and (when read) common elements the previous generation's values of a scope were scored from. */
+export type PreviousInputs = Pick<ScopeInputs, 'sums' | 'figures' | 'catalog_size'> & {
+  /** INDEX766_COMMONS' counts of its sets; needed only when sets moved. */
+  commons?: number[];
+};
+
 /**
- * The rows of one (period, scope) whose stored value may change, given `before`: the sums and figures the
- * previous generation's values of that scope were scored from (index766-running.ts). Those values are what
+ * The rows of one (period, scope) whose stored value may change, given `before`: the inputs the previous
+ * generation's values of that scope were scored from (index766-running.ts). Those values are what
  * kpi_current_v1 holds for it: a row equal to its previous one would be compared and not written. Every
  * row when there is no `before`, or when it had no source row (scope_rows 0: its keys may never have been
  * written, and the write writes a new key with rows).
  *
- * Its sets are not read: the running path only adds procedures to the sets the dossiers fill (a procedure
- * leaving one reads every scope anew), which the scorer reads only through INDEX766_COMMONS, so `before`'s
- * common elements are between none and `inputs`' (`setsMoved`; else `inputs`' own). Every score grows with
- * its common elements: a row the same with none as with `inputs`' was the same with `before`'s; the others
- * are kept (the write compares them).
+ * `known`: the rows are exactly those whose stored value differs (the write would write each of them), so
+ * they may be written without comparing. That is so when the previous values are known whole: `before`'s
+ * common elements are given, or no set moved (`setsMoved` false: they are `inputs`' own). Else (sets moved,
+ * `before`'s commons not read) they lie between none and `inputs`': the running path only adds procedures
+ * to the sets the dossiers fill (a procedure leaving one reads every scope anew), and every score grows with
+ * its common elements, so a row the same with none as with `inputs`' was the same with `before`'s; the
+ * others are kept, to be compared.
  */
 export function changedValueRows(
   inputs: ScopeInputs,
-  before: Pick<ScopeInputs, 'sums' | 'figures' | 'catalog_size'> | undefined,
+  before: PreviousInputs | undefined,
   setsMoved: boolean,
-): ValueRow[] {
+): { rows: ValueRow[]; known: boolean } {
   const rows = index766ValueRows(inputs);
-  if (!before) return rows;
-  const old = { ...inputs, sums: before.sums, figures: before.figures, catalog_size: before.catalog_size };
+  if (!before) return { rows, known: false };
+  const commons = setsMoved ? before.commons : inputs.commons;
+  const old = {
+    ...inputs,
+    sums: before.sums,
+    figures: before.figures,
+    catalog_size: before.catalog_size,
+    commons: commons ?? inputs.commons,
+  };
   const was = index766ValueRows(old);
-  if (was.length !== rows.length || was.some((w) => w.scope_rows === 0)) return rows;
-  const none = setsMoved ? index766ValueRows({ ...old, commons: old.commons.map(() => 0) }) : was;
-  return rows.filter((r, i) => !sameValue(r, was[i]!) || !sameValue(was[i]!, none[i]!));
+  if (was.length !== rows.length || was.some((w) => w.scope_rows === 0)) return { rows, known: false };
+  if (commons) return { rows: rows.filter((r, i) => !sameValue(r, was[i]!)), known: true };
+  const none = index766ValueRows({ ...old, commons: old.commons.map(() => 0) });
+  return {
+    rows: rows.filter((r, i) => !sameValue(r, was[i]!) || !sameValue(was[i]!, none[i]!)),
+    known: false,
+  };
 }
