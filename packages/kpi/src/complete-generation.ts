@@ -94,6 +94,8 @@ export async function completeGeneration(
     stagedFacts?: boolean;
     crossedFrom?: string;
     previousChain?: LiveChain & { grow: boolean };
+    /** How many dossiers changed in the run (its staged 'new' facts). */
+    changedDossiers?: number;
     liveChainLinks?: number;
     knownDue?: readonly KpiSource[];
     /** The values' computed_at, when the claiming run read the clock after its claim (claimGenerationAt). */
@@ -130,6 +132,7 @@ export async function completeGeneration(
     crossedFrom: known.crossedFrom,
     chainLimits: options.index766Chain,
     previousChain: known.previousChain,
+    changedDossiers: known.changedDossiers,
     liveChainLinks: known.liveChainLinks,
     knownDue: known.knownDue,
     computedAt: known.computedAt,

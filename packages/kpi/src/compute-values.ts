@@ -53,6 +53,11 @@ export interface ComputeOptions {
    * that chain plus its own crossed rows and nothing is written; else they are written whole.
    */
   previousChain?: LiveChain & { grow: boolean };
+  /**
+   * With `crossedFrom`: how many dossiers changed in the run; many, the Decision 766 running path does not
+   * ask which agencies moved (index766-running.ts MANY_CHANGED).
+   */
+  changedDossiers?: number;
   /** The chain's length limit (default LIVE_CHAIN_LIMITS.links). */
   liveChainLinks?: number;
   /**
@@ -182,6 +187,7 @@ export async function computeValues(
         layout,
         params: { ...params, stated_score_kpis: writeParams.stated_score_kpis },
         previousLiveId: options.crossedFrom,
+        changedDossiers: options.changedDossiers,
         chainLimits: options.chainLimits,
         write: (runningKeys, running) =>
           sql.command(

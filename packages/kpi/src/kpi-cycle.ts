@@ -266,6 +266,7 @@ async function cycle(
       stagedFacts: changed || due,
       crossedFrom,
       previousChain,
+      changedDossiers: dossiersRefreshed,
       liveChainLinks: options.liveChainLinks,
       // On the previous cycle's day with no catalog row ingested, every kind's current period is listed
       // for the dossier KPIs and the index ('dossier' or 'touched': currentPeriodsSql), none for the

@@ -157,6 +157,26 @@ describe('the Decision 766 running path recomputes only the scopes the staged ro
       expect(unscored.labels).not.toContain(DIRECT);
       expect(await stagedAndWritten(unscored.runId)).toEqual({ staged: 0, written: 0 });
       await expectAsTheStatement(unscored);
+
+      // Many dossiers changed (MANY_CHANGED): which agencies moved is not asked; the path's general form
+      // (the chains of every agency with staged rows, the set additions) still finds P-2 joining DIST's
+      // procedures paid online.
+      await events(
+        Array.from({ length: 400 }, (_, i) =>
+          dossierEvents({
+            code: `MANY${i}`,
+            agency: 'DIST',
+            procedure: 'P-2',
+            received: '2026-03-10 06:00',
+            ...(i === 0 ? { fee: 10_000, paidOnline: 1 } : {}),
+          }),
+        ).flat(),
+      );
+      const many = await cycle('06:05');
+      expect(many.result.dossiersRefreshed).toBe(400);
+      expect(many.labels).toContain(FROM_PREVIOUS);
+      expect(many.labels).not.toContain(MOVED);
+      await expectAsTheStatement(many);
       expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
     },
     SLOW,

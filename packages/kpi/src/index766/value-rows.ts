@@ -189,38 +189,44 @@ function unsigned(x: number): number {
 
 const GROUP_ROWS = GROUPS.filter((g) => !COMPONENTS.some((c) => c.id === g.kpi));
 
+// Positions looked up once, not per scope: the running path scores every moved scope twice a cycle.
+const SUM_AT = new Map<string, number>(INDEX766_SUMS.map((name, i) => [name, i]));
+const SET_AT = new Map<string, number>(INDEX766_SETS.map((name, i) => [name, i]));
+const COMMON_AT = new Map<string, number>(INDEX766_COMMONS.map(([a, b], i) => [`${a}|${b}`, i]));
+
 /** Every component, group and total row of one (period, scope), as index766ValuesSql gives them. */
 export function index766ValueRows(inputs: ScopeInputs): ValueRow[] {
-  const sums = new Map(INDEX766_SUMS.map((name, i) => [name, inputs.sums[i] ?? 0]));
-  const sum = (name: SumName) => sums.get(name) ?? 0;
-  const size = (name: SetName) => inputs.sizes[INDEX766_SETS.indexOf(name)] ?? 0;
+  const sum = (name: SumName) => inputs.sums[SUM_AT.get(name) ?? -1] ?? 0;
+  const size = (name: SetName) => inputs.sizes[SET_AT.get(name) ?? -1] ?? 0;
   const national = figureIndex(inputs.figures, 'national_reporting.received');
   const reader: Reader = {
     sum,
     size,
     common: (a, b) => {
-      const at = INDEX766_COMMONS.findIndex(([x, y]) => x === a && y === b);
-      if (at < 0) throw new Error(`Decision 766 sets ${a} and ${b} are not among INDEX766_COMMONS`);
+      const at = COMMON_AT.get(`${a}|${b}`);
+      if (at === undefined) throw new Error(`Decision 766 sets ${a} and ${b} are not among INDEX766_COMMONS`);
       return inputs.commons[at] ?? 0;
     },
     syncDenominator: Math.max(sum('received'), national < 0 ? 0 : (inputs.figures[national]?.[1] ?? 0)),
   };
-  const key = {
-    scope_kind: inputs.scope_kind,
-    scope_code: inputs.scope_code,
-    period_kind: inputs.period_kind,
-    period_start: inputs.period_start,
-  };
+  const { scope_kind, scope_code, period_kind, period_start } = inputs;
   const scopeRows = unsigned(sum('dossier_rows') + size('procs') + inputs.figures.length);
   const rows: ValueRow[] = [];
-  const scored = COMPONENTS.map((c) => {
+  // Earned hundredths and available points of the components with data, per group and in all, summed in
+  // COMPONENTS' order (as the statement's arrays are).
+  const groups = new Map<string, { earned: number; available: number }>();
+  const total = { earned: 0, available: 0 };
+  for (const c of COMPONENTS) {
     const counts = countsOf(c, inputs, reader);
     const h = counts.has
       ? componentHundredths(c, { numerator: unsigned(counts.scoredN), denominator: unsigned(counts.scoredD) })
       : null;
     rows.push({
       kpi: c.id,
-      ...key,
+      scope_kind,
+      scope_code,
+      period_kind,
+      period_start,
       numerator: unsigned(counts.n),
       denominator: unsigned(counts.d),
       score_override: h === null ? null : h / 100,
@@ -228,28 +234,31 @@ export function index766ValueRows(inputs: ScopeInputs): ValueRow[] {
       reason: !counts.has ? MISSING_REASON[c.source] : h === null ? 'zero_denominator' : '',
       scope_rows: scopeRows,
     });
-    return { c, has: counts.has, h };
-  });
-  const earned = (pick: (c: Component) => boolean) =>
-    scored.filter((s) => pick(s.c) && s.has).reduce((total, s) => total + (s.h ?? 0), 0);
-  const available = (pick: (c: Component) => boolean) =>
-    scored.filter((s) => pick(s.c) && s.has).reduce((total, s) => total + s.c.points, 0);
-  const groupRow = (kpi: string, pick: (c: Component) => boolean) => {
-    const e = earned(pick);
-    const p = available(pick);
+    if (!counts.has) continue;
+    const group = groups.get(c.group) ?? { earned: 0, available: 0 };
+    group.earned += h ?? 0;
+    group.available += c.points;
+    groups.set(c.group, group);
+    total.earned += h ?? 0;
+    total.available += c.points;
+  }
+  const groupRow = (kpi: string, { earned, available }: { earned: number; available: number }) => {
     rows.push({
       kpi,
-      ...key,
-      numerator: e,
-      denominator: p * 100,
-      score_override: e / 100,
-      max_score_override: p,
+      scope_kind,
+      scope_code,
+      period_kind,
+      period_start,
+      numerator: earned,
+      denominator: available * 100,
+      score_override: earned / 100,
+      max_score_override: available,
       reason: '',
       scope_rows: scopeRows,
     });
   };
-  for (const g of GROUP_ROWS) groupRow(g.kpi, (c) => c.group === g.id);
-  groupRow(TOTAL_KPI, () => true);
+  for (const g of GROUP_ROWS) groupRow(g.kpi, groups.get(g.id) ?? { earned: 0, available: 0 });
+  groupRow(TOTAL_KPI, total);
   return rows;
 }
 
