@@ -115,10 +115,10 @@ const MOVED_PARAMETERS = 400;
 
 /**
  * From this many changed dossiers on, the path does not ask which agencies moved (movedAgenciesSql): the
- * answer would name more units than MOVED_PARAMETERS (each dossier moves its agency's chain in up to three
- * running periods) and some procedure counter, so it would change nothing but its own cost (0.21 CPU-s of
- * 2.3 in the 200k bench's 1,000 new cycle). Without it the scopes are RUNNING_KEYS_SQL's, with the set
- * additions: the path's general form, exact whatever moved.
+ * answer would most likely name more units than MOVED_PARAMETERS (each dossier moves its agency's chain in
+ * up to three running periods) and some procedure counter, so it would change nothing but cost its read
+ * (0.03–0.04 CPU-s replayed on the 200k bench's 1,000 new state, 0.08 s at 10M). Without it the scopes are
+ * RUNNING_KEYS_SQL's, with the set additions: the path's general form, exact whatever moved.
  */
 const MANY_CHANGED = MOVED_PARAMETERS;
 
