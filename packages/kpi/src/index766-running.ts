@@ -57,9 +57,11 @@ import { utcDate } from './utc.ts';
  * (RUNNING_KEYS_SQL: the city and the chains of the agencies with deltas) plus its deltas' counters summed
  * to the scopes they roll up to (the city and the agency's chain, as index766ScopeInputsSql sums them) and
  * the procedures whose per-unit count turned positive added to their sets; it reads back only the sums
- * and set sizes the scorer needs, of each stored scope and of its previous row (scoringPairsSql), scores
- * both (index766ValueRows), and stages and compares only the values that differ from the previous
- * generation's, which are those kpi_current_v1 holds (none differs: no write). The sets (every procedure
+ * and set sizes the scorer needs, of each stored scope and of its previous row (scoringPairsSql, with its
+ * sets' common elements when a set may have grown), scores both (index766ValueRows), and writes the values
+ * that differ from the previous generation's, which are those kpi_current_v1 holds, straight to
+ * kpi_values_v1 (index766/write-rows.ts: no stage, no comparison; none differs: no write). A row not known
+ * to differ that way (value-rows.ts changedValueRows) is staged and compared. The sets (every procedure
  * of the catalog, every unit's services for the city) never go through the client. When the previous rows are missing (the generation
  * before computed the index with its statement, or its rows are older than 4 hours), a procedure may have
  * left a set, or a moved scope would be left with no input at all (the statement's row for it then
