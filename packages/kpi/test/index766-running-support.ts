@@ -71,7 +71,8 @@ export function runningPath(store: () => ClickHouse) {
   }
 
   const KEY = 'kpi, scope_kind, scope_code, period_kind, toString(period_start) AS period_start';
-  const VALUE = '(numerator, denominator, ifNull(value, -1), ifNull(score, -1), ifNull(max_score, -1), reason)';
+  const VALUE =
+    '(numerator, denominator, ifNull(value, -1), ifNull(score, -1), ifNull(max_score, -1), reason)';
 
   /**
    * Every Decision 766 value of the running periods as the statement computes it from the state the cycle
