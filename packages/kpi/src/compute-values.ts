@@ -1,6 +1,7 @@
 import { dossierCellLayout } from './cell-layout.ts';
 import type { LiveChain } from './generation-log.ts';
 import { INDEX766_SCOPES } from './index766/kpis.ts';
+import { index766PeriodRuns } from './index766/period-chunks.ts';
 import type { ChainLimits } from './index766/stored-inputs.ts';
 import { type Index766Inputs, readIndex766Inputs } from './index766-inputs.ts';
 import { computeRunningIndex766, storeRunningIndex766Inputs } from './index766-running.ts';
@@ -78,6 +79,11 @@ export interface ComputeOptions {
    * every earlier generation's values were written; read here when not given.
    */
   computedAt?: string;
+  /**
+   * Statements the Decision 766 statement's periods may be cut into (index766/period-chunks.ts), its
+   * kept running inputs' too: a rebuild under a small cap (rebuild-steps.ts cellShardsFor). Default 1.
+   */
+  index766Parts?: number;
   /** Told what was done without (a rebuild's kept inputs that could not be stored). */
   onWarning?: (message: string, details: Record<string, unknown>) => void;
 }
@@ -222,19 +228,32 @@ export async function computeValues(
     const keys =
       source === 'dossier' ? dossierWriteKeysSql(kinds) : keyed ? index766KeysSql(kinds) : undefined;
     const write = writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL, keys);
-    await sql.command(stage, params, { label: `kpi_stage_values_v1 <- ${source} ${kinds.join('+')}` });
+    // The Decision 766 statement over its periods at once, or part by part under a small cap.
+    const runs =
+      source === 'index766'
+        ? await index766PeriodRuns(sql, kinds, params, options.index766Parts ?? 1)
+        : [params.run_id];
+    for (const run_id of runs) {
+      await sql.command(
+        stage,
+        { ...params, run_id },
+        { label: `kpi_stage_values_v1 <- ${source} ${kinds.join('+')}` },
+      );
+    }
     await sql.command(write, writeParams, { label: `kpi_values_v1 <- ${source} ${kinds.join('+')}` });
     await inputs?.record();
     if (source === 'index766' && options.keepRunningIndex766Inputs) {
       // A head start for the next cycles only: failing it must not fail the rebuild, which would fail
       // the same way each time it is resumed. Without them the next cycle reads the inputs anew.
-      await storeRunningIndex766Inputs(sql, kinds, layout, params).catch((err: unknown) => {
-        if (sql.signal?.aborted) throw err;
-        options.onWarning?.('index766 running inputs not kept: the next cycle reads them anew', {
-          err,
-          live_id: params.live_id,
-        });
-      });
+      await storeRunningIndex766Inputs(sql, kinds, layout, params, options.index766Parts).catch(
+        (err: unknown) => {
+          if (sql.signal?.aborted) throw err;
+          options.onWarning?.('index766 running inputs not kept: the next cycle reads them anew', {
+            err,
+            live_id: params.live_id,
+          });
+        },
+      );
     }
   }
   return chain;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { INDEX766_SCOPES } from './index766/kpis.ts';
+import { listPeriodParts, periodParts, readIndex766Periods } from './index766/period-chunks.ts';
 import {
   MOVED_KEYS_SQL,
   movedAgenciesSql,
@@ -15,7 +16,6 @@ import {
   chainOf,
   INPUT_COLUMNS,
   type MarkerRow,
-  type PeriodRow,
   periodKey,
   type ScoringRow,
   storeChainedMarkers,
@@ -154,23 +154,6 @@ function directlyWritable(params: StatementParams): (kpi: string) => boolean {
   const stated = new Set(params.stated_score_kpis ?? []);
   const targeted = new Set(targetRuleParams([...ids]).t_kpi);
   return (kpi) => ids.has(kpi) && stated.has(kpi) && !targeted.has(kpi);
-}
-
-/** The run's Decision 766 periods of `kinds`, each with its purposes. */
-function readIndex766Periods(
-  sql: Statements,
-  kinds: readonly PeriodKind[],
-  params: StatementParams,
-): Promise<PeriodRow[]> {
-  return sql.rows<PeriodRow>(
-    `SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start,
-      groupUniqArray(purpose) AS purposes
-    FROM kpi_run_periods_v1 WHERE (period_kind, period_start) IN ${runPeriodPairsSql(kinds, INDEX766_PURPOSES)}
-      AND run_id = {run_id:String} AND purpose IN (${INDEX766_PURPOSES.map((p) => `'${p}'`).join(', ')})
-    GROUP BY period_kind, period_start`,
-    params,
-    'index766 running: periods',
-  );
 }
 
 /** Whether the running periods were computed here; false: the statement's path must compute them. */
@@ -352,30 +335,25 @@ FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, runPeriodPairsSql(kinds
 /**
  * After a rebuild's statement: its running periods' inputs (every scope, as the running path reads them
  * anew) under its live id, so that the cycles after it start from them. `at`: the values' parameters
- * (live_id, now, day_floor); the periods are listed under a run id of their own.
+ * (live_id, now, day_floor); the periods are listed under a run id of their own, or, read in `parts`
+ * statements (a small cap: the statement's memory follows its periods, index766/period-chunks.ts), each
+ * part under its own.
  */
 export async function storeRunningIndex766Inputs(
   sql: Statements,
   kinds: readonly PeriodKind[],
   layout: CellLayout,
   at: StatementParams,
+  parts = 1,
 ): Promise<void> {
   if (!at.live_id || !at.now || kinds.length === 0) return;
   const now = utcDate(at.now);
   const periods = kinds.map((kind) => ({ period_kind: kind, period_start: periodStartOf(kind, now) }));
-  const params = { ...at, run_id: `${at.live_id}:index766-inputs` };
-  await sql.clickhouse.insert({
-    table: 'kpi_run_periods_v1',
-    values: periods.map((p) => ({ run_id: params.run_id, ...p, purpose: 'dossier' })),
-    format: 'JSONEachRow',
-  });
+  const rows = periods.map((p) => ({ ...p, purposes: [] }));
+  const runs = await listPeriodParts(sql, `${at.live_id}:index766-inputs`, periodParts(rows, parts));
   const inputs = scopeInputs(kinds, layout);
-  await sql.command(inputs.insert, params, { label: 'index766 running: keep inputs' });
-  await storeMarkers(
-    sql,
-    at.live_id,
-    periods.map((p) => ({ ...p, purposes: [] })),
-    inputs.code,
-    undefined,
-  );
+  for (const run_id of runs) {
+    await sql.command(inputs.insert, { ...at, run_id }, { label: 'index766 running: keep inputs' });
+  }
+  await storeMarkers(sql, at.live_id, rows, inputs.code, undefined);
 }

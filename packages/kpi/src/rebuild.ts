@@ -150,9 +150,11 @@ async function build(
     day_floor: claim.day_floor,
   };
   let slicing: RebuildSlicing;
+  // What the slices, the cells and the Decision 766 statement's periods are cut by: the cap this client's
+  // statements run under.
+  let cap = 0;
   try {
-    // What the slices and the cells are cut by: the cap this client's statements run under.
-    const cap = await statementCap(clickhouse);
+    cap = await statementCap(clickhouse);
     const done = await readSteps(clickhouse, id);
     const recorded = done.get('plan');
     if (recorded !== undefined) {
@@ -222,6 +224,7 @@ async function build(
     const all = slicing.periods === 'all';
     await computeValues(sql.withSignal(lease?.lost), kpis, options.scopeKinds, options.periodKinds, at, {
       keepRunningIndex766Inputs: all,
+      index766Parts: cellShardsFor(cap),
       onWarning: options.onWarning,
     });
     await commitGeneration(clickhouse, claim, kpis, !all, all ? at.live_id : '');
