@@ -84,6 +84,10 @@ export interface StatementParams {
   /** An apply cut into {shards} statements by key: the one for shard {shard} (0-based). */
   shards?: number;
   shard?: number;
+  /** A range of periods of one kind: [range_from, range_to) (sql/verify.sql.ts PERIOD_RANGE_SQL). */
+  range_kind?: string;
+  range_from?: string;
+  range_to?: string;
   /** A rebuild's slice of dossier codes: [slice_from, slice_to), '' as slice_to for no upper bound. */
   slice_from?: string;
   slice_to?: string;

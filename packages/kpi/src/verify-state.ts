@@ -14,7 +14,7 @@ import {
   verifyScopesSql,
   verifyStoredLiveCellsSql,
 } from './sql/verify.sql.ts';
-import { statements } from './statements.ts';
+import { type Statements, statements } from './statements.ts';
 import { dayFloor, maxString } from './utc.ts';
 
 export interface KpiStateCheck {
@@ -127,17 +127,27 @@ export async function verifyKpiState(
       });
       storedLiveDiffering[kind] = Number(row?.n ?? 0);
     }
-    index766Inputs = await verifyIndex766Inputs(sql, committed, live, layout, at, options.graceMs ?? 0);
+    index766Inputs = await verifyIndex766Inputs(
+      sql,
+      committed,
+      live,
+      layout,
+      at,
+      options.graceMs ?? 0,
+      shards,
+    );
   }
   const [open] = await sql.rows<Count>(VERIFY_OPEN_FACTS_SQL, { now: committed.judged_at });
   const [atRisk] = await sql.rows<Count>(VERIFY_AT_RISK_OPEN_SQL);
-  const [scopes] = await sql.rows<{ scope_cells: string | number; scope_procedures: string | number }>(
-    verifyScopesSql(layout),
-  );
-  const scopeRowsDiffering = {
-    cells: Number(scopes?.scope_cells ?? 0),
-    procedures: Number(scopes?.scope_procedures ?? 0),
-  };
+  const scopeRowsDiffering = { cells: 0, procedures: 0 };
+  for (const range of shards > 1 ? await periodRanges(sql, shards) : [undefined]) {
+    const [scopes] = await sql.rows<{ scope_cells: string | number; scope_procedures: string | number }>(
+      verifyScopesSql(layout, range !== undefined),
+      range ?? {},
+    );
+    scopeRowsDiffering.cells += Number(scopes?.scope_cells ?? 0);
+    scopeRowsDiffering.procedures += Number(scopes?.scope_procedures ?? 0);
+  }
   const openFactsDiffering = Number(open?.n ?? 0);
   const atRiskDiffering = Number(atRisk?.n ?? 0);
   const counts = [
@@ -163,4 +173,47 @@ export async function verifyKpiState(
     liveScopesDiffering,
     index766Inputs,
   };
+}
+
+/** A range of periods of one kind, [range_from, range_to) (sql/verify.sql.ts PERIOD_RANGE_SQL). */
+export interface PeriodRange {
+  range_kind: string;
+  range_from: string;
+  range_to: string;
+}
+
+/** Before every Date: the first range of a kind starts here, and the last ends at LAST_DAY. */
+const FIRST_DAY = '1970-01-01';
+const LAST_DAY = '2149-06-06';
+
+/**
+ * Every period of every kind, as ranges of consecutive periods holding about a `parts`-th of the cells
+ * each (a range holds one period at least): what the scope rows are checked in under a small cap, each
+ * range a statement whose memory follows its cells. The ranges of a kind cover every Date, so a scope
+ * row whose period has no cell is still checked.
+ */
+export async function periodRanges(sql: Statements, parts: number): Promise<PeriodRange[]> {
+  const periods = await sql.rows<{ period_kind: string; period_start: string; n: string | number }>(
+    `SELECT toString(period_kind) AS period_kind, toString(period_start) AS period_start, count() AS n
+     FROM kpi_cells_v1 GROUP BY period_kind, period_start ORDER BY period_kind, period_start`,
+  );
+  const total = periods.reduce((sum, p) => sum + Number(p.n), 0);
+  const perRange = Math.max(1, total / Math.max(1, parts));
+  const ranges: PeriodRange[] = [];
+  for (const kind of PERIOD_KINDS) {
+    const starts = [FIRST_DAY];
+    let inRange = 0;
+    for (const p of periods.filter((p) => p.period_kind === kind)) {
+      const n = Number(p.n);
+      if (inRange > 0 && inRange + n > perRange) {
+        starts.push(p.period_start);
+        inRange = 0;
+      }
+      inRange += n;
+    }
+    starts.forEach((from, i) => {
+      ranges.push({ range_kind: kind, range_from: from, range_to: starts[i + 1] ?? LAST_DAY });
+    });
+  }
+  return ranges;
 }

@@ -4,8 +4,9 @@ import { scopeInputs } from '../index766-running.ts';
 import { PERIOD_KINDS } from '../periods.ts';
 import type { CellLayout } from '../sql/cells.sql.ts';
 import { CATALOG_CHANGED_SQL, EXTERNAL_LOADED_SQL } from '../sql/run-periods.sql.ts';
-import type { StatementParams, Statements } from '../statements.ts';
+import type { Statements } from '../statements.ts';
 import { shiftMs } from '../utc.ts';
+import { listPeriodParts, periodParts } from './period-chunks.ts';
 import { RUNNING_PERIODS_SQL } from './running-deltas.ts';
 import {
   CHAIN_MARKERS_SQL,
@@ -80,6 +81,8 @@ export async function verifyIndex766Inputs(
   layout: CellLayout,
   at: { now: string; day_floor: string },
   graceMs: number,
+  /** Statements the check may be cut into, by period (period-chunks.ts periodParts). */
+  parts = 1,
 ): Promise<Index766InputsCheck> {
   const none = { checked: 0, differing: 0 };
   const markers = await sql.rows<MarkerRow>(CHAIN_MARKERS_SQL, { previous_live_id: committed.live_id });
@@ -95,29 +98,28 @@ export async function verifyIndex766Inputs(
     { from: shiftMs(committed.window_to, -graceMs), to: await sql.serverNow() },
   );
   if (Number(loaded?.n ?? 1) > 0) return none;
-  const params: StatementParams = {
-    ...at,
-    run_id: `${committed.live_id}:verify-index766:${randomUUID()}`,
-    live_base: live.base,
-    live_links: live.links,
-    input_tags: chain.tags,
-    running_kinds: own.map((m) => m.period_kind),
-    running_starts: own.map((m) => m.period_start),
-  };
-  await sql.clickhouse.insert({
-    table: 'kpi_run_periods_v1',
-    values: own.map((m) => ({
-      run_id: params.run_id,
-      period_kind: m.period_kind,
-      period_start: m.period_start,
-      purpose: 'dossier',
-    })),
-    format: 'JSONEachRow',
-  });
-  const [row] = await sql.rows<{ checked: string | number; differing: string | number }>(
-    verifyIndex766InputsSql(inputs.select),
-    params,
-    'verify index766 running inputs',
-  );
-  return { checked: Number(row?.checked ?? 0), differing: Number(row?.differing ?? 0) };
+  const check = { checked: 0, differing: 0 };
+  // Under a small cap, in parts of the periods, each listed under a run id of its own (period-chunks.ts).
+  const base = `${committed.live_id}:verify-index766:${randomUUID()}`;
+  const rows = own.map((m) => ({ period_kind: m.period_kind, period_start: m.period_start, purposes: [] }));
+  const cut = periodParts(rows, parts);
+  const runs = await listPeriodParts(sql, base, cut);
+  for (const [i, part] of cut.entries()) {
+    const [row] = await sql.rows<{ checked: string | number; differing: string | number }>(
+      verifyIndex766InputsSql(inputs.select),
+      {
+        ...at,
+        run_id: runs[i],
+        live_base: live.base,
+        live_links: live.links,
+        input_tags: chain.tags,
+        running_kinds: part.map((m) => m.period_kind),
+        running_starts: part.map((m) => m.period_start),
+      },
+      'verify index766 running inputs',
+    );
+    check.checked += Number(row?.checked ?? 0);
+    check.differing += Number(row?.differing ?? 0);
+  }
+  return check;
 }
