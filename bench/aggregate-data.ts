@@ -78,13 +78,15 @@ export const STATE_ROW_BYTES = 8_000;
 
 /**
  * State rows per block under a statement memory cap of `cap` bytes (0: none) shared by `writers` writing at
- * once: each writer's blocks take at most its part of the cap, at most STATE_BLOCK_ROWS (the default
- * budget's cap holds ~170,000 per writer), at least a granule. A fixed 125,000 failed the 10M generator
- * under a 1 GiB budget.
+ * once: each writer's blocks take at most half its part of the cap (the block is squashed beside what the
+ * statement reads and the parts it writes), at most STATE_BLOCK_ROWS (the default budget's cap holds
+ * ~85,000 per writer), at least a granule. A fixed 125,000 failed the 10M generator under a 1 GiB budget;
+ * blocks of the whole part (90,000 rows for one writer under 1 GiB) failed a 200k history there (694 MiB
+ * of a 691 MiB cap).
  */
 export function stateBlockRows(cap: number, writers: number): number {
   if (!(cap > 0)) return STATE_BLOCK_ROWS;
-  const fit = Math.floor(cap / Math.max(1, writers) / STATE_ROW_BYTES);
+  const fit = Math.floor(cap / 2 / Math.max(1, writers) / STATE_ROW_BYTES);
   return Math.min(STATE_BLOCK_ROWS, Math.max(8_192, fit));
 }
 
