@@ -11,7 +11,7 @@
 // Two checkouts compare on copies of one history: `--history-dir` generates it there once (in a child
 // process: chDB opens one data directory per process) and each run copies it to `--work-dir` and rebuilds
 // there; `--compare` says, cycle by cycle, whether the hashes are equal. How to A/B: bench/README.md.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -37,6 +37,7 @@ import {
 import { formatUtc } from '@dossier/schemas';
 import { LATE_SPAN_MS, nextCityDay, nextCityYear } from './aggregate-cycles.ts';
 import { cityHistory, insertCatalog, insertDossiers, openWriters } from './aggregate-data.ts';
+import { commitOf } from './aggregate-replay.ts';
 import { settle } from './merges.ts';
 
 /** The history's instant (UTC): a Thursday noon in the city, a week before its new year. */
@@ -274,18 +275,6 @@ async function compare(a: string, b: string): Promise<boolean> {
 function statementCpu(cycle: CycleRecord | undefined, prefix: string): string {
   const cpu = Object.entries(cycle?.statements ?? {}).filter(([label]) => label.startsWith(prefix));
   return cpu.length === 0 ? '-' : String(round(cpu.reduce((sum, [, s]) => sum + s.cpuSeconds, 0)));
-}
-
-function commitOf(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      encoding: 'utf8',
-    });
-    return dirty.trim() ? `${head}+dirty` : head;
-  } catch {
-    return 'unknown';
-  }
 }
 
 async function main(): Promise<void> {
