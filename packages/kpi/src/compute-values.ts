@@ -265,7 +265,7 @@ async function index766KeysNeeded(
   kinds: readonly PeriodKind[],
   params: StatementParams,
 ): Promise<boolean> {
-  const [need] = await sql.rows<Record<'touched_only' | 'agencies' | 'catalog', string | number>>(
+  const [need] = await sql.rows<Record<'touched_only' | 'period_agencies' | 'catalog', string | number>>(
     index766KeysNeedSql(kinds),
     params,
     'index766 keys need',
