@@ -43,6 +43,28 @@ export async function openStore(dir: string, application = 'bench'): Promise<Cli
   });
 }
 
+/**
+ * Writes into the migrated store at `dir` (open as `clickhouse`) the catalog and `dossiers` dossiers
+ * received at the city's rate up to `now`, every value a function of the dossier's number and `now`.
+ */
+export async function writeCityHistory(
+  clickhouse: ClickHouse,
+  dir: string,
+  dossiers: number,
+  now: string,
+): Promise<void> {
+  await insertCatalog(clickhouse);
+  const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
+  const writers = await openWriters(`chdb:${dir}`, budget.pipelineSettings);
+  await insertDossiers(clickhouse, {
+    first: 0,
+    count: dossiers,
+    now,
+    ...cityHistory(dossiers, ms(now)),
+    writers,
+  }).finally(() => Promise.all(writers.map((w) => w.close())));
+}
+
 export function commitOf(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
@@ -79,16 +101,7 @@ async function generateHistory(dir: string, dossiers: number, now: string): Prom
     await migrate(clickhouse);
     const began = performance.now();
     const cpu = process.cpuUsage();
-    await insertCatalog(clickhouse);
-    const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
-    const writers = await openWriters(`chdb:${dir}`, budget.pipelineSettings);
-    await insertDossiers(clickhouse, {
-      first: 0,
-      count: dossiers,
-      now,
-      ...cityHistory(dossiers, ms(now)),
-      writers,
-    }).finally(() => Promise.all(writers.map((w) => w.close())));
+    await writeCityHistory(clickhouse, dir, dossiers, now);
     const generateSeconds = round((performance.now() - began) / 1000);
     const used = process.cpuUsage(cpu);
     console.error(

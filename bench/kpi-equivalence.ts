@@ -37,7 +37,7 @@ import {
 import { formatUtc } from '@dossier/schemas';
 import { LATE_SPAN_MS, nextCityDay, nextCityYear } from './aggregate-cycles.ts';
 import { cityHistory, insertCatalog, insertDossiers, openWriters } from './aggregate-data.ts';
-import { commitOf } from './aggregate-replay.ts';
+import { commitOf, openStore, writeCityHistory } from './aggregate-replay.ts';
 import { settle } from './merges.ts';
 
 /** The history's instant (UTC): a Thursday noon in the city, a week before its new year. */
@@ -106,30 +106,6 @@ export interface EquivalenceRun {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 const log = (line: string) => console.error(`[kpi-equivalence] ${line}`);
-
-async function open(dir: string): Promise<ClickHouse> {
-  const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
-  return createClickHouse({
-    url: `chdb:${dir}`,
-    application: 'bench',
-    settings: budget.pipelineSettings,
-    engineArgs: budget.engineArgs,
-  });
-}
-
-/** Writes into the migrated store at `dir` `dossiers` dossiers received at the city's rate up to `at`. */
-async function generate(clickhouse: ClickHouse, dir: string, dossiers: number, at: string): Promise<void> {
-  await insertCatalog(clickhouse);
-  const budget = memoryBudgetOf(loadConfig(MemoryBudgetConfig));
-  const writers = await openWriters(`chdb:${dir}`, budget.pipelineSettings);
-  await insertDossiers(clickhouse, {
-    first: 0,
-    count: dossiers,
-    now: at,
-    ...cityHistory(dossiers, ms(at)),
-    writers,
-  }).finally(() => Promise.all(writers.map((w) => w.close())));
-}
 
 const KPI_LATEST_HASH = `
 SELECT count() AS rows, toString(sum(cityHash64(tuple(kpi, scope_kind, scope_code, period_kind, period_start,
@@ -302,10 +278,10 @@ async function main(): Promise<void> {
   const history = values['history-dir'];
   if (values['generate-only']) {
     if (!history) throw new Error('--generate-only needs --history-dir');
-    const clickhouse = await open(history);
+    const clickhouse = await openStore(history);
     try {
       await migrate(clickhouse);
-      await generate(clickhouse, history, dossiers, values.at);
+      await writeCityHistory(clickhouse, history, dossiers, values.at);
     } finally {
       await clickhouse.close();
     }
@@ -345,10 +321,10 @@ async function main(): Promise<void> {
     loadAverage: { start: loadavg().map(round), end: [] },
     cycles: [],
   };
-  const clickhouse = await open(work);
+  const clickhouse = await openStore(work);
   try {
     await migrate(clickhouse);
-    if (!history) await generate(clickhouse, work, dossiers, values.at);
+    if (!history) await writeCityHistory(clickhouse, work, dossiers, values.at);
     run.cycles = await runSeries(clickhouse, dossiers, values.at, values.verify, Number(values.cycles));
   } finally {
     await clickhouse.close();
