@@ -25,6 +25,17 @@ const cycle = (runId: string, now: string) =>
     graceMs: 0,
   });
 
+/** Every period recomputed from scratch on 2026-03-10 at `now`: it writes only values the cycles left wrong. */
+const rebuildAt = (now: string) =>
+  backfillKpis(clickhouse, {
+    runId: randomUUID(),
+    periodKinds: PERIOD_KINDS,
+    scopeKinds: SCOPE_KINDS,
+    fromDate: '2026-01-01',
+    toDate: '2026-03-10',
+    now: `2026-03-10 ${now}:00.000`,
+  });
+
 async function json<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
   return (await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
 }
@@ -123,14 +134,7 @@ describe('late data in a past period and the Decision 766 index', () => {
       expect(await januaryScopes('written', runId)).toEqual(chain);
       expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
 
-      const rebuilt = await backfillKpis(clickhouse, {
-        runId: randomUUID(),
-        periodKinds: PERIOD_KINDS,
-        scopeKinds: SCOPE_KINDS,
-        fromDate: '2026-01-01',
-        toDate: '2026-03-10',
-        now: '2026-03-10 02:30:00.000',
-      });
+      const rebuilt = await rebuildAt('02:30');
       expect(rebuilt.mode).toBe('rebuild');
       expect(rebuilt.periodsRecomputed).toBeGreaterThan(0);
       expect(rebuilt.rowsWritten).toBe(0);
@@ -158,14 +162,7 @@ describe('late data in a past period and the Decision 766 index', () => {
       // OTHER's values, recomputed from inputs that did not move, equal the stored ones: none written.
       expect(await januaryScopes('written', runId)).toEqual(moved);
       expect(await verifyKpiState(clickhouse)).toMatchObject({ exact: true });
-      const rebuilt = await backfillKpis(clickhouse, {
-        runId: randomUUID(),
-        periodKinds: PERIOD_KINDS,
-        scopeKinds: SCOPE_KINDS,
-        fromDate: '2026-01-01',
-        toDate: '2026-03-10',
-        now: '2026-03-10 02:45:00.000',
-      });
+      const rebuilt = await rebuildAt('02:45');
       expect(rebuilt.rowsWritten).toBe(0);
     },
     SLOW,
