@@ -14,7 +14,7 @@ export interface TopicLeaderWait {
  * Returns whether any topic was created.
  */
 export async function createTopicsWithLeaders(
-  admin: Pick<Admin, 'createTopics' | 'fetchTopicMetadata'>,
+  admin: Pick<Admin, 'createTopics' | 'fetchTopicMetadata' | 'fetchTopicOffsets'>,
   topics: ITopicConfig[],
   wait: TopicLeaderWait = {},
 ): Promise<boolean> {
@@ -28,12 +28,17 @@ export async function createTopicsWithLeaders(
 }
 
 /**
- * Polls the topics' metadata until each has at least its expected partitions, every one with a leader.
- * Errors while polling (an unknown topic, a broker between states) are retried until the deadline; the
- * last one is the cause of the timeout error.
+ * Polls the topics' metadata until each has at least its expected partitions, every one with a leader,
+ * then asks each leader for its partitions' offsets: the metadata can name a leader before that broker
+ * serves the partition, and a producer sending then gets "This server is not the leader for that
+ * topic-partition", retries the whole request and writes the partitions that had succeeded twice (the
+ * project's CI saw a round trip receive duplicates). Offsets are answered by the leader only, so an
+ * answer for every topic means produce requests will be accepted. Errors while polling (an unknown
+ * topic, a broker between states) are retried until the deadline; the last one is the cause of the
+ * timeout error.
  */
 export async function waitForTopicLeaders(
-  admin: Pick<Admin, 'fetchTopicMetadata'>,
+  admin: Pick<Admin, 'fetchTopicMetadata' | 'fetchTopicOffsets'>,
   expected: { topic: string; partitions: number }[],
   { timeoutMs = 60_000, intervalMs = 100 }: TopicLeaderWait = {},
 ): Promise<void> {
@@ -48,7 +53,7 @@ export async function waitForTopicLeaders(
         const found = byName.get(topic);
         return found !== undefined && found.length >= partitions && found.every((p) => p.leader >= 0);
       });
-      if (led) return;
+      if (led && (await servedByLeaders(admin, expected))) return;
       lastError = undefined;
     } catch (error) {
       lastError = error;
@@ -62,4 +67,16 @@ export async function waitForTopicLeaders(
       );
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** Whether each topic's leaders answer for at least the expected partitions (throws what kafkajs throws). */
+async function servedByLeaders(
+  admin: Pick<Admin, 'fetchTopicOffsets'>,
+  expected: { topic: string; partitions: number }[],
+): Promise<boolean> {
+  for (const { topic, partitions } of expected) {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    if (offsets.length < partitions) return false;
+  }
+  return true;
 }

@@ -16,9 +16,13 @@ function partitions(leaders: number[]) {
   }));
 }
 
-/** An admin whose metadata answers are scripted, the last one repeated; it records what it was asked. */
-function scriptedAdmin(answers: Answer[]) {
-  const calls = { metadata: 0, created: [] as unknown[] };
+/**
+ * An admin whose metadata answers are scripted, the last one repeated; its offsets answers too (a number
+ * of partitions answered, or an error; three partitions when none is scripted). It records what it was
+ * asked.
+ */
+function scriptedAdmin(answers: Answer[], offsetAnswers: Array<number | Error> = [3]) {
+  const calls = { metadata: 0, offsets: [] as string[], created: [] as unknown[] };
   const admin = {
     async createTopics(options: Parameters<Admin['createTopics']>[0]) {
       calls.created.push(options);
@@ -29,6 +33,19 @@ function scriptedAdmin(answers: Answer[]) {
       calls.metadata += 1;
       if (answer instanceof Error) throw answer;
       return answer;
+    },
+    async fetchTopicOffsets(topic: string) {
+      const answer = offsetAnswers[Math.min(calls.offsets.length, offsetAnswers.length - 1)] as
+        | number
+        | Error;
+      calls.offsets.push(topic);
+      if (answer instanceof Error) throw answer;
+      return Array.from({ length: answer }, (_, partition) => ({
+        partition,
+        offset: '0',
+        high: '0',
+        low: '0',
+      }));
     },
   };
   return { admin, calls };
@@ -69,6 +86,17 @@ describe('waitForTopicLeaders', () => {
       fast,
     );
     expect(calls.metadata).toBe(2);
+  });
+
+  it('waits until the leaders answer for their partitions, not only the metadata naming them', async () => {
+    const notLeader = new Error('This server is not the leader for that topic-partition');
+    const { admin, calls } = scriptedAdmin(
+      [{ topics: [{ name: 'a', partitions: partitions([0, 0]) }] }],
+      [notLeader, notLeader, 1, 2],
+    );
+    await waitForTopicLeaders(admin, [{ topic: 'a', partitions: 2 }], fast);
+    expect(calls.offsets).toEqual(['a', 'a', 'a', 'a']);
+    expect(calls.metadata).toBe(4);
   });
 
   it('gives up at the deadline naming the topics, with the last error as the cause', async () => {

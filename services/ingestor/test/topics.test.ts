@@ -27,6 +27,9 @@ function fakeAdmin(existing: string[]) {
       }));
       return { topics: (topics ?? []).map((name) => ({ name, partitions: led })) };
     },
+    // The leaders then answer for both partitions (waitForTopicLeaders asks before returning).
+    fetchTopicOffsets: async () =>
+      [0, 1].map((partition) => ({ partition, offset: '0', high: '0', low: '0' })),
   };
   return { admin: admin as unknown as Admin, asked };
 }
