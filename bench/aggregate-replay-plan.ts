@@ -67,6 +67,13 @@ export interface Arrivals {
 
 export interface ReplayInstants {
   rebuild: string;
+  /**
+   * An untimed cycle between the stored rebuild and the idle cycle: the rebuild was run by the history's
+   * commit, so a checkout whose KPI state differs from it (another inputs fingerprint, another statement's
+   * stored rows) pays the difference in its first cycle; timing the second compares the commits' idle
+   * cycles, not one commit's adoption of the other's state.
+   */
+  warm: string;
   idle: string;
   incremental: { at: string; arrivals: Arrivals };
   lateData: { at: string; arrivals: Arrivals };
@@ -79,7 +86,7 @@ const MINUTE = 60_000;
 const ms = (at: string) => Date.parse(`${at.replace(' ', 'T')}Z`);
 
 /**
- * Every timed cycle's instant from the history's `at`: idle a minute on, 1,000 new (received in the hour
+ * Every timed cycle's instant from the history's `at`: an untimed warm cycle 30 s on, idle a minute on, 1,000 new (received in the hour
  * before) two minutes on, 1,000 late (aggregate-cycles.ts lateData, seen from their instant) three minutes
  * on, then the next city day, three minutes before the city's new year (the catch-up) and its first minute:
  * the wall-clock bench's order, at instants a replay repeats exactly.
@@ -90,6 +97,7 @@ export function replayInstants(at: string, dossiers: number): ReplayInstants {
   const year = nextCityYear(new Date(ms(at)));
   return {
     rebuild: at,
+    warm: shiftMs(at, MINUTE / 2),
     idle: shiftMs(at, MINUTE),
     incremental: {
       at: incremental,

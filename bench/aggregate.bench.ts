@@ -131,6 +131,8 @@ export interface AggregateBenchmarkResult {
     copySeconds: number;
     freshenSeconds: number;
     shiftSeconds: number;
+    /** The untimed cycle run before the idle one (ReplayInstants.warm): its wall seconds. */
+    warmCycleSeconds?: number;
   };
 }
 
@@ -253,6 +255,12 @@ export async function runAggregateBenchmark(
     const fullCycle = replay
       ? (replay.manifest.fullCycle as CycleFigures)
       : await cycle('fullCycle', 'rebuild');
+    if (at && result.replay) {
+      enter('warm');
+      const warm = await timedCycle(clickhouse, dayHorizonDays, at.warm);
+      result.replay.warmCycleSeconds = warm.seconds;
+      log(`[bench:aggregate] warm cycle (untimed) ${warm.seconds.toFixed(2)} s`);
+    }
     const idleCycle = await cycle('idleCycle', 'idle', at?.idle);
     enter('arrivals');
     await insertDossiers(clickhouse, {

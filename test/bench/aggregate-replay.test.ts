@@ -49,6 +49,7 @@ describe('replayInstants', () => {
     expect(replayInstants(REPLAY_AT, 1_000_000)).toEqual(at);
     expect(at).toMatchObject({
       rebuild: '2026-11-26 05:00:00.000',
+      warm: '2026-11-26 05:00:30.000',
       idle: '2026-11-26 05:01:00.000',
       incremental: {
         at: '2026-11-26 05:02:00.000',
