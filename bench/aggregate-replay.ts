@@ -178,6 +178,12 @@ export async function prepareReplay(options: {
     await rename(partial, historyDir);
     generationWallSeconds = round((performance.now() - began) / 1000);
   }
+  if (!existsSync(join(historyDir, MANIFEST_FILE))) {
+    throw new Error(
+      `${historyDir} holds no ${MANIFEST_FILE}: not a stored history (a history is generated only where ` +
+        'nothing exists yet): remove it or give another --history-dir',
+    );
+  }
   const manifest = JSON.parse(await readFile(join(historyDir, MANIFEST_FILE), 'utf8')) as ReplayManifest;
   const known = (await loadMigrations()).map((m) => m.name);
   const problem = manifestProblem(manifest, known, { dossiers: options.dossiers, now: options.now });
