@@ -56,7 +56,7 @@ import { utcDate } from './utc.ts';
  * (running-deltas.ts nextInputsSql), the previous generation's rows of the scopes that moved
  * (RUNNING_KEYS_SQL: the city and the chains of the agencies with deltas) plus its deltas' counters summed
  * to the scopes they roll up to (the city and the agency's chain, as index766ScopeInputsSql sums them) and
- * the procedures whose per-unit count turned positive added to their sets; it reads back only the sums
+ * the procedures whose per-unit count grew added to the sets lacking them; it reads back only the sums
  * and set sizes the scorer needs, of each stored scope and of its previous row (scoringPairsSql, with its
  * sets' common elements when a set may have grown), scores both (index766ValueRows), and writes the values
  * that differ from the previous generation's, which are those kpi_current_v1 holds, straight to

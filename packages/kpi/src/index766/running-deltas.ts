@@ -20,6 +20,13 @@ const SET_OF_COUNTER: Record<string, SetName> = {
 const KEY = 'period_kind, period_start, scope_kind, scope_code';
 
 /**
+ * Up to this many (kept, added) element pairs a set's additions are looked for in it one by one (has);
+ * beyond, the set and its additions are hashed together (arrayDistinct). Most cycles add a few procedures
+ * to every moved scope, the city's sets holding tens of thousands of elements.
+ */
+const SEARCHED_PAIRS = 65_536;
+
+/**
  * The running periods of a cycle the running path computes, as a constant (the parameters
  * {running_kinds} and {running_starts}, from index766-running.ts's periods): the same pairs as the run's
  * periods read from kpi_run_periods_v1 there, without a subquery in every place they filter (planning
@@ -111,12 +118,28 @@ function deltaSumsSource(layout: CellLayout, moving: boolean): string {
 }
 
 /**
- * The procedures whose per-unit count turned positive with the run's deltas, added to their unit's sets
- * (agency_rows of nextInputsSql); `left` where one turned non-positive (it may leave a set, which only the
+ * The run's staged (period, agency, procedure) keys some procedure counter of whose change (summed as
+ * setAdditionsSource sums it: role 'delta' of no agency left out) is negative.
+ */
+function fallingKeysSql(layout: CellLayout): string {
+  const fell = PROCEDURE_COUNTERS.map((c) => `sum(${layout.at(c.key)}) < 0`).join(' OR ');
+  return `(SELECT period_kind, period_start, agency_code, procedure_code
+          ${STAGED} AND NOT (role = 'delta' AND agency_code = '')
+          GROUP BY period_kind, period_start, agency_code, procedure_code HAVING ${fell})`;
+}
+
+/**
+ * The procedures the run's deltas count more of at a unit, added to that unit's sets (agency_rows of
+ * nextInputsSql); `left` where one's per-unit count turned non-positive (it may leave a set, which only the
  * inputs read anew give). A unit's count now is its kpi_scope_procedures_v1 row plus the run's live cells
- * (index766-sources.sql.ts dossierSource); before, that minus the change. A delta of no agency moves no set:
- * kpi_scope_procedures_v1 holds agencies only, such a cell reaches the sets through the live cells alone.
- * The three are summed per (period, unit, procedure) of the run's staged cells, those whose change is not 0.
+ * (index766-sources.sql.ts dossierSource); before, that minus the change. Counts are never below zero, so
+ * a count that grew is positive now: the procedure is in the unit's sets whether it joined them or was
+ * there already (nextInputsSql adds to a set only what it lacks), and its count need not be read. Only a
+ * key whose count fell may leave a set: its counts now are read, for those keys alone (most cycles have
+ * none, and the live cells and kpi_scope_procedures_v1 of the running periods are ~10^5 rows at 1M). A
+ * delta of no agency moves no set: kpi_scope_procedures_v1 holds agencies only, such a cell reaches the
+ * sets through the live cells alone. The three are summed per (period, unit, procedure), those whose
+ * change is not 0.
  */
 function setAdditionsSource(layout: CellLayout): string {
   const n = PROCEDURE_COUNTERS.length;
@@ -125,19 +148,19 @@ function setAdditionsSource(layout: CellLayout): string {
     `[${PROCEDURE_COUNTERS.map((c) => `toInt64(${at(c)})`).join(', ')}]`;
   const cell = `toString(period_kind) AS period_kind, period_start, toString(agency_code) AS agency,
             toString(procedure_code) AS procedure`;
-  // Per counter (PROCEDURE_COUNTERS' order): joined = in now and not before, left = before and not now.
-  const turned = (i: number, now: boolean) =>
-    `(after[${i}] > 0) = ${now ? 1 : 0} AND (after[${i}] - change[${i}] > 0) = ${now ? 0 : 1}`;
+  // Per counter (PROCEDURE_COUNTERS' order): left = before and not now.
+  const left = (i: number) => `(after[${i}] > 0) = 0 AND (after[${i}] - change[${i}] > 0) = 1`;
   const added = Object.fromEntries(
     PROCEDURE_COUNTERS.map((c, i) => {
       const element = c.column === 'online_received' ? "concat(agency, '|', procedure)" : 'procedure';
-      return [SET_OF_COUNTER[c.column], `if(${turned(i + 1, true)}, [${element}], [])`];
+      return [SET_OF_COUNTER[c.column], `if(change[${i + 1}] > 0, [${element}], [])`];
     }),
   ) as Partial<Record<SetName, string>>;
+  const falling = fallingKeysSql(layout);
   return `
       SELECT period_kind, period_start, agency, arrayResize(CAST([] AS Array(Int64)), ${INDEX766_SUMS.length}) AS sums,
         ${setsOf(added)} AS sets,
-        toUInt8(${PROCEDURE_COUNTERS.map((_, i) => `(${turned(i + 1, false)})`).join(' OR ')}) AS left
+        toUInt8(${PROCEDURE_COUNTERS.map((_, i) => `(${left(i + 1)})`).join(' OR ')}) AS left
       FROM
       (
         SELECT period_kind, period_start, agency, procedure, sumForEach(change) AS change,
@@ -150,13 +173,13 @@ function setAdditionsSource(layout: CellLayout): string {
           SELECT toString(period_kind) AS period_kind, period_start, scope_code AS agency,
             toString(procedure_code) AS procedure, ${none} AS change, ${counts((c) => c.column)} AS after
           FROM kpi_scope_procedures_v1
-          WHERE scope_kind = 'agency' AND (period_kind, period_start) IN ${RUNNING_PERIODS_SQL}
+          WHERE scope_kind = 'agency'
+            AND (period_kind, period_start, scope_code, procedure_code) IN ${falling}
           UNION ALL
           SELECT ${cell}, ${none} AS change, ${counts((c) => layout.at(c.key))} AS after
           FROM ${liveCellsOfRunSql(RUNNING_PERIODS_SQL)}
+          WHERE (period_kind, period_start, agency_code, procedure_code) IN ${falling}
         )
-        WHERE (period_kind, period_start, agency, procedure) IN
-          (SELECT toString(period_kind), period_start, toString(agency_code), toString(procedure_code) ${STAGED})
         GROUP BY period_kind, period_start, agency, procedure
         HAVING arrayExists(x -> x != 0, change)
       )`;
@@ -164,8 +187,8 @@ function setAdditionsSource(layout: CellLayout): string {
 
 /**
  * Stores under {live_id} the inputs of the scopes RUNNING_KEYS_SQL names (the city and the chains of the
- * agencies with deltas) as the chain {input_tags} holds them plus the run's deltas and the procedures that
- * joined a set, all or none: none when a scope the deltas reach (or a period's city) has no row in the
+ * agencies with deltas) as the chain {input_tags} holds them plus the run's deltas and the procedures whose
+ * count grew, added to the sets that lack them, all or none: none when a scope the deltas reach (or a period's city) has no row in the
  * chain, is left with no input at all (the statement's row for it then depends on merges of zero rows), or
  * a procedure may have left a set. `cities`: the number of running periods, each of whose city must be
  * there. Then the caller reads the inputs anew instead. `markers`: each period's marker (its city row's
@@ -180,7 +203,7 @@ export function nextInputsSql(
   /**
    * `moved`: the scopes are MOVED_KEYS_SQL's (an agency's deltas summing to 0 add no row), else
    * RUNNING_KEYS_SQL's; `sets`: no procedure counter moved (movedAgenciesSql), so no set can: the set
-   * additions (a read of kpi_scope_procedures_v1 and the live cells) are left out.
+   * additions (setAdditionsSource) are left out.
    */
   narrow: { moved: boolean; sets: boolean } = { moved: false, sets: true },
 ): string {
@@ -189,10 +212,12 @@ export function nextInputsSql(
       sums, sets, figures, catalog_size, 1 AS found, scope_kind = 'city' AS moved, 0 AS left`,
     narrow.moved ? MOVED_KEYS_SQL : RUNNING_KEYS_SQL,
   );
-  // A scope's sets: its previous row's (distinct already), with the procedures that joined them if any;
-  // not every element of every set hashed again (the city's services hold every unit's).
-  const union = `if(empty(added), kept, arrayMap(i -> arrayDistinct(arrayConcat(kept[i],
-      arrayFlatten(arrayMap(a -> a[i], added)))), range(1, ${INDEX766_SETS.length + 1})))`;
+  // A scope's sets: its previous row's (distinct already), with the added procedures it lacks appended, as
+  // arrayDistinct of both would give them; not every element of every set hashed again (the city's
+  // services hold every unit's): a small set is searched element by element, a large one hashed.
+  const union = `if(empty(added), kept, arrayMap((k, new) -> if(length(k) * length(new) <= ${SEARCHED_PAIRS},
+      arrayConcat(k, arrayFilter(x -> NOT has(k, x), new)), arrayDistinct(arrayConcat(k, new))),
+    kept, arrayMap(i -> arrayDistinct(arrayFlatten(arrayMap(a -> a[i], added))), range(1, ${INDEX766_SETS.length + 1}))))`;
   const empty = `arrayAll(x -> x = 0, sums) AND arrayAll(s -> empty(s), sets) AND empty(figures)`;
   return `
 INSERT INTO kpi_index766_scope_inputs_v1 (tag, ${INPUT_COLUMNS.join(', ')}, code, parent, ancestors)
