@@ -6,8 +6,9 @@ import type { HeldLease } from './claim-lease.ts';
 import { computeValues, type ValuesAt } from './compute-values.ts';
 import {
   APPLY_FORMAT,
+  type ApplyCut,
   abandonGeneration,
-  applyShardsOf,
+  applyCutOf,
   type Claim,
   commitGeneration,
   type GenerationLog,
@@ -91,6 +92,8 @@ export async function completeGeneration(
     staged: boolean;
     /** How many shards its applies are cut into: the number recorded with the claim (applyFormat). */
     shards: number;
+    /** The cells' apply sums them per cell: a claim of 'sharded-v1' (applyCutOf); this code's does not. */
+    summedCells?: boolean;
     stagedFacts?: boolean;
     crossedFrom?: string;
     previousChain?: LiveChain & { grow: boolean };
@@ -108,7 +111,10 @@ export async function completeGeneration(
   // only cell deltas (a new day or year settles cells, not facts).
   if (known.staged) {
     try {
-      await applyGeneration(sql, claim.gen, claim.run_id, at, known.stagedFacts ?? true, known.shards);
+      await applyGeneration(sql, claim.gen, claim.run_id, at, known.stagedFacts ?? true, {
+        shards: known.shards,
+        summedCells: known.summedCells ?? false,
+      });
     } catch (err) {
       // An apply is cut into shards of one chunk each that cannot spill (ONE_CHUNK_INSERT), as many as its
       // claim says: past the statement's memory limit a shard fails the same way on every run (with the
@@ -160,11 +166,11 @@ async function applyGeneration(
   owner: string,
   at: ValuesAt,
   stagedFacts: boolean,
-  shards: number,
+  cut: ApplyCut,
 ): Promise<void> {
   const token = `kpi-gen-${gen}-${owner}`;
   const run = { ...at, run_id: owner };
-  await applyCellDeltas(sql, token, run, shards);
+  await applyCellDeltas(sql, token, run, cut);
   if (!stagedFacts) return;
   await sql.command(APPLY_OPEN_FACTS_SQL, run, { settings: { insert_deduplication_token: `${token}-open` } });
   await sql.command(APPLY_AT_RISK_OPEN_SQL, run, {
@@ -178,25 +184,27 @@ async function applyGeneration(
  * statements (one when 1, as before 'sharded-v1'), each one chunk and block (ONE_CHUNK_INSERT) under a
  * token of its own: a re-run after a crash mid-apply, in as many shards, skips each shard already written
  * whole and writes the others. A shard holds the rows whose output key hashes to it (sql/generation.sql.ts
- * inShard), so its GROUP BY takes about 1/shards of the memory, and reads every staged row again.
+ * inShard), so its one chunk takes about 1/shards of the memory, and reads every staged row again. The
+ * cells are copied as staged, or summed per cell for a claim of 'sharded-v1' (`summedCells`).
  */
 export async function applyCellDeltas(
   sql: Statements,
   token: string,
   run: StatementParams,
-  shards: number,
+  { shards, summedCells }: ApplyCut,
 ): Promise<void> {
   const layout = dossierCellLayout();
-  // These three statements group by their table's key, so the summing tables' merge of each inserted
-  // block finds nothing to sum or drop; skipping it wrote the same rows for about a fifth less CPU.
+  // The scope statements group by their table's key, so the summing tables' merge of each inserted block
+  // finds nothing to sum or drop; skipping it wrote the same rows for about a fifth less CPU. The cells'
+  // copy leaves a cell's rows to the table's merges, as any insert of a summing table may.
   const settings = { ...ONE_CHUNK_INSERT, optimize_on_insert: '0' };
   const sharded = shards > 1;
-  // The cells' GROUP BY on one thread: its keys are nearly all distinct (a catch-up's settled days, one
-  // staged row per cell), so two threads build two tables as large as the output and then merge them on
-  // one thread; alone it builds one. Still one chunk (single level, no spill). A catch-up's 1.68M staged
-  // rows at 200k dossiers: 3.74-3.97 against 2.82-3.37 CPU-s, the same rows.
+  // The cells' apply on one thread: two would each gather (or, summed, group) about half the rows, then
+  // merge them on one thread. The summed GROUP BY's keys are nearly all distinct (a catch-up's settled days,
+  // one staged row per cell): a catch-up's 1.68M staged rows at 200k dossiers took 3.74-3.97 CPU-s on two
+  // threads against 2.82-3.37 on one, the same rows. Still one chunk (single level, no spill).
   const applies: [string, string, Record<string, string>][] = [
-    [applyCellsSql(layout, sharded), 'cells', { max_threads: '1' }],
+    [applyCellsSql(layout, sharded, summedCells), 'cells', { max_threads: '1' }],
     [scopeCellsSql(layout, STAGED_DELTAS, false, sharded), 'scope-cells', {}],
     [scopeProceduresSql(layout, STAGED_DELTAS, false, sharded), 'scope-procedures', {}],
   ];
@@ -228,7 +236,7 @@ export async function settlePending(
   const { pending } = log;
   if (!pending) return log;
   const age = utcDate(log.serverNow).getTime() - utcDate(pending.created_at).getTime();
-  const shards = applyShardsOf(pending.apply_format);
+  const cut = applyCutOf(pending.apply_format);
   if (!log.released) {
     const alive = await options.leases?.isAlive(pending.run_id);
     if (alive === true || (alive === undefined && age < (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS))) {
@@ -248,7 +256,7 @@ export async function settlePending(
     await abandonGeneration(clickhouse, pending);
   } else if (age > FINISHABLE_MS) {
     await abandonGeneration(clickhouse, pending);
-  } else if (shards === undefined) {
+  } else if (cut === undefined) {
     // Claimed by code that cuts its applies into other blocks (APPLY_FORMAT): what it applied would not
     // be recognized by this code's blocks, and would count twice.
     options.onWarning?.(
@@ -274,7 +282,7 @@ export async function settlePending(
         now: pending.judged_at,
         day_floor: pending.kind === 'range' ? EPOCH_DAY : pending.day_floor,
       },
-      { staged: true, shards },
+      { staged: true, ...cut },
     );
   }
   return readGenerationLog(clickhouse);

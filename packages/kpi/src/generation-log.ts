@@ -11,29 +11,39 @@ import { type RunTotals, runTotalsOf, statements } from './statements.ts';
 /**
  * How this code cuts an apply into blocks (sql/generation.sql.ts ONE_CHUNK_INSERT, each table's apply cut
  * into `shards` statements by key, complete-generation.ts applyCellDeltas), recorded with each claim as
- * `sharded-v1/<shards>` (migration 0261): the engine skips a re-run's block by the token and the numbers of
+ * `sharded-v2/<shards>` (migration 0261): the engine skips a re-run's block by the token and the numbers of
  * the SELECT's chunks in it, so a generation applied in part by code that cut other blocks (the sorted
  * apply before 581c575: a chunk per 65,409 cells) would be applied again in full by this code, and the
  * other way round. The run finishing a generation applies it in as many shards as its claim says, so a
- * re-run writes the same blocks under the same tokens whatever its own memory limit. A pending generation
- * of another format (or none: claimed by older code) is abandoned, and the next run rebuilds
- * (complete-generation.ts settlePending). Change it with any change to the applies' chunking.
+ * re-run writes the same blocks under the same tokens whatever its own memory limit. 'sharded-v2' copies
+ * the staged cell rows as they are (sql/generation.sql.ts applyCellsSql), 'sharded-v1' summed them per cell
+ * first: a generation claimed by either is finished with its own statements (applyCutOf). A pending
+ * generation of another format (or none: claimed by older code) is abandoned, and the next run rebuilds
+ * (complete-generation.ts settlePending). Change it with any change to the applies' chunking or rows.
  */
-export const APPLY_FORMAT = 'sharded-v1';
+export const APPLY_FORMAT = 'sharded-v2';
 
 /** The apply format recorded with a claim whose applies are cut into `shards` statements each. */
 export function applyFormat(shards: number): string {
   return `${APPLY_FORMAT}/${shards}`;
 }
 
+/** How a claim's applies are cut: into how many shards, and whether the cells' apply sums them per cell. */
+export interface ApplyCut {
+  shards: number;
+  /** The cells' apply of 'sharded-v1' and 'one-chunk-v1': the staged rows summed per cell. */
+  summedCells: boolean;
+}
+
 /**
- * How many shards a claim's applies are cut into; undefined for a claim of another format (or none).
- * 'one-chunk-v1' (1e54e44) is one shard: its statements and tokens are this code's with one shard.
+ * How a claim's applies are cut; undefined for a claim of another format (or none). 'one-chunk-v1'
+ * (1e54e44) is 'sharded-v1' in one shard: the same statements and tokens.
  */
-export function applyShardsOf(format: string): number | undefined {
-  if (format === 'one-chunk-v1') return 1;
-  const shards = new RegExp(`^${APPLY_FORMAT}/(\\d+)$`).exec(format)?.[1];
-  return shards === undefined || Number(shards) < 1 ? undefined : Number(shards);
+export function applyCutOf(format: string): ApplyCut | undefined {
+  if (format === 'one-chunk-v1') return { shards: 1, summedCells: true };
+  const [, version, shards] = /^sharded-v([12])\/(\d+)$/.exec(format) ?? [];
+  if (shards === undefined || Number(shards) < 1) return undefined;
+  return { shards: Number(shards), summedCells: version === '1' };
 }
 
 export interface Generation {

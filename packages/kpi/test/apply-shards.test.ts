@@ -1,8 +1,8 @@
 // How many shards a generation's applies are cut into (complete-generation.ts shardsFor) and how a claim
-// records it (generation-log.ts applyFormat / applyShardsOf): the finishing run must read back the claim's.
+// records it (generation-log.ts applyFormat / applyCutOf): the finishing run must read back the claim's.
 import { describe, expect, it } from 'vitest';
 import { MAX_APPLY_SHARDS, shardsFor } from '../src/complete-generation.ts';
-import { applyFormat, applyShardsOf } from '../src/generation-log.ts';
+import { applyCutOf, applyFormat } from '../src/generation-log.ts';
 
 const MIB = 2 ** 20;
 
@@ -23,13 +23,17 @@ describe('shardsFor', () => {
 });
 
 describe('the apply format a claim records', () => {
-  it('reads back the number of shards it was written with', () => {
-    for (const shards of [1, 2, 64]) expect(applyShardsOf(applyFormat(shards))).toBe(shards);
+  it('reads back the number of shards it was written with, its cells copied as staged', () => {
+    for (const shards of [1, 2, 64]) {
+      expect(applyFormat(shards)).toBe(`sharded-v2/${shards}`);
+      expect(applyCutOf(applyFormat(shards))).toEqual({ shards, summedCells: false });
+    }
   });
 
-  it("finishes 'one-chunk-v1' (the same statements and tokens) as one shard, and no other format", () => {
-    expect(applyShardsOf('one-chunk-v1')).toBe(1);
-    for (const format of ['', 'sharded-v1', 'sharded-v1/0', 'sharded-v1/x', 'sharded-v2/4', 'one-chunk-v2'])
-      expect(applyShardsOf(format)).toBeUndefined();
+  it("finishes 'sharded-v1' and 'one-chunk-v1' with their cells summed per cell, and no other format", () => {
+    expect(applyCutOf('sharded-v1/3')).toEqual({ shards: 3, summedCells: true });
+    expect(applyCutOf('one-chunk-v1')).toEqual({ shards: 1, summedCells: true });
+    for (const format of ['', 'sharded-v1', 'sharded-v2/0', 'sharded-v1/x', 'sharded-v3/4', 'one-chunk-v2'])
+      expect(applyCutOf(format)).toBeUndefined();
   });
 });

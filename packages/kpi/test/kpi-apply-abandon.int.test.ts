@@ -49,10 +49,10 @@ async function claimOf(runId: string) {
   return result.json<{ kind: string; apply_format: string }>();
 }
 
-/** How many shards a run's claim records for its applies ('sharded-v1/<n>'); 0 for another format. */
+/** How many shards a run's claim records for its applies ('sharded-v2/<n>'); 0 for another format. */
 async function shardsOf(runId: string): Promise<number> {
   const [claim] = await claimOf(runId);
-  return Number(/^sharded-v1\/(\d+)$/.exec(claim?.apply_format ?? '')?.[1] ?? 0);
+  return Number(/^sharded-v2\/(\d+)$/.exec(claim?.apply_format ?? '')?.[1] ?? 0);
 }
 
 /**

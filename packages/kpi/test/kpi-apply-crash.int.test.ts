@@ -19,11 +19,13 @@ const SLOW = 600_000;
 /** Kills: the first as soon as the cells' part is there, the others spread over a whole apply's time. */
 const KILLS = 6;
 /**
- * A statement memory cap (bytes) the cells' one chunk (200,000 cells: ~115 MiB) does not fit in; the
- * claim records SHARDS shards for the 400,000 staged rows under it (shardsFor).
+ * A statement memory cap (bytes) the cells' one chunk (400,000 staged rows copied: 380-800 MiB) does not
+ * fit in; the claim records SHARDS shards for them under it (shardsFor). Each shard's 16,000 rows are
+ * written as a compact part: past ~30,000 rows (10 MB) a part is wide, and its writer's buffers (a few MiB
+ * per column stream, 38 columns) take ~150 MiB whatever its rows, more than a miniature cap holds.
  */
-const CAP = '100000000';
-const SHARDS = '10';
+const CAP = '50000000';
+const SHARDS = '25';
 
 const root = mkdtempSync(join(tmpdir(), 'kpi-apply-crash-'));
 const template = join(root, 'template');
@@ -111,6 +113,8 @@ describe('a generation applied again after a SIGKILL mid-apply', () => {
       const result = await check(dir);
       rmSync(dir, { recursive: true, force: true });
       expectAsStaged(result, ONE_PART);
+      // Copied as staged ('sharded-v2'): two rows a cell, summed by the table's merges and every reader.
+      expect(Number(result.cell_rows)).toBe(400_000);
     },
     SLOW,
   );
@@ -157,12 +161,36 @@ describe('a generation applied again after a SIGKILL mid-apply', () => {
   );
 
   it(
+    "finishes a claim of 'sharded-v1' with its cells summed per cell: one part a table, exact after a SIGKILL and a re-run",
+    async () => {
+      const whole = join(root, 'summed-whole');
+      cpSync(template, whole, { recursive: true });
+      await run('apply', whole, '1', '0', 'summed');
+      const wholeResult = await check(whole);
+      rmSync(whole, { recursive: true, force: true });
+      expectAsStaged(wholeResult, ONE_PART);
+      expect(Number(wholeResult.cell_rows)).toBe(200_000);
+      const dir = join(root, 'summed-kill');
+      cpSync(template, dir, { recursive: true });
+      const apply = start('apply', dir, '1', '0', 'summed');
+      while (cellParts(dir) === 0 && apply.child.exitCode === null) await sleep(2);
+      apply.child.kill('SIGKILL');
+      await apply.exited;
+      await run('reapply', dir, '1', '0', 'summed');
+      const result = await check(dir);
+      rmSync(dir, { recursive: true, force: true });
+      expectAsStaged(result);
+    },
+    SLOW,
+  );
+
+  it(
     'cuts each apply into the shards its claim records under a memory cap its one chunk exceeds: exact, and a re-run adds nothing',
     async () => {
       const dir = join(root, 'sharded');
       cpSync(template, dir, { recursive: true });
       expect(await last('shards', dir, CAP)).toEqual({ shards: Number(SHARDS) });
-      // In one shard (as 'one-chunk-v1' applied) the cells' GROUP BY cannot spill and fails.
+      // In one shard the cells' one chunk cannot spill and fails.
       await expect(run('apply', dir, '1', CAP)).rejects.toThrow('MEMORY_LIMIT_EXCEEDED');
       const applied = await run('apply', dir, SHARDS, CAP);
       expect(ended(applied, 'kpi_cells_v1')).toBe(Number(SHARDS));
