@@ -135,6 +135,7 @@ export async function completeGeneration(
   // Only cycles skip an unchanged Decision 766 statement: a range is asked for on purpose.
   const chain = await computeValues(sql, kpis, options.scopeKinds, options.periodKinds, at, {
     skipUnchangedIndex766: claim.kind === 'cycle',
+    index766FromInputs: claim.kind === 'cycle',
     crossedFrom: known.crossedFrom,
     chainLimits: options.index766Chain,
     previousChain: known.previousChain,

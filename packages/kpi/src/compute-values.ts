@@ -5,6 +5,7 @@ import { index766PeriodRuns } from './index766/period-chunks.ts';
 import type { ChainLimits } from './index766/stored-inputs.ts';
 import { type Index766Inputs, readIndex766Inputs } from './index766-inputs.ts';
 import { computeRunningIndex766, storeRunningIndex766Inputs } from './index766-running.ts';
+import { computeIndex766FromInputs } from './index766-statement.ts';
 import type { KpiDefinition, KpiSource } from './kpi-definition.ts';
 import type { PeriodKind, ScopeKind } from './periods.ts';
 import { DOSSIER_PURPOSES, dossierValuesSql, dossierWriteKeysSql } from './sql/cells.sql.ts';
@@ -66,6 +67,11 @@ export interface ComputeOptions {
    * committed): the cycles after it start from them (index766-running.ts) instead of reading them anew.
    */
   keepRunningIndex766Inputs?: boolean;
+  /**
+   * Compute the Decision 766 periods the running path does not from stored inputs instead of the index's
+   * statement (index766-statement.ts), leaving the running periods' inputs for the next cycles: cycles do.
+   */
+  index766FromInputs?: boolean;
   /** How long a chain of stored Decision 766 inputs grows (index766-running.ts). */
   chainLimits?: ChainLimits;
   /**
@@ -218,6 +224,28 @@ export async function computeValues(
     }
     // The Decision 766 statement filtered by index766KeysSql only where that pays (index766Keyed).
     const keyed = source === 'index766' && (await index766KeysNeeded(sql, kinds, params));
+    const writeValues = (keys: string | undefined) => () =>
+      sql.command(writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL, keys), writeParams, {
+        label: `kpi_values_v1 <- ${source} ${kinds.join('+')}`,
+      });
+    if (
+      source === 'index766' &&
+      options.index766FromInputs &&
+      !((options.index766Parts ?? 1) > 1) &&
+      (await computeIndex766FromInputs(sql, {
+        kinds,
+        layout,
+        params,
+        keyed,
+        linked: chain.links.length > 0,
+        previousLiveId: options.crossedFrom,
+        chainLimits: options.chainLimits,
+        write: writeValues(keyed ? index766KeysSql(kinds) : undefined),
+      }))
+    ) {
+      await inputs?.record();
+      continue;
+    }
     const rows =
       source === 'dossier'
         ? dossierValuesSql(kinds, bySource.dossier, layout)
@@ -227,7 +255,6 @@ export async function computeValues(
     const stage = stageValuesSql(rows);
     const keys =
       source === 'dossier' ? dossierWriteKeysSql(kinds) : keyed ? index766KeysSql(kinds) : undefined;
-    const write = writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL, keys);
     // The Decision 766 statement over its periods at once, or part by part under a small cap.
     const runs =
       source === 'index766'
@@ -240,7 +267,7 @@ export async function computeValues(
         { label: `kpi_stage_values_v1 <- ${source} ${kinds.join('+')}` },
       );
     }
-    await sql.command(write, writeParams, { label: `kpi_values_v1 <- ${source} ${kinds.join('+')}` });
+    await writeValues(keys)();
     await inputs?.record();
     if (source === 'index766' && options.keepRunningIndex766Inputs) {
       // A head start for the next cycles only: failing it must not fail the rebuild, which would fail

@@ -63,7 +63,8 @@ import { utcDate } from './utc.ts';
  * kpi_values_v1 (index766/write-rows.ts: no stage, no comparison; none differs: no write). A row not known
  * to differ that way (value-rows.ts changedValueRows) is staged and compared. The sets (every procedure
  * of the catalog, every unit's services for the city) never go through the client. When the previous rows are missing (the generation
- * before computed the index with its statement, or its rows are older than 4 hours), a procedure may have
+ * before computed the index with its statement: a range, a run finishing another's generation, a keyed
+ * cycle with no chain to stand on; or its rows are older than 4 hours), a procedure may have
  * left a set, or a moved scope would be left with no input at all (the statement's row for it then
  * depends on merges of zero rows), that statement stores nothing and the inputs of every scope are read
  * with the statement's input part instead (index766ScopeInputsSql, without its scoring), scored the

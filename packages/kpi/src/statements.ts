@@ -66,6 +66,8 @@ export interface StatementParams {
   /** A running cycle's Decision 766 periods (index766/running-deltas.ts RUNNING_PERIODS_SQL), pairwise. */
   running_kinds?: readonly string[];
   running_starts?: readonly string[];
+  /** Where a cycle computing its Decision 766 index from stored inputs keeps its settled periods' (index766-statement.ts). */
+  settled_tag?: string;
   /** The agencies whose staged rows may move a running cycle's Decision 766 inputs (MOVED_KEYS_SQL): their units, pairwise. */
   moved_kinds?: readonly string[];
   moved_starts?: readonly string[];

@@ -37,7 +37,7 @@ export function runningPath(store: () => ClickHouse) {
     (await store().query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
 
   /**
-   * A cycle at `now` (city day 2026-03-10); `failAfter`: the run dies after that statement; `chain`: when
+   * A cycle at `now` (HH:MM of the city day 2026-03-10, or an instant 'YYYY-MM-DD HH:MM'); `failAfter`: the run dies after that statement; `chain`: when
    * its stored Decision 766 inputs are written whole again. `read`: the columns of the rows the cycle's
    * queries returned.
    */
@@ -45,11 +45,12 @@ export function runningPath(store: () => ClickHouse) {
     const labels: string[] = [];
     const read = new Set<string>();
     const runId = randomUUID();
+    const at = now.includes('-') ? `${now}:00.000` : `${DAY} ${now}:00.000`;
     const result = await runKpiCycle(noting(store(), read), {
       runId,
       periodKinds: PERIOD_KINDS,
       scopeKinds: SCOPE_KINDS,
-      now: `${DAY} ${now}:00.000`,
+      now: at,
       graceMs: 0,
       index766Chain: chain,
       trace: (label) => {
@@ -57,7 +58,7 @@ export function runningPath(store: () => ClickHouse) {
         if (label === failAfter) throw new Error(`stopped after ${label}`);
       },
     });
-    return { result, labels, read, runId, now: `${DAY} ${now}:00.000` };
+    return { result, labels, read, runId, now: at };
   }
 
   /** A generation's stored scope rows and its markers' parents. */

@@ -10,7 +10,8 @@ import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS, shiftMs, verifyKpiState } from 
 import { AGENCIES, EVENTS, NOW, PROCEDURES } from './index766-scenario.ts';
 import { agency, dossierEvents } from './kpi-fixtures.ts';
 
-const STAGE = 'kpi_stage_values_v1 <- index766 month+quarter+year';
+/** The index's periods computed off the running path: from their inputs stored (index766-statement.ts). */
+const STAGE = 'index766 statement: stage scored values';
 const SLOW = 600_000;
 /** Whether a cycle computed the index: by its statement, or for the running periods without it. */
 const computed = (labels: string[]) =>

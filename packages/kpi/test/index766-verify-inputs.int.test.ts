@@ -142,15 +142,21 @@ describe('verifyKpiState and the stored Decision 766 running inputs', () => {
         exact: true,
         index766Inputs: { checked: 0, differing: 0 },
       });
-      // That cycle runs the statement and stores none; the one after reads every scope's inputs anew.
+      // That cycle computes the index off the running path, from every scope's inputs stored whole
+      // (index766-statement.ts): the corrupted rows are no longer the chain's, and the one after starts from them.
       const statement = await cycle('02:40');
       expect(statement.labels).not.toContain(FROM_PREVIOUS);
-      expect((await verifyKpiState(clickhouse)).index766Inputs).toEqual({ checked: 0, differing: 0 });
+      expect(await stored(statement.runId)).toEqual({ scopes: 12, parents: [''] });
+      expect(await verifyKpiState(clickhouse)).toMatchObject({
+        exact: true,
+        index766Inputs: { checked: 12, differing: 0 },
+      });
       await events(
         dossierEvents({ code: 'NEXT', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 02:45' }),
       );
-      const anew = await cycle('02:50');
-      expect(anew.labels).toContain(FROM_INPUTS);
+      const next = await cycle('02:50');
+      expect(next.labels).toContain(FROM_PREVIOUS);
+      expect(next.labels).not.toContain(FROM_INPUTS);
       expect(await verifyKpiState(clickhouse)).toMatchObject({
         exact: true,
         index766Inputs: { checked: 12, differing: 0 },

@@ -203,6 +203,21 @@ export async function storeChainedMarkers(
   sql.trace?.('index766 running: store inputs', performance.now() - began);
 }
 
+/**
+ * The markers of a generation that stored some scopes of its periods (those it recomputed, read anew) and
+ * stands on the chain `tags` for the others, as nextInputsSql writes them for the scopes it moved: parent
+ * the nearest tag holding rows, ancestors every tag of the chain.
+ */
+export async function storeMarkersOnChain(
+  sql: Statements,
+  tag: string,
+  periods: readonly PeriodRow[],
+  code: string,
+  tags: readonly string[],
+): Promise<void> {
+  await insertMarkers(sql, tag, periods, code, tags[0]!, tags);
+}
+
 /** Each period's marker row of `tag`, standing on `parent` (its chain `ancestors`; '' and none: on no tag). */
 async function insertMarkers(
   sql: Statements,
