@@ -161,7 +161,11 @@ export async function timedCycle(
   const index766 = Object.entries(breakdown).filter(([label]) => label.includes('index766'));
   return {
     index766Seconds: round(index766.reduce((sum, [, seconds]) => sum + seconds, 0)),
-    index766StatementRan: index766.some(([label]) => label.startsWith('kpi_stage_values_v1 <- index766')),
+    // Its statement, or the same periods from stored inputs (index766-statement.ts).
+    index766StatementRan: index766.some(
+      ([label]) =>
+        label.startsWith('kpi_stage_values_v1 <- index766') || label.startsWith('index766 statement:'),
+    ),
     seconds: round((performance.now() - began) / 1000),
     cpuSeconds: round((user + system) / 1e6),
     mode: result.mode,

@@ -235,7 +235,10 @@ async function compare(a: string, b: string): Promise<boolean> {
       x !== undefined && y !== undefined && x.at === y.at && x.rows === y.rows && x.hash === y.hash;
     const exact = [x, y].map((c) => (c?.verify ? (c.verify.exact ? 'exact' : 'NOT EXACT') : '-')).join('/');
     same &&= equal && !exact.includes('NOT');
-    const index766 = [x, y].map((c) => statementCpu(c, 'kpi_stage_values_v1 <- index766')).join('/');
+    // The index off the running path: its statement, or its inputs stored and scored (index766-statement.ts).
+    const index766 = [x, y]
+      .map((c) => statementCpu(c, ['kpi_stage_values_v1 <- index766', 'index766 statement:']))
+      .join('/');
     console.log(
       `${String(i).padStart(2)} ${(x ?? y)?.label.padEnd(26)} ${equal ? 'equal    ' : 'DIFFERENT'} ` +
         `rows ${x?.rows}/${y?.rows} verify ${exact} cpu ${x?.cpuSeconds}/${y?.cpuSeconds} s, ` +
@@ -247,9 +250,11 @@ async function compare(a: string, b: string): Promise<boolean> {
   return same;
 }
 
-/** CPU seconds of a cycle's statements whose label starts with `prefix` ('-' when none ran). */
-function statementCpu(cycle: CycleRecord | undefined, prefix: string): string {
-  const cpu = Object.entries(cycle?.statements ?? {}).filter(([label]) => label.startsWith(prefix));
+/** CPU seconds of a cycle's statements whose label starts with one of `prefixes` ('-' when none ran). */
+function statementCpu(cycle: CycleRecord | undefined, prefixes: readonly string[]): string {
+  const cpu = Object.entries(cycle?.statements ?? {}).filter(([label]) =>
+    prefixes.some((prefix) => label.startsWith(prefix)),
+  );
   return cpu.length === 0 ? '-' : String(round(cpu.reduce((sum, [, s]) => sum + s.cpuSeconds, 0)));
 }
 
