@@ -1,7 +1,5 @@
-import { Readable } from 'node:stream';
-import { INDEX766_SCOPES } from './index766/kpis.ts';
 import { readIndex766Periods } from './index766/period-chunks.ts';
-import { RUNNING_PERIODS_SQL, TAGGED_SCORING_SQL } from './index766/running-deltas.ts';
+import { RUNNING_PERIODS_SQL } from './index766/running-deltas.ts';
 import {
   CHAIN_MARKERS_SQL,
   type Chain,
@@ -11,24 +9,16 @@ import {
   INPUT_COLUMNS,
   type MarkerRow,
   periodKey,
-  type ScoringRow,
   storeMarkers,
   storeMarkersOnChain,
-  toInputs,
 } from './index766/stored-inputs.ts';
-import {
-  index766ValueRows,
-  UnscorableInputs,
-  VALUE_COLUMNS,
-  type ValueRow,
-  valueRowsTsv,
-} from './index766/value-rows.ts';
 import { scopeInputs } from './index766-running.ts';
 import { type PeriodKind, periodStartOf } from './periods.ts';
 import type { CellLayout } from './sql/cells.sql.ts';
 import { INDEX766_SETS, INDEX766_SUMS, index766ScopeInputsSql } from './sql/index766-sources.sql.ts';
-import { INDEX766_PURPOSES, index766KeysSql } from './sql/index766-values.sql.ts';
+import { INDEX766_PURPOSES, index766KeysSql, index766ValuesSql } from './sql/index766-values.sql.ts';
 import { runPeriodPairsSql } from './sql/run-periods.sql.ts';
+import { stageValuesSql } from './sql/write-values.sql.ts';
 import type { StatementParams, Statements } from './statements.ts';
 import { utcDate } from './utc.ts';
 
@@ -38,17 +28,17 @@ import { utcDate } from './utc.ts';
  * index's statement, so that the cycle leaves the running periods' inputs as the running path would
  * have: the statement's input part (index766ScopeInputsSql, with its keys filter when the statement takes
  * it) is stored in kpi_index766_scope_inputs_v1 (the running periods' rows under the live id, the others'
- * under a scratch tag), each scope's sums, set sizes and common elements read back and scored in
- * TypeScript (value-rows.ts, as the running path scores inputs read anew), staged, and written by the
- * statement's own write (the same keys compared). The running periods' markers are written last: a tag
- * holding every scope (parent ''), or, where the keys filter kept only the city and the chains of the
- * agencies that moved (a period only 'touched', in a cycle starting from the previous live cells), on
- * the previous generation's chain, which holds the other scopes' inputs unchanged (index766KeysSql says
- * why): the scopes stored are read anew at the run's instant, so either way each scope's row through
- * the chain is its inputs now. Without such a chain (or the inputs unscorable) the caller runs the
- * statement. The next cycle on the running path then adds its deltas to these rows instead of reading
- * every scope anew. Crash safety is the running path's: rows first, markers last, and no tag is started
- * from unless its generation was committed.
+ * under a scratch tag), scored by the statement's own scoring layers over the stored rows
+ * (index766ValuesSql given them as its inputs: the same values, the sets never leave the engine), staged,
+ * and written by the statement's own write (the same keys compared). The running periods' markers are
+ * written last: a tag holding every scope (parent ''), or, where the keys filter kept only the city and
+ * the chains of the agencies that moved (a period only 'touched', in a cycle starting from the previous
+ * live cells), on the previous generation's chain, which holds the other scopes' inputs unchanged
+ * (index766KeysSql says why): the scopes stored are read anew at the run's instant, so either way each
+ * scope's row through the chain is its inputs now. Without such a chain the caller runs the statement.
+ * The next cycle on the running path then adds its deltas to these rows instead of reading every scope
+ * anew. Crash safety is the running path's: rows first, markers last, and no tag is started from unless
+ * its generation was committed.
  */
 
 export interface StatementInputsOptions {
@@ -82,6 +72,17 @@ FROM
   FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, periods, layout, keys, linked)})
 )`;
 }
+
+/**
+ * The rows stored under {input_tags} with index766ScopeInputsSql's columns (a row written twice, by an
+ * insert repeated under the same tag, read once).
+ */
+const STORED_INPUTS_SQL = `
+SELECT toString(period_kind) AS period_kind, period_start, toString(scope_kind) AS scope_kind, scope_code,
+  ${INDEX766_SUMS.map((c, i) => `sums[${i + 1}] AS ${c}`).join(', ')},
+  ${INDEX766_SETS.map((c, i) => `sets[${i + 1}] AS ${c}`).join(', ')}, figures, catalog_size
+FROM kpi_index766_scope_inputs_v1 WHERE tag IN {input_tags:Array(String)} AND scope_kind != ''
+LIMIT 1 BY tag, period_kind, period_start, scope_kind, scope_code`;
 
 /**
  * Rebasing a chain (due to be written whole again, stored-inputs.ts chainOf): the running periods' scopes
@@ -132,32 +133,12 @@ export async function computeIndex766FromInputs(
   await sql.command(storeInputsSql(kinds, layout, keyed, options.linked), at, {
     label: 'index766 statement: inputs',
   });
-  const read = await sql.rows<ScoringRow>(
-    TAGGED_SCORING_SQL,
-    { input_tags: [params.live_id, settled] },
-    'index766 statement: read inputs',
+  // Scored by the statement's own scoring layers over the stored rows: the sets stay in the engine.
+  await sql.command(
+    stageValuesSql(index766ValuesSql(kinds, layout, true, false, STORED_INPUTS_SQL)),
+    { ...params, input_tags: [params.live_id, settled] },
+    { label: 'index766 statement: stage values' },
   );
-  const scopeKinds = new Set(params.scope_kinds ?? INDEX766_SCOPES);
-  const rows: ValueRow[] = [];
-  try {
-    for (const s of toInputs(read)) {
-      if (scopeKinds.has(s.scope_kind)) for (const r of index766ValueRows(s)) rows.push(r);
-    }
-  } catch (err) {
-    // Stored rows without markers are never read: the statement computes the values instead.
-    if (err instanceof UnscorableInputs) return false;
-    throw err;
-  }
-  const began = performance.now();
-  if (rows.length > 0) {
-    await sql.clickhouse.insert({
-      table: 'kpi_stage_values_v1',
-      values: Readable.from([valueRowsTsv(params.values_id ?? '', rows)], { objectMode: false }),
-      columns: ['values_id', ...VALUE_COLUMNS],
-      format: 'TabSeparated',
-    });
-  }
-  sql.trace?.('index766 statement: stage scored values', performance.now() - began);
   await options.write();
   // The markers last (stored-inputs.ts storeMarkers says why that is crash-safe).
   if (chain && !chain.rebase) {

@@ -11,7 +11,7 @@ import { AGENCIES, EVENTS, NOW, PROCEDURES } from './index766-scenario.ts';
 import { agency, dossierEvents } from './kpi-fixtures.ts';
 
 /** The index's periods computed off the running path: from their inputs stored (index766-statement.ts). */
-const STAGE = 'index766 statement: stage scored values';
+const STAGE = 'index766 statement: stage values';
 const SLOW = 600_000;
 /** Whether a cycle computed the index: by its statement, or for the running periods without it. */
 const computed = (labels: string[]) =>

@@ -140,7 +140,7 @@ describe('the Decision 766 inputs a cycle off the running path leaves', () => {
     async () => {
       for (const [i, failAfter] of [
         FROM_STORED,
-        'index766 statement: stage scored values',
+        'index766 statement: stage values',
         'kpi_values_v1 <- index766 month+quarter+year',
       ].entries()) {
         await events(

@@ -288,17 +288,6 @@ FROM (SELECT * FROM ${STORED} AND ${where})`;
 }
 
 /**
- * The stored inputs of the tags {input_tags} as the scorer reads them (scoringInputsSql's columns): the rows a
- * cycle computing its Decision 766 periods from stored inputs wrote (index766-statement.ts), the running
- * periods' under its live id, the others' under a scratch tag. A row written twice (a run's insert repeated
- * under the same tag) is read once.
- */
-export const TAGGED_SCORING_SQL = `
-SELECT ${scoringColumns()}
-FROM (SELECT * FROM kpi_index766_scope_inputs_v1 WHERE tag IN {input_tags:Array(String)} AND scope_kind != ''
-  LIMIT 1 BY tag, period_kind, period_start, scope_kind, scope_code)`;
-
-/**
  * The scopes nextInputsSql stored under {live_id} as scoringInputsSql reads them (`current` 1), each beside
  * its row in the chain {input_tags} it was computed from (`current` 0): the sums and figures the previous
  * generation's values of that scope were scored from, and, when `previousSets` (a cycle whose staged rows

@@ -157,6 +157,8 @@ export function index766ValuesSql(
   layout: CellLayout,
   linked = true,
   keyed = true,
+  /** The inputs scored, rows of index766ScopeInputsSql's columns (default: that statement itself). */
+  inputs?: string,
 ): string {
   const periods = runPeriodPairsSql(kinds, INDEX766_PURPOSES);
   const counts = COMPONENTS.map(countsOf);
@@ -221,7 +223,7 @@ FROM
         (
           SELECT *, greatest(received, toInt64(if(${figureAt('national_reporting.received')} = 0, 0,
             figures[${figureAt('national_reporting.received')}].2))) AS sync_denominator
-          FROM (${index766ScopeInputsSql(kinds, INDEX766_PURPOSES, periods, layout, keyed ? index766KeysSql(kinds, true) : '1', linked)})
+          FROM (${inputs ?? index766ScopeInputsSql(kinds, INDEX766_PURPOSES, periods, layout, keyed ? index766KeysSql(kinds, true) : '1', linked)})
           WHERE scope_kind IN {scope_kinds:Array(String)}
         )
       )
