@@ -7,6 +7,7 @@ import type { ClickHouse } from '@dossier/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 import { verifyKpiState } from '../src/index.ts';
+import { CHAIN_LIMITS } from '../src/index766/stored-inputs.ts';
 import { FROM_INPUTS, FROM_PREVIOUS, runningPath, STATEMENT } from './index766-running-support.ts';
 import { agency, dossierEvents, insertCatalog, procedure } from './kpi-fixtures.ts';
 
@@ -170,6 +171,38 @@ describe('the Decision 766 inputs a cycle off the running path leaves', () => {
         expect(await verifyKpiState(clickhouse)).toMatchObject(ALL_CHECKED);
         await expectAsTheStatement(after);
       }
+    },
+    SLOW,
+  );
+
+  it(
+    'keyed, on a chain due to be written whole: the scopes it did not recompute are copied from the chain',
+    async () => {
+      await events(
+        [
+          dossierEvents({
+            code: 'LATE-W',
+            agency: 'DIST',
+            procedure: 'P-2',
+            received: '2025-09-03 02:00',
+            finished: { at: '2025-09-20 02:00', kind: 'resolved' },
+          }),
+          dossierEvents({ code: 'NOW-W', agency: 'COMM', procedure: 'P-1', received: '2026-03-10 20:05' }),
+        ].flat(),
+      );
+      const late = await cycle('2026-03-10 20:10', undefined, { ...CHAIN_LIMITS, tags: 1 });
+      expect(late.labels).toContain(FROM_STORED);
+      expect(late.labels).toContain('index766 statement: copy unstored inputs');
+      expect(await stored(late.runId)).toEqual({ scopes: 12, parents: [''] });
+      expect(await verifyKpiState(clickhouse)).toMatchObject(ALL_CHECKED);
+      await expectAsTheStatement(late);
+      await events(
+        dossierEvents({ code: 'NEXT-W', agency: 'DIST', procedure: 'P-2', received: '2026-03-10 20:15' }),
+      );
+      const next = await cycle('2026-03-10 20:20');
+      expect(next.labels).toContain(FROM_PREVIOUS);
+      expect(await verifyKpiState(clickhouse)).toMatchObject(ALL_CHECKED);
+      await expectAsTheStatement(next);
     },
     SLOW,
   );
