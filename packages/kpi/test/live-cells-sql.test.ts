@@ -7,6 +7,7 @@ import { PERIOD_KINDS } from '../src/periods.ts';
 import { cellsSql } from '../src/sql/cells.sql.ts';
 import { countsNothing } from '../src/sql/counters.sql.ts';
 import { liveCellsSql, settledAtMidnightCellsSql } from '../src/sql/live-cells.sql.ts';
+import { stageLiveScopesSql } from '../src/sql/live-scopes.sql.ts';
 
 describe('countsNothing', () => {
   it('recognizes a conjunction with the constant 0, parentheses and string literals included', () => {
@@ -75,5 +76,13 @@ describe('cellsSql of days', () => {
     expect(zeros.length).toBeGreaterThan(0);
     expect(cellsSql('day', layout, 'SELECT 1', 'NOT live', true)).toContain(`toInt64(0) AS ${zeros[0]}`);
     expect(text('months')).not.toContain('toInt64(0) AS');
+  });
+});
+
+describe('stageLiveScopesSql', () => {
+  it('sums each scope kind as a grouping set of the live cells, not a copy of every cell per scope', () => {
+    const sql = stageLiveScopesSql(dossierCellLayout());
+    expect(sql).toContain('GROUP BY GROUPING SETS ((period_kind, period_start), ');
+    expect(sql).not.toContain('ARRAY JOIN');
   });
 });
