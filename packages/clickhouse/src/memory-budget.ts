@@ -84,6 +84,21 @@ function unsquashed(bytes: number): Record<string, number> {
     : {};
 }
 
+/**
+ * Rows of a block the pipeline's statements yield under a small cap (below UNSQUASHED_BELOW_BYTES), so that an
+ * INSERT … SELECT into a wide table writes small parts. Writing a part takes memory per column with its block,
+ * not with its bytes alone: a block of 65,536 rows (ClickHouse's default) into kpi_stage_cells_v1 (41
+ * columns) took 128–160 MiB for 50,000 rows and 256–384 MiB for 200,000 or 600,000 (allocations of 4.16 MiB
+ * up to the cap; squashed into one block 128–192 MiB), whatever the SELECT; in blocks of 8,192 rows, under
+ * 32 MiB. The live cells of 1M dossiers (191,572 rows) needed 128–144 MiB unsquashed, 80–96 MiB in such
+ * blocks (their grouping then). Statements that must yield one chunk set their own (ONE_CHUNK_INSERT).
+ */
+export const SMALL_CAP_BLOCK_ROWS = 8_192;
+
+function smallBlocks(bytes: number): Record<string, number> {
+  return bytes < UNSQUASHED_BELOW_BYTES ? { max_block_size: SMALL_CAP_BLOCK_ROWS } : {};
+}
+
 export function memoryBudget(options: MemoryBudgetOptions): MemoryBudget {
   const { totalBytes, analystsShare, analystsConcurrency } = options;
   const cacheBytes = Math.floor(totalBytes * CACHE_SHARE);
@@ -110,7 +125,12 @@ export function memoryBudget(options: MemoryBudgetOptions): MemoryBudget {
     // An insert of fresh events goes first (a KPI statement or a monitor read waits for it), then the
     // pipeline's statements, then the analysts' queries (#15).
     ingestSettings: { ...statementLimits(pipelineBytes), ...unsquashed(pipelineBytes), priority: 1 },
-    pipelineSettings: { ...statementLimits(pipelineBytes), ...unsquashed(pipelineBytes), priority: 2 },
+    pipelineSettings: {
+      ...statementLimits(pipelineBytes),
+      ...unsquashed(pipelineBytes),
+      ...smallBlocks(pipelineBytes),
+      priority: 2,
+    },
     analystSettings: { ...statementLimits(analystQueryBytes), priority: 10 },
   };
 }

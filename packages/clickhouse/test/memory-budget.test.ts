@@ -4,6 +4,8 @@ import {
   MIN_MEMORY_BUDGET,
   MIN_PIPELINE_STATEMENT_BYTES,
   memoryBudget,
+  SMALL_CAP_BLOCK_ROWS,
+  UNSQUASHED_BELOW_BYTES,
 } from '../src/memory-budget.ts';
 
 const GiB = 1024 ** 3;
@@ -43,6 +45,26 @@ describe('one memory budget split between caches, the pipeline and analysts', ()
     // 4 GiB: about 0.4 GiB of caches, 2.7 GiB for the pipeline, 0.45 GiB per analyst query.
     expect(budget.pipelineBytes / GiB).toBeCloseTo(2.7, 1);
     expect(budget.analystQueryBytes / GiB).toBeCloseTo(0.45, 2);
+  });
+});
+
+describe('blocks under a small cap', () => {
+  it("has the pipeline's statements yield small blocks below UNSQUASHED_BELOW_BYTES, and leaves the default alone", () => {
+    // Writing a part of a wide table takes memory per column with its block's rows (memory-budget.ts).
+    const small = memoryBudget({
+      totalBytes: MIN_MEMORY_BUDGET,
+      analystsShare: 0.25,
+      analystsConcurrency: 2,
+    });
+    expect(small.pipelineBytes).toBeLessThan(UNSQUASHED_BELOW_BYTES);
+    expect(small.pipelineSettings).toMatchObject({
+      max_block_size: SMALL_CAP_BLOCK_ROWS,
+      min_insert_block_size_rows: 0,
+      min_insert_block_size_bytes: 0,
+    });
+    expect(small.ingestSettings).not.toHaveProperty('max_block_size');
+    const large = memoryBudget({ totalBytes: 4 * GiB, analystsShare: 0.25, analystsConcurrency: 2 });
+    expect(large.pipelineSettings).not.toHaveProperty('max_block_size');
   });
 });
 
