@@ -160,7 +160,9 @@ export async function computeValues(
       { label: 'kpi_stage_cells_v1 <- live + crossed' },
     );
   } else if (liveKinds.length > 0) {
-    await sql.command(stageLiveCellsSql(liveKinds, layout), at, { label: 'kpi_stage_cells_v1 <- live' });
+    await sql.command(stageLiveCellsSql(liveKinds, layout, at.now), at, {
+      label: 'kpi_stage_cells_v1 <- live',
+    });
   }
   // A base of live cells written here: its sums per scope too, which the dossier values read instead.
   if (liveKinds.length > 0 && chain.base === at.live_id) {

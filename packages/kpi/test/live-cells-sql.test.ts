@@ -6,7 +6,7 @@ import { dossierCellLayout } from '../src/cell-layout.ts';
 import { PERIOD_KINDS } from '../src/periods.ts';
 import { cellsSql } from '../src/sql/cells.sql.ts';
 import { countsNothing } from '../src/sql/counters.sql.ts';
-import { liveCellsSql, settledAtMidnightCellsSql } from '../src/sql/live-cells.sql.ts';
+import { liveCellsSql, settledAtMidnightCellsSql, sharedFlagsAt } from '../src/sql/live-cells.sql.ts';
 import { stageLiveScopesSql } from '../src/sql/live-scopes.sql.ts';
 
 describe('countsNothing', () => {
@@ -42,6 +42,35 @@ describe('liveCellsSql', () => {
     expect(sql).not.toMatch(/\bin_finished\b[^,]*\)\)/);
     expect(aggregates.filter((a) => countsNothing(a))).toEqual([]);
     expect(aggregates.some((a) => /\bin_received_day\b/.test(a) && /\baccepted\b/.test(a))).toBe(false);
+  });
+});
+
+describe('liveCellsSql on a day when periods begin together', () => {
+  const named = (now?: string) => {
+    const flags = now === undefined ? {} : sharedFlagsAt(PERIOD_KINDS, now);
+    return (liveCellsSql(PERIOD_KINDS, dossierCellLayout(), 'SELECT 1', flags).match(/ AS agg_\d+/g) ?? [])
+      .length;
+  };
+
+  it("reads the longest kind's flags where every kind's period begins with it: the city's new year", () => {
+    // 2027-01-01 00:01 in the city (UTC+7).
+    expect(sharedFlagsAt(PERIOD_KINDS, '2026-12-31 17:01:00.000')).toEqual({
+      day: 'year',
+      month: 'year',
+      quarter: 'year',
+    });
+    expect(named('2026-12-31 17:01:00.000')).toBeLessThan(named() / 2);
+  });
+
+  it('shares only the flags of periods that begin on the same day', () => {
+    expect(sharedFlagsAt(PERIOD_KINDS, '2026-11-30 17:02:00.000')).toEqual({ day: 'month' });
+    expect(sharedFlagsAt(PERIOD_KINDS, '2026-11-26 17:05:00.000')).toEqual({});
+    expect(named('2026-11-26 17:05:00.000')).toBe(named());
+    // Without the year among the kinds, the quarter's are read.
+    expect(sharedFlagsAt(['day', 'month', 'quarter'], '2026-12-31 17:01:00.000')).toEqual({
+      day: 'quarter',
+      month: 'quarter',
+    });
   });
 });
 

@@ -16,7 +16,7 @@ import {
   volatileAtSql,
 } from './cells.sql.ts';
 import { PROCEDURE_COUNTERS } from './counters.sql.ts';
-import { liveCellsSql, settledAtMidnightCellsSql } from './live-cells.sql.ts';
+import { liveCellsSql, settledAtMidnightCellsSql, sharedFlagsAt } from './live-cells.sql.ts';
 import { runPeriodsFilterSql } from './run-periods.sql.ts';
 
 // Statements of one cycle generation. Parameters: {run_id} owns the staged rows; {now} is the instant
@@ -121,16 +121,20 @@ FROM kpi_cells_v1
 WHERE period_kind = '${kind}' AND period_start IN ${periods}`;
 }
 
-/** The open dossiers' rows of the running period of every kind, judged at {now}, as the run's live cells. */
-export function stageLiveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
+/**
+ * The open dossiers' rows of the running period of every kind, judged at {now}, as the run's live cells;
+ * `now` ({now}'s value): kinds whose period begins with a longer kind's read its flags (sharedFlagsAt).
+ */
+export function stageLiveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout, now?: string): string {
   return `
 INSERT INTO kpi_stage_cells_v1 (run_id, role, ${CELL_KEY_COLUMNS}, ${layout.columns.join(', ')})
-SELECT {live_id:String}, 'live', * FROM (${openLiveCellsSql(kinds, layout)})`;
+SELECT {live_id:String}, 'live', * FROM (${openLiveCellsSql(kinds, layout, now)})`;
 }
 
 /** The open dossiers' rows of the running periods of `kinds` judged at {now} (one pass, liveCellsSql). */
-export function openLiveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout): string {
-  return liveCellsSql(kinds, layout, factsSourceSql('kpi_open_facts_v1 FINAL', 1, periodOfSql('day', NOW)));
+export function openLiveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout, now?: string): string {
+  const source = factsSourceSql('kpi_open_facts_v1 FINAL', 1, periodOfSql('day', NOW));
+  return liveCellsSql(kinds, layout, source, now === undefined ? {} : sharedFlagsAt(kinds, now));
 }
 
 /** Every dossier's rows of `kind` that no longer move at {now}, as cells: what a rebuild writes. */

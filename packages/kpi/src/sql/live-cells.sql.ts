@@ -1,4 +1,5 @@
-import { PERIOD_SQL, type PeriodKind, TIME_ZONE } from '../periods.ts';
+import { PERIOD_SQL, type PeriodKind, periodStartOf, TIME_ZONE } from '../periods.ts';
+import { utcDate } from '../utc.ts';
 import { BEFORE, type CellLayout, factsSourceSql, participationSql, periodOfSql } from './cells.sql.ts';
 import { countsNothing } from './counters.sql.ts';
 
@@ -18,19 +19,53 @@ import { countsNothing } from './counters.sql.ts';
  * no live row is) is not aggregated: the statement's planning grows with the aggregates it names
  * (bench/README.md), and its grouping with those it computes.
  */
-export function liveCellsSql(kinds: readonly PeriodKind[], layout: CellLayout, source: string): string {
+export function liveCellsSql(
+  kinds: readonly PeriodKind[],
+  layout: CellLayout,
+  source: string,
+  sharedFlags: Partial<Record<PeriodKind, PeriodKind>> = {},
+): string {
   const now = "{now:DateTime64(3, 'UTC')}";
   const since = (k: PeriodKind) => `toDateTime64(${PERIOD_SQL[k].startOf(now)}, 3, '${TIME_ZONE}')`;
+  const own = kinds.filter((k) => sharedFlags[k] === undefined || !kinds.includes(sharedFlags[k]));
   return cellsByKindSql(kinds, layout, {
     participation: participationSql('day', source),
     flags: (k) =>
-      `received_at IS NOT NULL AND received_at >= ${since(k)} AS in_received_${k},
-    start_at >= ${since(k)} AS in_filed_${k}`,
+      own.includes(k)
+        ? `received_at IS NOT NULL AND received_at >= ${since(k)} AS in_received_${k},
+    start_at >= ${since(k)} AS in_filed_${k}`
+        : undefined,
+    flagsOf: (k) => (own.includes(k) ? k : (sharedFlags[k] ?? k)),
     period: (k) => PERIOD_SQL[k].startOf(now),
     where: 'live AND sign = 1',
     live: true,
   });
 }
+
+/**
+ * Which kinds' running periods begin on the same city day as a longer kind's at `now` (a UTC instant as
+ * text): in the city's first day of a month the day's period begins with the month's, in its first day of a
+ * year every kind's with the year's. Their in_received and in_filed equal that kind's, so liveCellsSql reads
+ * that kind's flags (`sharedFlags`): aggregates that differed only by them are then the same text, named
+ * once (57 aggregates on most days; 53 on the first of a month, 38 of a quarter, 23 of a year).
+ */
+export function sharedFlagsAt(
+  kinds: readonly PeriodKind[],
+  now: string,
+): Partial<Record<PeriodKind, PeriodKind>> {
+  const at = utcDate(now);
+  const shared: Partial<Record<PeriodKind, PeriodKind>> = {};
+  for (const k of kinds) {
+    const longest = LONGEST_FIRST.find(
+      (l) => kinds.includes(l) && periodStartOf(l, at) === periodStartOf(k, at),
+    );
+    if (longest !== undefined && longest !== k) shared[k] = longest;
+  }
+  return shared;
+}
+
+/** Period kinds from the longest. */
+const LONGEST_FIRST: readonly PeriodKind[] = ['year', 'quarter', 'month', 'day'];
 
 /** The start of the period of `kind` containing the Date column `period_start` (a day's period). */
 const PERIOD_OF_DAY: Record<PeriodKind, string> = {
@@ -62,6 +97,7 @@ export function settledAtMidnightCellsSql(
     flags: (k) =>
       `received_at IS NOT NULL AND ${PERIOD_SQL[k].startOf('received_at')} = ${PERIOD_OF_DAY[k]} AS in_received_${k},
     ${PERIOD_SQL[k].startOf('start_at')} = ${PERIOD_OF_DAY[k]} AS in_filed_${k}`,
+    flagsOf: (k) => k,
     period: (k) => PERIOD_OF_DAY[k],
     where: 'NOT live',
     live: false,
@@ -93,7 +129,10 @@ function cellsByKindSql(
   layout: CellLayout,
   spec: {
     participation: string;
-    flags: (k: PeriodKind) => string;
+    /** A kind's flag columns, or none when it reads another kind's (`flagsOf`). */
+    flags: (k: PeriodKind) => string | undefined;
+    /** The kind whose flag columns a kind's aggregates read. */
+    flagsOf: (k: PeriodKind) => PeriodKind;
     period: (k: PeriodKind) => string;
     where: string;
     live: boolean;
@@ -101,7 +140,10 @@ function cellsByKindSql(
 ): string {
   const perKindFlag = /\b(in_received|in_filed|index766_period)\b/g;
   const perKind = layout.aggregates.map((a) => /\b(in_received|in_filed|index766_period)\b/.test(a));
-  const received = kinds.map(spec.flags).join(',\n    ');
+  const received = kinds
+    .map(spec.flags)
+    .filter((f) => f !== undefined)
+    .join(',\n    ');
   const named = new Map<string, number>();
   const value = (aggregate: string) => {
     if (countsNothing(aggregate)) return 'toInt64(0)';
@@ -112,7 +154,7 @@ function cellsByKindSql(
   };
   const ofKind = (aggregate: string, k: PeriodKind) =>
     aggregate.replace(perKindFlag, (flag) =>
-      flag === 'index766_period' ? (k === 'day' ? '0' : '1') : `${flag}_${k}`,
+      flag === 'index766_period' ? (k === 'day' ? '0' : '1') : `${flag}_${spec.flagsOf(k)}`,
     );
   // A live row is one not finished in its period (participationSql `live`): in_finished is 0 in every row.
   const unfinished = (aggregate: string) =>
