@@ -18,14 +18,7 @@ import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  type ClickHouse,
-  createClickHouse,
-  MemoryBudgetConfig,
-  memoryBudgetOf,
-  migrate,
-} from '@dossier/clickhouse';
-import { loadConfig } from '@dossier/config';
+import { type ClickHouse, migrate } from '@dossier/clickhouse';
 import {
   type KpiStateCheck,
   PERIOD_KINDS,
@@ -36,7 +29,7 @@ import {
 } from '@dossier/kpi';
 import { formatUtc } from '@dossier/schemas';
 import { LATE_SPAN_MS, nextCityDay, nextCityYear } from './aggregate-cycles.ts';
-import { cityHistory, insertCatalog, insertDossiers, openWriters } from './aggregate-data.ts';
+import { cityHistory, insertDossiers } from './aggregate-data.ts';
 import { commitOf, openStore, writeCityHistory } from './aggregate-replay.ts';
 import { settle } from './merges.ts';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createTopicsWithLeaders, kafkaLogCreator } from '@dossier/observability';
-import { type Admin, Kafka } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { safeInject } from './provided.ts';
 import { testLogger } from './test-log.ts';
 

@@ -1,6 +1,7 @@
 // What the tests of the Decision 766 running path (index766-running*.int.test.ts) share: a cycle on the
 // city day 2026-03-10 that notes its statements and the columns it read, a generation's stored scope
-// rows, and the comparison of kpi_latest with the statement's values computed from the same state.
+// rows, the comparison of kpi_latest with the statement's values computed from the same state, and the
+// small province the stored inputs' tests start from.
 import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '@dossier/clickhouse';
 import { expect } from 'vitest';
@@ -8,6 +9,7 @@ import { dossierCellLayout } from '../src/cell-layout.ts';
 import { PERIOD_KINDS, runKpiCycle, SCOPE_KINDS } from '../src/index.ts';
 import type { ChainLimits } from '../src/index766/stored-inputs.ts';
 import { index766ValuesSql } from '../src/sql/index766-values.sql.ts';
+import { agency, dossierEvents, insertCatalog, procedure } from './kpi-fixtures.ts';
 
 export const STATEMENT = 'kpi_stage_values_v1 <- index766 month+quarter+year';
 export const FROM_INPUTS = 'index766 running: inputs';
@@ -147,4 +149,54 @@ export function runningPath(store: () => ClickHouse) {
   }
 
   return { json, cycle, stored, expectAsTheStatement };
+}
+
+/** Inserts dossier events (kpi-fixtures.ts dossierEvents) as the ingestor would. */
+export async function insertEvents(
+  clickhouse: ClickHouse,
+  rows: ReturnType<typeof dossierEvents>,
+): Promise<void> {
+  await clickhouse.insert({ table: 'dossier_events_v1', values: rows, format: 'JSONEachRow' });
+}
+
+/**
+ * A province with a commune under it and a district on its own, P-1 at the province and P-2 (fee-bearing)
+ * at the district and communes; an open dossier at the commune and one resolved at the district, paid
+ * online. The running periods then hold the city and 3 units.
+ */
+export async function insertSmallProvince(clickhouse: ClickHouse): Promise<void> {
+  await insertCatalog(
+    clickhouse,
+    [
+      agency('PROV', 'province'),
+      agency('COMM', 'commune', { parent_code: 'PROV' }),
+      agency('DIST', 'district'),
+    ],
+    [
+      procedure('P-1', { agency_code: 'PROV', online_class: 'full', admin_levels: ['province'] }),
+      procedure('P-2', { agency_code: 'DIST', fee_bearing: 1, admin_levels: ['district', 'commune'] }),
+    ],
+  );
+  await insertEvents(
+    clickhouse,
+    [
+      dossierEvents({
+        code: 'OPEN',
+        agency: 'COMM',
+        procedure: 'P-2',
+        received: '2026-03-09 01:00',
+        due: '2026-03-12 05:00',
+      }),
+      dossierEvents({
+        code: 'DONE',
+        agency: 'DIST',
+        procedure: 'P-2',
+        received: '2026-03-02 02:00',
+        due: '2026-03-05 00:00',
+        finished: { at: '2026-03-04 20:00', kind: 'resolved' },
+        fee: 10_000,
+        paidOnline: 1,
+      }),
+    ].flat(),
+  );
 }

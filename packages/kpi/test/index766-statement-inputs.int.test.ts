@@ -8,8 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 import { verifyKpiState } from '../src/index.ts';
 import { CHAIN_LIMITS } from '../src/index766/stored-inputs.ts';
-import { FROM_INPUTS, FROM_PREVIOUS, runningPath, STATEMENT } from './index766-running-support.ts';
-import { agency, dossierEvents, insertCatalog, procedure } from './kpi-fixtures.ts';
+import {
+  FROM_INPUTS,
+  FROM_PREVIOUS,
+  insertEvents,
+  insertSmallProvince,
+  runningPath,
+  STATEMENT,
+} from './index766-running-support.ts';
+import { dossierEvents } from './kpi-fixtures.ts';
 
 const SLOW = 600_000;
 const FROM_STORED = 'index766 statement: inputs';
@@ -18,8 +25,7 @@ let test: TestClickHouse;
 let clickhouse: ClickHouse;
 const { cycle, stored, expectAsTheStatement } = runningPath(() => clickhouse);
 
-const events = (rows: ReturnType<typeof dossierEvents>) =>
-  clickhouse.insert({ table: 'dossier_events_v1', values: rows, format: 'JSONEachRow' });
+const events = (rows: ReturnType<typeof dossierEvents>) => insertEvents(clickhouse, rows);
 
 /** Every scope of the running periods checked (the city and 3 units, 3 periods), none differing. */
 const ALL_CHECKED = { exact: true, index766Inputs: { checked: 12, differing: 0 } };
@@ -27,40 +33,7 @@ const ALL_CHECKED = { exact: true, index766Inputs: { checked: 12, differing: 0 }
 beforeAll(async () => {
   test = await createTestClickHouse();
   clickhouse = test.clickhouse;
-  // PROV ← COMM, and DIST on its own.
-  await insertCatalog(
-    clickhouse,
-    [
-      agency('PROV', 'province'),
-      agency('COMM', 'commune', { parent_code: 'PROV' }),
-      agency('DIST', 'district'),
-    ],
-    [
-      procedure('P-1', { agency_code: 'PROV', online_class: 'full', admin_levels: ['province'] }),
-      procedure('P-2', { agency_code: 'DIST', fee_bearing: 1, admin_levels: ['district', 'commune'] }),
-    ],
-  );
-  await events(
-    [
-      dossierEvents({
-        code: 'OPEN',
-        agency: 'COMM',
-        procedure: 'P-2',
-        received: '2026-03-09 01:00',
-        due: '2026-03-12 05:00',
-      }),
-      dossierEvents({
-        code: 'DONE',
-        agency: 'DIST',
-        procedure: 'P-2',
-        received: '2026-03-02 02:00',
-        due: '2026-03-05 00:00',
-        finished: { at: '2026-03-04 20:00', kind: 'resolved' },
-        fee: 10_000,
-        paidOnline: 1,
-      }),
-    ].flat(),
-  );
+  await insertSmallProvince(clickhouse);
 }, SLOW);
 
 afterAll(async () => {

@@ -8,8 +8,14 @@ import type { ClickHouse } from '@dossier/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 import { verifyKpiState } from '../src/index.ts';
-import { FROM_INPUTS, FROM_PREVIOUS, runningPath } from './index766-running-support.ts';
-import { agency, dossierEvents, insertCatalog, procedure } from './kpi-fixtures.ts';
+import {
+  FROM_INPUTS,
+  FROM_PREVIOUS,
+  insertEvents,
+  insertSmallProvince,
+  runningPath,
+} from './index766-running-support.ts';
+import { dossierEvents, procedure } from './kpi-fixtures.ts';
 
 const SLOW = 600_000;
 
@@ -17,8 +23,7 @@ let test: TestClickHouse;
 let clickhouse: ClickHouse;
 const { cycle, stored } = runningPath(() => clickhouse);
 
-const events = (rows: ReturnType<typeof dossierEvents>) =>
-  clickhouse.insert({ table: 'dossier_events_v1', values: rows, format: 'JSONEachRow' });
+const events = (rows: ReturnType<typeof dossierEvents>) => insertEvents(clickhouse, rows);
 
 /** Rewrites stored input rows of `tag` (a run id) matching `where`, as a fault or a wrong increment would. */
 async function corrupt(tag: string, set: string, where: string): Promise<void> {
@@ -31,40 +36,7 @@ async function corrupt(tag: string, set: string, where: string): Promise<void> {
 beforeAll(async () => {
   test = await createTestClickHouse();
   clickhouse = test.clickhouse;
-  // PROV ← COMM, and DIST on its own.
-  await insertCatalog(
-    clickhouse,
-    [
-      agency('PROV', 'province'),
-      agency('COMM', 'commune', { parent_code: 'PROV' }),
-      agency('DIST', 'district'),
-    ],
-    [
-      procedure('P-1', { agency_code: 'PROV', online_class: 'full', admin_levels: ['province'] }),
-      procedure('P-2', { agency_code: 'DIST', fee_bearing: 1, admin_levels: ['district', 'commune'] }),
-    ],
-  );
-  await events(
-    [
-      dossierEvents({
-        code: 'OPEN',
-        agency: 'COMM',
-        procedure: 'P-2',
-        received: '2026-03-09 01:00',
-        due: '2026-03-12 05:00',
-      }),
-      dossierEvents({
-        code: 'DONE',
-        agency: 'DIST',
-        procedure: 'P-2',
-        received: '2026-03-02 02:00',
-        due: '2026-03-05 00:00',
-        finished: { at: '2026-03-04 20:00', kind: 'resolved' },
-        fee: 10_000,
-        paidOnline: 1,
-      }),
-    ].flat(),
-  );
+  await insertSmallProvince(clickhouse);
 }, SLOW);
 
 afterAll(async () => {
