@@ -12,7 +12,9 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 /**
  * Kafka errors of a group or topic settling, which kafkajs retries through by itself: the group
  * coordinator not there yet while a fresh broker creates __consumer_offsets (every first start), a
- * coordinator loading or moved, a rebalance, a new topic's leader election. A failure that outlasts
+ * coordinator loading or moved, a rebalance, a new topic's leader election, a leader named by the metadata
+ * that does not serve its partition yet (a topic created a moment ago: kafka-topics.ts waitForTopicLeaders
+ * asks each leader for its offsets until it answers, on every first start). A failure that outlasts
  * kafkajs's retries reaches the caller as an error of its own (the ingestor logs a consumer crash that
  * does not restart as an error), so these lines are debug.
  */
@@ -22,6 +24,7 @@ const SETTLING_TYPES = new Set([
   'NOT_COORDINATOR_FOR_GROUP',
   'REBALANCE_IN_PROGRESS',
   'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
 ]);
 
 // kafkajs names a Kafka error in its log lines by the error's text only (`error: e.message` on a

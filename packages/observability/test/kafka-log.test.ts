@@ -32,6 +32,9 @@ describe('kafkajs log lines', () => {
     const loading = "The coordinator is loading and hence can't process requests for this group";
     entry('Consumer', logLevel.ERROR, `Crash: KafkaJSProtocolError: ${loading}`, { groupId: 'g' });
     entry('Consumer', logLevel.ERROR, 'Restarting the consumer in 300ms', { groupId: 'g', retryTime: 300 });
+    entry('Connection', logLevel.ERROR, 'Response ListOffsets(key: 2, version: 3)', {
+      error: 'This server is not the leader for that topic-partition',
+    });
     entry('Connection', logLevel.ERROR, 'Response Produce(key: 0, version: 7)', {
       error: 'The request included a message larger than the max message size the server will accept',
     });
@@ -44,6 +47,7 @@ describe('kafkajs log lines', () => {
       [20, 'Response GroupCoordinator(key: 10, version: 2)'],
       [20, `Crash: KafkaJSProtocolError: ${loading}`],
       [20, 'Restarting the consumer in 300ms'],
+      [20, 'Response ListOffsets(key: 2, version: 3)'],
       [50, 'Response Produce(key: 0, version: 7)'],
       [20, 'Crash: KafkaJSNumberOfRetriesExceeded: This is not the correct coordinator for this group'],
       [20, 'Restarting the consumer in 300ms'],
