@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse.ts';
 import { verifyKpiState } from '../src/index.ts';
 import { FROM_INPUTS, FROM_PREVIOUS, runningPath, STATEMENT } from './index766-running-support.ts';
-import { agency, dossierEvent, dossierEvents, procedure, ts } from './kpi-fixtures.ts';
+import { agency, dossierEvent, dossierEvents, insertCatalog, procedure, ts } from './kpi-fixtures.ts';
 
 const SLOW = 600_000;
 
@@ -45,19 +45,14 @@ async function servicesUsed(): Promise<string[]> {
 beforeAll(async () => {
   test = await createTestClickHouse();
   clickhouse = test.clickhouse;
-  await clickhouse.insert({
-    table: 'agencies_v1',
-    values: [agency('PROV', 'province'), agency('COMM', 'commune', { parent_code: 'PROV' })],
-    format: 'JSONEachRow',
-  });
-  await clickhouse.insert({
-    table: 'procedures_v1',
-    values: [
+  await insertCatalog(
+    clickhouse,
+    [agency('PROV', 'province'), agency('COMM', 'commune', { parent_code: 'PROV' })],
+    [
       procedure('P-1', { agency_code: 'COMM', online_class: 'full', admin_levels: ['commune'] }),
       procedure('P-2', { agency_code: 'COMM', online_class: 'full', admin_levels: ['commune'] }),
     ],
-    format: 'JSONEachRow',
-  });
+  );
   await events(
     ['ON-1', 'ON-2'].flatMap((code, i) =>
       dossierEvents({
