@@ -226,14 +226,16 @@ export async function computeValues(
     }
     // The Decision 766 statement filtered by index766KeysSql only where that pays (index766Keyed).
     const keyed = source === 'index766' && (await index766KeysNeeded(sql, kinds, params));
-    const writeValues = (keys: string | undefined) => () =>
+    const keys =
+      source === 'dossier' ? dossierWriteKeysSql(kinds) : keyed ? index766KeysSql(kinds) : undefined;
+    const writeValues = () =>
       sql.command(writeChangedValuesSql(kinds, PURPOSES[source], STAGED_VALUES_SQL, keys), writeParams, {
         label: `kpi_values_v1 <- ${source} ${kinds.join('+')}`,
       });
     if (
       source === 'index766' &&
       options.index766FromInputs &&
-      !((options.index766Parts ?? 1) > 1) &&
+      (options.index766Parts ?? 1) <= 1 &&
       (await computeIndex766FromInputs(sql, {
         kinds,
         layout,
@@ -242,7 +244,7 @@ export async function computeValues(
         linked: chain.links.length > 0,
         previousLiveId: options.crossedFrom,
         chainLimits: options.chainLimits,
-        write: writeValues(keyed ? index766KeysSql(kinds) : undefined),
+        write: writeValues,
       }))
     ) {
       await inputs?.record();
@@ -255,8 +257,6 @@ export async function computeValues(
           ? procedureKpisSql(kinds, bySource.procedure)
           : index766ValuesSql(kinds, layout, chain.links.length > 0, keyed);
     const stage = stageValuesSql(rows);
-    const keys =
-      source === 'dossier' ? dossierWriteKeysSql(kinds) : keyed ? index766KeysSql(kinds) : undefined;
     // The Decision 766 statement over its periods at once, or part by part under a small cap.
     const runs =
       source === 'index766'
@@ -269,7 +269,7 @@ export async function computeValues(
         { label: `kpi_stage_values_v1 <- ${source} ${kinds.join('+')}` },
       );
     }
-    await writeValues(keys)();
+    await writeValues();
     await inputs?.record();
     if (source === 'index766' && options.keepRunningIndex766Inputs) {
       // A head start for the next cycles only: failing it must not fail the rebuild, which would fail
